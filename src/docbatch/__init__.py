@@ -1,0 +1,7 @@
+"""docbatch: batch-process documents into structured JSON elements, in parallel and resumably."""
+
+from docbatch.elements import Element
+from docbatch.partition import PartitionOptions, partition_file
+from docbatch.pipeline import RunOptions, RunSummary, run
+
+__all__ = ["Element", "PartitionOptions", "RunOptions", "RunSummary", "partition_file", "run"]

@@ -1,0 +1,240 @@
+"""The element schema: the one place that knows what docbatch's output JSON looks like.
+
+Output follows the schema the ``unstructured`` library made common, so any tool that reads its
+JSON reads ours: a list of ``{"type", "element_id", "text", "metadata"}`` objects whose metadata
+keys carry unstructured's names. Partitioners build :class:`Element` objects and never write dicts
+by hand; :func:`finalize` then fills the document-wide metadata, links each element to its parent
+and gives every element a deterministic id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "ELEMENT_TYPES",
+    "METADATA_KEYS",
+    "DocumentInfo",
+    "Element",
+    "coordinates",
+    "element_id",
+    "elements_from_dicts",
+    "elements_to_dicts",
+    "finalize",
+]
+
+#: Element types docbatch emits; every one is a category unstructured knows.
+ELEMENT_TYPES = frozenset(
+    {
+        "Title",
+        "NarrativeText",
+        "ListItem",
+        "Table",
+        "Header",
+        "Footer",
+        "Image",
+        "FigureCaption",
+        "Formula",
+        "Address",
+        "EmailAddress",
+        "CodeSnippet",
+        "PageBreak",
+        "PageNumber",
+        "UncategorizedText",
+    }
+)
+
+#: Metadata keys docbatch may write, named as unstructured's ``ElementMetadata`` names them.
+METADATA_KEYS = frozenset(
+    {
+        "attached_to_filename",
+        "bcc_recipient",
+        "category_depth",
+        "cc_recipient",
+        "coordinates",
+        "data_source",
+        "email_message_id",
+        "emphasized_text_contents",
+        "emphasized_text_tags",
+        "file_directory",
+        "filename",
+        "filetype",
+        "header_footer_type",
+        "image_base64",
+        "image_mime_type",
+        "image_url",
+        "is_continuation",
+        "languages",
+        "last_modified",
+        "link_texts",
+        "link_urls",
+        "page_name",
+        "page_number",
+        "parent_id",
+        "sent_from",
+        "sent_to",
+        "signature",
+        "subject",
+        "text_as_html",
+        "url",
+    }
+)
+
+# Types that open a section: later elements hang under the nearest one of lower depth.
+_SECTION_TYPES = frozenset({"Title"})
+
+
+@dataclass(slots=True)
+class Element:
+    """One piece of a document: a heading, a paragraph, a list item, a table, ...
+
+    ``metadata`` holds only what the partitioner knows (page_number, coordinates,
+    text_as_html, ...); document-wide keys are added by :func:`finalize`.
+    ``parent`` optionally names the index of this element's parent in the same list, for
+    formats that know their tree (an email's attachments); otherwise it is derived from
+    headings and ``category_depth``.
+    """
+
+    type: str
+    text: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+    parent: int | None = None
+    element_id: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        meta = {k: v for k, v in self.metadata.items() if v is not None and v != [] and v != ""}
+        return {"type": self.type, "element_id": self.element_id, "text": self.text, "metadata": meta}
+
+
+@dataclass(slots=True, frozen=True)
+class DocumentInfo:
+    """Document-wide facts copied into every element's metadata."""
+
+    filename: str
+    filetype: str
+    url: str
+    record_locator: dict[str, Any]
+    version: str | None = None
+    last_modified: str | None = None
+    date_processed: str | None = None
+    file_directory: str | None = None
+    languages: Sequence[str] | None = None
+
+
+def coordinates(
+    points: Sequence[tuple[float, float]],
+    *,
+    width: float,
+    height: float,
+    system: str = "PixelSpace",
+) -> dict[str, Any]:
+    """Build unstructured's ``coordinates`` metadata from corner points (top-left origin)."""
+    return {
+        "points": [[round(x, 2), round(y, 2)] for x, y in points],
+        "system": system,
+        "layout_width": round(width, 2),
+        "layout_height": round(height, 2),
+    }
+
+
+def element_id(key: str, index: int, text: str, page_number: Any = None) -> str:
+    """A deterministic id: the same document gives the same ids on every run and machine."""
+    digest = hashlib.sha256(f"{key}\x00{index}\x00{page_number}\x00{text}".encode()).hexdigest()
+    return digest[:32]
+
+
+def finalize(elements: Iterable[Element], doc: DocumentInfo) -> list[Element]:
+    """Drop empty elements, add document metadata, set ``parent_id`` and ids, in place."""
+    kept: list[Element] = []
+    remap: dict[int, int] = {}
+    for i, el in enumerate(elements):
+        if el.type not in ELEMENT_TYPES:
+            raise ValueError(f"unknown element type {el.type!r}")
+        text = el.text.strip()
+        if not text and el.type not in ("Image", "PageBreak", "Table"):
+            continue
+        el.text = text
+        remap[i] = len(kept)
+        kept.append(el)
+    for i, el in enumerate(kept):
+        if el.parent is not None:
+            el.parent = remap.get(el.parent)
+        el.element_id = element_id(doc.url, i, el.text, el.metadata.get("page_number"))
+    _link_parents(kept)
+    for el in kept:
+        _add_document_metadata(el, doc)
+    return kept
+
+
+def _link_parents(elements: list[Element]) -> None:
+    """Hang each element under the nearest preceding heading of lower depth.
+
+    A Title of depth d closes every open section of depth >= d; a list item of depth d > 0 hangs
+    under the last list item of depth d - 1. This mirrors how unstructured builds its hierarchy,
+    so consumers that walk ``parent_id`` see the same tree.
+    """
+    sections: list[tuple[int, Element]] = []  # (depth, title) stack
+    last_item_at_depth: dict[int, Element] = {}
+    for el in elements:
+        if el.parent is not None:
+            el.metadata["parent_id"] = elements[el.parent].element_id
+            continue
+        depth = int(el.metadata.get("category_depth") or 0)
+        if el.type in _SECTION_TYPES:
+            while sections and sections[-1][0] >= depth:
+                sections.pop()
+            if sections:
+                el.metadata["parent_id"] = sections[-1][1].element_id
+            sections.append((depth, el))
+            last_item_at_depth.clear()
+            continue
+        if el.type == "ListItem" and depth > 0 and (depth - 1) in last_item_at_depth:
+            el.metadata["parent_id"] = last_item_at_depth[depth - 1].element_id
+        elif sections:
+            el.metadata["parent_id"] = sections[-1][1].element_id
+        if el.type == "ListItem":
+            last_item_at_depth[depth] = el
+            for d in [d for d in last_item_at_depth if d > depth]:
+                del last_item_at_depth[d]
+
+
+def _add_document_metadata(el: Element, doc: DocumentInfo) -> None:
+    meta = el.metadata
+    meta.setdefault("filename", doc.filename)
+    meta.setdefault("filetype", doc.filetype)
+    if doc.file_directory:
+        meta.setdefault("file_directory", doc.file_directory)
+    if doc.last_modified:
+        meta.setdefault("last_modified", doc.last_modified)
+    if doc.languages and not meta.get("languages"):
+        meta["languages"] = list(doc.languages)
+    meta["data_source"] = {
+        "url": doc.url,
+        "version": doc.version,
+        "record_locator": doc.record_locator,
+        "date_modified": doc.last_modified,
+        "date_processed": doc.date_processed,
+    }
+
+
+def elements_to_dicts(elements: Iterable[Element]) -> list[dict[str, Any]]:
+    """The JSON-ready form of a document's elements."""
+    return [el.to_dict() for el in elements]
+
+
+def elements_from_dicts(items: Iterable[dict[str, Any]]) -> list[Element]:
+    """Read element JSON (ours or unstructured's) back into elements, keeping ids."""
+    out = []
+    for item in items:
+        out.append(
+            Element(
+                type=item["type"],
+                text=item.get("text", ""),
+                metadata=dict(item.get("metadata") or {}),
+                element_id=item.get("element_id", ""),
+            )
+        )
+    return out

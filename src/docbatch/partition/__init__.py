@@ -1,0 +1,38 @@
+"""Turn one local file into elements: detect its type, pick its partitioner, run it.
+
+One module per format family lives beside this file (``pdf.py``, ``docx.py``, ``html.py``, ...);
+``registry.py`` maps detected file types to them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docbatch.elements import Element
+from docbatch.errors import DocumentError
+from docbatch.filetype import FileType, detect
+from docbatch.partition.base import PartitionOptions
+from docbatch.partition.registry import get_partitioner
+
+__all__ = ["PartitionOptions", "partition_file"]
+
+
+def partition_file(
+    path: str | Path,
+    options: PartitionOptions | None = None,
+    *,
+    name: str | None = None,
+    file_type: FileType | None = None,
+) -> tuple[FileType, list[Element]]:
+    """Partition the file at ``path``; ``name`` is its original name, used for the extension.
+
+    Returns the detected file type and the elements, not yet finalized (no ids or document
+    metadata: see :func:`docbatch.elements.finalize`).
+    """
+    path = Path(path)
+    options = options or PartitionOptions()
+    ft = file_type or detect(path, name)
+    if ft.name == "empty":
+        raise DocumentError("empty file (0 bytes)")
+    partitioner = get_partitioner(ft.name)
+    return ft, list(partitioner(path, options))

@@ -1,0 +1,70 @@
+"""Decode text files whose encoding nobody wrote down.
+
+Shared by every text-based partitioner (plain text, Markdown, CSV, HTML without a meta charset).
+A BOM decides first; then UTF-8; then UTF-16/32 without BOM, recognised by their NUL pattern;
+then charset-normalizer's detection (cp1252, ISO-8859-x, Shift-JIS, ...).
+"""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+from docbatch.errors import DocumentError
+
+__all__ = ["decode_bytes", "read_text"]
+
+_BOMS = [
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+]
+
+
+def read_text(path: str | Path) -> str:
+    """Read and decode a whole text file."""
+    return decode_bytes(Path(path).read_bytes(), name=str(path))
+
+
+def decode_bytes(data: bytes, *, name: str = "document") -> str:
+    """Decode ``data`` to str, detecting its encoding; raise DocumentError if it is not text."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(encoding, errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    guess = _nul_pattern_encoding(data[:4096])
+    if guess:
+        try:
+            return data.decode(guess)
+        except UnicodeDecodeError:
+            pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[: 1024 * 1024]).best()
+    if best is None:
+        raise DocumentError("not a text file (no text encoding fits its bytes)")
+    return data.decode(best.encoding, errors="replace")
+
+
+def _nul_pattern_encoding(head: bytes) -> str | None:
+    """UTF-16/32 without a BOM: ASCII letters leave NULs at fixed positions."""
+    n = len(head) - len(head) % 4
+    if n < 4 or b"\x00" not in head:
+        return None
+    cols = [head[i:n:4].count(0) / (n // 4) for i in range(4)]
+    if cols[1] > 0.9 and cols[2] > 0.9 and cols[3] > 0.9:
+        return "utf-32-le"
+    if cols[0] > 0.9 and cols[1] > 0.9 and cols[2] > 0.9:
+        return "utf-32-be"
+    even = head[0:n:2].count(0) / (n // 2)
+    odd = head[1:n:2].count(0) / (n // 2)
+    if odd > 0.7 and even < 0.3:
+        return "utf-16-le"
+    if even > 0.7 and odd < 0.3:
+        return "utf-16-be"
+    return None

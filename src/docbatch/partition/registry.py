@@ -1,0 +1,55 @@
+"""Which partitioner handles which file type.
+
+Like fsspec's registry, entries are dotted paths imported only when a file of that type is
+first seen, so a run over text files never imports the PDF stack, and an optional stack that
+is not installed is reported with the extra that installs it.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from docbatch.errors import EncryptedDocument, UnsupportedFileType
+from docbatch.partition.base import Partitioner
+
+__all__ = ["PARTITIONERS", "get_partitioner", "register"]
+
+#: file type name -> "module:function" (modules under docbatch.partition unless dotted fully).
+PARTITIONERS: dict[str, str] = {
+    "txt": "docbatch.partition.text:partition_text",
+    "md": "docbatch.partition.markdown:partition_markdown",
+    "html": "docbatch.partition.html:partition_html",
+}
+
+_INSTALL_HINTS: dict[str, str] = {}
+_loaded: dict[str, Partitioner] = {}
+
+
+def register(file_type: str, target: str, *, install_hint: str | None = None) -> None:
+    """Add or replace the partitioner for ``file_type`` (``"package.module:function"``)."""
+    PARTITIONERS[file_type] = target
+    _loaded.pop(file_type, None)
+    if install_hint:
+        _INSTALL_HINTS[file_type] = install_hint
+
+
+def get_partitioner(file_type: str) -> Partitioner:
+    """The partitioner function for ``file_type``, importing its module on first use."""
+    if file_type in _loaded:
+        return _loaded[file_type]
+    if file_type == "ooxml-encrypted":
+        raise EncryptedDocument("password-protected Office file; remove the password and retry")
+    target = PARTITIONERS.get(file_type)
+    if target is None:
+        raise UnsupportedFileType(f"unsupported file type {file_type}")
+    module_name, _, func_name = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as e:
+        hint = _INSTALL_HINTS.get(file_type, "")
+        raise UnsupportedFileType(
+            f"file type {file_type} needs a missing library ({e.name}){'; ' + hint if hint else ''}"
+        ) from e
+    func = getattr(module, func_name)
+    _loaded[file_type] = func
+    return func

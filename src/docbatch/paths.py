@@ -1,0 +1,63 @@
+"""Map document keys to local paths without ever leaving the directory they belong in.
+
+Keys come from outside (an S3 listing, a file tree): ``../../etc/passwd``, ``/abs/path`` or a
+NUL byte in a key must never become a write outside the output or download directory.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path, PurePosixPath
+
+from docbatch.errors import UnsafePath
+
+__all__ = ["atomic_write", "safe_join"]
+
+# mkstemp creates files readable by the owner only; outputs get the usual umask-based mode.
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+def safe_join(root: Path, key: str, suffix: str = "") -> Path:
+    """``root / key + suffix``, refusing keys that are absolute, climb out, or hold NUL bytes."""
+    if not key or "\x00" in key:
+        raise UnsafePath("unsafe key: empty or contains a NUL byte")
+    parts = PurePosixPath(key.replace("\\", "/")).parts
+    if key.startswith(("/", "\\")) or (parts and parts[0].endswith(":")):
+        raise UnsafePath(f"unsafe key {key!r}: absolute path")
+    if any(p == ".." for p in parts):
+        raise UnsafePath(f"unsafe key {key!r}: climbs out of its directory with '..'")
+    clean = [p for p in parts if p not in (".", "")]
+    if not clean:
+        raise UnsafePath(f"unsafe key {key!r}: names no file")
+    path = root.joinpath(*clean)
+    path = path.with_name(path.name + suffix)
+    root_abs = os.path.abspath(root)
+    if os.path.commonpath([root_abs, os.path.abspath(path)]) != root_abs:
+        raise UnsafePath(f"unsafe key {key!r}: resolves outside {root}")
+    return path
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one.
+
+    The bytes go to a temporary file in the same directory, are flushed to disk, and the file
+    is renamed over ``path``; a run killed at any point leaves no half-written file behind
+    (only, at worst, a ``.tmp`` file that no reader takes for an output).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o666 & ~_UMASK)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise

@@ -1,0 +1,129 @@
+"""The run record: one row per document per run, in SQLite beside the outputs.
+
+Workers return a :class:`DocResult`; only the main process writes the record, each row in its
+own transaction, so a run killed at any moment leaves a readable record that holds every
+finished document. The same folder holds the lock that keeps two runs off one output dir.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from docbatch.errors import ConfigError
+
+__all__ = ["RECORD_DIRNAME", "DocResult", "RunLock", "RunRecord"]
+
+#: Folder inside the output dir that holds the record and the lock.
+RECORD_DIRNAME = ".docbatch"
+
+OK, SKIPPED, FAILED = "ok", "skipped", "failed"
+
+
+@dataclass(slots=True)
+class DocResult:
+    """What happened to one document: the one thing a worker returns."""
+
+    uri: str
+    key: str
+    status: str  # ok | skipped | failed
+    reason: str = ""
+    version: str | None = None
+    elements: int = 0
+    seconds: float = 0.0
+    file_type: str | None = None
+    output: str | None = None
+    #: Traceback text, shown only with --verbose and never stored.
+    detail: str | None = None
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY, source TEXT, destination TEXT,
+    started REAL, finished REAL, ok INTEGER, skipped INTEGER, failed INTEGER
+);
+CREATE TABLE IF NOT EXISTS documents (
+    run_id TEXT, uri TEXT, key TEXT, status TEXT, reason TEXT, version TEXT,
+    elements INTEGER, seconds REAL, file_type TEXT, output TEXT, finished REAL
+);
+CREATE INDEX IF NOT EXISTS documents_run ON documents(run_id, status);
+"""
+
+
+class RunRecord:
+    """Appends this run's rows to ``<output_dir>/.docbatch/record.sqlite``."""
+
+    def __init__(self, output_dir: Path, *, source: str, destination: str) -> None:
+        folder = Path(output_dir) / RECORD_DIRNAME
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / "record.sqlite"
+        self.run_id = uuid.uuid4().hex[:12]
+        self.db = sqlite3.connect(self.path, timeout=30)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(_SCHEMA)
+        with self.db:
+            self.db.execute(
+                "INSERT INTO runs (run_id, source, destination, started) VALUES (?, ?, ?, ?)",
+                (self.run_id, source, destination, time.time()),
+            )
+
+    def add(self, result: DocResult) -> None:
+        row = asdict(result)
+        row.pop("detail")
+        with self.db:
+            self.db.execute(
+                "INSERT INTO documents VALUES (:run_id, :uri, :key, :status, :reason, :version,"
+                " :elements, :seconds, :file_type, :output, :finished)",
+                {**row, "run_id": self.run_id, "finished": time.time()},
+            )
+
+    def finish(self, ok: int, skipped: int, failed: int) -> None:
+        with self.db:
+            self.db.execute(
+                "UPDATE runs SET finished=?, ok=?, skipped=?, failed=? WHERE run_id=?",
+                (time.time(), ok, skipped, failed, self.run_id),
+            )
+
+    def close(self) -> None:
+        self.db.close()
+
+
+class RunLock:
+    """An exclusive lock on an output dir: a second run on it refuses to start.
+
+    ``flock`` is released by the kernel when the holder dies, so a killed run never leaves a
+    stale lock behind.
+    """
+
+    def __init__(self, output_dir: Path) -> None:
+        folder = Path(output_dir) / RECORD_DIRNAME
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / "lock"
+        self._fd: int | None = None
+
+    def __enter__(self) -> RunLock:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise ConfigError(
+                f"Another docbatch run is writing to {self.path.parent.parent}; "
+                "wait for it to finish or choose another --structured-output-dir."
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None

@@ -1,0 +1,60 @@
+"""The source interface: list documents cheaply, fetch one document's bytes on request.
+
+Listing returns metadata only (no content) and is lazy, so a bucket of 100,000 keys starts
+processing after its first page of results and never sits in memory whole. Sources are pickled
+into worker processes, which then call :meth:`Source.fetch`; a source keeps its clients out of
+its pickled state and makes them again on first use in each process.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["DocumentMeta", "Source"]
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentMeta:
+    """What a source knows of a document before reading it."""
+
+    #: Where the document lives, e.g. ``s3://bucket/a/b.pdf`` or ``file:///data/a/b.pdf``.
+    uri: str
+    #: Path relative to the source root; names the output (``a/b.pdf`` -> ``a/b.pdf.json``).
+    key: str
+    size: int | None = None
+    #: Changes when the content changes: an S3 ETag, or a file's mtime in nanoseconds.
+    version: str | None = None
+    #: ISO 8601, UTC.
+    last_modified: str | None = None
+    #: Enough for the source to find the document again (bucket and key, or a path).
+    record_locator: dict[str, Any] = field(default_factory=dict)
+
+
+class Source(ABC):
+    """Somewhere documents live."""
+
+    #: Short name shown in the run record (``s3``, ``local``).
+    name: str = "source"
+
+    def check(self) -> None:  # noqa: B027 - optional hook
+        """Authorize and confirm the source exists; raise ConfigError with one sentence if not."""
+
+    @abstractmethod
+    def list(self) -> Iterator[DocumentMeta]:
+        """Yield every document's metadata, lazily, without reading content."""
+
+    def local_path(self, doc: DocumentMeta) -> Path | None:
+        """The document's path when it is already on local disk (then nothing is downloaded)."""
+        return None
+
+    @abstractmethod
+    def fetch(self, doc: DocumentMeta, dest: Path) -> None:
+        """Write the document's bytes to ``dest``, raising if they arrive incomplete."""
+
+    def describe(self) -> str:
+        """A one-line, secret-free description for logs and the run record."""
+        return self.name

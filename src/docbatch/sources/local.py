@@ -1,0 +1,73 @@
+"""A folder (walked recursively) or a single file on local disk."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from docbatch.errors import ConfigError, DocumentError
+from docbatch.sources.base import DocumentMeta, Source
+
+__all__ = ["LocalSource"]
+
+
+class LocalSource(Source):
+    """Documents under ``root``; symlinks that lead outside ``root`` are refused."""
+
+    name = "local"
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root).absolute()
+
+    def describe(self) -> str:
+        return f"local {self.root}"
+
+    def check(self) -> None:
+        if not self.root.exists():
+            raise ConfigError(f"{self.root} does not exist; give a folder or a file to process.")
+        if not os.access(self.root, os.R_OK):
+            raise ConfigError(f"{self.root} is not readable; check its permissions.")
+
+    def list(self) -> Iterator[DocumentMeta]:
+        if self.root.is_file():
+            yield self._meta(self.root, self.root.name)
+            return
+        for dirpath, dirnames, filenames in os.walk(self.root, onerror=None):
+            dirnames.sort()
+            for fname in sorted(filenames):
+                path = Path(dirpath, fname)
+                key = path.relative_to(self.root).as_posix()
+                yield self._meta(path, key)
+
+    def _meta(self, path: Path, key: str) -> DocumentMeta:
+        try:
+            st = path.stat()
+            size, version = st.st_size, str(st.st_mtime_ns)
+            modified = datetime.fromtimestamp(st.st_mtime, UTC).isoformat()
+        except OSError:  # a dangling symlink: fetch reports it
+            size = version = modified = None
+        return DocumentMeta(
+            uri=path.as_uri(),
+            key=key,
+            size=size,
+            version=version,
+            last_modified=modified,
+            record_locator={"path": str(path)},
+        )
+
+    def local_path(self, doc: DocumentMeta) -> Path:
+        path = Path(doc.record_locator["path"])
+        real = os.path.realpath(path)
+        root = os.path.realpath(self.root)
+        if self.root.is_file():
+            root = os.path.dirname(root)
+        if path.is_symlink() and os.path.commonpath([root, real]) != root:
+            raise DocumentError("symlink points outside the source folder; refused")
+        if not os.path.isfile(real):
+            raise DocumentError("not a regular file (dangling symlink, device or fifo)")
+        return path
+
+    def fetch(self, doc: DocumentMeta, dest: Path) -> None:
+        raise NotImplementedError("local documents are read in place")

@@ -1,0 +1,194 @@
+"""Amazon S3 and S3-compatible stores, through boto3.
+
+boto3's standard configuration applies (credential chain, AWS_PROFILE, AWS_ENDPOINT_URL,
+AWS_DEFAULT_REGION); ``endpoint_url`` and ``anonymous`` override it. Requests are retried by
+botocore's own retry modes; a body that arrives shorter than its Content-Length is refused.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from docbatch.errors import ConfigError, DocumentError, TransientError
+from docbatch.sources.base import DocumentMeta, Source
+
+__all__ = ["S3Source", "parse_s3_url"]
+
+_CHUNK = 1024 * 1024
+
+
+def parse_s3_url(url: str) -> tuple[str, str]:
+    """``s3://bucket/some/prefix`` -> ``("bucket", "some/prefix")``."""
+    parsed = urlparse(url)
+    if parsed.scheme != "s3" or not parsed.netloc:
+        raise ConfigError(f"{url!r} is not an S3 URL; write it as s3://bucket/prefix/.")
+    return parsed.netloc, parsed.path.lstrip("/")
+
+
+class S3Source(Source):
+    """Every object under ``s3://bucket/prefix/``, or the single object the URL names."""
+
+    name = "s3"
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        anonymous: bool = False,
+        endpoint_url: str | None = None,
+        retry_mode: str = "adaptive",
+        max_attempts: int = 8,
+    ) -> None:
+        self.url = url
+        self.bucket, self.prefix = parse_s3_url(url)
+        self.anonymous = anonymous
+        self.endpoint_url = endpoint_url
+        self.retry_mode = retry_mode
+        self.max_attempts = max_attempts
+        self._client: Any = None
+        self._single: bool | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_client"] = None  # clients do not cross processes; each worker makes its own
+        return state
+
+    def describe(self) -> str:
+        return f"s3 s3://{self.bucket}/{self.prefix}"
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            import boto3
+            from botocore import UNSIGNED
+            from botocore.config import Config
+
+            config = Config(
+                retries={"mode": self.retry_mode, "max_attempts": self.max_attempts},
+                signature_version=UNSIGNED if self.anonymous else None,
+                connect_timeout=20,
+                read_timeout=60,
+            )
+            endpoint = self.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+            self._client = boto3.session.Session().client("s3", endpoint_url=endpoint, config=config)
+        return self._client
+
+    def check(self) -> None:
+        """Fail fast, in one sentence, on a bad credential, a missing bucket or no network."""
+        with _translate_errors(f"s3://{self.bucket}"):
+            self._single = self._is_single_object()
+            if not self._single:
+                self.client.list_objects_v2(Bucket=self.bucket, Prefix=self._dir_prefix(), MaxKeys=1)
+
+    def _is_single_object(self) -> bool:
+        from botocore.exceptions import ClientError
+
+        if not self.prefix or self.prefix.endswith("/"):
+            return False
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self.prefix)
+        except ClientError as e:
+            if _status(e) in (403, 404):
+                return False
+            raise
+        return True
+
+    def _dir_prefix(self) -> str:
+        if not self.prefix or self.prefix.endswith("/"):
+            return self.prefix
+        return self.prefix + "/"
+
+    def list(self) -> Iterator[DocumentMeta]:
+        if self._single is None:
+            self.check()
+        if self._single:
+            with _translate_errors(self.url):
+                head = self.client.head_object(Bucket=self.bucket, Key=self.prefix)
+            yield self._meta(self.prefix, self.prefix.rsplit("/", 1)[-1], head["ContentLength"], head.get("ETag"), head.get("LastModified"))
+            return
+        prefix = self._dir_prefix()
+        paginator = self.client.get_paginator("list_objects_v2")
+        with _translate_errors(self.url):
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+                for obj in page.get("Contents", ()):
+                    key = obj["Key"]
+                    if key.endswith("/"):
+                        continue  # a "folder" marker, not a document
+                    yield self._meta(key, key[len(prefix) :], obj.get("Size"), obj.get("ETag"), obj.get("LastModified"))
+
+    def _meta(self, key: str, rel: str, size: int | None, etag: str | None, modified: Any) -> DocumentMeta:
+        return DocumentMeta(
+            uri=f"s3://{self.bucket}/{key}",
+            key=rel,
+            size=size,
+            version=etag.strip('"') if etag else None,
+            last_modified=modified.isoformat() if modified is not None else None,
+            record_locator={"protocol": "s3", "remote_file_path": f"s3://{self.bucket}/{key}"},
+        )
+
+    def fetch(self, doc: DocumentMeta, dest: Path) -> None:
+        """Stream the object to ``dest``; refuse a body shorter or longer than announced."""
+        key = doc.uri[len(f"s3://{self.bucket}/") :]
+        with _translate_errors(doc.uri):
+            response = self.client.get_object(Bucket=self.bucket, Key=key)
+            expected = response.get("ContentLength")
+            written = 0
+            body = response["Body"]
+            with open(dest, "wb") as f:
+                for chunk in body.iter_chunks(_CHUNK):
+                    f.write(chunk)
+                    written += len(chunk)
+        if expected is not None and written != expected:
+            raise TransientError(f"download truncated: got {written} of {expected} bytes")
+        if doc.size is not None and written != doc.size:
+            raise TransientError(f"object changed size since listing ({doc.size} -> {written} bytes)")
+
+
+def _status(error: Any) -> int | None:
+    return error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+
+
+class _translate_errors:
+    """Turn botocore's exceptions into docbatch's tree, with one readable sentence."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
+        if exc is None:
+            return False
+        from botocore import exceptions as bx
+
+        if isinstance(exc, bx.NoCredentialsError):
+            raise ConfigError(
+                f"No AWS credentials found for {self.where}; configure them (AWS_PROFILE, "
+                "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) or pass --anonymous for a public bucket."
+            ) from exc
+        if isinstance(exc, bx.EndpointConnectionError | bx.ConnectTimeoutError):
+            raise ConfigError(f"Cannot reach the S3 endpoint for {self.where}; check --endpoint-url and the network.") from exc
+        if isinstance(exc, bx.ClientError):
+            code = exc.response.get("Error", {}).get("Code", "")
+            status = _status(exc)
+            if code == "NoSuchBucket":
+                raise ConfigError(f"Bucket of {self.where} does not exist; check the bucket name in --s3-url.") from exc
+            if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken"):
+                raise ConfigError(f"AWS rejected the credentials for {self.where} ({code}); check them or use --anonymous.") from exc
+            if code == "NoSuchKey" or status == 404:
+                raise DocumentError("object no longer exists (deleted after listing)") from exc
+            if status == 403 or code == "AccessDenied":
+                raise ConfigError(f"Access denied to {self.where}; check the credentials' permissions or use --anonymous for a public bucket.") from exc
+            if status and status >= 500:
+                raise TransientError(f"S3 server error {status} ({code}) after retries") from exc
+            raise DocumentError(f"S3 error {code or status}") from exc
+        if isinstance(exc, bx.ReadTimeoutError | bx.ResponseStreamingError | bx.IncompleteReadError | ConnectionError):
+            raise TransientError(f"download interrupted ({type(exc).__name__})") from exc
+        if isinstance(exc, bx.BotoCoreError):
+            raise TransientError(f"S3 request failed ({type(exc).__name__})") from exc
+        return False

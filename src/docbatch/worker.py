@@ -1,0 +1,106 @@
+"""What a worker process does with one document: fetch, partition, write, clean up.
+
+Runs in a pool process. Every outcome, including a bug in a partitioner, comes back as a
+:class:`~docbatch.record.DocResult`; only a hang, a crash or a kill of the process itself is
+left to the pool (see :mod:`docbatch.pipeline`).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+import traceback
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from docbatch.destinations.base import Destination
+from docbatch.elements import DocumentInfo, elements_to_dicts, finalize
+from docbatch.errors import DocbatchError, UnsupportedFileType
+from docbatch.partition import PartitionOptions, partition_file
+from docbatch.paths import safe_join
+from docbatch.record import FAILED, OK, SKIPPED, DocResult
+from docbatch.sources.base import DocumentMeta, Source
+
+__all__ = ["Job", "limit_memory", "process_document"]
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """Everything a worker needs for one run; sent to each worker once, with every document."""
+
+    source: Source
+    destination: Destination
+    download_dir: Path
+    re_download: bool = False
+    preserve_downloads: bool = False
+    partition: PartitionOptions = PartitionOptions()
+
+
+def limit_memory(max_bytes: int | None) -> None:
+    """Pool initializer: cap this worker's address space so a runaway document fails alone."""
+    if max_bytes:
+        resource.setrlimit(resource.RLIMIT_AS, (max_bytes, max_bytes))
+
+
+def process_document(job: Job, doc: DocumentMeta) -> DocResult:
+    """Turn one document into an output file; never raises for a bad document."""
+    start = time.perf_counter()
+    result = DocResult(uri=doc.uri, key=doc.key, status=OK, version=doc.version)
+    try:
+        path, downloaded = _obtain(job, doc)
+        file_type, elements = partition_file(path, job.partition, name=doc.key)
+        result.file_type = file_type.name
+        info = DocumentInfo(
+            filename=Path(doc.key).name,
+            filetype=file_type.mime,
+            url=doc.uri,
+            record_locator=doc.record_locator,
+            version=doc.version,
+            last_modified=doc.last_modified,
+            date_processed=datetime.now(UTC).isoformat(),
+        )
+        finalized = finalize(elements, info)
+        result.output = job.destination.write(doc, elements_to_dicts(finalized))
+        result.elements = len(finalized)
+        if downloaded and not job.preserve_downloads:
+            path.unlink(missing_ok=True)
+    except UnsupportedFileType as e:
+        result.status, result.reason = SKIPPED, _one_line(e)
+    except DocbatchError as e:
+        result.status, result.reason = FAILED, _one_line(e)
+        result.detail = traceback.format_exc()
+    except MemoryError:
+        result.status, result.reason = FAILED, "out of memory"
+    except RecursionError:
+        result.status, result.reason = FAILED, "document nested too deeply (recursion limit)"
+        result.detail = traceback.format_exc()
+    except Exception as e:  # a bug in a parser must not stop the run: record it
+        result.status, result.reason = FAILED, f"internal error: {type(e).__name__}: {_one_line(e)}"
+        result.detail = traceback.format_exc()
+    result.seconds = round(time.perf_counter() - start, 4)
+    return result
+
+
+def _obtain(job: Job, doc: DocumentMeta) -> tuple[Path, bool]:
+    """A local path for the document, and whether that path is a download (to clean up)."""
+    local = job.source.local_path(doc)
+    if local is not None:
+        return local, False
+    dest = safe_join(job.download_dir, doc.key)
+    if dest.is_file() and not job.re_download:
+        return dest, True  # left by an earlier run that did not finish this document
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(f".{dest.name}.{os.getpid()}.part")
+    try:
+        job.source.fetch(doc, part)
+        os.replace(part, dest)
+    finally:
+        part.unlink(missing_ok=True)
+    return dest, True
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return text[:300] if text else type(error).__name__
