@@ -46,19 +46,39 @@ def _parse_size(value: str | None) -> int | None:
 def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The flags every source shares."""
     decorators = [
-        click.option("--structured-output-dir", type=click.Path(file_okay=False, path_type=Path),
-                     default=Path("structured-outputs"), show_default=True,
-                     help="Where one JSON of elements per document is written."),
-        click.option("--reprocess", is_flag=True,
-                     help="Process documents whose output .json already exists (otherwise skipped)."),
-        click.option("--num-processes", type=click.IntRange(min=1), default=2, show_default=True,
-                     help="Worker processes partitioning documents in parallel."),
-        click.option("--timeout", type=click.FloatRange(min=0.1), default=300.0, show_default=True,
-                     help="Seconds one document may take before it is failed and its worker replaced."),
-        click.option("--max-memory", default=None, metavar="SIZE",
-                     help="Cap each worker's memory (e.g. 2G); a document over it fails as out of memory."),
-        click.option("--process-attachments", is_flag=True,
-                     help="Partition email attachments as elements of their own."),
+        click.option(
+            "--structured-output-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=Path("structured-outputs"),
+            show_default=True,
+            help="Where one JSON of elements per document is written.",
+        ),
+        click.option(
+            "--reprocess", is_flag=True, help="Process documents whose output .json already exists (otherwise skipped)."
+        ),
+        click.option(
+            "--num-processes",
+            type=click.IntRange(min=1),
+            default=2,
+            show_default=True,
+            help="Worker processes partitioning documents in parallel.",
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0.1),
+            default=300.0,
+            show_default=True,
+            help="Seconds one document may take before it is failed and its worker replaced.",
+        ),
+        click.option(
+            "--max-memory",
+            default=None,
+            metavar="SIZE",
+            help="Cap each worker's memory (e.g. 2G); a document over it fails as out of memory.",
+        ),
+        click.option(
+            "--process-attachments", is_flag=True, help="Partition email attachments as elements of their own."
+        ),
         click.option("-v", "--verbose", is_flag=True, help="Print every document and tracebacks of failures."),
     ]
     for decorator in reversed(decorators):
@@ -73,18 +93,38 @@ def main() -> None:
 
 
 @main.command("s3")
-@click.option("--s3-url", required=True, help="s3://bucket/prefix/ (every object under it) or s3://bucket/key (one object).")
+@click.option(
+    "--s3-url", required=True, help="s3://bucket/prefix/ (every object under it) or s3://bucket/key (one object)."
+)
 @click.option("--anonymous", is_flag=True, help="Send unsigned requests (public buckets).")
 @click.option("--endpoint-url", default=None, help="S3-compatible endpoint (also read from AWS_ENDPOINT_URL).")
-@click.option("--download-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where objects are downloaded [default: tmp-ingest-<6 random chars>].")
-@click.option("--re-download/--no-re-download", default=False, show_default=True,
-              help="Download again objects already present in the download dir.")
-@click.option("--preserve-downloads", is_flag=True,
-              help="Keep downloads (otherwise each is removed once its document is processed).")
+@click.option(
+    "--download-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where objects are downloaded [default: tmp-ingest-<6 random chars>].",
+)
+@click.option(
+    "--re-download/--no-re-download",
+    default=False,
+    show_default=True,
+    help="Download again objects already present in the download dir.",
+)
+@click.option(
+    "--preserve-downloads",
+    is_flag=True,
+    help="Keep downloads (otherwise each is removed once its document is processed).",
+)
 @processing_options
-def s3_command(s3_url: str, anonymous: bool, endpoint_url: str | None, download_dir: Path | None,
-               re_download: bool, preserve_downloads: bool, **common: Any) -> None:
+def s3_command(
+    s3_url: str,
+    anonymous: bool,
+    endpoint_url: str | None,
+    download_dir: Path | None,
+    re_download: bool,
+    preserve_downloads: bool,
+    **common: Any,
+) -> None:
     """Process every document under an S3 prefix, or one S3 object."""
     from docbatch.sources.s3 import S3Source
 
@@ -92,8 +132,13 @@ def s3_command(s3_url: str, anonymous: bool, endpoint_url: str | None, download_
         source = S3Source(s3_url, anonymous=anonymous, endpoint_url=endpoint_url)
     except ConfigError as e:
         raise click.UsageError(str(e)) from None
-    _run(source, download_dir=download_dir or Path(_default_download_dir()),
-         re_download=re_download, preserve_downloads=preserve_downloads, **common)
+    _run(
+        source,
+        download_dir=download_dir or Path(_default_download_dir()),
+        re_download=re_download,
+        preserve_downloads=preserve_downloads,
+        **common,
+    )
 
 
 @main.command("local")
@@ -103,13 +148,29 @@ def local_command(path: Path, **common: Any) -> None:
     """Process every document in a local folder (recursively), or one file."""
     from docbatch.sources.local import LocalSource
 
-    _run(LocalSource(path), download_dir=Path(_default_download_dir()),
-         re_download=False, preserve_downloads=False, **common)
+    _run(
+        LocalSource(path),
+        download_dir=Path(_default_download_dir()),
+        re_download=False,
+        preserve_downloads=False,
+        **common,
+    )
 
 
-def _run(source: Source, *, download_dir: Path, re_download: bool, preserve_downloads: bool,
-         structured_output_dir: Path, reprocess: bool, num_processes: int, timeout: float,
-         max_memory: str | None, process_attachments: bool, verbose: bool) -> None:
+def _run(
+    source: Source,
+    *,
+    download_dir: Path,
+    re_download: bool,
+    preserve_downloads: bool,
+    structured_output_dir: Path,
+    reprocess: bool,
+    num_processes: int,
+    timeout: float,
+    max_memory: str | None,
+    process_attachments: bool,
+    verbose: bool,
+) -> None:
     options = RunOptions(
         output_dir=structured_output_dir,
         download_dir=download_dir,

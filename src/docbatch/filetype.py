@@ -187,7 +187,10 @@ def _sniff_text(head: bytes) -> str:
     if text.startswith(("{", "[")):
         return "json"
     first = text.split("\n", 1)[0]
-    if any(first.startswith(h) for h in ("from:", "received:", "return-path:", "mime-version:", "message-id:", "delivered-to:")):
+    if any(
+        first.startswith(h)
+        for h in ("from:", "received:", "return-path:", "mime-version:", "message-id:", "delivered-to:")
+    ):
         return "eml"
     return "txt"
 

@@ -6,6 +6,7 @@ NUL byte in a key must never become a write outside the output or download direc
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path, PurePosixPath
@@ -56,8 +57,6 @@ def atomic_write(path: Path, data: bytes) -> None:
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise

@@ -88,5 +88,3 @@ def print_summary(summary: RunSummary, console: Console | None = None) -> None:
             console.print(f"  ... and {more} more", markup=False)
     if summary.record_path:
         console.print(f"Run record: {summary.record_path} (run {summary.run_id})", markup=False, highlight=False)
-
-

@@ -11,7 +11,7 @@ import os
 import resource
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,7 +35,7 @@ class Job:
     download_dir: Path
     re_download: bool = False
     preserve_downloads: bool = False
-    partition: PartitionOptions = PartitionOptions()
+    partition: PartitionOptions = field(default_factory=PartitionOptions)
 
 
 def limit_memory(max_bytes: int | None) -> None:

@@ -108,7 +108,13 @@ class S3Source(Source):
         if self._single:
             with _translate_errors(self.url):
                 head = self.client.head_object(Bucket=self.bucket, Key=self.prefix)
-            yield self._meta(self.prefix, self.prefix.rsplit("/", 1)[-1], head["ContentLength"], head.get("ETag"), head.get("LastModified"))
+            yield self._meta(
+                self.prefix,
+                self.prefix.rsplit("/", 1)[-1],
+                head["ContentLength"],
+                head.get("ETag"),
+                head.get("LastModified"),
+            )
             return
         prefix = self._dir_prefix()
         paginator = self.client.get_paginator("list_objects_v2")
@@ -172,18 +178,25 @@ class _translate_errors:
                 "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) or pass --anonymous for a public bucket."
             ) from exc
         if isinstance(exc, bx.EndpointConnectionError | bx.ConnectTimeoutError):
-            raise ConfigError(f"Cannot reach the S3 endpoint for {self.where}; check --endpoint-url and the network.") from exc
+            raise ConfigError(
+                f"Cannot reach the S3 endpoint for {self.where}; check --endpoint-url and the network."
+            ) from exc
         if isinstance(exc, bx.ClientError):
             code = exc.response.get("Error", {}).get("Code", "")
             status = _status(exc)
             if code == "NoSuchBucket":
                 raise ConfigError(f"Bucket of {self.where} does not exist; check the bucket name in --s3-url.") from exc
             if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken"):
-                raise ConfigError(f"AWS rejected the credentials for {self.where} ({code}); check them or use --anonymous.") from exc
+                raise ConfigError(
+                    f"AWS rejected the credentials for {self.where} ({code}); check them or use --anonymous."
+                ) from exc
             if code == "NoSuchKey" or status == 404:
                 raise DocumentError("object no longer exists (deleted after listing)") from exc
             if status == 403 or code == "AccessDenied":
-                raise ConfigError(f"Access denied to {self.where}; check the credentials' permissions or use --anonymous for a public bucket.") from exc
+                raise ConfigError(
+                    f"Access denied to {self.where}; check the credentials' permissions "
+                    "or use --anonymous for a public bucket."
+                ) from exc
             if status and status >= 500:
                 raise TransientError(f"S3 server error {status} ({code}) after retries") from exc
             raise DocumentError(f"S3 error {code or status}") from exc
