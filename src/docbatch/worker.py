@@ -18,6 +18,7 @@ from pathlib import Path
 from docbatch.destinations.base import Destination
 from docbatch.elements import DocumentInfo, elements_to_dicts, finalize
 from docbatch.errors import DocbatchError, UnsupportedFileType
+from docbatch.languages import detect_languages
 from docbatch.partition import PartitionOptions, partition_file
 from docbatch.paths import safe_join
 from docbatch.record import FAILED, OK, SKIPPED, DocResult
@@ -60,6 +61,7 @@ def process_document(job: Job, doc: DocumentMeta) -> DocResult:
             version=doc.version,
             last_modified=doc.last_modified,
             date_processed=datetime.now(UTC).isoformat(),
+            languages=detect_languages(el.text for el in elements) if job.partition.detect_languages else None,
         )
         finalized = finalize(elements, info)
         result.output = job.destination.write(doc, elements_to_dicts(finalized))

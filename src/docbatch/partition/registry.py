@@ -16,9 +16,26 @@ __all__ = ["PARTITIONERS", "get_partitioner", "register"]
 
 #: file type name -> "module:function" (modules under docbatch.partition unless dotted fully).
 PARTITIONERS: dict[str, str] = {
-    "txt": "docbatch.partition.text:partition_text",
-    "md": "docbatch.partition.markdown:partition_markdown",
+    "pdf": "docbatch.partition.pdf:partition_pdf",
+    "docx": "docbatch.partition.docx:partition_docx",
+    "pptx": "docbatch.partition.pptx:partition_pptx",
+    "xlsx": "docbatch.partition.spreadsheet:partition_xlsx",
+    "xls": "docbatch.partition.spreadsheet:partition_xls",
+    "csv": "docbatch.partition.spreadsheet:partition_csv",
+    "tsv": "docbatch.partition.spreadsheet:partition_tsv",
     "html": "docbatch.partition.html:partition_html",
+    "xml": "docbatch.partition.html:partition_xml",
+    "md": "docbatch.partition.markdown:partition_markdown",
+    "rst": "docbatch.partition.rst:partition_rst",
+    "org": "docbatch.partition.org:partition_org",
+    "txt": "docbatch.partition.text:partition_text",
+    "eml": "docbatch.partition.mail:partition_eml",
+    "msg": "docbatch.partition.mail:partition_msg",
+    "epub": "docbatch.partition.epub:partition_epub",
+    "odt": "docbatch.partition.odt:partition_odt",
+    "rtf": "docbatch.partition.rtf:partition_rtf",
+    "json": "docbatch.partition.elementjson:partition_json",
+    "ndjson": "docbatch.partition.elementjson:partition_ndjson",
 }
 
 _INSTALL_HINTS: dict[str, str] = {}
