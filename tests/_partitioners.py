@@ -1,0 +1,38 @@
+"""Test-only partitioners that misbehave on purpose: crash, hang, or eat memory.
+
+Registered for a made-up file type in tests; the pool's workers are forked from the test
+process, so they see the registration.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from docbatch.elements import Element
+from docbatch.partition.base import PartitionOptions
+
+
+def misbehave(path: Path, options: PartitionOptions) -> list[Element]:
+    """Act on the file's first word: ABORT, HANG, SEGV, MEMORY, RAISE; anything else is fine."""
+    text = path.read_text()
+    word = text.split()[0] if text.split() else ""
+    if word == "ABORT":
+        os.abort()
+    if word == "HANG":
+        while True:
+            time.sleep(1)
+    if word == "SEGV":
+        import ctypes
+
+        ctypes.string_at(0)
+    if word == "MEMORY":
+        hog = []
+        while True:
+            hog.append(bytearray(64 * 1024 * 1024))
+    if word == "RAISE":
+        raise RuntimeError("partitioner bug\nwith a second line")
+    if word == "SLOW":
+        time.sleep(float(text.split()[1]))
+    return [Element("NarrativeText", text)]
