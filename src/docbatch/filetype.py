@@ -171,9 +171,10 @@ def _looks_binary(head: bytes) -> bool:
     if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")):
         return False  # a BOM: text in some Unicode encoding
     if b"\x00" in head:
-        # UTF-16/32 without BOM put NULs between ASCII letters; real binary has few letters.
-        letters = sum(1 for b in head if 32 <= b < 127)
-        return letters < len(head) * 0.3
+        # UTF-16/32 without a BOM put NULs at regular places between letters; binary does not.
+        from docbatch.partition.encoding import nul_pattern_encoding
+
+        return nul_pattern_encoding(head) is None
     control = sum(1 for b in head if b < 9 or 13 < b < 32)
     return control > len(head) * 0.1
 

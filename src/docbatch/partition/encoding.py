@@ -12,7 +12,7 @@ from pathlib import Path
 
 from docbatch.errors import DocumentError
 
-__all__ = ["decode_bytes", "read_text"]
+__all__ = ["decode_bytes", "nul_pattern_encoding", "read_text"]
 
 _BOMS = [
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -37,7 +37,7 @@ def decode_bytes(data: bytes, *, name: str = "document") -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    guess = _nul_pattern_encoding(data[:4096])
+    guess = nul_pattern_encoding(data[:4096])
     if guess:
         try:
             return data.decode(guess)
@@ -51,7 +51,7 @@ def decode_bytes(data: bytes, *, name: str = "document") -> str:
     return data.decode(best.encoding, errors="replace")
 
 
-def _nul_pattern_encoding(head: bytes) -> str | None:
+def nul_pattern_encoding(head: bytes) -> str | None:
     """UTF-16/32 without a BOM: ASCII letters leave NULs at fixed positions."""
     n = len(head) - len(head) % 4
     if n < 4 or b"\x00" not in head:

@@ -1,0 +1,160 @@
+"""The pipeline's promises: bad documents fail alone, the run goes on, reruns resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import cli_env, load_outputs
+from docbatch.destinations.local import LocalJSONDestination
+from docbatch.errors import ConfigError
+from docbatch.partition import registry
+from docbatch.pipeline import RunOptions, run
+from docbatch.record import RunLock
+from docbatch.sources.local import LocalSource
+
+
+@pytest.fixture
+def misbehaving_txt():
+    """Route .txt files to the test partitioner that crashes or hangs on command."""
+    original = registry.PARTITIONERS["txt"]
+    registry.register("txt", "_partitioners:misbehave")
+    yield
+    registry.register("txt", original)
+
+
+def _run(src: Path, out: Path, **kw) -> object:
+    options = RunOptions(output_dir=out, download_dir=out.parent / "dl", **kw)
+    return run(LocalSource(src), LocalJSONDestination(out), options)
+
+
+def _write(folder: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    return folder
+
+
+def test_crash_hang_and_bug_fail_alone_and_the_run_goes_on(tmp_path, misbehaving_txt):
+    src = _write(
+        tmp_path / "src",
+        {
+            "abort.txt": "ABORT",
+            "segv.txt": "SEGV",
+            "hang.txt": "HANG",
+            "bug.txt": "RAISE",
+            **{f"good{i}.txt": f"good document {i}" for i in range(6)},
+        },
+    )
+    summary = _run(src, tmp_path / "out", num_processes=2, timeout=3)
+    reasons = {r.key: r.reason for r in summary.failures}
+    assert summary.ok == 6 and summary.failed == 4
+    assert reasons["abort.txt"] == "worker crashed: SIGABRT"
+    assert reasons["segv.txt"] == "worker crashed: SIGSEGV"
+    assert reasons["hang.txt"].startswith("timeout")
+    assert reasons["bug.txt"] == "internal error: RuntimeError: partitioner bug with a second line"
+    assert len(load_outputs(tmp_path / "out")) == 6
+
+
+def test_memory_cap_fails_the_document_as_out_of_memory(tmp_path, misbehaving_txt):
+    src = _write(tmp_path / "src", {"hog.txt": "MEMORY", "fine.txt": "fine"})
+    summary = _run(src, tmp_path / "out", num_processes=1, max_memory=1024**3, timeout=60)
+    assert [r.reason for r in summary.failures] == ["out of memory"]
+    assert summary.ok == 1
+
+
+def test_unsupported_and_empty_files_are_recorded_not_crashed(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "empty.txt").write_bytes(b"")
+    (src / "blob.bin").write_bytes(bytes(range(256)) * 10)
+    (src / "ok.txt").write_text("Hello\n\nA paragraph of text.")
+    summary = _run(src, tmp_path / "out")
+    assert summary.ok == 1 and summary.skipped == 1 and summary.failed == 1
+    assert summary.failures[0].reason == "empty file (0 bytes)"
+    with sqlite3.connect(tmp_path / "out/.docbatch/record.sqlite") as db:
+        rows = dict(db.execute("SELECT key, reason FROM documents WHERE status='skipped'").fetchall())
+    assert rows == {"blob.bin": "unsupported file type unknown"}
+
+
+def test_rerun_skips_done_documents_and_reprocess_redoes_them(tmp_path):
+    src = _write(tmp_path / "src", {"a.txt": "Alpha\n\nFirst.", "sub/b.txt": "Beta\n\nSecond."})
+    first = _run(src, tmp_path / "out")
+    assert first.ok == 2
+    before = (tmp_path / "out/sub/b.txt.json").read_text()
+    second = _run(src, tmp_path / "out")
+    assert (second.ok, second.skipped) == (0, 2)
+    third = _run(src, tmp_path / "out", reprocess=True)
+    assert third.ok == 2
+    after = json.loads((tmp_path / "out/sub/b.txt.json").read_text())
+    # element ids are deterministic across runs
+    assert [e["element_id"] for e in after] == [e["element_id"] for e in json.loads(before)]
+
+
+def test_a_second_run_on_the_same_output_dir_is_refused(tmp_path):
+    src = _write(tmp_path / "src", {"a.txt": "Alpha"})
+    out = tmp_path / "out"
+    with RunLock(out), pytest.raises(ConfigError, match="Another docbatch run"):
+        _run(src, out)
+
+
+def test_symlink_leaving_the_source_is_refused(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("Secret\n\nNot for the batch.")
+    src = _write(tmp_path / "src", {"ok.txt": "Fine"})
+    (src / "link.txt").symlink_to(secret)
+    summary = _run(src, tmp_path / "out")
+    assert [r.reason for r in summary.failures] == ["symlink points outside the source folder; refused"]
+
+
+def test_cli_exit_codes_and_summary(tmp_path):
+    src = _write(tmp_path / "src", {"a.txt": "Alpha\n\nFirst.", "empty.txt": ""})
+    cmd = [sys.executable, "-m", "docbatch", "local", str(src), "--structured-output-dir", str(tmp_path / "out")]
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, env=cli_env(), timeout=120)
+    assert result.returncode == 1
+    assert "1 ok, 0 skipped, 1 failed" in result.stderr
+    assert "empty.txt: empty file (0 bytes)" in result.stderr
+    assert not list(tmp_path.glob("tmp-ingest-*"))  # a local run downloads nothing
+    usage = subprocess.run([*cmd[:3], "local"], capture_output=True, text=True, env=cli_env(), timeout=60)
+    assert usage.returncode == 2
+
+
+def test_kill_9_mid_run_then_rerun_completes_with_valid_outputs(tmp_path):
+    src = tmp_path / "src"
+    for i in range(300):
+        _write(src, {f"d{i // 50}/doc{i:03d}.txt": f"Title {i}\n\n" + "Some body text here. " * 200})
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "docbatch", "local", str(src), "--structured-output-dir", str(out)]
+    partial = []
+    for delay in (1.5, 2.5):
+        proc = subprocess.Popen(
+            cmd,
+            cwd=tmp_path,
+            env=cli_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        time.sleep(delay)
+        os.killpg(proc.pid, signal.SIGKILL)  # the main process and its workers, at once
+        proc.wait()
+        for path in out.rglob("*.json"):  # every output present is whole
+            json.loads(path.read_text())
+        partial.append(len(load_outputs(out)))
+    assert partial[0] < 300, "the kill came after the run had finished: the test proves nothing"
+    rerun = subprocess.run(cmd, cwd=tmp_path, env=cli_env(), capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    outputs = load_outputs(out)
+    assert len(outputs) == 300
+    assert all(name.endswith(".txt.json") for name in outputs)
+    with sqlite3.connect(out / ".docbatch/record.sqlite") as db:
+        done = {k for (k,) in db.execute("SELECT key FROM documents WHERE status='ok'")}
+    assert len(done) == 300
