@@ -1,0 +1,542 @@
+"""HTML, XHTML and XML: lxml parses, one walk over the tree turns blocks into elements.
+
+HTML follows the browser's view of a page: every block (heading, paragraph, list item, table,
+preformatted text) becomes one element, inline markup (links, emphasis, spans) is folded into
+the text of its block, and whatever a browser would not show (scripts, styles, templates,
+``hidden`` / ``display:none`` / ``aria-hidden`` subtrees, ``<nav>`` menus, the ``<head>``) is
+skipped. Text inside ``<header>`` and ``<footer>`` elements becomes Header / Footer elements
+(headings there stay Titles), so consumers can drop page chrome by type.
+
+XML has no presentation semantics: each element's own text becomes one element, in document
+order. The XML parser never resolves entities, never loads a DTD and never touches the network
+or the file system, so billion-laughs and XXE documents yield their literal text, not expansions.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html as html_lib
+import re
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from docbatch.elements import Element
+from docbatch.errors import DocumentError
+from docbatch.partition.base import PartitionOptions
+from docbatch.partition.encoding import decode_bytes
+
+__all__ = ["partition_html", "partition_html_string", "partition_xml", "partition_xml_bytes"]
+
+_HEADINGS = {"h1": 0, "h2": 1, "h3": 2, "h4": 3, "h5": 4, "h6": 5}
+_SKIP = frozenset(
+    {
+        "head",
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "nav",
+        "iframe",
+        "object",
+        "embed",
+        "svg",
+        "canvas",
+        "select",
+        "datalist",
+        "map",
+        "audio",
+        "video",
+        "input",
+        "textarea",
+        "button",
+    }
+)
+_BLOCKS = frozenset(
+    {
+        "html",
+        "body",
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "form",
+        "hgroup",
+        "hr",
+        "legend",
+        "main",
+        "p",
+        "section",
+        "summary",
+        "caption",
+        "tbody",
+        "thead",
+        "tfoot",
+        "tr",
+        "td",
+        "th",
+        "frameset",
+        "frame",
+        "noframes",
+        "menu",
+    }
+)
+_LISTS = frozenset({"ul", "ol", "dir"})
+_REGIONS = {"header": "Header", "footer": "Footer"}
+_EMPHASIS = frozenset({"b", "strong", "i", "em"})
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_CODE_CLASS = re.compile(r"code|highlight|lang|source|prettyprint|brush", re.IGNORECASE)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""")
+_MAX_INLINE_IMAGE = 2 * 1024 * 1024
+
+_HTML_PARSER = etree.HTMLParser(
+    encoding="utf-8",
+    no_network=True,
+    remove_comments=True,
+    remove_pis=True,
+    huge_tree=False,
+    default_doctype=False,
+    collect_ids=False,
+)
+
+
+def partition_html(path: Path, options: PartitionOptions) -> list[Element]:
+    """Partition an HTML or XHTML file."""
+    return partition_html_string(Path(path).read_bytes(), options)
+
+
+def partition_html_string(html: str | bytes, options: PartitionOptions | None = None) -> list[Element]:
+    """Partition HTML given as text or raw bytes (email bodies, EPUB chapters, ...).
+
+    Bytes are decoded by BOM, then ``<meta charset>``, then detection; text is used as is.
+    """
+    text = html if isinstance(html, str) else decode_html_bytes(html)
+    if not text.strip():
+        return []
+    root = _parse_html(text)
+    if root is None:
+        return []
+    walker = _HtmlWalker()
+    try:
+        walker.walk(root)
+    except RecursionError as e:
+        raise DocumentError("HTML nested too deeply to partition") from e
+    walker.flush()
+    return walker.out
+
+
+def decode_html_bytes(data: bytes) -> str:
+    """Decode HTML bytes: a BOM wins, then a declared charset, then detection."""
+    if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:1024]:
+        return decode_bytes(data)
+    head = data[:4096]
+    match = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
+    if match:
+        try:
+            return data.decode(match.group(1).decode("ascii"), errors="replace")
+        except LookupError:
+            pass
+    return decode_bytes(data)
+
+
+def _parse_html(text: str) -> Any:
+    """Parse decoded HTML; re-encoding to UTF-8 avoids lxml's refusal of str with a declaration."""
+    try:
+        return etree.fromstring(text.encode("utf-8", errors="replace"), _HTML_PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as e:
+        raise DocumentError(f"unreadable HTML: {e}") from e
+
+
+def _collapse(text: str) -> str:
+    """Collapse runs of whitespace (including non-breaking spaces) as a browser renders them."""
+    return " ".join(text.split())
+
+
+def _is_hidden(el: Any) -> bool:
+    """True if a browser would not show this element."""
+    attrib = el.attrib
+    if not attrib:
+        return False
+    if "hidden" in attrib or attrib.get("aria-hidden") == "true":
+        return True
+    style = attrib.get("style")
+    return bool(style and _HIDDEN_STYLE.search(style))
+
+
+def _visible_text(el: Any) -> str:
+    """All text a browser shows inside ``el``, collapsed, skipping scripts and hidden parts."""
+    parts: list[str] = []
+    _collect_text(el, parts)
+    return _collapse("".join(parts))
+
+
+def _collect_text(el: Any, parts: list[str]) -> None:
+    tag = el.tag
+    if isinstance(tag, str) and tag not in _SKIP and not _is_hidden(el):
+        if tag == "br" or (tag == "img" and el.get("alt")):
+            parts.append(" ")
+        if el.text:
+            parts.append(el.text)
+        for child in el:
+            _collect_text(child, parts)
+            if child.tail:
+                parts.append(child.tail)
+        if tag in _BLOCKS or tag in _HEADINGS or tag == "li":
+            parts.append(" ")
+
+
+class _HtmlWalker:
+    """One pass over the tree, accumulating inline text until a block boundary flushes it."""
+
+    def __init__(self) -> None:
+        self.out: list[Element] = []
+        self.parts: list[str] = []
+        self.links: list[tuple[str, str]] = []
+        self.emphasis: list[tuple[str, str]] = []
+        self.images: list[Element] = []
+        self.list_depth = -1
+        self.in_item: list[int] = []  # list depth of each open <li>
+        self.region: str | None = None
+        self.last_heading_depth = -1
+
+    # -- emitting -----------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Turn the text gathered since the last block boundary into one element."""
+        text = _collapse("".join(self.parts)) if self.parts else ""
+        if text:
+            el = Element(self._flow_type(text), text, self._inline_metadata())
+            if el.type == "ListItem":
+                el.metadata["category_depth"] = self.in_item[-1]
+            self.out.append(el)
+        self.parts.clear()
+        self.links.clear()
+        self.emphasis.clear()
+        if self.images:
+            self.out.extend(self.images)
+            self.images.clear()
+
+    def _flow_type(self, text: str) -> str:
+        if self.in_item:
+            return "ListItem"
+        if self.region:
+            return self.region
+        if not any(c.isalnum() for c in text):
+            return "UncategorizedText"
+        return "NarrativeText"
+
+    def _inline_metadata(self) -> dict[str, Any]:
+        meta: dict[str, Any] = {}
+        if self.links:
+            meta["link_texts"] = [t for t, _ in self.links]
+            meta["link_urls"] = [u for _, u in self.links]
+        if self.emphasis:
+            meta["emphasized_text_contents"] = [t for t, _ in self.emphasis]
+            meta["emphasized_text_tags"] = [g for _, g in self.emphasis]
+        return meta
+
+    # -- walking ------------------------------------------------------------------------------
+
+    def walk(self, el: Any) -> None:
+        """Visit ``el`` and its subtree; the caller handles ``el.tail``."""
+        tag = el.tag
+        if not isinstance(tag, str) or tag in _SKIP or _is_hidden(el):
+            return
+        if tag in _HEADINGS:
+            self._heading(el, _HEADINGS[tag])
+        elif tag == "table":
+            self._table(el)
+        elif tag == "pre":
+            self._pre(el)
+        elif tag in _LISTS:
+            self._list(el)
+        elif tag == "li":
+            self._list_item(el)
+        elif tag in _REGIONS:
+            self._region(el, _REGIONS[tag])
+        elif tag in _BLOCKS:
+            self.flush()
+            self._children(el)
+            self.flush()
+        else:
+            self._inline(el, tag)
+
+    def _children(self, el: Any) -> None:
+        if el.text:
+            self.parts.append(el.text)
+        for child in el:
+            self.walk(child)
+            if child.tail:
+                self.parts.append(child.tail)
+
+    def _inline(self, el: Any, tag: str) -> None:
+        if tag == "br":
+            self.parts.append(" ")
+            return
+        if tag == "img":
+            self._image(el)
+            return
+        if tag == "a" or tag in _EMPHASIS:
+            text = _visible_text(el)
+            if text:
+                if tag == "a" and el.get("href"):
+                    self.links.append((text, el.get("href")))
+                elif tag in _EMPHASIS:
+                    self.emphasis.append((text, tag))
+        self._children(el)
+
+    def _heading(self, el: Any, depth: int) -> None:
+        self.flush()
+        saved = self.in_item, self.region
+        self.in_item, self.region = [], None
+        self._children(el)
+        text = _collapse("".join(self.parts))
+        if text:
+            self.out.append(Element("Title", text, {"category_depth": depth, **self._inline_metadata()}))
+            self.last_heading_depth = depth
+        self.parts.clear()
+        self.links.clear()
+        self.emphasis.clear()
+        self.in_item, self.region = saved
+        self.flush()
+
+    def _list(self, el: Any) -> None:
+        self.flush()
+        self.list_depth += 1
+        try:
+            self._children(el)
+            self.flush()
+        finally:
+            self.list_depth -= 1
+
+    def _list_item(self, el: Any) -> None:
+        self.flush()
+        self.in_item.append(max(self.list_depth, 0))
+        try:
+            self._children(el)
+            self.flush()
+        finally:
+            self.in_item.pop()
+
+    def _region(self, el: Any, kind: str) -> None:
+        self.flush()
+        saved = self.region
+        self.region = kind
+        try:
+            self._children(el)
+            self.flush()
+        finally:
+            self.region = saved
+
+    def _image(self, el: Any) -> None:
+        image = _image_element(el)
+        if image is not None:
+            self.images.append(image)
+
+    def _pre(self, el: Any) -> None:
+        """Preformatted text: code stays one CodeSnippet; prose (a law in <pre>) is split like text."""
+        self.flush()
+        raw = "".join(el.itertext()).strip("\n")
+        if not raw.strip():
+            return
+        if _looks_like_code(el):
+            self.out.append(Element("CodeSnippet", raw))
+            return
+        from docbatch.partition.text import partition_text_string
+
+        self.out.extend(partition_text_string(raw))
+
+    def _table(self, el: Any) -> None:
+        rows = _table_rows(el)
+        filled = sum(1 for row in rows for _, text, _, _ in row if text)
+        if filled <= 1 or _has_nested_table(el):
+            # A layout table: its cells are ordinary page blocks.
+            self.flush()
+            self._children(el)
+            self.flush()
+            return
+        self.flush()
+        table = _table_element(rows)
+        if table is not None:
+            self.out.append(table)
+
+
+def _looks_like_code(pre: Any) -> bool:
+    """A <pre> holds code if it says so (<code>, a code-ish class) or reads like code."""
+    if pre.find(".//code") is not None or _CODE_CLASS.search(pre.get("class") or ""):
+        return True
+    text = "".join(pre.itertext())
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        return False
+    codey = sum(1 for ln in lines if ln.rstrip().endswith((";", "{", "}", ")", ":")) or ln.lstrip().startswith("#"))
+    return codey / len(lines) > 0.5 and len(lines) < 2000
+
+
+def _image_element(el: Any) -> Element | None:
+    """An <img> as an Image element: alt text, and its URL or inline data."""
+    src = (el.get("src") or "").strip()
+    alt = _collapse(el.get("alt") or "")
+    if not src and not alt:
+        return None
+    meta: dict[str, Any] = {}
+    if src.startswith("data:"):
+        header, _, payload = src.partition(",")
+        if ";base64" in header and len(payload) <= _MAX_INLINE_IMAGE:
+            try:
+                base64.b64decode(payload, validate=False)
+            except (binascii.Error, ValueError):
+                payload = ""
+            if payload:
+                meta["image_base64"] = payload
+                meta["image_mime_type"] = header[5:].split(";", 1)[0] or None
+    elif src:
+        meta["image_url"] = src
+    return Element("Image", alt, meta)
+
+
+# -- tables ------------------------------------------------------------------------------------
+
+_Cell = tuple[str, str, int, int]  # (tag, text, colspan, rowspan)
+
+
+def _table_rows(table: Any) -> list[list[_Cell]]:
+    """Rows of ``table`` itself (not of tables nested in its cells)."""
+    rows: list[list[_Cell]] = []
+    for child in table:
+        tag = child.tag
+        if tag == "tr":
+            rows.append(_row_cells(child))
+        elif tag in ("thead", "tbody", "tfoot"):
+            rows.extend(_row_cells(tr) for tr in child if tr.tag == "tr")
+    return rows
+
+
+def _row_cells(tr: Any) -> list[_Cell]:
+    cells = []
+    for cell in tr:
+        if cell.tag in ("td", "th") and not _is_hidden(cell):
+            cells.append((cell.tag, _visible_text(cell), _span(cell, "colspan"), _span(cell, "rowspan")))
+    return cells
+
+
+def _span(cell: Any, name: str) -> int:
+    value = cell.get(name)
+    if not value:
+        return 1
+    try:
+        return max(1, min(int(value), 1000))
+    except ValueError:
+        return 1
+
+
+def _has_nested_table(table: Any) -> bool:
+    return any(True for _ in table.iterdescendants("table"))
+
+
+def _table_element(rows: list[list[_Cell]]) -> Element | None:
+    """A Table element with plain text and cleaned HTML (no attributes but spans, no empty rows)."""
+    rows = [row for row in rows if any(text for _, text, _, _ in row)]
+    if not rows:
+        return None
+    rows = _drop_empty_columns(rows)
+    html_rows = []
+    for row in rows:
+        cells = []
+        for tag, text, colspan, rowspan in row:
+            attrs = (f' colspan="{colspan}"' if colspan > 1 else "") + (f' rowspan="{rowspan}"' if rowspan > 1 else "")
+            cells.append(f"<{tag}{attrs}>{html_lib.escape(text, quote=False)}</{tag}>")
+        html_rows.append("<tr>" + "".join(cells) + "</tr>")
+    text = "\n".join(" ".join(t for _, t, _, _ in row if t) for row in rows)
+    return Element("Table", text, {"text_as_html": "<table>" + "".join(html_rows) + "</table>"})
+
+
+def _drop_empty_columns(rows: list[list[_Cell]]) -> list[list[_Cell]]:
+    """Remove spacer columns (empty in every row); only for tables without spans, to stay exact."""
+    if any(c[2] > 1 or c[3] > 1 for row in rows for c in row):
+        return rows
+    width = max(len(row) for row in rows)
+    keep = [i for i in range(width) if any(i < len(row) and row[i][1] for row in rows)]
+    if len(keep) == width:
+        return rows
+    return [[row[i] for i in keep if i < len(row)] for row in rows]
+
+
+# -- XML ---------------------------------------------------------------------------------------
+
+_XML_PARSER_OPTIONS = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+    "remove_comments": True,
+    "remove_pis": True,
+    "recover": False,
+}
+
+
+def partition_xml(path: Path, options: PartitionOptions) -> list[Element]:
+    """Partition an XML file: the text of each element, in document order."""
+    return partition_xml_bytes(Path(path).read_bytes())
+
+
+def partition_xml_bytes(data: bytes) -> list[Element]:
+    """Partition XML bytes; entities stay unexpanded and nothing outside the bytes is read."""
+    if not data.strip():
+        return []
+    root = _parse_xml(data)
+    out: list[Element] = []
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        text = _collapse(el.text or "")
+        if text:
+            out.append(Element("NarrativeText" if _is_sentence(text) else "UncategorizedText", text))
+        for child in el:
+            if not isinstance(child.tag, str) and child.tail:
+                tail = _collapse(child.tail)
+                if tail:
+                    out.append(Element("UncategorizedText", tail))
+    return out
+
+
+def _parse_xml(data: bytes) -> Any:
+    """Parse with a locked-down parser; a UTF-16 file without declaration is decoded first."""
+    parser = etree.XMLParser(**_XML_PARSER_OPTIONS)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:256]:
+        text = decode_bytes(data)
+        text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text, count=1)
+        data = text.encode("utf-8")
+        parser = etree.XMLParser(encoding="utf-8", **_XML_PARSER_OPTIONS)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as e:
+        raise DocumentError(f"malformed XML: {_first_line(str(e))}") from e
+    except (etree.LxmlError, ValueError) as e:
+        raise DocumentError(f"unreadable XML: {_first_line(str(e))}") from e
+    if root is None:
+        raise DocumentError("XML document has no root element")
+    return root
+
+
+def _first_line(message: str) -> str:
+    return message.splitlines()[0] if message else "parse error"
+
+
+def _is_sentence(text: str) -> bool:
+    """Prose reads as NarrativeText; codes, numbers and single words stay UncategorizedText."""
+    return len(text.split()) >= 4 and any(c.isalpha() for c in text)
