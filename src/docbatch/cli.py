@@ -192,5 +192,14 @@ def _run(
     except KeyboardInterrupt:
         reporter.console.print("Interrupted; rerun the same command to resume.", markup=False)
         sys.exit(130)
+    except Exception as e:  # a bug of ours: one sentence, the traceback only with -v
+        if verbose:
+            reporter.console.print_exception()
+        reporter.console.print(
+            f"Error: the run stopped on an unexpected {type(e).__name__}: {e}; rerun with -v for the traceback.",
+            markup=False,
+            highlight=False,
+        )
+        sys.exit(2)
     print_summary(summary, reporter.console)
     sys.exit(1 if summary.failed else 0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -57,6 +58,8 @@ class RunSummary:
     failed: int = 0
     seconds: float = 0.0
     failures: list[DocResult] = field(default_factory=list)
+    #: How many documents were skipped for each reason ("output exists", "unsupported file type png").
+    skip_reasons: Counter[str] = field(default_factory=Counter)
     record_path: Path | None = None
 
     @property
@@ -68,6 +71,7 @@ class RunSummary:
             self.ok += 1
         elif result.status == SKIPPED:
             self.skipped += 1
+            self.skip_reasons[result.reason] += 1
         else:
             self.failed += 1
             self.failures.append(result)

@@ -79,6 +79,8 @@ def print_summary(summary: RunSummary, console: Console | None = None) -> None:
         markup=False,
         highlight=False,
     )
+    for reason, count in summary.skip_reasons.most_common():
+        console.print(f"Skipped {count}: {reason}", markup=False, highlight=False)
     if summary.failures:
         console.print("Failed:", markup=False)
         for result in summary.failures[:_MAX_FAILURES_SHOWN]:
