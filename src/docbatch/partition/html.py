@@ -96,7 +96,11 @@ _BLOCKS = frozenset(
 _LISTS = frozenset({"ul", "ol", "dir"})
 _REGIONS = {"header": "Header", "footer": "Footer"}
 _EMPHASIS = frozenset({"b", "strong", "i", "em"})
+_EMPHASIS_BOLD = frozenset({"b", "strong"})
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_BOLD_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|bolder|[6-9]00)", re.IGNORECASE)
+_BULLETS = frozenset("•●○◦▪■□‣⁃-–—·*")
+_TITLE_END = tuple(".,;:!?")
 _CODE_CLASS = re.compile(r"code|highlight|lang|source|prettyprint|brush", re.IGNORECASE)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""")
@@ -211,6 +215,8 @@ class _HtmlWalker:
         self.in_item: list[int] = []  # list depth of each open <li>
         self.region: str | None = None
         self.last_heading_depth = -1
+        self.bold = 0  # open elements that render their text bold
+        self.bold_chars = 0  # non-space characters gathered while bold
 
     # -- emitting -----------------------------------------------------------------------------
 
@@ -221,7 +227,10 @@ class _HtmlWalker:
             el = Element(self._flow_type(text), text, self._inline_metadata())
             if el.type == "ListItem":
                 el.metadata["category_depth"] = self.in_item[-1]
+            elif el.type == "Title":
+                el.metadata["category_depth"] = self.last_heading_depth + 1
             self.out.append(el)
+        self.bold_chars = 0
         self.parts.clear()
         self.links.clear()
         self.emphasis.clear()
@@ -234,9 +243,18 @@ class _HtmlWalker:
             return "ListItem"
         if self.region:
             return self.region
-        if not any(c.isalnum() for c in text):
+        if not any(c.isalpha() for c in text):
             return "UncategorizedText"
+        if self._reads_as_heading(text):
+            return "Title"
         return "NarrativeText"
+
+    def _reads_as_heading(self, text: str) -> bool:
+        """A short line set all in bold (or all in capitals) is a heading written without <hN>."""
+        if len(text) > 100 or text.endswith(_TITLE_END) or text.startswith("(") or len(text.split()) > 12:
+            return False
+        visible = len(text) - text.count(" ")
+        return self.bold_chars >= visible * 0.9 or (text.isupper() and len(text) > 3)
 
     def _inline_metadata(self) -> dict[str, Any]:
         meta: dict[str, Any] = {}
@@ -255,6 +273,17 @@ class _HtmlWalker:
         tag = el.tag
         if not isinstance(tag, str) or tag in _SKIP or _is_hidden(el):
             return
+        style = el.get("style")
+        if tag in _EMPHASIS_BOLD or (style and _BOLD_STYLE.search(style)):
+            self.bold += 1
+            try:
+                self._dispatch(el, tag)
+            finally:
+                self.bold -= 1
+        else:
+            self._dispatch(el, tag)
+
+    def _dispatch(self, el: Any, tag: str) -> None:
         if tag in _HEADINGS:
             self._heading(el, _HEADINGS[tag])
         elif tag == "table":
@@ -276,11 +305,16 @@ class _HtmlWalker:
 
     def _children(self, el: Any) -> None:
         if el.text:
-            self.parts.append(el.text)
+            self._add(el.text)
         for child in el:
             self.walk(child)
             if child.tail:
-                self.parts.append(child.tail)
+                self._add(child.tail)
+
+    def _add(self, text: str) -> None:
+        self.parts.append(text)
+        if self.bold:
+            self.bold_chars += len(text) - text.count(" ") - text.count("\n")
 
     def _inline(self, el: Any, tag: str) -> None:
         if tag == "br":
@@ -369,6 +403,11 @@ class _HtmlWalker:
             self.flush()
             return
         self.flush()
+        items = _bullet_rows(rows)
+        if items:
+            depth = self.list_depth + 1
+            self.out.extend(Element("ListItem", text, {"category_depth": depth}) for text in items)
+            return
         table = _table_element(rows)
         if table is not None:
             self.out.append(table)
@@ -392,6 +431,8 @@ def _image_element(el: Any) -> Element | None:
     alt = _collapse(el.get("alt") or "")
     if not src and not alt:
         return None
+    if not alt and (_tiny(el.get("width")) or _tiny(el.get("height"))):
+        return None  # a spacer or tracking pixel
     meta: dict[str, Any] = {}
     if src.startswith("data:"):
         header, _, payload = src.partition(",")
@@ -406,6 +447,11 @@ def _image_element(el: Any) -> Element | None:
     elif src:
         meta["image_url"] = src
     return Element("Image", alt, meta)
+
+
+def _tiny(size: str | None) -> bool:
+    digits = (size or "").strip().removesuffix("px")
+    return digits.isdigit() and int(digits) <= 2
 
 
 # -- tables ------------------------------------------------------------------------------------
@@ -441,6 +487,19 @@ def _span(cell: Any, name: str) -> int:
         return max(1, min(int(value), 1000))
     except ValueError:
         return 1
+
+
+def _bullet_rows(rows: list[list[_Cell]]) -> list[str]:
+    """Texts of a table that only lays out a bulleted list (a bullet cell, then a text cell)."""
+    items = []
+    for row in rows:
+        texts = [text for _, text, _, _ in row if text]
+        if not texts:
+            continue
+        if len(texts) != 2 or texts[0] not in _BULLETS:
+            return []
+        items.append(texts[1])
+    return items
 
 
 def _has_nested_table(table: Any) -> bool:
