@@ -28,7 +28,7 @@ from docbatch.errors import DocumentError
 from docbatch.partition.base import PartitionOptions
 from docbatch.partition.encoding import decode_bytes
 
-__all__ = ["partition_html", "partition_html_string", "partition_xml", "partition_xml_bytes"]
+__all__ = ["partition_html", "partition_html_string", "partition_xml", "partition_xml_bytes", "table_from_rows"]
 
 _HEADINGS = {"h1": 0, "h2": 1, "h3": 2, "h4": 3, "h5": 4, "h6": 5}
 _SKIP = frozenset(
@@ -504,6 +504,12 @@ def _bullet_rows(rows: list[list[_Cell]]) -> list[str]:
 
 def _has_nested_table(table: Any) -> bool:
     return any(True for _ in table.iterdescendants("table"))
+
+
+def table_from_rows(rows: list[list[tuple[str, str]]]) -> Element | None:
+    """A Table element from rows of ``(tag, text)`` cells (tag "th" or "td"); shared by the
+    Markdown, reStructuredText and Org partitioners so every format's tables look alike."""
+    return _table_element([[(tag, _collapse(text), 1, 1) for tag, text in row] for row in rows])
 
 
 def _table_element(rows: list[list[_Cell]]) -> Element | None:
