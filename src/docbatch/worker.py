@@ -17,7 +17,7 @@ from pathlib import Path
 
 from docbatch.destinations.base import Destination
 from docbatch.elements import DocumentInfo, elements_to_dicts, finalize
-from docbatch.errors import DocbatchError, UnsupportedFileType
+from docbatch.errors import DocbatchError, TransientError, UnsupportedFileType
 from docbatch.languages import detect_languages
 from docbatch.partition import PartitionOptions, partition_file
 from docbatch.paths import safe_join
@@ -25,6 +25,8 @@ from docbatch.record import FAILED, OK, SKIPPED, DocResult
 from docbatch.sources.base import DocumentMeta, Source
 
 __all__ = ["Job", "limit_memory", "process_document"]
+
+_FETCH_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,12 +97,20 @@ def _obtain(job: Job, doc: DocumentMeta) -> tuple[Path, bool]:
         return dest, True  # left by an earlier run that did not finish this document
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(f".{dest.name}.{os.getpid()}.part")
-    try:
-        job.source.fetch(doc, part)
-        os.replace(part, dest)
-    finally:
-        part.unlink(missing_ok=True)
-    return dest, True
+    for attempt in range(_FETCH_ATTEMPTS):
+        try:
+            job.source.fetch(doc, part)
+            os.replace(part, dest)
+            return dest, True
+        except TransientError:
+            # botocore already retried each request; this covers a body cut off mid-stream,
+            # which it cannot retry once the response has begun.
+            if attempt == _FETCH_ATTEMPTS - 1:
+                raise
+            time.sleep(0.5 * 2**attempt)
+        finally:
+            part.unlink(missing_ok=True)
+    raise AssertionError("unreachable")
 
 
 def _one_line(error: BaseException) -> str:

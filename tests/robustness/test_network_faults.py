@@ -1,0 +1,69 @@
+"""S3 through a fault-injecting proxy: throttling, 500s, dropped connections, truncated bodies."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from conftest import S3Server, load_outputs, run_cli
+from faultproxy import FaultProxy
+
+DOCS = {f"net/doc{i}.txt": f"Document {i}\n\nThe body of document {i} in full.\n".encode() for i in range(4)}
+
+
+def _run(proxy: FaultProxy, tmp_path, *extra: str):
+    args = [
+        "s3",
+        "--s3-url",
+        "s3://faults/net/",
+        "--endpoint-url",
+        proxy.url,
+        "--structured-output-dir",
+        str(tmp_path / "out"),
+        "--download-dir",
+        str(tmp_path / "dl"),
+        *extra,
+    ]
+    return run_cli(args, cwd=tmp_path)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _bucket(s3_server: S3Server) -> None:
+    s3_server.bucket("faults", DOCS)
+
+
+def _reasons(out) -> dict[str, str]:
+    with sqlite3.connect(out / ".docbatch/record.sqlite") as db:
+        return dict(db.execute("SELECT key, reason FROM documents WHERE status='failed'").fetchall())
+
+
+def test_throttling_errors_and_dropped_connections_are_retried(s3_server: S3Server, tmp_path):
+    with FaultProxy(s3_server.url) as proxy:
+        proxy.add("list-type=2", "503", "500")  # the listing is throttled, then fails once
+        proxy.add("/faults/net/doc0.txt", "503", "503", "503")
+        proxy.add("/faults/net/doc1.txt", "500", "drop", "500")
+        proxy.add("/faults/net/doc2.txt", "drop")
+        result = _run(proxy, tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert len(proxy.injected) == 9  # every fault was really served
+    outputs = load_outputs(tmp_path / "out")
+    assert len(outputs) == 4
+    assert outputs["doc1.txt.json"][1]["text"] == "The body of document 1 in full."
+
+
+def test_a_truncated_body_is_detected_and_never_partitioned(s3_server: S3Server, tmp_path):
+    with FaultProxy(s3_server.url) as proxy:
+        proxy.add("/faults/net/doc3.txt", *["truncate"] * 50)  # every attempt is cut short
+        proxy.add("/faults/net/doc2.txt", "truncate")  # once: the retry gets it whole
+        result = _run(proxy, tmp_path)
+    assert result.returncode == 1
+    reasons = _reasons(tmp_path / "out")
+    assert list(reasons) == ["doc3.txt"]
+    assert "download" in reasons["doc3.txt"] and (
+        "truncated" in reasons["doc3.txt"] or "interrupted" in reasons["doc3.txt"]
+    )
+    outputs = load_outputs(tmp_path / "out")
+    assert sorted(outputs) == ["doc0.txt.json", "doc1.txt.json", "doc2.txt.json"]
+    assert outputs["doc2.txt.json"][1]["text"] == "The body of document 2 in full."
+    assert not (tmp_path / "dl" / "doc3.txt").exists()  # no partial download left to be taken as whole
