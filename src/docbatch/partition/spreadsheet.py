@@ -1,0 +1,398 @@
+"""Spreadsheets: XLSX (openpyxl), XLS (xlrd), CSV and TSV (stdlib csv).
+
+Output follows what unstructured's consumers expect from its spreadsheet partitioners: compact
+``<table><tr><td>..</td><td/></tr></table>`` HTML with every row as ``<td>`` cells (no ``<th>``:
+nothing in a sheet says which row is a header), and table text with a row's cells joined by
+spaces and rows joined by blank lines.
+
+A worksheet often holds several tables, captions and notes. As unstructured does, a sheet is cut
+into blocks of rows whose non-empty cells touch across rows (blank rows, or rows sharing no
+column, separate blocks); the leading and trailing rows of a block that hold a single cell become
+text elements (titles, captions, notes) and the rows between them one Table. A CSV/TSV file is
+one table, as unstructured makes it.
+
+Cell values are written as a user sees them in a spreadsheet application: whole numbers without
+``.0``, floats to 15 significant digits, dates and times in ISO form, booleans as TRUE/FALSE.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import html
+import io
+import re
+import warnings
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from docbatch.elements import Element
+from docbatch.errors import DocumentError, EncryptedDocument
+from docbatch.partition.base import PartitionOptions
+from docbatch.partition.encoding import read_text
+
+__all__ = ["partition_csv", "partition_tsv", "partition_xls", "partition_xlsx"]
+
+#: One sheet row reduced to its non-empty cells: (0-based row index, [(0-based column, text), ...]).
+SparseRow = tuple[int, list[tuple[int, str]]]
+
+# Zip-bomb guard: past this total size a ratio above _MAX_RATIO means a crafted archive. Real
+# sheet XML compresses 10-40x; deflate cannot exceed ~1030x, so 300x catches flat bombs early.
+_RATIO_FLOOR_BYTES = 100 * 1024**2
+_MAX_RATIO = 300
+
+_SNIFF_CHARS = 64 * 1024
+_SNIFF_LINES = 50
+_DELIMITERS = ",;\t|"
+# A delimiter that never occurs in text: used to read a file with no delimiter as one column.
+_ONE_COLUMN = "\x1f"
+_CSV_FIELD_LIMIT = 64 * 1024**2
+
+_TITLE_MAX_WORDS = 12
+_TITLE_MAX_CHARS = 120
+_BULLET = re.compile(r"^[-*•●○▪◦‣⁃–]\s+")
+_EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
+_URL = re.compile(r"^(https?://|www\.)\S+$", re.IGNORECASE)
+
+
+# -- XLSX ----------------------------------------------------------------------------------------
+
+
+def partition_xlsx(path: Path, options: PartitionOptions) -> list[Element]:
+    """Partition an Excel 2007+ workbook: one Table per block of cells, per worksheet."""
+    _check_zip_expansion(path, options.max_uncompressed_bytes)
+    import openpyxl
+
+    with warnings.catch_warnings():
+        # openpyxl warns about styles and extensions it ignores; nothing the user can act on.
+        warnings.simplefilter("ignore")
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+        except Exception as e:
+            raise DocumentError(f"unreadable XLSX file: {_reason(e)}") from e
+        try:
+            elements: list[Element] = []
+            for number, ws in enumerate(wb.worksheets, start=1):
+                rows = _read_xlsx_sheet(ws)
+                elements.extend(sheet_elements(rows, sheet_name=ws.title, page_number=number))
+            return elements
+        finally:
+            wb.close()
+
+
+def _read_xlsx_sheet(ws: Any) -> list[SparseRow]:
+    """All non-empty cells of a read-only worksheet, translating reader errors."""
+    # The stored dimension can be wrong (too small loses cells; A1:XFD1048576 pads every row to
+    # 16k columns), so read the cells that are really there.
+    ws.reset_dimensions()
+    try:
+        return _sparse_rows(ws.iter_rows(values_only=True))
+    except Exception as e:
+        raise DocumentError(f"unreadable XLSX worksheet {ws.title!r}: {_reason(e)}") from e
+
+
+def _check_zip_expansion(path: Path, limit: int) -> None:
+    """Refuse a zip whose members expand past ``limit`` or at a ratio no real workbook has.
+
+    Checked from the central directory before any member is inflated; zipfile stops reading a
+    member at its declared size, so the declared sizes are the ones that count.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as e:
+        raise DocumentError(f"not a valid XLSX file (broken zip archive: {_reason(e)})") from e
+    expanded = sum(info.file_size for info in infos)
+    if expanded > limit:
+        raise DocumentError(f"XLSX expands to {expanded:,} bytes, over the limit of {limit:,} (zip bomb guard)")
+    compressed = sum(info.compress_size for info in infos)
+    if expanded > _RATIO_FLOOR_BYTES and expanded > _MAX_RATIO * max(compressed, 1):
+        raise DocumentError(
+            f"XLSX compression ratio {expanded // max(compressed, 1)}:1 is implausible (zip bomb guard)"
+        )
+
+
+# -- XLS -----------------------------------------------------------------------------------------
+
+
+def partition_xls(path: Path, options: PartitionOptions) -> list[Element]:
+    """Partition a legacy Excel 97-2003 workbook (BIFF in OLE2) read with xlrd."""
+    import xlrd
+
+    try:
+        # xlrd writes its warnings to stdout by default; keep them out of the run's output.
+        book = xlrd.open_workbook(str(path), on_demand=True, logfile=io.StringIO())
+    except Exception as e:
+        if "encrypted" in str(e).lower():
+            raise EncryptedDocument("password-protected XLS file; remove the password and retry") from e
+        raise DocumentError(f"unreadable XLS file: {_reason(e)}") from e
+    try:
+        elements: list[Element] = []
+        for index in range(book.nsheets):
+            try:
+                sheet = book.sheet_by_index(index)
+                rows = _sparse_rows(_xls_rows(sheet, book.datemode))
+            except Exception as e:
+                raise DocumentError(f"unreadable XLS worksheet {index + 1}: {_reason(e)}") from e
+            elements.extend(sheet_elements(rows, sheet_name=sheet.name, page_number=index + 1))
+            book.unload_sheet(index)
+        return elements
+    finally:
+        book.release_resources()
+
+
+def _xls_rows(sheet: Any, datemode: int) -> Iterator[list[Any]]:
+    """Rows of an xlrd sheet as Python values (dates as datetimes, errors as their #TEXT)."""
+    import xlrd
+
+    for r in range(sheet.nrows):
+        types = sheet.row_types(r)
+        values = sheet.row_values(r)
+        if xlrd.XL_CELL_DATE not in types and xlrd.XL_CELL_BOOLEAN not in types and xlrd.XL_CELL_ERROR not in types:
+            yield values
+            continue
+        yield [_xls_value(t, v, datemode) for t, v in zip(types, values, strict=False)]
+
+
+def _xls_value(cell_type: int, value: Any, datemode: int) -> Any:
+    import xlrd
+
+    if cell_type == xlrd.XL_CELL_DATE:
+        try:
+            return _xls_date(xlrd.xldate_as_datetime(value, datemode))
+        except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+            return value
+    if cell_type == xlrd.XL_CELL_BOOLEAN:
+        return bool(value)
+    if cell_type == xlrd.XL_CELL_ERROR:
+        return xlrd.error_text_from_code.get(value, "#ERR")
+    return value
+
+
+def _xls_date(value: dt.datetime) -> dt.datetime | dt.time:
+    """xlrd puts a bare time on 1899-12-31; a user sees only the time."""
+    if value.date() == dt.date(1899, 12, 31):
+        return value.time()
+    return value
+
+
+# -- CSV / TSV -----------------------------------------------------------------------------------
+
+
+def partition_csv(path: Path, options: PartitionOptions) -> list[Element]:
+    """Partition a delimited text file (delimiter sniffed: comma, semicolon, tab or pipe)."""
+    return _partition_delimited(path, preferred=None)
+
+
+def partition_tsv(path: Path, options: PartitionOptions) -> list[Element]:
+    """Partition a tab-separated file (another delimiter is sniffed if it holds no tab)."""
+    return _partition_delimited(path, preferred="\t")
+
+
+def _partition_delimited(path: Path, preferred: str | None) -> list[Element]:
+    text = read_text(path)
+    delimiter = sniff_delimiter(text, preferred=preferred)
+    rows = _read_delimited(text, delimiter)
+    if not rows:
+        return []
+    width = max(len(row) for row in rows)
+    return [_table_element(rows, width, {})]
+
+
+def _read_delimited(text: str, delimiter: str) -> list[list[str]]:
+    """Rows of cell texts, blank rows dropped (as pandas, and so unstructured, drops them)."""
+    if csv.field_size_limit() < _CSV_FIELD_LIMIT:
+        csv.field_size_limit(_CSV_FIELD_LIMIT)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[str]] = []
+    try:
+        for row in reader:
+            cells = [" ".join(c.split()) for c in row]
+            while cells and not cells[-1]:
+                cells.pop()
+            if cells:
+                rows.append(cells)
+    except csv.Error as e:
+        raise DocumentError(f"unreadable CSV (line {reader.line_num}): {_reason(e)}") from e
+    return rows
+
+
+def sniff_delimiter(text: str, *, preferred: str | None = None) -> str:
+    """The field delimiter of delimited ``text``, judged on its first lines.
+
+    ``preferred`` (tab for .tsv) wins whenever the sample holds it. A text with no delimiter is
+    one column.
+    """
+    sample = _sniff_sample(text)
+    if preferred and preferred in sample:
+        return preferred
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
+    except csv.Error:
+        delimiter = _consistent_delimiter(sample)
+    return delimiter if delimiter in _DELIMITERS else _ONE_COLUMN
+
+
+def _sniff_sample(text: str) -> str:
+    """The first whole lines of ``text`` (a cut line makes the sniffer miscount)."""
+    sample = text[:_SNIFF_CHARS]
+    if len(text) > _SNIFF_CHARS and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]
+    return "\n".join(sample.splitlines()[:_SNIFF_LINES])
+
+
+def _consistent_delimiter(sample: str) -> str:
+    """Fallback when csv.Sniffer gives up (ragged rows): the candidate found the same number of
+    times on most lines, the most often if several are."""
+    lines = [ln for ln in sample.splitlines() if ln.strip()]
+    best, best_key = _ONE_COLUMN, (0, 0)
+    for candidate in _DELIMITERS:
+        counts = Counter(n for ln in lines if (n := ln.count(candidate)))
+        if not counts:
+            continue
+        per_line, agreeing = max(counts.items(), key=lambda item: (item[1], item[0]))
+        if 2 * agreeing >= len(lines) and (agreeing, per_line) > best_key:
+            best, best_key = candidate, (agreeing, per_line)
+    return best
+
+
+# -- sheet -> elements ---------------------------------------------------------------------------
+
+
+def _sparse_rows(rows: Iterable[Iterable[Any]]) -> list[SparseRow]:
+    """Keep only the non-empty cells of each row, as display text."""
+    out: list[SparseRow] = []
+    for r, row in enumerate(rows):
+        cells = [(c, t) for c, v in enumerate(row) if v is not None and (t := cell_text(v))]
+        if cells:
+            out.append((r, cells))
+    return out
+
+
+def cell_text(value: Any) -> str:
+    """A cell value as a spreadsheet shows it, whitespace collapsed to single spaces."""
+    if isinstance(value, str):
+        return " ".join(value.split())
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return format(value, ".15g")
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return " ".join(str(value).split())
+
+
+def sheet_elements(rows: list[SparseRow], *, sheet_name: str | None, page_number: int | None) -> list[Element]:
+    """Elements of one sheet: per block, lone leading cells, one Table, lone trailing cells."""
+    elements: list[Element] = []
+    metadata = {"page_name": sheet_name, "page_number": page_number}
+    for block in _blocks(rows):
+        lead, tail = _single_cell_edges(block)
+        elements.extend(_text_element(cells[0][1], metadata) for _, cells in block[:lead])
+        core = block[lead : len(block) - tail]
+        if core:
+            elements.append(_block_table(core, metadata))
+        elements.extend(_text_element(cells[0][1], metadata) for _, cells in block[len(block) - tail :])
+    return elements
+
+
+def _blocks(rows: list[SparseRow]) -> Iterator[list[SparseRow]]:
+    """Split rows into blocks: a row joins the block above when a cell sits right below a cell.
+
+    This is the same partition as unstructured's: connected components of non-empty cells (up,
+    down, left, right), with components that share any row merged; a component spanning rows
+    a..b links every pair of consecutive rows in between, and only such links join rows.
+    """
+    block: list[SparseRow] = []
+    prev_index, prev_cols = -2, frozenset[int]()
+    for row in rows:
+        index, cells = row
+        cols = frozenset(c for c, _ in cells)
+        if block and not (index == prev_index + 1 and not cols.isdisjoint(prev_cols)):
+            yield block
+            block = []
+        block.append(row)
+        prev_index, prev_cols = index, cols
+    if block:
+        yield block
+
+
+def _single_cell_edges(block: list[SparseRow]) -> tuple[int, int]:
+    """How many leading and trailing rows of a block hold one cell (all leading if all do)."""
+    lead = 0
+    while lead < len(block) and len(block[lead][1]) == 1:
+        lead += 1
+    if lead == len(block):
+        return lead, 0
+    tail = 0
+    while len(block[-1 - tail][1]) == 1:
+        tail += 1
+    return lead, tail
+
+
+def _block_table(block: list[SparseRow], metadata: dict[str, Any]) -> Element:
+    """A Table over the block's bounding box, empty cells kept so columns line up."""
+    first = min(cells[0][0] for _, cells in block)
+    last = max(cells[-1][0] for _, cells in block)
+    width = last - first + 1
+    grid: list[list[str]] = []
+    for _, cells in block:
+        row = [""] * width
+        for c, t in cells:
+            row[c - first] = t
+        grid.append(row)
+    return _table_element(grid, width, metadata)
+
+
+def _table_element(grid: list[list[str]], width: int, metadata: dict[str, Any]) -> Element:
+    """A Table element from rows of cell texts (rows shorter than ``width`` are padded)."""
+    html_rows = []
+    text_rows = []
+    for row in grid:
+        tds = "".join(f"<td>{_escape(t)}</td>" if t else "<td/>" for t in row)
+        html_rows.append(f"<tr>{tds}{'<td/>' * (width - len(row))}</tr>")
+        text_rows.append(" ".join(t for t in row if t))
+    html_text = f"<table>{''.join(html_rows)}</table>"
+    return Element("Table", "\n\n".join(text_rows), {**metadata, "text_as_html": html_text})
+
+
+def _escape(text: str) -> str:
+    if "&" in text or "<" in text or ">" in text:
+        return html.escape(text, quote=False)
+    return text
+
+
+def _text_element(text: str, metadata: dict[str, Any]) -> Element:
+    """A lone cell: a caption or note beside a table, typed by its shape."""
+    return Element(classify_cell(text), _BULLET.sub("", text, count=1), dict(metadata))
+
+
+def classify_cell(text: str) -> str:
+    """Element type of a lone cell: a bullet, a heading (short, no sentence end), a sentence, ..."""
+    if not any(ch.isalpha() for ch in text) or _URL.match(text):
+        return "UncategorizedText"
+    if _EMAIL.match(text):
+        return "EmailAddress"
+    if _BULLET.match(text):
+        return "ListItem"
+    words = text.split()
+    if len(words) <= _TITLE_MAX_WORDS and len(text) <= _TITLE_MAX_CHARS and text[-1] not in ".!?;,":
+        return "Title"
+    return "NarrativeText"
+
+
+def _reason(e: BaseException) -> str:
+    """A one-line, bounded description of a library exception."""
+    message = " ".join(str(e).split())[:200]
+    return f"{type(e).__name__}: {message}" if message else type(e).__name__
