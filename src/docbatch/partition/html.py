@@ -26,7 +26,7 @@ from lxml import etree
 from docbatch.elements import Element
 from docbatch.errors import DocumentError
 from docbatch.partition.base import PartitionOptions
-from docbatch.partition.encoding import decode_bytes
+from docbatch.partition.text import decode_text_bytes
 
 __all__ = ["partition_html", "partition_html_string", "partition_xml", "partition_xml_bytes", "table_from_rows"]
 
@@ -145,7 +145,7 @@ def partition_html_string(html: str | bytes, options: PartitionOptions | None = 
 def decode_html_bytes(data: bytes) -> str:
     """Decode HTML bytes: a BOM wins, then a declared charset, then detection."""
     if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:1024]:
-        return decode_bytes(data)
+        return decode_text_bytes(data)
     head = data[:4096]
     match = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
     if match:
@@ -153,7 +153,7 @@ def decode_html_bytes(data: bytes) -> str:
             return data.decode(match.group(1).decode("ascii"), errors="replace")
         except LookupError:
             pass
-    return decode_bytes(data)
+    return decode_text_bytes(data)
 
 
 def _parse_html(text: str) -> Any:
@@ -583,7 +583,7 @@ def _parse_xml(data: bytes) -> Any:
     """Parse with a locked-down parser; a UTF-16 file without declaration is decoded first."""
     parser = etree.XMLParser(**_XML_PARSER_OPTIONS)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:256]:
-        text = decode_bytes(data)
+        text = decode_text_bytes(data)
         text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text, count=1)
         data = text.encode("utf-8")
         parser = etree.XMLParser(encoding="utf-8", **_XML_PARSER_OPTIONS)

@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 
 from docbatch.elements import Element
 from docbatch.partition.base import PartitionOptions
-from docbatch.partition.encoding import read_text
+from docbatch.partition.text import read_text_file
 
 __all__ = ["partition_markdown", "partition_markdown_string"]
 
@@ -25,7 +25,7 @@ _MD: MarkdownIt | None = None
 
 def partition_markdown(path: Path, options: PartitionOptions) -> list[Element]:
     """Partition a Markdown file."""
-    return partition_markdown_string(read_text(path), options)
+    return partition_markdown_string(read_text_file(path), options)
 
 
 def partition_markdown_string(text: str, options: PartitionOptions | None = None) -> list[Element]:

@@ -15,7 +15,7 @@ from typing import Any
 from docbatch.elements import Element
 from docbatch.errors import DocumentError
 from docbatch.partition.base import PartitionOptions
-from docbatch.partition.encoding import read_text
+from docbatch.partition.text import read_text_file
 
 __all__ = ["partition_org", "partition_org_string"]
 
@@ -34,7 +34,7 @@ _VERBATIM = re.compile(r"(?<!\w)([~=+_])(?=\S)([^\n]*?\S)\1(?!\w)")
 
 def partition_org(path: Path, options: PartitionOptions) -> list[Element]:
     """Partition an Org file."""
-    return partition_org_string(read_text(path))
+    return partition_org_string(read_text_file(path))
 
 
 def partition_org_string(text: str) -> list[Element]:

@@ -14,7 +14,7 @@ from typing import Any
 from docbatch.elements import Element
 from docbatch.errors import DocumentError
 from docbatch.partition.base import PartitionOptions
-from docbatch.partition.encoding import read_text
+from docbatch.partition.text import read_text_file
 
 __all__ = ["partition_rst", "partition_rst_string"]
 
@@ -53,7 +53,7 @@ _LISTS = frozenset({"bullet_list", "enumerated_list"})
 
 def partition_rst(path: Path, options: PartitionOptions) -> list[Element]:
     """Partition a reStructuredText file."""
-    return partition_rst_string(read_text(path))
+    return partition_rst_string(read_text_file(path))
 
 
 def partition_rst_string(text: str) -> list[Element]:

@@ -1,42 +1,153 @@
-"""Plain text: paragraphs split on blank lines, heading-like lines as Titles, bullets as ListItems."""
+"""Plain text: paragraphs split on blank lines, heading-like lines as Titles, bullets as ListItems.
+
+Text files come in two shapes. Most separate paragraphs with blank lines (books, READMEs); the
+lines inside a paragraph are just wrapping and are joined. Others have no blank lines at all
+(text pulled out of a PDF or a web page): there a line much shorter than the block's usual width
+ends a paragraph, so headings and short entries stand alone instead of being glued into one
+giant element. Bulleted and numbered lines are list items wherever they occur, with their
+indentation giving the nesting depth.
+"""
 
 from __future__ import annotations
 
+import codecs
 import re
 from pathlib import Path
 
 from docbatch.elements import Element
 from docbatch.partition.base import PartitionOptions
-from docbatch.partition.encoding import read_text
+from docbatch.partition.encoding import decode_bytes
 
-__all__ = ["classify_paragraph", "partition_text", "partition_text_string"]
+__all__ = ["classify_paragraph", "decode_text_bytes", "partition_text", "partition_text_string", "read_text_file"]
 
-_BULLET = re.compile(r"^\s*(?:[-*•●○▪◦‣⁃–]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)])\s+")
-_BLANK_LINES = re.compile(r"\n\s*\n")
+_BULLET = re.compile(r"^\s*(?:[-*•●○▪◦‣⁃–]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)])(?:\s+|$)")
+_BLANK_LINES = re.compile(r"\n[ \t\v\u00a0]*\n")
+_RULE = re.compile(r"^[\s\-=_*~#.·•+]*$")
+_SENTENCE_END = tuple('.!?:;"”’)')
+# A line shorter than this share of the block's usual width ends a paragraph.
+_SHORT_LINE = 0.6
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 def partition_text(path: Path, options: PartitionOptions) -> list[Element]:
     """Partition a plain-text file."""
-    return partition_text_string(read_text(path))
+    return partition_text_string(read_text_file(path))
+
+
+def read_text_file(path: str | Path) -> str:
+    """Read and decode a text file (shared by the Markdown, RST and Org partitioners)."""
+    return decode_text_bytes(Path(path).read_bytes())
+
+
+def decode_text_bytes(data: bytes) -> str:
+    """Decode text bytes; UTF-16/32 without a BOM is checked before UTF-8, which accepts NULs."""
+    if b"\x00" in data[:4096] and not data.startswith(_BOMS):
+        from docbatch.partition.encoding import nul_pattern_encoding
+
+        guess = nul_pattern_encoding(data[:4096])
+        if guess:
+            return data.decode(guess, errors="replace")
+    return decode_bytes(data)
 
 
 def partition_text_string(text: str) -> list[Element]:
     """Partition text already decoded (also used for email bodies and other text parts)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n").replace("\x00", "")
     elements: list[Element] = []
     for block in _BLANK_LINES.split(text):
-        lines = [ln.strip() for ln in block.split("\n") if ln.strip()]
-        if not lines:
+        if not block.strip():
             continue
-        if len(lines) > 1 and all(_BULLET.match(ln) for ln in lines):
-            elements.extend(Element("ListItem", _BULLET.sub("", ln, count=1)) for ln in lines)
-            continue
-        para = " ".join(lines)
-        kind = classify_paragraph(para, single_line=len(lines) == 1)
-        if kind == "ListItem":
-            para = _BULLET.sub("", para, count=1)
-        elements.append(Element(kind, para))
+        lines = [ln.rstrip() for ln in block.split("\n") if ln.strip() and not _is_rule(ln)]
+        if len(lines) == 1:
+            elements.append(_single_line(lines[0].strip()))
+        elif lines:
+            elements.extend(_BlockReader(lines).read())
     return elements
+
+
+def _is_rule(line: str) -> bool:
+    """A separator line (``-----``, ``=====``, ``* * *``) carries no text."""
+    return _RULE.match(line) is not None and len(line.strip()) >= 3
+
+
+def _single_line(line: str) -> Element:
+    bullet = _BULLET.match(line)
+    if bullet:
+        return Element("ListItem", line[bullet.end() :].strip(), {"category_depth": 0})
+    return Element(classify_paragraph(line), line)
+
+
+class _BlockReader:
+    """Splits one blank-line-free block into paragraphs and list items."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        lengths = sorted(len(ln.strip()) for ln in lines)
+        self.width = lengths[int(0.9 * (len(lengths) - 1))]
+        self.out: list[Element] = []
+        self.para: list[str] = []
+        self.item: list[str] | None = None
+        self.item_indent = 0
+        self.indents: list[int] = []
+
+    def read(self) -> list[Element]:
+        lines = self.lines
+        for i, raw in enumerate(lines):
+            line = raw.strip()
+            indent = len(raw) - len(raw.lstrip())
+            bullet = _BULLET.match(line)
+            if bullet:
+                self._flush()
+                self._open_item(line[bullet.end() :].strip(), indent)
+            elif self.item is not None and indent > self.item_indent:
+                self.item.append(line)
+            else:
+                if self.item is not None:
+                    self._flush()
+                self.para.append(line)
+                if self._ends_paragraph(line, lines[i + 1] if i + 1 < len(lines) else ""):
+                    self._flush()
+        self._flush()
+        return self.out
+
+    def _open_item(self, text: str, indent: int) -> None:
+        while self.indents and self.indents[-1] > indent:
+            self.indents.pop()
+        if not self.indents or self.indents[-1] < indent:
+            self.indents.append(indent)
+        self.item = [text] if text else []
+        self.item_indent = indent
+
+    def _ends_paragraph(self, line: str, following: str) -> bool:
+        """A short line closes its paragraph when the next line starts a new one."""
+        if len(self.lines) < 3 or len(line) >= _SHORT_LINE * self.width:
+            return False
+        nxt = following.strip()
+        return line.endswith(_SENTENCE_END) or not nxt or nxt[0].isupper() or nxt[0].isdigit()
+
+    def _flush(self) -> None:
+        if self.item is not None:
+            text = _join_lines(self.item)
+            if text:
+                self.out.append(Element("ListItem", text, {"category_depth": len(self.indents) - 1}))
+            self.item = None
+        if self.para:
+            text = _join_lines(self.para)
+            self.out.append(Element(classify_paragraph(text, single_line=len(self.para) == 1), text))
+            self.para = []
+
+
+def _join_lines(lines: list[str]) -> str:
+    """Join wrapped lines; a word hyphenated across a line break is joined without a space."""
+    if len(lines) <= 1:
+        return lines[0] if lines else ""
+    out = lines[0]
+    for line in lines[1:]:
+        if out.endswith("-") and len(out) > 1 and out[-2].isalpha() and line[:1].islower():
+            out += line
+        else:
+            out += " " + line
+    return out
 
 
 def classify_paragraph(text: str, *, single_line: bool = True) -> str:
@@ -45,12 +156,17 @@ def classify_paragraph(text: str, *, single_line: bool = True) -> str:
         return "ListItem"
     if single_line and _looks_like_title(text):
         return "Title"
+    if not any(c.isalpha() for c in text):
+        return "UncategorizedText"
     return "NarrativeText"
 
 
 def _looks_like_title(text: str) -> bool:
+    """Short, unpunctuated, capitalised: a heading. A single long token (a hash, base64) is not."""
     words = text.split()
     if not words or len(words) > 12 or len(text) > 120:
+        return False
+    if len(words) == 1 and len(text) > 30:
         return False
     if text[-1] in ".,;:!?" and not text.endswith("..."):
         return False
