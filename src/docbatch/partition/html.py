@@ -104,6 +104,8 @@ _TITLE_END = tuple(".,;:!?")
 _CODE_CLASS = re.compile(r"code|highlight|lang|source|prettyprint|brush", re.IGNORECASE)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""")
+# An XHTML DOCTYPE with an internal subset, which the HTML parser would show as text.
+_DOCTYPE_SUBSET = re.compile(r"<!DOCTYPE[^>\[]*\[.*?\]\s*>", re.DOTALL | re.IGNORECASE)
 _MAX_INLINE_IMAGE = 2 * 1024 * 1024
 
 _HTML_PARSER = etree.HTMLParser(
@@ -158,6 +160,7 @@ def decode_html_bytes(data: bytes) -> str:
 
 def _parse_html(text: str) -> Any:
     """Parse decoded HTML; re-encoding to UTF-8 avoids lxml's refusal of str with a declaration."""
+    text = _DOCTYPE_SUBSET.sub("", text[:65536], count=1) + text[65536:]
     try:
         return etree.fromstring(text.encode("utf-8", errors="replace"), _HTML_PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as e:
@@ -565,18 +568,34 @@ def partition_xml_bytes(data: bytes) -> list[Element]:
         return []
     root = _parse_xml(data)
     out: list[Element] = []
-    for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
-        text = _collapse(el.text or "")
-        if text:
-            out.append(Element("NarrativeText" if _is_sentence(text) else "UncategorizedText", text))
-        for child in el:
-            if not isinstance(child.tag, str) and child.tail:
-                tail = _collapse(child.tail)
-                if tail:
-                    out.append(Element("UncategorizedText", tail))
+    try:
+        _xml_elements(root, out)
+    except RecursionError as e:
+        raise DocumentError("XML nested too deeply to partition") from e
     return out
+
+
+def _xml_elements(el: Any, out: list[Element]) -> None:
+    """One element per leaf; an element mixing its own text with child elements is one element."""
+    children = [child for child in el if isinstance(child.tag, str)]
+    own = (el.text or "") + "".join(child.tail or "" for child in el)
+    if children and own.strip():
+        _append_xml_text(_collapse("".join(_xml_text(el))), out)
+        return
+    if own.strip():
+        _append_xml_text(_collapse(own), out)
+    for child in children:
+        _xml_elements(child, out)
+
+
+def _xml_text(el: Any) -> list[str]:
+    """Text of a subtree; entity references (never expanded) contribute nothing."""
+    return [t for t in el.itertext(tag=etree.Element) if t]
+
+
+def _append_xml_text(text: str, out: list[Element]) -> None:
+    if text:
+        out.append(Element("NarrativeText" if _is_sentence(text) else "UncategorizedText", text))
 
 
 def _parse_xml(data: bytes) -> Any:
@@ -590,6 +609,8 @@ def _parse_xml(data: bytes) -> Any:
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as e:
+        if "amplification" in str(e) or ("entity" in str(e).lower() and "loop" in str(e).lower()):
+            raise DocumentError("XML refused: its entities would expand without bound (billion laughs)") from e
         raise DocumentError(f"malformed XML: {_first_line(str(e))}") from e
     except (etree.LxmlError, ValueError) as e:
         raise DocumentError(f"unreadable XML: {_first_line(str(e))}") from e
