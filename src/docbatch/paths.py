@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 
 from docbatch.errors import UnsafePath
 
-__all__ = ["atomic_write", "safe_join"]
+__all__ = ["atomic_write", "printable", "safe_join"]
 
 # mkstemp creates files readable by the owner only; outputs get the usual umask-based mode.
 _UMASK = os.umask(0)
@@ -60,3 +60,12 @@ def atomic_write(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def printable(text: str) -> str:
+    """``text`` safe to store as UTF-8 and print: undecodable file-name bytes become U+FFFD.
+
+    Python keeps the bytes of a non-UTF-8 file name as lone surrogates, which UTF-8 encoders
+    (JSON, SQLite, the terminal) refuse; the file itself is still opened by its real name.
+    """
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")

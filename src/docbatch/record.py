@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from docbatch.errors import ConfigError
+from docbatch.paths import printable
 
 __all__ = ["RECORD_DIRNAME", "DocResult", "RunLock", "RunRecord"]
 
@@ -74,7 +75,7 @@ class RunRecord:
             )
 
     def add(self, result: DocResult) -> None:
-        row = asdict(result)
+        row = {k: printable(v) if isinstance(v, str) else v for k, v in asdict(result).items()}
         row.pop("detail")
         with self.db:
             self.db.execute(

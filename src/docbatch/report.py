@@ -8,6 +8,7 @@ from types import TracebackType
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from docbatch.paths import printable
 from docbatch.pipeline import RunSummary
 from docbatch.record import FAILED, DocResult
 
@@ -55,7 +56,7 @@ class Reporter:
     def __call__(self, result: DocResult) -> None:
         self._done += 1
         if result.status == FAILED or self.verbose:
-            line = f"{result.status:7} {result.key}"
+            line = f"{result.status:7} {printable(result.key)}"
             if result.reason:
                 line += f": {result.reason}"
             self.console.print(line, markup=False, highlight=False)
@@ -84,7 +85,7 @@ def print_summary(summary: RunSummary, console: Console | None = None) -> None:
     if summary.failures:
         console.print("Failed:", markup=False)
         for result in summary.failures[:_MAX_FAILURES_SHOWN]:
-            console.print(f"  {result.key}: {result.reason}", markup=False, highlight=False)
+            console.print(f"  {printable(result.key)}: {result.reason}", markup=False, highlight=False)
         more = len(summary.failures) - _MAX_FAILURES_SHOWN
         if more > 0:
             console.print(f"  ... and {more} more", markup=False)

@@ -20,7 +20,7 @@ from docbatch.elements import DocumentInfo, elements_to_dicts, finalize
 from docbatch.errors import DocbatchError, TransientError, UnsupportedFileType
 from docbatch.languages import detect_languages
 from docbatch.partition import PartitionOptions, partition_file
-from docbatch.paths import safe_join
+from docbatch.paths import printable, safe_join
 from docbatch.record import FAILED, OK, SKIPPED, DocResult
 from docbatch.sources.base import DocumentMeta, Source
 
@@ -56,10 +56,10 @@ def process_document(job: Job, doc: DocumentMeta) -> DocResult:
         file_type, elements = partition_file(path, job.partition, name=doc.key)
         result.file_type = file_type.name
         info = DocumentInfo(
-            filename=Path(doc.key).name,
+            filename=printable(Path(doc.key).name),
             filetype=file_type.mime,
-            url=doc.uri,
-            record_locator=doc.record_locator,
+            url=printable(doc.uri),
+            record_locator={k: printable(v) if isinstance(v, str) else v for k, v in doc.record_locator.items()},
             version=doc.version,
             last_modified=doc.last_modified,
             date_processed=datetime.now(UTC).isoformat(),

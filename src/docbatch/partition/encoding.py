@@ -57,9 +57,9 @@ def nul_pattern_encoding(head: bytes) -> str | None:
     if n < 4 or b"\x00" not in head:
         return None
     cols = [head[i:n:4].count(0) / (n // 4) for i in range(4)]
-    if cols[1] > 0.9 and cols[2] > 0.9 and cols[3] > 0.9:
+    if cols[1] > 0.9 and cols[2] > 0.9 and cols[3] > 0.9 and cols[0] < 0.5:
         return "utf-32-le"
-    if cols[0] > 0.9 and cols[1] > 0.9 and cols[2] > 0.9:
+    if cols[0] > 0.9 and cols[1] > 0.9 and cols[2] > 0.9 and cols[3] < 0.5:
         return "utf-32-be"
     even = head[0:n:2].count(0) / (n // 2)
     odd = head[1:n:2].count(0) / (n // 2)
