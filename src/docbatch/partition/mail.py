@@ -1,0 +1,511 @@
+"""Email: MIME messages (.eml, stdlib ``email``) and Outlook messages (.msg, extract-msg).
+
+What comes out matches unstructured's email partitioners: the body (HTML by default when the
+message has one, else plain text) partitioned by the HTML or text partitioner, and the
+envelope on every body element as ``sent_from``, ``sent_to``, ``cc_recipient``,
+``bcc_recipient``, ``subject``, ``email_message_id`` and ``last_modified`` (the Date header, in
+ISO 8601, UTC). Where this differs, on purpose:
+
+* The names of the attachments are listed on every body element as ``attachment_filenames``
+  (unstructured has no key for this; consumers that read unknown keys as ad-hoc metadata keep it).
+* A message without a body still yields one element, a Title holding its subject, so its
+  envelope is not lost.
+* A body part whose declared charset is wrong or unknown is decoded by detection, not with
+  replacement characters.
+* An encrypted message (PGP/MIME, S/MIME enveloped data) raises EncryptedDocument rather than
+  giving an empty result that looks like success.
+
+With ``options.process_attachments`` each attachment is written to a temporary file under a
+sanitised name and partitioned by type like any document (nested emails included, up to
+:data:`MAX_ATTACHMENT_DEPTH` levels). Its elements hang under the email's first element and
+carry ``filename`` (the attachment's name), ``filetype`` and ``attached_to_filename`` (the
+email's name). An attachment that cannot be partitioned is logged in one line and left out; it
+never fails the email.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import mimetypes
+import re
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from email import policy
+from email.header import decode_header, make_header
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import getaddresses, parsedate_to_datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from docbatch.elements import Element
+from docbatch.errors import DocumentError, EncryptedDocument, UnsupportedFileType
+from docbatch.partition.base import PartitionOptions
+from docbatch.partition.encoding import decode_bytes, nul_pattern_encoding
+
+__all__ = ["MAX_ATTACHMENT_DEPTH", "partition_eml", "partition_msg"]
+
+log = logging.getLogger(__name__)
+
+#: How many levels of emails attached to emails are partitioned.
+MAX_ATTACHMENT_DEPTH = 3
+#: Metadata key listing an email's attachments (not one of unstructured's names; see module doc).
+ATTACHMENTS_KEY = "attachment_filenames"
+
+_depth: ContextVar[int] = ContextVar("docbatch_email_depth", default=0)
+_UNSAFE_NAME_CHARS = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
+_MAX_NAME = 150
+# Detached signatures are part of the transport, not content a reader opened.
+_SIGNATURE_TYPES = frozenset(
+    {"application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature"}
+)
+
+
+class Attachment(NamedTuple):
+    """One attached file: its (unsanitised) name and bytes."""
+
+    name: str
+    data: bytes
+
+
+class Envelope(NamedTuple):
+    """The header facts of a message, named as unstructured's metadata names them."""
+
+    metadata: dict[str, Any]
+    subject: str | None
+
+
+# -- .eml --------------------------------------------------------------------------------------
+
+
+def partition_eml(path: Path, options: PartitionOptions) -> list[Element]:
+    """Partition a MIME email file (.eml)."""
+    path = Path(path)
+    msg = parse_eml_bytes(path.read_bytes())
+    if _eml_is_encrypted(msg):
+        raise EncryptedDocument("encrypted email (PGP/MIME or S/MIME); no key to decrypt it")
+    envelope = _eml_envelope(msg)
+    body = _eml_body_elements(msg, options)
+    attachments = list(_eml_attachments(msg))
+    return assemble_email(body, envelope, attachments, options, email_name=path.name)
+
+
+def parse_eml_bytes(data: bytes) -> EmailMessage:
+    """Parse a MIME message; a whole file in UTF-16/32 (some exports do that) is decoded first."""
+    if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        data = decode_bytes(data).encode("utf-8")  # decode_bytes drops the BOM
+    elif wide := nul_pattern_encoding(data[:4096]):
+        # Not decode_bytes: UTF-16 ASCII is valid UTF-8 (NUL is a valid character).
+        data = data.decode(wide, errors="replace").encode("utf-8")
+    try:
+        return BytesParser(policy=policy.default).parsebytes(data)  # type: ignore[return-value]
+    except (ValueError, TypeError, IndexError, LookupError) as e:
+        raise DocumentError(f"unreadable email: {e}") from e
+
+
+def _eml_is_encrypted(msg: EmailMessage) -> bool:
+    ctype = msg.get_content_type()
+    if ctype == "multipart/encrypted":
+        return True
+    if ctype in ("application/pkcs7-mime", "application/x-pkcs7-mime"):
+        return (msg.get_param("smime-type") or "enveloped-data") == "enveloped-data"
+    return False
+
+
+def _eml_envelope(msg: EmailMessage) -> Envelope:
+    subject = _header_text(msg, "Subject")
+    meta = {
+        "sent_from": _addresses(msg, "From") or None,
+        "sent_to": _addresses(msg, "To") or None,
+        "cc_recipient": _addresses(msg, "Cc") or None,
+        "bcc_recipient": _addresses(msg, "Bcc") or None,
+        "subject": subject,
+        "email_message_id": _message_id(_header_text(msg, "Message-ID")),
+        "last_modified": iso_date(_header_text(msg, "Date")),
+    }
+    return Envelope({k: v for k, v in meta.items() if v}, subject)
+
+
+def _header_text(msg: EmailMessage, name: str) -> str | None:
+    """A header's decoded value; malformed headers fall back to a lenient decode of the raw value."""
+    try:
+        value = msg.get(name)
+    except Exception:  # the stdlib header parser has known crashes on malformed input
+        value = None
+        for key, raw in msg.raw_items():
+            if key.lower() == name.lower():
+                value = _decode_raw_header(raw)
+                break
+    if value is None:
+        return None
+    text = " ".join(_clean(str(value)).split())
+    return text or None
+
+
+def _decode_raw_header(raw: Any) -> str:
+    try:
+        return str(make_header(decode_header(str(raw))))
+    except Exception:
+        return str(raw)
+
+
+def _addresses(msg: EmailMessage, name: str) -> list[str]:
+    """Every address in all ``name`` headers, as ``Display Name <addr>`` (or just ``addr``)."""
+    out: list[str] = []
+    try:
+        headers = msg.get_all(name) or []
+        for header in headers:
+            out.extend(_clean(str(addr)) for addr in getattr(header, "addresses", ()))
+        if headers and not out:
+            out = _parse_address_list(" , ".join(str(h) for h in headers))
+    except Exception:
+        raw = [_decode_raw_header(v) for k, v in msg.raw_items() if k.lower() == name.lower()]
+        out = _parse_address_list(", ".join(raw))
+    return [a for a in out if a]
+
+
+def _parse_address_list(text: str) -> list[str]:
+    """Addresses from a header value the structured parser rejected."""
+    out = []
+    for display, addr in getaddresses([text]):
+        display, addr = _clean(display).strip(), _clean(addr).strip()
+        if addr and display and display != addr:
+            out.append(f"{display} <{addr}>")
+        elif addr or display:
+            out.append(addr or display)
+    return out
+
+
+def _message_id(value: str | None) -> str | None:
+    return value.strip().strip("<>").strip() or None if value else None
+
+
+def iso_date(value: str | None) -> str | None:
+    """An email Date header as ISO 8601 in UTC; None when it is not a date."""
+    if not value:
+        return None
+    when: datetime | None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        try:
+            when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return _iso(when)
+
+
+def _iso(when: datetime | None) -> str | None:
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        return when.isoformat(timespec="seconds")
+    return when.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _eml_body_elements(msg: EmailMessage, options: PartitionOptions) -> list[Element]:
+    """The body in the preferred form (HTML or plain text), partitioned."""
+    prefer = ("plain", "html") if options.email_body == "text" else ("html", "plain")
+    try:
+        part = msg.get_body(preferencelist=prefer)
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError):
+        part = None
+    if part is None:
+        return []
+    text = _part_text(part)
+    if part.get_content_subtype() == "html":
+        return partition_body_html(text, options)
+    return partition_body_text(text)
+
+
+def _part_text(part: EmailMessage) -> str:
+    """A text part decoded by its declared charset, or by detection when that charset does not fit."""
+    try:
+        payload = part.get_payload(decode=True)
+    except (ValueError, TypeError, LookupError):
+        payload = None
+    if not isinstance(payload, bytes):
+        raw = part.get_payload()
+        return raw if isinstance(raw, str) else ""
+    charset = part.get_content_charset()
+    if charset:
+        with contextlib.suppress(UnicodeDecodeError, LookupError):
+            return payload.decode(charset)
+    try:
+        return decode_bytes(payload)
+    except DocumentError:
+        return payload.decode("utf-8", errors="replace")
+
+
+def _eml_attachments(msg: EmailMessage) -> Iterator[Attachment]:
+    """Attached files, nested messages included (as .eml bytes), in order."""
+    try:
+        parts = list(msg.iter_attachments())
+    except (KeyError, ValueError, TypeError, AttributeError):
+        return
+    for part in parts:
+        if part.get_content_type() in _SIGNATURE_TYPES:
+            continue
+        name = _attachment_name(part)
+        data = _attachment_bytes(part)
+        if data is not None:
+            yield Attachment(name, data)
+
+
+def _attachment_name(part: EmailMessage) -> str:
+    try:
+        name = part.get_filename()
+    except Exception:
+        name = None
+    if name:
+        return _clean(str(name))
+    ctype = part.get_content_type()
+    ext = ".eml" if ctype == "message/rfc822" else (mimetypes.guess_extension(ctype) or "")
+    return f"attachment{ext}"
+
+
+def _attachment_bytes(part: EmailMessage) -> bytes | None:
+    if part.get_content_type() == "message/rfc822" or part.is_multipart():
+        payload = part.get_payload()
+        inner = payload[0] if isinstance(payload, list) and payload else payload
+        try:
+            return inner.as_bytes() if hasattr(inner, "as_bytes") else None
+        except Exception:
+            return None
+    try:
+        data = part.get_payload(decode=True)
+    except (ValueError, TypeError, LookupError):
+        return None
+    return data if isinstance(data, bytes) else None
+
+
+# -- .msg --------------------------------------------------------------------------------------
+
+
+def partition_msg(path: Path, options: PartitionOptions) -> list[Element]:
+    """Partition an Outlook message (.msg)."""
+    path = Path(path)
+    msg = _open_msg(path)
+    try:
+        if _msg_is_encrypted(msg):
+            raise EncryptedDocument("encrypted Outlook message (S/MIME or PGP); no key to decrypt it")
+        envelope = _msg_envelope(msg)
+        body = _msg_body_elements(msg, options)
+        attachments = list(_msg_attachments(msg))
+    except DocumentError:
+        raise
+    except Exception as e:  # extract-msg reads lazily: a broken stream surfaces here
+        raise DocumentError(f"unreadable Outlook message: {type(e).__name__}: {_first_line(e)}") from e
+    finally:
+        with contextlib.suppress(Exception):
+            msg.close()
+    return assemble_email(body, envelope, attachments, options, email_name=path.name)
+
+
+def _open_msg(path: Path) -> Any:
+    import extract_msg
+
+    logging.getLogger("extract_msg").setLevel(logging.ERROR)
+    try:
+        return extract_msg.openMsg(str(path), strict=False, delayAttachments=False)
+    except Exception as e:  # olefile, extract-msg and struct errors all mean a broken file
+        raise DocumentError(f"unreadable Outlook message: {type(e).__name__}: {_first_line(e)}") from e
+
+
+def _msg_is_encrypted(msg: Any) -> bool:
+    class_type = (getattr(msg, "classType", "") or "").lower()
+    if class_type.startswith("ipm.note.smime") and "multipartsigned" not in class_type:
+        return True
+    header = getattr(msg, "header", None)
+    ctype = (header.get("Content-Type", "") if header is not None else "") or ""
+    if ctype.lower().startswith("multipart/encrypted"):
+        return True
+    for att in getattr(msg, "attachments", None) or []:
+        mime = (_safe_attr(att, "mimetype") or "").lower()
+        if mime in ("application/pgp-encrypted", "application/pkcs7-mime", "application/x-pkcs7-mime"):
+            return True
+    return False
+
+
+def _msg_envelope(msg: Any) -> Envelope:
+    header = getattr(msg, "header", None)
+    subject = " ".join((_safe_attr(msg, "subject") or "").split()) or None
+    date_header = header.get("Date") if header is not None else None
+    meta = {
+        "sent_from": _parse_address_list(_safe_attr(msg, "sender") or "") or None,
+        "sent_to": _msg_recipients(msg, 1) or None,
+        "cc_recipient": _msg_recipients(msg, 2) or None,
+        "bcc_recipient": _msg_recipients(msg, 3) or None,
+        "subject": subject,
+        "email_message_id": _message_id(_safe_attr(msg, "messageId")),
+        "last_modified": iso_date(str(date_header)) if date_header else _iso(_safe_attr(msg, "date")),
+    }
+    return Envelope({k: v for k, v in meta.items() if v}, subject)
+
+
+def _msg_recipients(msg: Any, kind: int) -> list[str]:
+    """Recipients of one kind (1 To, 2 Cc, 3 Bcc, MAPI's numbering) as ``Name <addr>``."""
+    out = []
+    for rec in _safe_attr(msg, "recipients") or []:
+        if int(getattr(rec, "type", 0) or 0) != kind:
+            continue
+        name, addr = (_safe_attr(rec, "name") or "").strip(), (_safe_attr(rec, "email") or "").strip()
+        if addr and name and name != addr:
+            out.append(f"{name} <{addr}>")
+        elif addr or name:
+            out.append(addr or name)
+    return out
+
+
+def _msg_body_elements(msg: Any, options: PartitionOptions) -> list[Element]:
+    """HTML body (unless plain text is preferred), else plain text, else the RTF body's text."""
+    html = _safe_attr(msg, "htmlBody") if options.email_body != "text" else None
+    if html:
+        return partition_body_html(html, options)
+    text = _safe_attr(msg, "body")
+    if text and text.strip():
+        return partition_body_text(text)
+    if options.email_body == "text" and (html := _safe_attr(msg, "htmlBody")):
+        return partition_body_html(html, options)
+    rtf = _safe_attr(msg, "rtfBody")
+    if rtf:
+        from docbatch.partition.rtf import partition_rtf_string
+
+        return partition_rtf_string(rtf.decode("latin-1") if isinstance(rtf, bytes) else str(rtf))
+    return []
+
+
+def _msg_attachments(msg: Any) -> Iterator[Attachment]:
+    for att in getattr(msg, "attachments", None) or []:
+        name = _safe_attr(att, "longFilename") or _safe_attr(att, "shortFilename") or _safe_attr(att, "name")
+        data = _safe_attr(att, "data")
+        if isinstance(data, bytes):
+            yield Attachment(_clean(str(name or "attachment")), data)
+        elif data is not None and hasattr(data, "exportBytes"):  # an embedded Outlook message
+            with contextlib.suppress(Exception):
+                yield Attachment(_clean(str(name or "attachment.msg")), data.exportBytes())
+
+
+def _safe_attr(obj: Any, name: str) -> Any:
+    """An extract-msg property, or None when reading it fails (they are parsed lazily)."""
+    try:
+        return getattr(obj, name, None)
+    except Exception:
+        return None
+
+
+# -- shared ------------------------------------------------------------------------------------
+
+
+def partition_body_html(html: str | bytes, options: PartitionOptions) -> list[Element]:
+    """An HTML body, through the HTML partitioner."""
+    from docbatch.partition.html import partition_html_string
+
+    return partition_html_string(html, options)
+
+
+def partition_body_text(text: str) -> list[Element]:
+    """A plain-text body, through the text partitioner."""
+    from docbatch.partition.text import partition_text_string
+
+    return partition_text_string(_clean(text))
+
+
+def assemble_email(
+    body: list[Element],
+    envelope: Envelope,
+    attachments: list[Attachment],
+    options: PartitionOptions,
+    *,
+    email_name: str,
+) -> list[Element]:
+    """Body elements with the envelope, then (optionally) the attachments' elements."""
+    meta = dict(envelope.metadata)
+    if attachments:
+        meta[ATTACHMENTS_KEY] = [a.name for a in attachments]
+    if not body and envelope.subject:
+        body = [Element("Title", envelope.subject)]
+    for el in body:
+        el.metadata.update(meta)
+    if not options.process_attachments or not attachments:
+        return body
+    out = list(body)
+    anchor = 0 if body else None
+    out.extend(_attachment_elements(attachments, options, email_name, anchor, envelope))
+    return out
+
+
+def _attachment_elements(
+    attachments: Iterable[Attachment],
+    options: PartitionOptions,
+    email_name: str,
+    anchor: int | None,
+    envelope: Envelope,
+) -> Iterator[Element]:
+    """Partition each attachment; ``anchor`` is the index its elements hang under."""
+    depth = _depth.get()
+    if depth >= MAX_ATTACHMENT_DEPTH:
+        log.warning("%s: attachments nested deeper than %d levels not partitioned", email_name, depth)
+        return
+    token = _depth.set(depth + 1)
+    offset = 0 if anchor is None else anchor + 1
+    try:
+        with tempfile.TemporaryDirectory(prefix="docbatch-attachment-") as tmp:
+            for att in attachments:
+                elements = _partition_attachment(att, options, Path(tmp), email_name)
+                for el in elements:
+                    el.parent = anchor if el.parent is None else el.parent + offset
+                    el.metadata["attached_to_filename"] = email_name
+                    if "last_modified" in envelope.metadata:
+                        el.metadata.setdefault("last_modified", envelope.metadata["last_modified"])
+                offset += len(elements)
+                yield from elements
+    finally:
+        _depth.reset(token)
+
+
+def _partition_attachment(att: Attachment, options: PartitionOptions, tmp: Path, email_name: str) -> list[Element]:
+    """One attachment's elements; failures are logged and give no elements."""
+    from docbatch.partition import partition_file
+
+    name = safe_filename(att.name)
+    path = tmp / name
+    try:
+        path.write_bytes(att.data)
+        file_type, elements = partition_file(path, options, name=name)
+    except UnsupportedFileType:
+        return []  # images, signatures, archives: nothing to partition, nothing wrong
+    except Exception as e:  # an attachment's failure must never fail its email
+        log.warning("%s: attachment %s not partitioned: %s", email_name, name, _first_line(e))
+        return []
+    finally:
+        path.unlink(missing_ok=True)
+    for el in elements:
+        el.metadata.setdefault("filename", att.name)
+        el.metadata.setdefault("filetype", file_type.mime)
+    return elements
+
+
+def safe_filename(name: str) -> str:
+    """An attachment name safe to create in a temp folder: no directories, no control characters."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = _UNSAFE_NAME_CHARS.sub("_", base).strip(" .")
+    if len(base) > _MAX_NAME:
+        stem, dot, ext = base.rpartition(".")
+        base = (stem[: _MAX_NAME - len(ext) - 1] + dot + ext) if dot and len(ext) < 16 else base[:_MAX_NAME]
+    return base or "attachment"
+
+
+def _clean(text: str) -> str:
+    """Text safe for JSON: undecodable bytes the email parser kept as surrogates become U+FFFD."""
+    if not any("\ud800" <= c <= "\udfff" for c in text):
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", errors="replace")
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
