@@ -157,6 +157,41 @@ def local_command(path: Path, **common: Any) -> None:
     )
 
 
+@main.command("fsspec")
+@click.argument("url")
+@click.option(
+    "--download-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where files are downloaded [default: tmp-ingest-<6 random chars>].",
+)
+@click.option(
+    "--re-download/--no-re-download",
+    default=False,
+    show_default=True,
+    help="Download again files already present in the download dir.",
+)
+@click.option(
+    "--preserve-downloads",
+    is_flag=True,
+    help="Keep downloads (otherwise each is removed once its document is processed).",
+)
+@processing_options
+def fsspec_command(
+    url: str, download_dir: Path | None, re_download: bool, preserve_downloads: bool, **common: Any
+) -> None:
+    """Process every document under any fsspec URL (gcs://, abfs://, sftp://, ...)."""
+    from docbatch.sources.fsspec import FsspecSource
+
+    _run(
+        FsspecSource(url),
+        download_dir=download_dir or Path(_default_download_dir()),
+        re_download=re_download,
+        preserve_downloads=preserve_downloads,
+        **common,
+    )
+
+
 def _run(
     source: Source,
     *,
