@@ -183,3 +183,37 @@ def test_output_is_valid_json_list(s3_server, bucket, tmp_path):
     _s3(s3_server, f"s3://{bucket}/docs/readme.txt", tmp_path)
     data = json.loads((tmp_path / "out/readme.txt.json").read_text())
     assert isinstance(data, list) and {"type", "element_id", "text", "metadata"} <= set(data[0])
+
+
+def test_listing_is_lazy_one_page_at_a_time(s3_server, tmp_path, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from docbatch.sources.s3 import S3Source
+
+    s3_server.client.create_bucket(Bucket="big")
+    with ThreadPoolExecutor(8) as pool:
+        list(
+            pool.map(lambda i: s3_server.client.put_object(Bucket="big", Key=f"k/{i:05d}.txt", Body=b"x"), range(1100))
+        )
+    for key, value in cli_env().items():
+        monkeypatch.setenv(key, value)
+    source = S3Source("s3://big/k/", endpoint_url=s3_server.url)
+    source.check()
+    s3_server.start_recording()
+    listing = source.list()
+    first = next(listing)
+    assert first.key == "00000.txt"
+    pages = [p for p in _recorded_urls(s3_server) if "list-type=2" in p]
+    assert len(pages) == 1  # the first document is ready after one page of 1,000 keys
+    assert sum(1 for _ in listing) == 1099
+
+
+def _recorded_urls(server: S3Server) -> list[str]:
+    import urllib.request
+
+    body = urllib.request.urlopen(f"{server.url}/moto-api/recorder/download-recording").read().decode()
+    return [
+        json.loads(line).get("url", "") + "?" + str(json.loads(line).get("querystring", ""))
+        for line in body.splitlines()
+        if line.strip()
+    ]
