@@ -1,0 +1,195 @@
+"""Read one PDF page's text layer with pdfium as lines with boxes and font facts.
+
+Per-character calls through ctypes are what make PDF extraction slow in Python, so this reads
+the whole page text in one call, lets pdfium split it into lines and group characters into
+rectangles (one per text run), and asks for font facts only at a few sample characters per line.
+The cost is a handful of calls per line, not per character.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import re
+
+import pypdfium2.raw as pdfium_c
+
+from docbatch.partition.pdf_layout import Line
+
+__all__ = ["Frame", "page_lines"]
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
+_FORCE_BOLD = 1 << 18
+_FILL_STROKE = 2  # FPDF_TEXTRENDERMODE_FILL_STROKE: "fake bold" drawn by stroking the outline
+
+
+class Frame:
+    """Maps PDF user space to a top-left-origin frame turned by a multiple of 90 degrees.
+
+    With ``turn`` equal to the page's /Rotate this gives display coordinates; with the reading
+    direction of the page's text it gives a frame in which the text reads left to right.
+    """
+
+    def __init__(self, box: tuple[float, float, float, float], turn: int) -> None:
+        self.left, self.bottom, self.right, self.top = box
+        self.turn = turn % 360
+        w, h = self.right - self.left, self.top - self.bottom
+        self.width, self.height = (h, w) if self.turn in (90, 270) else (w, h)
+
+    def point(self, x: float, y: float) -> tuple[float, float]:
+        t = self.turn
+        if t == 0:
+            return x - self.left, self.top - y
+        if t == 90:
+            return y - self.bottom, x - self.left
+        if t == 180:
+            return self.right - x, y - self.bottom
+        return self.top - y, self.right - x
+
+    def box(self, pdf_box: tuple[float, ...]) -> tuple[float, float, float, float]:
+        """(x0, y0, x1, y1) in this frame of a (left, bottom, right, top) PDF box."""
+        ax, ay = self.point(pdf_box[0], pdf_box[1])
+        bx, by = self.point(pdf_box[2], pdf_box[3])
+        return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
+
+
+class _Reader:
+    """Holds the ctypes scratch values for one text page so each call allocates nothing."""
+
+    def __init__(self, textpage) -> None:
+        self.tp = textpage
+        self.l, self.t, self.r, self.b = (ctypes.c_double() for _ in range(4))
+        self.flags = ctypes.c_int()
+        self.name = ctypes.create_string_buffer(96)
+
+    def rects(self, start: int, count: int) -> list[tuple[float, float, float, float]]:
+        n = pdfium_c.FPDFText_CountRects(self.tp, start, count)
+        out = []
+        for i in range(max(n, 0)):
+            if pdfium_c.FPDFText_GetRect(
+                self.tp, i, ctypes.byref(self.l), ctypes.byref(self.t), ctypes.byref(self.r), ctypes.byref(self.b)
+            ):
+                out.append((self.l.value, self.b.value, self.r.value, self.t.value))
+        return out
+
+    def char_index(self, text_index: int) -> int:
+        return pdfium_c.FPDFText_GetCharIndexFromTextIndex(self.tp, text_index)
+
+    def size(self, ci: int) -> float:
+        return pdfium_c.FPDFText_GetFontSize(self.tp, ci)
+
+    def bold(self, ci: int) -> bool:
+        weight = pdfium_c.FPDFText_GetFontWeight(self.tp, ci)
+        if weight >= 600:
+            return True
+        n = pdfium_c.FPDFText_GetFontInfo(self.tp, ci, self.name, len(self.name), ctypes.byref(self.flags))
+        if n and (self.flags.value & _FORCE_BOLD or _BOLD_NAME.search(self.name.value.decode("latin-1"))):
+            return True
+        obj = pdfium_c.FPDFText_GetTextObject(self.tp, ci)
+        return bool(obj) and pdfium_c.FPDFTextObj_GetTextRenderMode(obj) == _FILL_STROKE
+
+    def angle(self, ci: int) -> float:
+        return pdfium_c.FPDFText_GetCharAngle(self.tp, ci)
+
+    def index_at(self, x: float, y: float) -> int:
+        return pdfium_c.FPDFText_GetCharIndexAtPos(self.tp, x, y, 1.0, 1.0)
+
+    def text_index(self, ci: int) -> int:
+        return pdfium_c.FPDFText_GetTextIndexFromCharIndex(self.tp, ci)
+
+
+def page_lines(textpage, page_box: tuple[float, float, float, float]) -> tuple[list[Line], int]:
+    """The page's text lines in content order, in a frame where text reads left to right.
+
+    Returns the lines and the frame's turn (0, 90, 180 or 270 degrees).
+    """
+    text = textpage.get_text_range()
+    if not text.strip():
+        return [], 0
+    reader = _Reader(textpage)
+    spans = []
+    pos = 0
+    for m in [*_LINE_BREAK.finditer(text), None]:
+        end = m.start() if m else len(text)
+        seg = text[pos:end]
+        if seg.strip():
+            lead = len(seg) - len(seg.lstrip())
+            spans.append((pos + lead, pos + lead + len(seg.strip())))
+        pos = m.end() if m else end
+    turn = _text_turn(reader, spans)
+    frame = Frame(page_box, turn)
+    lines = []
+    for start, end in spans:
+        for a, b, rects in _split_line(reader, start, end, split=turn == 0):
+            lines.append(_make_line(reader, text, a, b, rects, frame))
+    return lines, turn
+
+
+def _split_line(reader: _Reader, start: int, end: int, *, split: bool) -> list[tuple[int, int, list]]:
+    """One pdfium line as (text start, text end, rects) pieces, split at wide gaps (columns, cells)."""
+    cs = reader.char_index(start)
+    ce = reader.char_index(end - 1)
+    if cs < 0 or ce < cs:
+        return []
+    rects = reader.rects(cs, ce - cs + 1)
+    if not rects:
+        return []
+    if not split:
+        return [(start, end, rects)]
+    pieces = []
+    cur = [rects[0]]
+    for r in rects[1:]:
+        prev = cur[-1]
+        height = max(prev[3] - prev[1], r[3] - r[1], 1.0)
+        same_row = min(prev[3], r[3]) - max(prev[1], r[1]) > 0.3 * height
+        if same_row and r[0] - prev[2] > 1.3 * height:
+            at = _split_index(reader, r, start, end)
+            if at is not None:
+                pieces.append((start, at, cur))
+                start, cur = at, [r]
+                continue
+        cur.append(r)
+    pieces.append((start, end, cur))
+    return pieces
+
+
+def _split_index(reader: _Reader, rect: tuple[float, ...], start: int, end: int) -> int | None:
+    """The text index where the run in ``rect`` begins, if it lies strictly inside the line."""
+    ci = reader.index_at(rect[0] + 0.5, (rect[1] + rect[3]) / 2)
+    if ci < 0:
+        return None
+    ti = reader.text_index(ci)
+    return ti if start < ti < end else None
+
+
+def _text_turn(reader: _Reader, spans: list[tuple[int, int]]) -> int:
+    """How far the page's text is turned, from the angle of a character of its longest line."""
+    if not spans:
+        return 0
+    start, stop = max(spans, key=lambda p: p[1] - p[0])
+    ci = reader.char_index((start + stop) // 2)
+    if ci < 0:
+        return 0
+    angle = reader.angle(ci)
+    if angle < 0:
+        return 0
+    return (round(math.degrees(angle) / 90) * 90) % 360
+
+
+def _make_line(reader: _Reader, text: str, start: int, stop: int, rects: list, frame: Frame) -> Line:
+    left = min(r[0] for r in rects)
+    bottom = min(r[1] for r in rects)
+    right = max(r[2] for r in rects)
+    top = max(r[3] for r in rects)
+    pdf_box = (left, bottom, right, top)
+    x0, y0, x1, y1 = frame.box(pdf_box)
+    first = reader.char_index(start)
+    mid = reader.char_index((start + stop) // 2)
+    if text[(start + stop) // 2].isspace() and stop - start > 2:
+        mid = reader.char_index((start + stop) // 2 + 1)
+    size = reader.size(mid) if mid >= 0 else 0.0
+    if size <= 0:
+        size = y1 - y0
+    bold = first >= 0 and mid >= 0 and reader.bold(first) and reader.bold(mid)
+    return Line(x0, y0, x1, y1, text[start:stop].strip(), round(size * 2) / 2, bold, pdf_box)
