@@ -1,0 +1,714 @@
+"""Word documents (.docx): python-docx opens the package, one lxml walk over the body reads it.
+
+The body is walked in document order (paragraphs and tables interleaved, content controls
+opened), reading the XML directly: python-docx's per-paragraph proxies and style lookups cost
+more than the text itself on long documents. Styles are resolved once per style id, following
+``basedOn`` chains, into what they mean for an element:
+
+* ``Title`` / ``Subtitle`` / ``Heading N`` / ``TOC Heading`` styles and outline levels make Titles.
+  Depths follow unstructured and docbatch's HTML (``<h1>`` is 0): Title and Heading 1 are depth 0,
+  Heading N is N-1, Subtitle is 1. Title and Heading 1 are then siblings, which keeps the depth of
+  a heading the same whether or not the document has a Title paragraph.
+* Numbering (``numPr`` on the paragraph or its style) and ``List ...`` styles make ListItems with
+  ``category_depth`` = the numbering level; ``Caption`` makes FigureCaption.
+* Paragraphs whose style says nothing are classified by their text: a short line set entirely in
+  bold or capitals is a Title one level below the last heading, a bullet glyph makes a ListItem.
+
+Page numbers follow Word's own layout when the file has it: Word writes a
+``w:lastRenderedPageBreak`` wherever a page began when it last laid the document out, soft breaks
+included. Files never laid out by Word (generated ones) fall back to the explicit breaks: hard
+page breaks, ``pageBreakBefore`` and sections that start on a new page. Counting both would count
+every hard break twice. Headers and footers are emitted once per section that defines its own
+(first-page and even-page variants only when the section uses them): headers before the
+section's first element, footers after its last.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from docbatch.elements import Element
+from docbatch.errors import DocumentError
+from docbatch.partition.base import PartitionOptions
+from docbatch.partition.ooxml import Inline, TableCell, check_package, collapse, open_failure, table_element
+
+__all__ = ["partition_docx"]
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+_PIC = "{http://schemas.openxmlformats.org/drawingml/2006/picture}"
+_WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+_M = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
+_V = "{urn:schemas-microsoft-com:vml}"
+
+P, TBL, R, T, SDT, SDT_CONTENT = _W + "p", _W + "tbl", _W + "r", _W + "t", _W + "sdt", _W + "sdtContent"
+PPR, RPR, VAL = _W + "pPr", _W + "rPr", _W + "val"
+HYPERLINK, FLD_SIMPLE = _W + "hyperlink", _W + "fldSimple"
+TR, TC, TC_PR, TR_PR = _W + "tr", _W + "tc", _W + "tcPr", _W + "trPr"
+TXBX_CONTENT = _W + "txbxContent"
+RENDERED_BREAK = _W + "lastRenderedPageBreak"
+SECT_PR = _W + "sectPr"
+
+# Elements whose children are more of the same level (paragraph content or body content).
+_INLINE_WRAPPERS = frozenset(
+    _W + t for t in ("ins", "smartTag", "customXml", "moveTo", "bdo", "dir", "sdtContent", "fldSimple")
+)
+_BLOCK_WRAPPERS = frozenset(_W + t for t in ("customXml", "ins", "moveTo", "sdtContent"))
+_OFF = frozenset({"0", "false", "off", "none"})
+_HEADING_NAME = re.compile(r"^heading\s*(\d)$")
+_LIST_NAME = re.compile(r"^list\b.*?(\d)?$")
+_HYPERLINK_FIELD = re.compile(r'HYPERLINK\s+(?:\\l\s+)?"([^"]+)"(?:\s+\\l\s+"([^"]+)")?', re.IGNORECASE)
+_BULLET_GLYPH = re.compile(r"^\s*[•●○▪◦‣⁃■□➢►✓✔·]\s*")
+_TITLE_END = (".", ",", ";", ":", "!", "?")
+
+
+def partition_docx(path: Path, options: PartitionOptions) -> list[Element]:
+    """Partition a .docx file."""
+    check_package(path, options, "DOCX")
+    document = _open(path)
+    if document.element.body is None:
+        raise DocumentError("DOCX has no w:body (strict OOXML or a damaged file)")
+    return _DocxWalker(document).run()
+
+
+def _open(path: Path) -> Any:
+    import docx
+
+    try:
+        return docx.Document(str(path))
+    except Exception as e:  # any failure to load the package is bad input, whatever the library raised
+        raise open_failure("DOCX", e) from e
+
+
+def _on(el: Any) -> bool:
+    """Value of an OOXML on/off property element (``<w:b/>`` is on, ``<w:b w:val="0"/>`` off)."""
+    return el is not None and el.get(VAL, "1").lower() not in _OFF
+
+
+@dataclass(slots=True, frozen=True)
+class _ParaStyle:
+    """What a paragraph style means for classification, resolved through its basedOn chain."""
+
+    kind: str | None = None  # "title", "list", "caption" or None
+    depth: int | None = None
+    numbered: bool = False
+    ilvl: int | None = None
+    break_before: bool = False
+
+
+class _Styles:
+    """Paragraph and character styles of one document, each resolved once and cached."""
+
+    def __init__(self, document: Any) -> None:
+        try:
+            root = document.styles.element
+        except Exception:  # a package without a styles part: everything is unstyled
+            root = None
+        self._by_id: dict[str, Any] = {}
+        self._default: str | None = None
+        if root is not None:
+            for style in root.iterchildren(_W + "style"):
+                sid = style.get(_W + "styleId")
+                if sid:
+                    self._by_id[sid] = style
+                    if style.get(_W + "type") == "paragraph" and _on_attr(style.get(_W + "default")):
+                        self._default = sid
+        self._para: dict[str | None, _ParaStyle] = {}
+        self._char: dict[str, tuple[bool, bool]] = {}
+
+    def paragraph(self, style_id: str | None) -> _ParaStyle:
+        sid = style_id or self._default
+        info = self._para.get(sid)
+        if info is None:
+            info = self._para[sid] = self._resolve_paragraph(self._chain(sid))
+        return info
+
+    def character(self, style_id: str) -> tuple[bool, bool]:
+        """(bold, italic) a character style gives its runs."""
+        info = self._char.get(style_id)
+        if info is None:
+            bold = italic = None
+            for style in self._chain(style_id):
+                rpr = style.find(RPR)
+                if rpr is not None:
+                    bold = _on(rpr.find(_W + "b")) if bold is None and rpr.find(_W + "b") is not None else bold
+                    italic = _on(rpr.find(_W + "i")) if italic is None and rpr.find(_W + "i") is not None else italic
+            info = self._char[style_id] = (bool(bold), bool(italic))
+        return info
+
+    def _chain(self, sid: str | None) -> list[Any]:
+        chain: list[Any] = []
+        seen: set[str] = set()
+        while sid and sid not in seen and len(chain) < 20:
+            style = self._by_id.get(sid)
+            if style is None:
+                break
+            chain.append(style)
+            seen.add(sid)
+            based = style.find(_W + "basedOn")
+            sid = based.get(VAL) if based is not None else None
+        return chain
+
+    @staticmethod
+    def _resolve_paragraph(chain: list[Any]) -> _ParaStyle:
+        kind = depth = ilvl = outline = None
+        numbered = break_before = None
+        for style in chain:
+            if kind is None:
+                name_el = style.find(_W + "name")
+                kind, depth = _kind_from_name((name_el.get(VAL) or "") if name_el is not None else "")
+            ppr = style.find(PPR)
+            if ppr is None:
+                continue
+            num = ppr.find(_W + "numPr")
+            if numbered is None and num is not None:
+                numbered, level = _numbering(num)
+                ilvl = level if ilvl is None else ilvl
+            lvl = ppr.find(_W + "outlineLvl")
+            if outline is None and lvl is not None:
+                outline = _int(lvl.get(VAL), 9)
+            brk = ppr.find(_W + "pageBreakBefore")
+            if break_before is None and brk is not None:
+                break_before = _on(brk)
+        if kind is None and outline is not None and outline < 9:
+            kind, depth = "title", outline
+        return _ParaStyle(kind, depth, bool(numbered), ilvl, bool(break_before))
+
+
+def _on_attr(value: str | None) -> bool:
+    return value is not None and value.lower() not in _OFF
+
+
+def _kind_from_name(name: str) -> tuple[str | None, int | None]:
+    """Classify a style by its (English, built-in) name: Word stores built-in names untranslated."""
+    name = name.strip().lower()
+    if name == "title":
+        return "title", 0
+    if name == "subtitle":
+        return "title", 1
+    if name in ("toc heading", "tocheading"):
+        return "title", 0
+    heading = _HEADING_NAME.match(name)
+    if heading:
+        return "title", max(int(heading.group(1)) - 1, 0)
+    if name == "caption":
+        return "caption", None
+    listed = _LIST_NAME.match(name)
+    if listed:
+        return "list", int(listed.group(1)) - 1 if listed.group(1) else None
+    return None, None
+
+
+def _numbering(num_pr: Any) -> tuple[bool, int | None]:
+    """(numbered, level) of a ``w:numPr``; numId 0 switches inherited numbering off."""
+    num_id = num_pr.find(_W + "numId")
+    ilvl = num_pr.find(_W + "ilvl")
+    numbered = num_id is None or num_id.get(VAL) != "0"
+    return numbered, _int(ilvl.get(VAL), 0) if ilvl is not None else None
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return max(0, min(int(value or ""), 9))
+    except ValueError:
+        return default
+
+
+@dataclass(slots=True)
+class _Field:
+    instr: list[str] = field(default_factory=list)
+    result_start: int | None = None
+
+
+@dataclass(slots=True)
+class _ParaContent:
+    """Everything one paragraph holds: its text, page breaks around it, images and text boxes."""
+
+    inline: Inline = field(default_factory=Inline)
+    breaks_before: int = 0
+    breaks_after: int = 0
+    images: list[Element] = field(default_factory=list)
+    boxes: list[Any] = field(default_factory=list)
+    fields: list[_Field] = field(default_factory=list)
+
+    def page_break(self) -> None:
+        if self.inline.is_empty():
+            self.breaks_before += 1
+        else:
+            self.breaks_after += 1
+
+
+class _Reader:
+    """Reads paragraph content (runs, links, fields, drawings) of one part of the package."""
+
+    def __init__(self, part: Any, styles: _Styles, *, rendered: bool) -> None:
+        self.part = part
+        self.styles = styles
+        self.rendered = rendered  # count Word's rendered page breaks, else the explicit ones
+
+    def paragraph(self, p: Any) -> _ParaContent:
+        content = _ParaContent()
+        self._inline(p, content)
+        return content
+
+    def _inline(self, parent: Any, content: _ParaContent) -> None:
+        for child in parent:
+            tag = child.tag
+            if tag == R:
+                self._run(child, content)
+            elif tag == HYPERLINK:
+                start = content.inline.length
+                self._inline(child, content)
+                content.inline.add_link(content.inline.text_since(start), self._hyperlink_url(child))
+            elif tag == FLD_SIMPLE:
+                start = content.inline.length
+                self._inline(child, content)
+                url = _field_url(child.get(_W + "instr") or "")
+                if url:
+                    content.inline.add_link(content.inline.text_since(start), url)
+            elif tag in _INLINE_WRAPPERS:
+                self._inline(child, content)
+            elif tag == SDT:
+                sdt_content = child.find(SDT_CONTENT)
+                if sdt_content is not None:
+                    self._inline(sdt_content, content)
+            elif tag in (_M + "oMathPara", _M + "oMath"):
+                content.inline.add(" " + "".join(t.text or "" for t in child.iter(_M + "t")) + " ")
+
+    def _run(self, r: Any, content: _ParaContent) -> None:
+        bold = italic = False
+        rpr = r.find(RPR)
+        if rpr is not None:
+            bold, italic = self._run_emphasis(rpr)
+        self._run_content(r, content, bold, italic)
+
+    def _run_content(self, r: Any, content: _ParaContent, bold: bool, italic: bool) -> None:
+        inline = content.inline
+        for child in r:
+            tag = child.tag
+            if tag == T:
+                inline.add(child.text or "", bold=bold, italic=italic)
+            elif tag in (_W + "tab", _W + "ptab"):
+                inline.add("\t", bold=bold, italic=italic)
+            elif tag == _W + "br":
+                kind = child.get(_W + "type")
+                if kind == "page":
+                    if not self.rendered:
+                        content.page_break()
+                else:
+                    inline.add(" " if kind == "column" else "\n", bold=bold, italic=italic)
+            elif tag == _W + "cr":
+                inline.add("\n", bold=bold, italic=italic)
+            elif tag == _W + "noBreakHyphen":
+                inline.add("-", bold=bold, italic=italic)
+            elif tag == RENDERED_BREAK:
+                if self.rendered:
+                    content.page_break()
+            elif tag == _W + "fldChar":
+                self._field_char(child, content)
+            elif tag == _W + "instrText":
+                if content.fields and content.fields[-1].result_start is None:
+                    content.fields[-1].instr.append(child.text or "")
+            elif tag == _W + "drawing":
+                self._drawing(child, content)
+            elif tag == _W + "pict":
+                self._vml(child, content)
+            elif tag == _MC + "AlternateContent":
+                choice = child.find(_MC + "Choice")
+                chosen = choice if choice is not None else child.find(_MC + "Fallback")
+                if chosen is not None:
+                    self._run_content(chosen, content, bold, italic)
+
+    def _run_emphasis(self, rpr: Any) -> tuple[bool, bool]:
+        bold = italic = False
+        style = rpr.find(_W + "rStyle")
+        if style is not None and style.get(VAL):
+            bold, italic = self.styles.character(style.get(VAL))
+        b, i = rpr.find(_W + "b"), rpr.find(_W + "i")
+        return (_on(b) if b is not None else bold), (_on(i) if i is not None else italic)
+
+    def _field_char(self, fld_char: Any, content: _ParaContent) -> None:
+        """Complex fields: a HYPERLINK field's result text is a link; other results are plain text."""
+        kind = fld_char.get(_W + "fldCharType")
+        if kind == "begin":
+            content.fields.append(_Field())
+        elif kind == "separate" and content.fields:
+            content.fields[-1].result_start = content.inline.length
+        elif kind == "end" and content.fields:
+            done = content.fields.pop()
+            url = _field_url("".join(done.instr))
+            if url and done.result_start is not None:
+                content.inline.add_link(content.inline.text_since(done.result_start), url)
+
+    def _hyperlink_url(self, link: Any) -> str:
+        rid = link.get(_R + "id")
+        anchor = link.get(_W + "anchor") or ""
+        url = ""
+        if rid:
+            rel = self.part.rels.get(rid)
+            url = rel.target_ref if rel is not None and rel.is_external else ""
+        if anchor and not anchor.startswith("_"):  # "_Toc123", "_Ref9": Word's hidden bookmarks
+            url = f"{url}#{anchor}"
+        return url
+
+    def _drawing(self, drawing: Any, content: _ParaContent) -> None:
+        doc_pr = drawing.find(f".//{_WP}docPr")
+        fallback_alt = _alt_text(doc_pr)
+        for pic in drawing.iter(_PIC + "pic"):
+            c_nv_pr = pic.find(f"{_PIC}nvPicPr/{_PIC}cNvPr")
+            blip = pic.find(f".//{_A}blip")
+            rid = blip.get(_R + "embed") or blip.get(_R + "link") if blip is not None else None
+            content.images.append(self._image(_alt_text(c_nv_pr) or fallback_alt, rid))
+        content.boxes.extend(_outer_text_boxes(drawing))
+
+    def _vml(self, pict: Any, content: _ParaContent) -> None:
+        for shape in pict.iter(_V + "shape"):
+            data = shape.find(_V + "imagedata")
+            if data is not None:
+                content.images.append(self._image(collapse(shape.get("alt") or ""), data.get(_R + "id")))
+        content.boxes.extend(_outer_text_boxes(pict))
+
+    def _image(self, alt: str, rid: str | None) -> Element:
+        meta: dict[str, Any] = {}
+        rel = self.part.rels.get(rid) if rid else None
+        if rel is not None and not rel.is_external:
+            with contextlib.suppress(KeyError, ValueError, AttributeError):
+                meta["image_mime_type"] = rel.target_part.content_type
+        return Element("Image", alt, meta)
+
+
+def _alt_text(c_nv_pr: Any) -> str:
+    if c_nv_pr is None:
+        return ""
+    return collapse(c_nv_pr.get("descr") or c_nv_pr.get("title") or "")
+
+
+def _outer_text_boxes(container: Any) -> list[Any]:
+    """Text box contents in ``container``, leaving out boxes nested in other boxes."""
+    boxes = []
+    for box in container.iter(TXBX_CONTENT):
+        if not any(a.tag == TXBX_CONTENT for a in box.iterancestors() if a is not container):
+            boxes.append(box)
+        # iterancestors runs past container, but a box outside container cannot be its ancestor
+    return boxes
+
+
+def _field_url(instr: str) -> str:
+    match = _HYPERLINK_FIELD.search(instr)
+    if not match:
+        return ""
+    target = match.group(1)
+    if re.search(r"HYPERLINK\s+\\l", instr, re.IGNORECASE):
+        return "" if target.startswith("_") else f"#{target}"
+    return target + (f"#{match.group(2)}" if match.group(2) else "")
+
+
+class _DocxWalker:
+    """One pass over the body in document order, keeping the page and section it is in."""
+
+    def __init__(self, document: Any) -> None:
+        self.document = document
+        self.body = document.element.body
+        self.styles = _Styles(document)
+        rendered = next(self.body.iter(RENDERED_BREAK), None) is not None
+        self.reader = _Reader(document.part, self.styles, rendered=rendered)
+        self.rendered = rendered
+        self.sections = list(document.sections)
+        self.even_odd = _even_odd_headers(document)
+        self.section = 0
+        self.page = 1
+        self.page_used = False  # any paragraph on this page yet (a break before the first one is no break)
+        self.pending_headers = True
+        self.parity: int | None = None  # page parity (1 odd, 0 even) the next page must have
+        self.last_heading_depth = -1
+        self.out: list[Element] = []
+
+    def run(self) -> list[Element]:
+        for child in self.body:
+            self._block(child, top_level=True)
+        self._end_section(last=True)
+        return self.out
+
+    # -- emitting -----------------------------------------------------------------------------
+
+    def _emit(self, el: Element) -> None:
+        if self.pending_headers:
+            self.pending_headers = False
+            self._headers_footers("header")
+        el.metadata["page_number"] = self.page
+        self.out.append(el)
+
+    def _new_page(self, count: int = 1) -> None:
+        if count > 0:
+            self.page += count
+            self.page_used = False
+            if self.parity is not None:  # an odd- or even-page section start skips a blank page
+                if self.page % 2 != self.parity:
+                    self.page += 1
+                self.parity = None
+
+    # -- body ---------------------------------------------------------------------------------
+
+    def _block(self, child: Any, *, top_level: bool = False) -> None:
+        tag = child.tag
+        if tag == P:
+            self._paragraph(child, top_level=top_level)
+        elif tag == TBL:
+            self._table(child)
+        elif tag == SDT:
+            sdt_content = child.find(SDT_CONTENT)
+            if sdt_content is not None:
+                for grandchild in sdt_content:
+                    self._block(grandchild)
+        elif tag in _BLOCK_WRAPPERS:
+            for grandchild in child:
+                self._block(grandchild)
+
+    def _paragraph(self, p: Any, *, top_level: bool) -> None:
+        ppr = p.find(PPR)
+        style, direct = self._paragraph_props(ppr)
+        if not self.rendered and self.page_used and (direct.break_before or style.break_before):
+            self._new_page()
+        content = self.reader.paragraph(p)
+        self._new_page(content.breaks_before)
+        text = content.inline.text()
+        element = self._classify(text, content.inline, style, direct) if text else None
+        if element is not None:
+            self._emit(element)
+        for image in content.images:
+            self._emit(image)
+        for box in content.boxes:
+            for child in box:
+                self._block(child)
+        self._new_page(content.breaks_after)
+        self.page_used = True
+        if top_level and ppr is not None and ppr.find(SECT_PR) is not None:
+            self._end_section()
+
+    def _paragraph_props(self, ppr: Any) -> tuple[_ParaStyle, _ParaStyle]:
+        """The paragraph's style, and what its own properties say (only the fields they set)."""
+        if ppr is None:
+            return self.styles.paragraph(None), _ParaStyle()
+        style_el = ppr.find(_W + "pStyle")
+        style = self.styles.paragraph(style_el.get(VAL) if style_el is not None else None)
+        num = ppr.find(_W + "numPr")
+        lvl = ppr.find(_W + "outlineLvl")
+        brk = ppr.find(_W + "pageBreakBefore")
+        if num is None and lvl is None and brk is None:
+            return style, _ParaStyle()
+        numbered, ilvl = _numbering(num) if num is not None else (False, None)
+        outline = _int(lvl.get(VAL), 9) if lvl is not None else 9
+        kind = "title" if outline < 9 else ("list" if numbered else ("none" if num is not None else None))
+        return style, _ParaStyle(kind, outline if outline < 9 else None, numbered, ilvl, _on(brk))
+
+    def _classify(self, text: str, inline: Inline, style: _ParaStyle, direct: _ParaStyle) -> Element | None:
+        meta = inline.metadata()
+        if direct.kind == "title" or style.kind == "title":
+            depth = direct.depth if direct.kind == "title" else style.depth
+            self.last_heading_depth = depth or 0
+            return Element("Title", text, {**meta, "category_depth": depth or 0})
+        numbered = direct.numbered if direct.kind in ("list", "none") else style.numbered
+        if numbered or (style.kind == "list" and direct.kind != "none"):
+            depth = direct.ilvl if direct.ilvl is not None else (style.ilvl if style.ilvl is not None else style.depth)
+            return Element("ListItem", text, {**meta, "category_depth": depth or 0})
+        if style.kind == "caption":
+            return Element("FigureCaption", text, meta)
+        return self._classify_by_text(text, inline, meta)
+
+    def _classify_by_text(self, text: str, inline: Inline, meta: dict[str, Any]) -> Element | None:
+        """A paragraph whose style says nothing: bullets typed by hand, bold or capital headings."""
+        bullet = _BULLET_GLYPH.match(text)
+        if bullet:
+            if len(text) == bullet.end():
+                return None  # a bullet typed on an empty line
+            return Element("ListItem", text[bullet.end() :], {**meta, "category_depth": 0})
+        if not any(c.isalpha() for c in text):
+            return Element("UncategorizedText", text, meta)
+        if _reads_as_heading(text, inline):
+            return Element("Title", text, {**meta, "category_depth": self.last_heading_depth + 1})
+        return Element("NarrativeText", text, meta)
+
+    # -- tables -------------------------------------------------------------------------------
+
+    def _table(self, tbl: Any) -> None:
+        rows = list(_children(tbl, TR))
+        if len(rows) == 1:
+            cells = list(_children(rows[0], TC))
+            if len(cells) == 1:  # a one-cell table is a box around text, not tabular data
+                for child in cells[0]:
+                    self._block(child)
+                return
+        reader = _TableReader(self.reader)
+        table = table_element(reader.rows(rows))
+        if table is not None:
+            self._emit(Element("Table", table[0], {**reader.meta, "text_as_html": table[1]}))
+        for image in reader.images:
+            self._emit(image)
+        self._new_page(reader.page_breaks)
+        self.page_used = True
+
+    # -- sections, headers, footers -----------------------------------------------------------
+
+    def _end_section(self, *, last: bool = False) -> None:
+        if self.pending_headers:
+            self.pending_headers = False
+            self._headers_footers("header")
+        self._headers_footers("footer")
+        if last:
+            return
+        self.section += 1
+        self.pending_headers = True
+        if self.section >= len(self.sections):
+            return
+        from docx.enum.section import WD_SECTION_START
+
+        start = self.sections[self.section].start_type
+        if start == WD_SECTION_START.ODD_PAGE:
+            self.parity = 1
+        elif start == WD_SECTION_START.EVEN_PAGE:
+            self.parity = 0
+        if not self.rendered and start in (
+            WD_SECTION_START.NEW_PAGE,
+            WD_SECTION_START.ODD_PAGE,
+            WD_SECTION_START.EVEN_PAGE,
+        ):
+            self._new_page()
+
+    def _headers_footers(self, which: str) -> None:
+        if self.section >= len(self.sections):
+            return
+        section = self.sections[self.section]
+        variants = [("primary", getattr(section, which))]
+        if section.different_first_page_header_footer:
+            variants.append(("first_page", getattr(section, f"first_page_{which}")))
+        if self.even_odd:
+            variants.append(("even_page", getattr(section, f"even_page_{which}")))
+        kind = "Header" if which == "header" else "Footer"
+        for variant, story in variants:
+            if story.is_linked_to_previous:
+                continue  # no definition of its own: the previous section's was already emitted
+            text = _story_text(story.part, self.styles)
+            if text:
+                meta = {"header_footer_type": variant, "page_number": self.page}
+                self.out.append(Element(kind, text, meta))
+
+
+def _even_odd_headers(document: Any) -> bool:
+    try:
+        return bool(document.settings.odd_and_even_pages_header_footer)
+    except Exception:  # no settings part: Word's default is one header for all pages
+        return False
+
+
+def _story_text(part: Any, styles: _Styles) -> str:
+    """Plain text of a header or footer part: its paragraphs and tables, one line each."""
+    return _TableReader(_Reader(part, styles, rendered=True)).cell_text(part.element)
+
+
+def _children(parent: Any, tag: str) -> Any:
+    """Children of ``parent`` with ``tag``, looking through content controls and custom XML."""
+    for child in parent:
+        if child.tag == tag:
+            yield child
+        elif child.tag == SDT:
+            sdt_content = child.find(SDT_CONTENT)
+            if sdt_content is not None:
+                yield from _children(sdt_content, tag)
+        elif child.tag in _BLOCK_WRAPPERS:
+            yield from _children(child, tag)
+
+
+class _TableReader:
+    """Turns ``w:tr`` rows into HTML-ready cells: gridSpan to colspan, vMerge runs to rowspan."""
+
+    def __init__(self, reader: _Reader) -> None:
+        self.reader = reader
+        self.images: list[Element] = []
+        self.page_breaks = 0
+        self.meta: dict[str, list[str]] = {}  # links and emphasis of every cell, in reading order
+
+    def rows(self, trs: list[Any]) -> list[list[TableCell]]:
+        rows: list[list[TableCell]] = []
+        merging: dict[int, TableCell] = {}  # grid column -> cell whose vertical merge is open
+        for tr in trs:
+            tr_pr = tr.find(TR_PR)
+            header = tr_pr is not None and _on(tr_pr.find(_W + "tblHeader"))
+            col = _grid_before(tr_pr)
+            row = [TableCell("", colspan=col)] if col else []  # keep later cells in their grid columns
+            for tc in _children(tr, TC):
+                span, vmerge = _cell_props(tc)
+                if vmerge == "continue" and col in merging:
+                    merging[col].rowspan += 1
+                    col += span
+                    continue
+                cell = TableCell(self.cell_text(tc), colspan=span, header=header)
+                for c in range(col, col + span):
+                    merging.pop(c, None)
+                if vmerge == "restart":
+                    merging[col] = cell
+                row.append(cell)
+                col += span
+            rows.append(row)
+        return rows
+
+    def cell_text(self, container: Any) -> str:
+        lines = []
+        for child in container:
+            if child.tag == P:
+                content = self.reader.paragraph(child)
+                self.page_breaks += content.breaks_before + content.breaks_after
+                self.images.extend(content.images)
+                for key, values in content.inline.metadata().items():
+                    self.meta.setdefault(key, []).extend(values)
+                line = content.inline.text()
+            elif child.tag == TBL:
+                table = table_element(self.rows(list(_children(child, TR))))
+                line = table[0] if table else ""
+            elif child.tag == SDT or child.tag in _BLOCK_WRAPPERS:
+                inner = child.find(SDT_CONTENT) if child.tag == SDT else child
+                line = self.cell_text(inner) if inner is not None else ""
+            else:
+                continue
+            if line:
+                lines.append(line)
+        return "\n".join(lines)
+
+
+def _grid_before(tr_pr: Any) -> int:
+    if tr_pr is None:
+        return 0
+    before = tr_pr.find(_W + "gridBefore")
+    return _span(before.get(VAL)) if before is not None else 0
+
+
+def _cell_props(tc: Any) -> tuple[int, str | None]:
+    """(grid columns spanned, "restart" / "continue" / None for vertical merging) of a cell."""
+    tc_pr = tc.find(TC_PR)
+    if tc_pr is None:
+        return 1, None
+    span_el = tc_pr.find(_W + "gridSpan")
+    span = _span(span_el.get(VAL)) if span_el is not None else 1
+    vmerge_el = tc_pr.find(_W + "vMerge")
+    if vmerge_el is None:
+        return span, None
+    return span, "restart" if vmerge_el.get(VAL) == "restart" else "continue"
+
+
+def _span(value: str | None) -> int:
+    try:
+        return max(1, min(int(value or "1"), 1000))
+    except ValueError:
+        return 1
+
+
+def _reads_as_heading(text: str, inline: Inline) -> bool:
+    """A short line set all in bold, or all in capitals, is a heading written without a style."""
+    if len(text) > 100 or "\n" in text or text.endswith(_TITLE_END) or len(text.split()) > 12:
+        return False
+    return inline.all_bold() or (text.isupper() and sum(c.isalpha() for c in text) > 3)

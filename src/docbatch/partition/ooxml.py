@@ -1,0 +1,178 @@
+"""What the DOCX and PPTX partitioners share: a zip-bomb guard, inline text gathering and tables.
+
+Both formats are zip packages of XML parts. python-docx and python-pptx read every part of the
+package into memory when they open it, so the guard looks at the zip's central directory first
+and refuses a package whose members would expand past ``max_uncompressed_bytes`` or that
+compresses far better than real documents do. (Their XML parsers already run lxml with entity
+resolution off, so billion-laughs and XXE payloads stay unexpanded text.)
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from docbatch.errors import DocumentError
+from docbatch.partition.base import PartitionOptions
+
+__all__ = ["Inline", "TableCell", "check_package", "collapse", "open_failure", "table_element"]
+
+#: A package with more members than this is not an office document someone wrote by hand.
+MAX_MEMBERS = 50_000
+#: Compression ratios above this (on packages big enough to matter) are zip bombs, not documents.
+MAX_RATIO = 200
+#: Below this total expanded size the ratio is not checked: small packages cannot hurt.
+RATIO_FLOOR = 32 * 1024**2
+
+_SPACES = re.compile(r"[^\S\n]+")
+_NEWLINES = re.compile(r" *\n[\s]*")
+
+
+def check_package(path: Path, options: PartitionOptions, kind: str) -> None:
+    """Refuse ``path`` if it is not a zip, or would expand too far, before a library opens it.
+
+    Sizes come from the central directory; Python's zip reader never yields more bytes for a
+    member than its directory entry declares, so they bound what the library can load.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as e:
+        raise DocumentError(f"not a valid {kind} file: not a readable zip package ({_first_line(e)})") from e
+    if len(infos) > MAX_MEMBERS:
+        raise DocumentError(f"{kind} package has {len(infos)} members, more than {MAX_MEMBERS} (zip bomb?)")
+    expanded = sum(info.file_size for info in infos)
+    if expanded > options.max_uncompressed_bytes:
+        raise DocumentError(
+            f"{kind} package expands to {expanded} bytes, more than the {options.max_uncompressed_bytes} allowed"
+        )
+    compressed = sum(info.compress_size for info in infos)
+    if expanded > RATIO_FLOOR and expanded > MAX_RATIO * max(compressed, 1):
+        ratio = expanded // max(compressed, 1)
+        raise DocumentError(f"{kind} package compresses {ratio}:1, a zip bomb rather than a document")
+
+
+def open_failure(kind: str, error: BaseException) -> DocumentError:
+    """The one-line DocumentError for a package the library could not open."""
+    return DocumentError(f"not a valid {kind} file: {type(error).__name__}: {_first_line(error)}")
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:200] if text else type(error).__name__
+
+
+def collapse(text: str) -> str:
+    """Collapse runs of spaces and tabs to one space, keep line breaks, trim each line."""
+    return _NEWLINES.sub("\n", _SPACES.sub(" ", text)).strip()
+
+
+@dataclass(slots=True)
+class Inline:
+    """Text of one paragraph gathered run by run, with its links and bold/italic spans.
+
+    Word and PowerPoint split text into runs wherever formatting or editing history changes, so
+    adjacent runs with the same emphasis are merged into one emphasized span.
+    """
+
+    parts: list[str] = field(default_factory=list)
+    length: int = 0
+    links: list[tuple[str, str]] = field(default_factory=list)
+    emphasis: list[tuple[int, str, str]] = field(default_factory=list)  # (start, tag, text)
+    visible: int = 0  # non-space characters
+    bold_visible: int = 0  # non-space characters set in bold
+    _open: dict[str, tuple[int, list[str]]] = field(default_factory=dict)
+
+    def add(self, text: str, *, bold: bool = False, italic: bool = False) -> None:
+        """Append the text of one run."""
+        if not text:
+            return
+        for tag, on in (("b", bold), ("i", italic)):
+            if on:
+                self._open.setdefault(tag, (self.length, []))[1].append(text)
+            elif tag in self._open:
+                if text.strip():
+                    self._close(tag)
+                else:
+                    self._open[tag][1].append(text)
+        self.parts.append(text)
+        self.length += len(text)
+        visible = len(text) - text.count(" ") - text.count("\t") - text.count("\n")
+        self.visible += visible
+        if bold:
+            self.bold_visible += visible
+
+    def text_since(self, start: int) -> str:
+        """Text added after character offset ``start`` (for a link's text)."""
+        return "".join(self.parts)[start:]
+
+    def add_link(self, text: str, url: str) -> None:
+        text = collapse(text)
+        if text and url:
+            self.links.append((text, url))
+
+    def text(self) -> str:
+        return collapse("".join(self.parts))
+
+    def is_empty(self) -> bool:
+        return self.visible == 0
+
+    def all_bold(self) -> bool:
+        return self.visible > 0 and self.bold_visible >= self.visible
+
+    def metadata(self) -> dict[str, Any]:
+        """link_* and emphasized_text_* metadata, in unstructured's parallel-list form."""
+        for tag in list(self._open):
+            self._close(tag)
+        meta: dict[str, Any] = {}
+        if self.links:
+            meta["link_texts"] = [t for t, _ in self.links]
+            meta["link_urls"] = [u for _, u in self.links]
+        if self.emphasis:
+            spans = sorted(self.emphasis, key=lambda s: (s[0], s[1]))
+            meta["emphasized_text_contents"] = [t for _, _, t in spans]
+            meta["emphasized_text_tags"] = [g for _, g, _ in spans]
+        return meta
+
+    def _close(self, tag: str) -> None:
+        start, texts = self._open.pop(tag)
+        text = collapse("".join(texts))
+        if text:
+            self.emphasis.append((start, tag, text))
+
+
+@dataclass(slots=True)
+class TableCell:
+    """One cell as it appears in the HTML: text and how many grid columns and rows it covers."""
+
+    text: str
+    colspan: int = 1
+    rowspan: int = 1
+    header: bool = False
+
+
+def table_element(rows: list[list[TableCell]]) -> tuple[str, str] | None:
+    """``(text, text_as_html)`` of a table, or None when every cell is empty.
+
+    Cells covered by a merge are already left out of ``rows``; spans stay on the cell that
+    starts them, so the HTML keeps the table's real shape. A row whose cells are all covered
+    stays as an empty ``<tr>``: the rowspans above count it.
+    """
+    if not any(cell.text for row in rows for cell in row):
+        return None
+    html_rows = []
+    for row in rows:
+        cells = []
+        for cell in row:
+            tag = "th" if cell.header else "td"
+            attrs = (f' colspan="{cell.colspan}"' if cell.colspan > 1 else "") + (
+                f' rowspan="{cell.rowspan}"' if cell.rowspan > 1 else ""
+            )
+            cells.append(f"<{tag}{attrs}>{html.escape(cell.text.replace(chr(10), ' '), quote=False)}</{tag}>")
+        html_rows.append("<tr>" + "".join(cells) + "</tr>")
+    lines = (" ".join(c.text.replace("\n", " ") for c in row if c.text) for row in rows)
+    return "\n".join(line for line in lines if line), "<table>" + "".join(html_rows) + "</table>"
