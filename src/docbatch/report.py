@@ -25,7 +25,7 @@ class Reporter:
     """
 
     def __init__(self, *, verbose: bool = False, console: Console | None = None) -> None:
-        self.console = console or Console(stderr=True, highlight=False)
+        self.console = console or Console(stderr=True, highlight=False, soft_wrap=True)
         self.verbose = verbose
         self.interactive = self.console.is_terminal
         self._progress: Progress | None = None
@@ -72,7 +72,7 @@ class Reporter:
 
 def print_summary(summary: RunSummary, console: Console | None = None) -> None:
     """Counts, speed, and every failed document with its one-line reason."""
-    console = console or Console(stderr=True, highlight=False)
+    console = console or Console(stderr=True, highlight=False, soft_wrap=True)
     rate = summary.total / summary.seconds if summary.seconds else 0.0
     console.print(
         f"{summary.total} documents in {summary.seconds:.1f} s ({rate:.1f} docs/s): "
