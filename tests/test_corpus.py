@@ -16,7 +16,21 @@ from conftest import CORPUS, run_cli
 pytestmark = [pytest.mark.corpus, pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")]
 
 # Kinds docbatch does not partition yet (legacy binary Office, images and audio need other stacks).
-EXPECTED_UNSUPPORTED = {"doc", "ppt", "png", "jpg", "tiff", "bmp", "gif", "heic", "wav", "unknown", "zip", "yaml"}
+EXPECTED_UNSUPPORTED = {
+    "doc",
+    "ppt",
+    "png",
+    "jpg",
+    "tiff",
+    "bmp",
+    "gif",
+    "heic",
+    "wav",
+    "unknown",
+    "zip",
+    "yaml",
+    "xsl",
+}
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +78,9 @@ def test_outputs_are_element_json(corpus_run):
         for element in data:
             assert set(element) == {"type", "element_id", "text", "metadata"}
             assert element["metadata"]["filename"]
+
+
+def test_the_unsupported_sample_is_reported_unsupported(corpus_run):
+    _, rows, _ = corpus_run
+    outcome = {k: (s, r) for k, s, r, _, _ in rows}
+    assert outcome["unsupported/factbook.xsl"] == ("skipped", "unsupported file type xsl")

@@ -50,6 +50,7 @@ _TYPES = [
     FileType("tsv", "text/tab-separated-values", (".tsv", ".tab")),
     FileType("txt", "text/plain", (".txt", ".text", ".log")),
     FileType("yaml", "application/yaml", (".yaml", ".yml")),
+    FileType("xsl", "application/xslt+xml", (".xsl", ".xslt")),
     FileType("png", "image/png", (".png",)),
     FileType("jpg", "image/jpeg", (".jpg", ".jpeg")),
     FileType("tiff", "image/tiff", (".tif", ".tiff")),
@@ -66,7 +67,7 @@ FILE_TYPES: dict[str, FileType] = {t.name: t for t in _TYPES}
 _BY_EXTENSION = {ext: t for t in _TYPES for ext in t.extensions}
 
 # Text formats the bytes cannot tell apart: the extension decides among them.
-_TEXTUAL = frozenset({"txt", "md", "rst", "org", "csv", "tsv", "yaml", "json", "ndjson", "eml", "html", "xml"})
+_TEXTUAL = frozenset({"txt", "md", "rst", "org", "csv", "tsv", "yaml", "json", "ndjson", "eml", "html", "xml", "xsl"})
 
 _SNIFF_BYTES = 4096
 
