@@ -12,7 +12,7 @@ import pytest
 
 from docbatch.elements import DocumentInfo, elements_to_dicts, finalize
 from docbatch.errors import DocumentError, EncryptedDocument
-from docbatch.partition import partition_file
+from docbatch.partition import partition_file, spreadsheet
 from docbatch.partition.base import PartitionOptions
 from docbatch.partition.spreadsheet import (
     cell_text,
@@ -31,6 +31,24 @@ OPTIONS = PartitionOptions()
 
 def _types(elements):
     return [e.type for e in elements]
+
+
+def _has_calamine() -> bool:
+    try:
+        import python_calamine  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.fixture(params=["openpyxl", "calamine"])
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run an XLSX test with each reader: openpyxl always, python-calamine when installed."""
+    if request.param == "openpyxl":
+        monkeypatch.setattr(spreadsheet, "_calamine", lambda: None)
+    elif not _has_calamine():
+        pytest.skip("python-calamine not installed")
+    return request.param
 
 
 # -- XLSX ----------------------------------------------------------------------------------------
@@ -62,7 +80,7 @@ def workbook(tmp_path: Path) -> Path:
     return path
 
 
-def test_xlsx_blocks_become_title_tables_and_text(workbook: Path):
+def test_xlsx_blocks_become_title_tables_and_text(workbook: Path, backend: str):
     elements = partition_xlsx(workbook, OPTIONS)
 
     assert _types(elements) == ["Title", "Table", "Table", "NarrativeText", "Title"]
@@ -92,7 +110,7 @@ def test_xlsx_blocks_become_title_tables_and_text(workbook: Path):
     ]
 
 
-def test_xlsx_output_finalizes_and_serialises(workbook: Path):
+def test_xlsx_output_finalizes_and_serialises(workbook: Path, backend: str):
     elements = partition_xlsx(workbook, OPTIONS)
     doc = DocumentInfo(
         filename="book.xlsx", filetype="application/vnd.ms-excel", url="file:///book.xlsx", record_locator={}
@@ -106,7 +124,7 @@ def test_xlsx_output_finalizes_and_serialises(workbook: Path):
     assert len({d["element_id"] for d in dicts}) == len(dicts)
 
 
-def test_side_by_side_blocks_sharing_rows_are_one_table(tmp_path: Path):
+def test_side_by_side_blocks_sharing_rows_are_one_table(tmp_path: Path, backend: str):
     """A spacer column does not split a table (unstructured merges row-overlapping blocks too)."""
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -123,24 +141,24 @@ def test_side_by_side_blocks_sharing_rows_are_one_table(tmp_path: Path):
     assert table.text == "a b x\n\nc d y"
 
 
-def test_empty_workbook_gives_no_elements(tmp_path: Path):
+def test_empty_workbook_gives_no_elements(tmp_path: Path, backend: str):
     path = tmp_path / "empty.xlsx"
     openpyxl.Workbook().save(path)
     assert partition_xlsx(path, OPTIONS) == []
 
 
-def test_broken_xlsx_is_a_document_error(tmp_path: Path):
+def test_broken_xlsx_is_a_document_error(tmp_path: Path, backend: str):
     path = tmp_path / "broken.xlsx"
     path.write_bytes(bytes(range(256)) * 20)
     with pytest.raises(DocumentError, match="XLSX"):
         partition_file(path)
 
 
-def test_zip_without_workbook_is_a_document_error(tmp_path: Path):
+def test_zip_without_workbook_is_a_document_error(tmp_path: Path, backend: str):
     path = tmp_path / "fake.xlsx"
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("hello.txt", "not a workbook")
-    with pytest.raises(DocumentError, match="unreadable XLSX"):
+    with pytest.raises(DocumentError, match="XLSX"):
         partition_xlsx(path, OPTIONS)
 
 
@@ -160,6 +178,21 @@ def test_xlsx_with_an_implausible_compression_ratio_is_refused(tmp_path: Path):
             member.write(chunk)
     with pytest.raises(DocumentError, match="ratio"):
         partition_xlsx(path, OPTIONS)
+
+
+def test_member_inflating_past_its_declared_size_is_refused(tmp_path: Path):
+    """A forged central directory must not let a reader inflate more than was declared."""
+    path = tmp_path / "forged.xlsx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/workbook.xml", b"<x/>" * 50_000)
+    data = bytearray(path.read_bytes())
+    central = data.rindex(b"PK\x01\x02")
+    data[22:26] = (16).to_bytes(4, "little")  # local header: uncompressed size
+    data[central + 24 : central + 28] = (16).to_bytes(4, "little")  # central directory entry
+    path.write_bytes(bytes(data))
+
+    with pytest.raises(DocumentError, match="broken zip member"):
+        spreadsheet._check_inflated_sizes(path, limit=1000)
 
 
 # -- XLS -----------------------------------------------------------------------------------------
