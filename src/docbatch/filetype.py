@@ -90,9 +90,12 @@ def detect(path: str | Path, name: str | None = None) -> FileType:
         return FILE_TYPES[sniffed]
     if _looks_binary(head):
         return by_ext if by_ext and by_ext.name not in _TEXTUAL else FILE_TYPES["unknown"]
+    sniffed_text = _sniff_text(head)
+    if sniffed_text == "html" and (by_ext is None or by_ext.name in ("txt", "xml")):
+        return FILE_TYPES["html"]  # a web page saved under a generic name
     if by_ext and by_ext.name in _TEXTUAL:
         return by_ext
-    return FILE_TYPES[_sniff_text(head)]
+    return FILE_TYPES[sniffed_text]
 
 
 def _sniff_magic(head: bytes, path: Path) -> str | None:
@@ -182,7 +185,7 @@ def _looks_binary(head: bytes) -> bool:
 
 def _sniff_text(head: bytes) -> str:
     text = _decode_head(head).lstrip().lower()
-    if text.startswith(("<!doctype html", "<html")) or "<html" in text[:1024]:
+    if text.startswith(("<!doctype html", "<html")):
         return "html"
     if text.startswith("<?xml"):
         return "html" if "<html" in text else "xml"

@@ -1,0 +1,88 @@
+"""The element schema: ids, parents, document metadata, and the JSON shape."""
+
+from __future__ import annotations
+
+import pytest
+
+from docbatch.elements import DocumentInfo, Element, coordinates, elements_to_dicts, finalize
+
+DOC = DocumentInfo(
+    filename="a.txt",
+    filetype="text/plain",
+    url="s3://b/a.txt",
+    record_locator={"k": 1},
+    version="etag",
+    last_modified="2026-01-01T00:00:00+00:00",
+    date_processed="now",
+    languages=["eng"],
+)
+
+
+def _doc() -> list[Element]:
+    return [
+        Element("Title", "Report", {"category_depth": 0}),
+        Element("NarrativeText", "Intro."),
+        Element("Title", "Section", {"category_depth": 1}),
+        Element("ListItem", "point", {"category_depth": 0}),
+        Element("ListItem", "sub point", {"category_depth": 1}),
+        Element("NarrativeText", "   "),
+        Element("Title", "Next chapter", {"category_depth": 0}),
+        Element("NarrativeText", "Body."),
+    ]
+
+
+def test_parents_follow_headings_and_list_depth():
+    els = finalize(_doc(), DOC)
+    ids = {e.text: e.element_id for e in els}
+    parent = {e.text: e.metadata.get("parent_id") for e in els}
+    assert parent["Report"] is None
+    assert parent["Intro."] == ids["Report"]
+    assert parent["Section"] == ids["Report"]
+    assert parent["point"] == ids["Section"]
+    assert parent["sub point"] == ids["point"]
+    assert parent["Next chapter"] is None
+    assert parent["Body."] == ids["Next chapter"]
+
+
+def test_ids_are_deterministic_and_unique_and_empty_text_dropped():
+    first, second = finalize(_doc(), DOC), finalize(_doc(), DOC)
+    assert [e.element_id for e in first] == [e.element_id for e in second]
+    assert len({e.element_id for e in first}) == len(first) == 7
+    assert all(len(e.element_id) == 32 for e in first)
+
+
+def test_document_metadata_and_json_shape():
+    data = elements_to_dicts(finalize(_doc(), DOC))
+    first = data[0]
+    assert list(first) == ["type", "element_id", "text", "metadata"]
+    meta = first["metadata"]
+    assert meta["filename"] == "a.txt" and meta["filetype"] == "text/plain"
+    assert meta["languages"] == ["eng"]
+    assert meta["data_source"] == {
+        "url": "s3://b/a.txt",
+        "version": "etag",
+        "record_locator": {"k": 1},
+        "date_modified": "2026-01-01T00:00:00+00:00",
+        "date_processed": "now",
+    }
+    assert "parent_id" not in meta
+
+
+def test_explicit_parent_index_wins():
+    els = finalize([Element("Title", "Mail"), Element("NarrativeText", "attached", parent=0)], DOC)
+    assert els[1].metadata["parent_id"] == els[0].element_id
+
+
+def test_unknown_type_is_a_bug():
+    with pytest.raises(ValueError):
+        finalize([Element("Paragraph", "x")], DOC)
+
+
+def test_coordinates_shape():
+    c = coordinates([(1, 2), (1, 5), (7, 5), (7, 2)], width=612, height=792)
+    assert c == {
+        "points": [[1, 2], [1, 5], [7, 5], [7, 2]],
+        "system": "PixelSpace",
+        "layout_width": 612,
+        "layout_height": 792,
+    }
