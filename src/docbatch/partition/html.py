@@ -18,6 +18,7 @@ import base64
 import binascii
 import html as html_lib
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -97,8 +98,8 @@ _LISTS = frozenset({"ul", "ol", "dir"})
 _REGIONS = {"header": "Header", "footer": "Footer"}
 _EMPHASIS = frozenset({"b", "strong", "i", "em"})
 _EMPHASIS_BOLD = frozenset({"b", "strong"})
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
-_BOLD_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|bolder|[6-9]00)", re.IGNORECASE)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
+_BOLD_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|bolder|[6-9]00)")
 _BULLETS = frozenset("•●○◦▪■□‣⁃-–—·*")
 _TITLE_END = tuple(".,;:!?")
 _CODE_CLASS = re.compile(r"code|highlight|lang|source|prettyprint|brush", re.IGNORECASE)
@@ -136,10 +137,7 @@ def partition_html_string(html: str | bytes, options: PartitionOptions | None = 
     if root is None:
         return []
     walker = _HtmlWalker()
-    try:
-        walker.walk(root)
-    except RecursionError as e:
-        raise DocumentError("HTML nested too deeply to partition") from e
+    walker.walk(root)
     walker.flush()
     return walker.out
 
@@ -180,33 +178,54 @@ def _is_hidden(el: Any) -> bool:
     if "hidden" in attrib or attrib.get("aria-hidden") == "true":
         return True
     style = attrib.get("style")
-    return bool(style and _HIDDEN_STYLE.search(style))
+    if not style:
+        return False
+    low = style.lower()  # cheaper than a case-insensitive regex on every styled element
+    return ("none" in low or "hidden" in low) and _HIDDEN_STYLE.search(low) is not None
+
+
+def _is_bold(el: Any) -> bool:
+    """True if the element's inline style sets bold type."""
+    style = el.get("style")
+    if not style:
+        return False
+    low = style.lower()
+    return "weight" in low and _BOLD_STYLE.search(low) is not None
 
 
 def _visible_text(el: Any) -> str:
     """All text a browser shows inside ``el``, collapsed, skipping scripts and hidden parts."""
+    if not len(el):
+        return _collapse(el.text or "")
     parts: list[str] = []
-    _collect_text(el, parts)
+    walker = etree.iterwalk(el, events=("start", "end"))
+    for event, node in walker:
+        tag = node.tag
+        if event == "start":
+            if not isinstance(tag, str) or tag in _SKIP or _is_hidden(node):
+                walker.skip_subtree()
+                continue
+            if tag == "br":
+                parts.append(" ")
+            if node.text:
+                parts.append(node.text)
+        else:
+            if isinstance(tag, str) and (tag in _BLOCKS or tag in _HEADINGS or tag == "li"):
+                parts.append(" ")
+            if node.tail and node is not el:
+                parts.append(node.tail)
     return _collapse("".join(parts))
 
 
-def _collect_text(el: Any, parts: list[str]) -> None:
-    tag = el.tag
-    if isinstance(tag, str) and tag not in _SKIP and not _is_hidden(el):
-        if tag == "br" or (tag == "img" and el.get("alt")):
-            parts.append(" ")
-        if el.text:
-            parts.append(el.text)
-        for child in el:
-            _collect_text(child, parts)
-            if child.tail:
-                parts.append(child.tail)
-        if tag in _BLOCKS or tag in _HEADINGS or tag == "li":
-            parts.append(" ")
+_SKIPPED = object()  # _HtmlWalker._open's answer for a subtree it consumed whole or ignores
 
 
 class _HtmlWalker:
-    """One pass over the tree, accumulating inline text until a block boundary flushes it."""
+    """One pass over the tree, accumulating inline text until a block boundary flushes it.
+
+    The walk is driven by lxml's ``iterwalk`` (start and end events), not by recursion, so
+    pathologically nested pages (thousands of unclosed ``<font>`` tags) cannot exhaust the stack.
+    """
 
     def __init__(self) -> None:
         self.out: list[Element] = []
@@ -233,13 +252,16 @@ class _HtmlWalker:
             elif el.type == "Title":
                 el.metadata["category_depth"] = self.last_heading_depth + 1
             self.out.append(el)
+        self._reset_inline()
+        if self.images:
+            self.out.extend(self.images)
+            self.images.clear()
+
+    def _reset_inline(self) -> None:
         self.bold_chars = 0
         self.parts.clear()
         self.links.clear()
         self.emphasis.clear()
-        if self.images:
-            self.out.extend(self.images)
-            self.images.clear()
 
     def _flow_type(self, text: str) -> str:
         if self.in_item:
@@ -271,117 +293,117 @@ class _HtmlWalker:
 
     # -- walking ------------------------------------------------------------------------------
 
-    def walk(self, el: Any) -> None:
-        """Visit ``el`` and its subtree; the caller handles ``el.tail``."""
+    def walk(self, root: Any) -> None:
+        """Visit the tree in document order: start events open blocks, end events close them."""
+        walker = etree.iterwalk(root, events=("start", "end"))
+        exits: list[tuple[Callable[[], None] | None, bool]] = []
+        for event, el in walker:
+            if event == "start":
+                exits.append(self._start(el, walker))
+                continue
+            close, bolded = exits.pop()
+            if close is not None:
+                close()
+            if bolded:
+                self.bold -= 1
+            if el.tail and el is not root:
+                self._add(el.tail)
+
+    def _start(self, el: Any, walker: Any) -> tuple[Callable[[], None] | None, bool]:
         tag = el.tag
         if not isinstance(tag, str) or tag in _SKIP or _is_hidden(el):
-            return
-        style = el.get("style")
-        if tag in _EMPHASIS_BOLD or (style and _BOLD_STYLE.search(style)):
+            walker.skip_subtree()
+            return None, False
+        bolded = tag in _EMPHASIS_BOLD or _is_bold(el)
+        if bolded:
             self.bold += 1
-            try:
-                self._dispatch(el, tag)
-            finally:
-                self.bold -= 1
-        else:
-            self._dispatch(el, tag)
-
-    def _dispatch(self, el: Any, tag: str) -> None:
-        if tag in _HEADINGS:
-            self._heading(el, _HEADINGS[tag])
-        elif tag == "table":
-            self._table(el)
-        elif tag == "pre":
-            self._pre(el)
-        elif tag in _LISTS:
-            self._list(el)
-        elif tag == "li":
-            self._list_item(el)
-        elif tag in _REGIONS:
-            self._region(el, _REGIONS[tag])
-        elif tag in _BLOCKS:
-            self.flush()
-            self._children(el)
-            self.flush()
-        else:
-            self._inline(el, tag)
-
-    def _children(self, el: Any) -> None:
+        close = self._open(el, tag)
+        if close is _SKIPPED:
+            walker.skip_subtree()
+            return None, bolded
         if el.text:
             self._add(el.text)
-        for child in el:
-            self.walk(child)
-            if child.tail:
-                self._add(child.tail)
+        return close, bolded  # type: ignore[return-value]
 
-    def _add(self, text: str) -> None:
-        self.parts.append(text)
-        if self.bold:
-            self.bold_chars += len(text) - text.count(" ") - text.count("\n")
+    def _open(self, el: Any, tag: str) -> Any:
+        """Act on entering ``el``; return what to do on leaving it (or _SKIPPED)."""
+        if tag in _HEADINGS:
+            return self._open_heading(_HEADINGS[tag])
+        if tag in _BLOCKS:
+            self.flush()
+            return self.flush
+        if tag in _LISTS:
+            self.flush()
+            self.list_depth += 1
+            return self._close_list
+        if tag == "li":
+            self.flush()
+            self.in_item.append(max(self.list_depth, 0))
+            return self._close_item
+        if tag == "table":
+            return self._table(el)
+        if tag == "pre":
+            self._pre(el)
+            return _SKIPPED
+        if tag in _REGIONS:
+            return self._open_region(_REGIONS[tag])
+        return self._open_inline(el, tag)
 
-    def _inline(self, el: Any, tag: str) -> None:
+    def _open_inline(self, el: Any, tag: str) -> Any:
         if tag == "br":
             self.parts.append(" ")
-            return
-        if tag == "img":
-            self._image(el)
-            return
-        if tag == "a" or tag in _EMPHASIS:
+        elif tag == "img":
+            image = _image_element(el)
+            if image is not None:
+                self.images.append(image)
+        elif tag == "a" or tag in _EMPHASIS:
             text = _visible_text(el)
             if text:
                 if tag == "a" and el.get("href"):
                     self.links.append((text, el.get("href")))
                 elif tag in _EMPHASIS:
                     self.emphasis.append((text, tag))
-        self._children(el)
+        return None
 
-    def _heading(self, el: Any, depth: int) -> None:
+    def _add(self, text: str) -> None:
+        self.parts.append(text)
+        if self.bold:
+            self.bold_chars += len(text) - text.count(" ") - text.count("\n")
+
+    def _open_heading(self, depth: int) -> Callable[[], None]:
         self.flush()
         saved = self.in_item, self.region
         self.in_item, self.region = [], None
-        self._children(el)
-        text = _collapse("".join(self.parts))
-        if text:
-            self.out.append(Element("Title", text, {"category_depth": depth, **self._inline_metadata()}))
-            self.last_heading_depth = depth
-        self.parts.clear()
-        self.links.clear()
-        self.emphasis.clear()
-        self.in_item, self.region = saved
-        self.flush()
 
-    def _list(self, el: Any) -> None:
-        self.flush()
-        self.list_depth += 1
-        try:
-            self._children(el)
+        def close() -> None:
+            text = _collapse("".join(self.parts))
+            if text:
+                self.out.append(Element("Title", text, {"category_depth": depth, **self._inline_metadata()}))
+                self.last_heading_depth = depth
+            self._reset_inline()
+            self.in_item, self.region = saved
             self.flush()
-        finally:
-            self.list_depth -= 1
 
-    def _list_item(self, el: Any) -> None:
+        return close
+
+    def _close_list(self) -> None:
         self.flush()
-        self.in_item.append(max(self.list_depth, 0))
-        try:
-            self._children(el)
-            self.flush()
-        finally:
-            self.in_item.pop()
+        self.list_depth -= 1
 
-    def _region(self, el: Any, kind: str) -> None:
+    def _close_item(self) -> None:
+        self.flush()
+        self.in_item.pop()
+
+    def _open_region(self, kind: str) -> Callable[[], None]:
         self.flush()
         saved = self.region
         self.region = kind
-        try:
-            self._children(el)
+
+        def close() -> None:
             self.flush()
-        finally:
             self.region = saved
 
-    def _image(self, el: Any) -> None:
-        image = _image_element(el)
-        if image is not None:
-            self.images.append(image)
+        return close
 
     def _pre(self, el: Any) -> None:
         """Preformatted text: code stays one CodeSnippet; prose (a law in <pre>) is split like text."""
@@ -396,24 +418,23 @@ class _HtmlWalker:
 
         self.out.extend(partition_text_string(raw))
 
-    def _table(self, el: Any) -> None:
-        rows = _table_rows(el)
-        filled = sum(1 for row in rows for _, text, _, _ in row if text)
-        if filled <= 1 or _has_nested_table(el):
-            # A layout table: its cells are ordinary page blocks.
-            self.flush()
-            self._children(el)
-            self.flush()
-            return
+    def _table(self, el: Any) -> Any:
+        """A data table becomes one Table (or list); a layout table is walked as ordinary blocks."""
         self.flush()
+        if _has_nested_table(el):
+            return self.flush
+        rows = _table_rows(el)
+        if sum(1 for row in rows for _, text, _, _ in row if text) <= 1:
+            return self.flush
         items = _bullet_rows(rows)
         if items:
             depth = self.list_depth + 1
             self.out.extend(Element("ListItem", text, {"category_depth": depth}) for text in items)
-            return
+            return _SKIPPED
         table = _table_element(rows)
         if table is not None:
             self.out.append(table)
+        return _SKIPPED
 
 
 def _looks_like_code(pre: Any) -> bool:
