@@ -1,0 +1,355 @@
+"""PowerPoint presentations (.pptx): python-pptx opens the deck, each slide is one page.
+
+Shapes are read top-left to bottom-right (by top edge, then left edge); members of group shapes
+take part in that order by their own place on the slide. What a shape's text becomes depends on what the slide
+says it is:
+
+* the title placeholder is the slide's Title (depth 0); a subtitle placeholder with a short line
+  is a Title at depth 1;
+* a paragraph with a bullet is a ListItem whose ``category_depth`` is its outline level. Bullets
+  are looked up where PowerPoint looks them up: the paragraph, the shape's list style, the layout
+  and master placeholders it inherits from, and the master's body style. A paragraph indented
+  below level 0 (and not marked bullet-free) is a ListItem too;
+* footer and date placeholders are Footers, the slide-number placeholder a PageNumber;
+* other text is NarrativeText, or a Title at depth 1 when it is a short line set all in bold
+  or capitals, or UncategorizedText when it has no letters;
+* tables become Table elements with ``text_as_html`` (merged cells as colspan / rowspan);
+  pictures become Image elements carrying their alt text.
+
+Speaker notes follow the slide's own elements on the same page, as NarrativeText. unstructured's
+metadata has no key that says "speaker notes", so their place (last on the slide's page) is
+what marks them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from docbatch.elements import Element
+from docbatch.partition.base import PartitionOptions
+from docbatch.partition.ooxml import Inline, TableCell, check_package, collapse, open_failure, table_element
+
+__all__ = ["partition_pptx"]
+
+_A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
+_BULLET_ON = frozenset({_A + "buChar", _A + "buAutoNum", _A + "buBlip"})
+_TRUE = frozenset({"1", "true", "on"})
+_TITLE_END = (".", ",", ";", ":", "!", "?")
+
+
+def partition_pptx(path: Path, options: PartitionOptions) -> list[Element]:
+    """Partition a .pptx file."""
+    check_package(path, options, "PPTX")
+    presentation = _open(path)
+    elements: list[Element] = []
+    for number, slide in enumerate(presentation.slides, start=1):
+        for el in _SlideReader(slide).elements():
+            el.metadata["page_number"] = number
+            elements.append(el)
+    return elements
+
+
+def _open(path: Path) -> Any:
+    import pptx
+
+    try:
+        presentation = pptx.Presentation(str(path))
+        list(presentation.slides)  # resolves every slide part: broken relationships fail here
+    except Exception as e:  # any failure to load the package is bad input, whatever the library raised
+        raise open_failure("PPTX", e) from e
+    return presentation
+
+
+_Affine = tuple[float, float, float, float]  # x' = ax * x + bx, y' = ay * y + by
+_IDENTITY: _Affine = (1.0, 0.0, 1.0, 0.0)
+
+
+def _in_reading_order(shapes: Iterable[Any]) -> list[Any]:
+    """Leaf shapes, group members included, top to bottom then left to right on the slide.
+
+    Members of a group are placed by their position on the slide (their group's child
+    coordinates mapped through the group's transform), not by the group's frame: a group that
+    spans the slide would otherwise pull all its members ahead of everything below its top edge.
+    """
+    placed: list[tuple[float, float, int, Any]] = []
+    _collect(shapes, _IDENTITY, placed)
+    placed.sort(key=lambda item: item[:3])
+    return [shape for *_, shape in placed]
+
+
+def _collect(shapes: Iterable[Any], affine: _Affine, out: list[tuple[float, float, int, Any]]) -> None:
+    from pptx.shapes.group import GroupShape
+
+    ax, bx, ay, by = affine
+    for shape in shapes:
+        if isinstance(shape, GroupShape):
+            gx, gbx, gy, gby = _group_affine(shape)
+            _collect(shape.shapes, (ax * gx, ax * gbx + bx, ay * gy, ay * gby + by), out)
+        else:
+            top = ay * _position(shape, "top") + by
+            left = ax * _position(shape, "left") + bx
+            out.append((top, left, len(out), shape))
+
+
+def _group_affine(group: Any) -> _Affine:
+    """How a group maps its members' child coordinates onto its parent's coordinates."""
+    xfrm = group.element.find(f"{_P}grpSpPr/{_A}xfrm")
+    if xfrm is None:
+        return _IDENTITY
+    off, ext = xfrm.find(_A + "off"), xfrm.find(_A + "ext")
+    ch_off, ch_ext = xfrm.find(_A + "chOff"), xfrm.find(_A + "chExt")
+    if off is None or ch_off is None:
+        return _IDENTITY
+    sx = _ratio(ext, ch_ext, "cx")
+    sy = _ratio(ext, ch_ext, "cy")
+    return (sx, _emu(off, "x") - sx * _emu(ch_off, "x"), sy, _emu(off, "y") - sy * _emu(ch_off, "y"))
+
+
+def _ratio(ext: Any, ch_ext: Any, attr: str) -> float:
+    if ext is None or ch_ext is None or not _emu(ch_ext, attr):
+        return 1.0
+    return _emu(ext, attr) / _emu(ch_ext, attr)
+
+
+def _emu(el: Any, attr: str) -> float:
+    try:
+        return float(el.get(attr) or 0)
+    except ValueError:
+        return 0.0
+
+
+def _position(shape: Any, which: str) -> float:
+    try:
+        return float(getattr(shape, which) or 0)
+    except (AttributeError, KeyError, ValueError, TypeError):  # a placeholder whose layout lost it
+        return 0.0
+
+
+class _SlideReader:
+    """Turns one slide's shapes and notes into elements."""
+
+    def __init__(self, slide: Any) -> None:
+        from pptx.enum.shapes import PP_PLACEHOLDER
+
+        self.slide = slide
+        self.ph = PP_PLACEHOLDER
+        self.rels = slide.part.rels
+        self.master = slide.slide_layout.slide_master
+        self.titles = {PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE, PP_PLACEHOLDER.VERTICAL_TITLE}
+
+    def elements(self) -> list[Element]:
+        out = list(self._shapes(_in_reading_order(self.slide.shapes)))
+        out.extend(self._notes())
+        return out
+
+    def _shapes(self, shapes: list[Any]) -> Iterator[Element]:
+        from pptx.shapes.picture import Picture
+
+        for shape in shapes:
+            if isinstance(shape, Picture):
+                yield _image(shape)
+            elif shape.has_table:
+                table = self._table(shape.table)
+                if table is not None:
+                    yield table
+            elif shape.has_text_frame:
+                yield from self._text_shape(shape)
+
+    # -- text ---------------------------------------------------------------------------------
+
+    def _text_shape(self, shape: Any) -> Iterator[Element]:
+        ph_type = shape.placeholder_format.type if shape.is_placeholder else None
+        paragraphs = shape.text_frame.paragraphs
+        if ph_type in self.titles:
+            yield from _joined("Title", paragraphs, self.rels, {"category_depth": 0})
+        elif ph_type in (self.ph.FOOTER, self.ph.DATE):
+            yield from _joined("Footer", paragraphs, self.rels, {})
+        elif ph_type == self.ph.SLIDE_NUMBER:
+            yield from _joined("PageNumber", paragraphs, self.rels, {})
+        elif ph_type == self.ph.HEADER:
+            yield from _joined("Header", paragraphs, self.rels, {})
+        elif ph_type == self.ph.SUBTITLE:
+            for el in _joined("NarrativeText", paragraphs, self.rels, {}):
+                if _is_short_line(el.text):
+                    el.type, el.metadata["category_depth"] = "Title", 1
+                yield el
+        else:
+            styles = self._list_styles(shape, ph_type)
+            for paragraph in paragraphs:
+                el = self._paragraph(paragraph, styles)
+                if el is not None:
+                    yield el
+
+    def _paragraph(self, paragraph: Any, styles: list[Any]) -> Element | None:
+        inline = _read_paragraph(paragraph._p, self.rels)
+        text = inline.text()
+        if not text:
+            return None
+        meta = inline.metadata()
+        level = paragraph.level
+        bullet = _has_bullet(paragraph._p, level, styles)
+        if bullet or (level > 0 and bullet is None):
+            return Element("ListItem", text, {**meta, "category_depth": level})
+        if not any(c.isalpha() for c in text):
+            return Element("UncategorizedText", text, meta)
+        if _is_short_line(text) and (inline.all_bold() or (text.isupper() and sum(map(str.isalpha, text)) > 3)):
+            return Element("Title", text, {**meta, "category_depth": 1})
+        return Element("NarrativeText", text, meta)
+
+    def _list_styles(self, shape: Any, ph_type: Any) -> list[Any]:
+        """The list styles a shape's paragraphs inherit bullets from, nearest first."""
+        styles = [shape.text_frame._txBody.find(_A + "lstStyle")]
+        if ph_type is None:
+            return [s for s in styles if s is not None]
+        try:
+            layout_ph = self.slide.slide_layout.placeholders.get(idx=shape.placeholder_format.idx)
+        except (AttributeError, KeyError, ValueError):
+            layout_ph = None
+        base_type = layout_ph.placeholder_format.type if layout_ph is not None else ph_type
+        master_ph = self.master.placeholders.get(_master_type(base_type, self.ph))
+        for ph in (layout_ph, master_ph):
+            body = ph.element.find(f"{_P}txBody") if ph is not None else None
+            styles.append(body.find(_A + "lstStyle") if body is not None else None)
+        if _master_type(ph_type, self.ph) == self.ph.BODY:
+            styles.append(self.master.element.find(f"{_P}txStyles/{_P}bodyStyle"))
+        return [s for s in styles if s is not None]
+
+    # -- tables and notes ---------------------------------------------------------------------
+
+    def _table(self, table: Any) -> Element | None:
+        rows: list[list[TableCell]] = []
+        meta: dict[str, list[str]] = {}
+        header = table.first_row
+        for r, row in enumerate(table.rows):
+            cells = []
+            for cell in row.cells:
+                if cell.is_spanned:
+                    continue  # covered by a merged cell to its left or above
+                lines = []
+                for paragraph in cell.text_frame.paragraphs:
+                    inline = _read_paragraph(paragraph._p, self.rels)
+                    for key, values in inline.metadata().items():
+                        meta.setdefault(key, []).extend(values)
+                    lines.append(inline.text())
+                text = "\n".join(line for line in lines if line)
+                cells.append(TableCell(text, cell.span_width, cell.span_height, header=header and r == 0))
+            rows.append(cells)
+        result = table_element(rows)
+        if result is None:
+            return None
+        return Element("Table", result[0], {**meta, "text_as_html": result[1]})
+
+    def _notes(self) -> Iterator[Element]:
+        if not self.slide.has_notes_slide:
+            return
+        frame = self.slide.notes_slide.notes_text_frame
+        if frame is None:
+            return
+        rels = self.slide.notes_slide.part.rels
+        for paragraph in frame.paragraphs:
+            inline = _read_paragraph(paragraph._p, rels)
+            text = inline.text()
+            if text:
+                yield Element("NarrativeText", text, inline.metadata())
+
+
+def _master_type(ph_type: Any, ph: Any) -> Any:
+    """The master placeholder type a layout placeholder of ``ph_type`` inherits from."""
+    if ph_type in (ph.TITLE, ph.CENTER_TITLE, ph.VERTICAL_TITLE):
+        return ph.TITLE
+    if ph_type in (ph.DATE, ph.FOOTER, ph.SLIDE_NUMBER):
+        return ph_type
+    return ph.BODY
+
+
+def _has_bullet(p: Any, level: int, styles: list[Any]) -> bool | None:
+    """True or False when the paragraph or a list style it inherits decides, None when none does."""
+    ppr = p.find(_A + "pPr")
+    found = _bullet_in(ppr)
+    if found is not None:
+        return found
+    tag = f"{_A}lvl{min(level, 8) + 1}pPr"
+    for style in styles:
+        found = _bullet_in(style.find(tag))
+        if found is not None:
+            return found
+    return None
+
+
+def _bullet_in(ppr: Any) -> bool | None:
+    if ppr is None:
+        return None
+    for child in ppr:
+        if child.tag in _BULLET_ON:
+            return True
+        if child.tag == _A + "buNone":
+            return False
+    return None
+
+
+def _joined(kind: str, paragraphs: Iterable[Any], rels: Any, meta: dict[str, Any]) -> Iterator[Element]:
+    """All paragraphs of one shape as a single element (a title broken over two lines)."""
+    texts: list[str] = []
+    merged: dict[str, list[str]] = {}
+    for paragraph in paragraphs:
+        inline = _read_paragraph(paragraph._p, rels)
+        text = inline.text()
+        if text:
+            texts.append(text)
+            for key, values in inline.metadata().items():
+                merged.setdefault(key, []).extend(values)
+    if texts:
+        yield Element(kind, " ".join(texts).replace("\n", " "), {**merged, **meta})
+
+
+def _read_paragraph(p: Any, rels: Any) -> Inline:
+    """Text, links and emphasis of one ``a:p``; consecutive runs linking one URL form one link."""
+    inline = Inline()
+    link_url, link_start = "", 0
+    for child in p:
+        tag = child.tag
+        url = ""
+        if tag in (_A + "r", _A + "fld"):
+            rpr = child.find(_A + "rPr")
+            url = _run_url(rpr, rels)
+            if url != link_url:
+                if link_url:
+                    inline.add_link(inline.text_since(link_start), link_url)
+                link_url, link_start = url, inline.length
+            bold = rpr is not None and rpr.get("b", "").lower() in _TRUE
+            italic = rpr is not None and rpr.get("i", "").lower() in _TRUE
+            t = child.find(_A + "t")
+            inline.add((t.text or "") if t is not None else "", bold=bold, italic=italic)
+        elif tag == _A + "br":
+            inline.add("\n")
+    if link_url:
+        inline.add_link(inline.text_since(link_start), link_url)
+    return inline
+
+
+def _run_url(rpr: Any, rels: Any) -> str:
+    if rpr is None:
+        return ""
+    click = rpr.find(_A + "hlinkClick")
+    rid = click.get(_R + "id") if click is not None else None
+    rel = rels.get(rid) if rid else None
+    return rel.target_ref if rel is not None and rel.is_external else ""
+
+
+def _image(shape: Any) -> Element:
+    """A picture as an Image element: its alt text (or title) and its MIME type."""
+    c_nv_pr = shape.element.find(f".//{_P}cNvPr")
+    alt = collapse((c_nv_pr.get("descr") or c_nv_pr.get("title") or "") if c_nv_pr is not None else "")
+    meta: dict[str, Any] = {}
+    with contextlib.suppress(AttributeError, KeyError, ValueError):  # a linked picture, or a broken relationship
+        meta["image_mime_type"] = shape.image.content_type
+    return Element("Image", alt, meta)
+
+
+def _is_short_line(text: str) -> bool:
+    return len(text) <= 100 and "\n" not in text and not text.endswith(_TITLE_END) and len(text.split()) <= 12
