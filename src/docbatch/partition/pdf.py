@@ -119,7 +119,8 @@ def _read_page(doc: pdfium.PdfDocument, index: int) -> list[_Placed]:
         text = blk.table_text if blk.kind == "table" else _block_text(blk)
         if text or blk.kind == "table":
             out.append(_Placed(blk, index + 1, display.box(blk.pdf_box), display.width, display.height, text))
-    return out
+    rank = {"top": 0, None: 1, "bottom": 2}
+    return sorted(out, key=lambda p: rank[_margin_zone(p)])
 
 
 def _table_block(table, page_box: tuple[float, ...]) -> Block:
@@ -215,6 +216,8 @@ def _is_heading(p: _Placed, body: float) -> bool:
         return False
     words = len(p.text.split())
     if words > 20 or len(p.text) > 200:
+        return False
+    if blk.y1 - blk.y0 > 2 * (blk.x1 - blk.x0):  # vertical text on an upright page: a margin note
         return False
     size = blk.size
     if size >= body * 1.15:

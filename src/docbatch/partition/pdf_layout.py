@@ -17,6 +17,10 @@ __all__ = ["BULLET", "Block", "Line", "build_blocks", "merge_visual_lines", "rea
 #: Private-use code points U+F000-U+F0FF are Symbol/Wingdings bullets that carry no Unicode.
 BULLET = re.compile(r"^\s*(?:[•●○◦▪▫■□‣⁃∙·➢➤►▶✓✔❖\uf000-\uf0ff*–-]|\(?(?:\d{1,3}|[a-zA-Z]|[ivxIVX]{1,4})[.)])\s+")
 _SENTENCE_END = (".", "!", "?", ":", "。", ".”", '."')
+#: How many open blocks a line may join: content drawn row by row across columns interleaves them.
+_LOOKBACK = 3
+#: Dot leaders of a table of contents: each such line is an entry of its own.
+_LEADER = re.compile(r"(?:\.\s?){4,}|(?:·\s?){4,}|…{2,}|_{4,}")
 
 
 @dataclass(slots=True)
@@ -110,11 +114,14 @@ def merge_visual_lines(lines: list[Line]) -> list[Line]:
 
 
 def _continues(prev: Line, ln: Line) -> bool:
+    """Same visual line: mostly overlapping rows, or a smaller script piece touching the row."""
     overlap = min(prev.y1, ln.y1) - max(prev.y0, ln.y0)
-    if overlap < 0.5 * min(prev.height, ln.height):
+    low = min(prev.height, ln.height)
+    script = min(prev.size, ln.size) < 0.85 * max(prev.size, ln.size)
+    if overlap < 0.5 * low and not (script and overlap > 0.1 * low):
         return False
     gap = ln.x0 - prev.x1
-    return -0.5 * ln.size <= gap <= 1.0 * max(prev.size, ln.size)
+    return -1.0 * ln.size <= gap <= 1.0 * max(prev.size, ln.size)
 
 
 def build_blocks(lines: list[Line]) -> list[Block]:
@@ -126,9 +133,10 @@ def build_blocks(lines: list[Line]) -> list[Block]:
     """
     blocks: list[Block] = []
     for ln in lines:
-        blk = blocks[-1] if blocks else None
-        if blk is not None and blk.kind == "text" and _joins(blk, ln):
-            blk.add(ln)
+        for blk in reversed(blocks[-_LOOKBACK:]):
+            if blk.kind == "text" and _joins(blk, ln):
+                blk.add(ln)
+                break
         else:
             blocks.append(Block.of(ln))
     return blocks
@@ -147,6 +155,8 @@ def _joins(blk: Block, ln: Line) -> bool:
     if gap > 0.6 * size or gap < -0.6 * size:
         return False
     if ln.x0 >= blk.x1 or ln.x1 <= blk.x0:
+        return False
+    if _LEADER.search(prev.text) or _LEADER.search(ln.text):
         return False
     if BULLET.match(ln.text) and not _indented_continuation(blk, ln):
         return False

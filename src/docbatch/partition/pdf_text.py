@@ -174,7 +174,8 @@ def _text_turn(reader: _Reader, spans: list[tuple[int, int]]) -> int:
     angle = reader.angle(ci)
     if angle < 0:
         return 0
-    return (round(math.degrees(angle) / 90) * 90) % 360
+    # pdfium measures the angle clockwise; the frame turns counter-clockwise with the text
+    return (360 - round(math.degrees(angle) / 90) * 90) % 360
 
 
 def _make_line(reader: _Reader, text: str, start: int, stop: int, rects: list, frame: Frame) -> Line:
