@@ -216,11 +216,11 @@ class _Walker:
         inline = _Inline()
         _collect(el, inline)
         text = " ".join("".join(inline.parts).split())
-        if text:
-            if kind is None:  # an ordinary paragraph: a bullet typed by hand, a heading-like line, ...
-                guessed = partition_text_string(text)
-                kind, text = (guessed[0].type, guessed[0].text) if guessed else ("UncategorizedText", text)
-                meta.update(guessed[0].metadata if guessed else {})
+        if text and kind is None:  # an ordinary paragraph: a typed bullet, a heading-like line, ...
+            guessed = partition_text_string(text)
+            kind, text = (guessed[0].type, guessed[0].text) if guessed else ("UncategorizedText", text)
+            meta.update(guessed[0].metadata if guessed else {})
+        if text and kind:  # a lone typed bullet leaves no text
             if inline.links:
                 meta["link_texts"] = [t for t, _ in inline.links]
                 meta["link_urls"] = [u for _, u in inline.links]

@@ -1,0 +1,196 @@
+"""The ODT partitioner: headings, styled titles, lists, tables, links, notes, pages."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+from odf import table, text
+from odf.opendocument import OpenDocumentText
+from odf.style import Style
+
+from docbatch.elements import DocumentInfo, finalize
+from docbatch.errors import DocumentError
+from docbatch.partition import partition_file
+from docbatch.partition.base import PartitionOptions
+from docbatch.partition.odt import partition_odt
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/unstructured-example-docs"
+OPTIONS = PartitionOptions(detect_languages=False)
+
+
+def _document(tmp_path: Path) -> Path:
+    """A small ODT written with odfpy, the way an office suite structures one."""
+    doc = OpenDocumentText()
+    styled_title = Style(name="P9", family="paragraph", parentstylename="Title")
+    doc.automaticstyles.addElement(styled_title)
+    body = doc.text
+    body.addElement(text.P(stylename=styled_title, text="Annual Report"))
+    body.addElement(text.H(outlinelevel=1, text="Overview"))
+    body.addElement(text.P(text="Revenue grew by ten percent in the fourth quarter of the year."))
+    para = text.P(text="See ")
+    para.addElement(text.A(href="https://example.com/report", text="the full report"))
+    para.addText(" for details.")
+    note = text.Note(noteclass="footnote")
+    note.addElement(text.NoteCitation(text="1"))
+    note_body = text.NoteBody()
+    note_body.addElement(text.P(text="Figures are unaudited."))
+    note.addElement(note_body)
+    para.addElement(note)
+    body.addElement(para)
+    body.addElement(text.SoftPageBreak())
+    body.addElement(text.H(outlinelevel=2, text="Highlights"))
+    outer = text.List()
+    for label in ("First point", "Second point"):
+        item = text.ListItem()
+        item.addElement(text.P(text=label))
+        outer.addElement(item)
+    inner = text.List()
+    inner_item = text.ListItem()
+    inner_item.addElement(text.P(text="Nested point"))
+    inner.addElement(inner_item)
+    outer.childNodes[-1].addElement(inner)
+    body.addElement(outer)
+    body.addElement(_table())
+    body.addElement(text.P(text="• Typed bullet"))
+    path = tmp_path / "report.odt"
+    doc.save(str(path))
+    return path
+
+
+def _table() -> table.Table:
+    tbl = table.Table(name="Sales")
+    tbl.addElement(table.TableColumn(numbercolumnsrepeated=2))
+    for cells in (("Region", "Sales"), ("North", "1,200"), ("South & East", "950")):
+        row = table.TableRow()
+        for value in cells:
+            cell = table.TableCell()
+            cell.addElement(text.P(text=value))
+            row.addElement(cell)
+        tbl.addElement(row)
+    return tbl
+
+
+@pytest.fixture(scope="module")
+def elements(tmp_path_factory):
+    return partition_odt(_document(tmp_path_factory.mktemp("odt")), OPTIONS)
+
+
+def test_blocks_in_order_with_types(elements):
+    assert [(e.type, e.text) for e in elements] == [
+        ("Title", "Annual Report"),
+        ("Title", "Overview"),
+        ("NarrativeText", "Revenue grew by ten percent in the fourth quarter of the year."),
+        ("NarrativeText", "See the full report for details."),
+        ("NarrativeText", "Figures are unaudited."),
+        ("Title", "Highlights"),
+        ("ListItem", "First point"),
+        ("ListItem", "Second point"),
+        ("ListItem", "Nested point"),
+        ("Table", "Region Sales\nNorth 1,200\nSouth & East 950"),
+        ("ListItem", "Typed bullet"),
+    ]
+
+
+def test_depths(elements):
+    depth = {e.text: e.metadata.get("category_depth") for e in elements}
+    assert depth["Annual Report"] == 0
+    assert depth["Overview"] == 0
+    assert depth["Highlights"] == 1
+    assert depth["First point"] == 0
+    assert depth["Nested point"] == 1
+
+
+def test_links_table_html_and_pages(elements):
+    link = next(e for e in elements if e.text.startswith("See"))
+    assert link.metadata["link_texts"] == ["the full report"]
+    assert link.metadata["link_urls"] == ["https://example.com/report"]
+    tbl = next(e for e in elements if e.type == "Table")
+    assert tbl.metadata["text_as_html"] == (
+        "<table><tr><td>Region</td><td>Sales</td></tr><tr><td>North</td><td>1,200</td></tr>"
+        "<tr><td>South &amp; East</td><td>950</td></tr></table>"
+    )
+    pages = {e.text: e.metadata.get("page_number") for e in elements}
+    assert pages["Overview"] == 1
+    assert pages["Highlights"] == 2
+
+
+def test_finalize_builds_the_heading_tree(elements):
+    final = finalize(list(elements), DocumentInfo("report.odt", "application/vnd.oasis.opendocument.text", "x", {}))
+    by_text = {e.text: e for e in final}
+    assert by_text["Highlights"].metadata["parent_id"] == by_text["Overview"].element_id
+    assert by_text["Nested point"].metadata["parent_id"] == by_text["Second point"].element_id
+
+
+def test_detected_as_odt(tmp_path):
+    file_type, elements = partition_file(_document(tmp_path), OPTIONS)
+    assert file_type.name == "odt"
+    assert elements[0].text == "Annual Report"
+
+
+def test_spans_and_repeats(tmp_path):
+    tbl = table.Table(name="Spans")
+    row = table.TableRow()
+    wide = table.TableCell(numbercolumnsspanned=2)
+    wide.addElement(text.P(text="Both columns"))
+    row.addElement(wide)
+    row.addElement(table.CoveredTableCell())
+    tbl.addElement(row)
+    row = table.TableRow()
+    for value in ("a", "b"):
+        cell = table.TableCell()
+        cell.addElement(text.P(text=value))
+        row.addElement(cell)
+    row.addElement(table.TableCell(numbercolumnsrepeated=1000))  # spreadsheet-style padding
+    tbl.addElement(row)
+    doc = OpenDocumentText()
+    doc.text.addElement(tbl)
+    path = tmp_path / "spans.odt"
+    doc.save(str(path))
+    (el,) = partition_odt(path, OPTIONS)
+    assert el.metadata["text_as_html"] == (
+        '<table><tr><td colspan="2">Both columns</td></tr><tr><td>a</td><td>b</td></tr></table>'
+    )
+
+
+def test_not_an_odt(tmp_path):
+    path = tmp_path / "empty.odt"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+    with pytest.raises(DocumentError, match=r"content\.xml"):
+        partition_odt(path, OPTIONS)
+    path.write_bytes(b"PK\x03\x04garbage")
+    with pytest.raises(DocumentError):
+        partition_odt(path, OPTIONS)
+
+
+def test_entities_are_not_expanded(tmp_path):
+    content = b"""<?xml version="1.0"?>
+<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+  xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0">
+<office:body><office:text><text:p>Safe &e; text here.</text:p></office:text></office:body>
+</office:document-content>"""
+    path = tmp_path / "xxe.odt"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        zf.writestr("content.xml", content)
+    (el,) = partition_odt(path, OPTIONS)
+    assert "root:" not in el.text
+    assert el.text.startswith("Safe")
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
+def test_corpus_odt_files():
+    _, fake = partition_file(CORPUS / "fake.odt", OPTIONS)
+    assert [e.type for e in fake] == ["NarrativeText", "Table"]
+    assert fake[1].text.splitlines()[0] == "Header row Mon Wed Fri"
+    _, simple = partition_file(CORPUS / "simple.odt", OPTIONS)
+    assert [(e.type, e.text) for e in simple[:4]] == [
+        ("Title", "These are a few of my favorite things:"),
+        ("ListItem", "Parrots"),
+        ("ListItem", "Hockey"),
+        ("Title", "Analysis"),
+    ]
