@@ -51,6 +51,8 @@ _DELIMITERS = ",;\t|"
 # A delimiter that never occurs in text: used to read a file with no delimiter as one column.
 _ONE_COLUMN = "\x1f"
 _CSV_FIELD_LIMIT = 64 * 1024**2
+_CELL_SEP = "\x1f"
+_ROW_SEP = "\x1e"
 
 _TITLE_MAX_WORDS = 12
 _TITLE_MAX_CHARS = 120
@@ -331,7 +333,12 @@ def _sparse_rows(rows: Iterable[Iterable[Any]]) -> list[SparseRow]:
     """Keep only the non-empty cells of each row, as display text."""
     out: list[SparseRow] = []
     for r, row in enumerate(rows):
-        cells = [(c, t) for c, v in enumerate(row) if v is not None and (t := cell_text(v))]
+        # Strings are most cells: collapse them inline rather than through a call per cell.
+        cells = [
+            (c, t)
+            for c, v in enumerate(row)
+            if v is not None and (t := " ".join(v.split()) if type(v) is str else cell_text(v))
+        ]
         if cells:
             out.append((r, cells))
     return out
@@ -421,21 +428,18 @@ def _block_table(block: list[SparseRow], metadata: dict[str, Any]) -> Element:
 
 
 def _table_element(grid: list[list[str]], width: int, metadata: dict[str, Any]) -> Element:
-    """A Table element from rows of cell texts (rows shorter than ``width`` are padded)."""
-    html_rows = []
-    text_rows = []
-    for row in grid:
-        tds = "".join(f"<td>{_escape(t)}</td>" if t else "<td/>" for t in row)
-        html_rows.append(f"<tr>{tds}{'<td/>' * (width - len(row))}</tr>")
-        text_rows.append(" ".join(t for t in row if t))
-    html_text = f"<table>{''.join(html_rows)}</table>"
-    return Element("Table", "\n\n".join(text_rows), {**metadata, "text_as_html": html_text})
+    """A Table element from rows of cell texts (rows shorter than ``width`` are padded).
 
-
-def _escape(text: str) -> str:
-    if "&" in text or "<" in text or ">" in text:
-        return html.escape(text, quote=False)
-    return text
+    The HTML is built with a few whole-table string operations instead of work per cell: cells
+    are joined with the ASCII unit separator and rows with the record separator, both of which
+    ``str.split()`` treats as whitespace, so no collapsed cell text can hold them.
+    """
+    padded = (row if len(row) == width else row + [""] * (width - len(row)) for row in grid)
+    body = html.escape(_ROW_SEP.join(_CELL_SEP.join(row) for row in padded), quote=False)
+    body = body.replace(_CELL_SEP, "</td><td>").replace(_ROW_SEP, "</td></tr><tr><td>")
+    html_text = f"<table><tr><td>{body}</td></tr></table>".replace("<td></td>", "<td/>")
+    text = "\n\n".join(" ".join(filter(None, row)) for row in grid)
+    return Element("Table", text, {**metadata, "text_as_html": html_text})
 
 
 def _text_element(text: str, metadata: dict[str, Any]) -> Element:
