@@ -1,0 +1,89 @@
+"""The RTF partitioner: striprtf text split into paragraphs, table rows into Tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from docbatch.elements import DocumentInfo, finalize
+from docbatch.errors import DocumentError
+from docbatch.partition import partition_file
+from docbatch.partition.base import PartitionOptions
+from docbatch.partition.rtf import partition_rtf, partition_rtf_string
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/unstructured-example-docs"
+OPTIONS = PartitionOptions(detect_languages=False)
+
+DOCUMENT = r"""{\rtf1\ansi\ansicpg1252\deff0{\fonttbl{\f0 Arial;}}
+{\*\generator Test Writer;}
+{\pard \b \fs36 Project Summary\par}
+{\pard Caf\'e9 owners reported that the new menu increased sales.\par}
+{\pard The \i second\i0  paragraph mentions \u8364? prices and ends here.\par}
+{\pard \'95 First bullet point\par}
+{\trowd\cellx3000\cellx6000
+\pard\intbl Item\cell Cost\cell\row
+\pard\intbl Coffee\cell 3\cell\row
+}
+{\pard Closing remarks follow the table.\par}
+{\pict\pngblip 89504e470d0a1a0a0000000d49484452}
+}"""
+
+
+def _pairs(elements):
+    return [(e.type, e.text) for e in elements]
+
+
+def test_paragraphs_code_page_unicode_and_table(tmp_path):
+    path = tmp_path / "doc.rtf"
+    path.write_bytes(DOCUMENT.encode("ascii"))
+    elements = partition_rtf(path, OPTIONS)
+    assert _pairs(elements) == [
+        ("Title", "Project Summary"),
+        ("NarrativeText", "Café owners reported that the new menu increased sales."),
+        ("NarrativeText", "The second paragraph mentions € prices and ends here."),
+        ("ListItem", "First bullet point"),
+        ("Table", "Item Cost\nCoffee 3"),
+        ("NarrativeText", "Closing remarks follow the table."),
+    ]
+    table = elements[4]
+    assert table.metadata["text_as_html"] == (
+        "<table><tr><td>Item</td><td>Cost</td></tr><tr><td>Coffee</td><td>3</td></tr></table>"
+    )
+    final = finalize(elements, DocumentInfo("doc.rtf", "text/rtf", "file:///doc.rtf", {}))
+    assert final[1].metadata["parent_id"] == final[0].element_id
+
+
+def test_detected_by_content(tmp_path):
+    path = tmp_path / "misnamed.txt"
+    path.write_bytes(DOCUMENT.encode("ascii"))
+    file_type, elements = partition_file(path, OPTIONS)
+    assert file_type.name == "rtf"
+    assert elements[0].text == "Project Summary"
+
+
+def test_not_rtf_is_a_document_error(tmp_path):
+    path = tmp_path / "fake.rtf"
+    path.write_bytes(b"\x00\x01\x02 binary junk")
+    with pytest.raises(DocumentError, match="RTF"):
+        partition_rtf(path, OPTIONS)
+
+
+def test_binary_picture_data_is_skipped():
+    rtf = r"{\rtf1 {\pict\wmetafile8\bin6 " + "\x00\x01\x02\x03\x04\x05" + r"}Visible text after the picture.\par}"
+    assert [e.text for e in partition_rtf_string(rtf)] == ["Visible text after the picture."]
+
+
+def test_unbalanced_braces_do_not_raise():
+    elements = partition_rtf_string(r"{\rtf1 {\b Unclosed group text\par")
+    assert [e.text for e in elements] == ["Unclosed group text"]
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
+def test_corpus_fake_doc():
+    file_type, elements = partition_file(CORPUS / "fake-doc.rtf", OPTIONS)
+    assert file_type.name == "rtf"
+    assert _pairs(elements)[:2] == [("Title", "My First Heading"), ("NarrativeText", "My first paragraph.")]
+    assert elements[-1].type == "Table"
+    assert elements[-1].text.splitlines()[0] == "Column 1 Column 2"
