@@ -25,6 +25,9 @@ def misbehave(path: Path, options: PartitionOptions) -> list[Element]:
             time.sleep(1)
     if word == "SEGV":
         import ctypes
+        import faulthandler
+
+        faulthandler.disable()  # pytest's dump of every thread would only be noise here
 
         ctypes.string_at(0)
     if word == "MEMORY":
