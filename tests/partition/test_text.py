@@ -42,12 +42,23 @@ def test_story_paragraphs_titles_and_lists():
     assert depths == [0, 0, 1, 0]
 
 
-def test_file_without_blank_lines_splits_at_short_lines():
+def test_file_without_blank_lines_splits_at_deliberate_breaks():
     elements = partition_text(FIXTURES / "lines.txt", OPTIONS)
-    assert [e.type for e in elements] == ["Title", "Title", "NarrativeText", "Title", "NarrativeText"]
+    assert [e.type for e in elements] == ["Title", "Title", "NarrativeText", "NarrativeText", "Title", "NarrativeText"]
+    # Wrapped lines are joined; a line ending a sentence with room to spare ends the paragraph.
     assert elements[2].text.startswith("Iwan Wyn Roberts (born 26 June 1968)")
-    assert elements[2].text.endswith("contract with the club in 1986.")
-    assert elements[3].text == "Early life"
+    assert elements[2].text.endswith("for a number of clubs and the Wales national team.")
+    assert elements[3].text.endswith("contract with the club in 1986.")
+    assert elements[4].text == "Early life"
+
+
+def test_wrapped_paragraph_is_not_split():
+    text = (
+        "The quick brown fox jumps over the lazy dog and keeps running\n"
+        "until the end of the field where nobody can catch the animal\n"
+        "before the sun goes down over the distant blue hills tonight.\n"
+    )
+    assert [e.type for e in partition_text_string(text)] == ["NarrativeText"]
 
 
 @pytest.mark.parametrize("name", ["utf16-nobom.txt", "utf16be-nobom.txt", "utf32.txt"])

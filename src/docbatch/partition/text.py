@@ -23,9 +23,11 @@ __all__ = ["classify_paragraph", "decode_text_bytes", "partition_text", "partiti
 _BULLET = re.compile(r"^\s*(?:[-*•●○▪◦‣⁃–]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)])(?:\s+|$)")
 _BLANK_LINES = re.compile(r"\n[ \t\v\u00a0]*\n")
 _RULE = re.compile(r"^[\s\-=_*~#.·•+]*$")
-_SENTENCE_END = tuple('.!?:;"”’)')
-# A line shorter than this share of the block's usual width ends a paragraph.
-_SHORT_LINE = 0.6
+_SENTENCE_END = tuple(".!?:")
+# A line shorter than this share of the block's usual width is short.
+_SHORT_LINE = 0.75
+# Lines on each side whose lengths estimate the wrap width around a line.
+_WINDOW = 3
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -78,12 +80,17 @@ def _single_line(line: str) -> Element:
 
 
 class _BlockReader:
-    """Splits one blank-line-free block into paragraphs and list items."""
+    """Splits one blank-line-free block into paragraphs and list items.
+
+    Wrapped text fills each line until the next word no longer fits, so a line break after a
+    line that still had room for the next line's first word was made on purpose: it ends a
+    paragraph (or a heading, or an entry). The block's longest line is a safe lower bound for
+    the wrap width, so this never splits text that was merely wrapped.
+    """
 
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
-        lengths = sorted(len(ln.strip()) for ln in lines)
-        self.width = lengths[int(0.9 * (len(lengths) - 1))]
+        self.lengths = [len(ln) for ln in lines]
         self.out: list[Element] = []
         self.para: list[str] = []
         self.item: list[str] | None = None
@@ -92,6 +99,7 @@ class _BlockReader:
 
     def read(self) -> list[Element]:
         lines = self.lines
+        deliberate = False  # did the previous line end with a deliberate break?
         for i, raw in enumerate(lines):
             line = raw.strip()
             indent = len(raw) - len(raw.lstrip())
@@ -99,14 +107,15 @@ class _BlockReader:
             if bullet:
                 self._flush()
                 self._open_item(line[bullet.end() :].strip(), indent)
-            elif self.item is not None and indent > self.item_indent:
+            elif self.item is not None and (indent > self.item_indent or not deliberate):
                 self.item.append(line)
             else:
                 if self.item is not None:
                     self._flush()
                 self.para.append(line)
-                if self._ends_paragraph(line, lines[i + 1] if i + 1 < len(lines) else ""):
-                    self._flush()
+            deliberate = self._deliberate_break(i)
+            if deliberate and self.item is None:
+                self._flush()
         self._flush()
         return self.out
 
@@ -118,12 +127,20 @@ class _BlockReader:
         self.item = [text] if text else []
         self.item_indent = indent
 
-    def _ends_paragraph(self, line: str, following: str) -> bool:
-        """A short line closes its paragraph when the next line starts a new one."""
-        if len(self.lines) < 3 or len(line) >= _SHORT_LINE * self.width:
+    def _deliberate_break(self, i: int) -> bool:
+        """True if line ``i`` had room for the next line's first word, and is either clearly short
+        or ends a sentence. The wrap width is estimated from the neighbouring lines, since text
+        pasted together from several sources is wrapped at several widths."""
+        if len(self.lines) < 3:
             return False
-        nxt = following.strip()
-        return line.endswith(_SENTENCE_END) or not nxt or nxt[0].isupper() or nxt[0].isdigit()
+        words = self.lines[i + 1].split(maxsplit=1) if i + 1 < len(self.lines) else []
+        if not words:
+            return True
+        width = max(self.lengths[max(0, i - _WINDOW) : i + _WINDOW + 1])
+        length = self.lengths[i]
+        if length + 1 + len(words[0]) > width:
+            return False
+        return length < _SHORT_LINE * width or self.lines[i].endswith(_SENTENCE_END)
 
     def _flush(self) -> None:
         if self.item is not None:
