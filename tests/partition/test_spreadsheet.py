@@ -125,7 +125,7 @@ def test_xlsx_output_finalizes_and_serialises(workbook: Path, backend: str):
 
 
 def test_side_by_side_blocks_sharing_rows_are_one_table(tmp_path: Path, backend: str):
-    """A spacer column does not split a table (unstructured merges row-overlapping blocks too)."""
+    """A spacer column neither splits a table (as in unstructured) nor shows as empty cells."""
     wb = openpyxl.Workbook()
     ws = wb.active
     for row in (["a", "b", None, "x"], ["c", "d", None, "y"]):
@@ -136,9 +136,66 @@ def test_side_by_side_blocks_sharing_rows_are_one_table(tmp_path: Path, backend:
     (table,) = partition_xlsx(path, OPTIONS)
 
     assert table.metadata["text_as_html"] == (
-        "<table><tr><td>a</td><td>b</td><td/><td>x</td></tr><tr><td>c</td><td>d</td><td/><td>y</td></tr></table>"
+        "<table><tr><td>a</td><td>b</td><td>x</td></tr><tr><td>c</td><td>d</td><td>y</td></tr></table>"
     )
     assert table.text == "a b x\n\nc d y"
+
+
+def _sheet(tmp_path: Path, rows: list[list]) -> Path:
+    wb = openpyxl.Workbook()
+    for row in rows:
+        wb.active.append(row)
+    path = tmp_path / "sheet.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_headings_one_blank_row_above_figures_join_them(tmp_path: Path, backend: str):
+    path = _sheet(
+        tmp_path,
+        [
+            ["Revenue and results"],
+            ["In millions of CHF", None, "2023"],
+            [None, "Sales", "Profit"],
+            [],
+            ["Zone NA", 12553, 2713],
+            ["Zone EUR", 9467, "—"],
+            [],
+            ["(a) Inter-segment sales are not significant."],
+        ],
+    )
+
+    title, table, note = partition_xlsx(path, OPTIONS)
+
+    assert (title.type, note.type) == ("Title", "NarrativeText")
+    assert table.text == "In millions of CHF 2023\n\nSales Profit\n\nZone NA 12553 2713\n\nZone EUR 9467 —"
+
+
+def test_blocks_that_are_not_headings_over_figures_stay_apart(tmp_path: Path, backend: str):
+    path = _sheet(
+        tmp_path,
+        [
+            ["Topic", "Page"],
+            ["Revenue", 1],
+            [],
+            ["Topic", "Page"],
+            ["Customers", 6],
+            [],
+            [],
+            ["Name", "City"],
+            [],
+            ["Blues", "St. Louis"],
+        ],
+    )
+
+    tables = partition_xlsx(path, OPTIONS)
+
+    assert [t.text for t in tables] == [
+        "Topic Page\n\nRevenue 1",
+        "Topic Page\n\nCustomers 6",
+        "Name City",
+        "Blues St. Louis",
+    ]
 
 
 def test_empty_workbook_gives_no_elements(tmp_path: Path, backend: str):

@@ -54,6 +54,11 @@ _CSV_FIELD_LIMIT = 64 * 1024**2
 _CELL_SEP = "\x1f"
 _ROW_SEP = "\x1e"
 
+_HEADING_MAX_ROWS = 3
+# A number as sheets show it: 1,234.5  -81  (12)  45%  $3.20  12 553; and dashes for zero.
+_FIGURE = re.compile(r"^[-+(]?[$€£¥]?\s?\d[\d,.\s]*%?\)?$|^[—–-]$")
+_YEAR = re.compile(r"^(19|20)\d\d$")
+
 _TITLE_MAX_WORDS = 12
 _TITLE_MAX_CHARS = 120
 _BULLET = re.compile(r"^[-*•●○▪◦‣⁃–]\s+")
@@ -369,7 +374,7 @@ def sheet_elements(rows: list[SparseRow], *, sheet_name: str | None, page_number
     """Elements of one sheet: per block, lone leading cells, one Table, lone trailing cells."""
     elements: list[Element] = []
     metadata = {"page_name": sheet_name, "page_number": page_number}
-    for block in _blocks(rows):
+    for block in _join_header_blocks(_blocks(rows)):
         lead, tail = _single_cell_edges(block)
         elements.extend(_text_element(cells[0][1], metadata) for _, cells in block[:lead])
         core = block[lead : len(block) - tail]
@@ -400,6 +405,53 @@ def _blocks(rows: list[SparseRow]) -> Iterator[list[SparseRow]]:
         yield block
 
 
+def _join_header_blocks(blocks: Iterable[list[SparseRow]]) -> Iterator[list[SparseRow]]:
+    """Join a column-heading block to the figures one blank row below it.
+
+    Financial sheets often put a blank spacer row between a table's headings and its figures;
+    split there, the figures lose their column names. unstructured splits; docbatch joins when
+    the upper block looks like headings over the lower one (see :func:`_is_heading_block`).
+    """
+    previous: list[SparseRow] | None = None
+    for block in blocks:
+        if previous is not None and _is_heading_block(previous, block):
+            previous = previous + block
+            continue
+        if previous is not None:
+            yield previous
+        previous = block
+    if previous is not None:
+        yield previous
+
+
+def _is_heading_block(head: list[SparseRow], body: list[SparseRow]) -> bool:
+    """Whether ``head`` is a few rows of headings for ``body``, one blank row above it.
+
+    Headings: at most three multi-cell rows (after any lone title cells) holding no figures but
+    years. Body: a multi-cell first row and figures in most rows. The column ranges must overlap.
+    """
+    if body[0][0] - head[-1][0] != 2 or len(head[-1][1]) < 2 or len(body[0][1]) < 2:
+        return False
+    lead, _ = _single_cell_edges(head)
+    core = head[lead:]
+    if len(core) > _HEADING_MAX_ROWS or any(len(cells) < 2 for _, cells in core):
+        return False
+    if any(_is_figure(t) and not _YEAR.match(t) for _, cells in core for _, t in cells):
+        return False
+    with_figures = sum(1 for _, cells in body if any(_is_figure(t) for _, t in cells))
+    if 2 * with_figures < len(body):
+        return False
+    head_first = min(cells[0][0] for _, cells in core)
+    head_last = max(cells[-1][0] for _, cells in core)
+    body_first = min(cells[0][0] for _, cells in body)
+    body_last = max(cells[-1][0] for _, cells in body)
+    return head_first <= body_last and body_first <= head_last
+
+
+def _is_figure(text: str) -> bool:
+    return _FIGURE.match(text) is not None
+
+
 def _single_cell_edges(block: list[SparseRow]) -> tuple[int, int]:
     """How many leading and trailing rows of a block hold one cell (all leading if all do)."""
     lead = 0
@@ -414,15 +466,19 @@ def _single_cell_edges(block: list[SparseRow]) -> tuple[int, int]:
 
 
 def _block_table(block: list[SparseRow], metadata: dict[str, Any]) -> Element:
-    """A Table over the block's bounding box, empty cells kept so columns line up."""
-    first = min(cells[0][0] for _, cells in block)
-    last = max(cells[-1][0] for _, cells in block)
-    width = last - first + 1
+    """A Table over the block's columns, empty cells kept so columns line up.
+
+    Columns empty in every row of the block (spacer columns, the tail of a merged heading) are
+    left out, as the HTML partitioner leaves them out of web tables.
+    """
+    used = sorted({c for _, cells in block for c, _ in cells})
+    position = {c: i for i, c in enumerate(used)}
+    width = len(used)
     grid: list[list[str]] = []
     for _, cells in block:
         row = [""] * width
         for c, t in cells:
-            row[c - first] = t
+            row[position[c]] = t
         grid.append(row)
     return _table_element(grid, width, metadata)
 
