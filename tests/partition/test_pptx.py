@@ -1,0 +1,205 @@
+"""PPTX partitioner: decks built with python-pptx, hostile packages, and the shared corpus."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pptx
+import pytest
+from PIL import Image
+from pptx.util import Inches, Pt
+
+from docbatch.elements import DocumentInfo, elements_to_dicts, finalize
+from docbatch.errors import DocumentError
+from docbatch.partition.base import PartitionOptions
+from docbatch.partition.pptx import partition_pptx
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/unstructured-example-docs"
+OPTIONS = PartitionOptions()
+
+TITLE_SLIDE, TITLE_AND_CONTENT, TITLE_ONLY = 0, 1, 5
+
+
+def _png() -> io.BytesIO:
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), (30, 30, 200)).save(buf, format="PNG")
+    buf.seek(0)
+    return buf
+
+
+def _textbox(shapes, text: str, left: float, top: float, *, bold: bool = False):
+    box = shapes.add_textbox(Inches(left), Inches(top), Inches(2), Inches(0.5))
+    run = box.text_frame.paragraphs[0].add_run()
+    run.text = text
+    if bold:
+        run.font.bold = True
+    return box
+
+
+def _build(path: Path) -> Path:
+    prs = pptx.Presentation()
+
+    cover = prs.slides.add_slide(prs.slide_layouts[TITLE_SLIDE])
+    cover.shapes.title.text = "Quarterly Review"
+    cover.placeholders[1].text = "Results and outlook"
+
+    bullets = prs.slides.add_slide(prs.slide_layouts[TITLE_AND_CONTENT])
+    bullets.shapes.title.text = "Highlights"
+    frame = bullets.placeholders[1].text_frame
+    frame.text = "Revenue grew"
+    for text, level in (("In every region", 1), ("Mostly in the north", 2), ("Costs fell", 0)):
+        paragraph = frame.add_paragraph()
+        paragraph.text = text
+        paragraph.level = level
+    linked = frame.add_paragraph()
+    run = linked.add_run()
+    run.text = "Details online"
+    run.hyperlink.address = "https://example.com/q3"
+    bullets.notes_slide.notes_text_frame.text = "Speak slowly here."
+
+    layout = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY])
+    layout.shapes.title.text = "Layout"
+    # added bottom first: reading order must still put the upper box first
+    _textbox(layout.shapes, "Lower box text.", 1, 5)
+    _textbox(layout.shapes, "Upper box text.", 1, 2)
+    _textbox(layout.shapes, "Bold Label", 5, 2.5, bold=True)
+    group = layout.shapes.add_group_shape()
+    _textbox(group.shapes, "Grouped second.", 1, 4)
+    _textbox(group.shapes, "Grouped first.", 1, 3)
+    layout.shapes.add_picture(_png(), Inches(6), Inches(6), Inches(1), Inches(1))
+    layout.shapes[-1]._element.nvPicPr.cNvPr.set("descr", "A blue square")
+
+    tables = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY])
+    tables.shapes.title.text = "Numbers"
+    table = tables.shapes.add_table(3, 3, Inches(1), Inches(2), Inches(6), Inches(2)).table
+    for r in range(3):
+        for c in range(3):
+            table.cell(r, c).text = f"r{r}c{c}"
+    table.cell(0, 0).merge(table.cell(0, 1))
+    table.cell(1, 0).merge(table.cell(2, 0))
+    table.cell(0, 0).text_frame.paragraphs[0].runs[0].font.size = Pt(20)
+    prs.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> list:
+    return partition_pptx(_build(tmp_path_factory.mktemp("pptx") / "deck.pptx"), OPTIONS)
+
+
+def _page(elements, number: int) -> list[tuple[str, str]]:
+    return [(el.type, el.text) for el in elements if el.metadata["page_number"] == number]
+
+
+def test_title_slide(built):
+    assert _page(built, 1) == [("Title", "Quarterly Review"), ("Title", "Results and outlook")]
+    assert [el.metadata["category_depth"] for el in built[:2]] == [0, 1]
+
+
+def test_bullets_with_levels_then_notes(built):
+    assert _page(built, 2) == [
+        ("Title", "Highlights"),
+        ("ListItem", "Revenue grew"),
+        ("ListItem", "In every region"),
+        ("ListItem", "Mostly in the north"),
+        ("ListItem", "Costs fell"),
+        ("ListItem", "Details online"),
+        ("NarrativeText", "Speak slowly here."),
+    ]
+    depths = [el.metadata.get("category_depth") for el in built if el.metadata["page_number"] == 2]
+    assert depths == [0, 0, 1, 2, 0, 0, None]
+
+
+def test_hyperlink(built):
+    el = next(el for el in built if el.text == "Details online")
+    assert el.metadata["link_urls"] == ["https://example.com/q3"]
+    assert el.metadata["link_texts"] == ["Details online"]
+
+
+def test_reading_order_groups_and_pictures(built):
+    assert _page(built, 3) == [
+        ("Title", "Layout"),
+        ("NarrativeText", "Upper box text."),
+        ("Title", "Bold Label"),
+        ("NarrativeText", "Grouped first."),
+        ("NarrativeText", "Grouped second."),
+        ("NarrativeText", "Lower box text."),
+        ("Image", "A blue square"),
+    ]
+    image = next(el for el in built if el.type == "Image")
+    assert image.metadata["image_mime_type"] == "image/png"
+    label = next(el for el in built if el.text == "Bold Label")
+    assert label.metadata["category_depth"] == 1
+    assert label.metadata["emphasized_text_tags"] == ["b"]
+
+
+def test_table_keeps_merged_cells(built):
+    table = next(el for el in built if el.type == "Table")
+    assert table.metadata["page_number"] == 4
+    assert table.metadata["text_as_html"] == (
+        "<table>"
+        '<tr><th colspan="2">r0c0 r0c1</th><th>r0c2</th></tr>'
+        '<tr><td rowspan="2">r1c0 r2c0</td><td>r1c1</td><td>r1c2</td></tr>'
+        "<tr><td>r2c1</td><td>r2c2</td></tr>"
+        "</table>"
+    )
+    # python-pptx moves the text of merged cells into the merge origin, one paragraph each
+    assert table.text == "r0c0 r0c1 r0c2\nr1c0 r2c0 r1c1 r1c2\nr2c1 r2c2"
+
+
+def test_finalize_serialises_and_links_parents(built):
+    doc = DocumentInfo(filename="deck.pptx", filetype="pptx", url="file:///deck.pptx", record_locator={})
+    dicts = elements_to_dicts(finalize(list(built), doc))
+    by_text = {d["text"]: d for d in dicts}
+    assert by_text["Revenue grew"]["metadata"]["parent_id"] == by_text["Highlights"]["element_id"]
+    assert by_text["In every region"]["metadata"]["parent_id"] == by_text["Revenue grew"]["element_id"]
+    assert "parent_id" not in by_text["Layout"]["metadata"]
+
+
+def test_not_a_zip_is_a_document_error(tmp_path):
+    path = tmp_path / "fake.pptx"
+    path.write_bytes(b"\x00\x01 not a presentation at all")
+    with pytest.raises(DocumentError, match="not a valid PPTX"):
+        partition_pptx(path, OPTIONS)
+
+
+def test_zip_without_presentation_is_a_document_error(tmp_path):
+    path = tmp_path / "other.pptx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+    with pytest.raises(DocumentError) as err:
+        partition_pptx(path, OPTIONS)
+    assert "\n" not in str(err.value)
+
+
+def test_size_limit_is_checked_before_opening(tmp_path):
+    path = _build(tmp_path / "deck.pptx")
+    with pytest.raises(DocumentError, match="expands to"):
+        partition_pptx(path, PartitionOptions(max_uncompressed_bytes=10_000))
+
+
+# -- shared corpus ------------------------------------------------------------------------------
+
+_CORPUS_FILES = sorted(CORPUS.glob("*.pptx")) if CORPUS.is_dir() else []
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
+@pytest.mark.parametrize("path", _CORPUS_FILES, ids=[p.name for p in _CORPUS_FILES])
+def test_corpus_file_ends_as_elements_or_document_error(path):
+    try:
+        elements = partition_pptx(path, OPTIONS)
+    except DocumentError as e:
+        assert "\n" not in str(e)
+        return
+    doc = DocumentInfo(filename=path.name, filetype="pptx", url=path.as_uri(), record_locator={})
+    elements_to_dicts(finalize(elements, doc))
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
+def test_corpus_nested_groups_read_in_slide_order():
+    elements = partition_pptx(CORPUS / "group-shapes-nested.pptx", OPTIONS)
+    assert [el.text for el in elements] == list("ABCDEFGHIJ")
