@@ -87,3 +87,8 @@ def test_corpus_fake_doc():
     assert _pairs(elements)[:2] == [("Title", "My First Heading"), ("NarrativeText", "My first paragraph.")]
     assert elements[-1].type == "Table"
     assert elements[-1].text.splitlines()[0] == "Column 1 Column 2"
+
+
+def test_large_hex_picture_is_dropped_before_parsing():
+    rtf = r"{\rtf1 {\pict\pngblip " + "89504e470d0a1a0a" * 5000 + r"}{\pard Caption below the image.\par}}"
+    assert [e.text for e in partition_rtf_string(rtf)] == ["Caption below the image."]

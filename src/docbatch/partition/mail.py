@@ -84,12 +84,15 @@ class Envelope(NamedTuple):
 def partition_eml(path: Path, options: PartitionOptions) -> list[Element]:
     """Partition a MIME email file (.eml)."""
     path = Path(path)
-    msg = parse_eml_bytes(path.read_bytes())
-    if _eml_is_encrypted(msg):
-        raise EncryptedDocument("encrypted email (PGP/MIME or S/MIME); no key to decrypt it")
-    envelope = _eml_envelope(msg)
-    body = _eml_body_elements(msg, options)
-    attachments = list(_eml_attachments(msg))
+    try:
+        msg = parse_eml_bytes(path.read_bytes())
+        if _eml_is_encrypted(msg):
+            raise EncryptedDocument("encrypted email (PGP/MIME or S/MIME); no key to decrypt it")
+        envelope = _eml_envelope(msg)
+        body = _eml_body_elements(msg, options)
+        attachments = list(_eml_attachments(msg))
+    except RecursionError as e:  # the stdlib walks MIME trees recursively
+        raise DocumentError("email MIME parts nested too deeply to partition") from e
     return assemble_email(body, envelope, attachments, options, email_name=path.name)
 
 

@@ -9,6 +9,7 @@ unstructured converts RTF with pandoc; this reads the same text without a subpro
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 from docbatch.elements import Element
@@ -17,6 +18,10 @@ from docbatch.partition.base import PartitionOptions
 from docbatch.partition.text import partition_text_string
 
 __all__ = ["partition_rtf", "partition_rtf_string", "rtf_to_plain_text"]
+
+# Pictures and embedded objects are stored as long runs of hex digits; no text looks like that.
+# Dropping them first keeps striprtf's tokenizer from crawling through megabytes of image data.
+_HEX_RUN = re.compile(r"[0-9a-fA-F\r\n\t ]{1024,}")
 
 
 def partition_rtf(path: Path, options: PartitionOptions) -> list[Element]:
@@ -37,6 +42,7 @@ def rtf_to_plain_text(rtf: str) -> str:
     """The visible text of an RTF document; table cells end with ``|``."""
     from striprtf.striprtf import rtf_to_text
 
+    rtf = _HEX_RUN.sub("", rtf)
     try:
         return rtf_to_text(rtf, errors="replace")
     except (ValueError, LookupError, IndexError) as e:
