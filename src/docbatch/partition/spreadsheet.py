@@ -156,7 +156,7 @@ def _check_zip_expansion(path: Path, limit: int) -> None:
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as e:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError) as e:
         raise DocumentError(f"not a valid XLSX file (broken zip archive: {_reason(e)})") from e
     expanded = sum(info.file_size for info in infos)
     if expanded > limit:
