@@ -183,6 +183,31 @@ def test_table_from_rows_helper():
     assert table_from_rows([[("td", " ")]]) is None
 
 
+def test_xhtml_chapter_read_as_xml():
+    elements = partition_html(FIXTURES / "chapter.xhtml", OPTIONS)
+    assert _pairs(elements) == [
+        ("Title", "Chapter One"),
+        ("NarrativeText", "It was a dark night, and the rain fell."),
+        ("NarrativeText", "Second paragraph after a line break."),
+        ("Image", "A map"),
+        ("FigureCaption", "Figure 1: The map"),
+        ("Address", "1 Main Street, Springfield"),
+        ("FigureCaption", "Prices"),
+        ("Table", "Item Cost\nTea 2"),
+    ]
+
+
+def test_xhtml_that_is_not_well_formed_falls_back_to_html():
+    text = (FIXTURES / "chapter.xhtml").read_text().replace("<div/>", "<div>&nbsp;")
+    assert _pairs(partition_html_string(text)) == _pairs(partition_html(FIXTURES / "chapter.xhtml", OPTIONS))
+
+
+def test_deep_nesting_does_not_exhaust_the_stack():
+    elements = partition_html_string("<ul><li>" * 120 + "deep item" + "</li></ul>" * 120)
+    assert _pairs(elements) == [("ListItem", "deep item")]
+    assert elements[0].metadata["category_depth"] == 119
+
+
 # -- XML --------------------------------------------------------------------------------------
 
 

@@ -59,7 +59,6 @@ _BLOCKS = frozenset(
     {
         "html",
         "body",
-        "address",
         "article",
         "aside",
         "blockquote",
@@ -71,7 +70,6 @@ _BLOCKS = frozenset(
         "dl",
         "dt",
         "fieldset",
-        "figcaption",
         "figure",
         "form",
         "hgroup",
@@ -95,7 +93,8 @@ _BLOCKS = frozenset(
     }
 )
 _LISTS = frozenset({"ul", "ol", "dir"})
-_REGIONS = {"header": "Header", "footer": "Footer"}
+# Containers whose flowing text gets its own element type (headings inside stay Titles).
+_REGIONS = {"header": "Header", "footer": "Footer", "address": "Address", "figcaption": "FigureCaption"}
 _EMPHASIS = frozenset({"b", "strong", "i", "em"})
 _EMPHASIS_BOLD = frozenset({"b", "strong"})
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
@@ -105,6 +104,7 @@ _TITLE_END = tuple(".,;:!?")
 _CODE_CLASS = re.compile(r"code|highlight|lang|source|prettyprint|brush", re.IGNORECASE)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""")
+_XML_DECLARATION = re.compile(r"^[\ufeff\s]*<\?xml[^>]*\?>")
 # An XHTML DOCTYPE with an internal subset, which the HTML parser would show as text.
 _DOCTYPE_SUBSET = re.compile(r"<!DOCTYPE[^>\[]*\[.*?\]\s*>", re.DOTALL | re.IGNORECASE)
 _MAX_INLINE_IMAGE = 2 * 1024 * 1024
@@ -133,7 +133,9 @@ def partition_html_string(html: str | bytes, options: PartitionOptions | None = 
     text = html if isinstance(html, str) else decode_html_bytes(html)
     if not text.strip():
         return []
-    root = _parse_html(text)
+    root = _parse_xhtml(text) if _looks_like_xhtml(text) else None
+    if root is None:
+        root = _parse_html(text)
     if root is None:
         return []
     walker = _HtmlWalker()
@@ -163,6 +165,28 @@ def _parse_html(text: str) -> Any:
         return etree.fromstring(text.encode("utf-8", errors="replace"), _HTML_PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as e:
         raise DocumentError(f"unreadable HTML: {e}") from e
+
+
+def _looks_like_xhtml(text: str) -> bool:
+    head = text[:2048].lstrip("\ufeff \t\r\n")
+    return head.startswith("<?xml") or 'xmlns="http://www.w3.org/1999/xhtml"' in head
+
+
+def _parse_xhtml(text: str) -> Any:
+    """XHTML (EPUB chapters, .xhtml files) read as the XML it is, so ``<a id="p1"/>`` stays
+    empty; None if it is not well-formed, and the HTML parser takes over."""
+    data = _XML_DECLARATION.sub("", text, count=1).encode("utf-8", errors="replace")
+    try:
+        root = etree.fromstring(data, etree.XMLParser(encoding="utf-8", **_XML_PARSER_OPTIONS))
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+    if root is None:
+        return None
+    for el in root.iter():
+        tag = el.tag
+        if isinstance(tag, str) and tag[:1] == "{":
+            el.tag = tag.rsplit("}", 1)[1]
+    return root
 
 
 def _collapse(text: str) -> str:
@@ -433,6 +457,10 @@ class _HtmlWalker:
             return _SKIPPED
         table = _table_element(rows)
         if table is not None:
+            caption = el.find("caption")
+            caption_text = _visible_text(caption) if caption is not None else ""
+            if caption_text:
+                self.out.append(Element("FigureCaption", caption_text))
             self.out.append(table)
         return _SKIPPED
 
@@ -623,8 +651,7 @@ def _parse_xml(data: bytes) -> Any:
     """Parse with a locked-down parser; a UTF-16 file without declaration is decoded first."""
     parser = etree.XMLParser(**_XML_PARSER_OPTIONS)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:256]:
-        text = decode_text_bytes(data)
-        text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text, count=1)
+        text = _XML_DECLARATION.sub("", decode_text_bytes(data), count=1)
         data = text.encode("utf-8")
         parser = etree.XMLParser(encoding="utf-8", **_XML_PARSER_OPTIONS)
     try:
