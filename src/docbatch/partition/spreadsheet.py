@@ -1,4 +1,4 @@
-"""Spreadsheets: XLSX (openpyxl), XLS (xlrd), CSV and TSV (stdlib csv).
+"""Spreadsheets: XLSX (python-calamine or openpyxl), XLS (xlrd), CSV and TSV (stdlib csv).
 
 Output follows what unstructured's consumers expect from its spreadsheet partitioners: compact
 ``<table><tr><td>..</td><td/></tr></table>`` HTML with every row as ``<td>`` cells (no ``<th>``:
@@ -8,8 +8,10 @@ spaces and rows joined by blank lines.
 A worksheet often holds several tables, captions and notes. As unstructured does, a sheet is cut
 into blocks of rows whose non-empty cells touch across rows (blank rows, or rows sharing no
 column, separate blocks); the leading and trailing rows of a block that hold a single cell become
-text elements (titles, captions, notes) and the rows between them one Table. A CSV/TSV file is
-one table, as unstructured makes it.
+text elements (titles, captions, notes) and the rows between them one Table. Where unstructured
+is weak, docbatch goes further: heading rows split from their figures by one spacer row are
+joined back to them, and columns empty in a whole block are left out. A CSV/TSV file is one
+table, as unstructured makes it.
 
 Cell values are written as a user sees them in a spreadsheet application: whole numbers without
 ``.0``, floats to 15 significant digits, dates and times in ISO form, booleans as TRUE/FALSE.
