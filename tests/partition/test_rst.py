@@ -92,6 +92,16 @@ def test_broken_markup_still_partitions():
     assert ("NarrativeText", "Last words here.") in pairs
 
 
+def test_formula_fields_and_broken_emphasis_text_kept():
+    text = "Doc\n===\n\n*unclosed emphasis here.\n\n.. math::\n\n   E = mc^2\n\n:Author: Jane\n"
+    assert _pairs(partition_rst_string(text)) == [
+        ("Title", "Doc"),
+        ("NarrativeText", "*unclosed emphasis here."),
+        ("Formula", "E = mc^2"),
+        ("NarrativeText", "Author: Jane"),
+    ]
+
+
 def test_empty():
     assert partition_rst_string("") == []
     assert partition_rst_string("\n\n  \n") == []

@@ -33,7 +33,8 @@ _SETTINGS = {
     "embed_stylesheet": False,
 }
 
-# Nodes whose content is not document text.
+# Nodes whose content is not document text. ("problematic" nodes are kept: they hold the
+# author's text around markup docutils could not read.)
 _SKIP = frozenset(
     {
         "comment",
@@ -42,7 +43,7 @@ _SKIP = frozenset(
         "target",
         "raw",
         "pending",
-        "problematic",
+        "label",
         "citation_reference",
         "footnote_reference",
     }
@@ -103,6 +104,10 @@ class _DoctreeWalker:
                 self._text(child, list_depth if in_item else None)
             elif name in _CODE:
                 self._code(child)
+            elif name == "math_block":
+                self._formula(child)
+            elif name == "field":
+                self._field(child)
             elif name in _LISTS:
                 self.walk(child, section_depth=section_depth, list_depth=list_depth + 1, in_item=False)
             elif name == "list_item":
@@ -141,6 +146,18 @@ class _DoctreeWalker:
         code = node.astext().strip("\n")
         if code.strip():
             self.out.append(Element("CodeSnippet", code))
+
+    def _field(self, node: Any) -> None:
+        """A field list entry (``:Author: Jane``) reads as one line, name and value together."""
+        parts = [_collapse(_visible_text(part)) for part in node.children]
+        text = ": ".join(p for p in parts if p)
+        if text:
+            self.out.append(Element("NarrativeText", text, _inline_meta(node)))
+
+    def _formula(self, node: Any) -> None:
+        formula = node.astext().strip()
+        if formula:
+            self.out.append(Element("Formula", formula))
 
     def _image(self, node: Any) -> None:
         self.out.append(Element("Image", _collapse(node.get("alt", "")), {"image_url": node.get("uri")}))
