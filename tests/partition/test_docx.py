@@ -399,3 +399,23 @@ def test_corpus_vertical_merge_continuation_text_is_dropped():
     elements = partition_docx(CORPUS / "docx-hdrftr.docx", OPTIONS)
     footer = next(el for el in elements if el.type == "Footer")
     assert "I should not be included" not in footer.text
+
+
+def test_hidden_runs_toc_entries_and_quotes(tmp_path):
+    from docx.enum.style import WD_STYLE_TYPE
+
+    doc = docx.Document()
+    para = doc.add_paragraph("Visible ")
+    para.add_run("secret ").font.hidden = True
+    para.add_run("text.")
+    doc.styles.add_style("toc 2", WD_STYLE_TYPE.PARAGRAPH)
+    doc.add_paragraph("Chapter One\t3", style="toc 2")
+    doc.add_paragraph("SHORT QUOTE", style="Quote")
+    path = tmp_path / "misc.docx"
+    doc.save(path)
+    elements = partition_docx(path, OPTIONS)
+    assert [(el.type, el.text, el.metadata.get("category_depth")) for el in elements] == [
+        ("NarrativeText", "Visible text.", None),
+        ("ListItem", "Chapter One 3", 1),
+        ("NarrativeText", "SHORT QUOTE", None),
+    ]

@@ -10,9 +10,12 @@ more than the text itself on long documents. Styles are resolved once per style 
   Heading N is N-1, Subtitle is 1. Title and Heading 1 are then siblings, which keeps the depth of
   a heading the same whether or not the document has a Title paragraph.
 * Numbering (``numPr`` on the paragraph or its style) and ``List ...`` styles make ListItems with
-  ``category_depth`` = the numbering level; ``Caption`` makes FigureCaption.
+  ``category_depth`` = the numbering level; so do ``TOC N`` styles (a table of contents is a
+  nested list of headings, not more headings). ``Caption`` makes FigureCaption; quote and
+  body-text styles make NarrativeText whatever the text looks like.
 * Paragraphs whose style says nothing are classified by their text: a short line set entirely in
-  bold or capitals is a Title one level below the last heading, a bullet glyph makes a ListItem.
+  bold or capitals is a Title one level below the last heading; a bullet glyph (dropped from the
+  text) or a typed enumerator such as ``1.`` or ``(a)`` (kept) makes a ListItem.
 
 Page numbers follow Word's own layout when the file has it: Word writes a
 ``w:lastRenderedPageBreak`` wherever a page began when it last laid the document out, soft breaks
@@ -35,6 +38,7 @@ from docbatch.elements import Element
 from docbatch.errors import DocumentError
 from docbatch.partition.base import PartitionOptions
 from docbatch.partition.ooxml import Inline, TableCell, check_package, collapse, open_failure, table_element
+from docbatch.partition.text import classify_paragraph
 
 __all__ = ["partition_docx"]
 
@@ -52,6 +56,8 @@ PPR, RPR, VAL = _W + "pPr", _W + "rPr", _W + "val"
 HYPERLINK, FLD_SIMPLE = _W + "hyperlink", _W + "fldSimple"
 TR, TC, TC_PR, TR_PR = _W + "tr", _W + "tc", _W + "tcPr", _W + "trPr"
 TXBX_CONTENT = _W + "txbxContent"
+P_STYLE, NUM_PR, OUTLINE_LVL, BREAK_BEFORE = _W + "pStyle", _W + "numPr", _W + "outlineLvl", _W + "pageBreakBefore"
+BOLD, ITALIC, R_STYLE, VANISH = _W + "b", _W + "i", _W + "rStyle", _W + "vanish"
 RENDERED_BREAK = _W + "lastRenderedPageBreak"
 SECT_PR = _W + "sectPr"
 
@@ -62,6 +68,8 @@ _INLINE_WRAPPERS = frozenset(
 _BLOCK_WRAPPERS = frozenset(_W + t for t in ("customXml", "ins", "moveTo", "sdtContent"))
 _OFF = frozenset({"0", "false", "off", "none"})
 _HEADING_NAME = re.compile(r"^heading\s*(\d)$")
+_TOC_NAME = re.compile(r"^toc\s*(\d)$")
+_TEXT_STYLES = frozenset({"quote", "intense quote", "body text", "block text", "plain text", "normal (web)"})
 _LIST_NAME = re.compile(r"^list\b.*?(\d)?$")
 _HYPERLINK_FIELD = re.compile(r'HYPERLINK\s+(?:\\l\s+)?"([^"]+)"(?:\s+\\l\s+"([^"]+)")?', re.IGNORECASE)
 _BULLET_GLYPH = re.compile(r"^\s*[•●○▪◦‣⁃■□➢►✓✔·]\s*")
@@ -199,6 +207,11 @@ def _kind_from_name(name: str) -> tuple[str | None, int | None]:
         return "title", max(int(heading.group(1)) - 1, 0)
     if name == "caption":
         return "caption", None
+    toc = _TOC_NAME.match(name)
+    if toc:  # a table-of-contents entry: a nested list of the headings, not a heading itself
+        return "list", int(toc.group(1)) - 1
+    if name in _TEXT_STYLES:
+        return "text", None
     listed = _LIST_NAME.match(name)
     if listed:
         return "list", int(listed.group(1)) - 1 if listed.group(1) else None
@@ -285,7 +298,9 @@ class _Reader:
         bold = italic = False
         rpr = r.find(RPR)
         if rpr is not None:
-            bold, italic = self._run_emphasis(rpr)
+            bold, italic, hidden = self._run_format(rpr)
+            if hidden:
+                return  # text set hidden (w:vanish) is not part of the document as read
         self._run_content(r, content, bold, italic)
 
     def _run_content(self, r: Any, content: _ParaContent, bold: bool, italic: bool) -> None:
@@ -325,13 +340,22 @@ class _Reader:
                 if chosen is not None:
                     self._run_content(chosen, content, bold, italic)
 
-    def _run_emphasis(self, rpr: Any) -> tuple[bool, bool]:
-        bold = italic = False
-        style = rpr.find(_W + "rStyle")
-        if style is not None and style.get(VAL):
-            bold, italic = self.styles.character(style.get(VAL))
-        b, i = rpr.find(_W + "b"), rpr.find(_W + "i")
-        return (_on(b) if b is not None else bold), (_on(i) if i is not None else italic)
+    def _run_format(self, rpr: Any) -> tuple[bool, bool, bool]:
+        """(bold, italic, hidden) of a run: its own properties over its character style's."""
+        style_id = b = i = None
+        hidden = False
+        for child in rpr:
+            tag = child.tag
+            if tag == BOLD:
+                b = child
+            elif tag == ITALIC:
+                i = child
+            elif tag == R_STYLE:
+                style_id = child.get(VAL)
+            elif tag == VANISH:
+                hidden = _on(child)
+        bold, italic = self.styles.character(style_id) if style_id else (False, False)
+        return (_on(b) if b is not None else bold), (_on(i) if i is not None else italic), hidden
 
     def _field_char(self, fld_char: Any, content: _ParaContent) -> None:
         """Complex fields: a HYPERLINK field's result text is a link; other results are plain text."""
@@ -495,11 +519,18 @@ class _DocxWalker:
         """The paragraph's style, and what its own properties say (only the fields they set)."""
         if ppr is None:
             return self.styles.paragraph(None), _ParaStyle()
-        style_el = ppr.find(_W + "pStyle")
-        style = self.styles.paragraph(style_el.get(VAL) if style_el is not None else None)
-        num = ppr.find(_W + "numPr")
-        lvl = ppr.find(_W + "outlineLvl")
-        brk = ppr.find(_W + "pageBreakBefore")
+        style_id = num = lvl = brk = None
+        for child in ppr:  # one pass over the properties: each find() would walk them again
+            tag = child.tag
+            if tag == P_STYLE:
+                style_id = child.get(VAL)
+            elif tag == NUM_PR:
+                num = child
+            elif tag == OUTLINE_LVL:
+                lvl = child
+            elif tag == BREAK_BEFORE:
+                brk = child
+        style = self.styles.paragraph(style_id)
         if num is None and lvl is None and brk is None:
             return style, _ParaStyle()
         numbered, ilvl = _numbering(num) if num is not None else (False, None)
@@ -519,6 +550,8 @@ class _DocxWalker:
             return Element("ListItem", text, {**meta, "category_depth": depth or 0})
         if style.kind == "caption":
             return Element("FigureCaption", text, meta)
+        if style.kind == "text" and any(c.isalpha() for c in text):
+            return Element("NarrativeText", text, meta)
         return self._classify_by_text(text, inline, meta)
 
     def _classify_by_text(self, text: str, inline: Inline, meta: dict[str, Any]) -> Element | None:
@@ -532,6 +565,8 @@ class _DocxWalker:
             return Element("UncategorizedText", text, meta)
         if _reads_as_heading(text, inline):
             return Element("Title", text, {**meta, "category_depth": self.last_heading_depth + 1})
+        if classify_paragraph(text) == "ListItem":  # "1. ...", "(a) ...", "- ...": numbered by hand
+            return Element("ListItem", text, {**meta, "category_depth": 0})
         return Element("NarrativeText", text, meta)
 
     # -- tables -------------------------------------------------------------------------------
