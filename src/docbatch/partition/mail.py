@@ -37,7 +37,9 @@ from email import policy
 from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.parser import BytesParser
+from email.policy import EmailPolicy
 from email.utils import getaddresses, parsedate_to_datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -81,6 +83,28 @@ class Envelope(NamedTuple):
 # -- .eml --------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
+def _parse_header(name: str, value: str) -> Any:
+    return policy.default.header_fetch_parse(name, value)
+
+
+class _CachingPolicy(EmailPolicy):
+    """``policy.default``, but each distinct header is parsed once.
+
+    The stdlib parses a header again on every access, and walking a MIME tree reads each part's
+    Content-Type many times; parsing dominated the time per email. Header objects are immutable,
+    so sharing them is safe.
+    """
+
+    def header_fetch_parse(self, name: str, value: Any) -> Any:
+        if hasattr(value, "name"):
+            return value
+        return _parse_header(name, value)
+
+
+_POLICY = _CachingPolicy()
+
+
 def partition_eml(path: Path, options: PartitionOptions) -> list[Element]:
     """Partition a MIME email file (.eml)."""
     path = Path(path)
@@ -104,7 +128,7 @@ def parse_eml_bytes(data: bytes) -> EmailMessage:
         # Not decode_bytes: UTF-16 ASCII is valid UTF-8 (NUL is a valid character).
         data = data.decode(wide, errors="replace").encode("utf-8")
     try:
-        return BytesParser(policy=policy.default).parsebytes(data)  # type: ignore[return-value]
+        return BytesParser(policy=_POLICY).parsebytes(data)  # type: ignore[return-value]
     except (ValueError, TypeError, IndexError, LookupError) as e:
         raise DocumentError(f"unreadable email: {e}") from e
 
@@ -311,9 +335,12 @@ def partition_msg(path: Path, options: PartitionOptions) -> list[Element]:
 def _open_msg(path: Path) -> Any:
     import extract_msg
 
-    logging.getLogger("extract_msg").setLevel(logging.ERROR)
+    for name in ("extract_msg", "RTFDE"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)  # it logs tracebacks for ordinary fallbacks
     try:
-        return extract_msg.openMsg(str(path), strict=False, delayAttachments=False)
+        return extract_msg.openMsg(
+            str(path), strict=False, delayAttachments=False, deencapsulationFunc=_deencapsulate_rtf
+        )
     except Exception as e:  # olefile, extract-msg and struct errors all mean a broken file
         raise DocumentError(f"unreadable Outlook message: {type(e).__name__}: {_first_line(e)}") from e
 
@@ -365,20 +392,35 @@ def _msg_recipients(msg: Any, kind: int) -> list[str]:
 
 def _msg_body_elements(msg: Any, options: PartitionOptions) -> list[Element]:
     """HTML body (unless plain text is preferred), else plain text, else the RTF body's text."""
-    html = _safe_attr(msg, "htmlBody") if options.email_body != "text" else None
+    text = _safe_attr(msg, "body")
+    has_text = isinstance(text, str) and bool(text.strip())
+    if options.email_body == "text" and has_text:
+        return partition_body_text(text)
+    html = _msg_html(msg)
     if html:
         return partition_body_html(html, options)
-    text = _safe_attr(msg, "body")
-    if text and text.strip():
+    if has_text:
         return partition_body_text(text)
-    if options.email_body == "text" and (html := _safe_attr(msg, "htmlBody")):
-        return partition_body_html(html, options)
     rtf = _safe_attr(msg, "rtfBody")
     if rtf:
         from docbatch.partition.rtf import partition_rtf_string
 
         return partition_rtf_string(rtf.decode("latin-1") if isinstance(rtf, bytes) else str(rtf))
     return []
+
+
+def _msg_html(msg: Any) -> bytes | None:
+    """The HTML body as stored, or as encapsulated in the RTF body; never HTML made from plain text."""
+    try:
+        stored = msg.getStream("__substg1.0_10130102")  # PR_HTML
+    except Exception:
+        stored = None
+    if stored:
+        return stored
+    rtf = _safe_attr(msg, "rtfBody")
+    if isinstance(rtf, bytes) and b"\\fromhtml" in rtf[:4096]:
+        return _safe_attr(msg, "htmlBody")
+    return None
 
 
 def _msg_attachments(msg: Any) -> Iterator[Attachment]:
@@ -390,6 +432,53 @@ def _msg_attachments(msg: Any) -> Iterator[Attachment]:
         elif data is not None and hasattr(data, "exportBytes"):  # an embedded Outlook message
             with contextlib.suppress(Exception):
                 yield Attachment(_clean(str(name or "attachment.msg")), data.exportBytes())
+
+
+def _deencapsulate_rtf(rtf: bytes, kind: Any) -> bytes | str | None:
+    """The HTML or text Outlook encapsulated in an RTF body (extract-msg's hook for doing this).
+
+    Outlook stores most HTML mail only as RTF with the HTML inside. extract-msg hands such bodies
+    to RTFDE, which builds its Lark grammar again for every message (over 100 ms); this hook does
+    the same de-encapsulation with one parser per process, and skips RTF that encapsulates nothing.
+    """
+    from extract_msg.enums import DeencapType
+    from extract_msg.exceptions import DeencapMalformedData, DeencapNotEncapsulated
+
+    head = rtf[:4096]
+    wanted = b"\\fromhtml" if kind == DeencapType.HTML else b"\\fromtext"
+    if wanted not in head:
+        raise DeencapNotEncapsulated("RTF body does not encapsulate that type")
+    try:
+        deencapsulator = _cached_deencapsulator_class()(rtf)
+        deencapsulator.deencapsulate()
+    except Exception as e:  # RTFDE raises its own and lark's errors for malformed input
+        raise DeencapMalformedData(str(e)) from e
+    if kind == DeencapType.HTML:
+        html = getattr(deencapsulator, "html", None)
+        return html.encode("utf-8") if isinstance(html, str) else html
+    return getattr(deencapsulator, "text", None)
+
+
+@lru_cache(maxsize=1)
+def _cached_deencapsulator_class() -> Any:
+    """RTFDE's DeEncapsulator, building its (stateless) Lark parser once instead of per message."""
+    from lark import Lark
+    from RTFDE.deencapsulate import DeEncapsulator
+
+    parsers: dict[str, Any] = {}
+
+    class CachedDeEncapsulator(DeEncapsulator):  # type: ignore[misc]
+        def parse_rtf(self, rtf: Any) -> None:
+            parser = parsers.get(self.grammar)
+            if parser is None:
+                parser = Lark(
+                    self.grammar, parser="lalr", keep_all_tokens=True, use_bytes=True, propagate_positions=True
+                )
+                parsers[self.grammar] = parser
+            self.parser = parser
+            self.full_tree = parser.parse(rtf)
+
+    return CachedDeEncapsulator
 
 
 def _safe_attr(obj: Any, name: str) -> Any:
