@@ -77,6 +77,16 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Cap each worker's memory (e.g. 2G); a document over it fails as out of memory.",
         ),
         click.option(
+            "--executor",
+            type=click.Choice(["processes", "ray"]),
+            default="processes",
+            show_default=True,
+            help="Run workers in a local process pool, or on a Ray cluster (pip install 'docbatch[ray]').",
+        ),
+        click.option(
+            "--ray-address", default=None, help="Ray cluster for --executor ray (default: start a local one)."
+        ),
+        click.option(
             "--process-attachments", is_flag=True, help="Partition email attachments as elements of their own."
         ),
         click.option("-v", "--verbose", is_flag=True, help="Print every document and tracebacks of failures."),
@@ -203,6 +213,8 @@ def _run(
     num_processes: int,
     timeout: float,
     max_memory: str | None,
+    executor: str,
+    ray_address: str | None,
     process_attachments: bool,
     verbose: bool,
 ) -> None:
@@ -215,6 +227,8 @@ def _run(
         preserve_downloads=preserve_downloads,
         timeout=timeout,
         max_memory=_parse_size(max_memory),
+        executor=executor,
+        ray_address=ray_address,
         partition=PartitionOptions(process_attachments=process_attachments),
     )
     reporter = Reporter(verbose=verbose)

@@ -1,9 +1,9 @@
 """Wire a source, the partitioners and a destination into one resumable, parallel run.
 
 The main process lists documents lazily, decides for each whether to skip it (its output
-already exists, or its key is unsafe), and hands the rest one at a time to a pool of worker
-processes (pebble), keeping only a few in flight so that memory stays flat however long the
-listing. A document that hangs past the timeout or kills its worker is recorded as failed and
+already exists, or its key is unsafe), and hands the rest one at a time to an executor (a
+local process pool, or a Ray cluster: see :mod:`docbatch.executors`), keeping only a few in
+flight so that memory stays flat however long the listing. A document that hangs past the timeout or kills its worker is recorded as failed and
 its worker replaced. Every result goes to the run record as it arrives.
 """
 
@@ -14,19 +14,17 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pebble import ProcessExpired, ProcessPool
-
 from docbatch.destinations.base import Destination
 from docbatch.errors import DocbatchError
+from docbatch.executors import Executor, make_executor
 from docbatch.partition.base import PartitionOptions
 from docbatch.paths import safe_join
 from docbatch.record import FAILED, OK, SKIPPED, DocResult, RunLock, RunRecord
 from docbatch.sources.base import DocumentMeta, Source
-from docbatch.worker import Job, limit_memory, process_document
+from docbatch.worker import Job
 
 __all__ = ["RunOptions", "RunSummary", "run"]
 
@@ -45,6 +43,10 @@ class RunOptions:
     timeout: float = 300.0
     #: Per-worker address-space cap in bytes, or None.
     max_memory: int | None = None
+    #: "processes" (a local pool) or "ray" (a Ray cluster; see docbatch.executors).
+    executor: str = "processes"
+    #: Ray cluster address for the ray executor; None starts a local Ray.
+    ray_address: str | None = None
     partition: PartitionOptions = field(default_factory=PartitionOptions)
 
 
@@ -125,21 +127,23 @@ def _process_all(source: Source, destination: Destination, options: RunOptions, 
         preserve_downloads=options.preserve_downloads,
         partition=options.partition,
     )
+    executor = make_executor(
+        options.executor,
+        job,
+        timeout=options.timeout,
+        processes=options.num_processes,
+        max_memory=options.max_memory,
+        address=options.ray_address,
+    )
     in_flight: dict[Future, DocumentMeta] = {}
-    limit = max(2, options.num_processes * 2)
-    with ProcessPool(
-        max_workers=max(1, options.num_processes),
-        initializer=limit_memory,
-        initargs=(options.max_memory,),
-    ) as pool:
+    with executor:
         for doc in _to_process(source, destination, options, collect):
-            while len(in_flight) >= limit:
-                _drain(in_flight, collect, options.timeout, block=True)
-            future = pool.schedule(process_document, args=(job, doc), timeout=options.timeout)
-            in_flight[future] = doc
-            _drain(in_flight, collect, options.timeout, block=False)
+            while len(in_flight) >= executor.slots:
+                _drain(executor, in_flight, collect, block=True)
+            in_flight[executor.submit(doc)] = doc
+            _drain(executor, in_flight, collect, block=False)
         while in_flight:
-            _drain(in_flight, collect, options.timeout, block=True)
+            _drain(executor, in_flight, collect, block=True)
 
 
 def _to_process(
@@ -159,40 +163,11 @@ def _to_process(
         yield doc
 
 
-def _drain(in_flight: dict[Future, DocumentMeta], collect: OnResult, timeout: float, *, block: bool) -> None:
+def _drain(executor: Executor, in_flight: dict[Future, DocumentMeta], collect: OnResult, *, block: bool) -> None:
     done, _ = wait(list(in_flight), timeout=None if block else 0, return_when=FIRST_COMPLETED)
     for future in done:
         doc = in_flight.pop(future)
-        collect(_result_of(future, doc, timeout))
-
-
-def _result_of(future: Future, doc: DocumentMeta, timeout: float) -> DocResult:
-    """The worker's result, or a failed result saying how the worker was lost."""
-    try:
-        return future.result()
-    except FutureTimeout:
-        reason = f"timeout: still running after {timeout:g} s; worker stopped"
-    except ProcessExpired as e:
-        reason = _crash_reason(e.exitcode)
-    except MemoryError:
-        reason = "out of memory"
-    except Exception as e:  # e.g. the result could not be pickled back
-        reason = f"internal error: {type(e).__name__}: {' '.join(str(e).split())[:200]}"
-    return DocResult(uri=doc.uri, key=doc.key, status=FAILED, reason=reason, version=doc.version)
-
-
-def _crash_reason(exitcode: int | None) -> str:
-    import signal
-
-    if exitcode is not None and exitcode < 0:
-        try:
-            name = signal.Signals(-exitcode).name
-        except ValueError:
-            name = str(-exitcode)
-        if name == "SIGKILL":
-            return "worker crashed: killed by SIGKILL (out of memory?)"
-        return f"worker crashed: {name}"
-    return f"worker crashed: exit code {exitcode}"
+        collect(executor.outcome(future, doc))
 
 
 def _remove_empty_dirs(root: Path) -> None:

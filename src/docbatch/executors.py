@@ -1,0 +1,223 @@
+"""Where documents are processed: a local process pool (default) or a Ray cluster.
+
+Both run :func:`docbatch.worker.process_document` once per document and hand the pipeline a
+future per document; :meth:`Executor.outcome` turns a finished future into a
+:class:`~docbatch.record.DocResult`, including the ways a worker can be lost (a hang past the
+timeout, a crash, running out of memory), so the pipeline never needs to know which ran it.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from abc import ABC, abstractmethod
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from types import TracebackType
+from typing import Any
+
+from docbatch.errors import ConfigError
+from docbatch.record import FAILED, DocResult
+from docbatch.sources.base import DocumentMeta
+from docbatch.worker import Job, limit_memory, process_document
+
+__all__ = ["Executor", "ProcessExecutor", "RayExecutor", "make_executor"]
+
+
+class Executor(ABC):
+    """Runs documents somewhere and reports each one's outcome."""
+
+    #: How many documents to keep in flight: enough to keep every worker busy, few enough
+    #: that memory stays flat however long the listing.
+    slots: int = 4
+
+    def __init__(self, job: Job, *, timeout: float) -> None:
+        self.job = job
+        self.timeout = timeout
+
+    @abstractmethod
+    def submit(self, doc: DocumentMeta) -> Future:
+        """Start processing ``doc``; the future's result is its DocResult."""
+
+    def outcome(self, future: Future, doc: DocumentMeta) -> DocResult:
+        """The DocResult of a finished future, or a failed one saying how its worker was lost."""
+        try:
+            return future.result()
+        except Exception as e:
+            reason = self.lost_reason(e)
+        return DocResult(uri=doc.uri, key=doc.key, status=FAILED, reason=reason, version=doc.version)
+
+    def lost_reason(self, error: BaseException) -> str:
+        if isinstance(error, FutureTimeout):
+            return f"timeout: still running after {self.timeout:g} s; worker stopped"
+        if isinstance(error, MemoryError):
+            return "out of memory"
+        return f"internal error: {type(error).__name__}: {' '.join(str(error).split())[:200]}"
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, t: type | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release workers."""
+
+
+class ProcessExecutor(Executor):
+    """A pebble process pool on this machine: per-task timeouts, dead workers replaced."""
+
+    def __init__(self, job: Job, *, timeout: float, processes: int, max_memory: int | None = None) -> None:
+        from pebble import ProcessPool
+
+        super().__init__(job, timeout=timeout)
+        self.slots = max(2, processes * 2)
+        self._pool = ProcessPool(max_workers=max(1, processes), initializer=limit_memory, initargs=(max_memory,))
+
+    def submit(self, doc: DocumentMeta) -> Future:
+        return self._pool.schedule(process_document, args=(self.job, doc), timeout=self.timeout)
+
+    def lost_reason(self, error: BaseException) -> str:
+        from pebble import ProcessExpired
+
+        if isinstance(error, ProcessExpired):
+            return _crash_reason(error.exitcode)
+        return super().lost_reason(error)
+
+    def close(self) -> None:
+        self._pool.close()
+        self._pool.join()
+
+
+class RayExecutor(Executor):
+    """Tasks on a Ray cluster, to scale past one machine (``pip install 'docbatch[ray]'``).
+
+    Every node needs docbatch installed, and with the local JSON destination the output dir
+    must be on a filesystem all nodes share. Each task times itself with an alarm from the
+    moment it starts; one stuck in C code that ignores the alarm is cancelled with force (which
+    stops its worker process) once it has been out for twice the timeout plus a minute.
+    """
+
+    def __init__(self, job: Job, *, timeout: float, address: str | None = None, processes: int | None = None) -> None:
+        try:
+            import ray
+        except ImportError as e:
+            raise ConfigError("The Ray executor needs Ray; install it with pip install 'docbatch[ray]'.") from e
+        super().__init__(job, timeout=timeout)
+        self._ray = ray
+        if not ray.is_initialized():
+            kwargs: dict[str, Any] = {"address": address, "include_dashboard": False, "log_to_driver": False}
+            if address is None and processes:
+                kwargs["num_cpus"] = processes
+            ray.init(**kwargs)
+        self.slots = max(2, 2 * int(ray.cluster_resources().get("CPU", 1)))
+        self._task = ray.remote(num_cpus=1, max_retries=0)(_process_with_alarm)
+        self._hard_limit = 2 * timeout + 60
+        self._job_ref = ray.put(job)
+        self._running: dict[Future, tuple[Any, float]] = {}
+        self._timed_out: set[Future] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._watchdog = threading.Thread(target=self._watch, name="docbatch-ray-timeouts", daemon=True)
+        self._watchdog.start()
+
+    def submit(self, doc: DocumentMeta) -> Future:
+        ref = self._task.remote(self._job_ref, doc, self.timeout)
+        future = ref.future()
+        with self._lock:
+            self._running[future] = (ref, time.monotonic())
+        future.add_done_callback(self._forget)
+        return future
+
+    def _forget(self, future: Future) -> None:
+        with self._lock:
+            self._running.pop(future, None)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.5):
+            now = time.monotonic()
+            with self._lock:
+                late = [(f, ref) for f, (ref, t0) in self._running.items() if now - t0 > self._hard_limit]
+            for future, ref in late:
+                self._timed_out.add(future)
+                self._ray.cancel(ref, force=True)
+                self._forget(future)
+
+    def outcome(self, future: Future, doc: DocumentMeta) -> DocResult:
+        if future in self._timed_out:
+            self._timed_out.discard(future)
+            return DocResult(
+                uri=doc.uri,
+                key=doc.key,
+                status=FAILED,
+                version=doc.version,
+                reason=f"timeout: still running after {self.timeout:g} s; worker stopped",
+            )
+        return super().outcome(future, doc)
+
+    def lost_reason(self, error: BaseException) -> str:
+        exceptions = self._ray.exceptions
+        if isinstance(error, exceptions.OutOfMemoryError):
+            return "out of memory"
+        if isinstance(error, exceptions.WorkerCrashedError):
+            return "worker crashed"
+        if isinstance(error, exceptions.RayTaskError):
+            cause = error.cause if getattr(error, "cause", None) is not None else error
+            return f"internal error: {type(cause).__name__}: {' '.join(str(cause).split())[:200]}"
+        return super().lost_reason(error)
+
+    def close(self) -> None:
+        self._stop.set()
+
+
+class _Alarm(BaseException):
+    """Raised by SIGALRM inside a task; a BaseException so no ``except Exception`` swallows it."""
+
+
+def _process_with_alarm(job: Job, doc: DocumentMeta, timeout: float) -> DocResult:
+    """process_document, failed as a timeout when it runs longer than ``timeout`` seconds."""
+
+    def ring(signum: int, frame: Any) -> None:
+        raise _Alarm
+
+    if threading.current_thread() is not threading.main_thread():
+        return process_document(job, doc)
+    previous = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        return process_document(job, doc)
+    except _Alarm:
+        return DocResult(
+            uri=doc.uri,
+            key=doc.key,
+            status=FAILED,
+            version=doc.version,
+            reason=f"timeout: still running after {timeout:g} s; stopped",
+        )
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def make_executor(
+    name: str, job: Job, *, timeout: float, processes: int, max_memory: int | None = None, address: str | None = None
+) -> Executor:
+    """The executor called ``name`` ("processes" or "ray")."""
+    if name == "processes":
+        return ProcessExecutor(job, timeout=timeout, processes=processes, max_memory=max_memory)
+    if name == "ray":
+        return RayExecutor(job, timeout=timeout, address=address, processes=processes)
+    raise ConfigError(f"Unknown executor {name!r}; choose processes or ray.")
+
+
+def _crash_reason(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = str(-exitcode)
+        if name == "SIGKILL":
+            return "worker crashed: killed by SIGKILL (out of memory?)"
+        return f"worker crashed: {name}"
+    return f"worker crashed: exit code {exitcode}"
