@@ -258,6 +258,25 @@ def test_msg_body_and_envelope():
     assert meta["last_modified"] == "2022-12-16T22:04:16+00:00"
 
 
+def test_msg_html_encapsulated_in_rtf_is_recovered():
+    import extract_msg
+    from extract_msg.enums import DeencapType
+    from extract_msg.exceptions import DeencapNotEncapsulated
+
+    from docbatch.partition.mail import _deencapsulate_rtf
+
+    msg = extract_msg.openMsg(str(FIXTURES / "fake-email.msg"))
+    try:
+        rtf = msg.rtfBody
+    finally:
+        msg.close()
+    html = _deencapsulate_rtf(rtf, DeencapType.HTML)
+    assert b"<li>Roses are red</li>" in html
+    assert _deencapsulate_rtf(rtf, DeencapType.HTML) == html  # the cached parser is reusable
+    with pytest.raises(DeencapNotEncapsulated):
+        _deencapsulate_rtf(rtf, DeencapType.PLAIN)
+
+
 def test_msg_plain_text_body_when_asked_for():
     options = PartitionOptions(detect_languages=False, email_body="text")
     elements = partition_msg(FIXTURES / "fake-email.msg", options)
