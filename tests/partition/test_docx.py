@@ -419,3 +419,23 @@ def test_hidden_runs_toc_entries_and_quotes(tmp_path):
         ("ListItem", "Chapter One 3", 1),
         ("NarrativeText", "SHORT QUOTE", None),
     ]
+
+
+def test_macro_enabled_document_is_read(tmp_path):
+    src = _build(tmp_path / "src.docx")
+    with zipfile.ZipFile(src) as zf:
+        types = zf.read("[Content_Types].xml").replace(
+            b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+            b"application/vnd.ms-word.document.macroEnabled.main+xml",
+        )
+    docm = _rewrite_member(src, tmp_path / "macro.docm", "[Content_Types].xml", types)
+    assert any(el.text == "Annual Report" for el in partition_docx(docm, OPTIONS))
+
+
+def test_presentation_named_docx_is_a_document_error(tmp_path):
+    import pptx
+
+    path = tmp_path / "slides.docx"
+    pptx.Presentation().save(path)
+    with pytest.raises(DocumentError, match=r"DOCX|Word"):
+        partition_docx(path, OPTIONS)

@@ -203,3 +203,24 @@ def test_corpus_file_ends_as_elements_or_document_error(path):
 def test_corpus_nested_groups_read_in_slide_order():
     elements = partition_pptx(CORPUS / "group-shapes-nested.pptx", OPTIONS)
     assert [el.text for el in elements] == list("ABCDEFGHIJ")
+
+
+def test_slide_show_package_is_read(tmp_path):
+    src = _build(tmp_path / "deck.pptx")
+    show = tmp_path / "deck.ppsx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(show, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"presentation.main+xml", b"slideshow.main+xml")
+            zout.writestr(info.filename, data)
+    assert partition_pptx(show, OPTIONS)[0].text == "Quarterly Review"
+
+
+def test_word_document_named_pptx_is_a_document_error(tmp_path):
+    import docx
+
+    path = tmp_path / "doc.pptx"
+    docx.Document().save(path)
+    with pytest.raises(DocumentError, match=r"PPTX|PowerPoint"):
+        partition_pptx(path, OPTIONS)

@@ -85,11 +85,34 @@ def partition_docx(path: Path, options: PartitionOptions) -> list[Element]:
     return _DocxWalker(document).run()
 
 
-def _open(path: Path) -> Any:
-    import docx
+#: Main-part content types of macro-enabled documents and templates: the same WordprocessingML.
+_WORD_MAIN_TYPES = (
+    "application/vnd.ms-word.document.macroEnabled.main+xml",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
+    "application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
+)
 
+
+def _open(path: Path) -> Any:
+    """The python-docx Document; .docm, .dotx and .dotm packages are read like .docx.
+
+    ``docx.Document()`` refuses any main part that is not exactly a .docx one, so the package is
+    opened one level down, with python-docx's part factory told that the other Word main-part
+    types are document parts too (the registry exists for that: python-docx fills it the same way).
+    """
+    from docx.opc.part import PartFactory  # importing docx registers its own part classes first
+    from docx.package import Package
+    from docx.parts.document import DocumentPart
+
+    for content_type in _WORD_MAIN_TYPES:
+        PartFactory.part_type_for.setdefault(content_type, DocumentPart)
     try:
-        return docx.Document(str(path))
+        part = Package.open(str(path)).main_document_part
+        if not isinstance(part, DocumentPart):
+            raise DocumentError(f"not a Word document: its main part is {part.content_type}")
+        return part.document
+    except DocumentError:
+        raise
     except Exception as e:  # any failure to load the package is bad input, whatever the library raised
         raise open_failure("DOCX", e) from e
 

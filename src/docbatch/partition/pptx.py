@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from docbatch.elements import Element
+from docbatch.errors import DocumentError
 from docbatch.partition.base import PartitionOptions
 from docbatch.partition.ooxml import Inline, TableCell, check_package, collapse, open_failure, table_element
 
@@ -55,11 +56,22 @@ def partition_pptx(path: Path, options: PartitionOptions) -> list[Element]:
 
 
 def _open(path: Path) -> Any:
-    import pptx
+    """The python-pptx Presentation; slide shows (.ppsx) and templates (.potx) are read too.
+
+    ``pptx.Presentation()`` accepts only .pptx and .pptm main parts although python-pptx reads
+    all four kinds with the same part class, so the package is opened one level down.
+    """
+    from pptx.package import Package
+    from pptx.parts.presentation import PresentationPart
 
     try:
-        presentation = pptx.Presentation(str(path))
+        part = Package.open(str(path)).main_document_part
+        if not isinstance(part, PresentationPart):
+            raise DocumentError(f"not a PowerPoint presentation: its main part is {part.content_type}")
+        presentation = part.presentation
         list(presentation.slides)  # resolves every slide part: broken relationships fail here
+    except DocumentError:
+        raise
     except Exception as e:  # any failure to load the package is bad input, whatever the library raised
         raise open_failure("PPTX", e) from e
     return presentation
