@@ -173,12 +173,18 @@ def _link_parents(elements: list[Element]) -> None:
     """Hang each element under the nearest preceding heading of lower depth.
 
     A Title of depth d closes every open section of depth >= d; a list item of depth d > 0 hangs
-    under the last list item of depth d - 1. This mirrors how unstructured builds its hierarchy,
+    under the last list item of depth d - 1; a new worksheet (``page_name``) starts afresh.
+    This mirrors how unstructured builds its hierarchy,
     so consumers that walk ``parent_id`` see the same tree.
     """
     sections: list[tuple[int, Element]] = []  # (depth, title) stack
     last_item_at_depth: dict[int, Element] = {}
+    sheet = None
     for el in elements:
+        if el.metadata.get("page_name") != sheet:  # a new worksheet starts a new tree
+            sheet = el.metadata.get("page_name")
+            sections.clear()
+            last_item_at_depth.clear()
         if el.parent is not None:
             el.metadata["parent_id"] = elements[el.parent].element_id
             continue

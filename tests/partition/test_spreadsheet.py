@@ -350,7 +350,6 @@ def test_cp1252_csv(tmp_path: Path):
     assert table.text.split("\n\n")[1] == "Café crème 3,50 € Un café allongé avec de la crème fraîche"
 
 
-@pytest.mark.xfail(reason="decode_bytes picks cp1250 over an equally scored cp1252 on short text", strict=False)
 def test_short_cp1252_csv(tmp_path: Path):
     path = tmp_path / "cp1252.csv"
     path.write_bytes("\r\n".join(_CP1252_ROWS).encode("cp1252"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 from pathlib import Path
+from typing import Any
 
 from docbatch.errors import DocumentError
 
@@ -45,7 +46,8 @@ def decode_bytes(data: bytes, *, name: str = "document") -> str:
             pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data[: 1024 * 1024]).best()
+    matches = from_bytes(data[: 1024 * 1024])
+    best = _prefer_cp1252(matches, matches.best())
     if best is None:
         raise DocumentError("not a text file (no text encoding fits its bytes)")
     return data.decode(best.encoding, errors="replace")
@@ -68,3 +70,14 @@ def nul_pattern_encoding(head: bytes) -> str | None:
     if even > 0.7 and odd < 0.3:
         return "utf-16-be"
     return None
+
+
+def _prefer_cp1252(matches: Any, best: Any) -> Any:
+    """Among equally good guesses, take cp1252: short Western text ties with cp1250/cp1257,
+    and cp1252 is by far the more common (it would turn "crème" into "crčme" otherwise)."""
+    if best is None or best.encoding == "cp1252":
+        return best
+    for match in matches:
+        if match.encoding == "cp1252" and match.chaos <= best.chaos and match.coherence >= best.coherence:
+            return match
+    return best
