@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -224,6 +225,20 @@ def test_xml_text_in_document_order(name):
 def test_billion_laughs_is_refused_not_expanded():
     with pytest.raises(DocumentError, match="billion laughs"):
         partition_xml(FIXTURES / "billion-laughs.xml", OPTIONS)
+
+
+def test_quadratic_blowup_is_refused():
+    entity = b"x" * 10_000
+    data = b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "' + entity + b'">]><r>' + b"&a;" * 20_000 + b"</r>"
+    with pytest.raises(DocumentError, match="expand"):
+        partition_xml_bytes(data)
+
+
+def test_billion_laughs_misnamed_as_html_stays_small_and_quick():
+    start = time.monotonic()
+    elements = partition_html(FIXTURES / "billion-laughs.xml", OPTIONS)
+    assert time.monotonic() - start < 10  # a generous bound: expansion would take minutes and gigabytes
+    assert _pairs(elements) == [("NarrativeText", "before &lol9; after")]
 
 
 def test_xxe_does_not_read_files():
