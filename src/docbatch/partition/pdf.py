@@ -27,9 +27,11 @@ from docbatch.partition.pdf_text import Frame, page_lines
 __all__ = ["partition_pdf"]
 
 _MARGIN = 0.1  # share of the page height counted as top or bottom margin for running heads
+_EDGE = 0.06  # share of the page height so close to the edge that only running heads stand there
 _LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ufeff\ufffd]")
 _SPACES = re.compile(r"\s+")
+_SOFT_HYPHEN = re.compile(r"\ufffe(?=[a-z])")
 _DIGITS = re.compile(r"\d+")
 _PAGE_NUMBER = re.compile(r"^(?:page\s*)?(?:\d+|[ivxlc]+)(?:\s*(?:of|/)\s*\d+)?$|^[-–—]\s*\d+\s*[-–—]$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.;,!?]$")
@@ -141,7 +143,7 @@ def _block_text(blk: Block) -> str:
     """The block's lines as one string: wraps joined with spaces, hyphenated words rejoined."""
     out = ""
     for ln in blk.lines:
-        text = _clean(ln.text)
+        text = ln.text
         if not text:
             continue
         if not out:
@@ -150,12 +152,8 @@ def _block_text(blk: Block) -> str:
             out = out[:-1] + text
         else:
             out = out + " " + text
-    out = re.sub(r"\ufffe(?=[a-z])", "", out).replace("\ufffe", "-")
-    return out.strip()
-
-
-def _clean(text: str) -> str:
-    return _SPACES.sub(" ", _CONTROL.sub("", text.translate(_LIGATURES))).strip()
+    out = _SOFT_HYPHEN.sub("", out).replace("\ufffe", "-")
+    return _SPACES.sub(" ", _CONTROL.sub("", out.translate(_LIGATURES))).strip()
 
 
 def _to_elements(placed: list[_Placed], n_pages: int) -> list[Element]:
@@ -192,6 +190,10 @@ def _running_heads(placed: list[_Placed], n_pages: int) -> dict[int, str]:
         candidates.setdefault(key, []).append(i)
     needed = max(2, round(0.4 * n_pages))
     out: dict[int, str] = {}
+    for i, p in enumerate(placed):
+        zone = _edge_zone(p)
+        if zone is not None and len(p.text.split()) <= 12 and len(p.block.lines) <= 2:
+            out[i] = "Header" if zone == "top" else "Footer"
     for (zone, norm), indices in candidates.items():
         pages = {placed[i].page for i in indices}
         bare_number = _PAGE_NUMBER.match(placed[indices[0]].text) is not None
@@ -199,6 +201,17 @@ def _running_heads(placed: list[_Placed], n_pages: int) -> dict[int, str]:
             for i in indices:
                 out[i] = "Header" if zone == "top" else "Footer"
     return out
+
+
+def _edge_zone(p: _Placed) -> str | None:
+    """The outer band of the page (under 0.65 inch on letter paper), where body text never goes."""
+    if p.block.kind != "text":
+        return None
+    if p.box[3] <= _EDGE * p.height:
+        return "top"
+    if p.box[1] >= (1 - _EDGE) * p.height:
+        return "bottom"
+    return None
 
 
 def _margin_zone(p: _Placed) -> str | None:

@@ -9,13 +9,15 @@ hundred small objects instead of thousands of characters.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 __all__ = ["BULLET", "Block", "Line", "build_blocks", "merge_visual_lines", "reading_order"]
 
 #: A bullet glyph or a list number at the start of a line, with the space after it.
 #: Private-use code points U+F000-U+F0FF are Symbol/Wingdings bullets that carry no Unicode.
-BULLET = re.compile(r"^\s*(?:[•●○◦▪▫■□‣⁃∙·➢➤►▶✓✔❖\uf000-\uf0ff*–-]|\(?(?:\d{1,3}|[a-zA-Z]|[ivxIVX]{1,4})[.)])\s+")
+BULLET = re.compile(r"^\s*(?:[•●○◦▪▫■□‣⁃∙➢➤►▶✓✔❖\uf000-\uf0ff*–-]|\(?(?:\d{1,3}|[a-zA-Z]|[ivxIVX]{1,4})[.)])\s+")
 _SENTENCE_END = (".", "!", "?", ":", "。", ".”", '."')
 #: How many open blocks a line may join: content drawn row by row across columns interleaves them.
 _LOOKBACK = 3
@@ -131,10 +133,11 @@ def build_blocks(lines: list[Line]) -> list[Block]:
     last line, overlaps it horizontally and does not start a list item or a new indented
     paragraph. Lines of other columns never overlap horizontally, so columns never mix.
     """
+    pitches = _usual_pitches(lines)
     blocks: list[Block] = []
     for ln in lines:
         for blk in reversed(blocks[-_LOOKBACK:]):
-            if blk.kind == "text" and _joins(blk, ln):
+            if blk.kind == "text" and _joins(blk, ln, pitches):
                 blk.add(ln)
                 break
         else:
@@ -142,25 +145,49 @@ def build_blocks(lines: list[Line]) -> list[Block]:
     return blocks
 
 
-def _joins(blk: Block, ln: Line) -> bool:
+def _center(line: Line) -> float:
+    return (line.y0 + line.y1) / 2
+
+
+def _usual_pitches(lines: list[Line]) -> dict[float, float]:
+    """The page's most common line pitch (center to center) per font size: its leading.
+
+    Designers set anything from 1.1 to 1.9 times the font size; knowing the page's own leading
+    tells a wrapped line (one pitch down) from a new paragraph (more than one pitch down).
+    """
+    seen: dict[float, Counter] = {}
+    for prev, ln in pairwise(lines):
+        pitch = _center(ln) - _center(prev)
+        if ln.size == prev.size and 0.8 * ln.size < pitch < 2.5 * ln.size and ln.x0 < prev.x1 and ln.x1 > prev.x0:
+            seen.setdefault(ln.size, Counter())[round(pitch * 2) / 2] += 1
+    return {size: counts.most_common(1)[0][0] for size, counts in seen.items()}
+
+
+def _joins(blk: Block, ln: Line, pitches: dict[float, float]) -> bool:
     prev = blk.lines[-1]
     size = max(prev.size, ln.size)
     if abs(prev.size - ln.size) > 0.12 * size or prev.bold != ln.bold:
         return False
-    gap = ln.y0 - prev.y1
-    if len(blk.lines) > 1:
-        usual = blk.lines[-1].y0 - blk.lines[-2].y1
-        if gap > usual + 0.35 * size:
-            return False
-    if gap > 0.6 * size or gap < -0.6 * size:
-        return False
     if ln.x0 >= blk.x1 or ln.x1 <= blk.x0:
         return False
-    if _LEADER.search(prev.text) or _LEADER.search(ln.text):
+    pitch = _center(ln) - _center(prev)
+    limit = min(1.25 * pitches.get(ln.size, 1.2 * size), 1.9 * size)
+    if len(blk.lines) > 1:
+        limit = min(limit, _center(prev) - _center(blk.lines[-2]) + 0.3 * size)
+    if not 0.5 * size <= pitch <= limit:
+        return False
+    if _has_leader(prev.text) or _has_leader(ln.text):
         return False
     if BULLET.match(ln.text) and not _indented_continuation(blk, ln):
         return False
     return not _new_paragraph(blk, prev, ln)
+
+
+def _has_leader(text: str) -> bool:
+    """Whether a line holds dot leaders; the substring tests spare the regex on ordinary lines."""
+    if ".." not in text and ". ." not in text and "··" not in text and "… …" not in text and "__" not in text:
+        return False
+    return _LEADER.search(text) is not None
 
 
 def _indented_continuation(blk: Block, ln: Line) -> bool:

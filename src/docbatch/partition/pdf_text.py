@@ -57,10 +57,16 @@ class Frame:
 class _Reader:
     """Holds the ctypes scratch values for one text page so each call allocates nothing."""
 
-    def __init__(self, textpage) -> None:
+    def __init__(self, textpage, *, identity: bool = False) -> None:
         self.tp = textpage
+        # pdfium's text mirrors its character list one to one on nearly every page; then the
+        # index translation calls can be skipped
+        self.identity = identity
         self.l, self.t, self.r, self.b = (ctypes.c_double() for _ in range(4))
         self.flags = ctypes.c_int()
+        self.matrix = pdfium_c.FS_MATRIX()
+        self.rect = pdfium_c.FS_RECTF()
+        self.fonts: dict[tuple[bytes, int], bool] = {}
         self.name = ctypes.create_string_buffer(96)
 
     def rects(self, start: int, count: int) -> list[tuple[float, float, float, float]]:
@@ -74,17 +80,29 @@ class _Reader:
         return out
 
     def char_index(self, text_index: int) -> int:
+        if self.identity:
+            return text_index
         return pdfium_c.FPDFText_GetCharIndexFromTextIndex(self.tp, text_index)
 
     def size(self, ci: int) -> float:
-        return pdfium_c.FPDFText_GetFontSize(self.tp, ci)
+        """The size the character is shown at: its font size scaled by its text and page matrices."""
+        size = pdfium_c.FPDFText_GetFontSize(self.tp, ci)
+        if not pdfium_c.FPDFText_GetMatrix(self.tp, ci, ctypes.byref(self.matrix)):
+            return size
+        m = self.matrix
+        return size * math.sqrt(abs(m.a * m.d - m.b * m.c))
 
     def bold(self, ci: int) -> bool:
-        weight = pdfium_c.FPDFText_GetFontWeight(self.tp, ci)
-        if weight >= 600:
-            return True
+        """Bold by weight, font name or flags (cached per font), or drawn with fill and stroke."""
         n = pdfium_c.FPDFText_GetFontInfo(self.tp, ci, self.name, len(self.name), ctypes.byref(self.flags))
-        if n and (self.flags.value & _FORCE_BOLD or _BOLD_NAME.search(self.name.value.decode("latin-1"))):
+        key = (self.name.value if n else b"", self.flags.value)
+        bold = self.fonts.get(key)
+        if bold is None:
+            weight = pdfium_c.FPDFText_GetFontWeight(self.tp, ci)
+            name = key[0].decode("latin-1")
+            bold = weight >= 600 or bool(key[1] & _FORCE_BOLD) or _BOLD_NAME.search(name) is not None
+            self.fonts[key] = bold
+        if bold:
             return True
         obj = pdfium_c.FPDFText_GetTextObject(self.tp, ci)
         return bool(obj) and pdfium_c.FPDFTextObj_GetTextRenderMode(obj) == _FILL_STROKE
@@ -92,10 +110,18 @@ class _Reader:
     def angle(self, ci: int) -> float:
         return pdfium_c.FPDFText_GetCharAngle(self.tp, ci)
 
-    def index_at(self, x: float, y: float) -> int:
-        return pdfium_c.FPDFText_GetCharIndexAtPos(self.tp, x, y, 1.0, 1.0)
+    def charbox(self, ci: int) -> tuple[float, float, float, float] | None:
+        """The loose box of one character (the same boxes pdfium's rectangles are made of)."""
+        if pdfium_c.FPDFText_IsGenerated(self.tp, ci) == 1:
+            return None
+        if not pdfium_c.FPDFText_GetLooseCharBox(self.tp, ci, ctypes.byref(self.rect)):
+            return None
+        r = self.rect
+        return r.left, r.bottom, r.right, r.top
 
     def text_index(self, ci: int) -> int:
+        if self.identity:
+            return ci
         return pdfium_c.FPDFText_GetTextIndexFromCharIndex(self.tp, ci)
 
 
@@ -107,7 +133,7 @@ def page_lines(textpage, page_box: tuple[float, float, float, float]) -> tuple[l
     text = textpage.get_text_range()
     if not text.strip():
         return [], 0
-    reader = _Reader(textpage)
+    reader = _Reader(textpage, identity=textpage.count_chars() == len(text))
     spans = []
     pos = 0
     for m in [*_LINE_BREAK.finditer(text), None]:
@@ -139,28 +165,37 @@ def _split_line(reader: _Reader, start: int, end: int, *, split: bool) -> list[t
         return [(start, end, rects)]
     pieces = []
     cur = [rects[0]]
+    ci = cs
     for r in rects[1:]:
         prev = cur[-1]
         height = max(prev[3] - prev[1], r[3] - r[1], 1.0)
-        same_row = min(prev[3], r[3]) - max(prev[1], r[1]) > 0.3 * height
-        if same_row and r[0] - prev[2] > 1.3 * height:
-            at = _split_index(reader, r, start, end)
-            if at is not None:
-                pieces.append((start, at, cur))
-                start, cur = at, [r]
-                continue
+        overlap = min(prev[3], r[3]) - max(prev[1], r[1])
+        # pdfium joins a hyphenated wrap onto one line, even into the next column
+        if overlap <= 0 or (overlap > 0.3 * height and r[0] - prev[2] > 1.3 * height):
+            found = _first_char_in(reader, r, ci, ce)
+            if found is not None:
+                ci = found
+                at = reader.text_index(ci)
+                if start < at < end:
+                    pieces.append((start, at, cur))
+                    start, cur = at, [r]
+                    continue
         cur.append(r)
     pieces.append((start, end, cur))
     return pieces
 
 
-def _split_index(reader: _Reader, rect: tuple[float, ...], start: int, end: int) -> int | None:
-    """The text index where the run in ``rect`` begins, if it lies strictly inside the line."""
-    ci = reader.index_at(rect[0] + 0.5, (rect[1] + rect[3]) / 2)
-    if ci < 0:
-        return None
-    ti = reader.text_index(ci)
-    return ti if start < ti < end else None
+def _first_char_in(reader: _Reader, rect: tuple[float, ...], first: int, last: int) -> int | None:
+    """The first character from ``first`` whose box center lies in ``rect`` (only for split lines)."""
+    left, bottom, right, top = rect
+    for ci in range(first, last + 1):
+        box = reader.charbox(ci)
+        if box is None:
+            continue
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        if left - 0.5 <= cx <= right + 0.5 and bottom - 0.5 <= cy <= top + 0.5:
+            return ci
+    return None
 
 
 def _text_turn(reader: _Reader, spans: list[tuple[int, int]]) -> int:
@@ -179,18 +214,25 @@ def _text_turn(reader: _Reader, spans: list[tuple[int, int]]) -> int:
 
 
 def _make_line(reader: _Reader, text: str, start: int, stop: int, rects: list, frame: Frame) -> Line:
-    left = min(r[0] for r in rects)
-    bottom = min(r[1] for r in rects)
-    right = max(r[2] for r in rects)
-    top = max(r[3] for r in rects)
-    pdf_box = (left, bottom, right, top)
+    if len(rects) == 1:
+        pdf_box = rects[0]
+    else:
+        pdf_box = (
+            min(r[0] for r in rects),
+            min(r[1] for r in rects),
+            max(r[2] for r in rects),
+            max(r[3] for r in rects),
+        )
     x0, y0, x1, y1 = frame.box(pdf_box)
-    first = reader.char_index(start)
-    mid = reader.char_index((start + stop) // 2)
-    if text[(start + stop) // 2].isspace() and stop - start > 2:
-        mid = reader.char_index((start + stop) // 2 + 1)
+    middle = (start + stop) // 2
+    if text[middle].isspace() and stop - start > 2:
+        middle += 1
+    mid = reader.char_index(middle)
     size = reader.size(mid) if mid >= 0 else 0.0
     if size <= 0:
         size = y1 - y0
-    bold = first >= 0 and mid >= 0 and reader.bold(first) and reader.bold(mid)
+    bold = False
+    if mid >= 0 and reader.bold(mid):
+        first, last = reader.char_index(start), reader.char_index(stop - 1)
+        bold = first >= 0 and last >= 0 and reader.bold(first) and reader.bold(last)
     return Line(x0, y0, x1, y1, text[start:stop].strip(), round(size * 2) / 2, bold, pdf_box)
