@@ -137,6 +137,15 @@ def test_inline_spacing():
     assert _pairs(elements) == [("NarrativeText", "onetwo three four five six")]
 
 
+def test_double_line_break_separates_paragraphs():
+    html = "<font>First paragraph here.<br><br>Second one<br>continues here.<br> <br>Third.</font>"
+    assert _pairs(partition_html_string(html)) == [
+        ("NarrativeText", "First paragraph here."),
+        ("NarrativeText", "Second one continues here."),
+        ("NarrativeText", "Third."),
+    ]
+
+
 def test_layout_table_cells_become_blocks():
     html = "<table><tr><td><p>Only cell with a paragraph of text.</p></td></tr></table>"
     assert _pairs(partition_html_string(html)) == [("NarrativeText", "Only cell with a paragraph of text.")]

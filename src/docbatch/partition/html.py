@@ -263,6 +263,7 @@ class _HtmlWalker:
         self.last_heading_depth = -1
         self.bold = 0  # open elements that render their text bold
         self.bold_chars = 0  # non-space characters gathered while bold
+        self.after_br = False  # nothing but whitespace since the last <br>
 
     # -- emitting -----------------------------------------------------------------------------
 
@@ -282,6 +283,7 @@ class _HtmlWalker:
             self.images.clear()
 
     def _reset_inline(self) -> None:
+        self.after_br = False
         self.bold_chars = 0
         self.parts.clear()
         self.links.clear()
@@ -375,7 +377,11 @@ class _HtmlWalker:
 
     def _open_inline(self, el: Any, tag: str) -> Any:
         if tag == "br":
-            self.parts.append(" ")
+            if self.after_br:  # <br><br>: the paragraph break of pages written without <p>
+                self.flush()
+            else:
+                self.parts.append(" ")
+            self.after_br = True
         elif tag == "img":
             image = _image_element(el)
             if image is not None:
@@ -391,6 +397,8 @@ class _HtmlWalker:
 
     def _add(self, text: str) -> None:
         self.parts.append(text)
+        if self.after_br and not text.isspace():
+            self.after_br = False
         if self.bold:
             self.bold_chars += len(text) - text.count(" ") - text.count("\n")
 
