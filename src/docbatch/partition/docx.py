@@ -80,9 +80,10 @@ def partition_docx(path: Path, options: PartitionOptions) -> list[Element]:
     """Partition a .docx file."""
     check_package(path, options, "DOCX")
     document = _open(path)
-    if document.element.body is None:
-        raise DocumentError("DOCX has no w:body (strict OOXML or a damaged file)")
-    return _DocxWalker(document).run()
+    body = document.element.find(_W + "body") if document.element.tag == _W + "document" else None
+    if body is None:
+        raise DocumentError("DOCX has no w:document/w:body (strict OOXML or a damaged file)")
+    return _DocxWalker(document, body).run()
 
 
 #: Main-part content types of macro-enabled documents and templates: the same WordprocessingML.
@@ -459,9 +460,9 @@ def _field_url(instr: str) -> str:
 class _DocxWalker:
     """One pass over the body in document order, keeping the page and section it is in."""
 
-    def __init__(self, document: Any) -> None:
+    def __init__(self, document: Any, body: Any) -> None:
         self.document = document
-        self.body = document.element.body
+        self.body = body
         self.styles = _Styles(document)
         rendered = next(self.body.iter(RENDERED_BREAK), None) is not None
         self.reader = _Reader(document.part, self.styles, rendered=rendered)
@@ -649,9 +650,12 @@ class _DocxWalker:
             variants.append(("even_page", getattr(section, f"even_page_{which}")))
         kind = "Header" if which == "header" else "Footer"
         for variant, story in variants:
-            if story.is_linked_to_previous:
-                continue  # no definition of its own: the previous section's was already emitted
-            text = _story_text(story.part, self.styles)
+            try:
+                if story.is_linked_to_previous:
+                    continue  # no definition of its own: the previous section's was already emitted
+                text = _story_text(story.part, self.styles)
+            except (KeyError, AttributeError):  # a header part the package lacks, or one that is not XML
+                continue
             if text:
                 meta = {"header_footer_type": variant, "page_number": self.page}
                 self.out.append(Element(kind, text, meta))

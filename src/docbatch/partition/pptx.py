@@ -151,7 +151,10 @@ class _SlideReader:
         self.slide = slide
         self.ph = PP_PLACEHOLDER
         self.rels = slide.part.rels
-        self.master = slide.slide_layout.slide_master
+        try:
+            self.master: Any = slide.slide_layout.slide_master
+        except KeyError:  # a layout without its master: nothing to inherit bullets from
+            self.master = None
         self.titles = {PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE, PP_PLACEHOLDER.VERTICAL_TITLE}
 
     def elements(self) -> list[Element]:
@@ -215,21 +218,26 @@ class _SlideReader:
 
     def _list_styles(self, shape: Any, ph_type: Any) -> list[Any]:
         """The list styles a shape's paragraphs inherit bullets from, nearest first."""
-        styles = [shape.text_frame._txBody.find(_A + "lstStyle")]
-        if ph_type is None:
-            return [s for s in styles if s is not None]
-        try:
-            layout_ph = self.slide.slide_layout.placeholders.get(idx=shape.placeholder_format.idx)
-        except (AttributeError, KeyError, ValueError):
-            layout_ph = None
+        own = shape.text_frame._txBody.find(_A + "lstStyle")
+        styles = [own] if own is not None else []
+        if ph_type is not None and self.master is not None:
+            with contextlib.suppress(KeyError, ValueError):  # a lost layout: keep what the slide says
+                styles.extend(self._inherited_list_styles(shape, ph_type))
+        return styles
+
+    def _inherited_list_styles(self, shape: Any, ph_type: Any) -> Iterator[Any]:
+        layout_ph = self.slide.slide_layout.placeholders.get(idx=shape.placeholder_format.idx)
         base_type = layout_ph.placeholder_format.type if layout_ph is not None else ph_type
         master_ph = self.master.placeholders.get(_master_type(base_type, self.ph))
         for ph in (layout_ph, master_ph):
             body = ph.element.find(f"{_P}txBody") if ph is not None else None
-            styles.append(body.find(_A + "lstStyle") if body is not None else None)
+            style = body.find(_A + "lstStyle") if body is not None else None
+            if style is not None:
+                yield style
         if _master_type(ph_type, self.ph) == self.ph.BODY:
-            styles.append(self.master.element.find(f"{_P}txStyles/{_P}bodyStyle"))
-        return [s for s in styles if s is not None]
+            body_style = self.master.element.find(f"{_P}txStyles/{_P}bodyStyle")
+            if body_style is not None:
+                yield body_style
 
     # -- tables and notes ---------------------------------------------------------------------
 
