@@ -74,6 +74,13 @@ def test_elements_carry_page_number_and_pixel_space_coordinates(pdfs):
     assert 40 < y0 < y1 < 80  # 24pt title with its baseline at 720pt from the bottom
 
 
+def test_link_annotation_gives_link_urls_and_texts(pdfs):
+    last = _run(pdfs["structured.pdf"])[-1]
+    assert last.text == "All results are final and were checked twice by the team."
+    assert last.metadata["link_urls"] == ["https://example.com/results"]
+    assert last.metadata["link_texts"][0].startswith("All results are")
+
+
 def test_running_heads_and_page_numbers_are_header_and_footer(pdfs):
     elements = _run(pdfs["running-heads.pdf"])
     assert _pairs(elements) == [

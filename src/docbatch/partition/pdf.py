@@ -22,7 +22,7 @@ from docbatch.errors import DocumentError, EncryptedDocument
 from docbatch.partition.base import PartitionOptions
 from docbatch.partition.pdf_layout import BULLET, Block, build_blocks, merge_visual_lines, reading_order
 from docbatch.partition.pdf_tables import find_tables
-from docbatch.partition.pdf_text import Frame, page_lines
+from docbatch.partition.pdf_text import Frame, page_lines, page_links
 
 __all__ = ["partition_pdf"]
 
@@ -105,6 +105,7 @@ def _read_page(doc: pdfium.PdfDocument, index: int) -> list[_Placed]:
         try:
             lines, turn = page_lines(textpage, box)
             tables = find_tables(page, textpage, box) if lines and turn == 0 and rotation == 0 else []
+            links = page_links(doc, page, textpage) if lines else []
         finally:
             textpage.close()
     finally:
@@ -115,6 +116,7 @@ def _read_page(doc: pdfium.PdfDocument, index: int) -> list[_Placed]:
     if tables_blocks:
         lines = [ln for ln in lines if not any(_inside(ln, tb) for tb in tables_blocks)]
     blocks = reading_order(build_blocks(lines) + tables_blocks, text_frame.width)
+    _attach_links(blocks, links)
     display = Frame(box, rotation)
     out = []
     for blk in blocks:
@@ -123,6 +125,18 @@ def _read_page(doc: pdfium.PdfDocument, index: int) -> list[_Placed]:
             out.append(_Placed(blk, index + 1, display.box(blk.pdf_box), display.width, display.height, text))
     rank = {"top": 0, None: 1, "bottom": 2}
     return sorted(out, key=lambda p: rank[_margin_zone(p)])
+
+
+def _attach_links(blocks: list[Block], links: list) -> None:
+    """Give each link to the block under the middle of its box, as unstructured's link_urls/link_texts."""
+    for (left, bottom, right, top), url, text in links:
+        cx, cy = (left + right) / 2, (bottom + top) / 2
+        for blk in blocks:
+            b = blk.pdf_box
+            if b[0] <= cx <= b[2] and b[1] <= cy <= b[3]:
+                blk.extra.setdefault("link_urls", []).append(url)
+                blk.extra.setdefault("link_texts", []).append(text)
+                break
 
 
 def _table_block(table, page_box: tuple[float, ...]) -> Block:
@@ -251,6 +265,7 @@ def _element(p: _Placed, index: int, body: float, running: dict[int, str], level
         "page_number": p.page,
         "coordinates": coordinates([(x0, y0), (x0, y1), (x1, y1), (x1, y0)], width=p.width, height=p.height),
     }
+    meta.update(p.block.extra)
     if p.block.kind == "table":
         meta["text_as_html"] = p.block.table_html
         return Element("Table", p.text, meta)

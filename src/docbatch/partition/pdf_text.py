@@ -236,3 +236,27 @@ def _make_line(reader: _Reader, text: str, start: int, stop: int, rects: list, f
         first, last = reader.char_index(start), reader.char_index(stop - 1)
         bold = first >= 0 and last >= 0 and reader.bold(first) and reader.bold(last)
     return Line(x0, y0, x1, y1, text[start:stop].strip(), round(size * 2) / 2, bold, pdf_box)
+
+
+def page_links(doc, page, textpage) -> list[tuple[tuple[float, float, float, float], str, str]]:
+    """The page's URI link annotations as (PDF box, url, the text under the box)."""
+    out = []
+    pos = ctypes.c_int(0)
+    link = pdfium_c.FPDF_LINK()
+    rect = pdfium_c.FS_RECTF()
+    while pdfium_c.FPDFLink_Enumerate(page, ctypes.byref(pos), ctypes.byref(link)):
+        action = pdfium_c.FPDFLink_GetAction(link)
+        if not action or pdfium_c.FPDFAction_GetType(action) != pdfium_c.PDFACTION_URI:
+            continue
+        size = pdfium_c.FPDFAction_GetURIPath(doc, action, None, 0)
+        if size <= 1 or size > 8192 or not pdfium_c.FPDFLink_GetAnnotRect(link, ctypes.byref(rect)):
+            continue
+        buf = ctypes.create_string_buffer(size)
+        pdfium_c.FPDFAction_GetURIPath(doc, action, buf, size)
+        url = buf.value.decode("utf-8", errors="replace").strip()
+        xs, ys = sorted((rect.left, rect.right)), sorted((rect.bottom, rect.top))
+        box = (xs[0], ys[0], xs[1], ys[1])
+        text = " ".join(textpage.get_text_bounded(*box).split())
+        if url:
+            out.append((box, url, text))
+    return out
