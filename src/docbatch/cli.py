@@ -96,6 +96,32 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def download_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The flags of sources whose documents are downloaded before partitioning."""
+    decorators = [
+        click.option(
+            "--download-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=None,
+            help="Where documents are downloaded [default: tmp-ingest-<6 random chars>].",
+        ),
+        click.option(
+            "--re-download/--no-re-download",
+            default=False,
+            show_default=True,
+            help="Download again documents already present in the download dir.",
+        ),
+        click.option(
+            "--preserve-downloads",
+            is_flag=True,
+            help="Keep downloads (otherwise each is removed once its document is processed).",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="docbatch")
 def main() -> None:
@@ -108,23 +134,7 @@ def main() -> None:
 )
 @click.option("--anonymous", is_flag=True, help="Send unsigned requests (public buckets).")
 @click.option("--endpoint-url", default=None, help="S3-compatible endpoint (also read from AWS_ENDPOINT_URL).")
-@click.option(
-    "--download-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where objects are downloaded [default: tmp-ingest-<6 random chars>].",
-)
-@click.option(
-    "--re-download/--no-re-download",
-    default=False,
-    show_default=True,
-    help="Download again objects already present in the download dir.",
-)
-@click.option(
-    "--preserve-downloads",
-    is_flag=True,
-    help="Keep downloads (otherwise each is removed once its document is processed).",
-)
+@download_options
 @processing_options
 def s3_command(
     s3_url: str,
@@ -142,13 +152,7 @@ def s3_command(
         source = S3Source(s3_url, anonymous=anonymous, endpoint_url=endpoint_url)
     except ConfigError as e:
         raise click.UsageError(str(e)) from None
-    _run(
-        source,
-        download_dir=download_dir or Path(_default_download_dir()),
-        re_download=re_download,
-        preserve_downloads=preserve_downloads,
-        **common,
-    )
+    _run(source, download_dir=download_dir, re_download=re_download, preserve_downloads=preserve_downloads, **common)
 
 
 @main.command("local")
@@ -158,34 +162,12 @@ def local_command(path: Path, **common: Any) -> None:
     """Process every document in a local folder (recursively), or one file."""
     from docbatch.sources.local import LocalSource
 
-    _run(
-        LocalSource(path),
-        download_dir=Path(_default_download_dir()),
-        re_download=False,
-        preserve_downloads=False,
-        **common,
-    )
+    _run(LocalSource(path), download_dir=None, re_download=False, preserve_downloads=False, **common)
 
 
 @main.command("fsspec")
 @click.argument("url")
-@click.option(
-    "--download-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where files are downloaded [default: tmp-ingest-<6 random chars>].",
-)
-@click.option(
-    "--re-download/--no-re-download",
-    default=False,
-    show_default=True,
-    help="Download again files already present in the download dir.",
-)
-@click.option(
-    "--preserve-downloads",
-    is_flag=True,
-    help="Keep downloads (otherwise each is removed once its document is processed).",
-)
+@download_options
 @processing_options
 def fsspec_command(
     url: str, download_dir: Path | None, re_download: bool, preserve_downloads: bool, **common: Any
@@ -193,19 +175,14 @@ def fsspec_command(
     """Process every document under any fsspec URL (gcs://, abfs://, sftp://, ...)."""
     from docbatch.sources.fsspec import FsspecSource
 
-    _run(
-        FsspecSource(url),
-        download_dir=download_dir or Path(_default_download_dir()),
-        re_download=re_download,
-        preserve_downloads=preserve_downloads,
-        **common,
-    )
+    source = FsspecSource(url)
+    _run(source, download_dir=download_dir, re_download=re_download, preserve_downloads=preserve_downloads, **common)
 
 
 def _run(
     source: Source,
     *,
-    download_dir: Path,
+    download_dir: Path | None,
     re_download: bool,
     preserve_downloads: bool,
     structured_output_dir: Path,
@@ -220,7 +197,7 @@ def _run(
 ) -> None:
     options = RunOptions(
         output_dir=structured_output_dir,
-        download_dir=download_dir,
+        download_dir=download_dir or Path(_default_download_dir()),
         num_processes=num_processes,
         reprocess=reprocess,
         re_download=re_download,
