@@ -109,15 +109,18 @@ _XML_DECLARATION = re.compile(r"^[\ufeff\s]*<\?xml[^>]*\?>")
 _DOCTYPE_SUBSET = re.compile(r"<!DOCTYPE[^>\[]*\[.*?\]\s*>", re.DOTALL | re.IGNORECASE)
 _MAX_INLINE_IMAGE = 2 * 1024 * 1024
 
-_HTML_PARSER = etree.HTMLParser(
-    encoding="utf-8",
-    no_network=True,
-    remove_comments=True,
-    remove_pis=True,
-    huge_tree=False,
-    default_doctype=False,
-    collect_ids=False,
-)
+
+def _html_parser(*, huge: bool = False) -> Any:
+    """A fresh HTML parser (parsers keep per-parse state, so none is shared between calls)."""
+    return etree.HTMLParser(
+        encoding="utf-8",
+        no_network=True,
+        remove_comments=True,
+        remove_pis=True,
+        huge_tree=huge,
+        default_doctype=False,
+        collect_ids=False,
+    )
 
 
 def partition_html(path: Path, options: PartitionOptions) -> list[Element]:
@@ -159,12 +162,23 @@ def decode_html_bytes(data: bytes) -> str:
 
 
 def _parse_html(text: str) -> Any:
-    """Parse decoded HTML; re-encoding to UTF-8 avoids lxml's refusal of str with a declaration."""
+    """Parse decoded HTML; re-encoding to UTF-8 avoids lxml's refusal of str with a declaration.
+
+    libxml2's default limits (10 MB per text node, nesting depth 256) make it silently drop the
+    rest of a page that exceeds them. When that happens the page is parsed again without the
+    limits: the HTML parser expands no user-defined entities, so lifting them costs memory in
+    proportion to the input only (which the worker's memory cap bounds), never an explosion.
+    """
     text = _DOCTYPE_SUBSET.sub("", text[:65536], count=1) + text[65536:]
+    data = text.encode("utf-8", errors="replace")
     try:
-        return etree.fromstring(text.encode("utf-8", errors="replace"), _HTML_PARSER)
+        parser = _html_parser()
+        root = etree.fromstring(data, parser)
+        if any(entry.type_name == "ERR_RESOURCE_LIMIT" for entry in parser.error_log):
+            root = etree.fromstring(data, _html_parser(huge=True))
+        return root
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as e:
-        raise DocumentError(f"unreadable HTML: {e}") from e
+        raise DocumentError(f"unreadable HTML: {_first_line(str(e))}") from e
 
 
 def _looks_like_xhtml(text: str) -> bool:
@@ -667,6 +681,8 @@ def _parse_xml(data: bytes) -> Any:
     except etree.XMLSyntaxError as e:
         if "amplification" in str(e) or ("entity" in str(e).lower() and "loop" in str(e).lower()):
             raise DocumentError("XML refused: its entities would expand without bound (billion laughs)") from e
+        if "XML_PARSE_HUGE" in str(e):
+            raise DocumentError("XML exceeds the parser's safety limits (a text over 10 MB or nesting over 256)") from e
         raise DocumentError(f"malformed XML: {_first_line(str(e))}") from e
     except (etree.LxmlError, ValueError) as e:
         raise DocumentError(f"unreadable XML: {_first_line(str(e))}") from e

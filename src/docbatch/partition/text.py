@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from itertools import pairwise
 from pathlib import Path
 
 from docbatch.elements import Element
@@ -22,6 +23,7 @@ __all__ = ["classify_paragraph", "decode_text_bytes", "partition_text", "partiti
 
 _BULLET = re.compile(r"^\s*(?:[-*•●○▪◦‣⁃–]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)])(?:\s+|$)")
 _BLANK_LINES = re.compile(r"\n[ \t\v\u00a0]*\n")
+_LETTER = re.compile(r"[^\W\d_]")
 _RULE = re.compile(r"^[\s\-=_*~#.·•+]*$")
 _SENTENCE_END = tuple(".!?:")
 # A line shorter than this share of the block's usual width is short.
@@ -158,13 +160,13 @@ def _join_lines(lines: list[str]) -> str:
     """Join wrapped lines; a word hyphenated across a line break is joined without a space."""
     if len(lines) <= 1:
         return lines[0] if lines else ""
-    out = lines[0]
-    for line in lines[1:]:
-        if out.endswith("-") and len(out) > 1 and out[-2].isalpha() and line[:1].islower():
-            out += line
+    parts = [lines[0]]
+    for prev, line in pairwise(lines):
+        if prev.endswith("-") and len(prev) > 1 and prev[-2].isalpha() and line[:1].islower():
+            parts.append(line)
         else:
-            out += " " + line
-    return out
+            parts.append(" " + line)
+    return "".join(parts)
 
 
 def classify_paragraph(text: str, *, single_line: bool = True) -> str:
@@ -173,20 +175,18 @@ def classify_paragraph(text: str, *, single_line: bool = True) -> str:
         return "ListItem"
     if single_line and _looks_like_title(text):
         return "Title"
-    if not any(c.isalpha() for c in text):
+    if _LETTER.search(text) is None:
         return "UncategorizedText"
     return "NarrativeText"
 
 
 def _looks_like_title(text: str) -> bool:
     """Short, unpunctuated, capitalised: a heading. A single long token (a hash, base64) is not."""
-    words = text.split()
-    if not words or len(words) > 12 or len(text) > 120:
-        return False
-    if len(words) == 1 and len(text) > 30:
+    if len(text) > 120 or not (text[0].isupper() or text[0].isdigit()):
         return False
     if text[-1] in ".,;:!?" and not text.endswith("..."):
         return False
-    if not any(c.isalpha() for c in text):
+    words = text.split()
+    if len(words) > 12 or (len(words) == 1 and len(text) > 30):
         return False
-    return text[0].isupper() or text[0].isdigit()
+    return _LETTER.search(text) is not None
