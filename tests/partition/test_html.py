@@ -146,6 +146,13 @@ def test_double_line_break_separates_paragraphs():
     ]
 
 
+def test_text_over_libxml2_limit_is_not_truncated():
+    html = "<p>start</p><p>" + "word " * 2_200_000 + "</p><p>end</p>"  # one 11 MB text node
+    elements = partition_html_string(html)
+    assert [e.text for e in elements][::2] == ["start", "end"]
+    assert len(elements[1].text) == 11_000_000 - 1
+
+
 def test_layout_table_cells_become_blocks():
     html = "<table><tr><td><p>Only cell with a paragraph of text.</p></td></tr></table>"
     assert _pairs(partition_html_string(html)) == [("NarrativeText", "Only cell with a paragraph of text.")]
