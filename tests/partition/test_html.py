@@ -120,6 +120,11 @@ def test_decode_prefers_bom_then_meta():
     assert "é" in decode_html_bytes(b'<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">\xe9')
 
 
+def test_wrong_charset_declaration_falls_back_to_detection():
+    data = '<meta charset="utf-8"><p>Café crème, très élégant et délicieux.</p>'.encode("cp1252")
+    assert "Café crème, très élégant" in decode_html_bytes(data)
+
+
 def test_string_api_accepts_text_and_bytes():
     html = "<div><h3>Hi</h3><p>Body text here.</p></div>"
     assert _pairs(partition_html_string(html)) == _pairs(partition_html_string(html.encode()))

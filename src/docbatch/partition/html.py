@@ -5,11 +5,16 @@ preformatted text) becomes one element, inline markup (links, emphasis, spans) i
 the text of its block, and whatever a browser would not show (scripts, styles, templates,
 ``hidden`` / ``display:none`` / ``aria-hidden`` subtrees, ``<nav>`` menus, the ``<head>``) is
 skipped. Text inside ``<header>`` and ``<footer>`` elements becomes Header / Footer elements
-(headings there stay Titles), so consumers can drop page chrome by type.
+(headings there stay Titles), so consumers can drop page chrome by type; ``<address>`` and
+``<figcaption>`` give Address and FigureCaption. Pages written without tags for structure get
+help: a short all-bold or all-capitals paragraph is a Title, ``<br><br>`` ends a paragraph, a
+table of bullet cells is a list, and prose inside ``<pre>`` is split like plain text.
+Well-formed XHTML (EPUB chapters) is read with the XML parser, anything else with the HTML one.
 
-XML has no presentation semantics: each element's own text becomes one element, in document
+XML has no presentation semantics: each leaf element's text becomes one element, in document
 order. The XML parser never resolves entities, never loads a DTD and never touches the network
-or the file system, so billion-laughs and XXE documents yield their literal text, not expansions.
+or the file system: an XXE document yields its own text without the file it names, and an
+entity bomb (billion laughs, quadratic blowup) is refused with a DocumentError.
 """
 
 from __future__ import annotations
@@ -155,9 +160,9 @@ def decode_html_bytes(data: bytes) -> str:
     match = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
     if match:
         try:
-            return data.decode(match.group(1).decode("ascii"), errors="replace")
-        except LookupError:
-            pass
+            return data.decode(match.group(1).decode("ascii"))
+        except (LookupError, UnicodeDecodeError):
+            pass  # an unknown or wrong declaration: detect instead
     return decode_text_bytes(data)
 
 
