@@ -439,3 +439,23 @@ def test_presentation_named_docx_is_a_document_error(tmp_path):
     pptx.Presentation().save(path)
     with pytest.raises(DocumentError, match=r"DOCX|Word"):
         partition_docx(path, OPTIONS)
+
+
+def test_table_rendered_breaks_count_once_per_row(tmp_path):
+    """Word marks the page start in every cell of the row that begins the page."""
+    doc = docx.Document()
+    doc.add_paragraph("Before the table.")
+    table = doc.add_table(rows=3, cols=2)
+    for r in range(3):
+        for c in range(2):
+            cell = table.cell(r, c)
+            if r in (0, 2):  # the table starts page 2, its last row starts page 3
+                run = OxmlElement("w:r")
+                run.append(OxmlElement("w:lastRenderedPageBreak"))
+                cell.paragraphs[0]._p.append(run)
+            cell.paragraphs[0].add_run(f"r{r}c{c}")
+    doc.add_paragraph("After the table.")
+    path = tmp_path / "table-pages.docx"
+    doc.save(path)
+    pages = [(el.type, el.metadata["page_number"]) for el in partition_docx(path, OPTIONS)]
+    assert pages == [("NarrativeText", 1), ("Table", 2), ("NarrativeText", 3)]

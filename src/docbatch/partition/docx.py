@@ -439,12 +439,17 @@ def _alt_text(c_nv_pr: Any) -> str:
 
 def _outer_text_boxes(container: Any) -> list[Any]:
     """Text box contents in ``container``, leaving out boxes nested in other boxes."""
-    boxes = []
-    for box in container.iter(TXBX_CONTENT):
-        if not any(a.tag == TXBX_CONTENT for a in box.iterancestors() if a is not container):
-            boxes.append(box)
-        # iterancestors runs past container, but a box outside container cannot be its ancestor
-    return boxes
+    return [box for box in container.iter(TXBX_CONTENT) if not _inside_box(box, container)]
+
+
+def _inside_box(box: Any, container: Any) -> bool:
+    """Whether another text box lies between ``box`` and ``container``."""
+    parent = box.getparent()
+    while parent is not None and parent is not container:
+        if parent.tag == TXBX_CONTENT:
+            return True
+        parent = parent.getparent()
+    return False
 
 
 def _field_url(instr: str) -> str:
@@ -604,12 +609,13 @@ class _DocxWalker:
                     self._block(child)
                 return
         reader = _TableReader(self.reader)
-        table = table_element(reader.rows(rows))
+        table = table_element(reader.rows(rows, outer=True))
+        self._new_page(reader.leading_breaks)
         if table is not None:
             self._emit(Element("Table", table[0], {**reader.meta, "text_as_html": table[1]}))
         for image in reader.images:
             self._emit(image)
-        self._new_page(reader.page_breaks)
+        self._new_page(reader.page_breaks - reader.leading_breaks)
         self.page_used = True
 
     # -- sections, headers, footers -----------------------------------------------------------
@@ -693,31 +699,49 @@ class _TableReader:
         self.reader = reader
         self.images: list[Element] = []
         self.page_breaks = 0
+        self.leading_breaks = 0  # page breaks in the first row: the table itself starts a page
         self.meta: dict[str, list[str]] = {}  # links and emphasis of every cell, in reading order
 
-    def rows(self, trs: list[Any]) -> list[list[TableCell]]:
+    def rows(self, trs: list[Any], *, outer: bool = False) -> list[list[TableCell]]:
+        """The cells of ``trs``, counting the pages they break onto.
+
+        Word marks a page start in every cell of the row that begins the page, so a row adds the
+        most breaks any one of its cells holds, not their sum.
+        """
         rows: list[list[TableCell]] = []
         merging: dict[int, TableCell] = {}  # grid column -> cell whose vertical merge is open
         for tr in trs:
-            tr_pr = tr.find(TR_PR)
-            header = tr_pr is not None and _on(tr_pr.find(_W + "tblHeader"))
-            col = _grid_before(tr_pr)
-            row = [TableCell("", colspan=col)] if col else []  # keep later cells in their grid columns
-            for tc in _children(tr, TC):
-                span, vmerge = _cell_props(tc)
-                if vmerge == "continue" and col in merging:
-                    merging[col].rowspan += 1
-                    col += span
-                    continue
-                cell = TableCell(self.cell_text(tc), colspan=span, header=header)
-                for c in range(col, col + span):
-                    merging.pop(c, None)
-                if vmerge == "restart":
-                    merging[col] = cell
-                row.append(cell)
-                col += span
+            before = self.page_breaks
+            row = self._row(tr, merging)
+            if outer and not rows:
+                self.leading_breaks = self.page_breaks - before
             rows.append(row)
         return rows
+
+    def _row(self, tr: Any, merging: dict[int, TableCell]) -> list[TableCell]:
+        start = self.page_breaks
+        most = 0
+        tr_pr = tr.find(TR_PR)
+        header = tr_pr is not None and _on(tr_pr.find(_W + "tblHeader"))
+        col = _grid_before(tr_pr)
+        row = [TableCell("", colspan=col)] if col else []  # keep later cells in their grid columns
+        for tc in _children(tr, TC):
+            span, vmerge = _cell_props(tc)
+            if vmerge == "continue" and col in merging:
+                merging[col].rowspan += 1
+                col += span
+                continue
+            cell = TableCell(self.cell_text(tc), colspan=span, header=header)
+            most = max(most, self.page_breaks - start)
+            self.page_breaks = start
+            for c in range(col, col + span):
+                merging.pop(c, None)
+            if vmerge == "restart":
+                merging[col] = cell
+            row.append(cell)
+            col += span
+        self.page_breaks = start + most
+        return row
 
     def cell_text(self, container: Any) -> str:
         lines = []
@@ -746,7 +770,7 @@ def _grid_before(tr_pr: Any) -> int:
     if tr_pr is None:
         return 0
     before = tr_pr.find(_W + "gridBefore")
-    return _span(before.get(VAL)) if before is not None else 0
+    return _span(before.get(VAL)) if before is not None and before.get(VAL) != "0" else 0
 
 
 def _cell_props(tc: Any) -> tuple[int, str | None]:

@@ -153,7 +153,7 @@ class _SlideReader:
         self.rels = slide.part.rels
         try:
             self.master: Any = slide.slide_layout.slide_master
-        except KeyError:  # a layout without its master: nothing to inherit bullets from
+        except (KeyError, AttributeError):  # a lost layout or master: nothing to inherit bullets from
             self.master = None
         self.titles = {PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE, PP_PLACEHOLDER.VERTICAL_TITLE}
 
@@ -221,7 +221,7 @@ class _SlideReader:
         own = shape.text_frame._txBody.find(_A + "lstStyle")
         styles = [own] if own is not None else []
         if ph_type is not None and self.master is not None:
-            with contextlib.suppress(KeyError, ValueError):  # a lost layout: keep what the slide says
+            with contextlib.suppress(KeyError, ValueError, AttributeError):  # a lost layout: keep the slide's own
                 styles.extend(self._inherited_list_styles(shape, ph_type))
         return styles
 
@@ -265,12 +265,14 @@ class _SlideReader:
         return Element("Table", result[0], {**meta, "text_as_html": result[1]})
 
     def _notes(self) -> Iterator[Element]:
-        if not self.slide.has_notes_slide:
-            return
-        frame = self.slide.notes_slide.notes_text_frame
+        try:
+            notes = self.slide.notes_slide if self.slide.has_notes_slide else None
+        except (KeyError, AttributeError):  # a notes part the package lost or mislabelled
+            notes = None
+        frame = notes.notes_text_frame if notes is not None else None
         if frame is None:
             return
-        rels = self.slide.notes_slide.part.rels
+        rels = notes.part.rels
         for paragraph in frame.paragraphs:
             inline = _read_paragraph(paragraph._p, rels)
             text = inline.text()
