@@ -15,8 +15,10 @@ came from and keeps page-based chunking from merging text across chapters.
 from __future__ import annotations
 
 import logging
+import lzma
 import posixpath
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -27,9 +29,21 @@ from docbatch.elements import Element
 from docbatch.errors import DocumentError, EncryptedDocument
 from docbatch.partition.base import PartitionOptions
 
-__all__ = ["partition_epub"]
+__all__ = ["ZIP_READ_ERRORS", "check_zip_size", "partition_epub", "read_member", "spine_documents"]
 
 log = logging.getLogger(__name__)
+
+#: What reading a damaged zip member raises (bad CRC, corrupt deflate or LZMA data, mangled names).
+ZIP_READ_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    EOFError,
+    UnicodeDecodeError,
+    NotImplementedError,
+    ValueError,
+    OSError,
+)
 
 _HTML_TYPES = frozenset({"application/xhtml+xml", "text/html", "application/html"})
 _HTML_EXTENSIONS = (".xhtml", ".html", ".htm")
@@ -50,7 +64,7 @@ def partition_epub(path: Path, options: PartitionOptions) -> list[Element]:
             return _partition_chapters(zf, chapters, options)
     except zipfile.BadZipFile as e:
         raise DocumentError(f"not a valid EPUB (broken zip: {e})") from e
-    except (zipfile.LargeZipFile, NotImplementedError, OSError) as e:
+    except (zipfile.LargeZipFile, *ZIP_READ_ERRORS) as e:
         raise DocumentError(f"unreadable EPUB: {e}") from e
 
 
@@ -63,13 +77,21 @@ def check_zip_size(zf: zipfile.ZipFile, limit: int) -> None:
         raise EncryptedDocument("password-protected zip archive")
 
 
+def read_member(zf: zipfile.ZipFile, name: str) -> bytes:
+    """One member's bytes; a damaged member is a DocumentError naming it, not a zlib traceback."""
+    try:
+        return zf.read(name)
+    except ZIP_READ_ERRORS as e:
+        raise DocumentError(f"damaged archive member {name}: {e}") from e
+
+
 def spine_documents(zf: zipfile.ZipFile) -> list[str]:
     """Zip member names of the book's XHTML documents in reading order."""
     names = set(zf.namelist())
     opf_name = _package_path(zf, names)
     if opf_name is None:
         return sorted(n for n in names if n.lower().endswith(_HTML_EXTENSIONS))
-    opf = _parse_xml(zf.read(opf_name))
+    opf = _parse_xml(read_member(zf, opf_name))
     base = posixpath.dirname(opf_name)
     manifest: dict[str, tuple[str, str]] = {}
     for item in _children_named(opf, "item"):
@@ -91,7 +113,7 @@ def spine_documents(zf: zipfile.ZipFile) -> list[str]:
 def _package_path(zf: zipfile.ZipFile, names: set[str]) -> str | None:
     """The OPF named by container.xml, else the first ``.opf`` in the zip."""
     if "META-INF/container.xml" in names:
-        container = _parse_xml(zf.read("META-INF/container.xml"))
+        container = _parse_xml(read_member(zf, "META-INF/container.xml"))
         for rootfile in _children_named(container, "rootfile"):
             full_path = unquote(rootfile.get("full-path") or "").lstrip("/")
             if full_path in names:
@@ -103,7 +125,7 @@ def _check_drm(zf: zipfile.ZipFile, chapters: list[str]) -> None:
     """Raise EncryptedDocument if META-INF/encryption.xml encrypts a chapter (DRM, not font obfuscation)."""
     if "META-INF/encryption.xml" not in zf.namelist():
         return
-    root = _parse_xml(zf.read("META-INF/encryption.xml"))
+    root = _parse_xml(read_member(zf, "META-INF/encryption.xml"))
     encrypted: set[str] = set()
     for data in _children_named(root, "EncryptedData"):
         methods = [m.get("Algorithm") for m in _children_named(data, "EncryptionMethod")]
@@ -121,7 +143,7 @@ def _partition_chapters(zf: zipfile.ZipFile, chapters: list[str], options: Parti
     failures = 0
     for number, name in enumerate(chapters, start=1):
         try:
-            chapter = partition_html_string(zf.read(name), options)
+            chapter = partition_html_string(read_member(zf, name), options)
         except DocumentError as e:  # one unreadable chapter should not lose the book
             log.warning("EPUB chapter %s skipped: %s", name, e)
             failures += 1

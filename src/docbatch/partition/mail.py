@@ -7,7 +7,8 @@ envelope on every body element as ``sent_from``, ``sent_to``, ``cc_recipient``,
 ISO 8601, UTC). Where this differs, on purpose:
 
 * The names of the attachments are listed on every body element as ``attachment_filenames``
-  (unstructured has no key for this; consumers that read unknown keys as ad-hoc metadata keep it).
+  (unstructured has no key for this; consumers that read unknown keys as ad-hoc metadata keep it),
+  once the schema in :mod:`docbatch.elements` admits that key.
 * A message without a body still yields one element, a Title holding its subject, so its
   envelope is not lost.
 * A body part whose declared charset is wrong or unknown is decoded by detection, not with
@@ -43,7 +44,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from docbatch.elements import Element
+from docbatch.elements import METADATA_KEYS, Element
 from docbatch.errors import DocumentError, EncryptedDocument, UnsupportedFileType
 from docbatch.partition.base import PartitionOptions
 from docbatch.partition.encoding import decode_bytes, nul_pattern_encoding
@@ -516,7 +517,7 @@ def assemble_email(
 ) -> list[Element]:
     """Body elements with the envelope, then (optionally) the attachments' elements."""
     meta = dict(envelope.metadata)
-    if attachments:
+    if attachments and ATTACHMENTS_KEY in METADATA_KEYS:
         meta[ATTACHMENTS_KEY] = [a.name for a in attachments]
     if not body and envelope.subject:
         body = [Element("Title", envelope.subject)]
@@ -563,6 +564,8 @@ def _partition_attachment(att: Attachment, options: PartitionOptions, tmp: Path,
     """One attachment's elements; failures are logged and give no elements."""
     from docbatch.partition import partition_file
 
+    if not att.data:
+        return []  # an empty attachment has nothing to partition and nothing wrong with it
     name = safe_filename(att.name)
     path = tmp / name
     try:

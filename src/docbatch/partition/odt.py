@@ -30,7 +30,7 @@ from lxml import etree
 from docbatch.elements import Element
 from docbatch.errors import DocumentError
 from docbatch.partition.base import PartitionOptions
-from docbatch.partition.epub import check_zip_size
+from docbatch.partition.epub import ZIP_READ_ERRORS, check_zip_size, read_member
 from docbatch.partition.text import partition_text_string
 
 __all__ = ["partition_odt", "partition_odt_xml"]
@@ -89,11 +89,11 @@ def partition_odt(path: Path, options: PartitionOptions) -> list[Element]:
             names = set(zf.namelist())
             if "content.xml" not in names:
                 raise DocumentError("not an OpenDocument file (no content.xml)")
-            styles = zf.read("styles.xml") if "styles.xml" in names else None
-            content = zf.read("content.xml")
+            styles = read_member(zf, "styles.xml") if "styles.xml" in names else None
+            content = read_member(zf, "content.xml")
     except zipfile.BadZipFile as e:
         raise DocumentError(f"not a valid ODT (broken zip: {e})") from e
-    except (zipfile.LargeZipFile, NotImplementedError, OSError) as e:
+    except (zipfile.LargeZipFile, *ZIP_READ_ERRORS) as e:
         raise DocumentError(f"unreadable ODT: {e}") from e
     return partition_odt_xml(content, styles)
 
