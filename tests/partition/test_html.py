@@ -279,6 +279,11 @@ def test_entities_in_html_stay_literal():
     assert "root:" not in " ".join(e.text for e in elements)
 
 
+def test_xml_in_undeclared_legacy_encoding():
+    data = "<r><a>Café crème très élégant délicieux</a></r>".encode("cp1252")
+    assert _pairs(partition_xml_bytes(data)) == [("NarrativeText", "Café crème très élégant délicieux")]
+
+
 def test_malformed_xml_is_a_document_error():
     with pytest.raises(DocumentError, match="malformed XML"):
         partition_xml_bytes(b"<a><b></a>")

@@ -675,25 +675,43 @@ def _append_xml_text(text: str, out: list[Element]) -> None:
 
 
 def _parse_xml(data: bytes) -> Any:
-    """Parse with a locked-down parser; a UTF-16 file without declaration is decoded first."""
-    parser = etree.XMLParser(**_XML_PARSER_OPTIONS)
+    """Parse with a locked-down parser; text in an undeclared encoding is decoded first."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:256]:
-        text = _XML_DECLARATION.sub("", decode_text_bytes(data), count=1)
-        data = text.encode("utf-8")
-        parser = etree.XMLParser(encoding="utf-8", **_XML_PARSER_OPTIONS)
+        return _parse_xml_once(_as_utf8(data))
+    try:
+        return _parse_xml_once(data)
+    except DocumentError as e:
+        if "UTF-8" not in str(e) and "encoding" not in str(e).lower():
+            raise
+    return _parse_xml_once(_as_utf8(data))  # cp1252 and friends without a declaration
+
+
+def _as_utf8(data: bytes) -> bytes:
+    """Re-encode XML of a detected encoding as UTF-8, without its (now wrong) declaration."""
+    return _XML_DECLARATION.sub("", decode_text_bytes(data), count=1).encode("utf-8")
+
+
+def _parse_xml_once(data: bytes) -> Any:
+    parser = etree.XMLParser(**_XML_PARSER_OPTIONS)
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as e:
-        if "amplification" in str(e) or ("entity" in str(e).lower() and "loop" in str(e).lower()):
-            raise DocumentError("XML refused: its entities would expand without bound (billion laughs)") from e
-        if "XML_PARSE_HUGE" in str(e):
-            raise DocumentError("XML exceeds the parser's safety limits (a text over 10 MB or nesting over 256)") from e
-        raise DocumentError(f"malformed XML: {_first_line(str(e))}") from e
+        raise _xml_error(e) from e
     except (etree.LxmlError, ValueError) as e:
         raise DocumentError(f"unreadable XML: {_first_line(str(e))}") from e
     if root is None:
         raise DocumentError("XML document has no root element")
     return root
+
+
+def _xml_error(e: Exception) -> DocumentError:
+    """A one-line reason for lxml's refusal, naming the safety limits when they were hit."""
+    message = str(e)
+    if "amplification" in message or ("entity" in message.lower() and "loop" in message.lower()):
+        return DocumentError("XML refused: its entities would expand without bound (billion laughs)")
+    if "XML_PARSE_HUGE" in message:
+        return DocumentError("XML exceeds the parser's safety limits (a text over 10 MB or nesting over 256)")
+    return DocumentError(f"malformed XML: {_first_line(message)}")
 
 
 def _first_line(message: str) -> str:
