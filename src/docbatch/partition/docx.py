@@ -14,8 +14,9 @@ more than the text itself on long documents. Styles are resolved once per style 
   nested list of headings, not more headings). ``Caption`` makes FigureCaption; quote and
   body-text styles make NarrativeText whatever the text looks like.
 * Paragraphs whose style says nothing are classified by their text: a short line set entirely in
-  bold or capitals is a Title one level below the last heading; a bullet glyph (dropped from the
-  text) or a typed enumerator such as ``1.`` or ``(a)`` (kept) makes a ListItem.
+  bold (by its runs or by a non-default paragraph style) or in capitals is a Title one level
+  below the last heading; a bullet glyph (dropped from the text) or a typed enumerator such as
+  ``1.`` or ``(a)`` (kept) makes a ListItem.
 
 Page numbers follow Word's own layout when the file has it: Word writes a
 ``w:lastRenderedPageBreak`` wherever a page began when it last laid the document out, soft breaks
@@ -29,6 +30,7 @@ section's first element, footers after its last.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,6 +134,7 @@ class _ParaStyle:
     numbered: bool = False
     ilvl: int | None = None
     break_before: bool = False
+    bold: bool = False  # a style other than the default one sets its text in bold
 
 
 class _Styles:
@@ -158,7 +161,10 @@ class _Styles:
         sid = style_id or self._default
         info = self._para.get(sid)
         if info is None:
-            info = self._para[sid] = self._resolve_paragraph(self._chain(sid))
+            info = self._resolve_paragraph(self._chain(sid))
+            if sid == self._default and info.bold:  # a bold Normal style says nothing about headings
+                info = dataclasses.replace(info, bold=False)
+            self._para[sid] = info
         return info
 
     def character(self, style_id: str) -> tuple[bool, bool]:
@@ -190,11 +196,14 @@ class _Styles:
     @staticmethod
     def _resolve_paragraph(chain: list[Any]) -> _ParaStyle:
         kind = depth = ilvl = outline = None
-        numbered = break_before = None
+        numbered = break_before = bold = None
         for style in chain:
             if kind is None:
                 name_el = style.find(_W + "name")
                 kind, depth = _kind_from_name((name_el.get(VAL) or "") if name_el is not None else "")
+            b = style.find(f"{RPR}/{BOLD}")
+            if bold is None and b is not None:
+                bold = _on(b)
             ppr = style.find(PPR)
             if ppr is None:
                 continue
@@ -210,7 +219,7 @@ class _Styles:
                 break_before = _on(brk)
         if kind is None and outline is not None and outline < 9:
             kind, depth = "title", outline
-        return _ParaStyle(kind, depth, bool(numbered), ilvl, bool(break_before))
+        return _ParaStyle(kind, depth, bool(numbered), ilvl, bool(break_before), bool(bold))
 
 
 def _on_attr(value: str | None) -> bool:
@@ -581,9 +590,9 @@ class _DocxWalker:
             return Element("FigureCaption", text, meta)
         if style.kind == "text" and any(c.isalpha() for c in text):
             return Element("NarrativeText", text, meta)
-        return self._classify_by_text(text, inline, meta)
+        return self._classify_by_text(text, inline, meta, style.bold)
 
-    def _classify_by_text(self, text: str, inline: Inline, meta: dict[str, Any]) -> Element | None:
+    def _classify_by_text(self, text: str, inline: Inline, meta: dict[str, Any], bold: bool) -> Element | None:
         """A paragraph whose style says nothing: bullets typed by hand, bold or capital headings."""
         bullet = _BULLET_GLYPH.match(text)
         if bullet:
@@ -592,7 +601,7 @@ class _DocxWalker:
             return Element("ListItem", text[bullet.end() :], {**meta, "category_depth": 0})
         if not any(c.isalpha() for c in text):
             return Element("UncategorizedText", text, meta)
-        if _reads_as_heading(text, inline):
+        if _reads_as_heading(text, inline, bold):
             return Element("Title", text, {**meta, "category_depth": self.last_heading_depth + 1})
         if classify_paragraph(text) == "ListItem":  # "1. ...", "(a) ...", "- ...": numbered by hand
             return Element("ListItem", text, {**meta, "category_depth": 0})
@@ -793,8 +802,8 @@ def _span(value: str | None) -> int:
         return 1
 
 
-def _reads_as_heading(text: str, inline: Inline) -> bool:
+def _reads_as_heading(text: str, inline: Inline, style_bold: bool = False) -> bool:
     """A short line set all in bold, or all in capitals, is a heading written without a style."""
     if len(text) > 100 or "\n" in text or text.endswith(_TITLE_END) or len(text.split()) > 12:
         return False
-    return inline.all_bold() or (text.isupper() and sum(c.isalpha() for c in text) > 3)
+    return style_bold or inline.all_bold() or (text.isupper() and sum(c.isalpha() for c in text) > 3)
