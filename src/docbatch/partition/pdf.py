@@ -41,22 +41,33 @@ _HAS_LETTER = re.compile(r"[^\W\d_]")
 
 @dataclass(slots=True)
 class _Placed:
-    """A block with its page and its box in display space (top-left origin, page /Rotate applied)."""
+    """What the document-wide pass needs of a block: its text, font facts and display-space box.
 
-    block: Block
+    Lines are dropped once a page is read, so a long document holds little more than its text.
+    """
+
     page: int
-    box: tuple[float, float, float, float]
+    box: tuple[float, float, float, float]  # top-left origin, page /Rotate applied
     width: float
     height: float
     text: str
+    kind: str
+    size: float
+    bold: bool
+    n_lines: int
+    vertical: bool
+    html: str
+    extra: dict
 
 
 def partition_pdf(path: Path, options: PartitionOptions) -> list[Element]:
     """Partition a PDF with a text layer into titles, paragraphs, list items, tables, headers and footers."""
-    placed, n_pages = _read_document(path)
+    sizes: Counter[float] = Counter()
+    placed, n_pages = _read_document(path, sizes)
     if not placed:
         raise DocumentError("no text layer (scanned?); enable OCR")
-    return _to_elements(placed, n_pages)
+    body = sizes.most_common(1)[0][0] if sizes else 10.0
+    return _to_elements(placed, n_pages, body)
 
 
 def _open(path: Path) -> pdfium.PdfDocument:
@@ -75,7 +86,8 @@ def _open(path: Path) -> pdfium.PdfDocument:
         raise DocumentError(f"cannot open PDF: {e}") from e
 
 
-def _read_document(path: Path) -> tuple[list[_Placed], int]:
+def _read_document(path: Path, sizes: Counter[float]) -> tuple[list[_Placed], int]:
+    """Every page's blocks; ``sizes`` collects characters per font size along the way."""
     doc = _open(path)
     placed: list[_Placed] = []
     try:
@@ -85,7 +97,7 @@ def _read_document(path: Path) -> tuple[list[_Placed], int]:
         failed = 0
         for index in range(n_pages):
             try:
-                placed.extend(_read_page(doc, index))
+                placed.extend(_read_page(doc, index, sizes))
             except Exception:  # one unreadable page should not cost the rest of the document
                 failed += 1
         if failed == n_pages:
@@ -95,7 +107,7 @@ def _read_document(path: Path) -> tuple[list[_Placed], int]:
     return placed, n_pages
 
 
-def _read_page(doc: pdfium.PdfDocument, index: int) -> list[_Placed]:
+def _read_page(doc: pdfium.PdfDocument, index: int, sizes: Counter[float]) -> list[_Placed]:
     """Blocks of one page in reading order; the page is closed before returning."""
     page = doc[index]
     try:
@@ -112,6 +124,8 @@ def _read_page(doc: pdfium.PdfDocument, index: int) -> list[_Placed]:
         page.close()
     text_frame = Frame(box, turn)
     lines = merge_visual_lines(lines)
+    for ln in lines:
+        sizes[ln.size] += len(ln.text)
     tables_blocks = [_table_block(t, box) for t in tables]
     if tables_blocks:
         lines = [ln for ln in lines if not any(_inside(ln, tb) for tb in tables_blocks)]
@@ -122,9 +136,26 @@ def _read_page(doc: pdfium.PdfDocument, index: int) -> list[_Placed]:
     for blk in blocks:
         text = blk.table_text if blk.kind == "table" else _block_text(blk)
         if text or blk.kind == "table":
-            out.append(_Placed(blk, index + 1, display.box(blk.pdf_box), display.width, display.height, text))
+            out.append(_place(blk, index + 1, display, text))
     rank = {"top": 0, None: 1, "bottom": 2}
     return sorted(out, key=lambda p: rank[_margin_zone(p)])
+
+
+def _place(blk: Block, page: int, display: Frame, text: str) -> _Placed:
+    return _Placed(
+        page=page,
+        box=display.box(blk.pdf_box),
+        width=display.width,
+        height=display.height,
+        text=text,
+        kind=blk.kind,
+        size=blk.size if blk.lines else 0.0,
+        bold=blk.bold if blk.lines else False,
+        n_lines=len(blk.lines),
+        vertical=blk.y1 - blk.y0 > 2 * (blk.x1 - blk.x0),
+        html=blk.table_html,
+        extra=blk.extra,
+    )
 
 
 def _attach_links(blocks: list[Block], links: list) -> None:
@@ -170,23 +201,13 @@ def _block_text(blk: Block) -> str:
     return _SPACES.sub(" ", _CONTROL.sub("", out.translate(_LIGATURES))).strip()
 
 
-def _to_elements(placed: list[_Placed], n_pages: int) -> list[Element]:
-    body = _body_size(placed)
+def _to_elements(placed: list[_Placed], n_pages: int, body: float) -> list[Element]:
     running = _running_heads(placed, n_pages)
     levels = _heading_levels(placed, body, running)
     elements = []
     for i, p in enumerate(placed):
         elements.append(_element(p, i, body, running, levels))
     return elements
-
-
-def _body_size(placed: list[_Placed]) -> float:
-    """The font size most of the document's characters are set in."""
-    weights: Counter[float] = Counter()
-    for p in placed:
-        for ln in p.block.lines:
-            weights[ln.size] += len(ln.text)
-    return weights.most_common(1)[0][0] if weights else 10.0
 
 
 def _running_heads(placed: list[_Placed], n_pages: int) -> dict[int, str]:
@@ -198,7 +219,7 @@ def _running_heads(placed: list[_Placed], n_pages: int) -> dict[int, str]:
     candidates: dict[tuple[str, str], list[int]] = {}
     for i, p in enumerate(placed):
         zone = _margin_zone(p)
-        if zone is None or p.block.kind != "text":
+        if zone is None or p.kind != "text":
             continue
         key = (zone, _DIGITS.sub("#", p.text.lower()))
         candidates.setdefault(key, []).append(i)
@@ -206,7 +227,7 @@ def _running_heads(placed: list[_Placed], n_pages: int) -> dict[int, str]:
     out: dict[int, str] = {}
     for i, p in enumerate(placed):
         zone = _edge_zone(p)
-        if zone is not None and len(p.text.split()) <= 12 and len(p.block.lines) <= 2:
+        if zone is not None and len(p.text.split()) <= 12 and p.n_lines <= 2:
             out[i] = "Header" if zone == "top" else "Footer"
     for (zone, norm), indices in candidates.items():
         pages = {placed[i].page for i in indices}
@@ -219,7 +240,7 @@ def _running_heads(placed: list[_Placed], n_pages: int) -> dict[int, str]:
 
 def _edge_zone(p: _Placed) -> str | None:
     """The outer band of the page (under 0.65 inch on letter paper), where body text never goes."""
-    if p.block.kind != "text":
+    if p.kind != "text":
         return None
     if p.box[3] <= _EDGE * p.height:
         return "top"
@@ -238,23 +259,19 @@ def _margin_zone(p: _Placed) -> str | None:
 
 def _is_heading(p: _Placed, body: float) -> bool:
     """Short text set larger than the body, or bold at body size and not a sentence."""
-    blk = p.block
-    if blk.kind != "text" or len(blk.lines) > 3 or not _HAS_LETTER.search(p.text):
+    if p.kind != "text" or p.n_lines > 3 or p.vertical or not _HAS_LETTER.search(p.text):
         return False
     words = len(p.text.split())
     if words > 20 or len(p.text) > 200:
         return False
-    if blk.y1 - blk.y0 > 2 * (blk.x1 - blk.x0):  # vertical text on an upright page: a margin note
-        return False
-    size = blk.size
-    if size >= body * 1.15:
+    if p.size >= body * 1.15:
         return True
-    return blk.bold and size >= body * 0.9 and words <= 12 and not _SENTENCE_END.search(p.text)
+    return p.bold and p.size >= body * 0.9 and words <= 12 and not _SENTENCE_END.search(p.text)
 
 
 def _heading_levels(placed: list[_Placed], body: float, running: dict[int, str]) -> dict[tuple[float, bool], int]:
     """Heading depth per (size, bold) style: the largest style is depth 0."""
-    styles = {(p.block.size, p.block.bold) for i, p in enumerate(placed) if i not in running and _is_heading(p, body)}
+    styles = {(p.size, p.bold) for i, p in enumerate(placed) if i not in running and _is_heading(p, body)}
     ordered = sorted(styles, key=lambda s: (-s[0], not s[1]))
     return {style: depth for depth, style in enumerate(ordered)}
 
@@ -265,14 +282,14 @@ def _element(p: _Placed, index: int, body: float, running: dict[int, str], level
         "page_number": p.page,
         "coordinates": coordinates([(x0, y0), (x0, y1), (x1, y1), (x1, y0)], width=p.width, height=p.height),
     }
-    meta.update(p.block.extra)
-    if p.block.kind == "table":
-        meta["text_as_html"] = p.block.table_html
+    meta.update(p.extra)
+    if p.kind == "table":
+        meta["text_as_html"] = p.html
         return Element("Table", p.text, meta)
     if index in running:
         return Element(running[index], p.text, meta)
     if _is_heading(p, body):
-        meta["category_depth"] = levels.get((p.block.size, p.block.bold), 0)
+        meta["category_depth"] = levels.get((p.size, p.bold), 0)
         return Element("Title", p.text, meta)
     bullet = BULLET.match(p.text)
     if bullet and len(p.text) > bullet.end():
