@@ -15,6 +15,7 @@ from docbatch.partition.base import PartitionOptions
 from docbatch.partition.mail import (
     ATTACHMENTS_KEY,
     MAX_ATTACHMENT_DEPTH,
+    format_address,
     iso_date,
     partition_eml,
     partition_msg,
@@ -145,6 +146,13 @@ def test_whole_file_in_utf16_is_decoded(tmp_path):
     elements = partition_eml(path, OPTIONS)
     assert elements[0].metadata["subject"] == "Plan for Q3"
     assert elements[-1].text == "The budget is approved in plain text."
+
+
+@pytest.mark.parametrize("name", ["Robinson, Matthew", "Matthew Robinson", "J. Doe", 'Say "hi"', "Jürgen"])
+def test_msg_addresses_print_like_parsed_eml_addresses(name):
+    from email.headerregistry import Address
+
+    assert format_address(name, "m@example.org") == str(Address(name, addr_spec="m@example.org"))
 
 
 def test_date_formats():

@@ -61,6 +61,7 @@ ATTACHMENTS_KEY = "attachment_filenames"
 _depth: ContextVar[int] = ContextVar("docbatch_email_depth", default=0)
 _UNSAFE_NAME_CHARS = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
 _MAX_NAME = 150
+_ADDRESS_SPECIALS = re.compile(r'[()<>@,;:\\".\[\]]')
 # Detached signatures are part of the transport, not content a reader opened.
 _SIGNATURE_TYPES = frozenset(
     {"application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature"}
@@ -201,10 +202,17 @@ def _parse_address_list(text: str) -> list[str]:
     for display, addr in getaddresses([text]):
         display, addr = _clean(display).strip(), _clean(addr).strip()
         if addr and display and display != addr:
-            out.append(f"{display} <{addr}>")
+            out.append(format_address(display, addr))
         elif addr or display:
             out.append(addr or display)
     return out
+
+
+def format_address(name: str, addr: str) -> str:
+    """``Name <addr>`` as the stdlib's parsed headers print it: names with specials are quoted."""
+    if _ADDRESS_SPECIALS.search(name):
+        name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"{name} <{addr}>"
 
 
 def _message_id(value: str | None) -> str | None:
@@ -385,7 +393,7 @@ def _msg_recipients(msg: Any, kind: int) -> list[str]:
             continue
         name, addr = (_safe_attr(rec, "name") or "").strip(), (_safe_attr(rec, "email") or "").strip()
         if addr and name and name != addr:
-            out.append(f"{name} <{addr}>")
+            out.append(format_address(name, addr))
         elif addr or name:
             out.append(addr or name)
     return out
