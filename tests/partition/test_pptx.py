@@ -224,3 +224,27 @@ def test_word_document_named_pptx_is_a_document_error(tmp_path):
     docx.Document().save(path)
     with pytest.raises(DocumentError, match=r"PPTX|PowerPoint"):
         partition_pptx(path, OPTIONS)
+
+
+def _replace_member(src: Path, dst: Path, member: str, data: bytes) -> Path:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, data if info.filename == member else zin.read(info.filename))
+    return dst
+
+
+def test_damaged_slide_is_a_one_line_document_error(tmp_path):
+    src = _build(tmp_path / "deck.pptx")
+    empty = b'<p:sld xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"/>'
+    damaged = _replace_member(src, tmp_path / "damaged.pptx", "ppt/slides/slide2.xml", empty)
+    with pytest.raises(DocumentError, match="slide 2") as err:
+        partition_pptx(damaged, OPTIONS)
+    assert "\n" not in str(err.value)
+
+
+def test_damaged_notes_do_not_lose_the_slides(tmp_path):
+    src = _build(tmp_path / "deck.pptx")
+    damaged = _replace_member(src, tmp_path / "notes.pptx", "ppt/notesSlides/notesSlide1.xml", b"<other/>")
+    texts = [el.text for el in partition_pptx(damaged, OPTIONS)]
+    assert "Highlights" in texts
+    assert "Speak slowly here." not in texts

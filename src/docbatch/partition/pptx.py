@@ -49,10 +49,26 @@ def partition_pptx(path: Path, options: PartitionOptions) -> list[Element]:
     presentation = _open(path)
     elements: list[Element] = []
     for number, slide in enumerate(presentation.slides, start=1):
-        for el in _SlideReader(slide).elements():
+        for el in _slide_elements(slide, number):
             el.metadata["page_number"] = number
             elements.append(el)
     return elements
+
+
+def _slide_elements(slide: Any, number: int) -> list[Element]:
+    """One slide's elements; XML python-pptx cannot map onto a slide is a damaged document."""
+    from pptx.exc import PythonPptxError
+
+    try:
+        return _SlideReader(slide).elements()
+    except (PythonPptxError, AttributeError, KeyError, ValueError, TypeError) as e:
+        # python-pptx reports XML that breaks its schema as any of these, from deep inside
+        raise DocumentError(f"damaged PPTX: slide {number}: {type(e).__name__}: {_first_line(e)}") from e
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0][:200] if lines else ""
 
 
 def _open(path: Path) -> Any:
@@ -267,9 +283,9 @@ class _SlideReader:
     def _notes(self) -> Iterator[Element]:
         try:
             notes = self.slide.notes_slide if self.slide.has_notes_slide else None
-        except (KeyError, AttributeError):  # a notes part the package lost or mislabelled
-            notes = None
-        frame = notes.notes_text_frame if notes is not None else None
+            frame = notes.notes_text_frame if notes is not None else None
+        except (KeyError, AttributeError):  # notes the package lost or damaged: the slide still reads
+            return
         if frame is None:
             return
         rels = notes.part.rels
