@@ -154,6 +154,32 @@ def test_spans_and_repeats(tmp_path):
     )
 
 
+def test_running_header_and_footer(tmp_path):
+    from odf.style import Footer, Header, MasterPage, PageLayout
+
+    doc = OpenDocumentText()
+    layout = PageLayout(name="pm1")
+    doc.automaticstyles.addElement(layout)
+    master = MasterPage(name="Standard", pagelayoutname=layout)
+    header = Header()
+    header.addElement(text.P(text="ACME Confidential"))
+    master.addElement(header)
+    footer = Footer()
+    page = text.P(text="Page ")
+    page.addElement(text.PageNumber(selectpage="current", text="1"))
+    footer.addElement(page)
+    master.addElement(footer)
+    doc.masterstyles.addElement(master)
+    doc.text.addElement(text.P(text="The body text of this short memo."))
+    path = tmp_path / "memo.odt"
+    doc.save(str(path))
+    assert [(e.type, e.text) for e in partition_odt(path, OPTIONS)] == [
+        ("Header", "ACME Confidential"),
+        ("NarrativeText", "The body text of this short memo."),
+        ("Footer", "Page"),
+    ]
+
+
 def test_not_an_odt(tmp_path):
     path = tmp_path / "empty.odt"
     with zipfile.ZipFile(path, "w") as zf:

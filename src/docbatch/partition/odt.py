@@ -5,6 +5,7 @@ ODF states its structure outright, so nothing is guessed that the file says: ``t
 through automatic styles that inherit from them) are Titles, ``text:list`` items are ListItems
 with their nesting depth, and ``table:table`` is a Table with ``text_as_html`` (spans kept).
 Only ordinary paragraphs go through the plain-text classifier (a typed bullet is a ListItem).
+Running headers and footers of the page styles become Header and Footer elements.
 Links become ``link_texts`` / ``link_urls``; footnote bodies follow the paragraph that cites
 them; text boxes are read where they are anchored; tracked deletions and comments are left out.
 
@@ -70,6 +71,8 @@ _SKIP = frozenset(
         _q("office", "forms"),
         _q("table", "table-columns"),
         _q("table", "table-column"),
+        _q("text", "page-number"),  # layout fields: "1" in a running footer is not content
+        _q("text", "page-count"),
     }
 )
 _STYLE_NAME, _PARENT_STYLE = _q("style", "name"), _q("style", "parent-style-name")
@@ -99,9 +102,14 @@ def partition_odt(path: Path, options: PartitionOptions) -> list[Element]:
 
 
 def partition_odt_xml(content: bytes, styles: bytes | None = None) -> list[Element]:
-    """Partition the ``content.xml`` of an ODF text document (``styles.xml`` resolves style names)."""
+    """Partition the ``content.xml`` of an ODF text document.
+
+    ``styles.xml`` resolves style names and holds the running headers and footers of the page
+    styles, which become Header elements first and Footer elements last (each distinct text once).
+    """
     root = _parse(content)
-    parents = _style_parents(_parse(styles)) if styles else {}
+    styles_root = _parse(styles) if styles else None
+    parents = _style_parents(styles_root) if styles_root is not None else {}
     parents.update(_style_parents(root))
     body = root.find(f"{_q('office', 'body')}/{_q('office', 'text')}")
     if body is None:
@@ -111,7 +119,28 @@ def partition_odt_xml(content: bytes, styles: bytes | None = None) -> list[Eleme
         walker.blocks(body)
     except RecursionError as e:
         raise DocumentError("ODT nested too deeply to partition") from e
-    return walker.out
+    if styles_root is None:
+        return walker.out
+    return _running(styles_root, "header", "Header") + walker.out + _running(styles_root, "footer", "Footer")
+
+
+def _running(styles_root: Any, region: str, kind: str) -> list[Element]:
+    """Distinct paragraphs of the page styles' headers or footers (first-page and even-page too)."""
+    out: list[Element] = []
+    seen: set[str] = set()
+    tags = {_q("style", region), _q("style", f"{region}-first"), _q("style", f"{region}-left")}
+    for master in styles_root.iter(_q("style", "master-page")):
+        for part in master:
+            if part.tag not in tags:
+                continue
+            for para in part.iter(_P, _H):
+                inline = _Inline()
+                _collect(para, inline)
+                text = " ".join("".join(inline.parts).split())
+                if text and text not in seen:
+                    seen.add(text)
+                    out.append(Element(kind, text))
+    return out
 
 
 def _parse(data: bytes) -> Any:
