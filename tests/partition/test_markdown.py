@@ -96,6 +96,12 @@ def test_empty_and_front_matter_only():
     assert partition_markdown_string("---\ntitle: x\n---\n") == []
 
 
+def test_bold_only_paragraph_is_a_heading():
+    elements = partition_markdown_string("# Top\n\n**Overview**\n\nSome **bold** words.\n")
+    assert _pairs(elements) == [("Title", "Top"), ("Title", "Overview"), ("NarrativeText", "Some bold words.")]
+    assert elements[1].metadata["category_depth"] == 1
+
+
 def test_setext_heading_and_blockquote():
     text = "Big Title\n=========\n\n> Quoted words here.\n"
     assert _pairs(partition_markdown_string(text)) == [("Title", "Big Title"), ("NarrativeText", "Quoted words here.")]

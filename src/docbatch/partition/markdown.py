@@ -55,6 +55,7 @@ class _TokenWalker:
         self.item_depths: list[int] = []
         self.block_kind: str | None = None  # "heading" or "paragraph" while one is open
         self.heading_depth = 0
+        self.last_heading_depth = -1
         self.rows: list[list[tuple[str, str]]] | None = None
         self.cell_tag = "td"
 
@@ -131,9 +132,12 @@ class _TokenWalker:
 
     def _text_element(self, text: str, meta: dict[str, Any]) -> Element:
         if self.block_kind == "heading":
+            self.last_heading_depth = self.heading_depth
             return Element("Title", text, {"category_depth": self.heading_depth, **meta})
         if self.item_depths:
             return Element("ListItem", text, {"category_depth": self.item_depths[-1], **meta})
+        if _is_bold_heading(text, meta):
+            return Element("Title", text, {"category_depth": self.last_heading_depth + 1, **meta})
         return Element("NarrativeText", text, meta)
 
     def _fence(self, token: Any) -> None:
@@ -147,6 +151,13 @@ class _TokenWalker:
         from docbatch.partition.html import partition_html_string
 
         self.out.extend(partition_html_string(token.content, self.options))
+
+
+def _is_bold_heading(text: str, meta: dict[str, Any]) -> bool:
+    """A short paragraph that is all bold (``**Overview**``) is a heading written without ``#``."""
+    if len(text) > 100 or text.endswith(tuple(".,;:!?")) or len(text.split()) > 12:
+        return False
+    return meta.get("emphasized_text_tags") == ["b"] and meta["emphasized_text_contents"][0] == text
 
 
 def _inline_content(children: list[Any]) -> tuple[str, dict[str, Any]]:
