@@ -92,6 +92,16 @@ def test_finalize(notes):
     assert by_text["Deep"]["metadata"]["parent_id"] == by_text["Sub heading"]["element_id"]
 
 
+def test_comment_subtree_is_not_exported():
+    text = "* Kept\nvisible\n* COMMENT Hidden\nsecret\n** Child\nalso secret\n* Next\nshown"
+    assert _pairs(partition_org_string(text)) == [
+        ("Title", "Kept"),
+        ("NarrativeText", "visible"),
+        ("Title", "Next"),
+        ("NarrativeText", "shown"),
+    ]
+
+
 def test_unterminated_block_and_empty():
     elements = partition_org_string("* H\n#+BEGIN_SRC sh\necho hi\n")
     assert _pairs(elements) == [("Title", "H"), ("CodeSnippet", "echo hi")]

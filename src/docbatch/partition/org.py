@@ -48,7 +48,13 @@ def partition_org_string(text: str) -> list[Element]:
     except Exception as e:  # orgparse raises plain ValueError/KeyError/... on odd input
         raise DocumentError(f"unreadable Org document: {type(e).__name__}") from e
     out: list[Element] = []
+    comment_level = 0  # inside a COMMENT subtree (excluded from export, as Org does) when > 0
     for node in root[:]:
+        if comment_level and node.level > comment_level:
+            continue
+        comment_level = node.level if node.level > 0 and node.heading.startswith("COMMENT") else 0
+        if comment_level:
+            continue
         if node.level > 0 and node.heading.strip():
             title, meta = _inline(node.get_heading(format="raw"))
             out.append(Element("Title", title, {"category_depth": node.level - 1, **meta}))
