@@ -58,8 +58,14 @@ def test_wrapped_lines_and_hyphenation_join_into_one_paragraph(pdfs):
 
 
 def test_bullets_and_numbers_become_list_items_without_the_marker(pdfs):
-    items = [e.text for e in _run(pdfs["structured.pdf"]) if e.type == "ListItem"]
-    assert items == ["First bullet point", "Second bullet point", "Numbered entry one", "Numbered entry two"]
+    items = [(e.text, e.metadata["category_depth"]) for e in _run(pdfs["structured.pdf"]) if e.type == "ListItem"]
+    assert items == [
+        ("First bullet point", 0),
+        ("Second bullet point", 0),
+        ("Nested point", 1),
+        ("Numbered entry one", 0),
+        ("Numbered entry two", 0),
+    ]
 
 
 def test_elements_carry_page_number_and_pixel_space_coordinates(pdfs):
@@ -152,6 +158,7 @@ def test_registry_dispatch_and_finalize_give_parent_links_and_json(pdfs):
     assert by_text["Introduction"].metadata["parent_id"] == by_text["Annual Report"].element_id
     assert by_text["Goals"].metadata["parent_id"] == by_text["Introduction"].element_id
     assert by_text["First bullet point"].metadata["parent_id"] == by_text["Goals"].element_id
+    assert by_text["Nested point"].metadata["parent_id"] == by_text["Second bullet point"].element_id
     assert by_text["Results"].metadata["parent_id"] == by_text["Annual Report"].element_id
     dicts = elements_to_dicts(final)
     assert all(set(d) == {"type", "element_id", "text", "metadata"} for d in dicts)

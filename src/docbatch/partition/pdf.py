@@ -207,7 +207,29 @@ def _to_elements(placed: list[_Placed], n_pages: int, body: float) -> list[Eleme
     elements = []
     for i, p in enumerate(placed):
         elements.append(_element(p, i, body, running, levels))
+    _nest_list_items(elements, placed)
     return elements
+
+
+def _nest_list_items(elements: list[Element], placed: list[_Placed]) -> None:
+    """``category_depth`` of list items from indentation: each deeper bullet position is one level.
+
+    A run of list items (running heads aside) keeps a stack of bullet positions; an item further
+    right than the top opens a level, one further left closes levels back to its own.
+    """
+    stack: list[float] = []
+    for el, p in zip(elements, placed, strict=True):
+        if el.type in ("Header", "Footer"):
+            continue
+        if el.type != "ListItem":
+            stack.clear()
+            continue
+        x0, tol = p.box[0], max(p.size * 0.5, 2.0)
+        while stack and x0 < stack[-1] - tol:
+            stack.pop()
+        if not stack or x0 > stack[-1] + tol:
+            stack.append(x0)
+        el.metadata["category_depth"] = len(stack) - 1
 
 
 def _running_heads(placed: list[_Placed], n_pages: int) -> dict[int, str]:

@@ -192,6 +192,9 @@ def _has_leader(text: str) -> bool:
 
 def _indented_continuation(blk: Block, ln: Line) -> bool:
     """A wrapped line that merely begins with a number ("2019) ...") is not a new list item."""
+    marker = BULLET.match(ln.text)
+    if marker is None or not any(c.isalnum() for c in marker.group()):
+        return False
     return ln.x0 > blk.lines[0].x0 + 0.8 * ln.size and not BULLET.match(blk.lines[0].text)
 
 

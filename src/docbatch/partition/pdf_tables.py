@@ -65,7 +65,8 @@ def _table(table, textpage, page_box: tuple[float, ...]) -> FoundTable | None:
             cells.append(" ".join(text.replace("\ufffe", "-").split()))
         rows.append(cells)
     rows = [r for r in rows if any(r)]
-    if len(rows) < 2 or max(len(r) for r in rows) < 2 or sum(1 for r in rows for c in r if c) < 3:
+    # a framed box or a one-column grid is layout, not a table: ask for two rows of two cells
+    if sum(1 for r in rows if sum(1 for c in r if c) >= 2) < 2:
         return None
     text = " ".join(c for r in rows for c in r if c)
     return FoundTable(tuple(table.bbox), to_html(rows), text)

@@ -14,7 +14,7 @@ import re
 
 import pypdfium2.raw as pdfium_c
 
-from docbatch.partition.pdf_layout import Line
+from docbatch.partition.pdf_layout import BULLET, Line
 
 __all__ = ["Frame", "page_lines"]
 
@@ -147,12 +147,18 @@ def page_lines(textpage, page_box: tuple[float, float, float, float]) -> tuple[l
     frame = Frame(page_box, turn)
     lines = []
     for start, end in spans:
-        for a, b, rects in _split_line(reader, start, end, split=turn == 0):
+        for a, b, rects in _split_line(reader, text, start, end, split=turn == 0):
             lines.append(_make_line(reader, text, a, b, rects, frame))
     return lines, turn
 
 
-def _split_line(reader: _Reader, start: int, end: int, *, split: bool) -> list[tuple[int, int, list]]:
+def _is_marker(piece: str) -> bool:
+    """A bullet glyph or list number standing apart from its item's text: kept with the text."""
+    piece = piece.strip()
+    return len(piece) <= 4 and BULLET.match(piece + " ") is not None
+
+
+def _split_line(reader: _Reader, text: str, start: int, end: int, *, split: bool) -> list[tuple[int, int, list]]:
     """One pdfium line as (text start, text end, rects) pieces, split at wide gaps (columns, cells)."""
     cs = reader.char_index(start)
     ce = reader.char_index(end - 1)
@@ -176,7 +182,7 @@ def _split_line(reader: _Reader, start: int, end: int, *, split: bool) -> list[t
             if found is not None:
                 ci = found
                 at = reader.text_index(ci)
-                if start < at < end:
+                if start < at < end and not _is_marker(text[start:at]):
                     pieces.append((start, at, cur))
                     start, cur = at, [r]
                     continue
