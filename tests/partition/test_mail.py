@@ -227,6 +227,18 @@ def test_attached_email_is_partitioned_recursively(tmp_path):
     assert nested[0].metadata["attached_to_filename"] == "mail.eml"
 
 
+def test_single_part_message_that_is_an_attachment(tmp_path):
+    path = tmp_path / "fileonly.eml"
+    path.write_bytes(
+        b"From: a@example.com\r\nSubject: Notes attached\r\nContent-Type: text/plain\r\n"
+        b"Content-Disposition: attachment; filename=notes.txt\r\n\r\nAttached notes only.\r\n"
+    )
+    elements = partition_eml(path, WITH_ATTACHMENTS)
+    assert _pairs(elements) == [("Title", "Notes attached"), ("NarrativeText", "Attached notes only.")]
+    assert elements[1].parent == 0
+    _assert_listed(elements[0].metadata, ["notes.txt"])
+
+
 def test_attachment_recursion_is_limited(tmp_path):
     msg = _message(subject="level 0", html=False)
     for level in range(1, MAX_ATTACHMENT_DEPTH + 3):

@@ -216,7 +216,10 @@ def format_address(name: str, addr: str) -> str:
 
 
 def _message_id(value: str | None) -> str | None:
-    return value.strip().strip("<>").strip() or None if value else None
+    """A Message-ID without its angle brackets, as unstructured stores it."""
+    if not value:
+        return None
+    return value.strip().strip("<>").strip() or None
 
 
 def iso_date(value: str | None) -> str | None:
@@ -279,7 +282,8 @@ def _part_text(part: EmailMessage) -> str:
 def _eml_attachments(msg: EmailMessage) -> Iterator[Attachment]:
     """Attached files, nested messages included (as .eml bytes), in order."""
     try:
-        parts = list(msg.iter_attachments())
+        # A single-part message can itself be the attachment (a file sent with no text).
+        parts = list(msg.iter_attachments()) if msg.is_multipart() else [msg] if msg.is_attachment() else []
     except (KeyError, ValueError, TypeError, AttributeError):
         return
     for part in parts:
@@ -299,17 +303,19 @@ def _attachment_name(part: EmailMessage) -> str:
     if name:
         return _clean(str(name))
     ctype = part.get_content_type()
-    ext = ".eml" if ctype == "message/rfc822" else (mimetypes.guess_extension(ctype) or "")
+    is_mime = ctype == "message/rfc822" or part.is_multipart()
+    ext = ".eml" if is_mime else (mimetypes.guess_extension(ctype) or "")
     return f"attachment{ext}"
 
 
 def _attachment_bytes(part: EmailMessage) -> bytes | None:
+    """The attached file's bytes; an attached message (or multipart entity) as MIME bytes."""
     if part.get_content_type() == "message/rfc822" or part.is_multipart():
         payload = part.get_payload()
-        inner = payload[0] if isinstance(payload, list) and payload else payload
+        inner = payload[0] if part.get_content_type() == "message/rfc822" and isinstance(payload, list) else part
         try:
-            return inner.as_bytes() if hasattr(inner, "as_bytes") else None
-        except Exception:
+            return inner.as_bytes() if payload else None
+        except Exception:  # the generator re-folds headers and has its own crashes on odd input
             return None
     try:
         data = part.get_payload(decode=True)
