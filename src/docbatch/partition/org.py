@@ -9,6 +9,7 @@ never acted on, so no other file is read.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,25 +42,33 @@ def partition_org_string(text: str) -> list[Element]:
     """Partition Org text already decoded."""
     if not text.strip():
         return []
-    import orgparse
-
-    try:
-        root = orgparse.loads(text.replace("\r\n", "\n"))
-    except Exception as e:  # orgparse raises plain ValueError/KeyError/... on odd input
-        raise DocumentError(f"unreadable Org document: {type(e).__name__}") from e
     out: list[Element] = []
-    comment_level = 0  # inside a COMMENT subtree (excluded from export, as Org does) when > 0
-    for node in root[:]:
-        if comment_level and node.level > comment_level:
-            continue
-        comment_level = node.level if node.level > 0 and node.heading.startswith("COMMENT") else 0
-        if comment_level:
-            continue
+    for node in _exported_nodes(_outline(text)):
         if node.level > 0 and node.heading.strip():
             title, meta = _inline(node.get_heading(format="raw"))
             out.append(Element("Title", title, {"category_depth": node.level - 1, **meta}))
         out.extend(_BodyReader(node.get_body(format="raw")).read())
     return out
+
+
+def _outline(text: str) -> Any:
+    import orgparse
+
+    try:
+        return orgparse.loads(text.replace("\r\n", "\n"))
+    except Exception as e:  # orgparse raises plain ValueError/KeyError/... on odd input
+        raise DocumentError(f"unreadable Org document: {type(e).__name__}") from e
+
+
+def _exported_nodes(root: Any) -> Iterator[Any]:
+    """The outline's nodes in order, without COMMENT subtrees (Org never exports those)."""
+    comment_level = 0
+    for node in root[:]:
+        if comment_level and node.level > comment_level:
+            continue
+        comment_level = node.level if node.level > 0 and node.heading.startswith("COMMENT") else 0
+        if not comment_level:
+            yield node
 
 
 class _BodyReader:
