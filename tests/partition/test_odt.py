@@ -11,7 +11,7 @@ from odf.opendocument import OpenDocumentText
 from odf.style import Style
 
 from docbatch.elements import DocumentInfo, finalize
-from docbatch.errors import DocumentError
+from docbatch.errors import DocumentError, EncryptedDocument
 from docbatch.partition import partition_file
 from docbatch.partition.base import PartitionOptions
 from docbatch.partition.odt import partition_odt
@@ -188,6 +188,25 @@ def test_not_an_odt(tmp_path):
         partition_odt(path, OPTIONS)
     path.write_bytes(b"PK\x03\x04garbage")
     with pytest.raises(DocumentError):
+        partition_odt(path, OPTIONS)
+
+
+def test_password_protected_odt_is_encrypted(tmp_path):
+    manifest = b"""<?xml version="1.0"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">
+ <manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.text"/>
+ <manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml" manifest:size="4000">
+  <manifest:encryption-data manifest:checksum-type="SHA1/1K" manifest:checksum="abc=">
+   <manifest:algorithm manifest:algorithm-name="Blowfish CFB" manifest:initialisation-vector="xyz="/>
+  </manifest:encryption-data>
+ </manifest:file-entry>
+</manifest:manifest>"""
+    path = tmp_path / "locked.odt"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        zf.writestr("META-INF/manifest.xml", manifest)
+        zf.writestr("content.xml", bytes(range(256)) * 4)
+    with pytest.raises(EncryptedDocument):
         partition_odt(path, OPTIONS)
 
 

@@ -29,7 +29,7 @@ from typing import Any
 from lxml import etree
 
 from docbatch.elements import Element
-from docbatch.errors import DocumentError
+from docbatch.errors import DocumentError, EncryptedDocument
 from docbatch.partition.base import PartitionOptions
 from docbatch.partition.epub import ZIP_READ_ERRORS, check_zip_size, read_member
 from docbatch.partition.text import partition_text_string
@@ -75,6 +75,7 @@ _SKIP = frozenset(
         _q("text", "page-count"),
     }
 )
+_MANIFEST_NS = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
 _STYLE_NAME, _PARENT_STYLE = _q("style", "name"), _q("style", "parent-style-name")
 _HEADING_STYLE = re.compile(r"^heading(?:_20_|\s*)(\d+)$", re.IGNORECASE)
 _MAX_REPEAT = 100  # repeated rows / columns: spreadsheets in tables repeat empty cells thousands of times
@@ -92,6 +93,8 @@ def partition_odt(path: Path, options: PartitionOptions) -> list[Element]:
             names = set(zf.namelist())
             if "content.xml" not in names:
                 raise DocumentError("not an OpenDocument file (no content.xml)")
+            if "META-INF/manifest.xml" in names and _is_encrypted(read_member(zf, "META-INF/manifest.xml")):
+                raise EncryptedDocument("password-protected OpenDocument file")
             styles = read_member(zf, "styles.xml") if "styles.xml" in names else None
             content = read_member(zf, "content.xml")
     except zipfile.BadZipFile as e:
@@ -99,6 +102,21 @@ def partition_odt(path: Path, options: PartitionOptions) -> list[Element]:
     except (zipfile.LargeZipFile, *ZIP_READ_ERRORS) as e:
         raise DocumentError(f"unreadable ODT: {e}") from e
     return partition_odt_xml(content, styles)
+
+
+def _is_encrypted(manifest: bytes) -> bool:
+    """True if the manifest says content.xml is encrypted (ODF's own password protection)."""
+    try:
+        root = etree.fromstring(manifest, _PARSER)
+    except etree.XMLSyntaxError:
+        return False
+    if root is None:
+        return False
+    path_attr = f"{{{_MANIFEST_NS}}}full-path"
+    return any(
+        entry.get(path_attr) == "content.xml" and entry.find(f"{{{_MANIFEST_NS}}}encryption-data") is not None
+        for entry in root.iter(f"{{{_MANIFEST_NS}}}file-entry")
+    )
 
 
 def partition_odt_xml(content: bytes, styles: bytes | None = None) -> list[Element]:
