@@ -459,3 +459,13 @@ def test_table_rendered_breaks_count_once_per_row(tmp_path):
     doc.save(path)
     pages = [(el.type, el.metadata["page_number"]) for el in partition_docx(path, OPTIONS)]
     assert pages == [("NarrativeText", 1), ("Table", 2), ("NarrativeText", 3)]
+
+
+def test_schema_breaking_section_property_is_a_document_error(tmp_path):
+    src = _build(tmp_path / "src.docx")
+    with zipfile.ZipFile(src) as zf:
+        xml = zf.read("word/document.xml").replace(b"<w:titlePg/>", b'<w:titlePg w:val="maybe"/>')
+    damaged = _rewrite_member(src, tmp_path / "damaged.docx", "word/document.xml", xml)
+    with pytest.raises(DocumentError, match="damaged DOCX") as err:
+        partition_docx(damaged, OPTIONS)
+    assert "\n" not in str(err.value)

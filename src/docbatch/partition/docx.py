@@ -85,7 +85,18 @@ def partition_docx(path: Path, options: PartitionOptions) -> list[Element]:
     body = document.element.find(_W + "body") if document.element.tag == _W + "document" else None
     if body is None:
         raise DocumentError("DOCX has no w:document/w:body (strict OOXML or a damaged file)")
-    return _DocxWalker(document, body).run()
+    from docx.exceptions import PythonDocxError
+
+    try:
+        return _DocxWalker(document, body).run()
+    except (PythonDocxError, AttributeError, KeyError, ValueError, TypeError) as e:
+        # python-docx reports XML that breaks its schema (a section or header property) as any of these
+        raise DocumentError(f"damaged DOCX: {type(e).__name__}: {_first_line(e)}") from e
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0][:200] if lines else ""
 
 
 #: Main-part content types of macro-enabled documents and templates: the same WordprocessingML.
