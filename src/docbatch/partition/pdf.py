@@ -295,7 +295,16 @@ def _heading_levels(placed: list[_Placed], body: float, running: dict[int, str])
     """Heading depth per (size, bold) style: the largest style is depth 0."""
     styles = {(p.size, p.bold) for i, p in enumerate(placed) if i not in running and _is_heading(p, body)}
     ordered = sorted(styles, key=lambda s: (-s[0], not s[1]))
-    return {style: depth for depth, style in enumerate(ordered)}
+    levels: dict[tuple[float, bool], int] = {}
+    depth = -1
+    prev: tuple[float, bool] | None = None
+    for style in ordered:
+        # sizes a point or less apart in the same weight are one level set with slightly different fonts
+        if prev is None or style[1] != prev[1] or prev[0] - style[0] > 1.0:
+            depth += 1
+            prev = style
+        levels[style] = depth
+    return levels
 
 
 def _element(p: _Placed, index: int, body: float, running: dict[int, str], levels: dict) -> Element:
