@@ -39,7 +39,15 @@ from typing import Any
 from docbatch.elements import Element
 from docbatch.errors import DocumentError
 from docbatch.partition.base import PartitionOptions
-from docbatch.partition.ooxml import Inline, TableCell, check_package, collapse, open_failure, table_element
+from docbatch.partition.ooxml import (
+    Inline,
+    TableCell,
+    check_package,
+    collapse,
+    first_line,
+    open_failure,
+    table_element,
+)
 from docbatch.partition.text import classify_paragraph
 
 __all__ = ["partition_docx"]
@@ -91,12 +99,7 @@ def partition_docx(path: Path, options: PartitionOptions) -> list[Element]:
         return _DocxWalker(document, body).run()
     except (PythonDocxError, AttributeError, KeyError, ValueError, TypeError) as e:
         # python-docx reports XML that breaks its schema (a section or header property) as any of these
-        raise DocumentError(f"damaged DOCX: {type(e).__name__}: {_first_line(e)}") from e
-
-
-def _first_line(error: BaseException) -> str:
-    lines = str(error).strip().splitlines()
-    return lines[0][:200] if lines else ""
+        raise DocumentError(f"damaged DOCX: {type(e).__name__}: {first_line(e)}") from e
 
 
 #: Main-part content types of macro-enabled documents and templates: the same WordprocessingML.

@@ -19,7 +19,7 @@ from typing import Any
 from docbatch.errors import DocumentError
 from docbatch.partition.base import PartitionOptions
 
-__all__ = ["Inline", "TableCell", "check_package", "collapse", "open_failure", "table_element"]
+__all__ = ["Inline", "TableCell", "check_package", "collapse", "first_line", "open_failure", "table_element"]
 
 #: A package with more members than this is not an office document someone wrote by hand.
 MAX_MEMBERS = 50_000
@@ -42,7 +42,7 @@ def check_package(path: Path, options: PartitionOptions, kind: str) -> None:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as e:
-        raise DocumentError(f"not a valid {kind} file: not a readable zip package ({_first_line(e)})") from e
+        raise DocumentError(f"not a valid {kind} file: not a readable zip package ({first_line(e)})") from e
     if len(infos) > MAX_MEMBERS:
         raise DocumentError(f"{kind} package has {len(infos)} members, more than {MAX_MEMBERS} (zip bomb?)")
     expanded = sum(info.file_size for info in infos)
@@ -58,10 +58,11 @@ def check_package(path: Path, options: PartitionOptions, kind: str) -> None:
 
 def open_failure(kind: str, error: BaseException) -> DocumentError:
     """The one-line DocumentError for a package the library could not open."""
-    return DocumentError(f"not a valid {kind} file: {type(error).__name__}: {_first_line(error)}")
+    return DocumentError(f"not a valid {kind} file: {type(error).__name__}: {first_line(error)}")
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
+    """The first line of an exception's message, capped, for one-line failure reasons."""
     text = str(error).strip().splitlines()
     return text[0][:200] if text else type(error).__name__
 

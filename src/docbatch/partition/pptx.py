@@ -31,7 +31,15 @@ from typing import Any
 from docbatch.elements import Element
 from docbatch.errors import DocumentError
 from docbatch.partition.base import PartitionOptions
-from docbatch.partition.ooxml import Inline, TableCell, check_package, collapse, open_failure, table_element
+from docbatch.partition.ooxml import (
+    Inline,
+    TableCell,
+    check_package,
+    collapse,
+    first_line,
+    open_failure,
+    table_element,
+)
 
 __all__ = ["partition_pptx"]
 
@@ -63,12 +71,7 @@ def _slide_elements(slide: Any, number: int) -> list[Element]:
         return _SlideReader(slide).elements()
     except (PythonPptxError, AttributeError, KeyError, ValueError, TypeError) as e:
         # python-pptx reports XML that breaks its schema as any of these, from deep inside
-        raise DocumentError(f"damaged PPTX: slide {number}: {type(e).__name__}: {_first_line(e)}") from e
-
-
-def _first_line(error: BaseException) -> str:
-    lines = str(error).strip().splitlines()
-    return lines[0][:200] if lines else ""
+        raise DocumentError(f"damaged PPTX: slide {number}: {type(e).__name__}: {first_line(e)}") from e
 
 
 def _open(path: Path) -> Any:
