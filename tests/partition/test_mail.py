@@ -239,6 +239,22 @@ def test_single_part_message_that_is_an_attachment(tmp_path):
     _assert_listed(elements[0].metadata, ["notes.txt"])
 
 
+def test_nested_attachment_names_its_own_email(tmp_path):
+    inner = _message(subject="Inner note", html=False)
+    inner.add_attachment(b"Deep attachment text.\n", maintype="text", subtype="plain", filename="deep.txt")
+    outer = _message(subject="Forwarded")
+    outer.add_attachment(inner, filename="inner.eml")
+    elements = partition_eml(_write(tmp_path, outer), WITH_ATTACHMENTS)
+    deep = elements[-1]
+    assert deep.text == "Deep attachment text."
+    assert deep.metadata["filename"] == "deep.txt"
+    assert deep.metadata["attached_to_filename"] == "inner.eml"
+    inner_body = next(e for e in elements if e.metadata.get("subject") == "Inner note")
+    assert deep.parent == elements.index(inner_body)
+    assert inner_body.parent == 0
+    assert inner_body.metadata["attached_to_filename"] == "mail.eml"
+
+
 def test_attachment_recursion_is_limited(tmp_path):
     msg = _message(subject="level 0", html=False)
     for level in range(1, MAX_ATTACHMENT_DEPTH + 3):

@@ -539,10 +539,8 @@ def assemble_email(
         el.metadata.update(meta)
     if not options.process_attachments or not attachments:
         return body
-    out = list(body)
     anchor = 0 if body else None
-    out.extend(_attachment_elements(attachments, options, email_name, anchor, envelope))
-    return out
+    return body + _attachment_elements(attachments, options, email_name, anchor, len(body), envelope)
 
 
 def _attachment_elements(
@@ -550,28 +548,30 @@ def _attachment_elements(
     options: PartitionOptions,
     email_name: str,
     anchor: int | None,
+    start: int,
     envelope: Envelope,
-) -> Iterator[Element]:
-    """Partition each attachment; ``anchor`` is the index its elements hang under."""
+) -> list[Element]:
+    """Partition each attachment; its elements hang under ``anchor`` and follow index ``start``."""
     depth = _depth.get()
     if depth >= MAX_ATTACHMENT_DEPTH:
         log.warning("%s: attachments nested deeper than %d levels not partitioned", email_name, depth)
-        return
+        return []
+    out: list[Element] = []
     token = _depth.set(depth + 1)
-    offset = 0 if anchor is None else anchor + 1
     try:
         with tempfile.TemporaryDirectory(prefix="docbatch-attachment-") as tmp:
             for att in attachments:
                 elements = _partition_attachment(att, options, Path(tmp), email_name)
+                offset = start + len(out)  # links inside an attachment (a nested email) shift with it
                 for el in elements:
                     el.parent = anchor if el.parent is None else el.parent + offset
-                    el.metadata["attached_to_filename"] = email_name
+                    el.metadata.setdefault("attached_to_filename", email_name)  # nested ones keep theirs
                     if "last_modified" in envelope.metadata:
                         el.metadata.setdefault("last_modified", envelope.metadata["last_modified"])
-                offset += len(elements)
-                yield from elements
+                out.extend(elements)
     finally:
         _depth.reset(token)
+    return out
 
 
 def _partition_attachment(att: Attachment, options: PartitionOptions, tmp: Path, email_name: str) -> list[Element]:
