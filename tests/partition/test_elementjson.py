@@ -46,6 +46,17 @@ def test_our_own_output_reads_back(tmp_path):
     assert again[0].metadata["data_source"]["url"] == "file:///x.json"
 
 
+def test_metadata_outside_the_schema_is_dropped(tmp_path):
+    item = {
+        "type": "NarrativeText",
+        "text": "See the site.",
+        "metadata": {"link_urls": ["https://x.org"], "link_start_indexes": [4], "detection_class_prob": 0.9},
+    }
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps([item]))
+    assert partition_json(path, OPTIONS)[0].metadata == {"link_urls": ["https://x.org"]}
+
+
 def test_ndjson_one_element_per_line(tmp_path):
     path = tmp_path / "report.ndjson"
     path.write_text("\n".join(json.dumps(d) for d in _finalized()) + "\n\n")

@@ -5,9 +5,12 @@ partitioned output can go through one run. Any other JSON (records, configs, API
 no document structure to recover and is skipped as unsupported rather than guessed at.
 
 Types unstructured has that docbatch does not emit (``Text``, ``CompositeElement``, layout labels
-such as ``Section-header``) are mapped to the nearest docbatch type. Metadata is kept as it was,
-except ``data_source`` (describes the run that wrote the file; this run adds its own) and
-``parent_id`` (turned into a link to the parent element, since ids are recomputed).
+such as ``Section-header``) are mapped to the nearest docbatch type. Metadata is kept as it was
+for every key docbatch's schema has (:data:`docbatch.elements.METADATA_KEYS`), so the output
+stays in one schema; other keys (``link_start_indexes``, ``detection_class_prob``,
+``orig_elements``, ...) are dropped. Two are replaced: ``data_source`` (it describes the run that
+wrote the file; this run adds its own) and ``parent_id`` (turned into a link to the parent
+element, since ids are recomputed).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from docbatch.elements import ELEMENT_TYPES, Element
+from docbatch.elements import ELEMENT_TYPES, METADATA_KEYS, Element
 from docbatch.errors import DocumentError, UnsupportedFileType
 from docbatch.partition.base import PartitionOptions
 from docbatch.partition.encoding import decode_bytes
@@ -97,10 +100,9 @@ def elements_from_json_items(items: list[dict[str, Any]]) -> list[Element]:
     index_of_id = {item["element_id"]: i for i, item in enumerate(items) if isinstance(item.get("element_id"), str)}
     out = []
     for item in items:
-        meta = dict(item.get("metadata") or {})
-        parent_id = meta.get("parent_id")
-        for key in _DROPPED_METADATA:
-            meta.pop(key, None)
+        original = item.get("metadata") or {}
+        parent_id = original.get("parent_id")
+        meta = {k: v for k, v in original.items() if k in METADATA_KEYS and k not in _DROPPED_METADATA}
         el = Element(_element_type(item["type"]), item.get("text") or "", meta)
         if isinstance(parent_id, str):
             el.parent = index_of_id.get(parent_id)
