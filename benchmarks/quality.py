@@ -73,23 +73,29 @@ def align(expected: Sequence[Expected], produced: Sequence[Expected]) -> list[in
 
     Walks both lists in reading order. A match near the current position moves it on; a match
     found far away (a header emitted at the end instead of the start) is accepted without moving
-    it, so one displaced element does not make everything after it unmatched.
+    it, so one displaced element does not make everything after it unmatched. Outside the window
+    only identical text not matched before counts, so that text repeated elsewhere in the document
+    does not stand in for an element the partitioner lost.
     """
     texts = [normalize(p.text) for p in produced]
     out: list[int | None] = []
+    used: set[int] = set()
     pos = 0
-    for exp in expected:
+    for i, exp in enumerate(expected):
         text = normalize(exp.text)
         hit = _find(text, texts, pos, min(len(texts), pos + _WINDOW))
         if hit is None:
-            hit = _find(text, texts, 0, len(texts)) if text else None
-            if hit is None:
-                out.append(None)
-                continue
-            out.append(hit[0])
+            # out of reading order: only an identical, not yet matched element counts
+            far = next((j for j, t in enumerate(texts) if t == text and j not in used), None) if text else None
+            out.append(far)
+            if far is not None:
+                used.add(far)
             continue
         j, how = hit
         out.append(j)
+        used.add(j)
+        if j > pos and i + 1 < len(expected) and _find(normalize(expected[i + 1].text), texts, pos, j):
+            continue  # the next element comes before this match: this one is displaced
         if j - pos <= _MAX_SKIP:
             if how == "merged":
                 pos = j  # the next expected element may be in the same produced one
