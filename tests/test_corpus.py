@@ -11,7 +11,7 @@ import sqlite3
 
 import pytest
 
-from conftest import CORPUS, run_cli
+from support import CORPUS, run_cli
 
 pytestmark = [pytest.mark.corpus, pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import load_outputs, run_cli
+from support import load_outputs, run_cli
 
 
 def test_fsspec_url_is_listed_downloaded_and_cleaned(tmp_path):

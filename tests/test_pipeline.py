@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import cli_env, load_outputs
 from docbatch.destinations.local import LocalJSONDestination
 from docbatch.errors import ConfigError
 from docbatch.partition import registry
 from docbatch.pipeline import RunOptions, run
 from docbatch.record import RunLock
 from docbatch.sources.local import LocalSource
+from support import cli_env, load_outputs
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import load_outputs, run_cli
+from support import load_outputs, run_cli
 
 pytest.importorskip("ray")
 

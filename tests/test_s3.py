@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import S3Server, cli_env, load_outputs, run_cli
+from support import S3Server, cli_env, load_outputs, run_cli
 
 DOCS = {
     "docs/readme.txt": b"Read me\n\nThis folder holds the quarterly documents for the team.\n",

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import cli_env, load_outputs, run_cli
 from docbatch.errors import UnsafePath
 from docbatch.paths import safe_join
+from support import cli_env, load_outputs, run_cli
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ import sqlite3
 
 import pytest
 
-from conftest import S3Server, load_outputs, run_cli
 from faultproxy import FaultProxy
+from support import S3Server, load_outputs, run_cli
 
 DOCS = {f"net/doc{i}.txt": f"Document {i}\n\nThe body of document {i} in full.\n".encode() for i in range(4)}
 

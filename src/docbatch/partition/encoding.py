@@ -34,16 +34,17 @@ def decode_bytes(data: bytes, *, name: str = "document") -> str:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return data[len(bom) :].decode(encoding, errors="replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    guess = nul_pattern_encoding(data[:4096])
+    # UTF-16/32 without a BOM is valid UTF-8 full of NULs: recognise it before trying UTF-8.
+    guess = nul_pattern_encoding(data[:4096]) if b"\x00" in data[:4096] else None
     if guess:
         try:
             return data.decode(guess)
         except UnicodeDecodeError:
             pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
     from charset_normalizer import from_bytes
 
     matches = from_bytes(data[: 1024 * 1024])

@@ -1,0 +1,98 @@
+"""Test support: a moto S3 server wrapper, the CLI as a subprocess, output loading."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+# moto's request recorder writes to a file in the working directory unless told otherwise.
+os.environ.setdefault("MOTO_RECORDER_FILEPATH", os.path.join(tempfile.mkdtemp(prefix="moto-"), "recording"))
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus" / "unstructured-example-docs"
+
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing-key-id",
+    "AWS_SECRET_ACCESS_KEY": "testing-secret-key",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+class S3Server:
+    """A moto server in this test session, with helpers to fill buckets and read its request log."""
+
+    def __init__(self, url: str) -> None:
+        import boto3
+
+        self.url = url
+        self.client = boto3.client("s3", endpoint_url=url, **_boto_kwargs())
+
+    def bucket(self, name: str, files: dict[str, bytes], *, public: bool = False) -> None:
+        acl = {"ACL": "public-read"} if public else {}
+        self.client.create_bucket(Bucket=name, **acl)
+        for key, body in files.items():
+            self.client.put_object(Bucket=name, Key=key, Body=body, **acl)
+
+    def start_recording(self) -> None:
+        import urllib.request
+
+        urllib.request.urlopen(urllib.request.Request(f"{self.url}/moto-api/recorder/reset-recording", method="POST"))
+        urllib.request.urlopen(urllib.request.Request(f"{self.url}/moto-api/recorder/start-recording", method="POST"))
+
+    def recorded_gets(self) -> list[str]:
+        """Paths of object GETs since start_recording (listing calls excluded)."""
+        import urllib.request
+
+        body = urllib.request.urlopen(f"{self.url}/moto-api/recorder/download-recording").read().decode()
+        paths = []
+        for line in body.splitlines():
+            if not line.strip():
+                continue
+            entry = json.loads(line)
+            if entry.get("method") == "GET" and not entry.get("querystring", {}) and "?" not in entry.get("url", ""):
+                paths.append(entry.get("url", ""))
+        return paths
+
+
+def _boto_kwargs() -> dict[str, str]:
+    return {
+        "aws_access_key_id": FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        "region_name": FAKE_CREDENTIALS["AWS_DEFAULT_REGION"],
+    }
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    """An environment for the CLI subprocess: fake credentials, no real AWS config files."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(FAKE_CREDENTIALS)
+    env["AWS_CONFIG_FILE"] = "/nonexistent"
+    env["AWS_SHARED_CREDENTIALS_FILE"] = "/nonexistent"
+    env.update(extra)
+    return env
+
+
+def run_cli(args: list[str], *, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120):
+    """Run ``docbatch ARGS`` as a real subprocess; return the CompletedProcess."""
+    return subprocess.run(
+        [sys.executable, "-m", "docbatch", *args],
+        cwd=cwd,
+        env=env or cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def load_outputs(root: Path) -> dict[str, list[dict]]:
+    """Every output JSON under root, keyed by its path relative to root; each must parse."""
+    out = {}
+    for path in sorted(root.rglob("*.json")):
+        if ".docbatch" in path.parts:
+            continue
+        out[path.relative_to(root).as_posix()] = json.loads(path.read_text())
+    return out
