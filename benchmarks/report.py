@@ -267,7 +267,7 @@ def write_chart(results: list[FormatResult], path: Path) -> bool:
     ax.set_yscale("log")
     ax.set_xticks(range(len(names)), names, rotation=30, ha="right")
     ax.set_ylabel("files per second (log scale)")
-    ax.set_title("Throughput per format: docbatch vs unstructured (fast) — ratio above each pair")
+    ax.set_title("files/s per format: docbatch vs unstructured (fast); ratio above each pair", fontsize=10)
     ax.legend()
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
