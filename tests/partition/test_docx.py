@@ -469,3 +469,13 @@ def test_schema_breaking_section_property_is_a_document_error(tmp_path):
     with pytest.raises(DocumentError, match="damaged DOCX") as err:
         partition_docx(damaged, OPTIONS)
     assert "\n" not in str(err.value)
+
+
+def test_contact_lines_are_typed(tmp_path):
+    doc = docx.Document()
+    doc.add_paragraph("jane.doe@example.com")
+    doc.add_paragraph("DOYLESTOWN, PA 18901")
+    doc.add_paragraph("Write to jane.doe@example.com for details.")
+    path = tmp_path / "contact.docx"
+    doc.save(path)
+    assert [el.type for el in partition_docx(path, OPTIONS)] == ["EmailAddress", "Address", "NarrativeText"]

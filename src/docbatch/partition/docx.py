@@ -15,7 +15,8 @@ more than the text itself on long documents. Styles are resolved once per style 
   body-text styles make NarrativeText whatever the text looks like.
 * Paragraphs whose style says nothing are classified by their text: a short line set entirely in
   bold (by its runs or by a non-default paragraph style) or in capitals is a Title one level
-  below the last heading; a bullet glyph (dropped from the text) or a typed enumerator such as
+  below the last heading; a line that is only an e-mail address or a US city-state-ZIP is an
+  EmailAddress or Address; a bullet glyph (dropped from the text) or a typed enumerator such as
   ``1.`` or ``(a)`` (kept) makes a ListItem.
 
 Page numbers follow Word's own layout when the file has it: Word writes a
@@ -44,6 +45,7 @@ from docbatch.partition.ooxml import (
     TableCell,
     check_package,
     collapse,
+    contact_type,
     first_line,
     open_failure,
     table_element,
@@ -615,6 +617,9 @@ class _DocxWalker:
             return Element("ListItem", text[bullet.end() :], {**meta, "category_depth": 0})
         if not any(c.isalpha() for c in text):
             return Element("UncategorizedText", text, meta)
+        contact = contact_type(text)
+        if contact:
+            return Element(contact, text, meta)
         if _reads_as_heading(text, inline, bold):
             return Element("Title", text, {**meta, "category_depth": self.last_heading_depth + 1})
         if classify_paragraph(text) == "ListItem":  # "1. ...", "(a) ...", "- ...": numbered by hand

@@ -19,7 +19,16 @@ from typing import Any
 from docbatch.errors import DocumentError
 from docbatch.partition.base import PartitionOptions
 
-__all__ = ["Inline", "TableCell", "check_package", "collapse", "first_line", "open_failure", "table_element"]
+__all__ = [
+    "Inline",
+    "TableCell",
+    "check_package",
+    "collapse",
+    "contact_type",
+    "first_line",
+    "open_failure",
+    "table_element",
+]
 
 #: A package with more members than this is not an office document someone wrote by hand.
 MAX_MEMBERS = 50_000
@@ -29,6 +38,8 @@ MAX_RATIO = 200
 RATIO_FLOOR = 32 * 1024**2
 
 _SPACES = re.compile(r"[^\S\n]+")
+_EMAIL = re.compile(r"^[\w.+'-]+@[\w-]+(?:\.[\w-]+)+$")
+_CITY_STATE_ZIP = re.compile(r"^[A-Za-z][A-Za-z .'-]*,\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?$")
 _NEWLINES = re.compile(r" *\n[\s]*")
 
 
@@ -65,6 +76,17 @@ def first_line(error: BaseException) -> str:
     """The first line of an exception's message, capped, for one-line failure reasons."""
     text = str(error).strip().splitlines()
     return text[0][:200] if text else type(error).__name__
+
+
+def contact_type(text: str) -> str | None:
+    """EmailAddress or Address when a whole line is one (as unstructured types them), else None."""
+    if len(text) > 100:
+        return None
+    if _EMAIL.match(text):
+        return "EmailAddress"
+    if _CITY_STATE_ZIP.match(text):
+        return "Address"
+    return None
 
 
 def collapse(text: str) -> str:

@@ -36,6 +36,7 @@ from docbatch.partition.ooxml import (
     TableCell,
     check_package,
     collapse,
+    contact_type,
     first_line,
     open_failure,
     table_element,
@@ -231,6 +232,9 @@ class _SlideReader:
             return Element("ListItem", text, {**meta, "category_depth": level})
         if not any(c.isalpha() for c in text):
             return Element("UncategorizedText", text, meta)
+        contact = contact_type(text)
+        if contact:
+            return Element(contact, text, meta)
         if _is_short_line(text) and (inline.all_bold() or (text.isupper() and sum(map(str.isalpha, text)) > 3)):
             return Element("Title", text, {**meta, "category_depth": 1})
         return Element("NarrativeText", text, meta)
