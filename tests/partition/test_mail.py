@@ -359,7 +359,9 @@ def test_corpus_msg_cc_bcc_and_encrypted():
 
 # -- corpus --------------------------------------------------------------------------------------
 
-_CORPUS_FILES = sorted({*CORPUS.rglob("*.eml"), *CORPUS.rglob("*.msg"), *CORPUS.glob("eml/*")}) if CORPUS.is_dir() else []
+_CORPUS_FILES = (
+    sorted({*CORPUS.rglob("*.eml"), *CORPUS.rglob("*.msg"), *CORPUS.glob("eml/*")}) if CORPUS.is_dir() else []
+)
 
 
 @pytest.mark.corpus
