@@ -8,16 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path, PurePosixPath
 
 from docbatch.errors import UnsafePath
 
 __all__ = ["atomic_write", "printable", "safe_join"]
-
-# mkstemp creates files readable by the owner only; outputs get the usual umask-based mode.
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 
 
 def safe_join(root: Path, key: str, suffix: str = "") -> Path:
@@ -43,14 +38,15 @@ def safe_join(root: Path, key: str, suffix: str = "") -> Path:
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the whole new one.
 
-    The bytes go to a temporary file in the same directory, are flushed to disk, and the file
-    is renamed over ``path``; a run killed at any point leaves no half-written file behind
-    (only, at worst, a ``.tmp`` file that no reader takes for an output).
+    The bytes go to ``.<name>.tmp`` in the same directory, are flushed to disk, and the file is
+    renamed over ``path``; a run killed at any point leaves no half-written file behind. The
+    temporary name is fixed, so the rerun that writes this output reuses (and so removes) any
+    temporary file a killed run left.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
     try:
-        os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
