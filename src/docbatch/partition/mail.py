@@ -391,17 +391,23 @@ def _msg_envelope(msg: Any) -> Envelope:
     return Envelope({k: v for k, v in meta.items() if v}, subject)
 
 
+_RECIPIENT_FIELDS = {1: "to", 2: "cc", 3: "bcc"}  # MAPI recipient types and extract-msg's joined strings
+
+
 def _msg_recipients(msg: Any, kind: int) -> list[str]:
-    """Recipients of one kind (1 To, 2 Cc, 3 Bcc, MAPI's numbering) as ``Name <addr>``."""
+    """Recipients of one kind (1 To, 2 Cc, 3 Bcc) as ``Name <addr>``, from the recipient table."""
     out = []
     for rec in _safe_attr(msg, "recipients") or []:
-        if int(getattr(rec, "type", 0) or 0) != kind:
+        if _safe_attr(rec, "type") != kind:
             continue
         name, addr = (_safe_attr(rec, "name") or "").strip(), (_safe_attr(rec, "email") or "").strip()
         if addr and name and name != addr:
             out.append(format_address(name, addr))
         elif addr or name:
             out.append(addr or name)
+    if not out:  # no recipient table: the header strings, "; "-separated in Outlook
+        joined = _safe_attr(msg, _RECIPIENT_FIELDS[kind])
+        out = _parse_address_list(joined.replace(";", ",")) if isinstance(joined, str) else []
     return out
 
 
