@@ -479,3 +479,12 @@ def test_contact_lines_are_typed(tmp_path):
     path = tmp_path / "contact.docx"
     doc.save(path)
     assert [el.type for el in partition_docx(path, OPTIONS)] == ["EmailAddress", "Address", "NarrativeText"]
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
+def test_corpus_vertical_merge_spans_a_row_missing_its_cell():
+    (table,) = partition_docx(CORPUS / "grid_offset_error.docx", OPTIONS)
+    assert table.metadata["text_as_html"] == (
+        '<table><tr><td>A</td><td rowspan="3">Merged B1-B3</td></tr><tr><td></td></tr><tr><td>C</td></tr></table>'
+    )

@@ -737,16 +737,16 @@ class _TableReader:
         most breaks any one of its cells holds, not their sum.
         """
         rows: list[list[TableCell]] = []
-        merging: dict[int, TableCell] = {}  # grid column -> cell whose vertical merge is open
+        merging: dict[int, tuple[TableCell, int]] = {}  # grid column -> (cell whose vertical merge is open, its row)
         for tr in trs:
             before = self.page_breaks
-            row = self._row(tr, merging)
+            row = self._row(tr, len(rows), merging)
             if outer and not rows:
                 self.leading_breaks = self.page_breaks - before
             rows.append(row)
         return rows
 
-    def _row(self, tr: Any, merging: dict[int, TableCell]) -> list[TableCell]:
+    def _row(self, tr: Any, index: int, merging: dict[int, tuple[TableCell, int]]) -> list[TableCell]:
         start = self.page_breaks
         most = 0
         tr_pr = tr.find(TR_PR)
@@ -756,7 +756,8 @@ class _TableReader:
         for tc in _children(tr, TC):
             span, vmerge = _cell_props(tc)
             if vmerge == "continue" and col in merging:
-                merging[col].rowspan += 1
+                origin, origin_row = merging[col]
+                origin.rowspan = index - origin_row + 1  # rows lacking this column are spanned too
                 col += span
                 continue
             cell = TableCell(self.cell_text(tc), colspan=span, header=header)
@@ -765,7 +766,7 @@ class _TableReader:
             for c in range(col, col + span):
                 merging.pop(c, None)
             if vmerge == "restart":
-                merging[col] = cell
+                merging[col] = (cell, index)
             row.append(cell)
             col += span
         self.page_breaks = start + most
