@@ -121,6 +121,17 @@ def test_ruled_table_becomes_a_table_with_html(pdfs):
     )
 
 
+def test_table_ruled_only_across_is_found_from_column_alignment(pdfs):
+    elements = _run(pdfs["booktabs.pdf"])
+    assert [e.type for e in elements] == ["NarrativeText", "Table", "NarrativeText"]
+    assert elements[1].metadata["text_as_html"] == (
+        "<table><tr><td>System</td><td>Test A</td><td>Test B</td></tr>"
+        "<tr><td>Baseline</td><td>61.2</td><td>58.0</td></tr>"
+        "<tr><td>Ours</td><td>70.4</td><td>66.9</td></tr>"
+        "<tr><td>Oracle</td><td>88.1</td><td>85.5</td></tr></table>"
+    )
+
+
 def test_rotated_page_reads_in_text_order_with_display_coordinates(pdfs):
     elements = _run(pdfs["rotated.pdf"])
     assert _pairs(elements) == [

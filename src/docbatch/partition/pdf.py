@@ -116,7 +116,7 @@ def _read_page(doc: pdfium.PdfDocument, index: int, sizes: Counter[float]) -> li
         textpage = page.get_textpage()
         try:
             lines, turn = page_lines(textpage, box)
-            tables = find_tables(page, textpage, box) if lines and turn == 0 and rotation == 0 else []
+            tables = find_tables(page, textpage, box, lines) if lines and turn == 0 and rotation == 0 else []
             links = page_links(doc, page, textpage) if lines else []
         finally:
             textpage.close()

@@ -37,6 +37,7 @@ class Line:
     size: float
     bold: bool
     pdf_box: tuple[float, float, float, float]  # left, bottom, right, top in PDF user space
+    span: tuple[int, int] = (-1, -1)  # first and last pdfium character index, for a closer look
 
     @property
     def height(self) -> float:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pypdfium2.raw as pdfium_c
 
-__all__ = ["FoundTable", "find_tables", "page_edges", "to_html"]
+__all__ = ["FoundTable", "aligned_tables", "find_tables", "page_edges", "to_html"]
 
 _THIN = 2.5  # points: a path box this thin along one axis is a rule
 _MAX_SEGMENTS = 400  # paths with more segments are drawings, not grids
@@ -32,11 +32,27 @@ class FoundTable:
     text: str
 
 
-def find_tables(page, textpage, page_box: tuple[float, float, float, float]) -> list[FoundTable]:
-    """Ruled tables of an unrotated pdfium page, in top-left coordinates of ``page_box``."""
+def find_tables(page, textpage, page_box: tuple[float, float, float, float], lines: list) -> list[FoundTable]:
+    """Tables of an unrotated pdfium page, in top-left coordinates of ``page_box``.
+
+    Fully ruled grids go through pdfplumber's cell finder; tables ruled only across (the
+    "booktabs" style of papers and reports) are read from the alignment of ``lines`` between rules.
+    """
     edges = page_edges(page, page_box)
-    if sum(e["orientation"] == "h" for e in edges) < 2 or sum(e["orientation"] == "v" for e in edges) < 2:
-        return []
+    n_h = sum(e["orientation"] == "h" for e in edges)
+    ruled = _ruled_tables(edges, textpage, page_box) if n_h >= 2 and len(edges) - n_h >= 2 else []
+    if n_h >= 3:
+        taken = [t.bbox for t in ruled]
+        aligned = aligned_tables(edges, lines, textpage, page_box)
+        ruled.extend(t for t in aligned if not any(_overlaps(t.bbox, b) for b in taken))
+    return ruled
+
+
+def _overlaps(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _ruled_tables(edges: list[dict[str, Any]], textpage, page_box: tuple[float, ...]) -> list[FoundTable]:
     from pdfplumber import table as pt
     from pdfplumber.utils import filter_edges
 
@@ -70,6 +86,88 @@ def _table(table, textpage, page_box: tuple[float, ...]) -> FoundTable | None:
         return None
     text = " ".join(c for r in rows for c in r if c)
     return FoundTable(tuple(table.bbox), to_html(rows), text)
+
+
+def aligned_tables(edges: list[dict[str, Any]], lines: list, textpage, page_box: tuple[float, ...]) -> list[FoundTable]:
+    """Tables ruled only across: three or more rules of one width with column-aligned words between.
+
+    Columns are the whitespace channels through the words of the body (below the second rule);
+    header words go to the column under their middle. Rows are the text lines. Running text is
+    kept out by asking for short lines and at least two rows with two filled cells.
+    """
+    from docbatch.partition.pdf_text import line_words
+
+    out = []
+    for x0, x1, tops in _rule_groups(edges):
+        top, bottom = tops[0], tops[-1]
+        if bottom - top > 0.6 * (page_box[3] - page_box[1]):  # rules under the running head and over the footer
+            continue
+        inside = [ln for ln in lines if x0 - 2 <= ln.x0 and ln.x1 <= x1 + 2 and top < (ln.y0 + ln.y1) / 2 < bottom]
+        if len(inside) < 4 or max(len(ln.text) for ln in inside) > 100:
+            continue
+        words = [(ln, w) for ln in inside for w in line_words(textpage, ln, page_box)]
+        body = [w for ln, w in words if (ln.y0 + ln.y1) / 2 > tops[1]] or [w for _, w in words]
+        cuts = _column_cuts(body)
+        found = _aligned_table(words, cuts, (x0, top, x1, bottom)) if cuts else None
+        if found is not None:
+            out.append(found)
+    return out
+
+
+def _rule_groups(edges: list[dict[str, Any]]) -> list[tuple[float, float, list[float]]]:
+    """(x0, x1, rule tops) of each set of at least three horizontal rules spanning the same width."""
+    rules = sorted((e for e in edges if e["orientation"] == "h" and e["width"] >= 60), key=lambda e: e["top"])
+    groups: list[list[dict[str, Any]]] = []
+    for e in rules:
+        for g in groups:
+            if abs(g[0]["x0"] - e["x0"]) <= _SNAP and abs(g[0]["x1"] - e["x1"]) <= _SNAP:
+                if e["top"] - g[-1]["top"] > _SNAP:
+                    g.append(e)
+                break
+        else:
+            groups.append([e])
+    return [(g[0]["x0"], g[0]["x1"], [e["top"] for e in g]) for g in groups if len(g) >= 3]
+
+
+def _aligned_table(words: list, cuts: list[float], bbox: tuple[float, float, float, float]) -> FoundTable | None:
+    rows: list[list[str]] = []
+    last_line = None
+    for ln, (x0, x1, text) in sorted(words, key=lambda lw: ((lw[0].y0 + lw[0].y1) / 2, lw[1][0])):
+        if last_line is None or (ln.y0 + ln.y1) / 2 - (last_line.y0 + last_line.y1) / 2 > 0.5 * ln.size:
+            rows.append([""] * (len(cuts) + 1))
+        last_line = ln
+        col = sum(1 for c in cuts if (x0 + x1) / 2 > c)
+        rows[-1][col] = f"{rows[-1][col]} {text}".strip()
+    if sum(1 for r in rows if sum(1 for c in r if c) >= 2) < 2 or not _cells_look_tabular(rows):
+        return None
+    text = " ".join(c for r in rows for c in r if c)
+    return FoundTable(bbox, to_html(rows), text)
+
+
+def _cells_look_tabular(rows: list[list[str]]) -> bool:
+    """Short cells and no column of bare bullets: prose in columns and boxed lists are not tables."""
+    cells = [c for r in rows for c in r if c]
+    if sum(1 for c in cells if len(c.split()) > 6) * 2 > len(cells):
+        return False
+    for col in range(len(rows[0])):
+        values = [r[col] for r in rows if r[col]]
+        if values and all(len(v) <= 2 and not any(ch.isalnum() for ch in v) for v in values):
+            return False
+    return True
+
+
+def _column_cuts(words: list[tuple[float, float, str]]) -> list[float]:
+    """x positions of the whitespace channels no word crosses, between the words' extremes."""
+    if not words:
+        return []
+    spans = sorted((w[0], w[1]) for w in words)
+    cuts = []
+    end = spans[0][1]
+    for lo, hi in spans[1:]:
+        if lo - end >= 3.0:
+            cuts.append((lo + end) / 2)
+        end = max(end, hi)
+    return cuts
 
 
 class _Geometry:

@@ -241,7 +241,8 @@ def _make_line(reader: _Reader, text: str, start: int, stop: int, rects: list, f
     if mid >= 0 and reader.bold(mid):
         first, last = reader.char_index(start), reader.char_index(stop - 1)
         bold = first >= 0 and last >= 0 and reader.bold(first) and reader.bold(last)
-    return Line(x0, y0, x1, y1, text[start:stop].strip(), round(size * 2) / 2, bold, pdf_box)
+    span = (reader.char_index(start), reader.char_index(stop - 1))
+    return Line(x0, y0, x1, y1, text[start:stop].strip(), round(size * 2) / 2, bold, pdf_box, span)
 
 
 def page_links(doc, page, textpage) -> list[tuple[tuple[float, float, float, float], str, str]]:
@@ -266,3 +267,30 @@ def page_links(doc, page, textpage) -> list[tuple[tuple[float, float, float, flo
         if url:
             out.append((box, url, text))
     return out
+
+
+def line_words(textpage, line: Line, page_box: tuple[float, ...]) -> list[tuple[float, float, str]]:
+    """The words of an upright line as (x0, x1, text) in top-left page coordinates.
+
+    Reads one character box at a time, so it is only for the few lines of a table candidate.
+    """
+    first, last = line.span
+    if first < 0 or last < first:
+        return []
+    left = page_box[0]
+    words: list[list] = []
+    prev_right = None
+    rect = pdfium_c.FS_RECTF()
+    for ci in range(first, last + 1):
+        ch = chr(pdfium_c.FPDFText_GetUnicode(textpage, ci) or 32)
+        if ch.isspace() or not pdfium_c.FPDFText_GetLooseCharBox(textpage, ci, ctypes.byref(rect)):
+            prev_right = None
+            continue
+        x0, x1 = rect.left - left, rect.right - left
+        if prev_right is None or x0 - prev_right > 0.25 * line.size:
+            words.append([x0, x1, ch])
+        else:
+            words[-1][1] = x1
+            words[-1][2] += ch
+        prev_right = x1
+    return [(w[0], w[1], w[2]) for w in words]
