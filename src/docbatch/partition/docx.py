@@ -48,6 +48,7 @@ from docbatch.partition.ooxml import (
     contact_type,
     first_line,
     open_failure,
+    reads_as_heading,
     table_element,
 )
 from docbatch.partition.text import classify_paragraph
@@ -85,7 +86,6 @@ _TEXT_STYLES = frozenset({"quote", "intense quote", "body text", "block text", "
 _LIST_NAME = re.compile(r"^list\b.*?(\d)?$")
 _HYPERLINK_FIELD = re.compile(r'HYPERLINK\s+(?:\\l\s+)?"([^"]+)"(?:\s+\\l\s+"([^"]+)")?', re.IGNORECASE)
 _BULLET_GLYPH = re.compile(r"^\s*[•●○▪◦‣⁃■□➢►✓✔·]\s*")
-_TITLE_END = (".", ",", ";", ":", "!", "?")
 
 
 def partition_docx(path: Path, options: PartitionOptions) -> list[Element]:
@@ -620,7 +620,7 @@ class _DocxWalker:
         contact = contact_type(text)
         if contact:
             return Element(contact, text, meta)
-        if _reads_as_heading(text, inline, bold):
+        if reads_as_heading(text, inline, style_bold=bold):
             return Element("Title", text, {**meta, "category_depth": self.last_heading_depth + 1})
         if classify_paragraph(text) == "ListItem":  # "1. ...", "(a) ...", "- ...": numbered by hand
             return Element("ListItem", text, {**meta, "category_depth": 0})
@@ -820,10 +820,3 @@ def _span(value: str | None) -> int:
         return max(1, min(int(value or "1"), 1000))
     except ValueError:
         return 1
-
-
-def _reads_as_heading(text: str, inline: Inline, style_bold: bool = False) -> bool:
-    """A short line set all in bold, or all in capitals, is a heading written without a style."""
-    if len(text) > 100 or "\n" in text or text.endswith(_TITLE_END) or len(text.split()) > 12:
-        return False
-    return style_bold or inline.all_bold() or (text.isupper() and sum(c.isalpha() for c in text) > 3)

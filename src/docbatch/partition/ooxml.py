@@ -26,7 +26,9 @@ __all__ = [
     "collapse",
     "contact_type",
     "first_line",
+    "is_short_line",
     "open_failure",
+    "reads_as_heading",
     "table_element",
 ]
 
@@ -37,6 +39,7 @@ MAX_RATIO = 200
 #: Below this total expanded size the ratio is not checked: small packages cannot hurt.
 RATIO_FLOOR = 32 * 1024**2
 
+_TITLE_END = (".", ",", ";", ":", "!", "?")
 _SPACES = re.compile(r"[^\S\n]+")
 _EMAIL = re.compile(r"^[\w.+'-]+@[\w-]+(?:\.[\w-]+)+$")
 _CITY_STATE_ZIP = re.compile(r"^[A-Za-z][A-Za-z .'-]*,\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?$")
@@ -87,6 +90,18 @@ def contact_type(text: str) -> str | None:
     if _CITY_STATE_ZIP.match(text):
         return "Address"
     return None
+
+
+def is_short_line(text: str) -> bool:
+    """One line short enough, and unpunctuated enough, to be a heading rather than a sentence."""
+    return len(text) <= 100 and "\n" not in text and not text.endswith(_TITLE_END) and len(text.split()) <= 12
+
+
+def reads_as_heading(text: str, inline: Inline, *, style_bold: bool = False) -> bool:
+    """A short line set all in bold, or all in capitals, is a heading written without a style."""
+    if not is_short_line(text):
+        return False
+    return style_bold or inline.all_bold() or (text.isupper() and sum(c.isalpha() for c in text) > 3)
 
 
 def collapse(text: str) -> str:

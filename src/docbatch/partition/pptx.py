@@ -38,7 +38,9 @@ from docbatch.partition.ooxml import (
     collapse,
     contact_type,
     first_line,
+    is_short_line,
     open_failure,
+    reads_as_heading,
     table_element,
 )
 
@@ -49,7 +51,6 @@ _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
 _BULLET_ON = frozenset({_A + "buChar", _A + "buAutoNum", _A + "buBlip"})
 _TRUE = frozenset({"1", "true", "on"})
-_TITLE_END = (".", ",", ";", ":", "!", "?")
 
 
 def partition_pptx(path: Path, options: PartitionOptions) -> list[Element]:
@@ -210,7 +211,7 @@ class _SlideReader:
             yield from _joined("Header", paragraphs, self.rels, {})
         elif ph_type == self.ph.SUBTITLE:
             for el in _joined("NarrativeText", paragraphs, self.rels, {}):
-                if _is_short_line(el.text):
+                if is_short_line(el.text):
                     el.type, el.metadata["category_depth"] = "Title", 1
                 yield el
         else:
@@ -235,7 +236,7 @@ class _SlideReader:
         contact = contact_type(text)
         if contact:
             return Element(contact, text, meta)
-        if _is_short_line(text) and (inline.all_bold() or (text.isupper() and sum(map(str.isalpha, text)) > 3)):
+        if reads_as_heading(text, inline):
             return Element("Title", text, {**meta, "category_depth": 1})
         return Element("NarrativeText", text, meta)
 
@@ -394,7 +395,3 @@ def _image(shape: Any) -> Element:
     with contextlib.suppress(AttributeError, KeyError, ValueError):  # a linked picture, or a broken relationship
         meta["image_mime_type"] = shape.image.content_type
     return Element("Image", alt, meta)
-
-
-def _is_short_line(text: str) -> bool:
-    return len(text) <= 100 and "\n" not in text and not text.endswith(_TITLE_END) and len(text.split()) <= 12
