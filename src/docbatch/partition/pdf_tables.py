@@ -21,6 +21,7 @@ __all__ = ["FoundTable", "aligned_tables", "find_tables", "page_edges", "to_html
 _THIN = 2.5  # points: a path box this thin along one axis is a rule
 _MAX_SEGMENTS = 400  # paths with more segments are drawings, not grids
 _SNAP = 3.0  # pdfplumber's default snap/join/intersection tolerance
+_MAX_EDGES = 1200  # more straight strokes than this is a drawing (a map, a chart), not a table
 
 
 @dataclass(slots=True)
@@ -39,6 +40,8 @@ def find_tables(page, textpage, page_box: tuple[float, float, float, float], lin
     "booktabs" style of papers and reports) are read from the alignment of ``lines`` between rules.
     """
     edges = page_edges(page, page_box)
+    if len(edges) > _MAX_EDGES:
+        return []
     n_h = sum(e["orientation"] == "h" for e in edges)
     ruled = _ruled_tables(edges, textpage, page_box) if n_h >= 2 and len(edges) - n_h >= 2 else []
     if n_h >= 3:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import math
 import re
+from collections import Counter
 
 import pypdfium2.raw as pdfium_c
 
@@ -205,18 +206,19 @@ def _first_char_in(reader: _Reader, rect: tuple[float, ...], first: int, last: i
 
 
 def _text_turn(reader: _Reader, spans: list[tuple[int, int]]) -> int:
-    """How far the page's text is turned, from the angle of a character of its longest line."""
-    if not spans:
-        return 0
-    start, stop = max(spans, key=lambda p: p[1] - p[0])
-    ci = reader.char_index((start + stop) // 2)
-    if ci < 0:
-        return 0
-    angle = reader.angle(ci)
-    if angle < 0:
-        return 0
-    # pdfium measures the angle clockwise; the frame turns counter-clockwise with the text
-    return (360 - round(math.degrees(angle) / 90) * 90) % 360
+    """How far the page's text is turned: a length-weighted vote of the five longest lines' angles.
+
+    A vote rather than one line, so that a long vertical margin note (an arXiv stamp, an axis
+    label) does not turn a page whose body text is upright.
+    """
+    votes: Counter[int] = Counter()
+    for start, stop in sorted(spans, key=lambda p: p[0] - p[1])[:5]:
+        ci = reader.char_index((start + stop) // 2)
+        angle = reader.angle(ci) if ci >= 0 else -1.0
+        if angle >= 0:
+            # pdfium measures the angle clockwise; the frame turns counter-clockwise with the text
+            votes[(360 - round(math.degrees(angle) / 90) * 90) % 360] += stop - start
+    return votes.most_common(1)[0][0] if votes else 0
 
 
 def _make_line(reader: _Reader, text: str, start: int, stop: int, rects: list, frame: Frame) -> Line:
