@@ -488,3 +488,18 @@ def test_corpus_vertical_merge_spans_a_row_missing_its_cell():
     assert table.metadata["text_as_html"] == (
         '<table><tr><td>A</td><td rowspan="3">Merged B1-B3</td></tr><tr><td></td></tr><tr><td>C</td></tr></table>'
     )
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "docx"
+
+
+def test_golden_output():
+    """report.docx is ``_build``'s document, saved once; its .json is the reviewed output.
+
+    After an intended change of output, rewrite the .json from ``partition_docx`` and review the diff.
+    """
+    import json
+
+    elements = partition_docx(FIXTURES / "report.docx", OPTIONS)
+    produced = [{"type": el.type, "text": el.text, "metadata": el.metadata} for el in elements]
+    assert produced == json.loads((FIXTURES / "report.docx.json").read_text(encoding="utf-8"))

@@ -248,3 +248,18 @@ def test_damaged_notes_do_not_lose_the_slides(tmp_path):
     texts = [el.text for el in partition_pptx(damaged, OPTIONS)]
     assert "Highlights" in texts
     assert "Speak slowly here." not in texts
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pptx"
+
+
+def test_golden_output():
+    """deck.pptx is ``_build``'s deck, saved once; its .json is the reviewed output.
+
+    After an intended change of output, rewrite the .json from ``partition_pptx`` and review the diff.
+    """
+    import json
+
+    elements = partition_pptx(FIXTURES / "deck.pptx", OPTIONS)
+    produced = [{"type": el.type, "text": el.text, "metadata": el.metadata} for el in elements]
+    assert produced == json.loads((FIXTURES / "deck.pptx.json").read_text(encoding="utf-8"))
