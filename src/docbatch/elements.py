@@ -51,6 +51,9 @@ ELEMENT_TYPES = frozenset(
 METADATA_KEYS = frozenset(
     {
         "attached_to_filename",
+        # docbatch's one addition: an email's attachment names (unstructured keeps unknown keys
+        # as ad-hoc metadata fields, so its readers load it).
+        "attachment_filenames",
         "bcc_recipient",
         "category_depth",
         "cc_recipient",

@@ -9,6 +9,7 @@ only breaks ties between formats whose bytes look alike (plain text, CSV, Markdo
 from __future__ import annotations
 
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,7 +95,7 @@ def detect(path: str | Path, name: str | None = None) -> FileType:
     if sniffed_text == "html" and (by_ext is None or by_ext.name in ("txt", "xml")):
         return FILE_TYPES["html"]  # a web page saved under a generic name
     if by_ext and by_ext.name in _TEXTUAL:
-        return by_ext
+        return FILE_TYPES["eml"] if by_ext.name == "txt" and _looks_like_email(head) else by_ext
     return FILE_TYPES[sniffed_text]
 
 
@@ -138,8 +139,17 @@ def _sniff_zip(path: Path) -> str:
                     return "epub"
                 if mimetype == b"application/vnd.oasis.opendocument.text":
                     return "odt"
-    except (zipfile.BadZipFile, OSError, KeyError):
-        return "zip"
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        KeyError,
+        UnicodeDecodeError,
+        ValueError,
+        EOFError,
+        NotImplementedError,
+        zlib.error,
+    ):
+        return "zip"  # a damaged archive: the partitioner its name suggests, if any, says what is wrong
     if "word/document.xml" in names:
         return "docx"
     if "ppt/presentation.xml" in names:
@@ -191,13 +201,44 @@ def _sniff_text(head: bytes) -> str:
         return "html" if "<html" in text else "xml"
     if text.startswith(("{", "[")):
         return "json"
-    first = text.split("\n", 1)[0]
-    if any(
-        first.startswith(h)
-        for h in ("from:", "received:", "return-path:", "mime-version:", "message-id:", "delivered-to:")
-    ):
+    if _looks_like_email(head):
         return "eml"
     return "txt"
+
+
+_EMAIL_HEADERS = frozenset(
+    {
+        "from",
+        "to",
+        "cc",
+        "subject",
+        "date",
+        "message-id",
+        "mime-version",
+        "received",
+        "return-path",
+        "delivered-to",
+        "content-type",
+    }
+)
+
+
+def _looks_like_email(head: bytes) -> bool:
+    """Text that opens with RFC 5322 header lines, two well-known ones among them, is an email."""
+    lines = _decode_head(head).lstrip("\ufeff").replace("\r\n", "\n").split("\n")[:-1]  # the last may be cut
+    if lines and lines[0].startswith("From "):
+        lines = lines[1:]  # an mbox separator line
+    names = []
+    for line in lines:
+        if not line.strip():
+            break
+        if line[0] in " \t":
+            continue  # a folded header's continuation
+        name, sep, _ = line.partition(":")
+        if not sep or not name or any(c.isspace() for c in name):
+            return False
+        names.append(name.lower())
+    return sum(n in _EMAIL_HEADERS for n in names) >= 2
 
 
 def _decode_head(head: bytes) -> str:
