@@ -503,3 +503,25 @@ def test_golden_output():
     elements = partition_docx(FIXTURES / "report.docx", OPTIONS)
     produced = [{"type": el.type, "text": el.text, "metadata": el.metadata} for el in elements]
     assert produced == json.loads((FIXTURES / "report.docx.json").read_text(encoding="utf-8"))
+
+
+def test_content_control_prompt_text_is_skipped(tmp_path):
+    doc = docx.Document()
+    for text, prompt in (("Filled in value.", False), ("Click or tap here to enter text.", True)):
+        sdt = OxmlElement("w:sdt")
+        props = OxmlElement("w:sdtPr")
+        if prompt:
+            props.append(OxmlElement("w:showingPlcHdr"))
+        content = OxmlElement("w:sdtContent")
+        para = OxmlElement("w:p")
+        run = OxmlElement("w:r")
+        t = OxmlElement("w:t")
+        t.text = text
+        run.append(t)
+        para.append(run)
+        content.append(para)
+        sdt.extend([props, content])
+        doc.element.body.insert(0, sdt)
+    path = tmp_path / "form.docx"
+    doc.save(path)
+    assert [el.text for el in partition_docx(path, OPTIONS)] == ["Filled in value."]

@@ -337,7 +337,7 @@ class _Reader:
             elif tag in _INLINE_WRAPPERS:
                 self._inline(child, content)
             elif tag == SDT:
-                sdt_content = child.find(SDT_CONTENT)
+                sdt_content = _sdt_content(child)
                 if sdt_content is not None:
                     self._inline(sdt_content, content)
             elif tag in (_M + "oMathPara", _M + "oMath"):
@@ -456,6 +456,14 @@ class _Reader:
         return Element("Image", alt, meta)
 
 
+def _sdt_content(sdt: Any) -> Any:
+    """A content control's content, or None while it only shows its prompt ("Click here to enter text")."""
+    props = sdt.find(_W + "sdtPr")
+    if props is not None and _on(props.find(_W + "showingPlcHdr")):
+        return None
+    return sdt.find(SDT_CONTENT)
+
+
 def _alt_text(c_nv_pr: Any) -> str:
     if c_nv_pr is None:
         return ""
@@ -540,7 +548,7 @@ class _DocxWalker:
         elif tag == TBL:
             self._table(child)
         elif tag == SDT:
-            sdt_content = child.find(SDT_CONTENT)
+            sdt_content = _sdt_content(child)
             if sdt_content is not None:
                 for grandchild in sdt_content:
                     self._block(grandchild)
@@ -713,7 +721,7 @@ def _children(parent: Any, tag: str) -> Any:
         if child.tag == tag:
             yield child
         elif child.tag == SDT:
-            sdt_content = child.find(SDT_CONTENT)
+            sdt_content = _sdt_content(child)
             if sdt_content is not None:
                 yield from _children(sdt_content, tag)
         elif child.tag in _BLOCK_WRAPPERS:
@@ -786,7 +794,7 @@ class _TableReader:
                 table = table_element(self.rows(list(_children(child, TR))))
                 line = table[0] if table else ""
             elif child.tag == SDT or child.tag in _BLOCK_WRAPPERS:
-                inner = child.find(SDT_CONTENT) if child.tag == SDT else child
+                inner = _sdt_content(child) if child.tag == SDT else child
                 line = self.cell_text(inner) if inner is not None else ""
             else:
                 continue
