@@ -9,6 +9,8 @@ from pathlib import Path
 import pptx
 import pytest
 from PIL import Image
+from pptx.chart.data import CategoryChartData
+from pptx.enum.chart import XL_CHART_TYPE
 from pptx.util import Inches, Pt
 
 from docbatch.elements import DocumentInfo, elements_to_dicts, finalize
@@ -263,3 +265,26 @@ def test_golden_output():
     elements = partition_pptx(FIXTURES / "deck.pptx", OPTIONS)
     produced = [{"type": el.type, "text": el.text, "metadata": el.metadata} for el in elements]
     assert produced == json.loads((FIXTURES / "deck.pptx.json").read_text(encoding="utf-8"))
+
+
+def test_chart_becomes_caption_and_data_table(tmp_path):
+    prs = pptx.Presentation()
+    slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY])
+    slide.shapes.title.text = "Sales"
+    data = CategoryChartData()
+    data.categories = ["Q1", "Q2", "Q3"]
+    data.add_series("North", (10.0, 12.5, None))
+    data.add_series("South", (7, 8, 9))
+    frame = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, Inches(1), Inches(2), Inches(6), Inches(4), data)
+    frame.chart.has_title = True
+    frame.chart.chart_title.text_frame.text = "Revenue by quarter"
+    path = tmp_path / "chart.pptx"
+    prs.save(path)
+    title, caption, table = partition_pptx(path, OPTIONS)
+    assert (title.type, caption.type, caption.text) == ("Title", "FigureCaption", "Revenue by quarter")
+    assert table.metadata["text_as_html"] == (
+        "<table><tr><th></th><th>North</th><th>South</th></tr>"
+        "<tr><td>Q1</td><td>10</td><td>7</td></tr>"
+        "<tr><td>Q2</td><td>12.5</td><td>8</td></tr>"
+        "<tr><td>Q3</td><td></td><td>9</td></tr></table>"
+    )

@@ -14,7 +14,8 @@ says it is:
 * other text is NarrativeText, or a Title at depth 1 when it is a short line set all in bold
   or capitals, or UncategorizedText when it has no letters;
 * tables become Table elements with ``text_as_html`` (merged cells as colspan / rowspan);
-  pictures become Image elements carrying their alt text.
+  pictures become Image elements carrying their alt text; charts become their title
+  (FigureCaption) and their data as a Table, a row per category and a column per series.
 
 Speaker notes follow the slide's own elements on the same page, as NarrativeText. unstructured's
 metadata has no key that says "speaker notes", so their place (last on the slide's page) is
@@ -193,6 +194,8 @@ class _SlideReader:
                 table = self._table(shape.table)
                 if table is not None:
                     yield table
+            elif shape.has_chart:
+                yield from _chart(shape.chart)
             elif shape.has_text_frame:
                 yield from self._text_shape(shape)
 
@@ -302,6 +305,42 @@ class _SlideReader:
             text = inline.text()
             if text:
                 yield Element("NarrativeText", text, inline.metadata())
+
+
+def _chart(chart: Any) -> list[Element]:
+    """A chart as its title (FigureCaption) and its data (Table: a row per category, a column per series).
+
+    The numbers behind a chart are what a reader of the extracted text needs; python-pptx reads them
+    from the cache PowerPoint keeps in the chart part. A chart python-pptx cannot read is left out
+    rather than failing the deck.
+    """
+    try:
+        title = chart.chart_title.text_frame.text if chart.has_title and chart.chart_title.has_text_frame else ""
+        series = list(chart.series)
+        categories = [str(c) for c in chart.plots[0].categories] if len(chart.plots) else []
+        columns = [[_number(v) for v in s.values] for s in series]
+        names = [s.name or "" for s in series]
+    except (AttributeError, KeyError, ValueError, TypeError, IndexError):
+        return []
+    out = [Element("FigureCaption", collapse(title))] if collapse(title) else []
+    length = max([len(categories)] + [len(c) for c in columns])
+    rows = [[TableCell("", header=True)] + [TableCell(name, header=True) for name in names]]
+    for i in range(length):
+        label = categories[i] if i < len(categories) else ""  # XY charts: python-pptx gives no x values
+        rows.append([TableCell(label)] + [TableCell(c[i] if i < len(c) else "") for c in columns])
+    table = table_element(rows) if series else None
+    if table is not None:
+        out.append(Element("Table", table[0], {"text_as_html": table[1]}))
+    return out
+
+
+def _number(value: Any) -> str:
+    """A chart value as text: 12.0 as "12", None (a gap in the series) as ""."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _master_type(ph_type: Any, ph: Any) -> Any:
