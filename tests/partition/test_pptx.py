@@ -288,3 +288,56 @@ def test_chart_becomes_caption_and_data_table(tmp_path):
         "<tr><td>Q2</td><td>12.5</td><td>8</td></tr>"
         "<tr><td>Q3</td><td></td><td>9</td></tr></table>"
     )
+
+
+_DIAGRAM_DATA = b"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<dgm:dataModel xmlns:dgm="http://schemas.openxmlformats.org/drawingml/2006/diagram"
+    xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">
+  <dgm:ptLst>
+    <dgm:pt modelId="0" type="doc"/>
+    <dgm:pt modelId="2"><dgm:t><a:bodyPr/><a:p><a:r><a:t>Plan</a:t></a:r></a:p></dgm:t></dgm:pt>
+    <dgm:pt modelId="1"><dgm:t><a:bodyPr/><a:p><a:r><a:t>Build</a:t></a:r></a:p></dgm:t></dgm:pt>
+    <dgm:pt modelId="3"><dgm:t><a:bodyPr/><a:p><a:r><a:t>Write the spec</a:t></a:r></a:p></dgm:t></dgm:pt>
+    <dgm:pt modelId="9" type="pres"><dgm:t><a:p><a:r><a:t>layout only</a:t></a:r></a:p></dgm:t></dgm:pt>
+  </dgm:ptLst>
+  <dgm:cxnLst>
+    <dgm:cxn modelId="10" srcId="0" destId="1" srcOrd="1"/>
+    <dgm:cxn modelId="11" srcId="0" destId="2" srcOrd="0"/>
+    <dgm:cxn modelId="12" srcId="2" destId="3" srcOrd="0"/>
+    <dgm:cxn modelId="13" type="presOf" srcId="1" destId="9" srcOrd="0"/>
+  </dgm:cxnLst>
+</dgm:dataModel>"""
+
+_DIAGRAM_FRAME = """<p:graphicFrame xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"
+    xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"
+    xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
+  <p:nvGraphicFramePr><p:cNvPr id="20" name="Diagram 1"/><p:cNvGraphicFramePr/><p:nvPr/></p:nvGraphicFramePr>
+  <p:xfrm><a:off x="914400" y="1828800"/><a:ext cx="5486400" cy="3200400"/></p:xfrm>
+  <a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/diagram">
+    <dgm:relIds xmlns:dgm="http://schemas.openxmlformats.org/drawingml/2006/diagram" r:dm="{rid}"/>
+  </a:graphicData></a:graphic>
+</p:graphicFrame>"""
+
+
+def test_smartart_nodes_become_list_items(tmp_path):
+    from lxml import etree
+    from pptx.opc.constants import CONTENT_TYPE as CT
+    from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+    from pptx.opc.package import Part
+    from pptx.opc.packuri import PackURI
+
+    prs = pptx.Presentation()
+    slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY])
+    slide.shapes.title.text = "Process"
+    part = Part(PackURI("/ppt/diagrams/data1.xml"), CT.DML_DIAGRAM_DATA, slide.part.package, _DIAGRAM_DATA)
+    rid = slide.part.relate_to(part, RT.DIAGRAM_DATA)
+    slide.shapes._spTree.append(etree.fromstring(_DIAGRAM_FRAME.format(rid=rid)))
+    path = tmp_path / "smartart.pptx"
+    prs.save(path)
+    produced = [(el.type, el.text, el.metadata.get("category_depth")) for el in partition_pptx(path, OPTIONS)]
+    assert produced == [
+        ("Title", "Process", 0),
+        ("ListItem", "Plan", 0),
+        ("ListItem", "Write the spec", 1),
+        ("ListItem", "Build", 0),
+    ]

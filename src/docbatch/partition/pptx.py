@@ -15,7 +15,8 @@ says it is:
   or capitals, or UncategorizedText when it has no letters;
 * tables become Table elements with ``text_as_html`` (merged cells as colspan / rowspan);
   pictures become Image elements carrying their alt text; charts become their title
-  (FigureCaption) and their data as a Table, a row per category and a column per series.
+  (FigureCaption) and their data as a Table, a row per category and a column per series;
+  SmartArt nodes become ListItems, their depth taken from the diagram's hierarchy.
 
 Speaker notes follow the slide's own elements on the same page, as NarrativeText. unstructured's
 metadata has no key that says "speaker notes", so their place (last on the slide's page) is
@@ -28,6 +29,8 @@ import contextlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
+
+from lxml import etree
 
 from docbatch.elements import Element
 from docbatch.errors import DocumentError
@@ -50,6 +53,9 @@ __all__ = ["partition_pptx"]
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
+_DGM = "{http://schemas.openxmlformats.org/drawingml/2006/diagram}"
+_DGM_URI = "http://schemas.openxmlformats.org/drawingml/2006/diagram"
+_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=True)
 _BULLET_ON = frozenset({_A + "buChar", _A + "buAutoNum", _A + "buBlip"})
 _TRUE = frozenset({"1", "true", "on"})
 
@@ -196,6 +202,8 @@ class _SlideReader:
                     yield table
             elif shape.has_chart:
                 yield from _chart(shape.chart)
+            elif _diagram_data_rid(shape):
+                yield from self._diagram(_diagram_data_rid(shape))
             elif shape.has_text_frame:
                 yield from self._text_shape(shape)
 
@@ -291,6 +299,27 @@ class _SlideReader:
             return None
         return Element("Table", result[0], {**meta, "text_as_html": result[1]})
 
+    def _diagram(self, rid: str) -> list[Element]:
+        """SmartArt: each node's text as a ListItem, depth from the diagram's own hierarchy.
+
+        python-pptx does not read SmartArt, so its data part (the node tree PowerPoint lays out)
+        is parsed here, with entity resolution and network access off. A diagram whose part is
+        missing or damaged is left out rather than failing the deck.
+        """
+        try:
+            part = self.slide.part.related_part(rid)
+            root = etree.fromstring(part.blob, _SAFE_XML)
+            rels = part.rels
+        except (KeyError, AttributeError, ValueError, etree.XMLSyntaxError):
+            return []
+        out = []
+        for pt, depth in _diagram_nodes(root):
+            texts = [_read_paragraph(p, rels).text() for p in pt.iterfind(f"{_DGM}t/{_A}p")]
+            text = " ".join(t for t in texts if t)
+            if text:
+                out.append(Element("ListItem", text, {"category_depth": depth}))
+        return out
+
     def _notes(self) -> Iterator[Element]:
         try:
             notes = self.slide.notes_slide if self.slide.has_notes_slide else None
@@ -341,6 +370,49 @@ def _number(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def _diagram_data_rid(shape: Any) -> str:
+    """The relationship id of a SmartArt frame's data part, or "" for any other shape."""
+    data = shape.element.find(f"{_A}graphic/{_A}graphicData")
+    if data is None or data.get("uri") != _DGM_URI:
+        return ""
+    rel_ids = data.find(_DGM + "relIds")
+    return (rel_ids.get(_R + "dm") or "") if rel_ids is not None else ""
+
+
+def _diagram_nodes(root: Any) -> list[tuple[Any, int]]:
+    """Text-bearing points of a diagram data model in reading order, with their depth.
+
+    Points hang under their parents through ``parOf`` connections ordered by ``srcOrd``; the
+    ``doc`` point is the root, so its children are depth 0.
+    """
+    points = {pt.get("modelId"): pt for pt in root.iterfind(f"{_DGM}ptLst/{_DGM}pt")}
+    children: dict[str | None, list[tuple[int, str]]] = {}
+    for cxn in root.iterfind(f"{_DGM}cxnLst/{_DGM}cxn"):
+        if cxn.get("type", "parOf") == "parOf":
+            children.setdefault(cxn.get("srcId"), []).append((_order(cxn.get("srcOrd")), cxn.get("destId") or ""))
+    roots = [mid for mid, pt in points.items() if pt.get("type") == "doc"] or list(points)  # no root: flat
+    out: list[tuple[Any, int]] = []
+    stack = [(mid, -1) for mid in reversed(roots)]
+    seen: set[str | None] = set()
+    while stack:
+        mid, depth = stack.pop()
+        if mid in seen:
+            continue
+        seen.add(mid)
+        pt = points.get(mid)
+        if pt is not None and pt.get("type", "node") in ("node", "asst"):
+            out.append((pt, max(depth, 0)))
+        stack.extend((child, depth + 1) for _, child in sorted(children.get(mid, []), reverse=True))
+    return out
+
+
+def _order(value: str | None) -> int:
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
 
 
 def _master_type(ph_type: Any, ph: Any) -> Any:
