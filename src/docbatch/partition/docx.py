@@ -19,11 +19,19 @@ more than the text itself on long documents. Styles are resolved once per style 
   EmailAddress or Address; a bullet glyph (dropped from the text) or a typed enumerator such as
   ``1.`` or ``(a)`` (kept) makes a ListItem.
 
+Tables become Table elements with ``text_as_html`` (``gridSpan`` as colspan, ``vMerge`` runs as
+rowspan, ``gridBefore`` as an empty leading cell) carrying their cells' links and emphasis; a
+one-cell table is a box drawn around text, so its content is read as body text. Pictures become
+Image elements (alt text, MIME type) after the paragraph holding them, and text boxes are read
+after their anchor paragraph. Links come from ``w:hyperlink`` (external targets and bookmarks)
+and from HYPERLINK fields. Hidden text and content controls still showing their prompt are skipped.
+
 Page numbers follow Word's own layout when the file has it: Word writes a
 ``w:lastRenderedPageBreak`` wherever a page began when it last laid the document out, soft breaks
 included. Files never laid out by Word (generated ones) fall back to the explicit breaks: hard
 page breaks, ``pageBreakBefore`` and sections that start on a new page. Counting both would count
-every hard break twice. Headers and footers are emitted once per section that defines its own
+every hard break twice. A paragraph that runs over a page break keeps the page it starts on
+(splitting it would cut a sentence in two). Headers and footers are emitted once per section that defines its own
 (first-page and even-page variants only when the section uses them): headers before the
 section's first element, footers after its last.
 """

@@ -1,8 +1,8 @@
 """PowerPoint presentations (.pptx): python-pptx opens the deck, each slide is one page.
 
 Shapes are read top-left to bottom-right (by top edge, then left edge); members of group shapes
-take part in that order by their own place on the slide. What a shape's text becomes depends on what the slide
-says it is:
+take part in that order by their own place on the slide. What a shape's text becomes depends on
+what the slide says it is:
 
 * the title placeholder is the slide's Title (depth 0); a subtitle placeholder with a short line
   is a Title at depth 1;
