@@ -76,9 +76,15 @@ def _ratio(a: float | None, b: float | None) -> str:
     return "—" if not a or not b else f"{a / b:.1f}×"
 
 
+def _agreement(pair: tuple[float, float] | None) -> str:
+    return "—" if pair is None else f"{pair[0]:.3f} / {pair[1]:.3f}"
+
+
 def _cell(r: FormatResult, tool: str, value: str) -> str:
     if tool in r.missing:
         return "n/a"
+    if tool not in r.runs:
+        return "—"  # not selected with --tools
     return value
 
 
@@ -86,8 +92,8 @@ def _format_table(results: list[FormatResult]) -> list[str]:
     lines = [
         "| format | files (generated) | docbatch files/s | unstructured files/s | kreuzberg files/s "
         "| docbatch ÷ unstructured | docbatch ÷ kreuzberg | peak RSS MiB d / u / k "
-        "| text similarity d / u / k | type accuracy d / u | failed d / u / k |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| text similarity d / u / k | type accuracy d / u | corpus agreement d~u text / types | failed d / u / k |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         fps = {t: r.files_per_s(t) for t in ("docbatch", "unstructured", "kreuzberg")}
@@ -103,7 +109,7 @@ def _format_table(results: list[FormatResult]) -> list[str]:
             f"| {_cell(r, 'unstructured', _num(fps['unstructured']))} "
             f"| {_cell(r, 'kreuzberg', _num(fps['kreuzberg']))} "
             f"| {_ratio(fps['docbatch'], fps['unstructured'])} | {_ratio(fps['docbatch'], fps['kreuzberg'])} "
-            f"| {rss} | {sims} | {types} | {failed} |"
+            f"| {rss} | {sims} | {types} | {_agreement(r.agreement)} | {failed} |"
         )
     return lines
 
@@ -158,7 +164,10 @@ def write_markdown(report: Report, path: Path) -> None:
         "",
         "files/s is whole-process throughput (start-up and imports included) over all files of the format; "
         "peak RSS is the largest sum over the tool's process tree. Quality is measured on the generated "
-        "documents only (their structure is known); kreuzberg returns plain text, so it has no type accuracy.",
+        "documents only (their structure is known); kreuzberg returns plain text, so it has no type accuracy. "
+        "Corpus agreement compares docbatch's output with unstructured's on the corpus files both handled "
+        "(no ground truth there): text similarity, and the share of unstructured's elements that docbatch "
+        "gives the same type.",
         "",
         *_format_table(report.formats),
         "",
@@ -218,6 +227,7 @@ def write_json(report: Report, path: Path) -> None:
                 "format": r.format,
                 "files": r.files,
                 "generated": r.generated,
+                "corpus_text_agreement": r.agreement,
                 "missing": r.missing,
                 "tools": {
                     t: {

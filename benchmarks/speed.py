@@ -20,7 +20,7 @@ from pathlib import Path
 
 from benchmarks.generate import GeneratedDoc, load_expected
 from benchmarks.measure import Measured, python, run_measured
-from benchmarks.quality import Score, read_elements, score
+from benchmarks.quality import Score, read_elements, score, text_similarity, type_accuracy
 
 __all__ = ["TOOLS", "FormatResult", "ToolRun", "bench_format", "tool_missing"]
 
@@ -47,6 +47,9 @@ class FormatResult:
     runs: dict[str, list[ToolRun]] = field(default_factory=dict)
     quality: dict[str, Score | None] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)  # tool -> why it did not run
+    #: (text similarity, type agreement) of docbatch's output against unstructured's, averaged over
+    #: the corpus files both handled: no ground truth there, so agreement is what can be measured.
+    agreement: tuple[float, float] | None = None
 
     def seconds(self, tool: str) -> float | None:
         runs = self.runs.get(tool)
@@ -189,4 +192,26 @@ def bench_format(
                 shutil.rmtree(work / fmt / f"{tool}-{rep - 1}", ignore_errors=True)
     for tool in available:
         result.quality[tool] = _quality(result.runs[tool][-1], staged, files, generated)
+    if "docbatch" in available and "unstructured" in available:
+        corpus = [dst for dst, src in zip(staged, files, strict=True) if src not in generated]
+        result.agreement = _agreement(result.runs["docbatch"][-1], result.runs["unstructured"][-1], corpus)
     return result
+
+
+def _agreement(ours: ToolRun, theirs: ToolRun, staged: list[Path], limit: int = 300_000) -> tuple[float, float] | None:
+    """Mean text similarity and type agreement of two tools' outputs over files both produced
+    (skipping huge texts, whose edit distance would take minutes)."""
+    sims, types = [], []
+    for dst in staged:
+        a, b = ours.out / f"{dst.name}.json", theirs.out / f"{dst.name}.json"
+        if not (a.is_file() and b.is_file()):
+            continue
+        try:
+            ea, eb = read_elements(a), read_elements(b)
+        except (ValueError, OSError):
+            continue
+        ta, tb = "\n".join(e.text for e in ea), "\n".join(e.text for e in eb)
+        if max(len(ta), len(tb)) <= limit:
+            sims.append(text_similarity(ta, tb))
+            types.append(type_accuracy(eb, ea)[0])
+    return (sum(sims) / len(sims), sum(types) / len(types)) if sims else None
