@@ -278,7 +278,7 @@ def write_chart(results: list[FormatResult], path: Path) -> bool:
     ax.set_xticks(range(len(names)), names, rotation=30, ha="right")
     ax.set_ylabel("files per second (log scale)")
     ax.set_title("files/s per format: docbatch vs unstructured (fast); ratio above each pair", fontsize=10)
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
