@@ -525,3 +525,52 @@ def test_content_control_prompt_text_is_skipped(tmp_path):
     path = tmp_path / "form.docx"
     doc.save(path)
     assert [el.text for el in partition_docx(path, OPTIONS)] == ["Filled in value."]
+
+
+def _chart_xml() -> bytes:
+    """A chart part as Office writes it, made by python-pptx (python-docx cannot make charts)."""
+    import pptx
+    from pptx.chart.data import CategoryChartData
+    from pptx.enum.chart import XL_CHART_TYPE
+
+    prs = pptx.Presentation()
+    slide = prs.slides.add_slide(prs.slide_layouts[5])
+    data = CategoryChartData()
+    data.categories = ["2023", "2024"]
+    data.add_series("Units", (120, 150))
+    chart = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, 0, 0, 100, 100, data).chart
+    chart.has_title = True
+    chart.chart_title.text_frame.text = "Units sold"
+    return chart.part.blob
+
+
+_CHART_DRAWING = (
+    '<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    ' xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"'
+    ' xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"'
+    ' xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart"'
+    ' xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<w:drawing><wp:inline><wp:extent cx="5486400" cy="3200400"/><wp:docPr id="9" name="Chart 1"/>'
+    '<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/chart">'
+    '<c:chart r:id="{rid}"/></a:graphicData></a:graphic></wp:inline></w:drawing></w:r>'
+)
+
+
+def test_chart_becomes_caption_and_data_table(tmp_path):
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+    from lxml import etree
+
+    doc = docx.Document()
+    para = doc.add_paragraph("Sales grew.")
+    chart_type = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
+    part = Part(PackURI("/word/charts/chart1.xml"), chart_type, _chart_xml(), doc.part.package)
+    rid = doc.part.relate_to(part, RT.CHART)
+    para._p.append(etree.fromstring(_CHART_DRAWING.replace("{rid}", rid)))
+    path = tmp_path / "chart.docx"
+    doc.save(path)
+    text, caption, table = partition_docx(path, OPTIONS)
+    assert (text.text, caption.type, caption.text) == ("Sales grew.", "FigureCaption", "Units sold")
+    assert table.metadata["text_as_html"] == (
+        "<table><tr><th></th><th>Units</th></tr><tr><td>2023</td><td>120</td></tr><tr><td>2024</td><td>150</td></tr></table>"
+    )

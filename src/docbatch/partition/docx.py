@@ -22,8 +22,9 @@ more than the text itself on long documents. Styles are resolved once per style 
 Tables become Table elements with ``text_as_html`` (``gridSpan`` as colspan, ``vMerge`` runs as
 rowspan, ``gridBefore`` as an empty leading cell) carrying their cells' links and emphasis; a
 one-cell table is a box drawn around text, so its content is read as body text. Pictures become
-Image elements (alt text, MIME type) after the paragraph holding them, and text boxes are read
-after their anchor paragraph. Links come from ``w:hyperlink`` (external targets and bookmarks)
+Image elements (alt text, MIME type) and charts their title and a data table (read by
+python-pptx's chart reader: the XML is the same), after the paragraph holding them; text boxes
+are read after their anchor paragraph. Links come from ``w:hyperlink`` (external targets and bookmarks)
 and from HYPERLINK fields. Hidden text and content controls still showing their prompt are skipped.
 
 Page numbers follow Word's own layout when the file has it: Word writes a
@@ -51,6 +52,7 @@ from docbatch.partition.base import PartitionOptions
 from docbatch.partition.ooxml import (
     Inline,
     TableCell,
+    chart_from_xml,
     check_package,
     collapse,
     contact_type,
@@ -71,6 +73,8 @@ _WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 _M = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
 _V = "{urn:schemas-microsoft-com:vml}"
+_C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+_CHART_URI = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 
 P, TBL, R, T, SDT, SDT_CONTENT = _W + "p", _W + "tbl", _W + "r", _W + "t", _W + "sdt", _W + "sdtContent"
 PPR, RPR, VAL = _W + "pPr", _W + "rPr", _W + "val"
@@ -298,12 +302,15 @@ class _Field:
 
 @dataclass(slots=True)
 class _ParaContent:
-    """Everything one paragraph holds: its text, page breaks around it, images and text boxes."""
+    """Everything one paragraph holds: its text, page breaks around it, figures and text boxes.
+
+    Figures (pictures, charts) are elements of their own that follow the paragraph's text.
+    """
 
     inline: Inline = field(default_factory=Inline)
     breaks_before: int = 0
     breaks_after: int = 0
-    images: list[Element] = field(default_factory=list)
+    figures: list[Element] = field(default_factory=list)
     boxes: list[Any] = field(default_factory=list)
     fields: list[_Field] = field(default_factory=list)
 
@@ -445,14 +452,27 @@ class _Reader:
             c_nv_pr = pic.find(f"{_PIC}nvPicPr/{_PIC}cNvPr")
             blip = pic.find(f".//{_A}blip")
             rid = blip.get(_R + "embed") or blip.get(_R + "link") if blip is not None else None
-            content.images.append(self._image(_alt_text(c_nv_pr) or fallback_alt, rid))
+            content.figures.append(self._image(_alt_text(c_nv_pr) or fallback_alt, rid))
+        for data in drawing.iter(_A + "graphicData"):
+            if data.get("uri") == _CHART_URI:
+                content.figures.extend(self._chart(data.find(_C + "chart")))
         content.boxes.extend(_outer_text_boxes(drawing))
+
+    def _chart(self, ref: Any) -> list[Element]:
+        rel = self.part.rels.get(ref.get(_R + "id") or "") if ref is not None else None
+        if rel is None or rel.is_external:
+            return []
+        try:
+            blob = rel.target_part.blob
+        except (KeyError, AttributeError, ValueError):
+            return []
+        return chart_from_xml(blob)
 
     def _vml(self, pict: Any, content: _ParaContent) -> None:
         for shape in pict.iter(_V + "shape"):
             data = shape.find(_V + "imagedata")
             if data is not None:
-                content.images.append(self._image(collapse(shape.get("alt") or ""), data.get(_R + "id")))
+                content.figures.append(self._image(collapse(shape.get("alt") or ""), data.get(_R + "id")))
         content.boxes.extend(_outer_text_boxes(pict))
 
     def _image(self, alt: str, rid: str | None) -> Element:
@@ -575,8 +595,8 @@ class _DocxWalker:
         element = self._classify(text, content.inline, style, direct) if text else None
         if element is not None:
             self._emit(element)
-        for image in content.images:
-            self._emit(image)
+        for figure in content.figures:
+            self._emit(figure)
         for box in content.boxes:
             for child in box:
                 self._block(child)
@@ -657,8 +677,8 @@ class _DocxWalker:
         self._new_page(reader.leading_breaks)
         if table is not None:
             self._emit(Element("Table", table[0], {**reader.meta, "text_as_html": table[1]}))
-        for image in reader.images:
-            self._emit(image)
+        for figure in reader.figures:
+            self._emit(figure)
         self._new_page(reader.page_breaks - reader.leading_breaks)
         self.page_used = True
 
@@ -741,7 +761,7 @@ class _TableReader:
 
     def __init__(self, reader: _Reader) -> None:
         self.reader = reader
-        self.images: list[Element] = []
+        self.figures: list[Element] = []
         self.page_breaks = 0
         self.leading_breaks = 0  # page breaks in the first row: the table itself starts a page
         self.meta: dict[str, list[str]] = {}  # links and emphasis of every cell, in reading order
@@ -794,7 +814,7 @@ class _TableReader:
             if child.tag == P:
                 content = self.reader.paragraph(child)
                 self.page_breaks += content.breaks_before + content.breaks_after
-                self.images.extend(content.images)
+                self.figures.extend(content.figures)
                 for key, values in content.inline.metadata().items():
                     self.meta.setdefault(key, []).extend(values)
                 line = content.inline.text()

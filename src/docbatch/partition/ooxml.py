@@ -16,12 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from docbatch.elements import Element
 from docbatch.errors import DocumentError
 from docbatch.partition.base import PartitionOptions
 
 __all__ = [
     "Inline",
     "TableCell",
+    "chart_elements",
+    "chart_from_xml",
     "check_package",
     "collapse",
     "contact_type",
@@ -90,6 +93,58 @@ def contact_type(text: str) -> str | None:
     if _CITY_STATE_ZIP.match(text):
         return "Address"
     return None
+
+
+def chart_elements(chart: Any) -> list[Element]:
+    """A chart as its title (FigureCaption) and its data (Table: a row per category, a column per series).
+
+    ``chart`` is a python-pptx Chart. The numbers behind a chart are what a reader of the extracted
+    text needs; python-pptx reads them from the cache Office keeps in the chart part. A chart it
+    cannot read is left out rather than failing the document.
+    """
+    try:
+        title = chart.chart_title.text_frame.text if chart.has_title and chart.chart_title.has_text_frame else ""
+        series = list(chart.series)
+        categories = [str(c) for c in chart.plots[0].categories] if len(chart.plots) else []
+        columns = [[_number(v) for v in s.values] for s in series]
+        names = [s.name or "" for s in series]
+    except (AttributeError, KeyError, ValueError, TypeError, IndexError):
+        return []
+    out = [Element("FigureCaption", collapse(title))] if collapse(title) else []
+    length = max([len(categories)] + [len(c) for c in columns])
+    rows = [[TableCell("", header=True)] + [TableCell(name, header=True) for name in names]]
+    for i in range(length):
+        label = categories[i] if i < len(categories) else ""  # XY charts: python-pptx gives no x values
+        rows.append([TableCell(label)] + [TableCell(c[i] if i < len(c) else "") for c in columns])
+    table = table_element(rows) if series else None
+    if table is not None:
+        out.append(Element("Table", table[0], {"text_as_html": table[1]}))
+    return out
+
+
+def _number(value: Any) -> str:
+    """A chart value as text: 12.0 as "12", None (a gap in the series) as ""."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def chart_from_xml(blob: bytes) -> list[Element]:
+    """:func:`chart_elements` of a chart part found outside a presentation (a Word document's).
+
+    Charts are the same DrawingML in Word and PowerPoint; python-docx does not read them, so the
+    part goes through python-pptx's chart reader (its parser resolves no entities).
+    """
+    from lxml import etree
+    from pptx.chart.chart import Chart
+    from pptx.oxml import parse_xml
+
+    try:
+        return chart_elements(Chart(parse_xml(blob), None))
+    except (etree.XMLSyntaxError, ValueError, AttributeError, TypeError):
+        return []
 
 
 def is_short_line(text: str) -> bool:

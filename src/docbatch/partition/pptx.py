@@ -38,6 +38,7 @@ from docbatch.partition.base import PartitionOptions
 from docbatch.partition.ooxml import (
     Inline,
     TableCell,
+    chart_elements,
     check_package,
     collapse,
     contact_type,
@@ -201,7 +202,7 @@ class _SlideReader:
                 if table is not None:
                     yield table
             elif shape.has_chart:
-                yield from _chart(shape.chart)
+                yield from chart_elements(shape.chart)
             elif _diagram_data_rid(shape):
                 yield from self._diagram(_diagram_data_rid(shape))
             elif shape.has_text_frame:
@@ -334,42 +335,6 @@ class _SlideReader:
             text = inline.text()
             if text:
                 yield Element("NarrativeText", text, inline.metadata())
-
-
-def _chart(chart: Any) -> list[Element]:
-    """A chart as its title (FigureCaption) and its data (Table: a row per category, a column per series).
-
-    The numbers behind a chart are what a reader of the extracted text needs; python-pptx reads them
-    from the cache PowerPoint keeps in the chart part. A chart python-pptx cannot read is left out
-    rather than failing the deck.
-    """
-    try:
-        title = chart.chart_title.text_frame.text if chart.has_title and chart.chart_title.has_text_frame else ""
-        series = list(chart.series)
-        categories = [str(c) for c in chart.plots[0].categories] if len(chart.plots) else []
-        columns = [[_number(v) for v in s.values] for s in series]
-        names = [s.name or "" for s in series]
-    except (AttributeError, KeyError, ValueError, TypeError, IndexError):
-        return []
-    out = [Element("FigureCaption", collapse(title))] if collapse(title) else []
-    length = max([len(categories)] + [len(c) for c in columns])
-    rows = [[TableCell("", header=True)] + [TableCell(name, header=True) for name in names]]
-    for i in range(length):
-        label = categories[i] if i < len(categories) else ""  # XY charts: python-pptx gives no x values
-        rows.append([TableCell(label)] + [TableCell(c[i] if i < len(c) else "") for c in columns])
-    table = table_element(rows) if series else None
-    if table is not None:
-        out.append(Element("Table", table[0], {"text_as_html": table[1]}))
-    return out
-
-
-def _number(value: Any) -> str:
-    """A chart value as text: 12.0 as "12", None (a gap in the series) as ""."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _diagram_data_rid(shape: Any) -> str:
