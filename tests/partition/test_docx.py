@@ -574,3 +574,15 @@ def test_chart_becomes_caption_and_data_table(tmp_path):
     assert table.metadata["text_as_html"] == (
         "<table><tr><th></th><th>Units</th></tr><tr><td>2023</td><td>120</td></tr><tr><td>2024</td><td>150</td></tr></table>"
     )
+
+
+def test_header_reference_without_relationship_id_is_a_document_error(tmp_path):
+    src = _build(tmp_path / "src.docx")
+    with zipfile.ZipFile(src) as zf:
+        xml = zf.read("word/document.xml")
+    broken = xml.replace(b'<w:footerReference w:type="default" r:id=', b'<w:footerReference w:type="default" x:id=', 1)
+    broken = broken.replace(b"<w:document ", b'<w:document xmlns:x="urn:x" ', 1)
+    assert broken != xml
+    damaged = _rewrite_member(src, tmp_path / "damaged.docx", "word/document.xml", broken)
+    with pytest.raises(DocumentError, match="damaged DOCX"):
+        partition_docx(damaged, OPTIONS)

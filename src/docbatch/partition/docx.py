@@ -108,10 +108,11 @@ def partition_docx(path: Path, options: PartitionOptions) -> list[Element]:
     if body is None:
         raise DocumentError("DOCX has no w:document/w:body (strict OOXML or a damaged file)")
     from docx.exceptions import PythonDocxError
+    from docx.oxml.exceptions import XmlchemyError
 
     try:
         return _DocxWalker(document, body).run()
-    except (PythonDocxError, AttributeError, KeyError, ValueError, TypeError) as e:
+    except (PythonDocxError, XmlchemyError, AttributeError, KeyError, ValueError, TypeError) as e:
         # python-docx reports XML that breaks its schema (a section or header property) as any of these
         raise DocumentError(f"damaged DOCX: {type(e).__name__}: {first_line(e)}") from e
 
