@@ -91,8 +91,18 @@ class Block:
 
     kind: str  # "title" | "paragraph" | "list_item" | "table"
     text: str = ""
+    #: A title's level (1-3), or a list item's nesting (0 top level, 1 nested under the item before).
     level: int = 0
     rows: tuple[tuple[str, ...], ...] = ()
+    #: A phrase of ``text`` that formats able to show it render in bold (runs must not split text).
+    emphasis: str = ""
+
+    def split_emphasis(self) -> tuple[str, str, str]:
+        """(before, emphasised phrase, after); the phrase is empty when there is none."""
+        if not self.emphasis or self.emphasis not in self.text:
+            return self.text, "", ""
+        before, _, after = self.text.partition(self.emphasis)
+        return before, self.emphasis, after
 
     @property
     def table_text(self) -> str:
@@ -137,8 +147,10 @@ def _sentence(rng: random.Random) -> str:
     return f"{rng.choice(_SUBJECTS)} {rng.choice(_VERBS)} {rng.choice(_OBJECTS)} {rng.choice(_TAILS)}."
 
 
-def _paragraph(rng: random.Random) -> str:
-    return " ".join(_sentence(rng) for _ in range(rng.randint(2, 4)))
+def _paragraph(rng: random.Random) -> Block:
+    text = " ".join(_sentence(rng) for _ in range(rng.randint(2, 4)))
+    emphasis = next((o for o in _OBJECTS if o in text), "")
+    return Block("paragraph", text, emphasis=emphasis)
 
 
 def _table(rng: random.Random, topic: str) -> Block:
@@ -159,21 +171,21 @@ def make_document(seed: int, sections: int = 4) -> Document:
         footer="Internal use only - do not distribute",
     )
     doc.blocks.append(Block("title", doc.title, level=1))
-    doc.blocks.append(Block("paragraph", _paragraph(rng)))
+    doc.blocks.append(_paragraph(rng))
     for n in range(1, sections + 1):
         topic = _TOPICS[(n - 1) % len(_TOPICS)]
         doc.blocks.append(Block("title", f"{n} {topic}", level=1))
-        doc.blocks.append(Block("paragraph", _paragraph(rng)))
+        doc.blocks.append(_paragraph(rng))
         aspects = rng.sample(_ASPECTS, 2)
         doc.blocks.append(Block("title", f"{n}.1 {aspects[0]}", level=2))
-        doc.blocks.append(Block("paragraph", _paragraph(rng)))
-        for item in rng.sample(_ITEMS, rng.randint(3, 4)):
-            doc.blocks.append(Block("list_item", item))
+        doc.blocks.append(_paragraph(rng))
+        for k, item in enumerate(rng.sample(_ITEMS, rng.randint(3, 4))):
+            doc.blocks.append(Block("list_item", item, level=1 if k == 1 else 0))  # the second is nested
         doc.blocks.append(Block("title", f"{n}.1.1 Detail on {topic.lower()}", level=3))
-        doc.blocks.append(Block("paragraph", _paragraph(rng)))
+        doc.blocks.append(_paragraph(rng))
         doc.blocks.append(Block("title", f"{n}.2 {aspects[1]}", level=2))
-        doc.blocks.append(Block("paragraph", _paragraph(rng)))
+        doc.blocks.append(_paragraph(rng))
         if n % 2 == 1:
             doc.blocks.append(_table(rng, topic))
-        doc.blocks.append(Block("paragraph", _paragraph(rng)))
+        doc.blocks.append(_paragraph(rng))
     return doc

@@ -24,7 +24,7 @@ from benchmarks.document import Block, Document, Expected, make_document
 __all__ = ["FORMATS", "WRITERS", "GeneratedDoc", "generate", "load_expected"]
 
 #: Bump when any writer changes, so cached files are rebuilt.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 _TYPE_OF = {"title": "Title", "paragraph": "NarrativeText", "list_item": "ListItem", "table": "Table"}
 
@@ -42,7 +42,7 @@ def write_txt(doc: Document, path: Path) -> list[Expected]:
     for block in doc.blocks:
         if block.kind == "table":
             continue
-        parts.append(f"- {block.text}" if block.kind == "list_item" else block.text)
+        parts.append(f"{'  ' * block.level}- {block.text}" if block.kind == "list_item" else block.text)
         expected.append(_expected(block))
     path.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
     return expected
@@ -55,46 +55,65 @@ def write_md(doc: Document, path: Path) -> list[Expected]:
         if block.kind == "title":
             parts.append("#" * block.level + " " + block.text)
         elif block.kind == "list_item":
+            item = f"{'  ' * block.level}- {block.text}"
             # consecutive items form one list: no blank line between them
             if parts and parts[-1].startswith("- "):
-                parts[-1] += f"\n- {block.text}"
+                parts[-1] += f"\n{item}"
             else:
-                parts.append(f"- {block.text}")
+                parts.append(item)
         elif block.kind == "table":
             head, *body = block.rows
             lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
             lines += ["| " + " | ".join(row) + " |" for row in body]
             parts.append("\n".join(lines))
         else:
-            parts.append(block.text)
+            before, bold, after = block.split_emphasis()
+            parts.append(f"{before}**{bold}**{after}" if bold else block.text)
     path.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
     return [_expected(b) for b in doc.blocks]
 
 
+def _html_list(items: list[Block]) -> str:
+    """A <ul> whose level-1 items nest in a <ul> inside the item before them."""
+    out = ["<ul>"]
+    for i, item in enumerate(items):
+        if item.level:
+            continue
+        children = []
+        for later in items[i + 1 :]:
+            if not later.level:
+                break
+            children.append(f"<li>{html.escape(later.text)}</li>")
+        nested = f"<ul>{''.join(children)}</ul>" if children else ""
+        out.append(f"<li>{html.escape(item.text)}{nested}</li>")
+    out.append("</ul>")
+    return "\n".join(out)
+
+
 def _html_body(doc: Document) -> str:
     out: list[str] = []
-    in_list = False
+    items: list[Block] = []
     for block in doc.blocks:
-        if in_list and block.kind != "list_item":
-            out.append("</ul>")
-            in_list = False
+        if items and block.kind != "list_item":
+            out.append(_html_list(items))
+            items = []
         text = html.escape(block.text)
         if block.kind == "title":
             out.append(f"<h{block.level}>{text}</h{block.level}>")
         elif block.kind == "paragraph":
+            before, bold, after = block.split_emphasis()
+            if bold:
+                text = f"{html.escape(before)}<b>{html.escape(bold)}</b>{html.escape(after)}"
             out.append(f"<p>{text}</p>")
         elif block.kind == "list_item":
-            if not in_list:
-                out.append("<ul>")
-                in_list = True
-            out.append(f"<li>{text}</li>")
+            items.append(block)
         else:
             head, *body = block.rows
             rows = ["<tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in head) + "</tr>"]
             rows += ["<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in body]
             out.append("<table>\n" + "\n".join(rows) + "\n</table>")
-    if in_list:
-        out.append("</ul>")
+    if items:
+        out.append(_html_list(items))
     return "\n".join(out)
 
 
@@ -170,9 +189,13 @@ def write_docx(doc: Document, path: Path) -> list[Expected]:
                 d.add_page_break()
             d.add_heading(block.text, level=block.level)
         elif block.kind == "paragraph":
-            d.add_paragraph(block.text)
+            before, bold, after = block.split_emphasis()
+            para = d.add_paragraph(before)
+            if bold:
+                para.add_run(bold).bold = True
+                para.add_run(after)
         elif block.kind == "list_item":
-            d.add_paragraph(block.text, style="List Bullet")
+            d.add_paragraph(block.text, style="List Bullet 2" if block.level else "List Bullet")
         else:
             t = d.add_table(rows=len(block.rows), cols=len(block.rows[0]))
             t.style = "Table Grid"
@@ -233,14 +256,15 @@ def write_pptx(doc: Document, path: Path) -> list[Expected]:
             frame.word_wrap = True
             for j, block in enumerate(chunk):
                 p = frame.paragraphs[0] if j == 0 else frame.add_paragraph()
-                run = p.add_run()
-                run.text = block.text
-                if block.kind == "title":
-                    run.font.bold = True
-                    run.font.size = Pt(22 - 2 * block.level)
-                else:
-                    run.font.size = Pt(12)
+                for k, piece in enumerate(block.split_emphasis()):
+                    if not piece:
+                        continue
+                    run = p.add_run()
+                    run.text = piece
+                    run.font.bold = block.kind == "title" or k == 1
+                    run.font.size = Pt(22 - 2 * block.level) if block.kind == "title" else Pt(12)
                 if block.kind == "list_item":
+                    p.level = block.level
                     _bullet(p)
                 expected.append(_expected(block))
             top += Inches(0.9 * len(chunk) + 0.3)
@@ -268,8 +292,8 @@ def _find_font() -> tuple[Path, Path] | None:
 
 
 def write_pdf(doc: Document, path: Path) -> list[Expected]:
-    """A4 pages with an embedded TrueType font: bold headings at 17/14/12 pt, 10.5 pt body,
-    ``•`` bullets, ruled tables, and the header/footer drawn on every page.
+    """A4 pages with an embedded TrueType font: bold headings at 17/14/12 pt, 10.5 pt body with a
+    bold phrase, ``•`` bullets (``◦`` nested), ruled tables, and the header/footer on every page.
 
     A block never straddles a page (it moves to the next page whole), so the expected reading
     order is exact: header, the page's blocks, footer, for every page.
@@ -280,7 +304,7 @@ def write_pdf(doc: Document, path: Path) -> list[Expected]:
     expected: list[Expected] = []
     fonts = _find_font()
     family = "DejaVu" if fonts else "Helvetica"
-    bullet = "•" if fonts else "-"
+    bullet, sub_bullet = ("•", "◦") if fonts else ("-", "o")
 
     class _Pdf(FPDF):
         def header(self) -> None:
@@ -322,15 +346,18 @@ def write_pdf(doc: Document, path: Path) -> list[Expected]:
             pdf.ln(1)
         elif block.kind == "paragraph":
             pdf.set_font(family, "", 10.5)
+            before, bold, after = block.split_emphasis()
             ensure(height(block.text, 5.5) + 3)
-            pdf.multi_cell(0, 5.5, block.text, new_x="LMARGIN", new_y="NEXT")
+            marked = f"{before}**{bold}**{after}" if bold else block.text
+            pdf.multi_cell(0, 5.5, marked, new_x="LMARGIN", new_y="NEXT", markdown=True)
             pdf.ln(3)
         elif block.kind == "list_item":
             pdf.set_font(family, "", 10.5)
-            ensure(height(block.text, 5.5, pdf.epw - 10) + 1.5)
-            pdf.set_x(pdf.l_margin + 4)
-            pdf.cell(6, 5.5, bullet)
-            pdf.multi_cell(pdf.epw - 10, 5.5, block.text, new_x="LMARGIN", new_y="NEXT")
+            indent = 4 + 8 * block.level
+            ensure(height(block.text, 5.5, pdf.epw - indent - 6) + 1.5)
+            pdf.set_x(pdf.l_margin + indent)
+            pdf.cell(6, 5.5, sub_bullet if block.level else bullet)
+            pdf.multi_cell(pdf.epw - indent - 6, 5.5, block.text, new_x="LMARGIN", new_y="NEXT")
             pdf.ln(1.5)
         else:
             pdf.set_font(family, "", 10)

@@ -31,6 +31,8 @@ def test_document_is_deterministic_and_structured() -> None:
     assert kinds == {"title", "paragraph", "list_item", "table"}
     assert {block.level for block in a.blocks if block.kind == "title"} == {1, 2, 3}
     assert make_document(4) != a
+    assert any(b.kind == "list_item" and b.level == 1 for b in a.blocks)  # nested items
+    assert any(b.split_emphasis()[1] for b in a.blocks if b.kind == "paragraph")  # bold phrases
 
 
 @pytest.mark.parametrize("fmt", STDLIB_FORMATS + OFFICE_FORMATS)
@@ -48,6 +50,8 @@ def test_generated_file_has_expected_elements(tmp_path: Path, fmt: str) -> None:
     # every expected text is really in the file (for the text-based formats, checkable directly)
     if fmt in ("txt", "md", "html"):
         content = doc.path.read_text(encoding="utf-8")
+        for mark in ("**", "<b>", "</b>"):  # the bold phrase inside paragraphs
+            content = content.replace(mark, "")
         for e in expected:
             if e.type != "Table":
                 assert e.text in content
