@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.document import make_document
-from benchmarks.generate import write_html, write_md, write_txt
+from benchmarks.generate import GENERATOR_VERSION, write_html, write_md, write_txt
 from benchmarks.measure import Measured, bench_env, python, run_measured
 from benchmarks.speed import run_tool, stage, tool_missing
 
@@ -84,7 +84,7 @@ def scaling(files: list[Path], work: Path, *, tools: tuple[str, ...], timeout: f
 
 def small_documents(root: Path, count: int) -> list[Path]:
     """``count`` one-section documents as txt/md/html in turn (cached)."""
-    folder = root / "small"
+    folder = root / f"v{GENERATOR_VERSION}" / "small"
     folder.mkdir(parents=True, exist_ok=True)
     writers = [("txt", write_txt), ("md", write_md), ("html", write_html)]
     paths = []
