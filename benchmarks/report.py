@@ -91,13 +91,15 @@ def _cell(r: FormatResult, tool: str, value: str) -> str:
 def _format_table(results: list[FormatResult]) -> list[str]:
     lines = [
         "| format | files (generated) | docbatch files/s | unstructured files/s | kreuzberg files/s "
-        "| docbatch ÷ unstructured | docbatch ÷ kreuzberg | peak RSS MiB d / u / k "
+        "| docbatch ÷ unstructured | docbatch ÷ kreuzberg | median ms per file in worker d / u / k "
+        "| peak RSS MiB d / u / k "
         "| text similarity d / u / k | type accuracy d / u | corpus agreement d~u text / types | failed d / u / k |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         fps = {t: r.files_per_s(t) for t in ("docbatch", "unstructured", "kreuzberg")}
         rss = " / ".join(_cell(r, t, _mib(r.peak_rss(t))) for t in fps)
+        ms = " / ".join(_cell(r, t, _num(r.median_ms(t), "{:.0f}")) for t in fps)
         q = r.quality
         sims = " / ".join(_cell(r, t, _num(q[t].text_similarity, "{:.3f}") if q.get(t) else "—") for t in fps)
         types = " / ".join(
@@ -109,7 +111,7 @@ def _format_table(results: list[FormatResult]) -> list[str]:
             f"| {_cell(r, 'unstructured', _num(fps['unstructured']))} "
             f"| {_cell(r, 'kreuzberg', _num(fps['kreuzberg']))} "
             f"| {_ratio(fps['docbatch'], fps['unstructured'])} | {_ratio(fps['docbatch'], fps['kreuzberg'])} "
-            f"| {rss} | {sims} | {types} | {_agreement(r.agreement)} | {failed} |"
+            f"| {ms} | {rss} | {sims} | {types} | {_agreement(r.agreement)} | {failed} |"
         )
     return lines
 
@@ -163,6 +165,8 @@ def write_markdown(report: Report, path: Path) -> None:
         "## Per format",
         "",
         "files/s is whole-process throughput (start-up and imports included) over all files of the format; "
+        "median ms per file is the time one file takes inside a worker (start-up and imports excluded; "
+        "docbatch's includes writing its JSON, as the others' do). "
         "peak RSS is the largest sum over the tool's process tree. Quality is measured on the generated "
         "documents only (their structure is known); kreuzberg returns plain text, so it has no type accuracy. "
         "Corpus agreement compares docbatch's output with unstructured's on the corpus files both handled "
@@ -234,6 +238,7 @@ def write_json(report: Report, path: Path) -> None:
                         "files_per_s": r.files_per_s(t),
                         "seconds": [x.measured.seconds for x in r.runs[t]],
                         "peak_rss": r.peak_rss(t),
+                        "median_ms_per_file": r.median_ms(t),
                         "failed": r.failures(t),
                         "quality": None if r.quality.get(t) is None else asdict(r.quality[t]),
                     }

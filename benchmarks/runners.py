@@ -44,6 +44,13 @@ def _kreuzberg_one(path: str, out: str) -> int:
     return 1
 
 
+def _timed(fn: Any, path: str, out: str) -> tuple[int, float]:
+    """Run ``fn`` in the worker and return (elements, seconds spent on this file alone)."""
+    t0 = time.perf_counter()
+    n = fn(path, out)
+    return n, time.perf_counter() - t0
+
+
 def _prepare(tool: str) -> tuple[Any, dict[str, Any]]:
     """Import the tool in the parent (workers inherit it) and return its per-file function."""
     info: dict[str, Any] = {}
@@ -81,10 +88,11 @@ def main(argv: list[str] | None = None) -> int:
         futures = {}
         for path in files:
             out = str(args.out / (os.path.basename(path) + ".json"))
-            futures[path] = pool.schedule(fn, args=(path, out), timeout=args.timeout)
+            futures[path] = pool.schedule(_timed, args=(fn, path, out), timeout=args.timeout)
         for path, future in futures.items():
             try:
-                results[path] = {"status": "ok", "elements": future.result()}
+                n, seconds = future.result()
+                results[path] = {"status": "ok", "elements": n, "seconds": seconds}
             except FutureTimeout:
                 results[path] = {"status": "failed", "error": f"timeout after {args.timeout:g}s"}
             except Exception as e:  # the tool's own error, recorded per file

@@ -35,6 +35,8 @@ class ToolRun:
     measured: Measured
     out: Path
     failed: dict[str, str] = field(default_factory=dict)  # staged file name -> reason
+    #: Seconds each successful file took inside its worker (no start-up, no waiting).
+    per_file: list[float] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -62,6 +64,11 @@ class FormatResult:
     def peak_rss(self, tool: str) -> int | None:
         runs = self.runs.get(tool)
         return max(r.measured.peak_rss for r in runs) if runs else None
+
+    def median_ms(self, tool: str) -> float | None:
+        """Median milliseconds per file inside a worker: the steady-state cost, start-up excluded."""
+        runs = self.runs.get(tool)
+        return 1000 * statistics.median(runs[-1].per_file) if runs and runs[-1].per_file else None
 
     def failures(self, tool: str) -> dict[str, str]:
         runs = self.runs.get(tool)
@@ -93,13 +100,15 @@ def stage(files: list[Path], folder: Path) -> list[Path]:
     return staged
 
 
-def _docbatch_failures(out: Path) -> dict[str, str]:
+def _docbatch_record(out: Path) -> tuple[dict[str, str], list[float]]:
+    """Failures (key -> reason) and per-document seconds of the run, from docbatch's run record."""
     record = out / ".docbatch" / "record.sqlite"
     if not record.is_file():
-        return {}
+        return {}, []
     with sqlite3.connect(record) as db:
-        rows = db.execute("SELECT key, reason FROM documents WHERE status = 'failed'").fetchall()
-    return {key: reason for key, reason in rows}
+        rows = db.execute("SELECT key, status, reason, seconds FROM documents").fetchall()
+    failed = {key: reason for key, status, reason, _ in rows if status == "failed"}
+    return failed, [sec for _, status, _, sec in rows if status == "ok" and sec is not None]
 
 
 def run_tool(tool: str, folder: Path, staged: list[Path], out: Path, *, procs: int, timeout: float) -> ToolRun:
@@ -120,12 +129,13 @@ def run_tool(tool: str, folder: Path, staged: list[Path], out: Path, *, procs: i
     measured = run_measured(cmd, log=log, limit=limit)
     run = ToolRun(tool, measured, out)
     if tool == "docbatch":
-        run.failed = _docbatch_failures(out)
+        run.failed, run.per_file = _docbatch_record(out)
     else:
         summary = out / "_summary.json"
         if summary.is_file():
             files = json.loads(summary.read_text(encoding="utf-8"))["files"]
             run.failed = {Path(p).name: r["error"] for p, r in files.items() if r["status"] != "ok"}
+            run.per_file = [r["seconds"] for r in files.values() if r["status"] == "ok"]
     for p in staged:  # anything without output failed, whatever the tool said
         if not (out / f"{p.name}.json").is_file() and p.name not in run.failed:
             tail = measured.log.strip().splitlines()[-1:] or ["no output"]
