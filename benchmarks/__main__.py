@@ -128,8 +128,14 @@ def main(argv: list[str] | None = None) -> int:
         },
         notes=notes + _offline_notes(),
     )
-    order = sorted(rows, key=lambda r: (r.endswith("-large"), r))
-    for row in order:
+    # small rows, then the whole-run measurements, then the slow large rows: partial results are
+    # written after each step, so an interrupted run still leaves the most informative part
+    small_rows = sorted(r for r in rows if not r.endswith("-large"))
+    large_rows = sorted(r for r in rows if r.endswith("-large"))
+    for row in small_rows + large_rows:
+        if row == (large_rows or [None])[0] and not args.no_extras:
+            _extras(report, by_path, work, args, log)
+            _write(report, args.out)
         row_reps = 1 if row.endswith("-large") else reps
         log(f"{row}: {len(rows[row])} files, {row_reps} run(s) per tool")
         result = bench_format(
@@ -137,8 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         report.formats.append(result)
         _write(report, args.out)  # partial results survive an interrupted run
-
-    if not args.no_extras:
+    if not large_rows and not args.no_extras:
         _extras(report, by_path, work, args, log)
     _write(report, args.out)
     log(f"results in {args.out}/latest.md")
