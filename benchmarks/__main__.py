@@ -163,7 +163,8 @@ def _extras(report: Report, by_path: dict[Path, GeneratedDoc], work: Path, args:
     heavy = [p for p in sorted(small, key=lambda p: p.name) if p.suffix in (".pdf", ".docx", ".pptx")]
     heavy = heavy[: 12 if args.quick else 30] or mixed
     log(f"scaling 1 vs 2 processes on {len(heavy)} generated files")
-    report.scaling = scaling(heavy, work, tools=("docbatch", "unstructured"), timeout=args.timeout)
+    pair = tuple(t for t in ("docbatch", "unstructured") if t in args.tools.split(","))
+    report.scaling = scaling(heavy, work, tools=pair, timeout=args.timeout)
     counts = (20, 200) if args.quick else (200, 2000)
     log(f"memory over {counts[0]} vs {counts[1]} small documents")
     report.flatness = memory_flatness(CACHE_DIR / "gen", work, counts=counts, timeout=args.timeout)
