@@ -30,6 +30,7 @@ CORPUS_FORMATS = {
     ".pptx": "pptx",
     ".xlsx": "xlsx",
     ".csv": "csv",
+    ".tsv": "csv",
     ".html": "html",
     ".htm": "html",
     ".md": "md",
