@@ -586,3 +586,13 @@ def test_header_reference_without_relationship_id_is_a_document_error(tmp_path):
     damaged = _rewrite_member(src, tmp_path / "damaged.docx", "word/document.xml", broken)
     with pytest.raises(DocumentError, match="damaged DOCX"):
         partition_docx(damaged, OPTIONS)
+
+
+def test_chart_declaring_billions_of_points_keeps_only_its_title():
+    """python-pptx loops over every declared point: the count is checked before it does."""
+    import re
+
+    from docbatch.partition.ooxml import chart_from_xml
+
+    blob = re.sub(rb'<c:ptCount val="\d+"/>', b'<c:ptCount val="99999999999"/>', _chart_xml())
+    assert [(el.type, el.text) for el in chart_from_xml(blob)] == [("FigureCaption", "Units sold")]

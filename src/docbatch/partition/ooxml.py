@@ -41,6 +41,10 @@ MAX_MEMBERS = 50_000
 MAX_RATIO = 200
 #: Below this total expanded size the ratio is not checked: small packages cannot hurt.
 RATIO_FLOOR = 32 * 1024**2
+#: Charts declaring more data points than this keep their title but not their data table.
+MAX_CHART_POINTS = 2_000
+
+_C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
 
 _TITLE_END = (".", ",", ";", ":", "!", "?")
 _SPACES = re.compile(r"[^\S\n]+")
@@ -100,26 +104,45 @@ def chart_elements(chart: Any) -> list[Element]:
 
     ``chart`` is a python-pptx Chart. The numbers behind a chart are what a reader of the extracted
     text needs; python-pptx reads them from the cache Office keeps in the chart part. A chart it
-    cannot read is left out rather than failing the document.
+    cannot read is left out rather than failing the document, and so is the data of a chart
+    declaring more points than :data:`MAX_CHART_POINTS` (python-pptx looks each declared point up
+    with its own XPath query, so its cost grows with the square of the count).
     """
+    from pptx.exc import PythonPptxError
+
     try:
         title = chart.chart_title.text_frame.text if chart.has_title and chart.chart_title.has_text_frame else ""
-        series = list(chart.series)
-        categories = [str(c) for c in chart.plots[0].categories] if len(chart.plots) else []
-        columns = [[_number(v) for v in s.values] for s in series]
-        names = [s.name or "" for s in series]
-    except (AttributeError, KeyError, ValueError, TypeError, IndexError):
+        table = _chart_table(chart) if _chart_size(chart.element) <= MAX_CHART_POINTS else None
+    except (PythonPptxError, AttributeError, KeyError, ValueError, TypeError, IndexError):
         return []
     out = [Element("FigureCaption", collapse(title))] if collapse(title) else []
-    length = max([len(categories)] + [len(c) for c in columns])
-    rows = [[TableCell("", header=True)] + [TableCell(name, header=True) for name in names]]
-    for i in range(length):
-        label = categories[i] if i < len(categories) else ""  # XY charts: python-pptx gives no x values
-        rows.append([TableCell(label)] + [TableCell(c[i] if i < len(c) else "") for c in columns])
-    table = table_element(rows) if series else None
     if table is not None:
         out.append(Element("Table", table[0], {"text_as_html": table[1]}))
     return out
+
+
+def _chart_size(chart_space: Any) -> int:
+    """Data points a chart declares (``c:ptCount``, summed), read before python-pptx loops over them."""
+    total = 0
+    for count in chart_space.iter(_C + "ptCount"):
+        try:
+            total += max(0, int(count.get("val") or 0))
+        except ValueError:
+            continue
+    return total
+
+
+def _chart_table(chart: Any) -> tuple[str, str] | None:
+    series = list(chart.series)
+    if not series:
+        return None
+    categories = [str(c) for c in chart.plots[0].categories] if len(chart.plots) else []
+    columns = [[_number(v) for v in s.values] for s in series]
+    rows = [[TableCell("", header=True)] + [TableCell(s.name or "", header=True) for s in series]]
+    for i in range(max([len(categories)] + [len(c) for c in columns])):
+        label = categories[i] if i < len(categories) else ""  # XY charts: python-pptx gives no x values
+        rows.append([TableCell(label)] + [TableCell(c[i] if i < len(c) else "") for c in columns])
+    return table_element(rows)
 
 
 def _number(value: Any) -> str:
