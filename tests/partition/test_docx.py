@@ -596,3 +596,19 @@ def test_chart_declaring_billions_of_points_keeps_only_its_title():
 
     blob = re.sub(rb'<c:ptCount val="\d+"/>', b'<c:ptCount val="99999999999"/>', _chart_xml())
     assert [(el.type, el.text) for el in chart_from_xml(blob)] == [("FigureCaption", "Units sold")]
+
+
+def test_zip_bomb_member_hidden_among_incompressible_ones(tmp_path):
+    import os
+
+    src = _build(tmp_path / "src.docx")
+    bomb = tmp_path / "hidden-bomb.docx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, zin.read(info.filename))
+        zout.writestr("word/media/noise.bin", os.urandom(4 * 1024 * 1024))  # keeps the package's ratio low
+        with zout.open("word/media/padding.bin", "w") as member:
+            for _ in range(40):
+                member.write(bytes(1024 * 1024))
+    with pytest.raises(DocumentError, match="zip bomb"):
+        partition_docx(bomb, OPTIONS)

@@ -1,4 +1,4 @@
-"""What the DOCX and PPTX partitioners share: a zip-bomb guard, inline text gathering and tables.
+"""What the DOCX and PPTX partitioners share: a zip-bomb guard, inline text, tables, charts, heuristics.
 
 Both formats are zip packages of XML parts. python-docx and python-pptx read every part of the
 package into memory when they open it, so the guard looks at the zip's central directory first
@@ -71,10 +71,12 @@ def check_package(path: Path, options: PartitionOptions, kind: str) -> None:
         raise DocumentError(
             f"{kind} package expands to {expanded} bytes, more than the {options.max_uncompressed_bytes} allowed"
         )
+    # the whole package, and each member alone (a bomb hidden among incompressible pictures)
     compressed = sum(info.compress_size for info in infos)
-    if expanded > RATIO_FLOOR and expanded > MAX_RATIO * max(compressed, 1):
-        ratio = expanded // max(compressed, 1)
-        raise DocumentError(f"{kind} package compresses {ratio}:1, a zip bomb rather than a document")
+    for size, packed in [(expanded, compressed), *((i.file_size, i.compress_size) for i in infos)]:
+        if size > RATIO_FLOOR and size > MAX_RATIO * max(packed, 1):
+            ratio = size // max(packed, 1)
+            raise DocumentError(f"{kind} package compresses {ratio}:1, a zip bomb rather than a document")
 
 
 def open_failure(kind: str, error: BaseException) -> DocumentError:
