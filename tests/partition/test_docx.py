@@ -612,3 +612,31 @@ def test_zip_bomb_member_hidden_among_incompressible_ones(tmp_path):
                 member.write(bytes(1024 * 1024))
     with pytest.raises(DocumentError, match="zip bomb"):
         partition_docx(bomb, OPTIONS)
+
+
+def test_smartart_nodes_become_list_items(tmp_path):
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+    from lxml import etree
+    from test_pptx import _DIAGRAM_DATA
+
+    doc = docx.Document()
+    para = doc.add_paragraph("Our process:")
+    data_type = "application/vnd.openxmlformats-officedocument.drawingml.diagramData+xml"
+    part = Part(PackURI("/word/diagrams/data1.xml"), data_type, _DIAGRAM_DATA, doc.part.package)
+    rid = doc.part.relate_to(part, RT.DIAGRAM_DATA)
+    drawing = _CHART_DRAWING.replace(
+        '<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/chart"><c:chart r:id="{rid}"/>',
+        '<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/diagram">'
+        f'<dgm:relIds xmlns:dgm="http://schemas.openxmlformats.org/drawingml/2006/diagram" r:dm="{rid}"/>',
+    )
+    para._p.append(etree.fromstring(drawing))
+    path = tmp_path / "smartart.docx"
+    doc.save(path)
+    produced = [(el.type, el.text, el.metadata.get("category_depth")) for el in partition_docx(path, OPTIONS)]
+    assert produced == [
+        ("NarrativeText", "Our process:", None),
+        ("ListItem", "Plan", 0),
+        ("ListItem", "Write the spec", 1),
+        ("ListItem", "Build", 0),
+    ]

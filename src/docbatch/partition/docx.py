@@ -22,10 +22,11 @@ more than the text itself on long documents. Styles are resolved once per style 
 Tables become Table elements with ``text_as_html`` (``gridSpan`` as colspan, ``vMerge`` runs as
 rowspan, ``gridBefore`` as an empty leading cell) carrying their cells' links and emphasis; a
 one-cell table is a box drawn around text, so its content is read as body text. Pictures become
-Image elements (alt text, MIME type) and charts their title and a data table (read by
-python-pptx's chart reader: the XML is the same), after the paragraph holding them; text boxes
-are read after their anchor paragraph. Links come from ``w:hyperlink`` (external targets and bookmarks)
-and from HYPERLINK fields. Hidden text and content controls still showing their prompt are skipped.
+Image elements (alt text, MIME type), charts their title and a data table (read by
+python-pptx's chart reader: the XML is the same) and SmartArt its nodes as ListItems, after the
+paragraph holding them; text boxes are read after their anchor paragraph. Links come from
+``w:hyperlink`` (external targets and bookmarks) and from HYPERLINK fields. Hidden text and
+content controls still showing their prompt are skipped.
 
 Page numbers follow Word's own layout when the file has it: Word writes a
 ``w:lastRenderedPageBreak`` wherever a page began when it last laid the document out, soft breaks
@@ -56,6 +57,8 @@ from docbatch.partition.ooxml import (
     check_package,
     collapse,
     contact_type,
+    diagram_elements,
+    diagram_rid,
     first_line,
     open_failure,
     reads_as_heading,
@@ -457,6 +460,8 @@ class _Reader:
         for data in drawing.iter(_A + "graphicData"):
             if data.get("uri") == _CHART_URI:
                 content.figures.extend(self._chart(data.find(_C + "chart")))
+            elif diagram_rid(data):
+                content.figures.extend(self._diagram(diagram_rid(data)))
         content.boxes.extend(_outer_text_boxes(drawing))
 
     def _chart(self, ref: Any) -> list[Element]:
@@ -468,6 +473,15 @@ class _Reader:
         except (KeyError, AttributeError, ValueError):
             return []
         return chart_from_xml(blob)
+
+    def _diagram(self, rid: str) -> list[Element]:
+        rel = self.part.rels.get(rid)
+        if rel is None or rel.is_external:
+            return []
+        try:
+            return diagram_elements(rel.target_part)
+        except (KeyError, AttributeError):
+            return []
 
     def _vml(self, pict: Any, content: _ParaContent) -> None:
         for shape in pict.iter(_V + "shape"):

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lxml import etree
+
 from docbatch.elements import Element
 from docbatch.errors import DocumentError
 from docbatch.partition.base import PartitionOptions
@@ -28,6 +30,9 @@ __all__ = [
     "check_package",
     "collapse",
     "contact_type",
+    "diagram_elements",
+    "diagram_rid",
+    "drawing_paragraph",
     "first_line",
     "is_short_line",
     "open_failure",
@@ -44,7 +49,12 @@ RATIO_FLOOR = 32 * 1024**2
 #: Charts declaring more data points than this keep their title but not their data table.
 MAX_CHART_POINTS = 2_000
 
+_A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 _C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_DGM = "{http://schemas.openxmlformats.org/drawingml/2006/diagram}"
+_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=True)
+_TRUE = frozenset({"1", "true", "on"})
 
 _TITLE_END = (".", ",", ";", ":", "!", "?")
 _SPACES = re.compile(r"[^\S\n]+")
@@ -170,6 +180,111 @@ def chart_from_xml(blob: bytes) -> list[Element]:
         return chart_elements(Chart(parse_xml(blob), None))
     except (etree.XMLSyntaxError, ValueError, AttributeError, TypeError):
         return []
+
+
+#: ``a:graphicData`` URI of a SmartArt diagram.
+DIAGRAM_URI = "http://schemas.openxmlformats.org/drawingml/2006/diagram"
+
+
+def diagram_rid(graphic_data: Any) -> str:
+    """The relationship id of the data part of a SmartArt ``a:graphicData``, or "" for anything else."""
+    if graphic_data.get("uri") != DIAGRAM_URI:
+        return ""
+    rel_ids = graphic_data.find(_DGM + "relIds")
+    return (rel_ids.get(_R + "dm") or "") if rel_ids is not None else ""
+
+
+def diagram_elements(part: Any) -> list[Element]:
+    """SmartArt: each node's text as a ListItem, depth from the diagram's own hierarchy.
+
+    Neither python-docx nor python-pptx reads SmartArt, so its data part (the node tree Office
+    lays out) is parsed here, with entity resolution and network access off. A diagram whose
+    part is missing or damaged is left out rather than failing the document.
+    """
+    try:
+        root = etree.fromstring(part.blob, _SAFE_XML)
+        rels = part.rels
+    except (KeyError, AttributeError, ValueError, etree.XMLSyntaxError):
+        return []
+    out = []
+    for pt, depth in _diagram_nodes(root):
+        texts = [drawing_paragraph(p, rels).text() for p in pt.iterfind(f"{_DGM}t/{_A}p")]
+        text = " ".join(t for t in texts if t)
+        if text:
+            out.append(Element("ListItem", text, {"category_depth": depth}))
+    return out
+
+
+def _diagram_nodes(root: Any) -> list[tuple[Any, int]]:
+    """Text-bearing points of a diagram data model in reading order, with their depth.
+
+    Points hang under their parents through ``parOf`` connections ordered by ``srcOrd``; the
+    ``doc`` point is the root, so its children are depth 0.
+    """
+    points = {pt.get("modelId"): pt for pt in root.iterfind(f"{_DGM}ptLst/{_DGM}pt")}
+    children: dict[str | None, list[tuple[int, str]]] = {}
+    for cxn in root.iterfind(f"{_DGM}cxnLst/{_DGM}cxn"):
+        if cxn.get("type", "parOf") == "parOf":
+            children.setdefault(cxn.get("srcId"), []).append((_order(cxn.get("srcOrd")), cxn.get("destId") or ""))
+    roots = [mid for mid, pt in points.items() if pt.get("type") == "doc"] or list(points)  # no root: flat
+    out: list[tuple[Any, int]] = []
+    stack = [(mid, -1) for mid in reversed(roots)]
+    seen: set[str | None] = set()
+    while stack:
+        mid, depth = stack.pop()
+        if mid in seen:
+            continue
+        seen.add(mid)
+        pt = points.get(mid)
+        if pt is not None and pt.get("type", "node") in ("node", "asst"):
+            out.append((pt, max(depth, 0)))
+        stack.extend((child, depth + 1) for _, child in sorted(children.get(mid, []), reverse=True))
+    return out
+
+
+def _order(value: str | None) -> int:
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
+
+
+def drawing_paragraph(p: Any, rels: Any) -> Inline:
+    """Text, links and emphasis of one DrawingML ``a:p`` (slides, SmartArt, charts).
+
+    Consecutive runs linking one URL form one link; ``rels`` are the relationships of the part
+    holding the paragraph (python-docx and python-pptx parts both have them).
+    """
+    inline = Inline()
+    link_url, link_start = "", 0
+    for child in p:
+        tag = child.tag
+        url = ""
+        if tag in (_A + "r", _A + "fld"):
+            rpr = child.find(_A + "rPr")
+            url = _run_url(rpr, rels)
+            if url != link_url:
+                if link_url:
+                    inline.add_link(inline.text_since(link_start), link_url)
+                link_url, link_start = url, inline.length
+            bold = rpr is not None and rpr.get("b", "").lower() in _TRUE
+            italic = rpr is not None and rpr.get("i", "").lower() in _TRUE
+            t = child.find(_A + "t")
+            inline.add((t.text or "") if t is not None else "", bold=bold, italic=italic)
+        elif tag == _A + "br":
+            inline.add("\n")
+    if link_url:
+        inline.add_link(inline.text_since(link_start), link_url)
+    return inline
+
+
+def _run_url(rpr: Any, rels: Any) -> str:
+    if rpr is None:
+        return ""
+    click = rpr.find(_A + "hlinkClick")
+    rid = click.get(_R + "id") if click is not None else None
+    rel = rels.get(rid) if rid else None
+    return rel.target_ref if rel is not None and rel.is_external else ""
 
 
 def is_short_line(text: str) -> bool:

@@ -30,18 +30,18 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from lxml import etree
-
 from docbatch.elements import Element
 from docbatch.errors import DocumentError
 from docbatch.partition.base import PartitionOptions
 from docbatch.partition.ooxml import (
-    Inline,
     TableCell,
     chart_elements,
     check_package,
     collapse,
     contact_type,
+    diagram_elements,
+    diagram_rid,
+    drawing_paragraph,
     first_line,
     is_short_line,
     open_failure,
@@ -52,13 +52,8 @@ from docbatch.partition.ooxml import (
 __all__ = ["partition_pptx"]
 
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
-_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
-_DGM = "{http://schemas.openxmlformats.org/drawingml/2006/diagram}"
-_DGM_URI = "http://schemas.openxmlformats.org/drawingml/2006/diagram"
-_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=True)
 _BULLET_ON = frozenset({_A + "buChar", _A + "buAutoNum", _A + "buBlip"})
-_TRUE = frozenset({"1", "true", "on"})
 
 
 def partition_pptx(path: Path, options: PartitionOptions) -> list[Element]:
@@ -203,8 +198,8 @@ class _SlideReader:
                     yield table
             elif shape.has_chart:
                 yield from chart_elements(shape.chart)
-            elif _diagram_data_rid(shape):
-                yield from self._diagram(_diagram_data_rid(shape))
+            elif _diagram_rid(shape):
+                yield from self._diagram(_diagram_rid(shape))
             elif shape.has_text_frame:
                 yield from self._text_shape(shape)
 
@@ -234,7 +229,7 @@ class _SlideReader:
                     yield el
 
     def _paragraph(self, paragraph: Any, styles: list[Any]) -> Element | None:
-        inline = _read_paragraph(paragraph._p, self.rels)
+        inline = drawing_paragraph(paragraph._p, self.rels)
         text = inline.text()
         if not text:
             return None
@@ -288,7 +283,7 @@ class _SlideReader:
                     continue  # covered by a merged cell to its left or above
                 lines = []
                 for paragraph in cell.text_frame.paragraphs:
-                    inline = _read_paragraph(paragraph._p, self.rels)
+                    inline = drawing_paragraph(paragraph._p, self.rels)
                     for key, values in inline.metadata().items():
                         meta.setdefault(key, []).extend(values)
                     lines.append(inline.text())
@@ -301,25 +296,11 @@ class _SlideReader:
         return Element("Table", result[0], {**meta, "text_as_html": result[1]})
 
     def _diagram(self, rid: str) -> list[Element]:
-        """SmartArt: each node's text as a ListItem, depth from the diagram's own hierarchy.
-
-        python-pptx does not read SmartArt, so its data part (the node tree PowerPoint lays out)
-        is parsed here, with entity resolution and network access off. A diagram whose part is
-        missing or damaged is left out rather than failing the deck.
-        """
         try:
             part = self.slide.part.related_part(rid)
-            root = etree.fromstring(part.blob, _SAFE_XML)
-            rels = part.rels
-        except (KeyError, AttributeError, ValueError, etree.XMLSyntaxError):
+        except (KeyError, AttributeError):
             return []
-        out = []
-        for pt, depth in _diagram_nodes(root):
-            texts = [_read_paragraph(p, rels).text() for p in pt.iterfind(f"{_DGM}t/{_A}p")]
-            text = " ".join(t for t in texts if t)
-            if text:
-                out.append(Element("ListItem", text, {"category_depth": depth}))
-        return out
+        return diagram_elements(part)
 
     def _notes(self) -> Iterator[Element]:
         try:
@@ -331,53 +312,16 @@ class _SlideReader:
             return
         rels = notes.part.rels
         for paragraph in frame.paragraphs:
-            inline = _read_paragraph(paragraph._p, rels)
+            inline = drawing_paragraph(paragraph._p, rels)
             text = inline.text()
             if text:
                 yield Element("NarrativeText", text, inline.metadata())
 
 
-def _diagram_data_rid(shape: Any) -> str:
+def _diagram_rid(shape: Any) -> str:
     """The relationship id of a SmartArt frame's data part, or "" for any other shape."""
     data = shape.element.find(f"{_A}graphic/{_A}graphicData")
-    if data is None or data.get("uri") != _DGM_URI:
-        return ""
-    rel_ids = data.find(_DGM + "relIds")
-    return (rel_ids.get(_R + "dm") or "") if rel_ids is not None else ""
-
-
-def _diagram_nodes(root: Any) -> list[tuple[Any, int]]:
-    """Text-bearing points of a diagram data model in reading order, with their depth.
-
-    Points hang under their parents through ``parOf`` connections ordered by ``srcOrd``; the
-    ``doc`` point is the root, so its children are depth 0.
-    """
-    points = {pt.get("modelId"): pt for pt in root.iterfind(f"{_DGM}ptLst/{_DGM}pt")}
-    children: dict[str | None, list[tuple[int, str]]] = {}
-    for cxn in root.iterfind(f"{_DGM}cxnLst/{_DGM}cxn"):
-        if cxn.get("type", "parOf") == "parOf":
-            children.setdefault(cxn.get("srcId"), []).append((_order(cxn.get("srcOrd")), cxn.get("destId") or ""))
-    roots = [mid for mid, pt in points.items() if pt.get("type") == "doc"] or list(points)  # no root: flat
-    out: list[tuple[Any, int]] = []
-    stack = [(mid, -1) for mid in reversed(roots)]
-    seen: set[str | None] = set()
-    while stack:
-        mid, depth = stack.pop()
-        if mid in seen:
-            continue
-        seen.add(mid)
-        pt = points.get(mid)
-        if pt is not None and pt.get("type", "node") in ("node", "asst"):
-            out.append((pt, max(depth, 0)))
-        stack.extend((child, depth + 1) for _, child in sorted(children.get(mid, []), reverse=True))
-    return out
-
-
-def _order(value: str | None) -> int:
-    try:
-        return int(value or 0)
-    except ValueError:
-        return 0
+    return diagram_rid(data) if data is not None else ""
 
 
 def _master_type(ph_type: Any, ph: Any) -> Any:
@@ -419,7 +363,7 @@ def _joined(kind: str, paragraphs: Iterable[Any], rels: Any, meta: dict[str, Any
     texts: list[str] = []
     merged: dict[str, list[str]] = {}
     for paragraph in paragraphs:
-        inline = _read_paragraph(paragraph._p, rels)
+        inline = drawing_paragraph(paragraph._p, rels)
         text = inline.text()
         if text:
             texts.append(text)
@@ -427,40 +371,6 @@ def _joined(kind: str, paragraphs: Iterable[Any], rels: Any, meta: dict[str, Any
                 merged.setdefault(key, []).extend(values)
     if texts:
         yield Element(kind, " ".join(texts).replace("\n", " "), {**merged, **meta})
-
-
-def _read_paragraph(p: Any, rels: Any) -> Inline:
-    """Text, links and emphasis of one ``a:p``; consecutive runs linking one URL form one link."""
-    inline = Inline()
-    link_url, link_start = "", 0
-    for child in p:
-        tag = child.tag
-        url = ""
-        if tag in (_A + "r", _A + "fld"):
-            rpr = child.find(_A + "rPr")
-            url = _run_url(rpr, rels)
-            if url != link_url:
-                if link_url:
-                    inline.add_link(inline.text_since(link_start), link_url)
-                link_url, link_start = url, inline.length
-            bold = rpr is not None and rpr.get("b", "").lower() in _TRUE
-            italic = rpr is not None and rpr.get("i", "").lower() in _TRUE
-            t = child.find(_A + "t")
-            inline.add((t.text or "") if t is not None else "", bold=bold, italic=italic)
-        elif tag == _A + "br":
-            inline.add("\n")
-    if link_url:
-        inline.add_link(inline.text_since(link_start), link_url)
-    return inline
-
-
-def _run_url(rpr: Any, rels: Any) -> str:
-    if rpr is None:
-        return ""
-    click = rpr.find(_A + "hlinkClick")
-    rid = click.get(_R + "id") if click is not None else None
-    rel = rels.get(rid) if rid else None
-    return rel.target_ref if rel is not None and rel.is_external else ""
 
 
 def _image(shape: Any) -> Element:
