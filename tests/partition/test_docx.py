@@ -22,6 +22,7 @@ from docbatch.partition.base import PartitionOptions
 from docbatch.partition.docx import partition_docx
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/unstructured-example-docs"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "docx"
 OPTIONS = PartitionOptions()
 
 
@@ -490,9 +491,6 @@ def test_corpus_vertical_merge_spans_a_row_missing_its_cell():
     )
 
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "docx"
-
-
 def test_golden_output():
     """report.docx is ``_build``'s document, saved once; its .json is the reviewed output.
 
@@ -618,12 +616,12 @@ def test_smartart_nodes_become_list_items(tmp_path):
     from docx.opc.packuri import PackURI
     from docx.opc.part import Part
     from lxml import etree
-    from test_pptx import _DIAGRAM_DATA
 
     doc = docx.Document()
     para = doc.add_paragraph("Our process:")
     data_type = "application/vnd.openxmlformats-officedocument.drawingml.diagramData+xml"
-    part = Part(PackURI("/word/diagrams/data1.xml"), data_type, _DIAGRAM_DATA, doc.part.package)
+    diagram = (FIXTURES.parent / "pptx" / "diagram-data.xml").read_bytes()  # SmartArt is the same in Word
+    part = Part(PackURI("/word/diagrams/data1.xml"), data_type, diagram, doc.part.package)
     rid = doc.part.relate_to(part, RT.DIAGRAM_DATA)
     drawing = _CHART_DRAWING.replace(
         '<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/chart"><c:chart r:id="{rid}"/>',

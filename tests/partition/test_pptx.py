@@ -19,6 +19,7 @@ from docbatch.partition.base import PartitionOptions
 from docbatch.partition.pptx import partition_pptx
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/unstructured-example-docs"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pptx"
 OPTIONS = PartitionOptions()
 
 TITLE_SLIDE, TITLE_AND_CONTENT, TITLE_ONLY = 0, 1, 5
@@ -252,9 +253,6 @@ def test_damaged_notes_do_not_lose_the_slides(tmp_path):
     assert "Speak slowly here." not in texts
 
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pptx"
-
-
 def test_golden_output():
     """deck.pptx is ``_build``'s deck, saved once; its .json is the reviewed output.
 
@@ -290,24 +288,6 @@ def test_chart_becomes_caption_and_data_table(tmp_path):
     )
 
 
-_DIAGRAM_DATA = b"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<dgm:dataModel xmlns:dgm="http://schemas.openxmlformats.org/drawingml/2006/diagram"
-    xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">
-  <dgm:ptLst>
-    <dgm:pt modelId="0" type="doc"/>
-    <dgm:pt modelId="2"><dgm:t><a:bodyPr/><a:p><a:r><a:t>Plan</a:t></a:r></a:p></dgm:t></dgm:pt>
-    <dgm:pt modelId="1"><dgm:t><a:bodyPr/><a:p><a:r><a:t>Build</a:t></a:r></a:p></dgm:t></dgm:pt>
-    <dgm:pt modelId="3"><dgm:t><a:bodyPr/><a:p><a:r><a:t>Write the spec</a:t></a:r></a:p></dgm:t></dgm:pt>
-    <dgm:pt modelId="9" type="pres"><dgm:t><a:p><a:r><a:t>layout only</a:t></a:r></a:p></dgm:t></dgm:pt>
-  </dgm:ptLst>
-  <dgm:cxnLst>
-    <dgm:cxn modelId="10" srcId="0" destId="1" srcOrd="1"/>
-    <dgm:cxn modelId="11" srcId="0" destId="2" srcOrd="0"/>
-    <dgm:cxn modelId="12" srcId="2" destId="3" srcOrd="0"/>
-    <dgm:cxn modelId="13" type="presOf" srcId="1" destId="9" srcOrd="0"/>
-  </dgm:cxnLst>
-</dgm:dataModel>"""
-
 _DIAGRAM_FRAME = """<p:graphicFrame xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"
     xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"
     xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
@@ -329,7 +309,8 @@ def test_smartart_nodes_become_list_items(tmp_path):
     prs = pptx.Presentation()
     slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY])
     slide.shapes.title.text = "Process"
-    part = Part(PackURI("/ppt/diagrams/data1.xml"), CT.DML_DIAGRAM_DATA, slide.part.package, _DIAGRAM_DATA)
+    data = (FIXTURES / "diagram-data.xml").read_bytes()
+    part = Part(PackURI("/ppt/diagrams/data1.xml"), CT.DML_DIAGRAM_DATA, slide.part.package, data)
     rid = slide.part.relate_to(part, RT.DIAGRAM_DATA)
     slide.shapes._spTree.append(etree.fromstring(_DIAGRAM_FRAME.format(rid=rid)))
     path = tmp_path / "smartart.pptx"
