@@ -82,8 +82,16 @@ def test_secrets_never_reach_logs_outputs_or_record(s3_server, tmp_path):
     s3_server.bucket("secrets", {"s/doc.txt": b"Doc\n\nText.", "s/empty.txt": b""})
     env = cli_env(AWS_SECRET_ACCESS_KEY="sEcReT-VaLuE-1234567890", AWS_SESSION_TOKEN="ToKeN-VaLuE-0987654321")
     out = tmp_path / "out"
-    args = ["s3", "--s3-url", "s3://secrets/s/", "--endpoint-url", s3_server.url, "--structured-output-dir",
-            str(out), "-v"]
+    args = [
+        "s3",
+        "--s3-url",
+        "s3://secrets/s/",
+        "--endpoint-url",
+        s3_server.url,
+        "--structured-output-dir",
+        str(out),
+        "-v",
+    ]
     result = run_cli(args, cwd=tmp_path, env=env)
     assert result.returncode == 1
     seen = result.stdout + result.stderr
