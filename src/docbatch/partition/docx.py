@@ -49,12 +49,12 @@ from typing import Any
 
 from docbatch.elements import Element
 from docbatch.errors import DocumentError
+from docbatch.partition.archive import check_zip
 from docbatch.partition.base import PartitionOptions
 from docbatch.partition.ooxml import (
     Inline,
     TableCell,
     chart_from_xml,
-    check_package,
     collapse,
     contact_type,
     diagram_elements,
@@ -105,7 +105,7 @@ _BULLET_GLYPH = re.compile(r"^\s*[•●○▪◦‣⁃■□➢►✓✔·]\s*"
 
 def partition_docx(path: Path, options: PartitionOptions) -> list[Element]:
     """Partition a .docx file."""
-    check_package(path, options, "DOCX")
+    check_zip(path, options, "DOCX")
     document = _open(path)
     body = document.element.find(_W + "body") if document.element.tag == _W + "document" else None
     if body is None:

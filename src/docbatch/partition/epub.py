@@ -27,9 +27,10 @@ from lxml import etree
 
 from docbatch.elements import Element
 from docbatch.errors import DocumentError, EncryptedDocument
+from docbatch.partition.archive import check_zip
 from docbatch.partition.base import PartitionOptions
 
-__all__ = ["ZIP_READ_ERRORS", "check_zip_size", "partition_epub", "read_member", "spine_documents"]
+__all__ = ["ZIP_READ_ERRORS", "partition_epub", "read_member", "spine_documents"]
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +57,9 @@ _XML_PARSER = etree.XMLParser(
 
 def partition_epub(path: Path, options: PartitionOptions) -> list[Element]:
     """Partition an EPUB book, chapter by chapter."""
+    check_zip(path, options, "EPUB")
     try:
         with zipfile.ZipFile(path) as zf:
-            check_zip_size(zf, options.max_uncompressed_bytes)
             chapters = spine_documents(zf)
             _check_drm(zf, chapters)
             return _partition_chapters(zf, chapters, options)
@@ -66,15 +67,6 @@ def partition_epub(path: Path, options: PartitionOptions) -> list[Element]:
         raise DocumentError(f"not a valid EPUB (broken zip: {e})") from e
     except (zipfile.LargeZipFile, *ZIP_READ_ERRORS) as e:
         raise DocumentError(f"unreadable EPUB: {e}") from e
-
-
-def check_zip_size(zf: zipfile.ZipFile, limit: int) -> None:
-    """Refuse a zip whose members expand past ``limit`` bytes (a zip bomb) before reading any."""
-    total = sum(info.file_size for info in zf.infolist())
-    if total > limit:
-        raise DocumentError(f"archive expands to {total:,} bytes, over the {limit:,}-byte limit (zip bomb guard)")
-    if any(info.flag_bits & 0x1 for info in zf.infolist()):
-        raise EncryptedDocument("password-protected zip archive")
 
 
 def read_member(zf: zipfile.ZipFile, name: str) -> bytes:

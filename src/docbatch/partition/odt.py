@@ -30,8 +30,9 @@ from lxml import etree
 
 from docbatch.elements import Element
 from docbatch.errors import DocumentError, EncryptedDocument
+from docbatch.partition.archive import check_zip
 from docbatch.partition.base import PartitionOptions
-from docbatch.partition.epub import ZIP_READ_ERRORS, check_zip_size, read_member
+from docbatch.partition.epub import ZIP_READ_ERRORS, read_member
 from docbatch.partition.text import partition_text_string
 
 __all__ = ["partition_odt", "partition_odt_xml"]
@@ -87,9 +88,9 @@ _PARSER = etree.XMLParser(
 
 def partition_odt(path: Path, options: PartitionOptions) -> list[Element]:
     """Partition an OpenDocument text file."""
+    check_zip(path, options, "ODT")
     try:
         with zipfile.ZipFile(path) as zf:
-            check_zip_size(zf, options.max_uncompressed_bytes)
             names = set(zf.namelist())
             if "content.xml" not in names:
                 raise DocumentError("not an OpenDocument file (no content.xml)")

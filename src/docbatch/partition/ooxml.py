@@ -11,23 +11,19 @@ from __future__ import annotations
 
 import html
 import re
-import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from lxml import etree
 
 from docbatch.elements import Element
 from docbatch.errors import DocumentError
-from docbatch.partition.base import PartitionOptions
 
 __all__ = [
     "Inline",
     "TableCell",
     "chart_elements",
     "chart_from_xml",
-    "check_package",
     "collapse",
     "contact_type",
     "diagram_elements",
@@ -40,12 +36,6 @@ __all__ = [
     "table_element",
 ]
 
-#: A package with more members than this is not an office document someone wrote by hand.
-MAX_MEMBERS = 50_000
-#: Compression ratios above this (on packages big enough to matter) are zip bombs, not documents.
-MAX_RATIO = 200
-#: Below this total expanded size the ratio is not checked: small packages cannot hurt.
-RATIO_FLOOR = 32 * 1024**2
 #: Charts declaring more data points than this keep their title but not their data table.
 MAX_CHART_POINTS = 2_000
 
@@ -61,32 +51,6 @@ _SPACES = re.compile(r"[^\S\n]+")
 _EMAIL = re.compile(r"^[\w.+'-]+@[\w-]+(?:\.[\w-]+)+$")
 _CITY_STATE_ZIP = re.compile(r"^[A-Za-z][A-Za-z .'-]*,\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?$")
 _NEWLINES = re.compile(r" *\n[\s]*")
-
-
-def check_package(path: Path, options: PartitionOptions, kind: str) -> None:
-    """Refuse ``path`` if it is not a zip, or would expand too far, before a library opens it.
-
-    Sizes come from the central directory; Python's zip reader never yields more bytes for a
-    member than its directory entry declares, so they bound what the library can load.
-    """
-    try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as e:
-        raise DocumentError(f"not a valid {kind} file: not a readable zip package ({first_line(e)})") from e
-    if len(infos) > MAX_MEMBERS:
-        raise DocumentError(f"{kind} package has {len(infos)} members, more than {MAX_MEMBERS} (zip bomb?)")
-    expanded = sum(info.file_size for info in infos)
-    if expanded > options.max_uncompressed_bytes:
-        raise DocumentError(
-            f"{kind} package expands to {expanded} bytes, more than the {options.max_uncompressed_bytes} allowed"
-        )
-    # the whole package, and each member alone (a bomb hidden among incompressible pictures)
-    compressed = sum(info.compress_size for info in infos)
-    for size, packed in [(expanded, compressed), *((i.file_size, i.compress_size) for i in infos)]:
-        if size > RATIO_FLOOR and size > MAX_RATIO * max(packed, 1):
-            ratio = size // max(packed, 1)
-            raise DocumentError(f"{kind} package compresses {ratio}:1, a zip bomb rather than a document")
 
 
 def open_failure(kind: str, error: BaseException) -> DocumentError:

@@ -32,11 +32,11 @@ from typing import Any
 
 from docbatch.elements import Element
 from docbatch.errors import DocumentError
+from docbatch.partition.archive import check_zip
 from docbatch.partition.base import PartitionOptions
 from docbatch.partition.ooxml import (
     TableCell,
     chart_elements,
-    check_package,
     collapse,
     contact_type,
     diagram_elements,
@@ -58,7 +58,7 @@ _BULLET_ON = frozenset({_A + "buChar", _A + "buAutoNum", _A + "buBlip"})
 
 def partition_pptx(path: Path, options: PartitionOptions) -> list[Element]:
     """Partition a .pptx file."""
-    check_package(path, options, "PPTX")
+    check_zip(path, options, "PPTX")
     presentation = _open(path)
     elements: list[Element] = []
     for number, slide in enumerate(presentation.slides, start=1):

@@ -33,6 +33,7 @@ from typing import Any
 
 from docbatch.elements import Element
 from docbatch.errors import DocumentError, EncryptedDocument
+from docbatch.partition.archive import check_zip
 from docbatch.partition.base import PartitionOptions
 from docbatch.partition.encoding import read_text
 
@@ -41,10 +42,7 @@ __all__ = ["partition_csv", "partition_tsv", "partition_xls", "partition_xlsx"]
 #: One sheet row reduced to its non-empty cells: (0-based row index, [(0-based column, text), ...]).
 SparseRow = tuple[int, list[tuple[int, str]]]
 
-# Zip-bomb guard: past this total size a ratio above _MAX_RATIO means a crafted archive. Real
-# sheet XML compresses 10-40x; deflate cannot exceed ~1030x, so 300x catches flat bombs early.
-_RATIO_FLOOR_BYTES = 100 * 1024**2
-_MAX_RATIO = 300
+# Deflate cannot expand data more than ~1032x: the bound for readers that inflate on their own.
 _DEFLATE_MAX_RATIO = 1032
 
 _SNIFF_CHARS = 64 * 1024
@@ -77,7 +75,7 @@ def partition_xlsx(path: Path, options: PartitionOptions) -> list[Element]:
     python-calamine (Rust) reads a workbook about ten times faster than openpyxl and is used when
     installed; openpyxl in read-only mode is the fallback. Both give the same values.
     """
-    _check_zip_expansion(path, options.max_uncompressed_bytes)
+    check_zip(path, options, "XLSX")
     if _calamine() is not None:
         _check_inflated_sizes(path, options.max_uncompressed_bytes)
         sheets = _calamine_sheets(path)
@@ -147,27 +145,6 @@ def _read_openpyxl_sheet(ws: Any) -> list[SparseRow]:
         return _sparse_rows(ws.iter_rows(values_only=True))
     except Exception as e:
         raise DocumentError(f"unreadable XLSX worksheet {ws.title!r}: {_reason(e)}") from e
-
-
-def _check_zip_expansion(path: Path, limit: int) -> None:
-    """Refuse a zip whose members expand past ``limit`` or at a ratio no real workbook has.
-
-    Checked from the central directory before any member is inflated; zipfile stops reading a
-    member at its declared size, so the declared sizes are the ones that count.
-    """
-    try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError) as e:
-        raise DocumentError(f"not a valid XLSX file (broken zip archive: {_reason(e)})") from e
-    expanded = sum(info.file_size for info in infos)
-    if expanded > limit:
-        raise DocumentError(f"XLSX expands to {expanded:,} bytes, over the limit of {limit:,} (zip bomb guard)")
-    compressed = sum(info.compress_size for info in infos)
-    if expanded > _RATIO_FLOOR_BYTES and expanded > _MAX_RATIO * max(compressed, 1):
-        raise DocumentError(
-            f"XLSX compression ratio {expanded // max(compressed, 1)}:1 is implausible (zip bomb guard)"
-        )
 
 
 def _check_inflated_sizes(path: Path, limit: int) -> None:

@@ -1,0 +1,51 @@
+"""The zip-bomb guard every zip-based format passes before a library opens it.
+
+DOCX, PPTX, XLSX, EPUB and ODT are zip packages. Their sizes are checked from the central
+directory before a single member is inflated: Python's zip reader never yields more bytes for a
+member than its directory entry declares, so those sizes bound what any zipfile-based library
+can load. (A reader that inflates on its own, like calamine, needs its own check on top.)
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from docbatch.errors import DocumentError, EncryptedDocument
+from docbatch.partition.base import PartitionOptions
+
+__all__ = ["MAX_MEMBERS", "MAX_RATIO", "RATIO_FLOOR", "check_zip"]
+
+#: A package with more members than this is not a document someone wrote.
+MAX_MEMBERS = 50_000
+#: Compression ratios above this (on packages big enough to matter) are zip bombs, not documents.
+MAX_RATIO = 200
+#: Below this expanded size the ratio is not checked: small packages cannot hurt.
+RATIO_FLOOR = 32 * 1024**2
+
+
+def check_zip(path: Path, options: PartitionOptions, kind: str) -> None:
+    """Refuse ``path`` if it is no zip, is encrypted, or would expand too far.
+
+    ``kind`` names the format in the one-line reason ("DOCX", "EPUB", ...).
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError) as e:
+        reason = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
+        raise DocumentError(f"not a valid {kind} file: not a readable zip package ({reason})") from e
+    if len(infos) > MAX_MEMBERS:
+        raise DocumentError(f"{kind} has {len(infos):,} zip members, more than {MAX_MEMBERS:,} (zip bomb guard)")
+    if any(info.flag_bits & 0x1 for info in infos):
+        raise EncryptedDocument(f"password-protected {kind} (encrypted zip members)")
+    expanded = sum(info.file_size for info in infos)
+    limit = options.max_uncompressed_bytes
+    if expanded > limit:
+        raise DocumentError(f"{kind} expands to {expanded:,} bytes, over the {limit:,}-byte limit (zip bomb guard)")
+    # the whole package, and each member alone (a bomb hidden among incompressible pictures)
+    compressed = sum(info.compress_size for info in infos)
+    for size, packed in [(expanded, compressed), *((i.file_size, i.compress_size) for i in infos)]:
+        if size > RATIO_FLOOR and size > MAX_RATIO * max(packed, 1):
+            ratio = size // max(packed, 1)
+            raise DocumentError(f"{kind} compression ratio {ratio:,}:1 is a zip bomb's, not a document's")
