@@ -134,7 +134,7 @@ def test_kill_9_mid_run_then_rerun_completes_with_valid_outputs(tmp_path):
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "docbatch", "local", str(src), "--structured-output-dir", str(out)]
     partial = []
-    for delay in (1.5, 2.5):
+    for kill_at in (20, 120, 200):  # kill -9 once this many outputs exist, mid-run
         proc = subprocess.Popen(
             cmd,
             cwd=tmp_path,
@@ -143,7 +143,9 @@ def test_kill_9_mid_run_then_rerun_completes_with_valid_outputs(tmp_path):
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        time.sleep(delay)
+        deadline = time.monotonic() + 120
+        while _count_json(out) < kill_at and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
         os.killpg(proc.pid, signal.SIGKILL)  # the main process and its workers, at once
         proc.wait()
         for path in out.rglob("*.json"):  # every output present is whole
@@ -163,3 +165,7 @@ def test_kill_9_mid_run_then_rerun_completes_with_valid_outputs(tmp_path):
     # reached the main process and so found complete ("output exists") by the rerun
     assert len(final) == 300
     assert all(k in done or reason == "output exists" for k, reason in final.items())
+
+
+def _count_json(out: Path) -> int:
+    return sum(1 for _ in out.rglob("*.json")) if out.exists() else 0

@@ -24,6 +24,7 @@ __all__ = [
     "elements_from_dicts",
     "elements_to_dicts",
     "finalize",
+    "inline_metadata",
 ]
 
 #: Element types docbatch emits; every one is a category unstructured knows.
@@ -141,6 +142,18 @@ def coordinates(
         "layout_width": round(width, 2),
         "layout_height": round(height, 2),
     }
+
+
+def inline_metadata(links: Sequence[tuple[str, str]] = (), emphasis: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
+    """Links ``(text, url)`` and emphasis ``(text, tag)`` as unstructured's parallel lists."""
+    meta: dict[str, Any] = {}
+    if links:
+        meta["link_texts"] = [t for t, _ in links]
+        meta["link_urls"] = [u for _, u in links]
+    if emphasis:
+        meta["emphasized_text_contents"] = [t for t, _ in emphasis]
+        meta["emphasized_text_tags"] = [g for _, g in emphasis]
+    return meta
 
 
 def element_id(key: str, index: int, text: str, page_number: Any = None) -> str:

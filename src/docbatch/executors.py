@@ -46,7 +46,7 @@ class Executor(ABC):
             return future.result()
         except Exception as e:
             reason = self.lost_reason(e)
-        return DocResult(uri=doc.uri, key=doc.key, status=FAILED, reason=reason, version=doc.version)
+        return DocResult.of(doc, FAILED, reason)
 
     def lost_reason(self, error: BaseException) -> str:
         if isinstance(error, FutureTimeout):
@@ -147,13 +147,7 @@ class RayExecutor(Executor):
     def outcome(self, future: Future, doc: DocumentMeta) -> DocResult:
         if future in self._timed_out:
             self._timed_out.discard(future)
-            return DocResult(
-                uri=doc.uri,
-                key=doc.key,
-                status=FAILED,
-                version=doc.version,
-                reason=f"timeout: still running after {self.timeout:g} s; worker stopped",
-            )
+            return DocResult.of(doc, FAILED, f"timeout: still running after {self.timeout:g} s; worker stopped")
         return super().outcome(future, doc)
 
     def lost_reason(self, error: BaseException) -> str:
@@ -188,13 +182,7 @@ def _process_with_alarm(job: Job, doc: DocumentMeta, timeout: float) -> DocResul
     try:
         return process_document(job, doc)
     except _Alarm:
-        return DocResult(
-            uri=doc.uri,
-            key=doc.key,
-            status=FAILED,
-            version=doc.version,
-            reason=f"timeout: still running after {timeout:g} s; stopped",
-        )
+        return DocResult.of(doc, FAILED, f"timeout: still running after {timeout:g} s; stopped")
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)

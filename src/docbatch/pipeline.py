@@ -156,10 +156,10 @@ def _to_process(
             safe_join(options.download_dir, doc.key)
             done = destination.exists(doc)
         except DocbatchError as e:
-            collect(DocResult(uri=doc.uri, key=doc.key, status=FAILED, reason=str(e), version=doc.version))
+            collect(DocResult.of(doc, FAILED, str(e)))
             continue
         if done and not options.reprocess:
-            collect(DocResult(uri=doc.uri, key=doc.key, status=SKIPPED, reason="output exists", version=doc.version))
+            collect(DocResult.of(doc, SKIPPED, "output exists"))
             continue
         yield doc
 

@@ -14,6 +14,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from docbatch.errors import ConfigError
 from docbatch.paths import printable
@@ -41,6 +42,11 @@ class DocResult:
     output: str | None = None
     #: Traceback text, shown only with --verbose and never stored.
     detail: str | None = None
+
+    @classmethod
+    def of(cls, doc: Any, status: str, reason: str = "") -> DocResult:
+        """A result for ``doc`` (anything with uri, key and version, e.g. a DocumentMeta)."""
+        return cls(uri=doc.uri, key=doc.key, status=status, reason=reason, version=doc.version)
 
 
 _SCHEMA = """

@@ -50,7 +50,7 @@ def limit_memory(max_bytes: int | None) -> None:
 def process_document(job: Job, doc: DocumentMeta) -> DocResult:
     """Turn one document into an output file; never raises for a bad document."""
     start = time.perf_counter()
-    result = DocResult(uri=doc.uri, key=doc.key, status=OK, version=doc.version)
+    result = DocResult.of(doc, OK)
     try:
         path, downloaded = _obtain(job, doc)
         file_type, elements = partition_file(path, job.partition, name=doc.key)

@@ -29,7 +29,7 @@ from typing import Any
 
 from lxml import etree
 
-from docbatch.elements import Element
+from docbatch.elements import Element, inline_metadata
 from docbatch.errors import DocumentError
 from docbatch.partition.base import PartitionOptions
 from docbatch.partition.text import decode_text_bytes
@@ -327,14 +327,7 @@ class _HtmlWalker:
         return self.bold_chars >= visible * 0.9 or (text.isupper() and len(text) > 3)
 
     def _inline_metadata(self) -> dict[str, Any]:
-        meta: dict[str, Any] = {}
-        if self.links:
-            meta["link_texts"] = [t for t, _ in self.links]
-            meta["link_urls"] = [u for _, u in self.links]
-        if self.emphasis:
-            meta["emphasized_text_contents"] = [t for t, _ in self.emphasis]
-            meta["emphasized_text_tags"] = [g for _, g in self.emphasis]
-        return meta
+        return inline_metadata(self.links, self.emphasis)
 
     # -- walking ------------------------------------------------------------------------------
 

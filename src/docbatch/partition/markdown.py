@@ -13,7 +13,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
-from docbatch.elements import Element
+from docbatch.elements import Element, inline_metadata
 from docbatch.partition.base import PartitionOptions
 from docbatch.partition.text import read_text_file
 
@@ -188,13 +188,7 @@ def _inline_content(children: list[Any]) -> tuple[str, dict[str, Any]]:
         elif kind == "image":
             alt = "".join(c.content for c in tok.children or [] if c.type == "text")
             images.append(Element("Image", alt, {"image_url": tok.attrGet("src")}))
-    meta: dict[str, Any] = {}
-    if links:
-        meta["link_texts"] = [t for t, _ in links]
-        meta["link_urls"] = [u for _, u in links]
-    if emphasis:
-        meta["emphasized_text_contents"] = [t for t, _ in emphasis]
-        meta["emphasized_text_tags"] = [g for _, g in emphasis]
+    meta = inline_metadata(links, emphasis)
     if images:
         meta["_images"] = images
     return " ".join("".join(parts).split()), meta

@@ -28,7 +28,7 @@ from typing import Any
 
 from lxml import etree
 
-from docbatch.elements import Element
+from docbatch.elements import Element, inline_metadata
 from docbatch.errors import DocumentError, EncryptedDocument
 from docbatch.partition.archive import check_zip
 from docbatch.partition.base import PartitionOptions
@@ -269,9 +269,7 @@ class _Walker:
             kind, text = (guessed[0].type, guessed[0].text) if guessed else ("UncategorizedText", text)
             meta.update(guessed[0].metadata if guessed else {})
         if text and kind:  # a lone typed bullet leaves no text
-            if inline.links:
-                meta["link_texts"] = [t for t, _ in inline.links]
-                meta["link_urls"] = [u for _, u in inline.links]
+            meta.update(inline_metadata(inline.links))
             if page is not None:
                 meta["page_number"] = page
             self.out.append(Element(kind, text, meta))

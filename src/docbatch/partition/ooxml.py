@@ -16,7 +16,7 @@ from typing import Any
 
 from lxml import etree
 
-from docbatch.elements import Element
+from docbatch.elements import Element, inline_metadata
 from docbatch.errors import DocumentError
 
 __all__ = [
@@ -325,15 +325,8 @@ class Inline:
         """link_* and emphasized_text_* metadata, in unstructured's parallel-list form."""
         for tag in list(self._open):
             self._close(tag)
-        meta: dict[str, Any] = {}
-        if self.links:
-            meta["link_texts"] = [t for t, _ in self.links]
-            meta["link_urls"] = [u for _, u in self.links]
-        if self.emphasis:
-            spans = sorted(self.emphasis, key=lambda s: (s[0], s[1]))
-            meta["emphasized_text_contents"] = [t for _, _, t in spans]
-            meta["emphasized_text_tags"] = [g for _, g, _ in spans]
-        return meta
+        spans = sorted(self.emphasis, key=lambda s: (s[0], s[1]))
+        return inline_metadata(self.links, [(t, g) for _, g, t in spans])
 
     def _close(self, tag: str) -> None:
         start, texts = self._open.pop(tag)

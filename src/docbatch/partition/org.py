@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from docbatch.elements import Element
+from docbatch.elements import Element, inline_metadata
 from docbatch.errors import DocumentError
 from docbatch.partition.base import PartitionOptions
 from docbatch.partition.text import read_text_file
@@ -232,11 +232,4 @@ def _inline(text: str) -> tuple[str, dict[str, Any]]:
     emphasis = [(m.group(2), "b" if m.group(1) == "*" else "i") for m in _EMPHASIS.finditer(text)]
     text = _EMPHASIS.sub(r"\2", text)
     text = _VERBATIM.sub(r"\2", text)
-    meta: dict[str, Any] = {}
-    if links:
-        meta["link_texts"] = [t for t, _ in links]
-        meta["link_urls"] = [u for _, u in links]
-    if emphasis:
-        meta["emphasized_text_contents"] = [t for t, _ in emphasis]
-        meta["emphasized_text_tags"] = [g for _, g in emphasis]
-    return " ".join(text.split()), meta
+    return " ".join(text.split()), inline_metadata(links, emphasis)

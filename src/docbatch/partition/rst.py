@@ -11,7 +11,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from docbatch.elements import Element
+from docbatch.elements import Element, inline_metadata
 from docbatch.errors import DocumentError
 from docbatch.partition.base import PartitionOptions
 from docbatch.partition.text import read_text_file
@@ -198,16 +198,9 @@ def _ancestors(node: Any, stop: Any) -> list[Any]:
 
 def _inline_meta(node: Any) -> dict[str, Any]:
     """Links and emphasis inside a paragraph or title, named as unstructured names them."""
-    meta: dict[str, Any] = {}
     links = [(n.astext(), n.get("refuri")) for n in node.findall(condition=_is_external_link)]
-    if links:
-        meta["link_texts"] = [t for t, _ in links]
-        meta["link_urls"] = [u for _, u in links]
     emphasis = [(n.astext(), "b" if n.tagname == "strong" else "i") for n in node.findall(condition=_is_emphasis)]
-    if emphasis:
-        meta["emphasized_text_contents"] = [t for t, _ in emphasis]
-        meta["emphasized_text_tags"] = [g for _, g in emphasis]
-    return meta
+    return inline_metadata(links, emphasis)
 
 
 def _is_external_link(node: Any) -> bool:
