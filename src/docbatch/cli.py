@@ -6,6 +6,7 @@ Exit status: 0 when no document failed, 1 when any did, 2 when the run could not
 
 from __future__ import annotations
 
+import os
 import secrets
 import string
 import sys
@@ -30,17 +31,27 @@ def _default_download_dir() -> str:
     return "tmp-ingest-" + "".join(secrets.choice(alphabet) for _ in range(6))
 
 
-def _parse_size(value: str | None) -> int | None:
-    if not value:
+def _memory_cap(value: str, processes: int) -> int | None:
+    """Bytes each worker may use: a size like 2G, "none", or "auto".
+
+    "auto" gives each worker an equal share of three quarters of this machine's memory, at most
+    4 GiB: enough for any sane document, and a runaway one fails alone instead of drawing the
+    kernel's OOM killer onto the whole run overnight.
+    """
+    text = value.strip().lower()
+    if text in ("none", "0", "off"):
         return None
+    if text == "auto":
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        return min(4 * 1024**3, int(total * 0.75 / max(processes, 1)))
     units = {"k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
-    text = value.strip().lower().removesuffix("b").removesuffix("i")
+    text = text.removesuffix("b").removesuffix("i")
     try:
         if text and text[-1] in units:
             return int(float(text[:-1]) * units[text[-1]])
         return int(text)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a size; write e.g. 2G or 512M.") from None
+        raise click.BadParameter(f"{value!r} is not a size; write e.g. 2G, 512M, auto or none.") from None
 
 
 def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -72,9 +83,11 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--max-memory",
-            default=None,
+            default="auto",
             metavar="SIZE",
-            help="Cap each worker's memory (e.g. 2G); a document over it fails as out of memory.",
+            show_default=True,
+            help="Cap each worker's memory (2G, none, or auto: a share of this machine's, at most 4G); "
+            "a document over it fails as out of memory.",
         ),
         click.option(
             "--executor",
@@ -189,7 +202,7 @@ def _run(
     reprocess: bool,
     num_processes: int,
     timeout: float,
-    max_memory: str | None,
+    max_memory: str,
     executor: str,
     ray_address: str | None,
     process_attachments: bool,
@@ -203,7 +216,7 @@ def _run(
         re_download=re_download,
         preserve_downloads=preserve_downloads,
         timeout=timeout,
-        max_memory=_parse_size(max_memory),
+        max_memory=_memory_cap(max_memory, num_processes),
         executor=executor,
         ray_address=ray_address,
         partition=PartitionOptions(process_attachments=process_attachments),
