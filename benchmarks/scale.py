@@ -115,8 +115,12 @@ def s3_vs_local(files: list[Path], work: Path, *, timeout: float) -> dict[str, t
 
     Returns label -> (seconds, peak RSS, failed documents).
     """
+    import logging
+
     import boto3
     from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one access-log line per request otherwise
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
