@@ -1,0 +1,33 @@
+"""CLI parsing that has logic of its own: memory caps."""
+
+from __future__ import annotations
+
+import click
+import pytest
+
+from docbatch.cli import _memory_cap
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2G", 2 * 1024**3),
+        ("512M", 512 * 1024**2),
+        ("1.5GiB", 1536 * 1024**2),
+        ("none", None),
+        ("0", None),
+        ("4096", 4096),
+    ],
+)
+def test_memory_cap_sizes(value, expected):
+    assert _memory_cap(value, 2) == expected
+
+
+def test_auto_cap_is_a_share_of_memory_and_at_most_4g():
+    one, many = _memory_cap("auto", 1), _memory_cap("auto", 64)
+    assert 0 < many <= one <= 4 * 1024**3
+
+
+def test_bad_size_is_a_usage_error():
+    with pytest.raises(click.BadParameter, match="not a size"):
+        _memory_cap("lots", 2)
