@@ -17,6 +17,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from types import TracebackType
 from typing import Any
 
+from docbatch import languages
 from docbatch.errors import ConfigError
 from docbatch.record import FAILED, DocResult
 from docbatch.sources.base import DocumentMeta
@@ -73,6 +74,8 @@ class ProcessExecutor(Executor):
 
         super().__init__(job, timeout=timeout)
         self.slots = max(2, processes * 2)
+        if job.partition.detect_languages:
+            languages.preload()  # workers fork from this process and inherit the loaded model
         self._pool = ProcessPool(max_workers=max(1, processes), initializer=limit_memory, initargs=(max_memory,))
 
     def submit(self, doc: DocumentMeta) -> Future:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["detect_languages"]
+__all__ = ["detect_languages", "preload"]
 
 _SAMPLE_CHARS = 6000
 _MIN_WORDS = 4
@@ -49,3 +49,11 @@ def detect_languages(texts: Iterable[str]) -> list[str]:
 
 def _is_cjk(text: str) -> bool:
     return sum(1 for c in text if "\u3040" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af") > 4
+
+
+def preload() -> None:
+    """Load the model now (about half a second), in a parent about to fork its workers,
+    so that each worker inherits it instead of loading its own copy."""
+    import py3langid
+
+    py3langid.classify("warm up the language model")
