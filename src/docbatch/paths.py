@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from docbatch.errors import UnsafePath
 
@@ -16,23 +16,24 @@ __all__ = ["atomic_write", "printable", "safe_join"]
 
 
 def safe_join(root: Path, key: str, suffix: str = "") -> Path:
-    """``root / key + suffix``, refusing keys that are absolute, climb out, or hold NUL bytes."""
+    """``root / key + suffix``, refusing keys that are absolute, climb out, or hold NUL bytes.
+
+    Keys are split on both slashes; once no part is ``..`` and the first is no root or drive,
+    the joined path cannot leave ``root`` (string-wise; symlinks inside ``root`` are the
+    owner's own).
+    """
     if not key or "\x00" in key:
         raise UnsafePath("unsafe key: empty or contains a NUL byte")
-    parts = PurePosixPath(key.replace("\\", "/")).parts
-    if key.startswith(("/", "\\")) or (parts and parts[0].endswith(":")):
+    parts = key.replace("\\", "/").split("/")
+    if parts[0] == "" or parts[0].endswith(":"):
         raise UnsafePath(f"unsafe key {key!r}: absolute path")
-    if any(p == ".." for p in parts):
+    if ".." in parts:
         raise UnsafePath(f"unsafe key {key!r}: climbs out of its directory with '..'")
     clean = [p for p in parts if p not in (".", "")]
     if not clean:
         raise UnsafePath(f"unsafe key {key!r}: names no file")
-    path = root.joinpath(*clean)
-    path = path.with_name(path.name + suffix)
-    root_abs = os.path.abspath(root)
-    if os.path.commonpath([root_abs, os.path.abspath(path)]) != root_abs:
-        raise UnsafePath(f"unsafe key {key!r}: resolves outside {root}")
-    return path
+    clean[-1] += suffix
+    return root.joinpath(*clean)
 
 
 def atomic_write(path: Path, data: bytes) -> None:
