@@ -100,6 +100,13 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--ray-address", default=None, help="Ray cluster for --executor ray (default: start a local one)."
         ),
         click.option(
+            "--email-body",
+            type=click.Choice(["html", "text"]),
+            default="html",
+            show_default=True,
+            help="Which body to partition when an email has both.",
+        ),
+        click.option(
             "--process-attachments", is_flag=True, help="Partition email attachments as elements of their own."
         ),
         click.option("-v", "--verbose", is_flag=True, help="Print every document and tracebacks of failures."),
@@ -205,6 +212,7 @@ def _run(
     max_memory: str,
     executor: str,
     ray_address: str | None,
+    email_body: str,
     process_attachments: bool,
     verbose: bool,
 ) -> None:
@@ -219,7 +227,7 @@ def _run(
         max_memory=_memory_cap(max_memory, num_processes),
         executor=executor,
         ray_address=ray_address,
-        partition=PartitionOptions(process_attachments=process_attachments),
+        partition=PartitionOptions(process_attachments=process_attachments, email_body=email_body),
     )
     reporter = Reporter(verbose=verbose)
     try:
