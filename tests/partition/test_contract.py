@@ -1,8 +1,10 @@
-"""The contract every partitioner keeps, checked on every fixture and sample we ship.
+"""The contract every partitioner keeps, checked on every fixture and sample we ship and on
+every file of the shared corpus (when present).
 
 For each file: elements have known types and unstructured's metadata names, ids are the same on
-a second run, the JSON serialises; and the same file cut in half, or replaced by random bytes
-under its name, ends as elements or a DocumentError — never another exception.
+a second run, the JSON serialises, a failure is a DocumentError with a one-line reason; and the
+same fixture cut in half, or replaced by random bytes under its name, ends as elements or a
+DocumentError — never another exception.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from docbatch.errors import DocumentError
 from docbatch.partition import PartitionOptions, partition_file
 
 REPO = Path(__file__).resolve().parents[2]
+CORPUS = REPO.parent / "shared" / "corpus" / "unstructured-example-docs"
 FILES = sorted(
     p
     for folder in (REPO / "tests" / "fixtures", REPO / "samples")
@@ -34,12 +37,26 @@ def _ids(path: Path) -> list[dict]:
     return elements_to_dicts(finalize(elements, info))
 
 
+CORPUS_FILES = sorted(p for p in CORPUS.rglob("*") if p.is_file()) if CORPUS.is_dir() else []
+
+
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.relative_to(REPO).as_posix())
 def test_schema_and_deterministic_ids(path: Path):
+    _check_contract(path)
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.relative_to(CORPUS).as_posix())
+def test_corpus_files_keep_the_contract(path: Path):
+    _check_contract(path)
+
+
+def _check_contract(path: Path) -> None:
     try:
         first = _ids(path)
-    except DocumentError:
-        return  # a fixture of a bad file: its own test checks the reason
+    except DocumentError as e:  # includes unsupported types
+        assert str(e) and "\n" not in str(e) and len(str(e)) <= 300, path
+        return
     assert first == _ids(path)
     for element in first:
         assert element["type"] in ELEMENT_TYPES

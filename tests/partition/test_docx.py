@@ -370,21 +370,6 @@ def test_external_and_internal_entities_are_not_resolved(tmp_path):
 
 # -- shared corpus ------------------------------------------------------------------------------
 
-_CORPUS_FILES = sorted(CORPUS.glob("*.docx")) if CORPUS.is_dir() else []
-
-
-@pytest.mark.corpus
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
-@pytest.mark.parametrize("path", _CORPUS_FILES, ids=[p.name for p in _CORPUS_FILES])
-def test_corpus_file_ends_as_elements_or_document_error(path):
-    try:
-        elements = partition_docx(path, OPTIONS)
-    except DocumentError as e:
-        assert "\n" not in str(e)
-        return
-    doc = DocumentInfo(filename=path.name, filetype="docx", url=path.as_uri(), record_locator={})
-    elements_to_dicts(finalize(elements, doc))
-
 
 @pytest.mark.corpus
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")

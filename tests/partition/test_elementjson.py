@@ -129,23 +129,6 @@ def test_empty_list_is_no_elements(tmp_path):
     assert partition_json(path, OPTIONS) == []
 
 
-_CORPUS_FILES = sorted([*CORPUS.rglob("*.json"), *CORPUS.rglob("*.ndjson")]) if CORPUS.is_dir() else []
-
-
-@pytest.mark.corpus
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
-@pytest.mark.parametrize("path", _CORPUS_FILES, ids=lambda p: p.name)
-def test_corpus_file_partitions_cleanly(path):
-    try:
-        file_type, elements = partition_file(path, OPTIONS)
-    except UnsupportedFileType as e:
-        assert "element JSON" in str(e)
-        assert path.name not in ("simple.json", "simple.ndjson", "spring-weather.html.json")
-        return
-    assert file_type.name in ("json", "ndjson")
-    finalize(elements, DocumentInfo(path.name, file_type.mime, str(path), {}))
-
-
 @pytest.mark.corpus
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
 def test_corpus_spring_weather_json_and_ndjson_agree():

@@ -134,20 +134,3 @@ def test_corpus_winter_sports():
     pages = [e.metadata["page_number"] for e in elements]
     assert pages == sorted(pages)
     assert pages[-1] == 10  # ten spine documents
-
-
-_CORPUS_FILES = sorted(CORPUS.rglob("*.epub")) if CORPUS.is_dir() else []
-
-
-@pytest.mark.corpus
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
-@pytest.mark.parametrize("path", _CORPUS_FILES, ids=lambda p: p.name)
-def test_corpus_file_partitions_cleanly(path):
-    try:
-        file_type, elements = partition_file(path, OPTIONS)
-    except DocumentError as e:
-        assert "\n" not in str(e)
-        return
-    assert file_type.name in ("epub",)
-    assert elements
-    finalize(elements, DocumentInfo(path.name, file_type.mime, str(path), {}))

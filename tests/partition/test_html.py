@@ -292,31 +292,6 @@ def test_malformed_xml_is_a_document_error():
 
 # -- corpus -----------------------------------------------------------------------------------
 
-_CORPUS_FILES = (
-    sorted(
-        p
-        for pattern in ("*.html", "*.htm", "*.xml", "language-docs/*.html", "language-docs/*.xml")
-        for p in CORPUS.glob(pattern)
-    )
-    if CORPUS.is_dir()
-    else []
-)
-
-
-@pytest.mark.corpus
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
-@pytest.mark.parametrize("path", _CORPUS_FILES, ids=lambda p: p.name)
-def test_corpus_file_partitions_cleanly(path):
-    try:
-        file_type, elements = partition_file(path)
-    except DocumentError as e:
-        assert "\n" not in str(e)
-        return
-    assert file_type.name in ("html", "xml")
-    assert elements, f"{path.name} gave no elements"
-    doc = DocumentInfo(filename=path.name, filetype=file_type.mime, url=path.as_uri(), record_locator={})
-    json.dumps(elements_to_dicts(finalize(elements, doc)))
-
 
 @pytest.mark.corpus
 @pytest.mark.skipif(not (CORPUS / "example-10k.html").is_file(), reason="shared corpus not present")

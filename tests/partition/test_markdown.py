@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from docbatch.elements import DocumentInfo, elements_to_dicts, finalize
-from docbatch.errors import DocumentError
 from docbatch.partition import partition_file
 from docbatch.partition.base import PartitionOptions
 from docbatch.partition.markdown import partition_markdown, partition_markdown_string
@@ -105,24 +104,6 @@ def test_bold_only_paragraph_is_a_heading():
 def test_setext_heading_and_blockquote():
     text = "Big Title\n=========\n\n> Quoted words here.\n"
     assert _pairs(partition_markdown_string(text)) == [("Title", "Big Title"), ("NarrativeText", "Quoted words here.")]
-
-
-_CORPUS_FILES = sorted([*CORPUS.glob("*.md"), *CORPUS.glob("language-docs/*.md")]) if CORPUS.is_dir() else []
-
-
-@pytest.mark.corpus
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
-@pytest.mark.parametrize("path", _CORPUS_FILES, ids=lambda p: p.name)
-def test_corpus_file_partitions_cleanly(path):
-    try:
-        file_type, elements = partition_file(path)
-    except DocumentError as e:
-        assert "\n" not in str(e)
-        return
-    assert file_type.name == "md"
-    assert elements
-    doc = DocumentInfo(filename=path.name, filetype=file_type.mime, url=path.as_uri(), record_locator={})
-    json.dumps(elements_to_dicts(finalize(elements, doc)))
 
 
 @pytest.mark.corpus

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from docbatch.elements import DocumentInfo, elements_to_dicts, finalize
-from docbatch.errors import DocumentError
 from docbatch.partition import partition_file
 from docbatch.partition.base import PartitionOptions
 from docbatch.partition.org import partition_org, partition_org_string
@@ -106,24 +105,6 @@ def test_unterminated_block_and_empty():
     elements = partition_org_string("* H\n#+BEGIN_SRC sh\necho hi\n")
     assert _pairs(elements) == [("Title", "H"), ("CodeSnippet", "echo hi")]
     assert partition_org_string("") == []
-
-
-_CORPUS_FILES = sorted([*CORPUS.glob("*.org"), *CORPUS.glob("language-docs/*.org")]) if CORPUS.is_dir() else []
-
-
-@pytest.mark.corpus
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
-@pytest.mark.parametrize("path", _CORPUS_FILES, ids=lambda p: p.name)
-def test_corpus_file_partitions_cleanly(path):
-    try:
-        file_type, elements = partition_file(path)
-    except DocumentError as e:
-        assert "\n" not in str(e)
-        return
-    assert file_type.name == "org"
-    assert elements
-    doc = DocumentInfo(filename=path.name, filetype=file_type.mime, url=path.as_uri(), record_locator={})
-    json.dumps(elements_to_dicts(finalize(elements, doc)))
 
 
 @pytest.mark.corpus

@@ -185,21 +185,6 @@ def test_size_limit_is_checked_before_opening(tmp_path):
 
 # -- shared corpus ------------------------------------------------------------------------------
 
-_CORPUS_FILES = sorted(CORPUS.glob("*.pptx")) if CORPUS.is_dir() else []
-
-
-@pytest.mark.corpus
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
-@pytest.mark.parametrize("path", _CORPUS_FILES, ids=[p.name for p in _CORPUS_FILES])
-def test_corpus_file_ends_as_elements_or_document_error(path):
-    try:
-        elements = partition_pptx(path, OPTIONS)
-    except DocumentError as e:
-        assert "\n" not in str(e)
-        return
-    doc = DocumentInfo(filename=path.name, filetype="pptx", url=path.as_uri(), record_locator={})
-    elements_to_dicts(finalize(elements, doc))
-
 
 @pytest.mark.corpus
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")

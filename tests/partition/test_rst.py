@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from docbatch.elements import DocumentInfo, elements_to_dicts, finalize
-from docbatch.errors import DocumentError
 from docbatch.partition import partition_file
 from docbatch.partition.base import PartitionOptions
 from docbatch.partition.rst import partition_rst, partition_rst_string
@@ -105,24 +104,6 @@ def test_formula_fields_and_broken_emphasis_text_kept():
 def test_empty():
     assert partition_rst_string("") == []
     assert partition_rst_string("\n\n  \n") == []
-
-
-_CORPUS_FILES = sorted([*CORPUS.glob("*.rst"), *CORPUS.glob("language-docs/*.rst")]) if CORPUS.is_dir() else []
-
-
-@pytest.mark.corpus
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
-@pytest.mark.parametrize("path", _CORPUS_FILES, ids=lambda p: p.name)
-def test_corpus_file_partitions_cleanly(path):
-    try:
-        file_type, elements = partition_file(path)
-    except DocumentError as e:
-        assert "\n" not in str(e)
-        return
-    assert file_type.name == "rst"
-    assert elements
-    doc = DocumentInfo(filename=path.name, filetype=file_type.mime, url=path.as_uri(), record_locator={})
-    json.dumps(elements_to_dicts(finalize(elements, doc)))
 
 
 @pytest.mark.corpus

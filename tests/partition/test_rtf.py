@@ -92,20 +92,3 @@ def test_corpus_fake_doc():
 def test_large_hex_picture_is_dropped_before_parsing():
     rtf = r"{\rtf1 {\pict\pngblip " + "89504e470d0a1a0a" * 5000 + r"}{\pard Caption below the image.\par}}"
     assert [e.text for e in partition_rtf_string(rtf)] == ["Caption below the image."]
-
-
-_CORPUS_FILES = sorted(CORPUS.rglob("*.rtf")) if CORPUS.is_dir() else []
-
-
-@pytest.mark.corpus
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
-@pytest.mark.parametrize("path", _CORPUS_FILES, ids=lambda p: p.name)
-def test_corpus_file_partitions_cleanly(path):
-    try:
-        file_type, elements = partition_file(path, OPTIONS)
-    except DocumentError as e:
-        assert "\n" not in str(e)
-        return
-    assert file_type.name in ("rtf",)
-    assert elements
-    finalize(elements, DocumentInfo(path.name, file_type.mime, str(path), {}))
