@@ -234,19 +234,17 @@ def _run(
         with reporter:
             summary = run(source, LocalJSONDestination(structured_output_dir), options, on_result=reporter)
     except ConfigError as e:
-        reporter.console.print(f"Error: {e}", markup=False, highlight=False)
+        reporter.line(f"Error: {e}")
         sys.exit(2)
     except KeyboardInterrupt:
-        reporter.console.print("Interrupted; rerun the same command to resume.", markup=False)
+        reporter.line("Interrupted; rerun the same command to resume.")
         sys.exit(130)
     except Exception as e:  # a bug of ours: one sentence, the traceback only with -v
         if verbose:
-            reporter.console.print_exception()
-        reporter.console.print(
-            f"Error: the run stopped on an unexpected {type(e).__name__}: {e}; rerun with -v for the traceback.",
-            markup=False,
-            highlight=False,
+            reporter.traceback()
+        reporter.line(
+            f"Error: the run stopped on an unexpected {type(e).__name__}: {e}; rerun with -v for the traceback."
         )
         sys.exit(2)
-    print_summary(summary, reporter.console)
+    print_summary(summary, reporter)
     sys.exit(1 if summary.failed else 0)

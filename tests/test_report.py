@@ -1,0 +1,64 @@
+"""The reporter: plain lines for logs, a rich progress bar only on a terminal."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+
+from docbatch.pipeline import RunSummary
+from docbatch.record import FAILED, OK, DocResult
+from docbatch.report import Reporter, print_summary
+
+
+def _result(key: str, status: str, reason: str = "", detail: str | None = None) -> DocResult:
+    return DocResult(uri=f"file:///{key}", key=key, status=status, reason=reason, detail=detail)
+
+
+def test_plain_lines_name_failures_only_unless_verbose():
+    out = io.StringIO()
+    with Reporter(stream=out) as reporter:
+        reporter(_result("a.pdf", OK))
+        reporter(_result("b.pdf", FAILED, "unreadable PDF", detail="Traceback ..."))
+    assert not reporter.interactive
+    assert out.getvalue() == "failed  b.pdf: unreadable PDF\n"
+
+    out = io.StringIO()
+    with Reporter(stream=out, verbose=True) as reporter:
+        reporter(_result("a.pdf", OK))
+        reporter(_result("b.pdf", FAILED, "unreadable PDF", detail="Traceback ..."))
+    assert out.getvalue().splitlines() == ["ok      a.pdf", "failed  b.pdf: unreadable PDF", "Traceback ..."]
+
+
+def test_summary_lists_counts_skip_reasons_and_failures():
+    summary = RunSummary(run_id="r1", ok=1, skipped=2, failed=1, seconds=2.0, record_path=Path("/o/record.sqlite"))
+    summary.skip_reasons = Counter({"output exists": 2})
+    summary.failures = [_result("bad\nname\x1b[2J.docx", FAILED, "encrypted document")]
+    out = io.StringIO()
+    print_summary(summary, Reporter(stream=out))
+    assert out.getvalue().splitlines() == [
+        "4 documents in 2.0 s (2.0 docs/s): 1 ok, 2 skipped, 1 failed",
+        "Skipped 2: output exists",
+        "Failed:",
+        "  bad\\nname\\x1b[2J.docx: encrypted document",
+        "Run record: /o/record.sqlite (run r1)",
+    ]
+
+
+def test_a_terminal_gets_the_progress_bar_and_the_same_lines():
+    leader, follower = os.openpty()
+    with os.fdopen(follower, "w", encoding="utf-8") as tty:
+        reporter = Reporter(stream=tty)
+        assert reporter.interactive
+        with reporter:
+            reporter(_result("a.pdf", OK))
+            reporter(_result("b.pdf", FAILED, "timeout"))
+        reporter.line("done")
+        tty.flush()
+        written = os.read(leader, 65536).decode("utf-8", "replace")
+    os.close(leader)
+    assert "b.pdf: timeout" in written
+    assert "done" in written
+    assert "rich.console" in sys.modules  # loaded for the terminal only
