@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import struct
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -144,6 +145,89 @@ def write_eml(doc: Document, path: Path) -> list[Expected]:
     text_path.unlink()
     msg.add_alternative(_html_page(doc), subtype="html")
     path.write_bytes(bytes(msg))
+    return [_expected(b) for b in doc.blocks]
+
+
+#: MAPI property types ([MS-OXCDATA] 2.11.1) and the properties an Outlook message is written with.
+_PT_LONG, _PT_SYSTIME, _PT_UNICODE, _PT_BINARY = 0x0003, 0x0040, 0x001F, 0x0102
+
+
+def _msg_properties(header: bytes, props: list[tuple[int, int, bytes]]) -> tuple[bytes, dict[str, bytes]]:
+    """A ``__properties_version1.0`` stream and the ``__substg1.0_*`` streams of one storage
+    ([MS-OXMSG] 2.4): fixed-size values inline, strings and binaries as streams."""
+    table, streams = [header], {}
+    for prop_id, prop_type, value in props:
+        tag = (prop_id << 16) | prop_type
+        if prop_type in (_PT_UNICODE, _PT_BINARY):
+            streams[f"__substg1.0_{tag:08X}"] = value
+            size = len(value) + (2 if prop_type == _PT_UNICODE else 0)
+            table.append(struct.pack("<IIII", tag, 0x6, size, 0))
+        else:
+            table.append(struct.pack("<II", tag, 0x6) + value.ljust(8, b"\0"))
+    return b"".join(table), streams
+
+
+def write_msg(doc: Document, path: Path) -> list[Expected]:
+    """An Outlook message (.msg, [MS-OXMSG]) with the same envelope and bodies as the .eml: an
+    HTML body (what both tools read), a plain-text body and one To recipient, written with
+    extract-msg's OLE writer (no Outlook needed)."""
+    from extract_msg.ole_writer import OleWriter
+
+    def utf16(text: str) -> bytes:
+        return text.encode("utf-16-le")
+
+    sent = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+    filetime = int((sent - datetime(1601, 1, 1, tzinfo=UTC)).total_seconds() * 10**7)
+    message_id = f"<{zlib.crc32(doc.header.encode())}@northwind.example>"
+    headers = (
+        f"From: Reports <reports@northwind.example>\r\nTo: Board <board@northwind.example>\r\n"
+        f"Subject: {doc.title}\r\nDate: {format_datetime(sent)}\r\nMessage-ID: {message_id}\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: multipart/alternative\r\n\r\n"
+    )
+    text_path = path.with_suffix(".txt.tmp")
+    write_txt(doc, text_path)
+    text = text_path.read_text(encoding="utf-8")
+    text_path.unlink()
+    root, streams = _msg_properties(
+        struct.pack("<8xIIII8x", 1, 0, 1, 0),  # next recipient/attachment ids, recipient/attachment counts
+        [
+            (0x001A, _PT_UNICODE, utf16("IPM.Note")),
+            (0x0037, _PT_UNICODE, utf16(doc.title)),
+            (0x0039, _PT_SYSTIME, struct.pack("<Q", filetime)),  # client submit time
+            (0x007D, _PT_UNICODE, utf16(headers)),  # transport message headers
+            (0x0C1A, _PT_UNICODE, utf16("Reports")),  # sender name
+            (0x0C1F, _PT_UNICODE, utf16("reports@northwind.example")),
+            (0x0C1E, _PT_UNICODE, utf16("SMTP")),
+            (0x1000, _PT_UNICODE, utf16(text)),  # plain body
+            (0x1013, _PT_BINARY, _html_page(doc).encode("utf-8")),  # HTML body
+            (0x1035, _PT_UNICODE, utf16(message_id)),
+            (0x3FDE, _PT_LONG, struct.pack("<I", 65001)),  # internet code page of the HTML body: UTF-8
+        ],
+    )
+    recipient, recipient_streams = _msg_properties(
+        bytes(8),
+        [
+            (0x0C15, _PT_LONG, struct.pack("<I", 1)),  # recipient type: To
+            (0x3000, _PT_LONG, struct.pack("<I", 0)),  # row id
+            (0x3001, _PT_UNICODE, utf16("Board")),
+            (0x3002, _PT_UNICODE, utf16("SMTP")),
+            (0x3003, _PT_UNICODE, utf16("board@northwind.example")),
+            (0x39FE, _PT_UNICODE, utf16("board@northwind.example")),
+        ],
+    )
+    writer = OleWriter()
+    writer.addEntry("__properties_version1.0", root)
+    for name, data in streams.items():
+        writer.addEntry(name, data)
+    writer.addEntry("__nameid_version1.0", storage=True)
+    for stream in ("00020102", "00030102", "00040102"):  # an empty named-property map
+        writer.addEntry(f"__nameid_version1.0/__substg1.0_{stream}", b"")
+    folder = "__recip_version1.0_#00000000"
+    writer.addEntry(folder, storage=True)
+    writer.addEntry(f"{folder}/__properties_version1.0", recipient)
+    for name, data in recipient_streams.items():
+        writer.addEntry(f"{folder}/{name}", data)
+    writer.write(str(path))
     return [_expected(b) for b in doc.blocks]
 
 
@@ -386,6 +470,7 @@ WRITERS: dict[str, tuple[str, Callable[[Document, Path], list[Expected]]]] = {
     "md": ("md", write_md),
     "txt": ("txt", write_txt),
     "eml": ("eml", write_eml),
+    "msg": ("msg", write_msg),
 }
 FORMATS = tuple(WRITERS)
 

@@ -54,7 +54,9 @@ def detect_languages(texts: Iterable[str]) -> list[str] | None:
         return ["eng"]
     import pycld2
 
-    clean = "".join(c for c in sample if c.isprintable() or c in "\n\t")
+    clean = sample.replace("\n", " ").replace("\t", " ")
+    if not clean.isprintable():  # rare: control characters CLD2 would choke on
+        clean = "".join(c for c in clean if c.isprintable())
     clean = clean.encode("utf-8", "replace").decode("utf-8")  # lone surrogates CLD2 refuses
     try:
         _, _, details = pycld2.detect(clean)

@@ -21,7 +21,7 @@ from benchmarks.generate import generate, load_expected
 from benchmarks.quality import Score, align, score, text_similarity, type_accuracy
 
 STDLIB_FORMATS = ["txt", "md", "html", "eml", "csv"]
-OFFICE_FORMATS = ["docx", "pptx", "xlsx"]
+OFFICE_FORMATS = ["docx", "pptx", "xlsx", "msg"]
 
 
 def test_document_is_deterministic_and_structured() -> None:
@@ -55,6 +55,23 @@ def test_generated_file_has_expected_elements(tmp_path: Path, fmt: str) -> None:
         for e in expected:
             if e.type != "Table":
                 assert e.text in content
+
+
+def test_generated_msg_is_a_real_outlook_message(tmp_path: Path) -> None:
+    """The .msg writer produces what Outlook would: docbatch reads the same elements and
+    envelope from it as from the .eml of the same document, and scores it perfectly."""
+    from docbatch.partition import PartitionOptions, partition_file
+
+    [msg] = generate(tmp_path, ["msg"], count=1)
+    [eml] = generate(tmp_path, ["eml"], count=1)
+    _, from_msg = partition_file(msg.path, PartitionOptions(), name=msg.path.name)
+    _, from_eml = partition_file(eml.path, PartitionOptions(), name=eml.path.name)
+    assert [(e.type, e.text) for e in from_msg] == [(e.type, e.text) for e in from_eml]
+    envelope = ("sent_from", "sent_to", "subject", "email_message_id", "last_modified")
+    assert {k: from_msg[0].metadata.get(k) for k in envelope} == {k: from_eml[0].metadata.get(k) for k in envelope}
+    assert from_msg[0].metadata["sent_to"] == ["Board <board@northwind.example>"]
+    result = score(load_expected(msg.expected_path), from_msg)
+    assert result.text_similarity == 1.0 and result.type_accuracy == 1.0
 
 
 def test_generation_is_cached(tmp_path: Path) -> None:
