@@ -61,19 +61,20 @@ def partition_pptx(path: Path, options: PartitionOptions) -> list[Element]:
     check_zip(path, options, "PPTX")
     presentation = _open(path)
     elements: list[Element] = []
+    inherited: dict[tuple[str, int], tuple[float, float]] = {}
     for number, slide in enumerate(presentation.slides, start=1):
-        for el in _slide_elements(slide, number):
+        for el in _slide_elements(slide, number, inherited):
             el.metadata["page_number"] = number
             elements.append(el)
     return elements
 
 
-def _slide_elements(slide: Any, number: int) -> list[Element]:
+def _slide_elements(slide: Any, number: int, inherited: dict[tuple[str, int], tuple[float, float]]) -> list[Element]:
     """One slide's elements; XML python-pptx cannot map onto a slide is a damaged document."""
     from pptx.exc import PythonPptxError
 
     try:
-        return _SlideReader(slide).elements()
+        return _SlideReader(slide, inherited).elements()
     except (PythonPptxError, AttributeError, KeyError, ValueError, TypeError) as e:
         # python-pptx reports XML that breaks its schema as any of these, from deep inside
         raise DocumentError(f"damaged PPTX: slide {number}: {type(e).__name__}: {first_line(e)}") from e
@@ -105,31 +106,64 @@ _Affine = tuple[float, float, float, float]  # x' = ax * x + bx, y' = ay * y + b
 _IDENTITY: _Affine = (1.0, 0.0, 1.0, 0.0)
 
 
-def _in_reading_order(shapes: Iterable[Any]) -> list[Any]:
-    """Leaf shapes, group members included, top to bottom then left to right on the slide.
+class _Placement:
+    """Where shapes sit on a slide, for reading order.
 
-    Members of a group are placed by their position on the slide (their group's child
-    coordinates mapped through the group's transform), not by the group's frame: a group that
-    spans the slide would otherwise pull all its members ahead of everything below its top edge.
+    A placeholder without a position of its own sits where its layout's placeholder does.
+    python-pptx finds that one by searching the layout's shapes on every access; decks reuse a
+    few layouts on every slide, so each (layout, placeholder idx) is looked up once per file.
     """
-    placed: list[tuple[float, float, int, Any]] = []
-    _collect(shapes, _IDENTITY, placed)
-    placed.sort(key=lambda item: item[:3])
-    return [shape for *_, shape in placed]
 
+    def __init__(self, slide: Any, inherited: dict[tuple[str, int], tuple[float, float]]) -> None:
+        self.slide = slide
+        self.inherited = inherited
 
-def _collect(shapes: Iterable[Any], affine: _Affine, out: list[tuple[float, float, int, Any]]) -> None:
-    from pptx.shapes.group import GroupShape
+    def in_reading_order(self, shapes: Iterable[Any]) -> list[Any]:
+        """Leaf shapes, group members included, top to bottom then left to right on the slide.
 
-    ax, bx, ay, by = affine
-    for shape in shapes:
-        if isinstance(shape, GroupShape):
-            gx, gbx, gy, gby = _group_affine(shape)
-            _collect(shape.shapes, (ax * gx, ax * gbx + bx, ay * gy, ay * gby + by), out)
-        else:
-            top = ay * _position(shape, "top") + by
-            left = ax * _position(shape, "left") + bx
-            out.append((top, left, len(out), shape))
+        Members of a group are placed by their position on the slide (their group's child
+        coordinates mapped through the group's transform), not by the group's frame: a group that
+        spans the slide would otherwise pull all its members ahead of everything below its top edge.
+        """
+        placed: list[tuple[float, float, int, Any]] = []
+        self._collect(shapes, _IDENTITY, placed)
+        placed.sort(key=lambda item: item[:3])
+        return [shape for *_, shape in placed]
+
+    def _collect(self, shapes: Iterable[Any], affine: _Affine, out: list[tuple[float, float, int, Any]]) -> None:
+        from pptx.shapes.group import GroupShape
+
+        ax, bx, ay, by = affine
+        for shape in shapes:
+            if isinstance(shape, GroupShape):
+                gx, gbx, gy, gby = _group_affine(shape)
+                self._collect(shape.shapes, (ax * gx, ax * gbx + bx, ay * gy, ay * gby + by), out)
+            else:
+                top, left = self._offset(shape)
+                out.append((ay * top + by, ax * left + bx, len(out), shape))
+
+    def _offset(self, shape: Any) -> tuple[float, float]:
+        """(top, left) of a shape in EMU."""
+        try:
+            xfrm = shape.element.xfrm
+        except AttributeError:
+            xfrm = None
+        off = xfrm.find(_A + "off") if xfrm is not None else None
+        if off is not None:
+            return _emu(off, "y"), _emu(off, "x")
+        ph = _ph(shape)
+        if ph is None:
+            return 0.0, 0.0
+        try:
+            key = (str(self.slide.slide_layout.part.partname), ph.idx)
+        except (AttributeError, KeyError, ValueError):
+            key = None
+        found = self.inherited.get(key) if key is not None else None
+        if found is None:
+            found = (_position(shape, "top"), _position(shape, "left"))
+            if key is not None:
+                self.inherited[key] = found
+        return found
 
 
 def _group_affine(group: Any) -> _Affine:
@@ -169,10 +203,11 @@ def _position(shape: Any, which: str) -> float:
 class _SlideReader:
     """Turns one slide's shapes and notes into elements."""
 
-    def __init__(self, slide: Any) -> None:
+    def __init__(self, slide: Any, inherited: dict[tuple[str, int], tuple[float, float]]) -> None:
         from pptx.enum.shapes import PP_PLACEHOLDER
 
         self.slide = slide
+        self.placement = _Placement(slide, inherited)
         self.ph = PP_PLACEHOLDER
         self.rels = slide.part.rels
         try:
@@ -182,7 +217,7 @@ class _SlideReader:
         self.titles = {PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE, PP_PLACEHOLDER.VERTICAL_TITLE}
 
     def elements(self) -> list[Element]:
-        out = list(self._shapes(_in_reading_order(self.slide.shapes)))
+        out = list(self._shapes(self.placement.in_reading_order(self.slide.shapes)))
         out.extend(self._notes())
         return out
 
@@ -206,7 +241,8 @@ class _SlideReader:
     # -- text ---------------------------------------------------------------------------------
 
     def _text_shape(self, shape: Any) -> Iterator[Element]:
-        ph_type = shape.placeholder_format.type if shape.is_placeholder else None
+        ph = _ph(shape)
+        ph_type = ph.type if ph is not None else None
         paragraphs = shape.text_frame.paragraphs
         if ph_type in self.titles:
             yield from _joined("Title", paragraphs, self.rels, {"category_depth": 0})
@@ -222,7 +258,7 @@ class _SlideReader:
                     el.type, el.metadata["category_depth"] = "Title", 1
                 yield el
         else:
-            styles = self._list_styles(shape, ph_type)
+            styles = self._list_styles(shape, ph)
             for paragraph in paragraphs:
                 el = self._paragraph(paragraph, styles)
                 if el is not None:
@@ -247,17 +283,18 @@ class _SlideReader:
             return Element("Title", text, {**meta, "category_depth": 1})
         return Element("NarrativeText", text, meta)
 
-    def _list_styles(self, shape: Any, ph_type: Any) -> list[Any]:
+    def _list_styles(self, shape: Any, ph: Any) -> list[Any]:
         """The list styles a shape's paragraphs inherit bullets from, nearest first."""
         own = shape.text_frame._txBody.find(_A + "lstStyle")
         styles = [own] if own is not None else []
-        if ph_type is not None and self.master is not None:
+        if ph is not None and self.master is not None:
             with contextlib.suppress(KeyError, ValueError, AttributeError):  # a lost layout: keep the slide's own
-                styles.extend(self._inherited_list_styles(shape, ph_type))
+                styles.extend(self._inherited_list_styles(ph))
         return styles
 
-    def _inherited_list_styles(self, shape: Any, ph_type: Any) -> Iterator[Any]:
-        layout_ph = self.slide.slide_layout.placeholders.get(idx=shape.placeholder_format.idx)
+    def _inherited_list_styles(self, ph: Any) -> Iterator[Any]:
+        ph_type = ph.type
+        layout_ph = self.slide.slide_layout.placeholders.get(idx=ph.idx)
         base_type = layout_ph.placeholder_format.type if layout_ph is not None else ph_type
         master_ph = self.master.placeholders.get(_master_type(base_type, self.ph))
         for ph in (layout_ph, master_ph):
@@ -316,6 +353,15 @@ class _SlideReader:
             text = inline.text()
             if text:
                 yield Element("NarrativeText", text, inline.metadata())
+
+
+def _ph(shape: Any) -> Any:
+    """The shape's ``p:ph`` element (it is a placeholder), or None; python-pptx searches for it
+    with XPath on every property that needs it, so it is looked up once per shape here."""
+    try:
+        return shape.element.ph
+    except AttributeError:
+        return None
 
 
 def _diagram_rid(shape: Any) -> str:
