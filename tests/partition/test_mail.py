@@ -109,6 +109,55 @@ def test_message_without_body_keeps_its_envelope_as_a_title(tmp_path):
     assert elements[0].metadata["sent_from"] == ["ada@example.com"]
 
 
+DIGEST = """From: list@example.com
+To: bob@example.com
+Subject: Weekly digest
+MIME-Version: 1.0
+Content-Type: multipart/digest; boundary="b1"
+
+--b1
+
+From: eve@example.com
+Subject: First Message
+
+This is the first message.
+
+--b1
+Content-Type: message/rfc822
+
+From: frank@example.com
+Subject: Second Message
+Content-Type: text/html
+
+<p>This is the <b>second</b> message.</p>
+
+--b1
+Content-Type: text/plain; name="notes.txt"
+Content-Disposition: attachment; filename="notes.txt"
+
+an attached note
+--b1--
+"""
+
+
+def test_digest_messages_are_the_body(tmp_path):
+    """A multipart/digest holds messages (message/rfc822 by default): each is partitioned as
+    part of the body under its subject, and only real attachments are listed as such."""
+    path = tmp_path / "digest.eml"
+    path.write_text(DIGEST)
+    elements = partition_eml(path, OPTIONS)
+    assert _pairs(elements) == [
+        ("Title", "First Message"),
+        ("NarrativeText", "This is the first message."),
+        ("Title", "Second Message"),
+        ("NarrativeText", "This is the second message."),
+    ]
+    assert elements[0].metadata["subject"] == "Weekly digest"
+    _assert_listed(elements[0].metadata, ["notes.txt"])
+    with_attachments = partition_eml(path, WITH_ATTACHMENTS)
+    assert _pairs(with_attachments)[4:] == [("NarrativeText", "an attached note")]
+
+
 def test_encoded_headers_and_undecodable_charset(tmp_path):
     raw = (
         b"From: =?utf-8?q?J=C3=BCrgen?= <j@example.com>\r\n"
