@@ -36,6 +36,10 @@ _ISO3 = dict(
 )
 
 
+#: Line breaks, tabs and form feeds read as spaces; only these are common in document text.
+_WHITESPACE_CONTROLS = str.maketrans({c: " " for c in "\n\t\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"})
+
+
 def detect_languages(texts: Iterable[str]) -> list[str] | None:
     """The document's languages, main one first, as ``["eng"]``-style codes.
 
@@ -54,8 +58,8 @@ def detect_languages(texts: Iterable[str]) -> list[str] | None:
         return ["eng"]
     import pycld2
 
-    clean = sample.replace("\n", " ").replace("\t", " ")
-    if not clean.isprintable():  # rare: control characters CLD2 would choke on
+    clean = sample.translate(_WHITESPACE_CONTROLS)
+    if not clean.isprintable():  # rare: other control characters CLD2 would choke on
         clean = "".join(c for c in clean if c.isprintable())
     clean = clean.encode("utf-8", "replace").decode("utf-8")  # lone surrogates CLD2 refuses
     try:
