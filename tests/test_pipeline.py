@@ -99,6 +99,42 @@ def test_rerun_skips_done_documents_and_reprocess_redoes_them(tmp_path):
     assert [e["element_id"] for e in after] == [e["element_id"] for e in json.loads(before)]
 
 
+def test_an_output_cut_short_is_not_taken_as_done(tmp_path):
+    """What a machine crash can leave behind a rename (a file missing its tail, or zeros where
+    its tail should be) is reprocessed by the next run; whole outputs are not."""
+    src = _write(tmp_path / "src", {f"d{i}.txt": f"Title {i}\n\nParagraph {i}." for i in range(5)})
+    out = tmp_path / "out"
+    assert _run(src, out).ok == 5
+    whole = (out / "d0.txt.json").read_bytes()
+    (out / "d1.txt.json").write_bytes(whole[: len(whole) // 2])  # tail lost
+    (out / "d2.txt.json").write_bytes(b"")  # data never reached the disk
+    (out / "d3.txt.json").write_bytes(whole[:-8] + bytes(8))  # tail block zeroed
+    second = _run(src, out)
+    assert _statuses(out, second.run_id) == {
+        "d0.txt": "skipped",
+        "d1.txt": "ok",
+        "d2.txt": "ok",
+        "d3.txt": "ok",
+        "d4.txt": "skipped",
+    }
+    for i in (1, 2, 3):
+        assert json.loads((out / f"d{i}.txt.json").read_text())[0]["text"] == f"Title {i}"
+
+
+def test_a_whole_output_of_no_elements_counts_as_done(tmp_path):
+    destination = LocalJSONDestination(tmp_path)
+    doc = next(iter(LocalSource(_write(tmp_path / "src", {"x.txt": "x"})).list()))
+    assert not destination.exists(doc)
+    destination.write(doc, [])
+    assert (tmp_path / "x.txt.json").read_bytes() == b"[]\n"
+    assert destination.exists(doc)
+
+
+def _statuses(out: Path, run_id: str) -> dict[str, str]:
+    with sqlite3.connect(out / ".docbatch/record.sqlite") as db:
+        return dict(db.execute("SELECT key, status FROM documents WHERE run_id = ?", (run_id,)).fetchall())
+
+
 def test_a_second_run_on_the_same_output_dir_is_refused(tmp_path):
     src = _write(tmp_path / "src", {"a.txt": "Alpha"})
     out = tmp_path / "out"

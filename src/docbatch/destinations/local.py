@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +30,29 @@ class LocalJSONDestination(Destination):
         return safe_join(self.output_dir, doc.key, ".json")
 
     def exists(self, doc: DocumentMeta) -> bool:
-        return self.path_for(doc).is_file()
+        """True when the output is there and whole: it ends as every output this class writes
+        ends. A file cut short (the machine lost power before the disk had it all) is not done."""
+        return _is_complete(self.path_for(doc))
 
     def write(self, doc: DocumentMeta, elements: list[dict[str, Any]]) -> str:
         path = self.path_for(doc)
-        atomic_write(path, orjson.dumps(elements, option=orjson.OPT_INDENT_2) + b"\n")
+        atomic_write(path, orjson.dumps(elements, option=_JSON_OPTIONS) + b"\n")
         return str(path)
+
+
+_JSON_OPTIONS = orjson.OPT_INDENT_2
+#: How a written output ends: the top-level array closes at the start of a line (nested arrays
+#: close indented), so these bytes appear nowhere else in the file. An empty list is "[]\n".
+_ENDINGS = (b"\n]\n", b"[]\n")
+
+
+def _is_complete(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            size = f.seek(0, os.SEEK_END)
+            if size < 3:
+                return False
+            f.seek(size - 3)
+            return f.read(3) in _ENDINGS
+    except OSError:  # missing, a directory, unreadable: not a finished output (writing it will tell)
+        return False
