@@ -408,6 +408,8 @@ def test_large_csv_is_one_table(tmp_path: Path):
         ("a|b|c\nd|e\nf|g|h\n", None, "|"),
         ("a,b\tc\n", "\t", "\t"),
         ("a,b\n1,2\n", "\t", ","),
+        ('name;note\n"Smith, J";"a, b, c"\n"Doe, A";"d, e"\n', None, ";"),  # quoted commas: the sniffer decides
+        ("a,b,c\n1,2\n", None, ","),  # ragged: the sniffer decides
     ],
 )
 def test_sniff_delimiter(sample: str, preferred: str | None, expected: str):

@@ -280,6 +280,9 @@ def sniff_delimiter(text: str, *, preferred: str | None = None) -> str:
     sample = _sniff_sample(text)
     if preferred and preferred in sample:
         return preferred
+    obvious = _obvious_delimiter(sample)
+    if obvious:
+        return obvious
     try:
         delimiter = csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
     except csv.Error:
@@ -293,6 +296,20 @@ def _sniff_sample(text: str) -> str:
     if len(text) > _SNIFF_CHARS and "\n" in sample:
         sample = sample[: sample.rindex("\n")]
     return "\n".join(sample.splitlines()[:_SNIFF_LINES])
+
+
+def _obvious_delimiter(sample: str) -> str | None:
+    """The delimiter when there is no doubt: no quoting, and only one candidate in the sample,
+    found the same number of times on every line. csv.Sniffer would say the same, at a
+    hundred times the cost; anything less clear-cut is left to it."""
+    if '"' in sample or "'" in sample:
+        return None
+    present = [d for d in _DELIMITERS if d in sample]
+    if len(present) != 1:
+        return None
+    lines = [ln for ln in sample.splitlines() if ln.strip()]
+    counts = {ln.count(present[0]) for ln in lines}
+    return present[0] if len(lines) > 1 and len(counts) == 1 else None
 
 
 def _consistent_delimiter(sample: str) -> str:
