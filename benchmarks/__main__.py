@@ -8,6 +8,7 @@ not installed, or a docbatch partitioner that is missing or failing, shows up in
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import re
 import shlex
@@ -17,7 +18,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import CACHE_DIR, CORPUS_DIR, RESULTS_DIR
+from benchmarks import CACHE_DIR, CORPUS_DIR, REPO_DIR, RESULTS_DIR
 from benchmarks.generate import FORMATS, GeneratedDoc, generate
 from benchmarks.offline import OFFLINE_ENV, guard_network
 from benchmarks.report import Report, write_chart, write_json, write_markdown
@@ -99,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     def log(msg: str) -> None:
         print(f"[{time.time() - started:6.0f}s] {msg}", flush=True)
 
+    # pip byte-compiles a package when it installs it; an editable checkout run under
+    # PYTHONDONTWRITEBYTECODE would instead compile docbatch's modules on every start.
+    compileall.compile_dir(REPO_DIR / "src", quiet=1)
     log("generating documents (cached under benchmarks/.cache/)")
     gen_formats = [f for f in FORMATS if not formats or f in formats]
     generated = generate(CACHE_DIR / "gen", gen_formats, count=count, large_sections=large)
