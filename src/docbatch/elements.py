@@ -52,9 +52,11 @@ ELEMENT_TYPES = frozenset(
 METADATA_KEYS = frozenset(
     {
         "attached_to_filename",
-        # docbatch's one addition: an email's attachment names (unstructured keeps unknown keys
-        # as ad-hoc metadata fields, so its readers load it).
+        # docbatch's additions, where unstructured's schema has no field (its readers keep unknown
+        # keys as ad-hoc metadata fields): an email's attachment names, and a mark on the
+        # elements of a slide's speaker notes.
         "attachment_filenames",
+        "slide_notes",
         "bcc_recipient",
         "category_depth",
         "cc_recipient",

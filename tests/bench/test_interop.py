@@ -26,7 +26,10 @@ staging = pytest.importorskip("unstructured.staging.base", reason="unstructured 
 
 #: Metadata keys docbatch adds on purpose although unstructured has no field for them (documented
 #: where they are written); unstructured must still keep them as ad-hoc metadata when loading.
-EXTENSION_KEYS = {"attachment_filenames"}  # email: names of the attachments (partition/mail.py)
+EXTENSION_KEYS = {
+    "attachment_filenames",  # email: names of the attachments (partition/mail.py)
+    "slide_notes",  # pptx: the element is a slide's speaker notes (partition/pptx.py)
+}
 
 
 @pytest.fixture(scope="module")

@@ -113,6 +113,8 @@ def test_bullets_with_levels_then_notes(built):
     ]
     depths = [el.metadata.get("category_depth") for el in built if el.metadata["page_number"] == 2]
     assert depths == [0, 0, 1, 2, 0, 0, None]
+    notes = [el.metadata.get("slide_notes") for el in built if el.metadata["page_number"] == 2]
+    assert notes == [None] * 6 + [True]  # only the speaker notes carry the mark
 
 
 def test_hyperlink(built):

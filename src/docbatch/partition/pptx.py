@@ -18,9 +18,9 @@ what the slide says it is:
   (FigureCaption) and their data as a Table, a row per category and a column per series;
   SmartArt nodes become ListItems, their depth taken from the diagram's hierarchy.
 
-Speaker notes follow the slide's own elements on the same page, as NarrativeText. unstructured's
-metadata has no key that says "speaker notes", so their place (last on the slide's page) is
-what marks them.
+Speaker notes follow the slide's own elements on the same page, as NarrativeText with
+``slide_notes: true`` in their metadata (a key of docbatch's own: unstructured's schema has none
+for notes, and its readers keep unknown keys).
 """
 
 from __future__ import annotations
@@ -352,7 +352,7 @@ class _SlideReader:
             inline = drawing_paragraph(paragraph._p, rels)
             text = inline.text()
             if text:
-                yield Element("NarrativeText", text, inline.metadata())
+                yield Element("NarrativeText", text, {**inline.metadata(), "slide_notes": True})
 
 
 def _ph(shape: Any) -> Any:
