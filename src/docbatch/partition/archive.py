@@ -38,7 +38,7 @@ def check_zip(path: Path, options: PartitionOptions, kind: str) -> None:
     if len(infos) > MAX_MEMBERS:
         raise DocumentError(f"{kind} has {len(infos):,} zip members, more than {MAX_MEMBERS:,} (zip bomb guard)")
     if any(info.flag_bits & 0x1 for info in infos):
-        raise EncryptedDocument(f"password-protected {kind} (encrypted zip members)")
+        raise EncryptedDocument(f"password-protected {kind} (encrypted zip members); remove the password and retry")
     expanded = sum(info.file_size for info in infos)
     limit = options.max_uncompressed_bytes
     if expanded > limit:

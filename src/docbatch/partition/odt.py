@@ -95,7 +95,7 @@ def partition_odt(path: Path, options: PartitionOptions) -> list[Element]:
             if "content.xml" not in names:
                 raise DocumentError("not an OpenDocument file (no content.xml)")
             if "META-INF/manifest.xml" in names and _is_encrypted(read_member(zf, "META-INF/manifest.xml")):
-                raise EncryptedDocument("password-protected OpenDocument file")
+                raise EncryptedDocument("password-protected OpenDocument file; remove the password and retry")
             styles = read_member(zf, "styles.xml") if "styles.xml" in names else None
             content = read_member(zf, "content.xml")
     except zipfile.BadZipFile as e:

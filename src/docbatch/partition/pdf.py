@@ -77,7 +77,7 @@ def _open(path: Path) -> pdfium.PdfDocument:
     except pdfium.PdfiumError as e:
         code = getattr(e, "err_code", None)
         if code == pdfium_c.FPDF_ERR_PASSWORD:
-            raise EncryptedDocument("password-protected PDF") from e
+            raise EncryptedDocument("password-protected PDF; remove the password and retry") from e
         if code == pdfium_c.FPDF_ERR_SECURITY:
             raise EncryptedDocument("PDF uses an unsupported security handler") from e
         reason = str(e).split("(PDFium: ")[-1].rstrip(").") if "PDFium" in str(e) else str(e)
