@@ -21,7 +21,7 @@ from docbatch import languages
 from docbatch.errors import ConfigError
 from docbatch.record import FAILED, DocResult
 from docbatch.sources.base import DocumentMeta
-from docbatch.worker import Job, limit_memory, process_document
+from docbatch.worker import Job, process_document, process_next, start_worker
 
 __all__ = ["Executor", "ProcessExecutor", "RayExecutor", "make_executor"]
 
@@ -83,10 +83,10 @@ class ProcessExecutor(Executor):
         self.slots = max(2, processes * 2)
         if job.partition.detect_languages:
             languages.preload()  # workers fork from this process and inherit the loaded model
-        self._pool = ProcessPool(max_workers=max(1, processes), initializer=limit_memory, initargs=(max_memory,))
+        self._pool = ProcessPool(max_workers=max(1, processes), initializer=start_worker, initargs=(job, max_memory))
 
     def submit(self, doc: DocumentMeta) -> Future:
-        return self._pool.schedule(process_document, args=(self.job, doc), timeout=self.timeout)
+        return self._pool.schedule(process_next, args=(doc,), timeout=self.timeout)
 
     def lost_reason(self, error: BaseException) -> str:
         from pebble import ProcessExpired

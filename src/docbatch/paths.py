@@ -69,4 +69,6 @@ def printable(text: str) -> str:
     Python keeps the bytes of a non-UTF-8 file name as lone surrogates, which UTF-8 encoders
     (JSON, SQLite, the terminal) refuse; the file itself is still opened by its real name.
     """
+    if text.isascii():
+        return text
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")

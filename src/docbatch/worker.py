@@ -24,14 +24,14 @@ from docbatch.paths import printable, safe_join
 from docbatch.record import FAILED, OK, SKIPPED, DocResult
 from docbatch.sources.base import DocumentMeta, Source
 
-__all__ = ["Job", "limit_memory", "process_document"]
+__all__ = ["Job", "limit_memory", "process_document", "process_next", "start_worker"]
 
 _FETCH_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """Everything a worker needs for one run; sent to each worker once, with every document."""
+    """Everything a worker needs for one run besides the document itself."""
 
     source: Source
     destination: Destination
@@ -42,9 +42,29 @@ class Job:
 
 
 def limit_memory(max_bytes: int | None) -> None:
-    """Pool initializer: cap this worker's address space so a runaway document fails alone."""
+    """Cap this worker's address space so a runaway document fails alone."""
     if max_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (max_bytes, max_bytes))
+
+
+#: The run's Job in a pool worker, given once when the worker starts (see :func:`start_worker`).
+_job: Job | None = None
+
+
+def start_worker(job: Job, max_memory: int | None) -> None:
+    """Pool initializer: keep the run's Job, so that each task carries only its document
+    (pickling the Job for every small document cost the main process more than the task
+    itself), and cap the worker's memory."""
+    global _job
+    _job = job
+    limit_memory(max_memory)
+
+
+def process_next(doc: DocumentMeta) -> DocResult:
+    """:func:`process_document` with the Job this worker was started with."""
+    if _job is None:
+        raise RuntimeError("process_next runs in a pool worker started by start_worker")
+    return process_document(_job, doc)
 
 
 def process_document(job: Job, doc: DocumentMeta) -> DocResult:

@@ -32,29 +32,31 @@ class LocalSource(Source):
 
     def list(self) -> Iterator[DocumentMeta]:
         if self.root.is_file():
-            yield self._meta(self.root, self.root.name)
+            yield self._meta(str(self.root), self.root.name)
             return
-        for dirpath, dirnames, filenames in os.walk(self.root, onerror=None):
+        # Plain strings, not Path objects: listing a million files should cost a stat each.
+        root = str(self.root)
+        start = len(root.rstrip(os.sep)) + 1
+        for dirpath, dirnames, filenames in os.walk(root, onerror=None):
             dirnames.sort()
             for fname in sorted(filenames):
-                path = Path(dirpath, fname)
-                key = path.relative_to(self.root).as_posix()
-                yield self._meta(path, key)
+                path = os.path.join(dirpath, fname)
+                yield self._meta(path, path[start:].replace(os.sep, "/"))
 
-    def _meta(self, path: Path, key: str) -> DocumentMeta:
+    def _meta(self, path: str, key: str) -> DocumentMeta:
         try:
-            st = path.stat()
+            st = os.stat(path)
             size, version = st.st_size, str(st.st_mtime_ns)
             modified = datetime.fromtimestamp(st.st_mtime, UTC).isoformat()
         except OSError:  # a dangling symlink: fetch reports it
             size = version = modified = None
         return DocumentMeta(
-            uri=path.as_uri(),
+            uri=Path(path).as_uri(),
             key=key,
             size=size,
             version=version,
             last_modified=modified,
-            record_locator={"path": str(path)},
+            record_locator={"path": path},
         )
 
     def local_path(self, doc: DocumentMeta) -> Path:
