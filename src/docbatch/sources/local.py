@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote_from_bytes
 
 from docbatch.errors import ConfigError, DocumentError
 from docbatch.sources.base import DocumentMeta, Source
@@ -51,7 +52,7 @@ class LocalSource(Source):
         except OSError:  # a dangling symlink: fetch reports it
             size = version = modified = None
         return DocumentMeta(
-            uri=Path(path).as_uri(),
+            uri="file://" + quote_from_bytes(os.fsencode(path)),  # Path.as_uri(), without the Path
             key=key,
             size=size,
             version=version,
