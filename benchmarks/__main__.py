@@ -164,9 +164,11 @@ def _extras(report: Report, by_path: dict[Path, GeneratedDoc], work: Path, args:
     log("start-up")
     report.startup = startup(one, work, times=3 if args.quick else 5)
     mixed = sorted(small, key=lambda p: (p.name, p.suffix))[: 12 if args.quick else 40]
-    # scaling needs documents heavy enough that start-up does not hide the second process
+    # Scaling needs enough work that start-up and each worker's first imports (paid once per
+    # process, so twice with two) do not hide the second process: the generated PDF, DOCX and
+    # PPTX files, each staged several times.
     heavy = [p for p in sorted(small, key=lambda p: p.name) if p.suffix in (".pdf", ".docx", ".pptx")]
-    heavy = heavy[: 12 if args.quick else 30] or mixed
+    heavy = (heavy[: 12 if args.quick else 30] or mixed) * (2 if args.quick else 8)
     log(f"scaling 1 vs 2 processes on {len(heavy)} generated files")
     pair = tuple(t for t in ("docbatch", "unstructured") if t in args.tools.split(","))
     report.scaling = scaling(heavy, work, tools=pair, timeout=args.timeout)
