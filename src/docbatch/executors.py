@@ -71,7 +71,7 @@ class ProcessExecutor(Executor):
 
     #: How often pebble's pool threads look at the workers. Its default, 0.1 s, is also how
     #: long closing the pool waits for them: a tenth of a second on every run, a third of a
-    #: short one. At 0.02 s the threads wake ~150 times a second, which costs nothing visible.
+    #: short one. At 0.02 s two threads wake ~100 times a second, which costs nothing visible.
     POLL_SECONDS = 0.02
 
     def __init__(self, job: Job, *, timeout: float, processes: int, max_memory: int | None = None) -> None:
