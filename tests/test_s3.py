@@ -217,3 +217,23 @@ def _recorded_urls(server: S3Server) -> list[str]:
         for line in body.splitlines()
         if line.strip()
     ]
+
+
+def test_each_worker_opens_its_own_client(s3_server):
+    """A forked worker must not read from the parent's pooled connections (the two processes
+    would read each other's responses and hang): the Job it keeps has no client yet."""
+    from docbatch import worker
+    from docbatch.destinations.local import LocalJSONDestination
+    from docbatch.sources.s3 import S3Source
+
+    source = S3Source("s3://any-bucket/prefix/", endpoint_url=s3_server.url)
+    parent_client = source.client  # the parent lists with it before the pool starts
+    job = worker.Job(source=source, destination=LocalJSONDestination(Path("out")), download_dir=Path("dl"))
+    worker.start_worker(job, None)
+    try:
+        kept = worker._job
+        assert kept is not None and kept.source is not source
+        assert kept.source._client is None
+        assert kept.source.client is not parent_client
+    finally:
+        worker._job = None

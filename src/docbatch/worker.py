@@ -8,6 +8,7 @@ left to the pool (see :mod:`docbatch.pipeline`).
 from __future__ import annotations
 
 import os
+import pickle
 import resource
 import time
 import traceback
@@ -54,9 +55,15 @@ _job: Job | None = None
 def start_worker(job: Job, max_memory: int | None) -> None:
     """Pool initializer: keep the run's Job, so that each task carries only its document
     (pickling the Job for every small document cost the main process more than the task
-    itself), and cap the worker's memory."""
+    itself), and cap the worker's memory.
+
+    A forked worker inherits the parent's Job object itself, network clients included: two
+    processes reading one pooled socket get each other's responses and hang. A pickled copy
+    is what the Job would be had it been sent here, and sources drop their clients when
+    pickled, so each worker opens its own.
+    """
     global _job
-    _job = job
+    _job = pickle.loads(pickle.dumps(job))
     limit_memory(max_memory)
 
 

@@ -67,3 +67,16 @@ def test_a_truncated_body_is_detected_and_never_partitioned(s3_server: S3Server,
     assert sorted(outputs) == ["doc0.txt.json", "doc1.txt.json", "doc2.txt.json"]
     assert outputs["doc2.txt.json"][1]["text"] == "The body of document 2 in full."
     assert not (tmp_path / "dl" / "doc3.txt").exists()  # no partial download left to be taken as whole
+
+
+def test_network_errors_botocore_lets_through_are_transient():
+    """urllib3 can raise its own timeout while a body streams; it is a network fault (retried,
+    then failed with a reason), never an internal error."""
+    from urllib3.exceptions import ProtocolError, ReadTimeoutError
+
+    from docbatch.errors import TransientError
+    from docbatch.sources.s3 import _translate_errors
+
+    for error in (ReadTimeoutError(None, "/k", "Read timed out."), ProtocolError("connection broken")):
+        with pytest.raises(TransientError, match="download interrupted"), _translate_errors("s3://b/k"):
+            raise error

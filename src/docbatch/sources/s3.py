@@ -200,7 +200,10 @@ class _translate_errors:
             if status and status >= 500:
                 raise TransientError(f"S3 server error {status} ({code}) after retries") from exc
             raise DocumentError(f"S3 error {code or status}") from exc
-        if isinstance(exc, bx.ReadTimeoutError | bx.ResponseStreamingError | bx.IncompleteReadError | ConnectionError):
+        from urllib3.exceptions import HTTPError as URLLib3Error  # what botocore lets through unwrapped
+
+        interrupted = (bx.ReadTimeoutError, bx.ResponseStreamingError, bx.IncompleteReadError, ConnectionError)
+        if isinstance(exc, (*interrupted, URLLib3Error)):
             raise TransientError(f"download interrupted ({type(exc).__name__})") from exc
         if isinstance(exc, bx.BotoCoreError):
             raise TransientError(f"S3 request failed ({type(exc).__name__})") from exc
