@@ -76,14 +76,15 @@ class ProcessExecutor(Executor):
 
     def __init__(self, job: Job, *, timeout: float, processes: int, max_memory: int | None = None) -> None:
         import pebble
-        from pebble import ProcessPool
 
         pebble.CONSTS.sleep_unit = self.POLL_SECONDS
         super().__init__(job, timeout=timeout)
         self.slots = max(2, processes * 2)
         if job.partition.detect_languages:
             languages.preload()  # workers fork from this process and inherit the loaded model
-        self._pool = ProcessPool(max_workers=max(1, processes), initializer=start_worker, initargs=(job, max_memory))
+        self._pool = pebble.ProcessPool(
+            max_workers=max(1, processes), initializer=start_worker, initargs=(job, max_memory)
+        )
 
     def submit(self, doc: DocumentMeta) -> Future:
         return self._pool.schedule(process_next, args=(doc,), timeout=self.timeout)

@@ -36,8 +36,7 @@ class Reporter:
         self._progress: Any = None
         self._task: Any = None
         self._done = 0
-        self._last_line = time.monotonic()
-        self._start = time.monotonic()
+        self._last_line = self._start = time.monotonic()
         if self.interactive:
             from rich.console import Console
 

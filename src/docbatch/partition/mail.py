@@ -260,23 +260,26 @@ def _eml_body_elements(msg: EmailMessage, options: PartitionOptions) -> list[Ele
     return partition_body_text(text)
 
 
-def _digest_messages(msg: EmailMessage) -> list[EmailMessage]:
-    """The messages a multipart/digest is made of (RFC 2046 5.1.5): its content, not attachments."""
+def _digest_parts(msg: EmailMessage) -> list[EmailMessage]:
+    """The message/rfc822 parts a multipart/digest is made of (RFC 2046 5.1.5): its content,
+    not attachments."""
     if msg.get_content_type() != "multipart/digest":
         return []
-    out = []
-    for part in msg.iter_parts():
-        if part.get_content_type() == "message/rfc822" and part.get_content_disposition() != "attachment":
-            payload = part.get_payload()
-            if isinstance(payload, list) and payload and isinstance(payload[0], EmailMessage):
-                out.append(payload[0])
-    return out
+    return [
+        part
+        for part in msg.iter_parts()
+        if part.get_content_type() == "message/rfc822" and part.get_content_disposition() != "attachment"
+    ]
 
 
 def _digest_elements(msg: EmailMessage, options: PartitionOptions) -> list[Element]:
     """Each message of a digest: its subject as a Title, then its body."""
     elements: list[Element] = []
-    for inner in _digest_messages(msg):
+    for part in _digest_parts(msg):
+        payload = part.get_payload()
+        inner = payload[0] if isinstance(payload, list) and payload else None
+        if not isinstance(inner, EmailMessage):
+            continue
         subject = _header_text(inner, "Subject")
         if subject:
             elements.append(Element("Title", " ".join(subject.split()), {"category_depth": 0}))
@@ -308,12 +311,11 @@ def _eml_attachments(msg: EmailMessage) -> Iterator[Attachment]:
     try:
         # A single-part message can itself be the attachment (a file sent with no text).
         parts = list(msg.iter_attachments()) if msg.is_multipart() else [msg] if msg.is_attachment() else []
-        digest = {id(m) for m in _digest_messages(msg)}
+        digest = {id(part) for part in _digest_parts(msg)}
     except (KeyError, ValueError, TypeError, AttributeError):
         return
     for part in parts:
-        payload = part.get_payload() if part.get_content_type() == "message/rfc822" else None
-        if isinstance(payload, list) and payload and id(payload[0]) in digest:
+        if id(part) in digest:
             continue  # a digest's message is its body, partitioned above
         if part.get_content_type() in _SIGNATURE_TYPES:
             continue
