@@ -12,10 +12,12 @@ from pathlib import Path
 
 from docbatch.elements import Element
 from docbatch.partition.base import PartitionOptions
+from docbatch.partition.notes import part_lost, remark
 
 
 def misbehave(path: Path, options: PartitionOptions) -> list[Element]:
-    """Act on the file's first word: ABORT, HANG, SEGV, MEMORY, RAISE; anything else is fine."""
+    """Act on the file's first word: ABORT, HANG, SEGV, MEMORY, RAISE, LOSSY (a part lost), BLANK
+    (nothing, with a remark); anything else is fine."""
     text = path.read_text()
     word = text.split()[0] if text.split() else ""
     if word == "ABORT":
@@ -39,6 +41,11 @@ def misbehave(path: Path, options: PartitionOptions) -> list[Element]:
             hog.append(bytearray(64 * 1024 * 1024))
     if word == "RAISE":
         raise RuntimeError("partitioner bug\nwith a second line")
+    if word == "LOSSY":
+        part_lost("page 2", "unreadable")
+    if word == "BLANK":
+        remark("no text on 1 blank page")
+        return []
     if word == "SLOW":
         time.sleep(float(text.split()[1]))
     return [Element("NarrativeText", text)]

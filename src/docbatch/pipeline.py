@@ -23,7 +23,7 @@ from docbatch.destinations.base import Destination
 from docbatch.errors import DocbatchError
 from docbatch.executors import Executor, make_executor
 from docbatch.partition.base import PartitionOptions
-from docbatch.record import FAILED, OK, SKIPPED, DocResult, RunLock, RunRecord
+from docbatch.record import FAILED, OK, PARTIAL, SKIPPED, DocResult, RunLock, RunRecord
 from docbatch.sources.base import DocumentMeta, Source
 from docbatch.worker import Job
 
@@ -57,21 +57,27 @@ class RunSummary:
 
     run_id: str = ""
     ok: int = 0
+    #: Done, but with named parts lost (counted apart from ok, listed in the summary).
+    partial: int = 0
     skipped: int = 0
     failed: int = 0
     seconds: float = 0.0
     failures: list[DocResult] = field(default_factory=list)
+    partials: list[DocResult] = field(default_factory=list)
     #: How many documents were skipped for each reason ("output exists", "unsupported file type png").
     skip_reasons: Counter[str] = field(default_factory=Counter)
     record_path: Path | None = None
 
     @property
     def total(self) -> int:
-        return self.ok + self.skipped + self.failed
+        return self.ok + self.partial + self.skipped + self.failed
 
     def add(self, result: DocResult) -> None:
         if result.status == OK:
             self.ok += 1
+        elif result.status == PARTIAL:
+            self.partial += 1
+            self.partials.append(result)
         elif result.status == SKIPPED:
             self.skipped += 1
             self.skip_reasons[result.reason] += 1
@@ -112,7 +118,7 @@ def run(
             _process_all(source, destination, options, collect)
         finally:
             summary.seconds = time.perf_counter() - started
-            record.finish(summary.ok, summary.skipped, summary.failed)
+            record.finish(summary.ok, summary.partial, summary.skipped, summary.failed)
             record.close()
             if not options.preserve_downloads:
                 _remove_empty_dirs(options.download_dir)

@@ -20,12 +20,13 @@ from typing import Any
 from docbatch.errors import ConfigError
 from docbatch.paths import printable
 
-__all__ = ["RECORD_DIRNAME", "DocResult", "RunLock", "RunRecord"]
+__all__ = ["FAILED", "OK", "PARTIAL", "RECORD_DIRNAME", "SKIPPED", "DocResult", "RunLock", "RunRecord"]
 
 #: Folder inside the output dir that holds the record and the lock.
 RECORD_DIRNAME = ".docbatch"
 
-OK, SKIPPED, FAILED = "ok", "skipped", "failed"
+#: ok: all of it came out; partial: some named parts were lost (the reason names them).
+OK, PARTIAL, SKIPPED, FAILED = "ok", "partial", "skipped", "failed"
 
 
 @dataclass(slots=True)
@@ -34,7 +35,7 @@ class DocResult:
 
     uri: str
     key: str
-    status: str  # ok | skipped | failed
+    status: str  # ok | partial | skipped | failed
     reason: str = ""
     version: str | None = None
     elements: int = 0
@@ -56,7 +57,7 @@ _ROW_FIELDS = tuple(f.name for f in fields(DocResult) if f.name != "detail")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, source TEXT, destination TEXT,
-    started REAL, finished REAL, ok INTEGER, skipped INTEGER, failed INTEGER
+    started REAL, finished REAL, ok INTEGER, partial INTEGER, skipped INTEGER, failed INTEGER
 );
 CREATE TABLE IF NOT EXISTS documents (
     run_id TEXT, uri TEXT, key TEXT, status TEXT, reason TEXT, version TEXT,
@@ -81,6 +82,7 @@ class RunRecord:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        _add_missing_columns(self.db)
         self._last_commit = 0.0
         with self.db:
             self.db.execute(
@@ -107,15 +109,23 @@ class RunRecord:
             self.db.commit()
             self._last_commit = now
 
-    def finish(self, ok: int, skipped: int, failed: int) -> None:
+    def finish(self, ok: int, partial: int, skipped: int, failed: int) -> None:
         with self.db:
             self.db.execute(
-                "UPDATE runs SET finished=?, ok=?, skipped=?, failed=? WHERE run_id=?",
-                (time.time(), ok, skipped, failed, self.run_id),
+                "UPDATE runs SET finished=?, ok=?, partial=?, skipped=?, failed=? WHERE run_id=?",
+                (time.time(), ok, partial, skipped, failed, self.run_id),
             )
 
     def close(self) -> None:
         self.db.close()
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """Bring a record written by an older docbatch up to this schema (columns are only added)."""
+    have = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+    if "partial" not in have:
+        with db:
+            db.execute("ALTER TABLE runs ADD COLUMN partial INTEGER")
 
 
 class RunLock:

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from docbatch.paths import printable
 from docbatch.pipeline import RunSummary
-from docbatch.record import FAILED, DocResult
+from docbatch.record import FAILED, PARTIAL, DocResult
 
 __all__ = ["Reporter", "print_summary"]
 
@@ -82,7 +82,7 @@ class Reporter:
 
     def __call__(self, result: DocResult) -> None:
         self._done += 1
-        if result.status == FAILED or self.verbose:
+        if result.status in (FAILED, PARTIAL) or self.verbose:
             text = f"{result.status:7} {_shown(result.key)}"
             if result.reason:
                 text += f": {result.reason}"
@@ -100,10 +100,18 @@ class Reporter:
 def print_summary(summary: RunSummary, reporter: Reporter) -> None:
     """Counts, speed, and every failed document with its one-line reason."""
     rate = summary.total / summary.seconds if summary.seconds else 0.0
+    partial = f"{summary.partial} partial, " if summary.partial else ""
     reporter.line(
         f"{summary.total} documents in {summary.seconds:.1f} s ({rate:.1f} docs/s): "
-        f"{summary.ok} ok, {summary.skipped} skipped, {summary.failed} failed"
+        f"{summary.ok} ok, {partial}{summary.skipped} skipped, {summary.failed} failed"
     )
+    if summary.partials:
+        reporter.line("Partial (done, with parts lost):")
+        for result in summary.partials[:_MAX_FAILURES_SHOWN]:
+            reporter.line(f"  {_shown(result.key)}: {result.reason}")
+        more = len(summary.partials) - _MAX_FAILURES_SHOWN
+        if more > 0:
+            reporter.line(f"  ... and {more} more")
     for reason, count in summary.skip_reasons.most_common():
         reporter.line(f"Skipped {count}: {reason}")
     if summary.failures:

@@ -21,8 +21,9 @@ from docbatch.elements import DocumentInfo, elements_to_dicts, finalize
 from docbatch.errors import DocbatchError, TransientError, UnsupportedFileType
 from docbatch.languages import detect_languages
 from docbatch.partition import PartitionOptions, partition_file
+from docbatch.partition.notes import collecting
 from docbatch.paths import printable, safe_join
-from docbatch.record import FAILED, OK, SKIPPED, DocResult
+from docbatch.record import FAILED, OK, PARTIAL, SKIPPED, DocResult
 from docbatch.sources.base import DocumentMeta, Source
 
 __all__ = ["Job", "limit_memory", "process_document", "process_next", "start_worker"]
@@ -80,7 +81,12 @@ def process_document(job: Job, doc: DocumentMeta) -> DocResult:
     result = DocResult.of(doc, OK)
     try:
         path, downloaded = _obtain(job, doc)
-        file_type, elements = partition_file(path, job.partition, name=doc.key)
+        with collecting() as notes:
+            file_type, elements = partition_file(path, job.partition, name=doc.key)
+        if notes.lost:
+            result.status, result.reason = PARTIAL, notes.lost_reason()
+        elif notes.remarks:
+            result.reason = notes.remark_text()
         result.file_type = file_type.name
         info = DocumentInfo(
             filename=printable(Path(doc.key).name),
