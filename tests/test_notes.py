@@ -49,9 +49,8 @@ def test_partial_and_remarked_documents_reach_record_and_summary(tmp_path: Path,
     options = RunOptions(output_dir=out, download_dir=tmp_path / "dl", num_processes=1)
     summary = run(LocalSource(src), LocalJSONDestination(out), options)
     assert (summary.ok, summary.partial, summary.failed) == (1, 1, 0)
-    rows = dict(
-        sqlite3.connect(out / ".docbatch" / "record.sqlite").execute("SELECT key, status || ': ' || reason FROM documents")
-    )
+    db = sqlite3.connect(out / ".docbatch" / "record.sqlite")
+    rows = dict(db.execute("SELECT key, status || ': ' || reason FROM documents"))
     assert rows == {"lossy.txt": "partial: page 2: unreadable", "blank.txt": "ok: no text on 1 blank page"}
     assert (out / "lossy.txt.json").exists()
     with Reporter(verbose=False) as reporter:
