@@ -8,69 +8,40 @@ only breaks ties between formats whose bytes look alike (plain text, CSV, Markdo
 
 from __future__ import annotations
 
+import re
 import zipfile
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
+
+from docbatch.formats import FORMATS, FileType, by_name
 
 __all__ = ["FILE_TYPES", "FileType", "detect", "from_extension"]
 
-
-@dataclass(frozen=True, slots=True)
-class FileType:
-    """A kind of document: short name, MIME type (as ``metadata.filetype``) and extensions."""
-
-    name: str
-    mime: str
-    extensions: tuple[str, ...] = ()
-
-
-_TYPES = [
-    FileType("pdf", "application/pdf", (".pdf",)),
-    FileType("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", (".docx",)),
-    FileType("pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation", (".pptx",)),
-    FileType("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx", ".xlsm")),
-    FileType("doc", "application/msword", (".doc",)),
-    FileType("ppt", "application/vnd.ms-powerpoint", (".ppt",)),
-    FileType("xls", "application/vnd.ms-excel", (".xls",)),
-    FileType("msg", "application/vnd.ms-outlook", (".msg",)),
-    FileType("ooxml-encrypted", "application/x-ooxml-encrypted", ()),
-    FileType("odt", "application/vnd.oasis.opendocument.text", (".odt",)),
-    FileType("epub", "application/epub+zip", (".epub",)),
-    FileType("zip", "application/zip", (".zip",)),
-    FileType("rtf", "text/rtf", (".rtf",)),
-    FileType("html", "text/html", (".html", ".htm", ".xhtml")),
-    FileType("xml", "application/xml", (".xml",)),
-    FileType("eml", "message/rfc822", (".eml",)),
-    FileType("json", "application/json", (".json",)),
-    FileType("ndjson", "application/x-ndjson", (".ndjson", ".jsonl")),
-    FileType("md", "text/markdown", (".md", ".markdown")),
-    FileType("rst", "text/x-rst", (".rst",)),
-    FileType("org", "text/org", (".org",)),
-    FileType("csv", "text/csv", (".csv",)),
-    FileType("tsv", "text/tab-separated-values", (".tsv", ".tab")),
-    FileType("txt", "text/plain", (".txt", ".text", ".log")),
-    FileType("yaml", "application/yaml", (".yaml", ".yml")),
-    FileType("xsl", "application/xslt+xml", (".xsl", ".xslt")),
-    FileType("png", "image/png", (".png",)),
-    FileType("jpg", "image/jpeg", (".jpg", ".jpeg")),
-    FileType("tiff", "image/tiff", (".tif", ".tiff")),
-    FileType("bmp", "image/bmp", (".bmp",)),
-    FileType("gif", "image/gif", (".gif",)),
-    FileType("heic", "image/heic", (".heic",)),
-    FileType("wav", "audio/wav", (".wav",)),
-    FileType("empty", "inode/x-empty", ()),
-    FileType("unknown", "application/octet-stream", ()),
-]
-
-#: Every known file type by short name.
-FILE_TYPES: dict[str, FileType] = {t.name: t for t in _TYPES}
-_BY_EXTENSION = {ext: t for t in _TYPES for ext in t.extensions}
+#: Every declared file type by short name (see :mod:`docbatch.formats`).
+FILE_TYPES: dict[str, FileType] = {t.name: t for t in FORMATS}
+_BY_EXTENSION = {ext: t for t in FORMATS for ext in t.extensions}
+_MAGIC = [(magic, t) for t in FORMATS for magic in t.magic]
+_BY_ZIP_MIMETYPE = {t.zip_mimetype: t for t in FORMATS if t.zip_mimetype}
+_BY_CONTENT_TYPE = {ct: t for t in FORMATS for ct in t.content_types}
+_BY_ZIP_MEMBER = {t.zip_member: t for t in reversed(FORMATS) if t.zip_member}  # the first declared wins
+_OLE_FORMATS = [t for t in FORMATS if t.ole_streams]
+_ZIP_FORMATS = frozenset(t.name for t in FORMATS if t.zip_mimetype or t.content_types or t.zip_member)
 
 # Text formats the bytes cannot tell apart: the extension decides among them.
-_TEXTUAL = frozenset({"txt", "md", "rst", "org", "csv", "tsv", "yaml", "json", "ndjson", "eml", "html", "xml", "xsl"})
+_TEXTUAL = frozenset(t.name for t in FORMATS if t.textual)
 
 _SNIFF_BYTES = 4096
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    OSError,
+    KeyError,
+    UnicodeDecodeError,
+    ValueError,
+    EOFError,
+    NotImplementedError,
+    zlib.error,
+)
 
 
 def from_extension(name: str) -> FileType | None:
@@ -86,99 +57,146 @@ def detect(path: str | Path, name: str | None = None) -> FileType:
         head = f.read(_SNIFF_BYTES)
     if not head:
         return FILE_TYPES["empty"]
-    sniffed = _sniff_magic(head, path)
+    sniffed = _sniff_magic(head, path, by_ext)
     if sniffed:
-        return FILE_TYPES[sniffed]
+        return sniffed
     if _looks_binary(head):
         return by_ext if by_ext and by_ext.name not in _TEXTUAL else FILE_TYPES["unknown"]
     sniffed_text = _sniff_text(head)
     if sniffed_text == "html" and (by_ext is None or by_ext.name in ("txt", "xml")):
         return FILE_TYPES["html"]  # a web page saved under a generic name
+    if sniffed_text == "mbox" and (by_ext is None or by_ext.name in ("txt", "eml", "mbox")):
+        return FILE_TYPES["mbox"]
     if by_ext and by_ext.name in _TEXTUAL:
         return FILE_TYPES["eml"] if by_ext.name == "txt" and _looks_like_email(head) else by_ext
     return FILE_TYPES[sniffed_text]
 
 
-def _sniff_magic(head: bytes, path: Path) -> str | None:
-    if head.startswith(b"%PDF-") or b"%PDF-" in head[:1024]:
-        return "pdf"
+def _sniff_magic(head: bytes, path: Path, by_ext: FileType | None) -> FileType | None:
+    if b"%PDF-" in head[:1024]:
+        return FILE_TYPES["pdf"]  # some writers put junk before the header; readers accept it
     if head.startswith(b"PK\x03\x04"):
-        return _sniff_zip(path)
-    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return _sniff_zip(path, head, by_ext)
+    if head.startswith(_OLE_MAGIC):
         return _sniff_ole(path)
-    if head.startswith(b"{\\rtf"):
-        return "rtf"
     for magic, kind in _MAGIC:
         if head.startswith(magic):
             return kind
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return "wav"
-    if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc"):
-        return "heic"
+    if head[:4] == b"RIFF" and head[8:12] in _RIFF:
+        return FILE_TYPES[_RIFF[head[8:12]]]
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return FILE_TYPES["heic"]
     return None
 
 
-_MAGIC = [
-    (b"\x89PNG\r\n\x1a\n", "png"),
-    (b"\xff\xd8\xff", "jpg"),
-    (b"II*\x00", "tiff"),
-    (b"MM\x00*", "tiff"),
-    (b"GIF87a", "gif"),
-    (b"GIF89a", "gif"),
-    (b"BM", "bmp"),
-]
+_RIFF = {b"WAVE": "wav", b"WEBP": "webp"}
+_HEIF_BRANDS = frozenset({b"heic", b"heix", b"mif1", b"hevc", b"heif"})
 
 
-def _sniff_zip(path: Path) -> str:
+def _sniff_zip(path: Path, head: bytes, by_ext: FileType | None) -> FileType:
+    """Tell zip-based formats apart by their members; a damaged one by what it claims to be.
+
+    A zip that opens but is none of the declared formats is named by what it says it is (its
+    ``mimetype`` member or OOXML main part), so the user reads "ods" or "vsdx", not "zip".
+    """
     try:
         with zipfile.ZipFile(path) as zf:
-            names = set(zf.namelist())
-            if "mimetype" in names:
-                mimetype = zf.read("mimetype")[:100].strip()
-                if mimetype == b"application/epub+zip":
-                    return "epub"
-                if mimetype == b"application/vnd.oasis.opendocument.text":
-                    return "odt"
-    except (
-        zipfile.BadZipFile,
-        OSError,
-        KeyError,
-        UnicodeDecodeError,
-        ValueError,
-        EOFError,
-        NotImplementedError,
-        zlib.error,
-    ):
-        return "zip"  # a damaged archive: the partitioner its name suggests, if any, says what is wrong
-    if "word/document.xml" in names:
-        return "docx"
-    if "ppt/presentation.xml" in names:
-        return "pptx"
-    if "xl/workbook.xml" in names:
-        return "xlsx"
-    return "zip"
+            found = _zip_format(zf)
+    except _ZIP_ERRORS:
+        # A damaged package still goes to the reader its name or first member claims, which
+        # fails it as a damaged DOCX (say) instead of skipping it as an unsupported zip.
+        return _claimed_by_head(head) or (by_ext if by_ext and by_ext.name in _ZIP_FORMATS else FILE_TYPES["zip"])
+    if found is not None:
+        return found
+    if by_ext is not None and by_ext.name in _ZIP_FORMATS:
+        return by_ext  # a package whose main part is lost: its reader says so
+    return FILE_TYPES["zip"]
 
 
-def _sniff_ole(path: Path) -> str:
-    """Tell the OLE2 formats apart by the streams they hold."""
+def _zip_format(zf: zipfile.ZipFile) -> FileType | None:
+    names = set(zf.namelist())
+    if "mimetype" in names:
+        mimetype = zf.read("mimetype")[:200].decode("ascii", "replace").strip()
+        return _BY_ZIP_MIMETYPE.get(mimetype) or _unknown(_name_of_mime(mimetype), mimetype)
+    if "[Content_Types].xml" in names:
+        main = _main_content_type(zf.read("[Content_Types].xml")[:200_000])
+        if main is not None and main in _BY_CONTENT_TYPE:
+            return _BY_CONTENT_TYPE[main]
+        by_member = next((_BY_ZIP_MEMBER[n] for n in _BY_ZIP_MEMBER if n in names), None)
+        if by_member is not None:
+            return by_member
+        if main is not None:
+            return _unknown(_name_of_mime(main), main)
+    return next((_BY_ZIP_MEMBER[n] for n in _BY_ZIP_MEMBER if n in names), None)
+
+
+_OVERRIDE = re.compile(rb"<Override\b[^>]*>")
+_ATTR = re.compile(rb'(PartName|ContentType)\s*=\s*"([^"]*)"')
+
+
+def _main_content_type(content_types: bytes) -> str | None:
+    """The content type of an OOXML package's main part: the override ending ``.main+xml``.
+
+    A regex over the overrides, not an XML parse: this runs on every zip of a batch and needs
+    one attribute (xlsb's main part is ``...binary.macroEnabled.main``, without ``+xml``).
+    """
+    for match in _OVERRIDE.finditer(content_types):
+        attrs = dict(_ATTR.findall(match.group(0)))
+        ctype = attrs.get(b"ContentType", b"").decode("ascii", "replace")
+        if ctype.endswith((".main+xml", ".main")):
+            return ctype
+    return None
+
+
+def _name_of_mime(mime: str) -> str:
+    """A short name for an undeclared container's MIME type: ``vnd.oasis.opendocument.foo`` -> ``foo``."""
+    last = mime.rsplit("/", 1)[-1]
+    for suffix in (".main+xml", ".main", "+xml", "+zip"):
+        last = last.removesuffix(suffix)
+    return last.rsplit(".", 1)[-1] or mime
+
+
+def _claimed_by_head(head: bytes) -> FileType | None:
+    """What a zip too damaged to open claims to be, from the member names in its first bytes."""
+    if head[30:38] == b"mimetype":
+        mimetype = head[38:140].split(b"PK", 1)[0].decode("ascii", "replace").strip()
+        if mimetype in _BY_ZIP_MIMETYPE:
+            return _BY_ZIP_MIMETYPE[mimetype]
+    for prefix, name in ((b"word/", "docx"), (b"ppt/", "pptx"), (b"xl/", "xlsx")):
+        if prefix in head:
+            return FILE_TYPES[name]
+    return None
+
+
+def _stream_matches(stream: str, wanted: str) -> bool:
+    """A top-level stream of that name; a declared name ending in ``_`` is a prefix (Outlook's
+    ``__substg1.0_…`` property streams)."""
+    return stream == wanted or (wanted.endswith("_") and stream.startswith(wanted))
+
+
+def _unknown(name: str, mime: str) -> FileType:
+    """A container format docbatch does not declare, named by what it says it is (skipped)."""
+    try:
+        return by_name(name)
+    except KeyError:
+        return FileType(name, mime)
+
+
+def _sniff_ole(path: Path) -> FileType:
+    """Tell the OLE2 formats apart by the streams they hold (names compared case-insensitively:
+    real workbooks say ``WORKBOOK`` as often as ``Workbook``)."""
     try:
         import olefile
 
         with olefile.OleFileIO(str(path)) as ole:
-            streams = {"/".join(s) for s in ole.listdir(streams=True, storages=True)}
-    except Exception:
-        return "unknown"
-    if "EncryptedPackage" in streams or "EncryptionInfo" in streams:
-        return "ooxml-encrypted"
-    if "WordDocument" in streams:
-        return "doc"
-    if "Workbook" in streams or "Book" in streams:
-        return "xls"
-    if "PowerPoint Document" in streams:
-        return "ppt"
-    if any(s.startswith("__substg1.0_") or s.startswith("__properties_version1.0") for s in streams):
-        return "msg"
-    return "unknown"
+            streams = [("/".join(s)).lower() for s in ole.listdir(streams=True, storages=True)]
+            clsid = ole.root.clsid if ole.root is not None else ""
+    except Exception:  # olefile raises many types for a damaged header: the file is unknown
+        return FILE_TYPES["unknown"]
+    for t in _OLE_FORMATS:
+        if any(_stream_matches(s, wanted.lower()) for s in streams for wanted in t.ole_streams):
+            return t
+    return _unknown(f"ole {clsid}" if clsid else "ole", "application/x-ole-storage")
 
 
 _NOT_CONTROL = bytes(b for b in range(256) if not (b < 9 or 13 < b < 32))
@@ -205,7 +223,7 @@ def _sniff_text(head: bytes) -> str:
     if text.startswith(("{", "[")):
         return "json"
     if _looks_like_email(head):
-        return "eml"
+        return "mbox" if text.startswith("from ") else "eml"
     return "txt"
 
 

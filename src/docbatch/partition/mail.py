@@ -49,7 +49,7 @@ from docbatch.errors import DocumentError, EncryptedDocument, UnsupportedFileTyp
 from docbatch.partition.base import PartitionOptions
 from docbatch.partition.encoding import decode_bytes, nul_pattern_encoding
 
-__all__ = ["MAX_ATTACHMENT_DEPTH", "partition_eml", "partition_msg"]
+__all__ = ["MAX_ATTACHMENT_DEPTH", "partition_eml", "partition_mbox", "partition_msg"]
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +120,56 @@ def partition_eml(path: Path, options: PartitionOptions) -> list[Element]:
     except RecursionError as e:  # the stdlib walks MIME trees recursively
         raise DocumentError("email MIME parts nested too deeply to partition") from e
     return assemble_email(body, envelope, attachments, options, email_name=path.name)
+
+
+#: An mbox "From " separator: at the start of the file or of a line (quoted ">From " is body text).
+_MBOX_SEPARATOR = re.compile(rb"(?:^|(?<=\n))From [^\n]*\n")
+
+
+def partition_mbox(path: Path, options: PartitionOptions) -> list[Element]:
+    """Partition a Unix mailbox: each message its own section, under a Title holding its subject.
+
+    Every message is read as an .eml is; its elements hang under its Title, so message 2 is
+    never read as body text of message 1. A message that cannot be read fails the mailbox.
+    """
+    path = Path(path)
+    elements: list[Element] = []
+    for number, raw in enumerate(_mbox_messages(path.read_bytes()), start=1):
+        try:
+            msg = parse_eml_bytes(raw)
+            if _eml_is_encrypted(msg):
+                raise EncryptedDocument(f"message {number} is encrypted (PGP/MIME or S/MIME); no key to decrypt it")
+            envelope = _eml_envelope(msg)
+            body = _eml_body_elements(msg, options)
+            attachments = list(_eml_attachments(msg))
+        except RecursionError as e:
+            raise DocumentError(f"mbox message {number}: MIME parts nested too deeply to partition") from e
+        section = assemble_email(body, envelope, attachments, options, email_name=path.name)
+        elements.extend(_message_section(section, envelope, number, len(elements)))
+    return elements
+
+
+def _mbox_messages(data: bytes) -> list[bytes]:
+    """The raw messages of an mbox, split at its "From " lines (which are dropped)."""
+    separators = list(_MBOX_SEPARATOR.finditer(data))
+    if not separators:
+        return [data] if data.strip() else []
+    ends = [*(m.start() for m in separators[1:]), len(data)]
+    return [data[m.end() : end] for m, end in zip(separators, ends, strict=True) if data[m.end() : end].strip()]
+
+
+def _message_section(section: list[Element], envelope: Envelope, number: int, offset: int) -> list[Element]:
+    """One message's elements headed by a Title with its subject; parents become mailbox indexes."""
+    title = Element("Title", envelope.subject or f"Message {number}", metadata=dict(envelope.metadata))
+    title.metadata["category_depth"] = 0
+    if section and section[0].type == "Title" and section[0].text == title.text and section[0].parent is None:
+        section = section[1:]  # a message without a body already yields its subject as a Title
+        shift = offset  # indexes inside the section move down by one (the Title dropped) then up by one
+    else:
+        shift = offset + 1
+    for el in section:
+        el.parent = offset if el.parent is None else el.parent + shift
+    return [title, *section]
 
 
 def parse_eml_bytes(data: bytes) -> EmailMessage:

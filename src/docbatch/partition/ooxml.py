@@ -12,12 +12,14 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from lxml import etree
 
 from docbatch.elements import Element, inline_metadata
-from docbatch.errors import DocumentError
+from docbatch.errors import DocumentError, EncryptedDocument
+from docbatch.partition.base import PartitionOptions
 
 __all__ = [
     "Inline",
@@ -32,6 +34,7 @@ __all__ = [
     "first_line",
     "is_short_line",
     "open_failure",
+    "partition_encrypted",
     "reads_as_heading",
     "table_element",
 ]
@@ -51,6 +54,11 @@ _SPACES = re.compile(r"[^\S\n]+")
 _EMAIL = re.compile(r"^[\w.+'-]+@[\w-]+(?:\.[\w-]+)+$")
 _CITY_STATE_ZIP = re.compile(r"^[A-Za-z][A-Za-z .'-]*,\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?$")
 _NEWLINES = re.compile(r" *\n[\s]*")
+
+
+def partition_encrypted(path: Path, options: PartitionOptions) -> list[Element]:
+    """An encrypted OOXML package (an OLE2 file around it): nothing is readable without the password."""
+    raise EncryptedDocument("password-protected Office file; remove the password and retry")
 
 
 def open_failure(kind: str, error: BaseException) -> DocumentError:

@@ -1,49 +1,32 @@
-"""Which partitioner handles which file type.
+"""Which partitioner handles which file type: the lazy loader over :mod:`docbatch.formats`.
 
 Like fsspec's registry, entries are dotted paths imported only when a file of that type is
 first seen, so a run over text files never imports the PDF stack, and an optional stack that
-is not installed is reported with the extra that installs it.
+is not installed is reported with the install hint its format declares.
 """
 
 from __future__ import annotations
 
 import importlib
 
-from docbatch.errors import EncryptedDocument, UnsupportedFileType
+from docbatch.errors import UnsupportedFileType
+from docbatch.formats import FORMATS
 from docbatch.partition.base import Partitioner
 
 __all__ = ["PARTITIONERS", "get_partitioner", "register"]
 
-#: file type name -> "module:function" (modules under docbatch.partition unless dotted fully).
-PARTITIONERS: dict[str, str] = {
-    "pdf": "docbatch.partition.pdf:partition_pdf",
-    "docx": "docbatch.partition.docx:partition_docx",
-    "pptx": "docbatch.partition.pptx:partition_pptx",
-    "xlsx": "docbatch.partition.spreadsheet:partition_xlsx",
-    "xls": "docbatch.partition.spreadsheet:partition_xls",
-    "csv": "docbatch.partition.spreadsheet:partition_csv",
-    "tsv": "docbatch.partition.spreadsheet:partition_tsv",
-    "html": "docbatch.partition.html:partition_html",
-    "xml": "docbatch.partition.html:partition_xml",
-    "md": "docbatch.partition.markdown:partition_markdown",
-    "rst": "docbatch.partition.rst:partition_rst",
-    "org": "docbatch.partition.org:partition_org",
-    "txt": "docbatch.partition.text:partition_text",
-    "eml": "docbatch.partition.mail:partition_eml",
-    "msg": "docbatch.partition.mail:partition_msg",
-    "epub": "docbatch.partition.epub:partition_epub",
-    "odt": "docbatch.partition.odt:partition_odt",
-    "rtf": "docbatch.partition.rtf:partition_rtf",
-    "json": "docbatch.partition.elementjson:partition_json",
-    "ndjson": "docbatch.partition.elementjson:partition_ndjson",
-}
+#: file type name -> "module:function", from the format table; :func:`register` overrides entries.
+PARTITIONERS: dict[str, str] = {t.name: t.partitioner for t in FORMATS if t.partitioner}
 
-_INSTALL_HINTS: dict[str, str] = {}
+_INSTALL_HINTS: dict[str, str] = {t.name: t.install_hint for t in FORMATS if t.install_hint}
 _loaded: dict[str, Partitioner] = {}
 
 
 def register(file_type: str, target: str, *, install_hint: str | None = None) -> None:
-    """Add or replace the partitioner for ``file_type`` (``"package.module:function"``)."""
+    """Add or replace the partitioner for ``file_type`` (``"package.module:function"``).
+
+    For tests and plug-ins; a format docbatch reads itself is declared in :mod:`docbatch.formats`.
+    """
     PARTITIONERS[file_type] = target
     _loaded.pop(file_type, None)
     if install_hint:
@@ -54,8 +37,6 @@ def get_partitioner(file_type: str) -> Partitioner:
     """The partitioner function for ``file_type``, importing its module on first use."""
     if file_type in _loaded:
         return _loaded[file_type]
-    if file_type == "ooxml-encrypted":
-        raise EncryptedDocument("password-protected Office file; remove the password and retry")
     target = PARTITIONERS.get(file_type)
     if target is None:
         raise UnsupportedFileType(f"unsupported file type {file_type}")

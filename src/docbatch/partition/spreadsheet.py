@@ -37,7 +37,7 @@ from docbatch.partition.archive import check_zip
 from docbatch.partition.base import PartitionOptions
 from docbatch.partition.encoding import read_text
 
-__all__ = ["partition_csv", "partition_tsv", "partition_xls", "partition_xlsx"]
+__all__ = ["partition_csv", "partition_tsv", "partition_xls", "partition_xlsb", "partition_xlsx"]
 
 #: One sheet row reduced to its non-empty cells: (0-based row index, [(0-based column, text), ...]).
 SparseRow = tuple[int, list[tuple[int, str]]]
@@ -81,6 +81,17 @@ def partition_xlsx(path: Path, options: PartitionOptions) -> list[Element]:
         sheets = _calamine_sheets(path)
     else:
         sheets = _openpyxl_sheets(path)
+    return _sheets_elements(sheets)
+
+
+def partition_xlsb(path: Path, options: PartitionOptions) -> list[Element]:
+    """Partition an Excel binary workbook (.xlsb): BIFF12 records in a zip, read by python-calamine."""
+    check_zip(path, options, "XLSB")
+    _check_inflated_sizes(path, options.max_uncompressed_bytes)
+    return _sheets_elements(_calamine_sheets(path, "XLSB"))
+
+
+def _sheets_elements(sheets: Iterable[tuple[str, list[SparseRow]]]) -> list[Element]:
     elements: list[Element] = []
     for number, (name, rows) in enumerate(sheets, start=1):
         elements.extend(sheet_elements(rows, sheet_name=name, page_number=number))
@@ -96,15 +107,17 @@ def _calamine() -> Any:
     return python_calamine
 
 
-def _calamine_sheets(path: Path) -> Iterator[tuple[str, list[SparseRow]]]:
-    """(name, non-empty cells) of each worksheet, read with python-calamine."""
+def _calamine_sheets(path: Path, kind: str = "XLSX") -> Iterator[tuple[str, list[SparseRow]]]:
+    """(name, non-empty cells) of each worksheet, read with python-calamine (XLSX, XLSB or XLS)."""
     calamine = _calamine()
+    if calamine is None:
+        raise DocumentError(f"reading {kind} needs python-calamine; install it with pip install python-calamine")
     try:
         wb = calamine.CalamineWorkbook.from_path(str(path))
     except calamine.PasswordError as e:
-        raise EncryptedDocument("password-protected XLSX file; remove the password and retry") from e
+        raise EncryptedDocument(f"password-protected {kind} file; remove the password and retry") from e
     except Exception as e:
-        raise DocumentError(f"unreadable XLSX file: {_reason(e)}") from e
+        raise DocumentError(f"unreadable {kind} file: {_reason(e)}") from e
     try:
         for meta in wb.sheets_metadata:
             if meta.typ != calamine.SheetTypeEnum.WorkSheet:
@@ -112,7 +125,7 @@ def _calamine_sheets(path: Path) -> Iterator[tuple[str, list[SparseRow]]]:
             try:
                 rows = _sparse_rows(wb.get_sheet_by_name(meta.name).iter_rows())
             except Exception as e:
-                raise DocumentError(f"unreadable XLSX worksheet {meta.name!r}: {_reason(e)}") from e
+                raise DocumentError(f"unreadable {kind} worksheet {meta.name!r}: {_reason(e)}") from e
             yield meta.name, rows
     finally:
         wb.close()
