@@ -181,7 +181,7 @@ FORMATS: tuple[FileType, ...] = (
         "xls",
         "application/vnd.ms-excel",
         (".xls", ".xlt"),
-        _P + "spreadsheet:partition_xls",
+        _LEGACY + "partition_xls",  # xlrd, then calamine, then LibreOffice
         ole_streams=("Workbook", "Book"),
     ),
     FileType(

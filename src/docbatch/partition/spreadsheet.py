@@ -37,7 +37,14 @@ from docbatch.partition.archive import check_zip
 from docbatch.partition.base import PartitionOptions
 from docbatch.partition.encoding import read_text
 
-__all__ = ["partition_csv", "partition_tsv", "partition_xls", "partition_xlsb", "partition_xlsx"]
+__all__ = [
+    "partition_csv",
+    "partition_tsv",
+    "partition_with_calamine",
+    "partition_xls",
+    "partition_xlsb",
+    "partition_xlsx",
+]
 
 #: One sheet row reduced to its non-empty cells: (0-based row index, [(0-based column, text), ...]).
 SparseRow = tuple[int, list[tuple[int, str]]]
@@ -89,6 +96,11 @@ def partition_xlsb(path: Path, options: PartitionOptions) -> list[Element]:
     check_zip(path, options, "XLSB")
     _check_inflated_sizes(path, options.max_uncompressed_bytes)
     return _sheets_elements(_calamine_sheets(path, "XLSB"))
+
+
+def partition_with_calamine(path: Path, kind: str) -> list[Element]:
+    """Partition any workbook python-calamine reads (XLSX, XLSB, XLS, ODS); ``kind`` names it in errors."""
+    return _sheets_elements(_calamine_sheets(path, kind))
 
 
 def _sheets_elements(sheets: Iterable[tuple[str, list[SparseRow]]]) -> list[Element]:
