@@ -35,7 +35,16 @@ from docbatch.partition.base import PartitionOptions
 from docbatch.partition.epub import ZIP_READ_ERRORS, read_member
 from docbatch.partition.text import partition_text_string
 
-__all__ = ["partition_odt", "partition_odt_xml"]
+__all__ = [
+    "OdfWalker",
+    "check_odf_not_encrypted",
+    "paragraph_text",
+    "parse_odf_xml",
+    "partition_odt",
+    "partition_odt_xml",
+    "read_odf_package",
+    "style_parents",
+]
 
 _NS = {
     "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
@@ -88,21 +97,31 @@ _PARSER = etree.XMLParser(
 
 def partition_odt(path: Path, options: PartitionOptions) -> list[Element]:
     """Partition an OpenDocument text file."""
-    check_zip(path, options, "ODT")
+    content, styles = read_odf_package(path, options, "ODT")
+    return partition_odt_xml(content, styles)
+
+
+def read_odf_package(path: Path, options: PartitionOptions, kind: str) -> tuple[bytes, bytes | None]:
+    """``content.xml`` and ``styles.xml`` of an OpenDocument package (``kind`` names it in errors)."""
+    check_zip(path, options, kind)
     try:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
             if "content.xml" not in names:
                 raise DocumentError("not an OpenDocument file (no content.xml)")
-            if "META-INF/manifest.xml" in names and _is_encrypted(read_member(zf, "META-INF/manifest.xml")):
-                raise EncryptedDocument("password-protected OpenDocument file; remove the password and retry")
+            check_odf_not_encrypted(zf, names)
             styles = read_member(zf, "styles.xml") if "styles.xml" in names else None
-            content = read_member(zf, "content.xml")
+            return read_member(zf, "content.xml"), styles
     except zipfile.BadZipFile as e:
-        raise DocumentError(f"not a valid ODT (broken zip: {e})") from e
+        raise DocumentError(f"not a valid {kind} (broken zip: {e})") from e
     except (zipfile.LargeZipFile, *ZIP_READ_ERRORS) as e:
-        raise DocumentError(f"unreadable ODT: {e}") from e
-    return partition_odt_xml(content, styles)
+        raise DocumentError(f"unreadable {kind}: {e}") from e
+
+
+def check_odf_not_encrypted(zf: zipfile.ZipFile, names: set[str]) -> None:
+    """EncryptedDocument if the package's manifest says its content is password-protected."""
+    if "META-INF/manifest.xml" in names and _is_encrypted(read_member(zf, "META-INF/manifest.xml")):
+        raise EncryptedDocument("password-protected OpenDocument file; remove the password and retry")
 
 
 def _is_encrypted(manifest: bytes) -> bool:
@@ -126,14 +145,14 @@ def partition_odt_xml(content: bytes, styles: bytes | None = None) -> list[Eleme
     ``styles.xml`` resolves style names and holds the running headers and footers of the page
     styles, which become Header elements first and Footer elements last (each distinct text once).
     """
-    root = _parse(content)
-    styles_root = _parse(styles) if styles else None
-    parents = _style_parents(styles_root) if styles_root is not None else {}
-    parents.update(_style_parents(root))
+    root = parse_odf_xml(content)
+    styles_root = parse_odf_xml(styles) if styles else None
+    parents = style_parents(styles_root) if styles_root is not None else {}
+    parents.update(style_parents(root))
     body = root.find(f"{_q('office', 'body')}/{_q('office', 'text')}")
     if body is None:
         raise DocumentError("not an OpenDocument text document (no office:text body)")
-    walker = _Walker(parents, has_pages=root.find(f".//{_SOFT_BREAK}") is not None)
+    walker = OdfWalker(parents, has_pages=root.find(f".//{_SOFT_BREAK}") is not None)
     try:
         walker.blocks(body)
     except RecursionError as e:
@@ -153,23 +172,29 @@ def _running(styles_root: Any, region: str, kind: str) -> list[Element]:
             if part.tag not in tags:
                 continue
             for para in part.iter(_P, _H):
-                inline = _Inline()
-                _collect(para, inline)
-                text = " ".join("".join(inline.parts).split())
+                text = paragraph_text(para)
                 if text and text not in seen:
                     seen.add(text)
                     out.append(Element(kind, text))
     return out
 
 
-def _parse(data: bytes) -> Any:
+def paragraph_text(para: Any) -> str:
+    """The visible text of one paragraph-like element, whitespace collapsed."""
+    inline = _Inline()
+    _collect(para, inline)
+    return " ".join("".join(inline.parts).split())
+
+
+def parse_odf_xml(data: bytes) -> Any:
+    """Parse an ODF XML part with entities, DTDs and network locked out."""
     try:
         return etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as e:
         raise DocumentError(f"malformed ODT XML: {str(e).splitlines()[0] if str(e) else 'parse error'}") from e
 
 
-def _style_parents(root: Any) -> dict[str, str]:
+def style_parents(root: Any) -> dict[str, str]:
     """Style name -> parent style name, for automatic styles (P1 -> Heading_20_1) and named ones."""
     out = {}
     for style in root.iter(_q("style", "style")):
@@ -190,7 +215,7 @@ class _Inline:
     breaks: int = 0
 
 
-class _Walker:
+class OdfWalker:
     """Walks block-level ODF content, appending elements to ``out``."""
 
     def __init__(self, style_parents: dict[str, str], *, has_pages: bool) -> None:
