@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 import zipfile
 
 import pytest
 
-from docbatch.filetype import detect
+from _ole import write_ole
+from docbatch.errors import DocumentError, EncryptedDocument, UnsupportedFileType
+from docbatch.filetype import FILE_TYPES, detect
+from docbatch.formats import FORMATS
+from docbatch.partition import partition_file
 
 
 def _write(path, data: bytes):
@@ -41,7 +46,6 @@ def test_detect(tmp_path, name, data, expected):
         ("word/document.xml", "docx"),
         ("ppt/presentation.xml", "pptx"),
         ("xl/workbook.xml", "xlsx"),
-        ("other.txt", "zip"),
     ],
 )
 def test_office_zip_is_told_apart_by_its_members(tmp_path, member, expected):
@@ -62,3 +66,136 @@ def test_epub_is_recognised_by_its_mimetype_member(tmp_path):
 def test_garbage_with_a_pdf_name_is_still_sent_to_the_pdf_reader(tmp_path):
     # binary content with a binary format's extension: that partitioner gives the clear error
     assert detect(_write(tmp_path / "x.pdf", bytes(range(256)) * 4)).name == "pdf"
+
+
+# -- the format table: containers ------------------------------------------------------------------
+
+_MAIN_PARTS = {
+    "dotx": ("word/document.xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"),
+    "docm": ("word/document.xml", "application/vnd.ms-word.document.macroEnabled.main+xml"),
+    "ppsx": ("ppt/presentation.xml", "application/vnd.openxmlformats-officedocument.presentationml.slideshow.main+xml"),
+    "xlsm": ("xl/workbook.xml", "application/vnd.ms-excel.sheet.macroEnabled.main+xml"),
+    "xlsb": ("xl/workbook.bin", "application/vnd.ms-excel.sheet.binary.macroEnabled.main"),
+    "vsdx": ("visio/document.xml", "application/vnd.ms-visio.drawing.main+xml"),
+}
+
+
+def _ooxml(path, member: str, main_type: str):
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(
+            "[Content_Types].xml",
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            f'<Override PartName="/{member}" ContentType="{main_type}"/></Types>',
+        )
+        zf.writestr(member, "<x/>")
+    return path
+
+
+@pytest.mark.parametrize("expected", sorted(_MAIN_PARTS))
+def test_ooxml_variants_are_named_by_their_main_part(tmp_path, expected):
+    member, main_type = _MAIN_PARTS[expected]
+    # a misleading name: the main part's content type decides
+    assert detect(_ooxml(tmp_path / "file.docx", member, main_type)).name == expected
+
+
+def test_variants_report_their_own_mime_and_share_their_family_reader():
+    docm, dotx = FILE_TYPES["docm"], FILE_TYPES["dotx"]
+    assert docm.mime == "application/vnd.ms-word.document.macroEnabled.12"
+    assert docm.partitioner == dotx.partitioner == FILE_TYPES["docx"].partitioner
+
+
+@pytest.mark.parametrize(
+    ("mimetype", "expected"),
+    [
+        ("application/vnd.oasis.opendocument.spreadsheet", "ods"),
+        ("application/vnd.oasis.opendocument.presentation", "odp"),
+        ("application/vnd.oasis.opendocument.graphics", "odg"),
+        ("application/x-made-up-container", "x-made-up-container"),
+    ],
+)
+def test_odf_zips_are_named_by_their_mimetype_member(tmp_path, mimetype, expected):
+    path = tmp_path / "file.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("mimetype", mimetype)
+        zf.writestr("content.xml", "<x/>")
+    assert detect(path).name == expected
+
+
+def test_an_unknown_container_is_skipped_under_its_own_name(tmp_path):
+    path = _ooxml(tmp_path / "drawing.bin", *_MAIN_PARTS["vsdx"])
+    with pytest.raises(UnsupportedFileType, match=r"^unsupported file type vsdx$"):
+        partition_file(path)
+
+
+def test_a_plain_zip_is_still_a_zip(tmp_path):
+    path = tmp_path / "bundle.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("readme.txt", "hello")
+    assert detect(path).name == "zip"
+
+
+def test_a_truncated_docx_goes_to_the_word_reader_and_fails_as_damaged(tmp_path):
+    whole = _ooxml(tmp_path / "whole.docx", *_MAIN_PARTS["docm"])
+    cut = tmp_path / "cut.docx"
+    cut.write_bytes(whole.read_bytes()[:120])  # the central directory is gone
+    assert detect(cut).name == "docx"
+    with pytest.raises(DocumentError, match="DOCX") as caught:
+        partition_file(cut)
+    assert not isinstance(caught.value, UnsupportedFileType)
+
+
+def test_a_docx_name_on_a_zip_without_its_main_part_is_failed_not_skipped(tmp_path):
+    path = tmp_path / "report.docx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("word/styles.xml", "<x/>")
+    assert detect(path).name == "docx"
+    with pytest.raises(DocumentError) as caught:
+        partition_file(path)
+    assert not isinstance(caught.value, UnsupportedFileType)
+
+
+# -- the format table: OLE2 ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stream", "expected"),
+    [
+        ("WORKBOOK", "xls"),
+        ("workbook", "xls"),
+        ("WordDocument", "doc"),
+        ("PowerPoint Document", "ppt"),
+        ("EncryptedPackage", "ooxml-encrypted"),
+        ("VisioDocument", "vsd"),
+    ],
+)
+def test_ole_streams_are_matched_case_insensitively(tmp_path, stream, expected):
+    assert detect(write_ole(tmp_path / "file.bin", {stream: b"data"})).name == expected
+
+
+def test_an_unknown_ole_file_is_named_by_its_clsid(tmp_path):
+    clsid = uuid.UUID("00021201-0000-0000-00c0-000000000046")
+    path = write_ole(tmp_path / "file.bin", {"Contents": b"x"}, clsid=clsid.bytes_le)
+    with pytest.raises(UnsupportedFileType, match="unsupported file type ole 00021201-0000-0000-00C0-000000000046"):
+        partition_file(path)
+
+
+def test_an_encrypted_office_file_fails_as_encrypted(tmp_path):
+    path = write_ole(tmp_path / "secret.docx", {"EncryptionInfo": b"x", "EncryptedPackage": b"y"})
+    with pytest.raises(EncryptedDocument, match="password-protected"):
+        partition_file(path)
+
+
+def test_an_mbox_is_recognised_by_its_from_line(tmp_path):
+    path = _write(
+        tmp_path / "archive", b"From a@example.com Mon Jan 1 00:00:00 2024\nFrom: a@example.com\nSubject: x\n\nhi\n"
+    )
+    assert detect(path).name == "mbox"
+
+
+def test_every_declared_partitioner_exists():
+    import importlib
+
+    for file_type in FORMATS:
+        if file_type.partitioner:
+            module, _, func = file_type.partitioner.partition(":")
+            assert callable(getattr(importlib.import_module(module), func)), file_type.name
