@@ -428,3 +428,40 @@ def test_corpus_file_partitions_cleanly(path, process_attachments):
     orjson.dumps(elements_to_dicts(final))
     if file_type.name in ("eml", "msg") and path.name != "empty.eml":
         assert final, path.name
+
+
+# -- mbox ----------------------------------------------------------------------------------------
+
+
+def _mbox(tmp_path: Path) -> Path:
+    messages = []
+    for number, subject in enumerate(("Kickoff", "Budget follow-up", "Wrap-up"), start=1):
+        msg = _message(subject=subject, html=False)
+        msg.set_content(f"Body of message {number}.\n\nFrom here on it is still message {number}.\n")
+        messages.append(f"From ada@example.com Mon Jan {number} 10:00:00 2024\n".encode() + msg.as_bytes() + b"\n")
+    path = tmp_path / "archive.mbox"
+    path.write_bytes(b"".join(messages))
+    return path
+
+
+def test_mbox_gives_each_message_its_own_titled_section(tmp_path):
+    file_type, elements = partition_file(_mbox(tmp_path), OPTIONS)
+    assert file_type.name == "mbox"
+    titles = [i for i, el in enumerate(elements) if el.type == "Title"]
+    assert [elements[i].text for i in titles] == ["Kickoff", "Budget follow-up", "Wrap-up"]
+    for number, start in enumerate(titles, start=1):
+        end = titles[number] if number < len(titles) else len(elements)
+        body = elements[start + 1 : end]
+        assert body and all(el.parent == start for el in body)
+        assert all(f"message {number}" in el.text for el in body)  # never another message's text
+        assert elements[start].metadata["subject"] == elements[start].text
+
+
+def test_mbox_sections_survive_finalize_as_a_tree(tmp_path):
+    _, elements = partition_file(_mbox(tmp_path), OPTIONS)
+    info = DocumentInfo(filename="archive.mbox", filetype="application/mbox", url="archive.mbox", record_locator={})
+    dicts = elements_to_dicts(finalize(elements, info))
+    titles = {d["element_id"]: d["text"] for d in dicts if d["type"] == "Title"}
+    bodies = [d for d in dicts if d["type"] != "Title"]
+    assert {titles[d["metadata"]["parent_id"]] for d in bodies} == {"Kickoff", "Budget follow-up", "Wrap-up"}
+    assert all("parent_id" not in d["metadata"] for d in dicts if d["type"] == "Title")

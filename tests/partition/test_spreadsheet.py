@@ -483,3 +483,39 @@ def test_corpus_spreadsheets_end_as_elements_or_document_errors():
     if "stanley-cups-utf-16.csv" in outcomes:
         _, (table,) = partition_file(CORPUS / "stanley-cups-utf-16.csv")
         assert "Maple Leafs TOR 13" in table.text
+
+
+# -- XLSB ----------------------------------------------------------------------------------------
+
+
+def test_xlsb_sheets_become_tables_like_xlsx(tmp_path):
+    from _xlsb import write_xlsb
+
+    rows = [["Team", "Cups"], ["Blues", 1.0], ["Flyers", 2.0]]
+    xlsb = write_xlsb(tmp_path / "cups.xlsb", {"Cups": rows, "Notes": [["Season summary"]]})
+    xlsx = tmp_path / "cups.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "Cups"
+    for row in rows:
+        wb.active.append(row)
+    wb.create_sheet("Notes").append(["Season summary"])
+    wb.save(xlsx)
+
+    file_type, elements = partition_file(xlsb, OPTIONS)
+    assert file_type.name == "xlsb"
+    assert file_type.mime == "application/vnd.ms-excel.sheet.binary.macroEnabled.12"
+    _, expected = partition_file(xlsx, OPTIONS)
+    assert [(e.type, e.text, e.metadata) for e in elements] == [(e.type, e.text, e.metadata) for e in expected]
+    assert elements[0].metadata["text_as_html"].startswith("<table><tr><td>Team</td>")
+
+
+def test_a_damaged_xlsb_is_a_document_error(tmp_path):
+    from _xlsb import write_xlsb
+
+    whole = write_xlsb(tmp_path / "whole.xlsb", {"S": [["a"]]})
+    path = tmp_path / "garbled.xlsb"
+    with zipfile.ZipFile(whole) as zin, zipfile.ZipFile(path, "w") as zout:
+        for name in zin.namelist():  # the workbook's records replaced by garbage
+            zout.writestr(name, b"\xff\xff\xff\xff" if name == "xl/workbook.bin" else zin.read(name))
+    with pytest.raises(DocumentError, match="XLSB"):
+        partition_file(path, OPTIONS)
