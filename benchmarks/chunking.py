@@ -187,9 +187,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
-    from benchmarks.offline import OFFLINE_ENV, guard_network
-
     import os
+
+    from benchmarks.offline import OFFLINE_ENV, guard_network
 
     os.environ.update(OFFLINE_ENV)
     guard_network()

@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import json
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from docbatch.elements import Element, element_id
 from docbatch.errors import ConfigError
@@ -235,6 +236,7 @@ class _PreChunk:
 
     elements: list[Element]
     prefix: str = ""
+    _text: str | None = None
 
     @property
     def is_table(self) -> bool:
@@ -242,9 +244,11 @@ class _PreChunk:
 
     def text(self) -> str:
         """The chunk's text: each element's text with whitespace collapsed, blank-line separated."""
-        parts = [self.prefix] if self.prefix else []
-        parts += [t for t in (_normalized(e) for e in self.elements) if t]
-        return _SEPARATOR.join(parts)
+        if self._text is None:
+            parts = [self.prefix] if self.prefix else []
+            parts += [t for t in (_normalized(e) for e in self.elements) if t]
+            self._text = _SEPARATOR.join(parts)
+        return self._text
 
     def tail(self, overlap: int) -> str:
         return self.text()[-overlap:].strip() if overlap else ""
@@ -466,12 +470,11 @@ def encode_orig_elements(elements: Iterable[Element]) -> str:
         d = el.to_dict()
         d["metadata"].pop("orig_elements", None)
         dicts.append(d)
-    payload = json.dumps(dicts, ensure_ascii=False).encode("utf-8")
-    return base64.b64encode(zlib.compress(payload)).decode("ascii")
+    return base64.b64encode(zlib.compress(orjson.dumps(dicts))).decode("ascii")
 
 
 def decode_orig_elements(encoded: str) -> list[Element]:
     """The elements a chunk was made of, from its ``metadata.orig_elements``."""
     from docbatch.elements import elements_from_dicts
 
-    return elements_from_dicts(json.loads(zlib.decompress(base64.b64decode(encoded))))
+    return elements_from_dicts(orjson.loads(zlib.decompress(base64.b64decode(encoded))))
