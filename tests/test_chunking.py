@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from typing import Any
@@ -78,7 +79,7 @@ def test_a_split_prefers_a_newline_to_a_space():
 def test_overlap_starts_each_split_piece_with_the_end_of_the_one_before():
     chunks = chunk([el("NarrativeText", WORDS)], max_characters=50, overlap=10)
     assert all(len(t) <= 50 for t in texts(chunks))
-    for before, after in zip(chunks, chunks[1:], strict=False):
+    for before, after in itertools.pairwise(chunks):
         assert after.text.startswith("abcd abcd ")
         assert before.text.endswith("abcd abcd")
     assert " ".join(texts(chunks)).count("abcd") > 30  # the overlap repeats words
