@@ -10,8 +10,8 @@ with a limit under 50 characters, too small for markup) the table's text is spli
 
 Pieces of one table share ``table_id`` and are numbered by ``chunk_index``, so a consumer can put
 the table back together; ``num_carried_over_header_rows`` says how many repeated header rows to
-drop when it does. Unstructured's ``rowspan`` bookkeeping is not reproduced: a row that a
-``rowspan`` ties to the next may land in another piece (docbatch's partitioners emit no rowspans).
+drop when it does. Rows a ``rowspan`` binds stay in one piece; a group of them too long for any
+piece is cut row by row (unstructured instead rebuilds the spanned cells in each fragment).
 """
 
 from __future__ import annotations
@@ -99,6 +99,13 @@ def _empty_td(colspan: int, rowspan: int) -> str:
     return f"<td{attrs}/>"
 
 
+def _rowspan(cell: Any) -> int:
+    try:
+        return max(0, int(cell.get("rowspan", 1)))
+    except ValueError:
+        return 1
+
+
 def _span(cell: Any, name: str) -> int:
     try:
         return max(1, int(cell.get(name, 1)))
@@ -118,6 +125,8 @@ class _Row:
     cells: tuple[_Cell, ...]
     html: str
     is_header: bool
+    #: How many rows this row's tallest cell spans (0: every remaining row).
+    rowspan: int = 1
 
     @property
     def texts(self) -> list[str]:
@@ -166,8 +175,23 @@ class CompactTable:
                 text = _cell_text(td)
                 markup = etree.tostring(td, encoding=str) if text else _empty_td(_span(td, "colspan"), 1)
                 cells.append(_Cell(text, markup, _span(td, "colspan")))
-            out.append(_Row(tuple(cells), etree.tostring(tr, encoding=str), i in self._header_rows))
+            spans = [_rowspan(td) for td in tr]
+            rowspan = 0 if 0 in spans else max(spans, default=1)
+            out.append(_Row(tuple(cells), etree.tostring(tr, encoding=str), i in self._header_rows, rowspan))
         return out
+
+    @cached_property
+    def row_groups(self) -> list[list[_Row]]:
+        """Rows a ``rowspan`` binds together (each other row alone): a piece takes all or none,
+        since a span cut off would claim rows of the next piece and shift its columns."""
+        rows, groups = self.rows, []
+        start, reach = 0, -1
+        for i, row in enumerate(rows):
+            reach = max(reach, len(rows) - 1 if row.rowspan == 0 else min(i + row.rowspan - 1, len(rows) - 1))
+            if i == reach:
+                groups.append(rows[start : i + 1])
+                start = i + 1
+        return groups
 
 
 def _is_header_row(tr: Any) -> bool:
@@ -250,18 +274,27 @@ class _RowSplitter:
         first = True
         rows: list[_Row] = []
         used = 0
-        for row in self._table.rows:
-            size = len(" ".join(row.texts))
+        todo = list(reversed(self._table.row_groups))
+        while todo:
+            group = todo.pop()
+            if not group:  # the end of a rowspan group taken row by row: its last piece ends here
+                if rows:
+                    yield self._with_headers(_rows_piece(rows), first)
+                    first, rows, used = False, [], 0
+                continue
+            size = len(" ".join(t for row in group for t in row.texts))
             if rows and self._room(first) - len(rows) - used < size:
                 yield self._with_headers(_rows_piece(rows), first)
                 first, rows, used = False, [], 0
             if self._room(first) - len(rows) - used >= size:
-                rows.append(row)
+                rows += group
                 used += size
-                continue
-            for piece in _row_pieces(row, self._room(False)):  # one row longer than a whole piece
-                yield self._with_headers(piece, first)
-                first = False
+            elif len(group) > 1:  # rows bound by a rowspan that no piece can hold: take them one by one
+                todo += [[], *([row] for row in reversed(group))]
+            else:  # a row longer than a whole piece: cut between cells
+                for piece in _row_pieces(group[0], self._room(False)):
+                    yield self._with_headers(piece, first)
+                    first = False
         if rows:
             yield self._with_headers(_rows_piece(rows), first)
 
