@@ -207,9 +207,10 @@ def _is_header_row(tr: Any) -> bool:
 
 
 def _compact_node(node: Any) -> None:
-    kept = {k: node.attrib[k] for k in ("colspan", "rowspan") if k in node.attrib}
-    node.attrib.clear()
-    node.attrib.update(kept)
+    if node.attrib:
+        kept = {k: node.attrib[k] for k in ("colspan", "rowspan") if k in node.attrib}
+        node.attrib.clear()
+        node.attrib.update(kept)
     if node.tag == "th":
         node.tag = "td"
     if node.text:
