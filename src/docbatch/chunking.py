@@ -84,6 +84,7 @@ _FIRST = frozenset(
 _LIST_CONCATENATE = frozenset({"emphasized_text_contents", "emphasized_text_tags", "link_texts", "link_urls"})
 _LIST_UNIQUE = frozenset({"languages"})
 _STRING_CONCATENATE = frozenset({"text_as_html"})
+_RULES = {name: rule for rule in (_FIRST, _LIST_CONCATENATE, _LIST_UNIQUE, _STRING_CONCATENATE) for name in rule}
 #: Keys a Table chunk drops from its table's metadata (a table keeps everything else).
 _TABLE_DROPPED = frozenset(
     {
@@ -272,11 +273,12 @@ class _Builder:
         self._prefix = ""
         self._segments: list[str] = []
         self._length = 0
+        self._has_table = False
 
     def will_fit(self, el: Element) -> bool:
         if el.type in _TABLE_TYPES:
             return not self._elements
-        if any(e.type in _TABLE_TYPES for e in self._elements):
+        if self._has_table:
             return False
         if not self._elements:
             return True
@@ -286,8 +288,10 @@ class _Builder:
         return remaining >= len(el.text)
 
     def add(self, el: Element) -> None:
-        if el.type in _TABLE_TYPES and not self._elements:
-            self._reset("")  # a table takes no overlap from the chunk before it
+        if el.type in _TABLE_TYPES:
+            if not self._elements:
+                self._reset("")  # a table takes no overlap from the chunk before it
+            self._has_table = True
         self._elements.append(el)
         if el.text:
             self._segments.append(el.text)
@@ -302,6 +306,7 @@ class _Builder:
 
     def _reset(self, prefix: str) -> None:
         self._prefix = prefix
+        self._has_table = False
         self._elements.clear()
         self._segments = [prefix] if prefix else []
         self._length = len(prefix)
@@ -433,22 +438,27 @@ def orig_too_big(el: Element) -> bool:
 
 def consolidated_metadata(elements: Sequence[Element]) -> dict[str, Any]:
     """One metadata dict for a chunk of several elements, by unstructured's consolidation rules."""
-    values: dict[str, list[Any]] = {}
+    meta: dict[str, Any] = {}
+    unique: dict[str, dict[Any, None]] = {}
+    strings: dict[str, list[str]] = {}
+    pages: list[int] = []
     for el in elements:
         for name, value in el.metadata.items():
-            if value is not None:
-                values.setdefault(name, []).append(value)
-    meta: dict[str, Any] = {}
-    for name, found in values.items():
-        if name in _FIRST:
-            meta[name] = found[0]
-        elif name in _LIST_CONCATENATE:
-            meta[name] = [v for vs in found for v in vs]
-        elif name in _LIST_UNIQUE:
-            meta[name] = list(dict.fromkeys(v for vs in found for v in vs))
-        elif name in _STRING_CONCATENATE:
-            meta[name] = " ".join(v.strip() for v in found)
-    pages = [p for p in values.get("page_number", []) if isinstance(p, int)]
+            rule = _RULES.get(name)
+            if rule is None or value is None:
+                continue
+            if rule is _FIRST:
+                meta.setdefault(name, value)
+                if name == "page_number" and isinstance(value, int):
+                    pages.append(value)
+            elif rule is _LIST_CONCATENATE:
+                meta.setdefault(name, []).extend(value)  # a new list: the elements' own stay as they are
+            elif rule is _LIST_UNIQUE:
+                unique.setdefault(name, {}).update(dict.fromkeys(value))
+            else:
+                strings.setdefault(name, []).append(value.strip())
+    meta.update({name: list(values) for name, values in unique.items()})
+    meta.update({name: " ".join(parts) for name, parts in strings.items()})
     if pages and min(pages) != max(pages):
         meta["page_range"] = [min(pages), max(pages)]
     return meta
