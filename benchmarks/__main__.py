@@ -79,6 +79,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--reps", type=int, default=None, help="interleaved runs per format (default 3, quick 1)")
     p.add_argument("--timeout", type=float, default=300.0, help="per-file timeout in seconds (default 300)")
     p.add_argument("--out", type=Path, default=RESULTS_DIR, help="where latest.md, latest.json and the PNG go")
+    p.add_argument("--no-chunking", action="store_true", help="skip the chunking comparison")
     return p.parse_args(argv)
 
 
@@ -150,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
         _write(report, args.out)  # partial results survive an interrupted run
     if not large_rows and not args.no_extras:
         _extras(report, by_path, work, args, log)
+    if not args.no_chunking:
+        _chunking(report, [p for p, g in by_path.items() if not g.format.endswith("-large")], args, log)
     _write(report, args.out)
     log(f"results in {args.out}/latest.md")
     print((args.out / "latest.md").read_text(encoding="utf-8"))
@@ -180,6 +183,22 @@ def _extras(report: Report, by_path: dict[Path, GeneratedDoc], work: Path, args:
         report.s3 = s3_vs_local(mixed, work, timeout=args.timeout)
     except ImportError as e:
         report.notes.append(f"S3 vs local skipped: {e}")
+
+
+def _chunking(report: Report, generated: list[Path], args: argparse.Namespace, log) -> None:
+    """docbatch's chunkers against unstructured's on the same elements (benchmarks/chunking.py)."""
+    import importlib.util
+
+    from benchmarks import chunking
+
+    if importlib.util.find_spec("unstructured") is None:
+        report.notes.append("chunking comparison skipped: unstructured is not installed")
+        return
+    corpus = [] if args.no_corpus else chunking.documents(0, 1 if args.quick else 3)
+    paths = sorted(generated) + corpus
+    log(f"chunking: {len(paths)} documents, {len(chunking.CONFIGS)} option sets")
+    tallies, timing = chunking.run(paths, log=log)
+    report.chunking = chunking.markdown(tallies, timing, int(timing.get("documents", 0)))
 
 
 def _offline_notes() -> list[str]:

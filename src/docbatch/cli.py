@@ -6,6 +6,7 @@ Exit status: 0 when no document failed, 1 when any did, 2 when the run could not
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import string
@@ -16,6 +17,7 @@ from typing import Any
 
 import click
 
+from docbatch.chunking import STRATEGIES, ChunkingOptions
 from docbatch.destinations.local import LocalJSONDestination
 from docbatch.errors import ConfigError
 from docbatch.partition.base import PartitionOptions
@@ -113,7 +115,81 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
-    return func
+    return chunking_options(func)
+
+
+def chunking_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The chunking flags (unstructured's names), handed to the command as one ``chunking`` option object."""
+
+    @functools.wraps(func)
+    def with_chunking(*args: Any, **kwargs: Any) -> Any:
+        fields = {name: kwargs.pop(name) for name in _CHUNKING_FLAGS}
+        try:
+            kwargs["chunking"] = ChunkingOptions(**fields)
+        except ConfigError as e:
+            raise click.UsageError(str(e)) from None
+        return func(*args, **kwargs)
+
+    decorators = [
+        click.option(
+            "--chunking-strategy",
+            "strategy",
+            type=click.Choice(STRATEGIES),
+            default=None,
+            help="Write chunks instead of elements: basic (fill up to --max-characters), by_title (never across "
+            "a section), by_page (never across a page).",
+        ),
+        click.option(
+            "--max-characters", type=click.IntRange(min=1), default=500, show_default=True, help="Hard chunk size."
+        ),
+        click.option(
+            "--new-after-n-chars",
+            type=click.IntRange(min=0),
+            default=None,
+            help="Soft chunk size: a chunk this long takes no further element [default: --max-characters].",
+        ),
+        click.option(
+            "--overlap",
+            type=click.IntRange(min=0),
+            default=0,
+            show_default=True,
+            help="Characters of a split element's previous piece repeated at the start of the next.",
+        ),
+        click.option("--overlap-all", is_flag=True, help="Apply --overlap between all chunks, not only split ones."),
+        click.option(
+            "--combine-text-under-n-chars",
+            type=click.IntRange(min=0),
+            default=None,
+            help="by_title: merge sections shorter than this with the next [default: --max-characters].",
+        ),
+        click.option(
+            "--multipage-sections/--no-multipage-sections",
+            default=True,
+            show_default=True,
+            help="by_title: let a section's chunk span pages.",
+        ),
+        click.option(
+            "--include-orig-elements/--no-include-orig-elements",
+            default=True,
+            show_default=True,
+            help="Keep each chunk's original elements (coordinates, pages) in metadata.orig_elements.",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        with_chunking = decorator(with_chunking)
+    return with_chunking
+
+
+_CHUNKING_FLAGS = (
+    "strategy",
+    "max_characters",
+    "new_after_n_chars",
+    "overlap",
+    "overlap_all",
+    "combine_text_under_n_chars",
+    "multipage_sections",
+    "include_orig_elements",
+)
 
 
 def download_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -215,6 +291,7 @@ def _run(
     email_body: str,
     process_attachments: bool,
     verbose: bool,
+    chunking: ChunkingOptions,
 ) -> None:
     options = RunOptions(
         output_dir=structured_output_dir,
@@ -228,6 +305,7 @@ def _run(
         executor=executor,
         ray_address=ray_address,
         partition=PartitionOptions(process_attachments=process_attachments, email_body=email_body),
+        chunking=chunking,
     )
     reporter = Reporter(verbose=verbose)
     try:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Empty, SimpleQueue
 
+from docbatch.chunking import ChunkingOptions
 from docbatch.destinations.base import Destination
 from docbatch.errors import DocbatchError
 from docbatch.executors import Executor, make_executor
@@ -49,6 +50,8 @@ class RunOptions:
     #: Ray cluster address for the ray executor; None starts a local Ray.
     ray_address: str | None = None
     partition: PartitionOptions = field(default_factory=PartitionOptions)
+    #: How each document's elements are chunked; off unless a strategy is set.
+    chunking: ChunkingOptions = field(default_factory=ChunkingOptions)
 
 
 @dataclass(slots=True)
@@ -133,6 +136,7 @@ def _process_all(source: Source, destination: Destination, options: RunOptions, 
         re_download=options.re_download,
         preserve_downloads=options.preserve_downloads,
         partition=options.partition,
+        chunking=options.chunking,
     )
     executor = make_executor(
         options.executor,

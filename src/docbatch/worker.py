@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from docbatch.chunking import ChunkingOptions, chunk
 from docbatch.destinations.base import Destination
 from docbatch.elements import DocumentInfo, elements_to_dicts, finalize
 from docbatch.errors import DocbatchError, TransientError, UnsupportedFileType
@@ -41,6 +42,7 @@ class Job:
     re_download: bool = False
     preserve_downloads: bool = False
     partition: PartitionOptions = field(default_factory=PartitionOptions)
+    chunking: ChunkingOptions = field(default_factory=ChunkingOptions)
 
 
 def limit_memory(max_bytes: int | None) -> None:
@@ -99,6 +101,8 @@ def process_document(job: Job, doc: DocumentMeta) -> DocResult:
             languages=detect_languages(el.text for el in elements) if job.partition.detect_languages else None,
         )
         finalized = finalize(elements, info)
+        if job.chunking.enabled:  # here, so chunking runs in the workers and every destination gets chunks
+            finalized = chunk(finalized, job.chunking, key=info.url)
         result.output = job.destination.write(doc, elements_to_dicts(finalized))
         result.elements = len(finalized)
         if downloaded and not job.preserve_downloads:
