@@ -57,7 +57,8 @@ _TYPES = [
     FileType("tiff", "image/tiff", (".tif", ".tiff")),
     FileType("bmp", "image/bmp", (".bmp",)),
     FileType("gif", "image/gif", (".gif",)),
-    FileType("heic", "image/heic", (".heic",)),
+    FileType("webp", "image/webp", (".webp",)),
+    FileType("heic", "image/heic", (".heic", ".heif")),
     FileType("wav", "audio/wav", (".wav",)),
     FileType("empty", "inode/x-empty", ()),
     FileType("unknown", "application/octet-stream", ()),
@@ -113,6 +114,8 @@ def _sniff_magic(head: bytes, path: Path) -> str | None:
             return kind
     if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
         return "wav"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
     if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc"):
         return "heic"
     return None

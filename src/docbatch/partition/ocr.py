@@ -40,8 +40,6 @@ _TESSDATA_DIRS = (
 _LANGUAGE = re.compile(r"^[A-Za-z_]{3,16}$")
 #: Tesseract codes that are not ISO 639-3 already (most are: eng, deu, fra, spa, ...).
 _ISO = {"chi_sim": "zho", "chi_tra": "zho", "jpn_vert": "jpn", "kor_vert": "kor", "osd": ""}
-#: Words recognised with less confidence than this (0-100) are noise: specks, rules, textures.
-_MIN_CONFIDENCE = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +108,7 @@ def _words(api) -> list[Word]:
         text = (w.GetUTF8Text(level) or "").strip()
         box = w.BoundingBox(level)
         confidence = w.Confidence(level)
-        if text and box and confidence >= _MIN_CONFIDENCE:
+        if text and box:
             height = row_height if row_height > 0 else float(box[3] - box[1])
             words.append(Word(text, tuple(box), confidence, (block, para, line), height))
     return words

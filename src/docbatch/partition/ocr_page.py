@@ -30,6 +30,9 @@ MAX_OCR_PIXELS = 40_000_000
 _BULLET_READINGS = frozenset(
     {"•", "¢", "«", "¢«", "°", "e", "o", "©", "®", "*", "»", "+", "-", "—", "◦", "■", "□", "§"}
 )
+#: Words read with less confidence than this (0-100) are noise (specks, rules, textures), except a
+#: bullet glyph, which Tesseract reads with little confidence because it is no letter.
+_MIN_CONFIDENCE = 30.0
 #: A line this many times as inky as the page's usual line is set in bold.
 _BOLD_INK = 1.3
 _DARK = 128  # gray level under which a pixel is ink
@@ -62,7 +65,9 @@ def _lines(words: list[Word], gray: Image, scale: float) -> list[Line]:
     lines: list[Line] = []
     inks: list[float] = []
     for _, group in groupby(words, key=lambda w: w.line):
-        line_words = _with_bullet(list(group))
+        line_words = _kept(list(group))
+        if not line_words:
+            continue
         x0 = min(w.box[0] for w in line_words)
         y0 = min(w.box[1] for w in line_words)
         x1 = max(w.box[2] for w in line_words)
@@ -72,28 +77,33 @@ def _lines(words: list[Word], gray: Image, scale: float) -> list[Line]:
         box = (x0 / scale, y0 / scale, x1 / scale, y1 / scale)
         pdf_box = (box[0], page_height - box[3], box[2], page_height - box[1])
         lines.append(Line(*box, text, size, False, pdf_box))
-        inks.append(_ink(gray, (x0, y0, x1, y1)))
+        inks.append(_ink(gray, line_words))
     _mark_bold(lines, inks)
     return lines
 
 
-def _with_bullet(words: list[Word]) -> list[Word]:
-    """The line's words with a misread bullet glyph (small, alone, first) spelled ``•``."""
-    first = words[0]
-    if len(words) < 2 or first.text not in _BULLET_READINGS:
-        return words
-    glyph_height = first.box[3] - first.box[1]
-    if glyph_height > 0.6 * first.row_height:
-        return words  # a letter of full height: a real word such as "e" or "o"
-    bullet = Word("•", first.box, first.confidence, first.line, first.row_height)
-    return [bullet, *words[1:]]
+def _kept(words: list[Word]) -> list[Word]:
+    """The line's confident words, a bullet glyph (small, alone, first) spelled ``•``."""
+    first, rest = words[0], [w for w in words[1:] if w.confidence >= _MIN_CONFIDENCE]
+    if rest and _is_bullet(first):
+        return [Word("•", first.box, first.confidence, first.line, first.row_height), *rest]
+    return [first, *rest] if first.confidence >= _MIN_CONFIDENCE else rest
 
 
-def _ink(gray: Image, box: tuple[int, int, int, int]) -> float:
-    """Share of the box's pixels that are ink."""
-    crop = gray.crop(box)
-    area = max(crop.width * crop.height, 1)
-    return sum(crop.histogram()[:_DARK]) / area
+def _is_bullet(word: Word) -> bool:
+    """A short mark well under the line's height: a letter such as "e" or "o" is taller."""
+    return word.text in _BULLET_READINGS and word.box[3] - word.box[1] <= 0.6 * word.row_height
+
+
+def _ink(gray: Image, words: list[Word]) -> float:
+    """Share of the words' box pixels that are ink: word boxes, so that the gaps between words
+    and a short line's tight box weigh the same on every line."""
+    dark = area = 0
+    for w in words:
+        crop = gray.crop(w.box)
+        dark += sum(crop.histogram()[:_DARK])
+        area += crop.width * crop.height
+    return dark / max(area, 1)
 
 
 def _mark_bold(lines: list[Line], inks: list[float]) -> None:

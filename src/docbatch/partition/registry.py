@@ -36,6 +36,10 @@ PARTITIONERS: dict[str, str] = {
     "rtf": "docbatch.partition.rtf:partition_rtf",
     "json": "docbatch.partition.elementjson:partition_json",
     "ndjson": "docbatch.partition.elementjson:partition_ndjson",
+    **{
+        kind: "docbatch.partition.image:partition_image"
+        for kind in ("png", "jpg", "tiff", "bmp", "gif", "webp", "heic")
+    },
 }
 
 _INSTALL_HINTS: dict[str, str] = {}
