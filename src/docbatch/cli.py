@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import secrets
 import string
 import sys
@@ -54,6 +55,13 @@ def _memory_cap(value: str, processes: int) -> int | None:
         return int(text)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a size; write e.g. 2G, 512M, auto or none.") from None
+
+
+def _check_languages(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """Tesseract language codes joined by "+": eng, eng+deu, chi_sim."""
+    if not re.fullmatch(r"[A-Za-z_]{3,16}(\+[A-Za-z_]{3,16})*", value):
+        raise click.BadParameter("give Tesseract language codes joined by +, e.g. eng or eng+deu")
+    return value
 
 
 def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -110,6 +118,21 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--process-attachments", is_flag=True, help="Partition email attachments as elements of their own."
+        ),
+        click.option(
+            "--ocr",
+            type=click.Choice(["auto", "never", "always"]),
+            default="auto",
+            show_default=True,
+            help="OCR images and scanned PDF pages: where no text layer is (auto), every page (always) or none "
+            "(never). Needs pip install 'docbatch[ocr]' and Tesseract (see the README).",
+        ),
+        click.option(
+            "--ocr-languages",
+            default="eng",
+            show_default=True,
+            callback=_check_languages,
+            help="Tesseract languages for OCR, joined by + (eng+deu); each needs its tesseract-ocr-<lang> package.",
         ),
         click.option("-v", "--verbose", is_flag=True, help="Print every document and tracebacks of failures."),
     ]
@@ -290,6 +313,8 @@ def _run(
     ray_address: str | None,
     email_body: str,
     process_attachments: bool,
+    ocr: str,
+    ocr_languages: str,
     verbose: bool,
     chunking: ChunkingOptions,
 ) -> None:
@@ -304,7 +329,9 @@ def _run(
         max_memory=_memory_cap(max_memory, num_processes),
         executor=executor,
         ray_address=ray_address,
-        partition=PartitionOptions(process_attachments=process_attachments, email_body=email_body),
+        partition=PartitionOptions(
+            process_attachments=process_attachments, email_body=email_body, ocr=ocr, ocr_languages=ocr_languages
+        ),
         chunking=chunking,
     )
     reporter = Reporter(verbose=verbose)

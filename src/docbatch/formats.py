@@ -77,7 +77,8 @@ def _text(name: str, mime: str, extensions: tuple[str, ...], partitioner: str | 
 
 
 def _image(name: str, mime: str, extensions: tuple[str, ...], *magic: bytes) -> FileType:
-    return FileType(name, mime, extensions, magic=magic)
+    """An image: its text comes from OCR (see partition/ocr.py, which says what to install when absent)."""
+    return FileType(name, mime, extensions, _P + "image:partition_image", magic=magic, extra="ocr")
 
 
 FORMATS: tuple[FileType, ...] = (

@@ -29,6 +29,11 @@ class PartitionOptions:
     detect_languages: bool = True
     #: Largest uncompressed size a zip-based document may expand to, in bytes.
     max_uncompressed_bytes: int = 2 * 1024**3
+    #: OCR: "auto" reads scanned pages and images where a text layer is missing, "always" reads
+    #: every page by OCR (ignoring text layers), "never" reads none (images are skipped).
+    ocr: str = "auto"
+    #: Tesseract languages for OCR, joined by "+" ("eng+deu"); reported in ``metadata.languages``.
+    ocr_languages: str = "eng"
 
 
 Partitioner = Callable[[Path, PartitionOptions], list[Element]]
