@@ -12,7 +12,7 @@ from docbatch.elements import Element
 from docbatch.errors import DocumentError
 from docbatch.filetype import FileType, detect
 from docbatch.partition.base import PartitionOptions
-from docbatch.partition.registry import get_partitioner
+from docbatch.partition.registry import get_partitioner, missing_dependency
 
 __all__ = ["PartitionOptions", "partition_file"]
 
@@ -35,4 +35,7 @@ def partition_file(
     if ft.name == "empty":
         raise DocumentError("empty file (0 bytes)")
     partitioner = get_partitioner(ft.name)
-    return ft, list(partitioner(path, options))
+    try:
+        return ft, list(partitioner(path, options))
+    except ModuleNotFoundError as e:  # a library imported on first use, missing from this install
+        raise missing_dependency(ft.name, e) from e
