@@ -34,9 +34,10 @@ def _run(tmp_path: Path, files: dict[str, str]) -> RunSummary:
 
 def _rows(tmp_path: Path) -> dict[str, tuple[str, str, str | None]]:
     db = sqlite3.connect(tmp_path / "out" / ".docbatch" / "record.sqlite")
-    return {key: (status, reason, detail) for key, status, reason, detail in db.execute(
-        "SELECT key, status, reason, detail FROM documents"
-    )}
+    return {
+        key: (status, reason, detail)
+        for key, status, reason, detail in db.execute("SELECT key, status, reason, detail FROM documents")
+    }
 
 
 def test_internal_error_keeps_its_traceback_in_the_record(tmp_path, misbehaving_txt):

@@ -27,7 +27,6 @@ __all__ = ["FAILED", "OK", "PARTIAL", "RECORD_DIRNAME", "SKIPPED", "DocResult", 
 RECORD_DIRNAME = ".docbatch"
 
 
-
 class Status(StrEnum):
     """How a document ended. A ``str`` enum, so rows and callers comparing with "ok" still match."""
 

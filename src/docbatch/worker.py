@@ -144,4 +144,3 @@ def _obtain(job: Job, doc: DocumentMeta) -> tuple[Path, bool]:
         finally:
             part.unlink(missing_ok=True)
     raise AssertionError("unreachable")
-
