@@ -291,7 +291,7 @@ def _rewrite_member(src: Path, dst: Path, member: str, data: bytes) -> Path:
 def test_not_a_zip_is_a_document_error(tmp_path):
     path = tmp_path / "fake.docx"
     path.write_bytes(b"this is plain text pretending to be a Word file")
-    with pytest.raises(DocumentError, match="not a valid DOCX"):
+    with pytest.raises(DocumentError, match="damaged DOCX file"):
         partition_docx(path, OPTIONS)
 
 

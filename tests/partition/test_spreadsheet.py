@@ -248,7 +248,7 @@ def test_member_inflating_past_its_declared_size_is_refused(tmp_path: Path):
     data[central + 24 : central + 28] = (16).to_bytes(4, "little")  # central directory entry
     path.write_bytes(bytes(data))
 
-    with pytest.raises(DocumentError, match="broken zip member"):
+    with pytest.raises(DocumentError, match="damaged XLSX file"):
         spreadsheet._check_inflated_sizes(path, limit=1000)
 
 

@@ -51,6 +51,8 @@ from docbatch.elements import Element
 from docbatch.errors import DocumentError
 from docbatch.partition.archive import check_zip
 from docbatch.partition.base import PartitionOptions
+from docbatch.partition.boundary import library_errors, what_is_wrong
+from docbatch.partition.notes import part_lost
 from docbatch.partition.ooxml import (
     Inline,
     TableCell,
@@ -59,7 +61,6 @@ from docbatch.partition.ooxml import (
     contact_type,
     diagram_elements,
     diagram_rid,
-    first_line,
     open_failure,
     reads_as_heading,
     table_element,
@@ -113,11 +114,11 @@ def partition_docx(path: Path, options: PartitionOptions) -> list[Element]:
     from docx.exceptions import PythonDocxError
     from docx.oxml.exceptions import XmlchemyError
 
-    try:
+    # python-docx reports XML that breaks its schema (a section or header property) as its own
+    # errors, a ValueError (a bad attribute value) or a KeyError (a relationship it lacks);
+    # anything else raised in the walker is a bug of ours and stays one.
+    with library_errors("DOCX", (PythonDocxError, XmlchemyError, ValueError, KeyError)):
         return _DocxWalker(document, body).run()
-    except (PythonDocxError, XmlchemyError, AttributeError, KeyError, ValueError, TypeError) as e:
-        # python-docx reports XML that breaks its schema (a section or header property) as any of these
-        raise DocumentError(f"damaged DOCX: {type(e).__name__}: {first_line(e)}") from e
 
 
 #: Main-part content types of macro-enabled documents and templates: the same WordprocessingML.
@@ -470,7 +471,8 @@ class _Reader:
             return []
         try:
             blob = rel.target_part.blob
-        except (KeyError, AttributeError, ValueError):
+        except (KeyError, AttributeError, ValueError) as e:  # the package lacks the chart part
+            part_lost("chart", what_is_wrong(e))
             return []
         return chart_from_xml(blob)
 
@@ -480,7 +482,8 @@ class _Reader:
             return []
         try:
             return diagram_elements(rel.target_part)
-        except (KeyError, AttributeError):
+        except (KeyError, AttributeError) as e:  # the package lacks the diagram's data part
+            part_lost("diagram", what_is_wrong(e))
             return []
 
     def _vml(self, pict: Any, content: _ParaContent) -> None:
@@ -739,7 +742,8 @@ class _DocxWalker:
                 if story.is_linked_to_previous:
                     continue  # no definition of its own: the previous section's was already emitted
                 text = _story_text(story.part, self.styles)
-            except (KeyError, AttributeError):  # a header part the package lacks, or one that is not XML
+            except (KeyError, AttributeError) as e:  # a header part the package lacks, or one that is not XML
+                part_lost(f"{which} of section {self.section + 1}", what_is_wrong(e))
                 continue
             if text:
                 meta = {"header_footer_type": variant, "page_number": self.page}

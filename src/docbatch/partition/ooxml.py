@@ -18,6 +18,8 @@ from lxml import etree
 
 from docbatch.elements import Element, inline_metadata
 from docbatch.errors import DocumentError
+from docbatch.partition.boundary import damaged, what_is_wrong
+from docbatch.partition.notes import part_lost
 
 __all__ = [
     "Inline",
@@ -55,7 +57,7 @@ _NEWLINES = re.compile(r" *\n[\s]*")
 
 def open_failure(kind: str, error: BaseException) -> DocumentError:
     """The one-line DocumentError for a package the library could not open."""
-    return DocumentError(f"not a valid {kind} file: {type(error).__name__}: {first_line(error)}")
+    return damaged(kind, error)
 
 
 def first_line(error: BaseException) -> str:
@@ -89,7 +91,10 @@ def chart_elements(chart: Any) -> list[Element]:
     try:
         title = chart.chart_title.text_frame.text if chart.has_title and chart.chart_title.has_text_frame else ""
         table = _chart_table(chart) if _chart_size(chart.element) <= MAX_CHART_POINTS else None
-    except (PythonPptxError, AttributeError, KeyError, ValueError, TypeError, IndexError):
+    except (PythonPptxError, KeyError, ValueError, IndexError, NotImplementedError) as e:
+        # python-pptx's own verdicts on chart XML it cannot map (NotImplementedError: a chart
+        # type it does not know, such as the 3-D ones)
+        part_lost("chart", "unsupported chart type" if isinstance(e, NotImplementedError) else what_is_wrong(e))
         return []
     out = [Element("FigureCaption", collapse(title))] if collapse(title) else []
     if table is not None:
