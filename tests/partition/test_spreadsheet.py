@@ -483,3 +483,39 @@ def test_corpus_spreadsheets_end_as_elements_or_document_errors():
     if "stanley-cups-utf-16.csv" in outcomes:
         _, (table,) = partition_file(CORPUS / "stanley-cups-utf-16.csv")
         assert "Maple Leafs TOR 13" in table.text
+
+
+def _with_member(src: Path, dst: Path, member: str, data: bytes) -> Path:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, data if info.filename == member else zin.read(info.filename))
+    return dst
+
+
+def test_broken_worksheet_is_lost_alone_and_named(tmp_path):
+    """(calamine reads sheets one at a time; openpyxl parses every sheet on opening, so with it a
+    broken sheet fails the workbook.)"""
+    from docbatch.partition.notes import collecting
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Good"
+    wb.active["A1"] = "Revenue by region"
+    wb.create_sheet("Broken")["A1"] = "gone"
+    wb.save(tmp_path / "book.xlsx")
+    broken = _with_member(
+        tmp_path / "book.xlsx", tmp_path / "broken.xlsx", "xl/worksheets/sheet2.xml", b"<worksheet><sheetData><row>"
+    )
+    with collecting() as notes:
+        elements = partition_xlsx(broken, OPTIONS)
+    assert [el.text for el in elements] == ["Revenue by region"]
+    assert len(notes.lost) == 1 and notes.lost[0].startswith("sheet Broken: ")
+
+
+@pytest.mark.parametrize("cut", [0.3, 0.5, 0.9])
+def test_truncated_xls_is_damaged_in_one_plain_sentence(tmp_path, cut):
+    data = (FIXTURES / "small.xls").read_bytes()
+    path = tmp_path / "small.xls"
+    path.write_bytes(data[: int(len(data) * cut)])
+    with pytest.raises(DocumentError) as err:
+        partition_file(path, OPTIONS)
+    assert str(err.value).startswith("damaged XLS file (") and "Error" not in str(err.value)
