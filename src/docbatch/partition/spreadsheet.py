@@ -143,7 +143,6 @@ def _calamine() -> Any:
     return python_calamine
 
 
-@cache
 def _calamine_errors() -> tuple[type[BaseException], ...]:
     calamine = _calamine()
     return (calamine.CalamineError, CalaminePanic, *ZIP_ERRORS, ValueError, OSError) if calamine else ()
