@@ -61,6 +61,7 @@ from docbatch.partition.ooxml import (
     contact_type,
     diagram_elements,
     diagram_rid,
+    open_errors,
     open_failure,
     reads_as_heading,
     table_element,
@@ -147,9 +148,7 @@ def _open(path: Path) -> Any:
         if not isinstance(part, DocumentPart):
             raise DocumentError(f"not a Word document: its main part is {part.content_type}")
         return part.document
-    except DocumentError:
-        raise
-    except Exception as e:  # any failure to load the package is bad input, whatever the library raised
+    except open_errors() as e:  # what python-docx, lxml and zipfile raise for a broken package
         raise open_failure("DOCX", e) from e
 
 

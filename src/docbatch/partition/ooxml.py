@@ -12,13 +12,14 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from lxml import etree
 
 from docbatch.elements import Element, inline_metadata
 from docbatch.errors import DocumentError
-from docbatch.partition.boundary import damaged, what_is_wrong
+from docbatch.partition.boundary import ZIP_ERRORS, damaged, what_is_wrong
 from docbatch.partition.notes import part_lost
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "drawing_paragraph",
     "first_line",
     "is_short_line",
+    "open_errors",
     "open_failure",
     "reads_as_heading",
     "table_element",
@@ -53,6 +55,31 @@ _SPACES = re.compile(r"[^\S\n]+")
 _EMAIL = re.compile(r"^[\w.+'-]+@[\w-]+(?:\.[\w-]+)+$")
 _CITY_STATE_ZIP = re.compile(r"^[A-Za-z][A-Za-z .'-]*,\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?$")
 _NEWLINES = re.compile(r" *\n[\s]*")
+
+
+@cache
+def open_errors() -> tuple[type[BaseException], ...]:
+    """What opening a broken OOXML package raises in python-docx/python-pptx (their OPC layer),
+    lxml and zipfile. The blocks these guard hold library calls only, so an AttributeError or
+    TypeError there is the library tripping on XML it did not expect (a [Content_Types].xml of
+    another schema), not a bug of ours; in our walkers those two are never translated."""
+    from docx.exceptions import PythonDocxError
+    from docx.opc.exceptions import OpcError
+    from pptx.exc import PythonPptxError
+
+    return (
+        OpcError,
+        PythonDocxError,
+        PythonPptxError,
+        etree.LxmlError,
+        KeyError,
+        ValueError,
+        IndexError,
+        AttributeError,
+        TypeError,
+        OSError,
+        *ZIP_ERRORS,
+    )
 
 
 def open_failure(kind: str, error: BaseException) -> DocumentError:

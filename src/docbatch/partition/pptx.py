@@ -46,6 +46,7 @@ from docbatch.partition.ooxml import (
     diagram_rid,
     drawing_paragraph,
     is_short_line,
+    open_errors,
     open_failure,
     reads_as_heading,
     table_element,
@@ -106,9 +107,7 @@ def _open(path: Path) -> Any:
             raise DocumentError(f"not a PowerPoint presentation: its main part is {part.content_type}")
         presentation = part.presentation
         list(presentation.slides)  # resolves every slide part: broken relationships fail here
-    except DocumentError:
-        raise
-    except Exception as e:  # any failure to load the package is bad input, whatever the library raised
+    except open_errors() as e:  # what python-pptx, lxml and zipfile raise for a broken package
         raise open_failure("PPTX", e) from e
     return presentation
 
