@@ -17,7 +17,8 @@ from docbatch.partition.notes import part_lost, remark
 
 def misbehave(path: Path, options: PartitionOptions) -> list[Element]:
     """Act on the file's first word: ABORT, HANG, SEGV, MEMORY, RAISE, LOSSY (a part lost), BLANK
-    (nothing, with a remark); anything else is fine."""
+    (nothing, with a remark), EMPTY (nothing, no remark), MISSING (a library not installed);
+    anything else is fine."""
     text = path.read_text()
     word = text.split()[0] if text.split() else ""
     if word == "ABORT":
@@ -46,6 +47,11 @@ def misbehave(path: Path, options: PartitionOptions) -> list[Element]:
     if word == "BLANK":
         remark("no text on 1 blank page")
         return []
+    if word == "EMPTY":
+        return []
+    if word == "MISSING":
+        import docbatch_test_no_such_library  # noqa: F401 - the import is the point
+
     if word == "SLOW":
         time.sleep(float(text.split()[1]))
     return [Element("NarrativeText", text)]

@@ -1,16 +1,14 @@
 """The ``docbatch`` command: parse flags into options, call the pipeline, report, exit.
 
-Exit status: 0 when no document failed, 1 when any did, 2 when the run could not start
-(usage error, bad credentials, missing bucket, output dir in use).
+Exit status: 0 when no document failed (partial ones count as done), 1 when any did, 2 when the
+run could not do its job (usage error, bad credentials, missing bucket, output dir in use, a
+library a document type needs is not installed).
 """
 
 from __future__ import annotations
 
 import functools
-import os
 import re
-import secrets
-import string
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,40 +19,21 @@ import click
 from docbatch.chunking import STRATEGIES, ChunkingOptions
 from docbatch.destinations.local import LocalJSONDestination
 from docbatch.errors import ConfigError
+from docbatch.memory import memory_cap
 from docbatch.partition.base import PartitionOptions
-from docbatch.pipeline import RunOptions, run
+from docbatch.pipeline import RunOptions, default_download_dir, run
 from docbatch.report import Reporter, print_summary
 from docbatch.sources.base import Source
 
 __all__ = ["main"]
 
 
-def _default_download_dir() -> str:
-    alphabet = string.ascii_lowercase + string.digits
-    return "tmp-ingest-" + "".join(secrets.choice(alphabet) for _ in range(6))
-
-
 def _memory_cap(value: str, processes: int) -> int | None:
-    """Bytes each worker may use: a size like 2G, "none", or "auto".
-
-    "auto" gives each worker an equal share of three quarters of this machine's memory, at most
-    4 GiB: enough for any sane document, and a runaway one fails alone instead of drawing the
-    kernel's OOM killer onto the whole run overnight.
-    """
-    text = value.strip().lower()
-    if text in ("none", "0", "off"):
-        return None
-    if text == "auto":
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-        return min(4 * 1024**3, int(total * 0.75 / max(processes, 1)))
-    units = {"k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
-    text = text.removesuffix("b").removesuffix("i")
+    """``--max-memory`` in bytes (see :func:`docbatch.memory.memory_cap`), or a usage error."""
     try:
-        if text and text[-1] in units:
-            return int(float(text[:-1]) * units[text[-1]])
-        return int(text)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a size; write e.g. 2G, 512M, auto or none.") from None
+        return memory_cap(value, processes)
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None
 
 
 def _check_languages(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -320,7 +299,7 @@ def _run(
 ) -> None:
     options = RunOptions(
         output_dir=structured_output_dir,
-        download_dir=download_dir or Path(_default_download_dir()),
+        download_dir=download_dir or default_download_dir(),
         num_processes=num_processes,
         reprocess=reprocess,
         re_download=re_download,

@@ -6,6 +6,7 @@
     │   ├── EncryptedDocument      needs a password we do not have
     │   └── UnsafePath             a key that would write outside the output or download dir
     ├── ConfigError            the run is misconfigured: one clear sentence, exit status 2
+    │   └── MissingDependency      a type the run needs has no library installed (names the package)
     └── TransientError         a fault that may pass (network, throttling): retried, then failed
 
 Backends translate third-party exceptions into this tree at their boundary (``raise ... from e``)
@@ -19,10 +20,30 @@ __all__ = [
     "DocbatchError",
     "DocumentError",
     "EncryptedDocument",
+    "MissingDependency",
     "TransientError",
     "UnsafePath",
     "UnsupportedFileType",
+    "internal_error",
+    "one_line",
 ]
+
+#: Longest reason a record row or summary line carries.
+_REASON_CHARS = 300
+
+
+def one_line(error: BaseException | str, limit: int = _REASON_CHARS) -> str:
+    """``error``'s message on one line (whitespace runs collapsed), cut to ``limit`` characters;
+    the exception's type name when the message is empty, so a reason is never blank."""
+    text = " ".join(str(error).split())
+    if not text and isinstance(error, BaseException):
+        text = type(error).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def internal_error(error: BaseException) -> str:
+    """The reason of a document that met a bug of ours (not a fault of the file), in one line."""
+    return one_line(f"internal error: {type(error).__name__}: {one_line(error)}")
 
 
 class DocbatchError(Exception):
@@ -47,6 +68,15 @@ class UnsafePath(DocumentError):
 
 class ConfigError(DocbatchError):
     """The run cannot start as configured (bad flag, bad credential, missing bucket)."""
+
+
+class MissingDependency(ConfigError):
+    """An optional library a document's type needs is not installed.
+
+    Not a property of the document: every file of that type would fail the same way, so the
+    run stops (exit 2) with the package to install rather than skipping them one by one and
+    exiting 0 on a broken install.
+    """
 
 
 class TransientError(DocbatchError):

@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import Any
 
 from docbatch import languages
-from docbatch.errors import ConfigError
+from docbatch.errors import ConfigError, internal_error
 from docbatch.record import FAILED, DocResult
 from docbatch.sources.base import DocumentMeta
 from docbatch.worker import Job, process_document, process_next, start_worker
@@ -54,7 +54,7 @@ class Executor(ABC):
             return f"timeout: still running after {self.timeout:g} s; worker stopped"
         if isinstance(error, MemoryError):
             return "out of memory"
-        return f"internal error: {type(error).__name__}: {' '.join(str(error).split())[:200]}"
+        return internal_error(error)
 
     def __enter__(self) -> Executor:
         return self
@@ -169,7 +169,7 @@ class RayExecutor(Executor):
             return "worker crashed"
         if isinstance(error, exceptions.RayTaskError):
             cause = error.cause if getattr(error, "cause", None) is not None else error
-            return f"internal error: {type(cause).__name__}: {' '.join(str(cause).split())[:200]}"
+            return internal_error(cause)
         return super().lost_reason(error)
 
     def close(self) -> None:

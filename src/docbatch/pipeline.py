@@ -10,7 +10,9 @@ to the run record as it arrives.
 
 from __future__ import annotations
 
+import secrets
 import shutil
+import string
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -21,30 +23,43 @@ from queue import Empty, SimpleQueue
 
 from docbatch.chunking import ChunkingOptions
 from docbatch.destinations.base import Destination
-from docbatch.errors import DocbatchError
+from docbatch.errors import DocbatchError, MissingDependency, one_line
 from docbatch.executors import Executor, make_executor
+from docbatch.memory import AUTO, memory_cap
 from docbatch.partition.base import PartitionOptions
 from docbatch.record import FAILED, OK, PARTIAL, SKIPPED, DocResult, RunLock, RunRecord
 from docbatch.sources.base import DocumentMeta, Source
 from docbatch.worker import Job
 
-__all__ = ["RunOptions", "RunSummary", "run"]
+__all__ = ["RunOptions", "RunSummary", "default_download_dir", "run"]
+
+
+def default_download_dir() -> Path:
+    """``tmp-ingest-<6 random chars>`` in the working directory: a fresh folder per run, so two
+    runs never share half-fetched files."""
+    alphabet = string.ascii_lowercase + string.digits
+    return Path("tmp-ingest-" + "".join(secrets.choice(alphabet) for _ in range(6)))
 
 
 @dataclass(slots=True)
 class RunOptions:
-    """How a run behaves; the CLI fills one of these and calls :func:`run`."""
+    """How a run behaves; the CLI fills one of these and calls :func:`run`.
 
-    output_dir: Path
-    download_dir: Path
+    The defaults are the CLI's, so ``run(source, destination, RunOptions())`` behaves as the
+    command would with no flags.
+    """
+
+    output_dir: Path = Path("structured-outputs")
+    download_dir: Path = field(default_factory=default_download_dir)
     num_processes: int = 2
     reprocess: bool = False
     re_download: bool = False
     preserve_downloads: bool = False
     #: Seconds one document may take before it is failed as ``timeout``.
     timeout: float = 300.0
-    #: Per-worker address-space cap in bytes, or None.
-    max_memory: int | None = None
+    #: Per-worker address-space cap: bytes, None for no cap, or a size text like "2G" or "auto"
+    #: (an equal share of 3/4 of this machine's memory, at most 4G; see docbatch.memory).
+    max_memory: int | str | None = AUTO
     #: "processes" (a local pool) or "ray" (a Ray cluster; see docbatch.executors).
     executor: str = "processes"
     #: Ray cluster address for the ray executor; None starts a local Ray.
@@ -116,6 +131,8 @@ def run(
             summary.add(result)
             if on_result:
                 on_result(result)
+            if result.stops_run:  # every document of its type would fail alike: stop, exit 2
+                raise MissingDependency(result.reason)
 
         try:
             _process_all(source, destination, options, collect)
@@ -143,7 +160,7 @@ def _process_all(source: Source, destination: Destination, options: RunOptions, 
         job,
         timeout=options.timeout,
         processes=options.num_processes,
-        max_memory=options.max_memory,
+        max_memory=memory_cap(options.max_memory, options.num_processes),
         address=options.ray_address,
     )
     in_flight: dict[Future, DocumentMeta] = {}
@@ -172,7 +189,7 @@ def _to_process(
         try:
             done = destination.exists(doc)
         except DocbatchError as e:
-            collect(DocResult.of(doc, FAILED, str(e)))
+            collect(DocResult.of(doc, FAILED, one_line(e)))
             continue
         if done and not options.reprocess:
             collect(DocResult.of(doc, SKIPPED, "output exists"))

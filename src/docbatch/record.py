@@ -14,19 +14,33 @@ import sqlite3
 import time
 import uuid
 from dataclasses import dataclass, fields
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from docbatch.errors import ConfigError
 from docbatch.paths import printable
 
-__all__ = ["FAILED", "OK", "PARTIAL", "RECORD_DIRNAME", "SKIPPED", "DocResult", "RunLock", "RunRecord"]
+__all__ = ["FAILED", "OK", "PARTIAL", "RECORD_DIRNAME", "SKIPPED", "DocResult", "RunLock", "RunRecord", "Status"]
 
 #: Folder inside the output dir that holds the record and the lock.
 RECORD_DIRNAME = ".docbatch"
 
-#: ok: all of it came out; partial: some named parts were lost (the reason names them).
-OK, PARTIAL, SKIPPED, FAILED = "ok", "partial", "skipped", "failed"
+
+class Status(StrEnum):
+    """How a document ended. A ``str`` enum, so rows and callers comparing with "ok" still match."""
+
+    #: All of it came out (with no elements, the reason says why, e.g. "no text found").
+    OK = "ok"
+    #: Done, but some named parts were lost; the reason names them.
+    PARTIAL = "partial"
+    #: Not processed on purpose: its output exists, or its type is not one docbatch reads.
+    SKIPPED = "skipped"
+    #: Nothing written; the reason says why in one line.
+    FAILED = "failed"
+
+
+OK, PARTIAL, SKIPPED, FAILED = Status.OK, Status.PARTIAL, Status.SKIPPED, Status.FAILED
 
 
 @dataclass(slots=True)
@@ -35,24 +49,27 @@ class DocResult:
 
     uri: str
     key: str
-    status: str  # ok | partial | skipped | failed
+    status: Status
     reason: str = ""
     version: str | None = None
     elements: int = 0
     seconds: float = 0.0
     file_type: str | None = None
     output: str | None = None
-    #: Traceback text, shown only with --verbose and never stored.
+    #: Traceback of an internal error: stored in the record, printed with --verbose.
     detail: str | None = None
+    #: The run cannot go on (a library every document of this type needs is missing): the
+    #: pipeline records this result, then stops the run with exit status 2.
+    stops_run: bool = False
 
     @classmethod
-    def of(cls, doc: Any, status: str, reason: str = "") -> DocResult:
+    def of(cls, doc: Any, status: Status, reason: str = "") -> DocResult:
         """A result for ``doc`` (anything with uri, key and version, e.g. a DocumentMeta)."""
         return cls(uri=doc.uri, key=doc.key, status=status, reason=reason, version=doc.version)
 
 
-#: The DocResult fields stored per document (the traceback in ``detail`` is for -v only).
-_ROW_FIELDS = tuple(f.name for f in fields(DocResult) if f.name != "detail")
+#: The DocResult fields stored per document, in the documents table's column order.
+_ROW_FIELDS = tuple(f.name for f in fields(DocResult) if f.name != "stops_run")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -61,7 +78,7 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE TABLE IF NOT EXISTS documents (
     run_id TEXT, uri TEXT, key TEXT, status TEXT, reason TEXT, version TEXT,
-    elements INTEGER, seconds REAL, file_type TEXT, output TEXT, finished REAL
+    elements INTEGER, seconds REAL, file_type TEXT, output TEXT, detail TEXT, finished REAL
 );
 CREATE INDEX IF NOT EXISTS documents_run ON documents(run_id, status);
 """
@@ -101,8 +118,9 @@ class RunRecord:
         row = {k: printable(v) if isinstance(v, str) else v for k, v in zip(_ROW_FIELDS, values, strict=True)}
         now = time.time()
         self.db.execute(
-            "INSERT INTO documents VALUES (:run_id, :uri, :key, :status, :reason, :version,"
-            " :elements, :seconds, :file_type, :output, :finished)",
+            "INSERT INTO documents (run_id, uri, key, status, reason, version, elements, seconds, file_type,"
+            " output, detail, finished) VALUES (:run_id, :uri, :key, :status, :reason, :version,"
+            " :elements, :seconds, :file_type, :output, :detail, :finished)",
             {**row, "run_id": self.run_id, "finished": now},
         )
         if now - self._last_commit >= self.COMMIT_EVERY:
@@ -122,10 +140,11 @@ class RunRecord:
 
 def _add_missing_columns(db: sqlite3.Connection) -> None:
     """Bring a record written by an older docbatch up to this schema (columns are only added)."""
-    have = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
-    if "partial" not in have:
-        with db:
-            db.execute("ALTER TABLE runs ADD COLUMN partial INTEGER")
+    for table, column, kind in (("runs", "partial", "INTEGER"), ("documents", "detail", "TEXT")):
+        have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        if column not in have:
+            with db:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
 
 class RunLock:

@@ -13,16 +13,21 @@ import resource
 import time
 import traceback
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from docbatch.chunking import ChunkingOptions, chunk
 from docbatch.destinations.base import Destination
-from docbatch.elements import DocumentInfo, elements_to_dicts, finalize
-from docbatch.errors import DocbatchError, TransientError, UnsupportedFileType
-from docbatch.languages import detect_languages
-from docbatch.partition import PartitionOptions, partition_file
-from docbatch.partition.notes import collecting
+from docbatch.document import partition_document
+from docbatch.elements import elements_to_dicts
+from docbatch.errors import (
+    DocbatchError,
+    MissingDependency,
+    TransientError,
+    UnsupportedFileType,
+    internal_error,
+    one_line,
+)
+from docbatch.partition import PartitionOptions
 from docbatch.paths import printable, safe_join
 from docbatch.record import FAILED, OK, PARTIAL, SKIPPED, DocResult
 from docbatch.sources.base import DocumentMeta, Source
@@ -78,39 +83,35 @@ def process_next(doc: DocumentMeta) -> DocResult:
 
 
 def process_document(job: Job, doc: DocumentMeta) -> DocResult:
-    """Turn one document into an output file; never raises for a bad document."""
+    """Turn one document into an output file; never raises for a bad document.
+
+    The boundaries: a :class:`DocumentError` is the document's fault (failed, or skipped for an
+    unsupported type) with the partitioner's one-line reason; a missing library stops the run;
+    anything else is a bug of ours, "internal error" with its traceback in the record.
+    """
     start = time.perf_counter()
     result = DocResult.of(doc, OK)
     try:
         path, downloaded = _obtain(job, doc)
-        with collecting() as notes:
-            file_type, elements = partition_file(path, job.partition, name=doc.key)
-        if notes.lost:
-            result.status, result.reason = PARTIAL, notes.lost_reason()
-        elif notes.remarks:
-            result.reason = notes.remark_text()
-        result.file_type = file_type.name
-        info = DocumentInfo(
-            filename=printable(Path(doc.key).name),
-            filetype=file_type.mime,
-            url=printable(doc.uri),
-            record_locator={k: printable(v) if isinstance(v, str) else v for k, v in doc.record_locator.items()},
-            version=doc.version,
-            last_modified=doc.last_modified,
-            date_processed=datetime.now(UTC).isoformat(),
-            languages=detect_languages(el.text for el in elements) if job.partition.detect_languages else None,
-        )
-        finalized = finalize(elements, info)
+        done = partition_document(path, doc, job.partition)
+        result.file_type = done.file_type.name
+        if done.notes.lost:
+            result.status, result.reason = PARTIAL, done.notes.lost_reason()
+        elif done.notes.remarks:
+            result.reason = done.notes.remark_text()
+        elements = done.elements
         if job.chunking.enabled:  # here, so chunking runs in the workers and every destination gets chunks
-            finalized = chunk(finalized, job.chunking, key=info.url)
-        result.output = job.destination.write(doc, elements_to_dicts(finalized))
-        result.elements = len(finalized)
+            elements = chunk(elements, job.chunking, key=printable(doc.uri))
+        result.output = job.destination.write(doc, elements_to_dicts(elements))
+        result.elements = len(elements)
         if downloaded and not job.preserve_downloads:
             path.unlink(missing_ok=True)
     except UnsupportedFileType as e:
-        result.status, result.reason = SKIPPED, _one_line(e)
+        result.status, result.reason = SKIPPED, one_line(e)
+    except MissingDependency as e:
+        result.status, result.reason, result.stops_run = FAILED, one_line(e), True
     except DocbatchError as e:
-        result.status, result.reason = FAILED, _one_line(e)
+        result.status, result.reason = FAILED, one_line(e)
         result.detail = traceback.format_exc()
     except MemoryError:
         result.status, result.reason = FAILED, "out of memory"
@@ -118,7 +119,7 @@ def process_document(job: Job, doc: DocumentMeta) -> DocResult:
         result.status, result.reason = FAILED, "document nested too deeply (recursion limit)"
         result.detail = traceback.format_exc()
     except Exception as e:  # a bug in a parser must not stop the run: record it
-        result.status, result.reason = FAILED, f"internal error: {type(e).__name__}: {_one_line(e)}"
+        result.status, result.reason = FAILED, internal_error(e)
         result.detail = traceback.format_exc()
     result.seconds = round(time.perf_counter() - start, 4)
     return result
@@ -148,8 +149,3 @@ def _obtain(job: Job, doc: DocumentMeta) -> tuple[Path, bool]:
         finally:
             part.unlink(missing_ok=True)
     raise AssertionError("unreachable")
-
-
-def _one_line(error: BaseException) -> str:
-    text = " ".join(str(error).split())
-    return text[:300] if text else type(error).__name__

@@ -291,7 +291,7 @@ def _rewrite_member(src: Path, dst: Path, member: str, data: bytes) -> Path:
 def test_not_a_zip_is_a_document_error(tmp_path):
     path = tmp_path / "fake.docx"
     path.write_bytes(b"this is plain text pretending to be a Word file")
-    with pytest.raises(DocumentError, match="not a valid DOCX"):
+    with pytest.raises(DocumentError, match="damaged DOCX file"):
         partition_docx(path, OPTIONS)
 
 
@@ -623,3 +623,27 @@ def test_smartart_nodes_become_list_items(tmp_path):
         ("ListItem", "Write the spec", 1),
         ("ListItem", "Build", 0),
     ]
+
+
+@pytest.mark.parametrize(
+    ("member", "lost"),
+    [
+        ("word/media/image1.png", "part word/media/image1.png: missing from the package"),
+        ("word/header1.xml", "part word/header1.xml: missing from the package"),
+    ],
+)
+def test_package_missing_a_part_keeps_the_rest(tmp_path, member, lost):
+    """Word opens a document whose picture or header part is missing; so do we, naming the part."""
+    from docbatch.partition.notes import collecting
+
+    src = FIXTURES / "report.docx"
+    dst = tmp_path / "incomplete.docx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for info in zin.infolist():
+            if info.filename != member:
+                zout.writestr(info, zin.read(info))
+    whole = [el.text for el in partition_docx(src, OPTIONS)]
+    with collecting() as notes:
+        kept = [el.text for el in partition_docx(dst, OPTIONS)]
+    assert notes.lost == [lost]
+    assert set(kept) <= set(whole) and len(kept) >= len(whole) - 2

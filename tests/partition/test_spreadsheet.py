@@ -248,7 +248,7 @@ def test_member_inflating_past_its_declared_size_is_refused(tmp_path: Path):
     data[central + 24 : central + 28] = (16).to_bytes(4, "little")  # central directory entry
     path.write_bytes(bytes(data))
 
-    with pytest.raises(DocumentError, match="broken zip member"):
+    with pytest.raises(DocumentError, match="damaged XLSX file"):
         spreadsheet._check_inflated_sizes(path, limit=1000)
 
 
@@ -519,3 +519,39 @@ def test_a_damaged_xlsb_is_a_document_error(tmp_path):
             zout.writestr(name, b"\xff\xff\xff\xff" if name == "xl/workbook.bin" else zin.read(name))
     with pytest.raises(DocumentError, match="XLSB"):
         partition_file(path, OPTIONS)
+
+
+def _with_member(src: Path, dst: Path, member: str, data: bytes) -> Path:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, data if info.filename == member else zin.read(info.filename))
+    return dst
+
+
+def test_broken_worksheet_is_lost_alone_and_named(tmp_path):
+    """(calamine reads sheets one at a time; openpyxl parses every sheet on opening, so with it a
+    broken sheet fails the workbook.)"""
+    from docbatch.partition.notes import collecting
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Good"
+    wb.active["A1"] = "Revenue by region"
+    wb.create_sheet("Broken")["A1"] = "gone"
+    wb.save(tmp_path / "book.xlsx")
+    broken = _with_member(
+        tmp_path / "book.xlsx", tmp_path / "broken.xlsx", "xl/worksheets/sheet2.xml", b"<worksheet><sheetData><row>"
+    )
+    with collecting() as notes:
+        elements = partition_xlsx(broken, OPTIONS)
+    assert [el.text for el in elements] == ["Revenue by region"]
+    assert len(notes.lost) == 1 and notes.lost[0].startswith("sheet Broken: ")
+
+
+@pytest.mark.parametrize("cut", [0.3, 0.5, 0.9])
+def test_truncated_xls_is_damaged_in_one_plain_sentence(tmp_path, cut):
+    data = (FIXTURES / "small.xls").read_bytes()
+    path = tmp_path / "small.xls"
+    path.write_bytes(data[: int(len(data) * cut)])
+    with pytest.raises(DocumentError) as err:
+        partition_file(path, OPTIONS)
+    assert str(err.value).startswith("damaged XLS file (") and "Error" not in str(err.value)

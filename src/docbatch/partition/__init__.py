@@ -10,11 +10,20 @@ from pathlib import Path
 
 from docbatch.elements import Element
 from docbatch.errors import DocumentError
-from docbatch.filetype import FileType, detect
+from docbatch.filetype import FileType, detect, from_extension
 from docbatch.partition.base import PartitionOptions
-from docbatch.partition.registry import get_partitioner
+from docbatch.partition.registry import PARTITIONERS, get_partitioner, missing_dependency
 
 __all__ = ["PartitionOptions", "partition_file"]
+
+#: Formats stored in a container (a zip package, an OLE2 file) that sniffing names only when the
+#: container is whole. A damaged one sniffs as a bare "zip" or "unknown"; its name says what it
+#: claims to be, and that format's reader says what is wrong (failed), rather than "unsupported
+#: file type zip" (skipped) for what is a broken document.
+_CONTAINED = {
+    "zip": frozenset({"docx", "pptx", "xlsx", "epub", "odt", "ods", "odp", "xlsb"}),
+    "unknown": frozenset({"xls", "msg", "doc", "ppt"}),
+}
 
 
 def partition_file(
@@ -31,8 +40,19 @@ def partition_file(
     """
     path = Path(path)
     options = options or PartitionOptions()
-    ft = file_type or detect(path, name)
+    ft = file_type or _claimed(detect(path, name), name or path.name)
     if ft.name == "empty":
         raise DocumentError("empty file (0 bytes)")
     partitioner = get_partitioner(ft.name)
-    return ft, list(partitioner(path, options))
+    try:
+        return ft, list(partitioner(path, options))
+    except ModuleNotFoundError as e:  # a library imported on first use, missing from this install
+        raise missing_dependency(ft.name, e) from e
+
+
+def _claimed(sniffed: FileType, name: str) -> FileType:
+    """The type ``name`` claims when the content sniffed as a container too damaged to tell."""
+    claimed = from_extension(name)
+    if claimed is not None and claimed.name in _CONTAINED.get(sniffed.name, ()) and claimed.name in PARTITIONERS:
+        return claimed
+    return sniffed

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from docbatch.errors import DocumentError, EncryptedDocument
 from docbatch.partition.base import PartitionOptions
+from docbatch.partition.boundary import damaged
 
 __all__ = ["MAX_MEMBERS", "MAX_RATIO", "RATIO_FLOOR", "check_zip"]
 
@@ -33,8 +34,7 @@ def check_zip(path: Path, options: PartitionOptions, kind: str) -> None:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError) as e:
-        reason = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
-        raise DocumentError(f"not a valid {kind} file: not a readable zip package ({reason})") from e
+        raise damaged(kind, "not a readable zip package; it may be truncated") from e
     if len(infos) > MAX_MEMBERS:
         raise DocumentError(f"{kind} has {len(infos):,} zip members, more than {MAX_MEMBERS:,} (zip bomb guard)")
     if any(info.flag_bits & 0x1 for info in infos):

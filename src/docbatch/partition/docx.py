@@ -42,7 +42,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +53,8 @@ from docbatch.elements import Element
 from docbatch.errors import DocumentError
 from docbatch.partition.archive import check_zip
 from docbatch.partition.base import PartitionOptions
+from docbatch.partition.boundary import library_errors, what_is_wrong
+from docbatch.partition.notes import part_lost
 from docbatch.partition.ooxml import (
     Inline,
     TableCell,
@@ -59,7 +63,7 @@ from docbatch.partition.ooxml import (
     contact_type,
     diagram_elements,
     diagram_rid,
-    first_line,
+    open_errors,
     open_failure,
     reads_as_heading,
     table_element,
@@ -113,11 +117,11 @@ def partition_docx(path: Path, options: PartitionOptions) -> list[Element]:
     from docx.exceptions import PythonDocxError
     from docx.oxml.exceptions import XmlchemyError
 
-    try:
+    # python-docx reports XML that breaks its schema (a section or header property) as its own
+    # errors, a ValueError (a bad attribute value) or a KeyError (a relationship it lacks);
+    # anything else raised in the walker is a bug of ours and stays one.
+    with library_errors("DOCX", (PythonDocxError, XmlchemyError, ValueError, KeyError)):
         return _DocxWalker(document, body).run()
-    except (PythonDocxError, XmlchemyError, AttributeError, KeyError, ValueError, TypeError) as e:
-        # python-docx reports XML that breaks its schema (a section or header property) as any of these
-        raise DocumentError(f"damaged DOCX: {type(e).__name__}: {first_line(e)}") from e
 
 
 #: Main-part content types of macro-enabled documents and templates: the same WordprocessingML.
@@ -141,15 +145,94 @@ def _open(path: Path) -> Any:
 
     for content_type in _WORD_MAIN_TYPES:
         PartFactory.part_type_for.setdefault(content_type, DocumentPart)
+    _install_lenient_parts(PartFactory.part_type_for)
     try:
-        part = Package.open(str(path)).main_document_part
+        part = _open_package(Package, path).main_document_part
         if not isinstance(part, DocumentPart):
             raise DocumentError(f"not a Word document: its main part is {part.content_type}")
         return part.document
-    except DocumentError:
-        raise
-    except Exception as e:  # any failure to load the package is bad input, whatever the library raised
+    except open_errors() as e:  # what python-docx, lxml and zipfile raise for a broken package
         raise open_failure("DOCX", e) from e
+
+
+#: How zipfile names a member that is not in the archive (python-docx passes its KeyError through).
+_MISSING_MEMBER = re.compile(r"^There is no item named '(.+)' in the archive$")
+#: Parts a package may lack before it is taken for damaged rather than incomplete.
+_MAX_MISSING_PARTS = 20
+
+
+def _open_package(package_class: Any, path: Path) -> Any:
+    """Open the package, standing in an empty part for each one it refers to but lacks.
+
+    Word opens a document whose picture or header part is missing and shows the rest; python-docx
+    refuses it with a KeyError. Each missing part is named as lost, and an empty stand-in (read
+    as nothing: no picture, an empty header) lets the rest come out.
+    """
+    source: Any = str(path)
+    missing: list[str] = []
+    while True:
+        try:
+            return package_class.open(source)
+        except KeyError as e:
+            match = _MISSING_MEMBER.match(str(e.args[0]) if e.args else "")
+            if match is None or match[1] == "word/document.xml" or len(missing) >= _MAX_MISSING_PARTS:
+                raise
+            part_lost(f"part {match[1]}", "missing from the package")
+            missing.append(match[1])
+            source = _with_empty_members(path, missing)
+
+
+def _with_empty_members(path: Path, names: list[str]) -> io.BytesIO:
+    """The zip at ``path`` in memory, with an empty member for each of ``names``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info))
+        for name in names:
+            zout.writestr(name, b"")
+    out.seek(0)
+    return out
+
+
+#: Root tags of the secondary parts python-docx parses on opening: one of them that is not XML is
+#: read as this empty root (and named as a lost part) rather than failing the whole document.
+_SECONDARY_ROOTS = {
+    "HeaderPart": "hdr",
+    "FooterPart": "ftr",
+    "CommentsPart": "comments",
+    "NumberingPart": "numbering",
+    "SettingsPart": "settings",
+    "StylesPart": "styles",
+}
+
+
+def _install_lenient_parts(part_types: dict[str, Any]) -> None:
+    """Swap python-docx's classes for its secondary XML parts for subclasses that survive broken XML.
+
+    python-docx parses every registered XML part while it opens the package, so one damaged
+    header would fail the document. The subclasses behave identically on good XML (this changes
+    the registry for every python-docx use in the process, as the main-part types above do).
+    """
+    for content_type, part_class in list(part_types.items()):
+        root = _SECONDARY_ROOTS.get(part_class.__name__)
+        if root is not None and not getattr(part_class, "_docbatch_lenient", False):
+            part_types[content_type] = _lenient(part_class, root)
+
+
+def _lenient(part_class: type, root: str) -> type:
+    from lxml.etree import XMLSyntaxError
+
+    empty = f'<w:{root} xmlns:w="{_W[1:-1]}"/>'.encode()
+
+    def load(cls: type, partname: Any, content_type: str, blob: bytes, package: Any) -> Any:
+        try:
+            return part_class.load.__func__(cls, partname, content_type, blob, package)
+        except XMLSyntaxError as e:
+            if blob:  # an empty one stands in for a missing part, already named as lost
+                part_lost(f"part {str(partname).lstrip('/')}", what_is_wrong(e))
+            return part_class.load.__func__(cls, partname, content_type, empty, package)
+
+    return type(part_class.__name__, (part_class,), {"load": classmethod(load), "_docbatch_lenient": True})
 
 
 def _on(el: Any) -> bool:
@@ -470,7 +553,8 @@ class _Reader:
             return []
         try:
             blob = rel.target_part.blob
-        except (KeyError, AttributeError, ValueError):
+        except (KeyError, AttributeError, ValueError) as e:  # the package lacks the chart part
+            part_lost("chart", what_is_wrong(e))
             return []
         return chart_from_xml(blob)
 
@@ -480,7 +564,8 @@ class _Reader:
             return []
         try:
             return diagram_elements(rel.target_part)
-        except (KeyError, AttributeError):
+        except (KeyError, AttributeError) as e:  # the package lacks the diagram's data part
+            part_lost("diagram", what_is_wrong(e))
             return []
 
     def _vml(self, pict: Any, content: _ParaContent) -> None:
@@ -739,7 +824,8 @@ class _DocxWalker:
                 if story.is_linked_to_previous:
                     continue  # no definition of its own: the previous section's was already emitted
                 text = _story_text(story.part, self.styles)
-            except (KeyError, AttributeError):  # a header part the package lacks, or one that is not XML
+            except (KeyError, AttributeError) as e:  # a header part the package lacks, or one that is not XML
+                part_lost(f"{which} of section {self.section + 1}", what_is_wrong(e))
                 continue
             if text:
                 meta = {"header_footer_type": variant, "page_number": self.page}

@@ -14,7 +14,6 @@ came from and keeps page-based chunking from merging text across chapters.
 
 from __future__ import annotations
 
-import logging
 import lzma
 import posixpath
 import zipfile
@@ -26,13 +25,14 @@ from urllib.parse import unquote
 from lxml import etree
 
 from docbatch.elements import Element
-from docbatch.errors import DocumentError, EncryptedDocument
+from docbatch.errors import DocumentError, EncryptedDocument, one_line
 from docbatch.partition.archive import check_zip
 from docbatch.partition.base import PartitionOptions
+from docbatch.partition.boundary import damaged, what_is_wrong
+from docbatch.partition.notes import part_lost
 
 __all__ = ["ZIP_READ_ERRORS", "partition_epub", "read_member", "spine_documents"]
 
-log = logging.getLogger(__name__)
 
 #: What reading a damaged zip member raises (bad CRC, corrupt deflate or LZMA data, mangled names).
 ZIP_READ_ERRORS = (
@@ -63,10 +63,8 @@ def partition_epub(path: Path, options: PartitionOptions) -> list[Element]:
             chapters = spine_documents(zf)
             _check_drm(zf, chapters)
             return _partition_chapters(zf, chapters, options)
-    except zipfile.BadZipFile as e:
-        raise DocumentError(f"not a valid EPUB (broken zip: {e})") from e
     except (zipfile.LargeZipFile, *ZIP_READ_ERRORS) as e:
-        raise DocumentError(f"unreadable EPUB: {e}") from e
+        raise damaged("EPUB", e) from e
 
 
 def read_member(zf: zipfile.ZipFile, name: str) -> bytes:
@@ -74,7 +72,7 @@ def read_member(zf: zipfile.ZipFile, name: str) -> bytes:
     try:
         return zf.read(name)
     except ZIP_READ_ERRORS as e:
-        raise DocumentError(f"damaged archive member {name}: {e}") from e
+        raise DocumentError(f"damaged archive member {name} ({what_is_wrong(e)})") from e
 
 
 def spine_documents(zf: zipfile.ZipFile) -> list[str]:
@@ -137,7 +135,7 @@ def _partition_chapters(zf: zipfile.ZipFile, chapters: list[str], options: Parti
         try:
             chapter = partition_html_string(read_member(zf, name), options)
         except DocumentError as e:  # one unreadable chapter should not lose the book
-            log.warning("EPUB chapter %s skipped: %s", name, e)
+            part_lost(f"chapter {number} ({name})", one_line(e))
             failures += 1
             continue
         for el in chapter:
@@ -152,7 +150,7 @@ def _parse_xml(data: bytes) -> Any:
     try:
         root = etree.fromstring(data, _XML_PARSER)
     except (etree.XMLSyntaxError, ValueError) as e:
-        raise DocumentError(f"malformed EPUB package XML: {str(e).splitlines()[0] if str(e) else e}") from e
+        raise damaged("EPUB", "malformed package XML") from e
     if root is None:
         raise DocumentError("malformed EPUB package XML (empty)")
     return root

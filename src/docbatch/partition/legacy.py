@@ -211,8 +211,8 @@ def partition_ppt(path: Path, options: PartitionOptions) -> list[Element]:
 def partition_xls(path: Path, options: PartitionOptions) -> list[Element]:
     """Partition an Excel 97-2003 workbook: xlrd, then python-calamine, then LibreOffice to XLSX.
 
-    xlrd reads most BIFF files; calamine reads some it rejects; LibreOffice opens nearly all the
-    rest. The first reader's reason is the one reported when every one fails.
+    xlrd reads most BIFF files; calamine reads some it rejects (both in spreadsheet.py); LibreOffice
+    opens nearly all the rest. The first reader's reason is the one reported when every one fails.
     """
     from docbatch.partition import spreadsheet
 
@@ -221,14 +221,8 @@ def partition_xls(path: Path, options: PartitionOptions) -> list[Element]:
     except EncryptedDocument:
         raise
     except DocumentError as first:
-        try:
-            return spreadsheet.partition_with_calamine(path, "XLS")
-        except EncryptedDocument:
-            raise
-        except DocumentError:
-            pass
         if soffice_path() is None:
-            raise first from None
+            raise
         try:
             return _through(path, options, "xls", "xlsx", spreadsheet.partition_xlsx)
         except DocumentError:

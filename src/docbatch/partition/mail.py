@@ -40,18 +40,26 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import EmailPolicy
 from email.utils import getaddresses, parsedate_to_datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from docbatch.elements import METADATA_KEYS, Element
-from docbatch.errors import DocumentError, EncryptedDocument, UnsupportedFileType
+from docbatch.errors import (
+    DocumentError,
+    EncryptedDocument,
+    MissingDependency,
+    UnsupportedFileType,
+    internal_error,
+    one_line,
+)
 from docbatch.partition.base import PartitionOptions
+from docbatch.partition.boundary import damaged, library_errors
 from docbatch.partition.encoding import decode_bytes, nul_pattern_encoding
+from docbatch.partition.notes import part_lost
 
 __all__ = ["MAX_ATTACHMENT_DEPTH", "partition_eml", "partition_mbox", "partition_msg"]
 
-log = logging.getLogger(__name__)
 
 #: How many levels of emails attached to emails are partitioned.
 MAX_ATTACHMENT_DEPTH = 3
@@ -182,7 +190,7 @@ def parse_eml_bytes(data: bytes) -> EmailMessage:
     try:
         return BytesParser(policy=_POLICY).parsebytes(data)  # type: ignore[return-value]
     except (ValueError, TypeError, IndexError, LookupError) as e:
-        raise DocumentError(f"unreadable email: {e}") from e
+        raise damaged("EML", e) from e
 
 
 def _eml_is_encrypted(msg: EmailMessage) -> bool:
@@ -417,10 +425,8 @@ def partition_msg(path: Path, options: PartitionOptions) -> list[Element]:
         envelope = _msg_envelope(msg)
         body = _msg_body_elements(msg, options)
         attachments = list(_msg_attachments(msg))
-    except DocumentError:
-        raise
-    except Exception as e:  # extract-msg reads lazily: a broken stream surfaces here
-        raise DocumentError(f"unreadable Outlook message: {type(e).__name__}: {_first_line(e)}") from e
+    except _msg_errors() as e:  # extract-msg reads lazily: a broken stream surfaces here
+        raise damaged("MSG", e) from e
     finally:
         with contextlib.suppress(Exception):
             msg.close()
@@ -432,12 +438,20 @@ def _open_msg(path: Path) -> Any:
 
     for name in ("extract_msg", "RTFDE"):
         logging.getLogger(name).setLevel(logging.CRITICAL)  # it logs tracebacks for ordinary fallbacks
-    try:
+    with library_errors("MSG", _msg_errors()):
         return extract_msg.openMsg(
             str(path), strict=False, delayAttachments=False, deencapsulationFunc=_deencapsulate_rtf
         )
-    except Exception as e:  # olefile, extract-msg and struct errors all mean a broken file
-        raise DocumentError(f"unreadable Outlook message: {type(e).__name__}: {_first_line(e)}") from e
+
+
+@cache
+def _msg_errors() -> tuple[type[BaseException], ...]:
+    """What extract-msg, and olefile and struct under it, raise for a broken message file."""
+    import struct
+
+    from extract_msg.exceptions import ExMsgBaseException
+
+    return (ExMsgBaseException, OSError, struct.error, EOFError, UnicodeDecodeError, ValueError, IndexError, KeyError)
 
 
 def _msg_is_encrypted(msg: Any) -> bool:
@@ -640,7 +654,7 @@ def _attachment_elements(
     """Partition each attachment; its elements hang under ``anchor`` and follow index ``start``."""
     depth = _depth.get()
     if depth >= MAX_ATTACHMENT_DEPTH:
-        log.warning("%s: attachments nested deeper than %d levels not partitioned", email_name, depth)
+        part_lost(f"attachments of {email_name}", f"nested deeper than {MAX_ATTACHMENT_DEPTH} levels")
         return []
     out: list[Element] = []
     token = _depth.set(depth + 1)
@@ -661,7 +675,10 @@ def _attachment_elements(
 
 
 def _partition_attachment(att: Attachment, options: PartitionOptions, tmp: Path, email_name: str) -> list[Element]:
-    """One attachment's elements; failures are logged and give no elements."""
+    """One attachment's elements; one that fails is a lost part of its email, named with why.
+
+    An unsupported type (a picture, a signature) is nothing lost; a missing library stops the run.
+    """
     from docbatch.partition import partition_file
 
     if not att.data:
@@ -673,8 +690,13 @@ def _partition_attachment(att: Attachment, options: PartitionOptions, tmp: Path,
         file_type, elements = partition_file(path, options, name=name)
     except UnsupportedFileType:
         return []  # images, signatures, archives: nothing to partition, nothing wrong
-    except Exception as e:  # an attachment's failure must never fail its email
-        log.warning("%s: attachment %s not partitioned: %s", email_name, name, _first_line(e))
+    except DocumentError as e:
+        part_lost(f"attachment {name}", one_line(e))
+        return []
+    except MissingDependency:
+        raise
+    except Exception as e:  # a bug of ours in one attachment's reader must not lose its email
+        part_lost(f"attachment {name}", internal_error(e))
         return []
     finally:
         path.unlink(missing_ok=True)
@@ -699,8 +721,3 @@ def _clean(text: str) -> str:
     if not any("\ud800" <= c <= "\udfff" for c in text):
         return text
     return text.encode("utf-8", "surrogateescape").decode("utf-8", errors="replace")
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ from lxml import etree
 from docbatch.elements import Element, inline_metadata
 from docbatch.errors import DocumentError, EncryptedDocument
 from docbatch.partition.base import PartitionOptions
+from docbatch.partition.boundary import ZIP_ERRORS, damaged, what_is_wrong
+from docbatch.partition.notes import part_lost
 
 __all__ = [
     "Inline",
@@ -33,6 +36,7 @@ __all__ = [
     "drawing_paragraph",
     "first_line",
     "is_short_line",
+    "open_errors",
     "open_failure",
     "partition_encrypted",
     "reads_as_heading",
@@ -61,9 +65,34 @@ def partition_encrypted(path: Path, options: PartitionOptions) -> list[Element]:
     raise EncryptedDocument("password-protected Office file; remove the password and retry")
 
 
+@cache
+def open_errors() -> tuple[type[BaseException], ...]:
+    """What opening a broken OOXML package raises in python-docx/python-pptx (their OPC layer),
+    lxml and zipfile. The blocks these guard hold library calls only, so an AttributeError or
+    TypeError there is the library tripping on XML it did not expect (a [Content_Types].xml of
+    another schema), not a bug of ours; in our walkers those two are never translated."""
+    from docx.exceptions import PythonDocxError
+    from docx.opc.exceptions import OpcError
+    from pptx.exc import PythonPptxError
+
+    return (
+        OpcError,
+        PythonDocxError,
+        PythonPptxError,
+        etree.LxmlError,
+        KeyError,
+        ValueError,
+        IndexError,
+        AttributeError,
+        TypeError,
+        OSError,
+        *ZIP_ERRORS,
+    )
+
+
 def open_failure(kind: str, error: BaseException) -> DocumentError:
     """The one-line DocumentError for a package the library could not open."""
-    return DocumentError(f"not a valid {kind} file: {type(error).__name__}: {first_line(error)}")
+    return damaged(kind, error)
 
 
 def first_line(error: BaseException) -> str:
@@ -97,7 +126,10 @@ def chart_elements(chart: Any) -> list[Element]:
     try:
         title = chart.chart_title.text_frame.text if chart.has_title and chart.chart_title.has_text_frame else ""
         table = _chart_table(chart) if _chart_size(chart.element) <= MAX_CHART_POINTS else None
-    except (PythonPptxError, AttributeError, KeyError, ValueError, TypeError, IndexError):
+    except (PythonPptxError, KeyError, ValueError, IndexError, NotImplementedError) as e:
+        # python-pptx's own verdicts on chart XML it cannot map (NotImplementedError: a chart
+        # type it does not know, such as the 3-D ones)
+        part_lost("chart", "unsupported chart type" if isinstance(e, NotImplementedError) else what_is_wrong(e))
         return []
     out = [Element("FigureCaption", collapse(title))] if collapse(title) else []
     if table is not None:

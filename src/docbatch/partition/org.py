@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from docbatch.elements import Element, inline_metadata
-from docbatch.errors import DocumentError
 from docbatch.partition.base import PartitionOptions
+from docbatch.partition.boundary import damaged
 from docbatch.partition.text import read_text_file
 
 __all__ = ["partition_org", "partition_org_string"]
@@ -57,7 +57,7 @@ def _outline(text: str) -> Any:
     try:
         return orgparse.loads(text.replace("\r\n", "\n"))
     except Exception as e:  # orgparse raises plain ValueError/KeyError/... on odd input
-        raise DocumentError(f"unreadable Org document: {type(e).__name__}") from e
+        raise damaged("Org", e) from e
 
 
 def _exported_nodes(root: Any) -> Iterator[Any]:

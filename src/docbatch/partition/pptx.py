@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,8 @@ from docbatch.elements import Element
 from docbatch.errors import DocumentError
 from docbatch.partition.archive import check_zip
 from docbatch.partition.base import PartitionOptions
+from docbatch.partition.boundary import what_is_wrong
+from docbatch.partition.notes import part_lost
 from docbatch.partition.ooxml import (
     TableCell,
     chart_elements,
@@ -42,8 +45,8 @@ from docbatch.partition.ooxml import (
     diagram_elements,
     diagram_rid,
     drawing_paragraph,
-    first_line,
     is_short_line,
+    open_errors,
     open_failure,
     reads_as_heading,
     table_element,
@@ -70,14 +73,23 @@ def partition_pptx(path: Path, options: PartitionOptions) -> list[Element]:
 
 
 def _slide_elements(slide: Any, number: int, inherited: dict[tuple[str, int], tuple[float, float]]) -> list[Element]:
-    """One slide's elements; XML python-pptx cannot map onto a slide is a damaged document."""
+    """One slide's elements; a slide whose XML python-pptx cannot map is a lost part, and the
+    other slides still come out."""
+    try:
+        return _SlideReader(slide, number, inherited).elements()
+    except _pptx_errors() as e:
+        part_lost(f"slide {number}", what_is_wrong(e))
+        return []
+
+
+@cache
+def _pptx_errors() -> tuple[type[BaseException], ...]:
+    """What python-pptx raises for XML that breaks its schema or a relationship the package lacks;
+    anything else (an AttributeError, a TypeError) is a bug of ours and is not caught."""
+    from lxml.etree import XMLSyntaxError
     from pptx.exc import PythonPptxError
 
-    try:
-        return _SlideReader(slide, inherited).elements()
-    except (PythonPptxError, AttributeError, KeyError, ValueError, TypeError) as e:
-        # python-pptx reports XML that breaks its schema as any of these, from deep inside
-        raise DocumentError(f"damaged PPTX: slide {number}: {type(e).__name__}: {first_line(e)}") from e
+    return (PythonPptxError, XMLSyntaxError, KeyError, ValueError, IndexError, NotImplementedError)
 
 
 def _open(path: Path) -> Any:
@@ -95,9 +107,7 @@ def _open(path: Path) -> Any:
             raise DocumentError(f"not a PowerPoint presentation: its main part is {part.content_type}")
         presentation = part.presentation
         list(presentation.slides)  # resolves every slide part: broken relationships fail here
-    except DocumentError:
-        raise
-    except Exception as e:  # any failure to load the package is bad input, whatever the library raised
+    except open_errors() as e:  # what python-pptx, lxml and zipfile raise for a broken package
         raise open_failure("PPTX", e) from e
     return presentation
 
@@ -203,10 +213,11 @@ def _position(shape: Any, which: str) -> float:
 class _SlideReader:
     """Turns one slide's shapes and notes into elements."""
 
-    def __init__(self, slide: Any, inherited: dict[tuple[str, int], tuple[float, float]]) -> None:
+    def __init__(self, slide: Any, number: int, inherited: dict[tuple[str, int], tuple[float, float]]) -> None:
         from pptx.enum.shapes import PP_PLACEHOLDER
 
         self.slide = slide
+        self.number = number
         self.placement = _Placement(slide, inherited)
         self.ph = PP_PLACEHOLDER
         self.rels = slide.part.rels
@@ -222,21 +233,30 @@ class _SlideReader:
         return out
 
     def _shapes(self, shapes: list[Any]) -> Iterator[Element]:
+        """Each shape's elements; a shape python-pptx cannot read is lost alone, named by slide."""
+        for shape in shapes:
+            try:
+                elements = list(self._shape(shape))
+            except _pptx_errors() as e:
+                part_lost(f"slide {self.number}: shape {_shape_name(shape)}", what_is_wrong(e))
+                continue
+            yield from elements
+
+    def _shape(self, shape: Any) -> Iterator[Element]:
         from pptx.shapes.picture import Picture
 
-        for shape in shapes:
-            if isinstance(shape, Picture):
-                yield _image(shape)
-            elif shape.has_table:
-                table = self._table(shape.table)
-                if table is not None:
-                    yield table
-            elif shape.has_chart:
-                yield from chart_elements(shape.chart)
-            elif _diagram_rid(shape):
-                yield from self._diagram(_diagram_rid(shape))
-            elif shape.has_text_frame:
-                yield from self._text_shape(shape)
+        if isinstance(shape, Picture):
+            yield _image(shape)
+        elif shape.has_table:
+            table = self._table(shape.table)
+            if table is not None:
+                yield table
+        elif shape.has_chart:
+            yield from chart_elements(shape.chart)
+        elif _diagram_rid(shape):
+            yield from self._diagram(_diagram_rid(shape))
+        elif shape.has_text_frame:
+            yield from self._text_shape(shape)
 
     # -- text ---------------------------------------------------------------------------------
 
@@ -417,6 +437,14 @@ def _joined(kind: str, paragraphs: Iterable[Any], rels: Any, meta: dict[str, Any
                 merged.setdefault(key, []).extend(values)
     if texts:
         yield Element(kind, " ".join(texts).replace("\n", " "), {**merged, **meta})
+
+
+def _shape_name(shape: Any) -> str:
+    """The shape's name as PowerPoint shows it in the selection pane, or its id."""
+    try:
+        return repr(shape.name) if shape.name else f"#{shape.shape_id}"
+    except (AttributeError, KeyError, ValueError):
+        return "?"
 
 
 def _image(shape: Any) -> Element:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import importlib
 
-from docbatch.errors import UnsupportedFileType
+from docbatch.errors import MissingDependency, UnsupportedFileType
 from docbatch.formats import FORMATS
 from docbatch.partition.base import Partitioner
 
-__all__ = ["PARTITIONERS", "get_partitioner", "register"]
+__all__ = ["PARTITIONERS", "get_partitioner", "missing_dependency", "register"]
 
 #: file type name -> "module:function", from the format table; :func:`register` overrides entries.
 PARTITIONERS: dict[str, str] = {t.name: t.partitioner for t in FORMATS if t.partitioner}
@@ -44,10 +44,14 @@ def get_partitioner(file_type: str) -> Partitioner:
     try:
         module = importlib.import_module(module_name)
     except ImportError as e:
-        hint = _INSTALL_HINTS.get(file_type, "")
-        raise UnsupportedFileType(
-            f"file type {file_type} needs a missing library ({e.name}){'; ' + hint if hint else ''}"
-        ) from e
+        raise missing_dependency(file_type, e) from e
     func = getattr(module, func_name)
     _loaded[file_type] = func
     return func
+
+
+def missing_dependency(file_type: str, error: ImportError) -> MissingDependency:
+    """The run-stopping error for a library that ``file_type`` needs and this install lacks."""
+    package = (error.name or "").partition(".")[0] or "a library"
+    hint = _INSTALL_HINTS.get(file_type) or f"install {package} (pip install {package}) and rerun"
+    return MissingDependency(f"{file_type} files need the Python package {package}, which is not installed; {hint}.")

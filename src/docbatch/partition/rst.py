@@ -14,6 +14,7 @@ from typing import Any
 from docbatch.elements import Element, inline_metadata
 from docbatch.errors import DocumentError
 from docbatch.partition.base import PartitionOptions
+from docbatch.partition.boundary import damaged
 from docbatch.partition.text import read_text_file
 
 __all__ = ["partition_rst", "partition_rst_string"]
@@ -78,7 +79,7 @@ def _doctree(text: str) -> Any:
     try:
         return publish_doctree(text, settings_overrides=settings)
     except Exception as e:  # docutils raises many kinds on malformed input
-        raise DocumentError(f"unreadable reStructuredText: {type(e).__name__}: {str(e).splitlines()[0:1]}") from e
+        raise damaged("reStructuredText", e) from e
 
 
 def _collapse(text: str) -> str:

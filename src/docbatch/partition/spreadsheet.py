@@ -27,15 +27,19 @@ import re
 import warnings
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from docbatch.elements import Element
-from docbatch.errors import DocumentError, EncryptedDocument
+from docbatch.errors import DocumentError, EncryptedDocument, one_line
 from docbatch.partition.archive import check_zip
 from docbatch.partition.base import PartitionOptions
+from docbatch.partition.boundary import ZIP_ERRORS, library_errors, what_is_wrong
 from docbatch.partition.encoding import read_text
+from docbatch.partition.notes import part_lost
 
 __all__ = [
     "partition_csv",
@@ -73,39 +77,78 @@ _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
 _URL = re.compile(r"^(https?://|www\.)\S+$", re.IGNORECASE)
 
 
-# -- XLSX ----------------------------------------------------------------------------------------
+# -- XLSX and XLS --------------------------------------------------------------------------------
+#
+# Each workbook format has two readers, tried in turn: a file one of them cannot open is often
+# read by the other (xlrd and calamine disagree on damaged OLE2 containers; openpyxl tolerates
+# XML calamine rejects). Only when both fail is the file "damaged"; a worksheet that fails alone
+# is a lost part and the other sheets still come out.
+
+#: A workbook as its reader gives it: (sheet name, function reading that sheet's cells) in order.
+Sheets = list[tuple[str, Callable[[], list[SparseRow]]]]
 
 
 def partition_xlsx(path: Path, options: PartitionOptions) -> list[Element]:
     """Partition an Excel 2007+ workbook: one Table per block of cells, per worksheet.
 
-    python-calamine (Rust) reads a workbook about ten times faster than openpyxl and is used when
-    installed; openpyxl in read-only mode is the fallback. Both give the same values.
+    python-calamine (Rust) reads a workbook about ten times faster than openpyxl and is tried
+    first; openpyxl in read-only mode reads what calamine cannot open. Both give the same values.
     """
     check_zip(path, options, "XLSX")
-    if _calamine() is not None:
-        _check_inflated_sizes(path, options.max_uncompressed_bytes)
-        sheets = _calamine_sheets(path)
-    else:
-        sheets = _openpyxl_sheets(path)
-    return _sheets_elements(sheets)
+    _check_inflated_sizes(path, options.max_uncompressed_bytes)
+    return _with_fallback("XLSX", path, [(_calamine_book, _calamine_errors), (_openpyxl_book, _openpyxl_errors)])
+
+
+def partition_xls(path: Path, options: PartitionOptions) -> list[Element]:
+    """Partition a legacy Excel 97-2003 workbook (BIFF in OLE2): xlrd, then python-calamine."""
+    return _with_fallback("XLS", path, [(_xlrd_book, _xlrd_errors), (_calamine_book, _calamine_errors)])
 
 
 def partition_xlsb(path: Path, options: PartitionOptions) -> list[Element]:
     """Partition an Excel binary workbook (.xlsb): BIFF12 records in a zip, read by python-calamine."""
     check_zip(path, options, "XLSB")
     _check_inflated_sizes(path, options.max_uncompressed_bytes)
-    return _sheets_elements(_calamine_sheets(path, "XLSB"))
+    return partition_with_calamine(path, "XLSB")
 
 
 def partition_with_calamine(path: Path, kind: str) -> list[Element]:
     """Partition any workbook python-calamine reads (XLSX, XLSB, XLS, ODS); ``kind`` names it in errors."""
-    return _sheets_elements(_calamine_sheets(path, kind))
+    return _with_fallback(kind, path, [(_calamine_book, _calamine_errors)])
 
 
-def _sheets_elements(sheets: Iterable[tuple[str, list[SparseRow]]]) -> list[Element]:
+Opener = Callable[[Path, ExitStack], Sheets]
+#: The exception types of one reader library that mean a bad file (a function: imported on first use).
+Errors = Callable[[], tuple[type[BaseException], ...]]
+
+
+def _with_fallback(kind: str, path: Path, readers: list[tuple[Opener, Errors]]) -> list[Element]:
+    """The elements of the first reader that opens the workbook; "damaged <kind> file (...)" with
+    the first reader's complaint when none can."""
+    first: DocumentError | None = None
+    for opener, errors in readers:
+        if not errors():  # the reader's library is not installed
+            continue
+        with ExitStack() as stack:
+            try:
+                with library_errors(kind, errors()):
+                    sheets = opener(path, stack)
+            except EncryptedDocument:
+                raise
+            except DocumentError as e:
+                first = first or e
+                continue
+            return _sheets_elements(sheets, errors())
+    raise first or DocumentError(f"no reader for {kind} files is installed")
+
+
+def _sheets_elements(sheets: Sheets, errors: tuple[type[BaseException], ...]) -> list[Element]:
     elements: list[Element] = []
-    for number, (name, rows) in enumerate(sheets, start=1):
+    for number, (name, read) in enumerate(sheets, start=1):
+        try:
+            rows = read()
+        except errors as e:
+            part_lost(f"sheet {name}", what_is_wrong(e))
+            continue
         elements.extend(sheet_elements(rows, sheet_name=name, page_number=number))
     return elements
 
@@ -119,57 +162,71 @@ def _calamine() -> Any:
     return python_calamine
 
 
-def _calamine_sheets(path: Path, kind: str = "XLSX") -> Iterator[tuple[str, list[SparseRow]]]:
-    """(name, non-empty cells) of each worksheet, read with python-calamine (XLSX, XLSB or XLS)."""
+def _calamine_errors() -> tuple[type[BaseException], ...]:
     calamine = _calamine()
-    if calamine is None:
-        raise DocumentError(f"reading {kind} needs python-calamine; install it with pip install python-calamine")
+    return (calamine.CalamineError, CalaminePanic, *ZIP_ERRORS, ValueError, OSError) if calamine else ()
+
+
+class CalaminePanic(Exception):
+    """calamine's Rust reader panicked (pyo3 raises that as a BaseException) on a damaged file."""
+
+
+def _calamine_book(path: Path, stack: ExitStack) -> Sheets:
+    """The worksheets of a workbook read by python-calamine (XLSX, XLSM, XLSB, XLS, ODS)."""
+    calamine = _calamine()
     try:
-        wb = calamine.CalamineWorkbook.from_path(str(path))
+        wb = _no_panic(calamine.CalamineWorkbook.from_path, str(path))
     except calamine.PasswordError as e:
-        raise EncryptedDocument(f"password-protected {kind} file; remove the password and retry") from e
-    except Exception as e:
-        raise DocumentError(f"unreadable {kind} file: {_reason(e)}") from e
+        raise EncryptedDocument("password-protected workbook; remove the password and retry") from e
+    stack.callback(wb.close)
+    worksheet = calamine.SheetTypeEnum.WorkSheet
+
+    def read(name: str) -> list[SparseRow]:
+        return _sparse_rows(_no_panic(lambda: list(wb.get_sheet_by_name(name).iter_rows())))
+
+    return [(meta.name, lambda name=meta.name: read(name)) for meta in wb.sheets_metadata if meta.typ == worksheet]
+
+
+def _no_panic(func: Callable[..., Any], *args: Any) -> Any:
+    """``func(*args)``, with a Rust panic inside calamine turned into :class:`CalaminePanic`."""
     try:
-        for meta in wb.sheets_metadata:
-            if meta.typ != calamine.SheetTypeEnum.WorkSheet:
-                continue
-            try:
-                rows = _sparse_rows(wb.get_sheet_by_name(meta.name).iter_rows())
-            except Exception as e:
-                raise DocumentError(f"unreadable {kind} worksheet {meta.name!r}: {_reason(e)}") from e
-            yield meta.name, rows
-    finally:
-        wb.close()
+        return func(*args)
+    except Exception:
+        raise
+    except BaseException as e:  # pyo3's PanicException derives from BaseException
+        if type(e).__name__ != "PanicException":
+            raise
+        raise CalaminePanic(one_line(e)) from e
 
 
-def _openpyxl_sheets(path: Path) -> Iterator[tuple[str, list[SparseRow]]]:
-    """(name, non-empty cells) of each worksheet, read with openpyxl in read-only mode."""
+@cache
+def _openpyxl_errors() -> tuple[type[BaseException], ...]:
+    from xml.etree.ElementTree import ParseError
+
+    from lxml.etree import XMLSyntaxError
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    return (InvalidFileException, XMLSyntaxError, ParseError, KeyError, ValueError, *ZIP_ERRORS, OSError)
+
+
+def _openpyxl_book(path: Path, stack: ExitStack) -> Sheets:
+    """The worksheets of a workbook read by openpyxl in read-only mode."""
     import openpyxl
 
-    with warnings.catch_warnings():
-        # openpyxl warns about styles and extensions it ignores; nothing the user can act on.
-        warnings.simplefilter("ignore")
-        try:
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
-        except Exception as e:
-            raise DocumentError(f"unreadable XLSX file: {_reason(e)}") from e
-        try:
-            for ws in wb.worksheets:
-                yield ws.title, _read_openpyxl_sheet(ws)
-        finally:
-            wb.close()
+    # openpyxl warns about styles and extensions it ignores; nothing the user can act on.
+    stack.enter_context(warnings.catch_warnings())
+    warnings.simplefilter("ignore")
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    stack.callback(wb.close)
+    return [(ws.title, lambda ws=ws: _read_openpyxl_sheet(ws)) for ws in wb.worksheets]
 
 
 def _read_openpyxl_sheet(ws: Any) -> list[SparseRow]:
-    """All non-empty cells of a read-only worksheet, translating reader errors."""
+    """All non-empty cells of a read-only worksheet."""
     # The stored dimension can be wrong (too small loses cells; A1:XFD1048576 pads every row to
     # 16k columns), so read the cells that are really there.
     ws.reset_dimensions()
-    try:
-        return _sparse_rows(ws.iter_rows(values_only=True))
-    except Exception as e:
-        raise DocumentError(f"unreadable XLSX worksheet {ws.title!r}: {_reason(e)}") from e
+    return _sparse_rows(ws.iter_rows(values_only=True))
 
 
 def _check_inflated_sizes(path: Path, limit: int) -> None:
@@ -181,43 +238,57 @@ def _check_inflated_sizes(path: Path, limit: int) -> None:
     """
     if path.stat().st_size * _DEFLATE_MAX_RATIO <= limit:
         return
-    try:
-        with zipfile.ZipFile(path) as zf:
-            for info in zf.infolist():
-                with zf.open(info) as member:
-                    while member.read(1024 * 1024):
-                        pass
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as e:
-        raise DocumentError(f"not a valid XLSX file (broken zip member: {_reason(e)})") from e
+    with library_errors("XLSX", (*ZIP_ERRORS, OSError, ValueError, RuntimeError)), zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            with zf.open(info) as member:
+                while member.read(1024 * 1024):
+                    pass
 
 
-# -- XLS -----------------------------------------------------------------------------------------
+@cache
+def _xlrd_errors() -> tuple[type[BaseException], ...]:
+    import struct
+
+    import xlrd
+    from xlrd.compdoc import CompDocError
+
+    # xlrd checks BIFF records with asserts and indexes them unchecked: on a damaged file
+    # those are what it raises.
+    return (
+        xlrd.XLRDError,
+        CompDocError,
+        struct.error,
+        AssertionError,
+        IndexError,
+        KeyError,
+        ValueError,
+        UnicodeDecodeError,
+        EOFError,
+        OSError,
+    )
 
 
-def partition_xls(path: Path, options: PartitionOptions) -> list[Element]:
-    """Partition a legacy Excel 97-2003 workbook (BIFF in OLE2) read with xlrd."""
+def _xlrd_book(path: Path, stack: ExitStack) -> Sheets:
+    """The worksheets of an XLS workbook read by xlrd, loaded one at a time."""
     import xlrd
 
     try:
         # xlrd writes its warnings to stdout by default; keep them out of the run's output.
         book = xlrd.open_workbook(str(path), on_demand=True, logfile=io.StringIO())
-    except Exception as e:
+    except xlrd.XLRDError as e:
         if "encrypted" in str(e).lower():
             raise EncryptedDocument("password-protected XLS file; remove the password and retry") from e
-        raise DocumentError(f"unreadable XLS file: {_reason(e)}") from e
-    try:
-        elements: list[Element] = []
-        for index in range(book.nsheets):
-            try:
-                sheet = book.sheet_by_index(index)
-                rows = _sparse_rows(_xls_rows(sheet, book.datemode))
-            except Exception as e:
-                raise DocumentError(f"unreadable XLS worksheet {index + 1}: {_reason(e)}") from e
-            elements.extend(sheet_elements(rows, sheet_name=sheet.name, page_number=index + 1))
+        raise
+    stack.callback(book.release_resources)
+
+    def read(index: int) -> list[SparseRow]:
+        try:
+            sheet = book.sheet_by_index(index)
+            return _sparse_rows(_xls_rows(sheet, book.datemode))
+        finally:
             book.unload_sheet(index)
-        return elements
-    finally:
-        book.release_resources()
+
+    return [(name, lambda i=i: read(i)) for i, name in enumerate(book.sheet_names())]
 
 
 def _xls_rows(sheet: Any, datemode: int) -> Iterator[list[Any]]:
@@ -292,7 +363,7 @@ def _read_delimited(text: str, delimiter: str) -> list[list[str]]:
             if cells:
                 rows.append(cells)
     except csv.Error as e:
-        raise DocumentError(f"unreadable CSV (line {reader.line_num}): {_reason(e)}") from e
+        raise DocumentError(f"unreadable CSV (line {reader.line_num}): {one_line(e)}") from e
     return rows
 
 
@@ -536,9 +607,3 @@ def classify_cell(text: str) -> str:
     if len(words) <= _TITLE_MAX_WORDS and len(text) <= _TITLE_MAX_CHARS and text[-1] not in ".!?;,":
         return "Title"
     return "NarrativeText"
-
-
-def _reason(e: BaseException) -> str:
-    """A one-line, bounded description of a library exception."""
-    message = " ".join(str(e).split())[:200]
-    return f"{type(e).__name__}: {message}" if message else type(e).__name__
