@@ -1,7 +1,7 @@
 """Wire a source, the partitioners and a destination into one resumable, parallel run.
 
 The main process lists documents lazily, decides for each whether to skip it (its output
-already exists, or its key is unsafe), and hands the rest one at a time to an executor (a
+already exists), and hands the rest one at a time to an executor (a
 local process pool, or a Ray cluster: see :mod:`docbatch.executors`), keeping only a few in
 flight so that memory stays flat however long the listing. A document that hangs past the
 timeout or kills its worker is recorded as failed and its worker replaced. Every result goes

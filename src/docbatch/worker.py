@@ -21,7 +21,7 @@ from docbatch.elements import DocumentInfo, elements_to_dicts, finalize
 from docbatch.errors import DocbatchError, TransientError, UnsupportedFileType
 from docbatch.languages import detect_languages
 from docbatch.partition import PartitionOptions, partition_file
-from docbatch.paths import printable, safe_join
+from docbatch.paths import printable, safe_join, temp_path
 from docbatch.record import FAILED, OK, SKIPPED, DocResult
 from docbatch.sources.base import DocumentMeta, Source
 
@@ -123,7 +123,7 @@ def _obtain(job: Job, doc: DocumentMeta) -> tuple[Path, bool]:
     if dest.is_file() and not job.re_download:
         return dest, True  # left by an earlier run that did not finish this document
     dest.parent.mkdir(parents=True, exist_ok=True)
-    part = dest.with_name(f".{dest.name}.{os.getpid()}.part")
+    part = temp_path(dest, ".part")
     for attempt in range(_FETCH_ATTEMPTS):
         try:
             job.source.fetch(doc, part)
