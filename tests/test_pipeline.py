@@ -205,3 +205,13 @@ def test_kill_9_mid_run_then_rerun_completes_with_valid_outputs(tmp_path):
 
 def _count_json(out: Path) -> int:
     return sum(1 for _ in out.rglob("*.json")) if out.exists() else 0
+
+
+def test_element_ids_do_not_depend_on_where_the_source_is_mounted(tmp_path):
+    ids = []
+    for mount in ("first/mount", "second"):
+        src = _write(tmp_path / mount / "src", {"a/doc.txt": "Title\n\nSame document, another place."})
+        out = tmp_path / mount / "out"
+        assert _run(src, out).ok == 1
+        ids.append([el["element_id"] for el in load_outputs(out)["a/doc.txt.json"]])
+    assert len(ids[0]) == 2 and ids[0] == ids[1]

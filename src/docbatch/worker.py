@@ -91,6 +91,7 @@ def process_document(job: Job, doc: DocumentMeta) -> DocResult:
             last_modified=doc.last_modified,
             date_processed=datetime.now(UTC).isoformat(),
             languages=detect_languages(el.text for el in elements) if job.partition.detect_languages else None,
+            key=doc.key,
         )
         finalized = finalize(elements, info)
         result.output = job.destination.write(doc, elements_to_dicts(finalized))
