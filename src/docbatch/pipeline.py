@@ -24,7 +24,7 @@ from docbatch.errors import DocbatchError
 from docbatch.executors import Executor, make_executor
 from docbatch.partition.base import PartitionOptions
 from docbatch.record import FAILED, OK, SKIPPED, DocResult, RunLock, RunRecord
-from docbatch.sources.base import DocumentMeta, Source
+from docbatch.sources.base import DocumentMeta, ListingFault, Source
 from docbatch.worker import Job
 
 __all__ = ["RunOptions", "RunSummary", "run"]
@@ -98,6 +98,7 @@ def run(
     options.output_dir.mkdir(parents=True, exist_ok=True)
     with RunLock(options.output_dir):
         source.check()
+        source.exclude([options.output_dir, options.download_dir])
         record = RunRecord(options.output_dir, source=source.describe(), destination=destination.describe())
         summary = RunSummary(run_id=record.run_id, record_path=record.path)
         started = time.perf_counter()
@@ -158,7 +159,7 @@ def _to_process(
     ``destination.exists`` maps the key to its output path, which refuses unsafe keys (absolute,
     ``..``, NUL) before anything is fetched or written.
     """
-    for doc in source.list():
+    for doc in _listed(source, collect):
         try:
             done = destination.exists(doc)
         except DocbatchError as e:
@@ -168,6 +169,15 @@ def _to_process(
             collect(DocResult.of(doc, SKIPPED, "output exists"))
             continue
         yield doc
+
+
+def _listed(source: Source, collect: OnResult) -> Iterator[DocumentMeta]:
+    """The source's documents; each part it could not list is recorded as a failed row."""
+    for item in source.list():
+        if isinstance(item, ListingFault):
+            collect(DocResult.of(item, FAILED, item.reason))
+        else:
+            yield item
 
 
 def _drain(
