@@ -8,6 +8,7 @@ timeout, a crash, running out of memory), so the pipeline never needs to know wh
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -83,7 +84,7 @@ class ProcessExecutor(Executor):
         if job.partition.detect_languages:
             languages.preload()  # workers fork from this process and inherit the loaded model
         self._pool = pebble.ProcessPool(
-            max_workers=max(1, processes), initializer=start_worker, initargs=(job, max_memory)
+            max_workers=max(1, processes), initializer=start_worker, initargs=(job, max_memory, os.getpid())
         )
 
     def submit(self, doc: DocumentMeta) -> Future:

@@ -118,11 +118,33 @@ class RunRecord:
         self.db.close()
 
 
+#: Lock file descriptors this process holds; a forked child closes its copies (see _drop_locks).
+_held_locks: set[int] = set()
+
+
+def _drop_locks() -> None:
+    """In a forked child: close the inherited descriptors of the parent's run lock.
+
+    An flock belongs to the open file, which a fork shares: a worker holding a copy kept the
+    output dir locked after its main process was killed, and every rerun was refused. Python
+    opens files non-inheritable, but that only takes effect on exec, and pool workers are
+    forked without one. Closing (never unlocking: that would free the parent's lock too)
+    drops the child's hold and leaves the parent's intact.
+    """
+    for fd in _held_locks:
+        os.close(fd)
+    _held_locks.clear()
+
+
+os.register_at_fork(after_in_child=_drop_locks)
+
+
 class RunLock:
     """An exclusive lock on an output dir: a second run on it refuses to start.
 
-    ``flock`` is released by the kernel when the holder dies, so a killed run never leaves a
-    stale lock behind.
+    ``flock`` is released by the kernel when the last process holding the open file dies or
+    closes it. Only the main process holds it (forked workers close their copy), so a killed
+    run never leaves a stale lock behind.
     """
 
     def __init__(self, output_dir: Path) -> None:
@@ -144,10 +166,12 @@ class RunLock:
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
+        _held_locks.add(fd)
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._fd is not None:
+            _held_locks.discard(self._fd)
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
