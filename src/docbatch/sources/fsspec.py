@@ -11,8 +11,10 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from docbatch.errors import ConfigError, DocumentError, TransientError
+from docbatch.sanitize import redact_url
 from docbatch.sources.base import DocumentMeta, ListingFault, Source, folders_inside
 
 __all__ = ["FsspecSource"]
@@ -36,7 +38,12 @@ class FsspecSource(Source):
         return state
 
     def describe(self) -> str:
-        return f"fsspec {self.url.split('?', 1)[0]}"
+        return f"fsspec {redact_url(self.url)}"
+
+    def _said(self, error: BaseException) -> str:
+        """The error's message without the URL's password, which libraries may quote."""
+        password = urlsplit(self.url).password
+        return str(error).replace(password, "***") if password else str(error)
 
     @property
     def fs(self) -> Any:
@@ -46,7 +53,7 @@ class FsspecSource(Source):
             try:
                 self._fs, self._root = url_to_fs(self.url, **self.storage_options)
             except (ImportError, ValueError) as e:
-                raise ConfigError(f"Cannot open {self.url}: {e}") from e
+                raise ConfigError(f"Cannot open {redact_url(self.url)}: {self._said(e)}") from e
         return self._fs
 
     def check(self) -> None:
@@ -56,10 +63,11 @@ class FsspecSource(Source):
             raise
         except Exception as e:
             raise ConfigError(
-                f"Cannot reach {self.url} ({type(e).__name__}: {e}); check the URL and credentials."
+                f"Cannot reach {redact_url(self.url)} ({type(e).__name__}: {self._said(e)}); "
+                "check the URL and credentials."
             ) from e
         if not exists:
-            raise ConfigError(f"{self.url} does not exist; check the URL.")
+            raise ConfigError(f"{redact_url(self.url)} does not exist; check the URL.")
 
     def exclude(self, folders: Iterable[Path]) -> None:
         self._exclude = tuple(folders)
