@@ -56,3 +56,10 @@ def test_output_and_download_dirs_inside_the_input_are_not_read_back(tmp_path, h
         assert result.returncode == 0, result.stderr
     assert "0 ok, 3 skipped, 0 failed" in result.stderr
     assert sorted(load_outputs(src / "structured-outputs")) == ["a.txt.json", "ok/c.txt.json", "sub/b.txt.json"]
+
+
+def test_a_listing_that_matches_nothing_says_so_and_exits_2(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = run_cli(["local", str(tmp_path / "empty"), "--structured-output-dir", str(tmp_path / "out")], cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Nothing to process" in result.stderr and "lists no documents" in result.stderr

@@ -249,3 +249,9 @@ def test_each_worker_opens_its_own_client(s3_server):
         assert kept.source.client is not parent_client
     finally:
         worker._job = None
+
+
+def test_a_prefix_that_matches_nothing_exits_2(s3_server, bucket, tmp_path):
+    result = _s3(s3_server, f"s3://{bucket}/doc/", tmp_path)  # a typo of docs/
+    assert result.returncode == 2
+    assert "Nothing to process: s3 s3://signed/doc/ lists no documents" in result.stderr

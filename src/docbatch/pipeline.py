@@ -20,7 +20,7 @@ from pathlib import Path
 from queue import Empty, SimpleQueue
 
 from docbatch.destinations.base import Destination
-from docbatch.errors import DocbatchError
+from docbatch.errors import ConfigError, DocbatchError
 from docbatch.executors import Executor, make_executor
 from docbatch.partition.base import PartitionOptions
 from docbatch.record import FAILED, OK, SKIPPED, DocResult, RunLock, RunRecord
@@ -93,7 +93,8 @@ def run(
     """Process every document of ``source`` into ``destination``; return the summary.
 
     Raises :class:`~docbatch.errors.ConfigError` before any work when the run cannot start
-    (another run holds the output dir, bad credentials, missing bucket).
+    (another run holds the output dir, bad credentials, missing bucket), and after the run
+    when the source listed nothing at all (a typo in a prefix looks exactly like that).
     """
     options.output_dir.mkdir(parents=True, exist_ok=True)
     with RunLock(options.output_dir):
@@ -111,6 +112,10 @@ def run(
 
         try:
             _process_all(source, destination, options, collect)
+            if summary.total == 0:  # every listed document gets a row, so the listing was empty
+                raise ConfigError(
+                    f"Nothing to process: {source.describe()} lists no documents; check the path or prefix."
+                )
         finally:
             summary.seconds = time.perf_counter() - started
             record.finish(summary.ok, summary.skipped, summary.failed)
