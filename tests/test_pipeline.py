@@ -215,3 +215,16 @@ def test_element_ids_do_not_depend_on_where_the_source_is_mounted(tmp_path):
         assert _run(src, out).ok == 1
         ids.append([el["element_id"] for el in load_outputs(out)["a/doc.txt.json"]])
     assert len(ids[0]) == 2 and ids[0] == ids[1]
+
+
+def test_a_corrupt_run_record_is_set_aside_and_a_new_one_started(tmp_path):
+    src = _write(tmp_path / "src", {"a.txt": "Alpha\n\nFirst."})
+    out = tmp_path / "out"
+    (out / ".docbatch").mkdir(parents=True)
+    (out / ".docbatch/record.sqlite").write_bytes(b"this is not a database" * 100)
+    summary = _run(src, out)
+    assert summary.ok == 1
+    assert summary.record_set_aside is not None and summary.record_set_aside.name.startswith("record.sqlite.corrupt-")
+    assert summary.record_set_aside.read_bytes().startswith(b"this is not a database")
+    with sqlite3.connect(out / ".docbatch/record.sqlite") as db:
+        assert db.execute("SELECT key, status FROM documents").fetchall() == [("a.txt", "ok")]

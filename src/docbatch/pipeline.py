@@ -64,6 +64,8 @@ class RunSummary:
     #: How many documents were skipped for each reason ("output exists", "unsupported file type png").
     skip_reasons: Counter[str] = field(default_factory=Counter)
     record_path: Path | None = None
+    #: Where an unreadable earlier run record was moved before this run started a new one.
+    record_set_aside: Path | None = None
 
     @property
     def total(self) -> int:
@@ -101,7 +103,7 @@ def run(
         source.check()
         source.exclude([options.output_dir, options.download_dir])
         record = RunRecord(options.output_dir, source=source.describe(), destination=destination.describe())
-        summary = RunSummary(run_id=record.run_id, record_path=record.path)
+        summary = RunSummary(run_id=record.run_id, record_path=record.path, record_set_aside=record.set_aside)
         started = time.perf_counter()
 
         def collect(result: DocResult) -> None:

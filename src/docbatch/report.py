@@ -114,6 +114,8 @@ def print_summary(summary: RunSummary, reporter: Reporter) -> None:
             reporter.line(f"  ... and {more} more")
     if summary.record_path:
         reporter.line(f"Run record: {summary.record_path} (run {summary.run_id})")
+    if summary.record_set_aside:
+        reporter.line(f"The earlier run record was unreadable; it was set aside as {summary.record_set_aside}.")
 
 
 def _is_terminal(stream: TextIO) -> bool:
