@@ -228,3 +228,29 @@ def test_a_corrupt_run_record_is_set_aside_and_a_new_one_started(tmp_path):
     assert summary.record_set_aside.read_bytes().startswith(b"this is not a database")
     with sqlite3.connect(out / ".docbatch/record.sqlite") as db:
         assert db.execute("SELECT key, status FROM documents").fetchall() == [("a.txt", "ok")]
+
+
+def test_a_wall_clock_step_does_not_time_documents_out(tmp_path, misbehaving_txt, monkeypatch):
+    """The pool's threads run in this process: a clock jumping an hour ahead mid-document
+    once failed every document in flight as a timeout."""
+    from docbatch.executors import ProcessExecutor
+    from docbatch.worker import Job
+
+    src = _write(tmp_path / "src", {"slow.txt": "SLOW 1.5", "hang.txt": "HANG"})
+    job = Job(source=LocalSource(src), destination=LocalJSONDestination(tmp_path / "out"), download_dir=tmp_path)
+    docs = {doc.key: doc for doc in LocalSource(src).list()}
+    real_time = time.time
+    with ProcessExecutor(job, timeout=4, processes=2) as executor:
+        futures = {key: executor.submit(doc) for key, doc in docs.items()}
+        time.sleep(0.5)
+        monkeypatch.setattr(time, "time", lambda: real_time() + 3600)
+        outcomes = {key: executor.outcome(_wait(f), docs[key]) for key, f in futures.items()}
+    assert outcomes["slow.txt"].status == "ok", outcomes["slow.txt"].reason
+    assert outcomes["hang.txt"].reason == "timeout: still running after 4 s; worker stopped"
+
+
+def _wait(future, seconds: float = 30):
+    deadline = time.monotonic() + seconds
+    while not future.done() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return future
