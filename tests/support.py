@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -76,10 +77,27 @@ def cli_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_cli(args: list[str], *, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120):
-    """Run ``docbatch ARGS`` as a real subprocess; return the CompletedProcess."""
+def without_root_override() -> list[str] | None:
+    """A command prefix under which file permissions bind even for root, or None if there is none.
+
+    Root reads any folder, so a test of an unreadable one runs the CLI without the capabilities
+    that let it (``setpriv`` from util-linux); as another user nothing is needed.
+    """
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        return None
+    caps = "-dac_override,-dac_read_search"
+    return [setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}"]
+
+
+def run_cli(
+    args: list[str], *, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120, prefix: list[str] = ()
+):
+    """Run ``docbatch ARGS`` as a real subprocess (after ``prefix``); return the CompletedProcess."""
     return subprocess.run(
-        [sys.executable, "-m", "docbatch", *args],
+        [*prefix, sys.executable, "-m", "docbatch", *args],
         cwd=cwd,
         env=env or cli_env(),
         capture_output=True,

@@ -205,3 +205,52 @@ def test_kill_9_mid_run_then_rerun_completes_with_valid_outputs(tmp_path):
 
 def _count_json(out: Path) -> int:
     return sum(1 for _ in out.rglob("*.json")) if out.exists() else 0
+
+
+def test_element_ids_do_not_depend_on_where_the_source_is_mounted(tmp_path):
+    ids = []
+    for mount in ("first/mount", "second"):
+        src = _write(tmp_path / mount / "src", {"a/doc.txt": "Title\n\nSame document, another place."})
+        out = tmp_path / mount / "out"
+        assert _run(src, out).ok == 1
+        ids.append([el["element_id"] for el in load_outputs(out)["a/doc.txt.json"]])
+    assert len(ids[0]) == 2 and ids[0] == ids[1]
+
+
+def test_a_corrupt_run_record_is_set_aside_and_a_new_one_started(tmp_path):
+    src = _write(tmp_path / "src", {"a.txt": "Alpha\n\nFirst."})
+    out = tmp_path / "out"
+    (out / ".docbatch").mkdir(parents=True)
+    (out / ".docbatch/record.sqlite").write_bytes(b"this is not a database" * 100)
+    summary = _run(src, out)
+    assert summary.ok == 1
+    assert summary.record_set_aside is not None and summary.record_set_aside.name.startswith("record.sqlite.corrupt-")
+    assert summary.record_set_aside.read_bytes().startswith(b"this is not a database")
+    with sqlite3.connect(out / ".docbatch/record.sqlite") as db:
+        assert db.execute("SELECT key, status FROM documents").fetchall() == [("a.txt", "ok")]
+
+
+def test_a_wall_clock_step_does_not_time_documents_out(tmp_path, misbehaving_txt, monkeypatch):
+    """The pool's threads run in this process: a clock jumping an hour ahead mid-document
+    once failed every document in flight as a timeout."""
+    from docbatch.executors import ProcessExecutor
+    from docbatch.worker import Job
+
+    src = _write(tmp_path / "src", {"slow.txt": "SLOW 1.5", "hang.txt": "HANG"})
+    job = Job(source=LocalSource(src), destination=LocalJSONDestination(tmp_path / "out"), download_dir=tmp_path)
+    docs = {doc.key: doc for doc in LocalSource(src).list()}
+    real_time = time.time
+    with ProcessExecutor(job, timeout=4, processes=2) as executor:
+        futures = {key: executor.submit(doc) for key, doc in docs.items()}
+        time.sleep(0.5)
+        monkeypatch.setattr(time, "time", lambda: real_time() + 3600)
+        outcomes = {key: executor.outcome(_wait(f), docs[key]) for key, f in futures.items()}
+    assert outcomes["slow.txt"].status == "ok", outcomes["slow.txt"].reason
+    assert outcomes["hang.txt"].reason == "timeout: still running after 4 s; worker stopped"
+
+
+def _wait(future, seconds: float = 30):
+    deadline = time.monotonic() + seconds
+    while not future.done() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return future

@@ -148,20 +148,32 @@ def test_bad_url_is_a_usage_error(tmp_path):
     assert "not an S3 URL" in result.stderr
 
 
-def test_keys_escaping_the_output_dir_are_refused(s3_server, tmp_path):
-    s3_server.bucket(
-        "hostile",
-        {
-            "in/../../escape.txt": b"Escape\n\nThis must not be written outside.\n",
-            "in/fine.txt": b"Fine\n\nThis one is fine.\n",
-        },
-    )
+def test_keys_a_file_system_would_merge_each_get_their_own_output(s3_server, tmp_path):
+    """On S3 these are five objects; cleaned into paths they once shared one output and one download."""
+    docs = {
+        "odd/c/d.txt": b"Plain\n\nThe plain key.\n",
+        "odd/c//d.txt": b"Double\n\nThe key with an empty part.\n",
+        "odd/c/./d.txt": b"Dot\n\nThe key with a dot part.\n",
+        "odd/c\\d.txt": b"Backslash\n\nThe key with a backslash.\n",
+        "odd/../../escape.txt": b"Escape\n\nThe key that climbs.\n",
+    }
+    s3_server.bucket("merging", docs)
     (tmp_path / "w").mkdir()
-    result = _s3(s3_server, "s3://hostile/in/", tmp_path / "w", "--download-dir", str(tmp_path / "w/dl"))
-    assert result.returncode == 1
-    assert "unsafe key" in result.stderr
-    assert list(load_outputs(tmp_path / "w/out")) == ["fine.txt.json"]
-    assert not list(tmp_path.rglob("escape.txt*"))
+    dl = tmp_path / "w/dl"
+    result = _s3(s3_server, "s3://merging/odd/", tmp_path / "w", "--download-dir", str(dl), "--preserve-downloads")
+    assert result.returncode == 0, result.stderr
+    assert "5 ok, 0 skipped, 0 failed" in result.stderr
+    outputs = load_outputs(tmp_path / "w/out")
+    assert {name: doc[1]["text"] for name, doc in outputs.items()} == {
+        "c/d.txt.json": "The plain key.",
+        "c/%/d.txt.json": "The key with an empty part.",
+        "c/%./d.txt.json": "The key with a dot part.",
+        "%c%5Cd.txt.json": "The key with a backslash.",
+        "%../%../escape.txt.json": "The key that climbs.",
+    }
+    downloads = sorted(p.relative_to(dl).as_posix() for p in dl.rglob("*") if p.is_file())
+    assert downloads == ["%../%../escape.txt", "%c%5Cd.txt", "c/%./d.txt", "c/%/d.txt", "c/d.txt"]
+    assert all(p.is_relative_to(tmp_path / "w") for p in tmp_path.rglob("escape.txt*"))
 
 
 def test_two_processes_and_run_record(s3_server, tmp_path):
@@ -237,3 +249,9 @@ def test_each_worker_opens_its_own_client(s3_server):
         assert kept.source.client is not parent_client
     finally:
         worker._job = None
+
+
+def test_a_prefix_that_matches_nothing_exits_2(s3_server, bucket, tmp_path):
+    result = _s3(s3_server, f"s3://{bucket}/doc/", tmp_path)  # a typo of docs/
+    assert result.returncode == 2
+    assert "Nothing to process: s3 s3://signed/doc/ lists no documents" in result.stderr

@@ -68,6 +68,7 @@ def _document_info(
         last_modified=doc.last_modified,
         date_processed=datetime.now(UTC).isoformat(),
         languages=detect_languages(el.text for el in elements) if options.detect_languages else None,
+        key=doc.key,
     )
 
 

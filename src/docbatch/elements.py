@@ -128,6 +128,8 @@ class DocumentInfo:
     date_processed: str | None = None
     file_directory: str | None = None
     languages: Sequence[str] | None = None
+    #: The document's key relative to its source root: what its element ids are derived from.
+    key: str = ""
 
 
 def coordinates(
@@ -159,7 +161,13 @@ def inline_metadata(links: Sequence[tuple[str, str]] = (), emphasis: Sequence[tu
 
 
 def element_id(key: str, index: int, text: str, page_number: Any = None) -> str:
-    """A deterministic id: the same document gives the same ids on every run and machine."""
+    """A deterministic id: the same document gives the same ids on every run and machine.
+
+    ``key`` is the document's key relative to its source root, never its URL or absolute path:
+    the same folder copied to another machine, mounted elsewhere or uploaded under another
+    bucket or prefix root must give the same ids, or every consumer that joins on them
+    (vector stores, diffs between runs) sees a new document.
+    """
     digest = hashlib.sha256(f"{key}\x00{index}\x00{page_number}\x00{text}".encode()).hexdigest()
     return digest[:32]
 
@@ -180,7 +188,7 @@ def finalize(elements: Iterable[Element], doc: DocumentInfo) -> list[Element]:
     for i, el in enumerate(kept):
         if el.parent is not None:
             el.parent = remap.get(el.parent)
-        el.element_id = element_id(doc.url, i, el.text, el.metadata.get("page_number"))
+        el.element_id = element_id(doc.key, i, el.text, el.metadata.get("page_number"))
     _link_parents(kept)
     for el in kept:
         _add_document_metadata(el, doc)

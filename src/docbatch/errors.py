@@ -3,8 +3,7 @@
     DocbatchError
     ├── DocumentError          a document is bad: record it as failed, go on with the run
     │   ├── UnsupportedFileType    no partitioner for this kind of file (recorded as skipped)
-    │   ├── EncryptedDocument      needs a password we do not have
-    │   └── UnsafePath             a key that would write outside the output or download dir
+    │   └── EncryptedDocument      needs a password we do not have
     ├── ConfigError            the run is misconfigured: one clear sentence, exit status 2
     │   └── MissingDependency      a type the run needs has no library installed (names the package)
     └── TransientError         a fault that may pass (network, throttling): retried, then failed
@@ -22,7 +21,6 @@ __all__ = [
     "EncryptedDocument",
     "MissingDependency",
     "TransientError",
-    "UnsafePath",
     "UnsupportedFileType",
     "internal_error",
     "one_line",
@@ -60,10 +58,6 @@ class UnsupportedFileType(DocumentError):
 
 class EncryptedDocument(DocumentError):
     """The document is password-protected or encrypted."""
-
-
-class UnsafePath(DocumentError):
-    """A document key would escape the output or download directory."""
 
 
 class ConfigError(DocbatchError):

@@ -8,6 +8,7 @@ timeout, a crash, running out of memory), so the pipeline never needs to know wh
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -67,12 +68,20 @@ class Executor(ABC):
 
 
 class ProcessExecutor(Executor):
-    """A pebble process pool on this machine: per-task timeouts, dead workers replaced."""
+    """A pebble process pool on this machine: per-task timeouts, dead workers replaced.
+
+    Timeouts are kept here, on the monotonic clock, not by pebble: pebble times tasks with the
+    wall clock, and a clock step (NTP catching up, a suspended VM resuming) failed every
+    document in flight as a timeout. A watchdog thread stamps each task when it starts
+    running and cancels it past the timeout, which makes pebble stop its worker.
+    """
 
     #: How often pebble's pool threads look at the workers. Its default, 0.1 s, is also how
     #: long closing the pool waits for them: a tenth of a second on every run, a third of a
     #: short one. At 0.02 s two threads wake ~100 times a second, which costs nothing visible.
     POLL_SECONDS = 0.02
+    #: How often the timeout watchdog looks at the running tasks: a timeout fires this late at most.
+    WATCH_SECONDS = 0.1
 
     def __init__(self, job: Job, *, timeout: float, processes: int, max_memory: int | None = None) -> None:
         import pebble
@@ -83,11 +92,48 @@ class ProcessExecutor(Executor):
         if job.partition.detect_languages:
             languages.preload()  # workers fork from this process and inherit the loaded model
         self._pool = pebble.ProcessPool(
-            max_workers=max(1, processes), initializer=start_worker, initargs=(job, max_memory)
+            max_workers=max(1, processes), initializer=start_worker, initargs=(job, max_memory, os.getpid())
         )
+        self._started: dict[Future, float | None] = {}  # in flight -> monotonic start, once running
+        self._timed_out: set[Future] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._watchdog = threading.Thread(target=self._watch, name="docbatch-timeouts", daemon=True)
+        self._watchdog.start()
 
     def submit(self, doc: DocumentMeta) -> Future:
-        return self._pool.schedule(process_next, args=(doc,), timeout=self.timeout)
+        future = self._pool.schedule(process_next, args=(doc,))
+        with self._lock:
+            self._started[future] = None
+        future.add_done_callback(self._forget)
+        return future
+
+    def _forget(self, future: Future) -> None:
+        with self._lock:
+            self._started.pop(future, None)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.WATCH_SECONDS):
+            now = time.monotonic()
+            late = []
+            with self._lock:
+                for future, started in self._started.items():
+                    if started is None:
+                        if future.running():
+                            self._started[future] = now
+                    elif now - started > self.timeout:
+                        late.append(future)
+                self._timed_out.update(late)
+            for future in late:
+                future.cancel()  # pebble stops the worker running it
+
+    def outcome(self, future: Future, doc: DocumentMeta) -> DocResult:
+        with self._lock:
+            timed_out = future in self._timed_out
+            self._timed_out.discard(future)
+        if timed_out:
+            return DocResult.of(doc, FAILED, f"timeout: still running after {self.timeout:g} s; worker stopped")
+        return super().outcome(future, doc)
 
     def lost_reason(self, error: BaseException) -> str:
         from pebble import ProcessExpired
@@ -97,6 +143,7 @@ class ProcessExecutor(Executor):
         return super().lost_reason(error)
 
     def close(self) -> None:
+        self._stop.set()
         self._pool.close()
         self._pool.join()
 

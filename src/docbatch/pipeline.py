@@ -1,7 +1,7 @@
 """Wire a source, the partitioners and a destination into one resumable, parallel run.
 
 The main process lists documents lazily, decides for each whether to skip it (its output
-already exists, or its key is unsafe), and hands the rest one at a time to an executor (a
+already exists), and hands the rest one at a time to an executor (a
 local process pool, or a Ray cluster: see :mod:`docbatch.executors`), keeping only a few in
 flight so that memory stays flat however long the listing. A document that hangs past the
 timeout or kills its worker is recorded as failed and its worker replaced. Every result goes
@@ -23,12 +23,12 @@ from queue import Empty, SimpleQueue
 
 from docbatch.chunking import ChunkingOptions
 from docbatch.destinations.base import Destination
-from docbatch.errors import DocbatchError, MissingDependency, one_line
+from docbatch.errors import ConfigError, DocbatchError, MissingDependency, one_line
 from docbatch.executors import Executor, make_executor
 from docbatch.memory import AUTO, memory_cap
 from docbatch.partition.base import PartitionOptions
 from docbatch.record import FAILED, OK, PARTIAL, SKIPPED, DocResult, RunLock, RunRecord
-from docbatch.sources.base import DocumentMeta, Source
+from docbatch.sources.base import DocumentMeta, ListingFault, Source
 from docbatch.worker import Job
 
 __all__ = ["RunOptions", "RunSummary", "default_download_dir", "run"]
@@ -85,6 +85,8 @@ class RunSummary:
     #: How many documents were skipped for each reason ("output exists", "unsupported file type png").
     skip_reasons: Counter[str] = field(default_factory=Counter)
     record_path: Path | None = None
+    #: Where an unreadable earlier run record was moved before this run started a new one.
+    record_set_aside: Path | None = None
 
     @property
     def total(self) -> int:
@@ -117,13 +119,15 @@ def run(
     """Process every document of ``source`` into ``destination``; return the summary.
 
     Raises :class:`~docbatch.errors.ConfigError` before any work when the run cannot start
-    (another run holds the output dir, bad credentials, missing bucket).
+    (another run holds the output dir, bad credentials, missing bucket), and after the run
+    when the source listed nothing at all (a typo in a prefix looks exactly like that).
     """
     options.output_dir.mkdir(parents=True, exist_ok=True)
     with RunLock(options.output_dir):
         source.check()
+        source.exclude([options.output_dir, options.download_dir])
         record = RunRecord(options.output_dir, source=source.describe(), destination=destination.describe())
-        summary = RunSummary(run_id=record.run_id, record_path=record.path)
+        summary = RunSummary(run_id=record.run_id, record_path=record.path, record_set_aside=record.set_aside)
         started = time.perf_counter()
 
         def collect(result: DocResult) -> None:
@@ -136,6 +140,10 @@ def run(
 
         try:
             _process_all(source, destination, options, collect)
+            if summary.total == 0:  # every listed document gets a row, so the listing was empty
+                raise ConfigError(
+                    f"Nothing to process: {source.describe()} lists no documents; check the path or prefix."
+                )
         finally:
             summary.seconds = time.perf_counter() - started
             record.finish(summary.ok, summary.partial, summary.skipped, summary.failed)
@@ -185,7 +193,7 @@ def _to_process(
     ``destination.exists`` maps the key to its output path, which refuses unsafe keys (absolute,
     ``..``, NUL) before anything is fetched or written.
     """
-    for doc in source.list():
+    for doc in _listed(source, collect):
         try:
             done = destination.exists(doc)
         except DocbatchError as e:
@@ -195,6 +203,15 @@ def _to_process(
             collect(DocResult.of(doc, SKIPPED, "output exists"))
             continue
         yield doc
+
+
+def _listed(source: Source, collect: OnResult) -> Iterator[DocumentMeta]:
+    """The source's documents; each part it could not list is recorded as a failed row."""
+    for item in source.list():
+        if isinstance(item, ListingFault):
+            collect(DocResult.of(item, FAILED, item.reason))
+        else:
+            yield item
 
 
 def _drain(

@@ -8,6 +8,7 @@ runs off one output dir.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import sqlite3
@@ -95,17 +96,34 @@ class RunRecord:
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / "record.sqlite"
         self.run_id = uuid.uuid4().hex[:12]
-        self.db = sqlite3.connect(self.path, timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(_SCHEMA)
-        _add_missing_columns(self.db)
-        self._last_commit = 0.0
+        #: Where an unreadable earlier record was moved, when this run had to start a new one.
+        self.set_aside: Path | None = None
+        try:
+            self.db = self._open()
+        except sqlite3.OperationalError:  # locked or unwritable: a healthy record must not be moved
+            raise
+        except sqlite3.DatabaseError:  # "file is not a database", "database disk image is malformed"
+            self.set_aside = _set_aside(self.path)
+            self.db = self._open()
+        self._last_commit = time.monotonic()
         with self.db:
             self.db.execute(
                 "INSERT INTO runs (run_id, source, destination, started) VALUES (?, ?, ?, ?)",
                 (self.run_id, source, destination, time.time()),
             )
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(_SCHEMA)
+            _add_missing_columns(db)
+            db.execute("SELECT count(*) FROM runs").fetchone()
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
 
     def add(self, result: DocResult) -> None:
         """Store one row; rows are committed together at most ``COMMIT_EVERY`` seconds apart.
@@ -116,13 +134,13 @@ class RunRecord:
         """
         values = (getattr(result, k) for k in _ROW_FIELDS)  # not asdict(): it deep-copies every field
         row = {k: printable(v) if isinstance(v, str) else v for k, v in zip(_ROW_FIELDS, values, strict=True)}
-        now = time.time()
         self.db.execute(
             "INSERT INTO documents (run_id, uri, key, status, reason, version, elements, seconds, file_type,"
             " output, detail, finished) VALUES (:run_id, :uri, :key, :status, :reason, :version,"
             " :elements, :seconds, :file_type, :output, :detail, :finished)",
-            {**row, "run_id": self.run_id, "finished": now},
+            {**row, "run_id": self.run_id, "finished": time.time()}  # a date, for people: wall clock,
         )
+        now = time.monotonic()  # an interval: a wall-clock step back must not stop the commits
         if now - self._last_commit >= self.COMMIT_EVERY:
             self.db.commit()
             self._last_commit = now
@@ -147,11 +165,47 @@ def _add_missing_columns(db: sqlite3.Connection) -> None:
                 db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
 
+#: Lock file descriptors this process holds; a forked child closes its copies (see _drop_locks).
+_held_locks: set[int] = set()
+
+
+def _drop_locks() -> None:
+    """In a forked child: close the inherited descriptors of the parent's run lock.
+
+    An flock belongs to the open file, which a fork shares: a worker holding a copy kept the
+    output dir locked after its main process was killed, and every rerun was refused. Python
+    opens files non-inheritable, but that only takes effect on exec, and pool workers are
+    forked without one. Closing (never unlocking: that would free the parent's lock too)
+    drops the child's hold and leaves the parent's intact.
+    """
+    for fd in _held_locks:
+        os.close(fd)
+    _held_locks.clear()
+
+
+os.register_at_fork(after_in_child=_drop_locks)
+
+
+def _set_aside(path: Path) -> Path:
+    """Move an unreadable record (and its WAL files) to ``<name>.corrupt-<time>``; return where.
+
+    A record damaged by a full disk or a stray write once refused every later run with
+    "unexpected DatabaseError". The outputs, not the record, say what is done, so a new record
+    loses nothing a rerun needs, and the old one is kept for whoever wants to look.
+    """
+    aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}")
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(f"{path}{suffix}", f"{aside}{suffix}")
+    return aside
+
+
 class RunLock:
     """An exclusive lock on an output dir: a second run on it refuses to start.
 
-    ``flock`` is released by the kernel when the holder dies, so a killed run never leaves a
-    stale lock behind.
+    ``flock`` is released by the kernel when the last process holding the open file dies or
+    closes it. Only the main process holds it (forked workers close their copy), so a killed
+    run never leaves a stale lock behind.
     """
 
     def __init__(self, output_dir: Path) -> None:
@@ -173,10 +227,12 @@ class RunLock:
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
+        _held_locks.add(fd)
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._fd is not None:
+            _held_locks.discard(self._fd)
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None

@@ -12,9 +12,9 @@ import traceback
 from types import TracebackType
 from typing import Any, TextIO
 
-from docbatch.paths import printable
 from docbatch.pipeline import RunSummary
 from docbatch.record import FAILED, PARTIAL, DocResult
+from docbatch.sanitize import safe_line
 
 __all__ = ["Reporter", "print_summary"]
 
@@ -43,7 +43,9 @@ class Reporter:
             self._console = Console(file=self.stream, highlight=False, soft_wrap=True)
 
     def line(self, text: str) -> None:
-        """Print one line of plain text (above the progress bar, when there is one)."""
+        """Print text (above the progress bar, when there is one), each line through the one
+        sanitiser: reasons and errors quote file names and document contents."""
+        text = "\n".join(safe_line(part) for part in text.split("\n"))
         if self._console is not None:
             self._console.print(text, markup=False, highlight=False)
         else:
@@ -52,10 +54,7 @@ class Reporter:
 
     def traceback(self) -> None:
         """Print the traceback of the exception being handled (for ``-v``)."""
-        if self._console is not None:
-            self._console.print_exception()
-        else:
-            traceback.print_exc(file=self.stream)
+        self.line(traceback.format_exc().rstrip())
 
     def __enter__(self) -> Reporter:
         if self.interactive:
@@ -83,9 +82,9 @@ class Reporter:
     def __call__(self, result: DocResult) -> None:
         self._done += 1
         if result.status in (FAILED, PARTIAL) or self.verbose:
-            text = f"{result.status:7} {_shown(result.key)}"
+            text = f"{result.status:7} {safe_line(result.key)}"  # one line each, whatever they hold
             if result.reason:
-                text += f": {result.reason}"
+                text += f": {safe_line(result.reason)}"
             self.line(text)
             if self.verbose and result.detail:
                 self.line(result.detail.rstrip())
@@ -108,30 +107,23 @@ def print_summary(summary: RunSummary, reporter: Reporter) -> None:
     if summary.partials:
         reporter.line("Partial (done, with parts lost):")
         for result in summary.partials[:_MAX_FAILURES_SHOWN]:
-            reporter.line(f"  {_shown(result.key)}: {result.reason}")
+            reporter.line(f"  {safe_line(result.key)}: {safe_line(result.reason)}")
         more = len(summary.partials) - _MAX_FAILURES_SHOWN
         if more > 0:
             reporter.line(f"  ... and {more} more")
     for reason, count in summary.skip_reasons.most_common():
-        reporter.line(f"Skipped {count}: {reason}")
+        reporter.line(f"Skipped {count}: {safe_line(reason)}")
     if summary.failures:
         reporter.line("Failed:")
         for result in summary.failures[:_MAX_FAILURES_SHOWN]:
-            reporter.line(f"  {_shown(result.key)}: {result.reason}")
+            reporter.line(f"  {safe_line(result.key)}: {safe_line(result.reason)}")
         more = len(summary.failures) - _MAX_FAILURES_SHOWN
         if more > 0:
             reporter.line(f"  ... and {more} more")
     if summary.record_path:
         reporter.line(f"Run record: {summary.record_path} (run {summary.run_id})")
-
-
-def _shown(key: str) -> str:
-    """A document key as one safe line: control characters (newlines, terminal escapes) that a
-    hostile or careless file name can hold are shown escaped, never sent to the terminal."""
-    text = printable(key)
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    if summary.record_set_aside:
+        reporter.line(f"The earlier run record was unreadable; it was set aside as {summary.record_set_aside}.")
 
 
 def _is_terminal(stream: TextIO) -> bool:

@@ -7,9 +7,14 @@ left to the pool (see :mod:`docbatch.pipeline`).
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import pickle
 import resource
+import signal
+import sys
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -28,7 +33,7 @@ from docbatch.errors import (
     one_line,
 )
 from docbatch.partition import PartitionOptions
-from docbatch.paths import printable, safe_join
+from docbatch.paths import printable, safe_join, temp_path
 from docbatch.record import FAILED, OK, PARTIAL, SKIPPED, DocResult
 from docbatch.sources.base import DocumentMeta, Source
 
@@ -60,10 +65,10 @@ def limit_memory(max_bytes: int | None) -> None:
 _job: Job | None = None
 
 
-def start_worker(job: Job, max_memory: int | None) -> None:
-    """Pool initializer: keep the run's Job, so that each task carries only its document
-    (pickling the Job for every small document cost the main process more than the task
-    itself), and cap the worker's memory.
+def start_worker(job: Job, max_memory: int | None, parent_pid: int | None = None) -> None:
+    """Pool initializer: die with the main process, keep the run's Job, so that each task
+    carries only its document (pickling the Job for every small document cost the main process
+    more than the task itself), and cap the worker's memory.
 
     A forked worker inherits the parent's Job object itself, network clients included: two
     processes reading one pooled socket get each other's responses and hang. A pickled copy
@@ -71,8 +76,43 @@ def start_worker(job: Job, max_memory: int | None) -> None:
     pickled, so each worker opens its own.
     """
     global _job
+    if parent_pid is not None:
+        die_with_parent(parent_pid)
     _job = pickle.loads(pickle.dumps(job))
     limit_memory(max_memory)
+
+
+#: prctl(2) option: the signal this process gets when the thread that forked it ends.
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """End this worker as soon as the main process ``parent_pid`` is gone, however it ended.
+
+    A main process killed by SIGKILL or SIGTERM cannot stop its workers, and a worker left on a
+    hanging document outlives any timeout (the main process enforced it) and keeps the files
+    it holds. On Linux the kernel sends SIGKILL the moment the parent dies (PR_SET_PDEATHSIG);
+    elsewhere a thread polls the parent pid. A parent already gone before the request took
+    effect is caught by the pid check.
+    """
+    if not _set_death_signal():
+        threading.Thread(target=_watch_parent, args=(parent_pid,), name="docbatch-parent-watch", daemon=True).start()
+    if os.getppid() != parent_pid:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _set_death_signal() -> bool:
+    """Ask Linux to SIGKILL this process when its parent dies; False where that is not offered."""
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    return libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(0.5)
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def process_next(doc: DocumentMeta) -> DocResult:
@@ -134,7 +174,7 @@ def _obtain(job: Job, doc: DocumentMeta) -> tuple[Path, bool]:
     if dest.is_file() and not job.re_download:
         return dest, True  # left by an earlier run that did not finish this document
     dest.parent.mkdir(parents=True, exist_ok=True)
-    part = dest.with_name(f".{dest.name}.{os.getpid()}.part")
+    part = temp_path(dest, ".part")
     for attempt in range(_FETCH_ATTEMPTS):
         try:
             job.source.fetch(doc, part)

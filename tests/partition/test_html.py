@@ -302,3 +302,18 @@ def test_corpus_10k_structure():
     assert texts["COMPETITION"] == "Title"
     assert sum(e.type == "Table" for e in elements) > 20
     assert "Expand the number of markets we serve;" in {e.text for e in elements if e.type == "ListItem"}
+
+
+@pytest.mark.parametrize("tag", ["div", "font", "span", "blockquote", "table"])
+def test_text_past_the_parsers_nesting_limit_is_kept(tag):
+    """libxml2 stops at depth 2,048 even with huge_tree: 3,000 unclosed tags once lost a third of the page."""
+    html = "<html><body>" + "".join(f"<{tag}><p>para {i}</p>" for i in range(3000)) + "</body></html>"
+    texts = [el.text for el in partition_html_string(html)]
+    assert texts == [f"para {i}" for i in range(3000)]
+
+
+def test_flattened_page_keeps_loose_text_and_drops_scripts():
+    body = "<script>if (a<b) { hidden() }</script>" + "".join(f"<font>word{i} <b>bold</b> " for i in range(3000))
+    text = " ".join(el.text for el in partition_html_string(f"<html><body>{body}</body></html>"))
+    assert sum(text.count(f"word{i} bold") for i in range(3000)) == 3000
+    assert "hidden" not in text

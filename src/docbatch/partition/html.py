@@ -173,17 +173,47 @@ def _parse_html(text: str) -> Any:
     rest of a page that exceeds them. When that happens the page is parsed again without the
     limits: the HTML parser expands no user-defined entities, so lifting them costs memory in
     proportion to the input only (which the worker's memory cap bounds), never an explosion.
+    Even then libxml2 stops at depth 2,048, which a long page of unclosed ``<div>`` or
+    ``<font>`` tags reaches; such a page is parsed once more with its nesting flattened.
     """
     text = _DOCTYPE_SUBSET.sub("", text[:65536], count=1) + text[65536:]
-    data = text.encode("utf-8", errors="replace")
     try:
-        parser = _html_parser()
-        root = etree.fromstring(data, parser)
-        if any(entry.type_name == "ERR_RESOURCE_LIMIT" for entry in parser.error_log):
-            root = etree.fromstring(data, _html_parser(huge=True))
+        root, limited = _parse_once(text, huge=False)
+        if limited:
+            root, limited = _parse_once(text, huge=True)
+        if limited:
+            root, _ = _parse_once(_flatten_nesting(text), huge=True)
         return root
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as e:
         raise DocumentError(f"unreadable HTML: {_first_line(str(e))}") from e
+
+
+def _parse_once(text: str, *, huge: bool) -> tuple[Any, bool]:
+    """The parsed root, and whether libxml2 hit a limit (and so dropped part of the page)."""
+    parser = _html_parser(huge=huge)
+    root = etree.fromstring(text.encode("utf-8", errors="replace"), parser)
+    return root, any(entry.type_name == "ERR_RESOURCE_LIMIT" for entry in parser.error_log)
+
+
+#: Tags kept when a page is flattened: ones that never nest in practice and carry the structure
+#: elements come from (paragraphs, headings, items, code).
+_FLAT_KEPT = r"(?:p|h[1-6]|br|li|pre|title|head|body|html)\b"
+#: Block containers: flattened into a paragraph break, so their texts do not run together.
+_FLAT_BLOCKS = (
+    r"(?:div|section|article|aside|nav|main|header|footer|blockquote|center|ul|ol|dl|dt|dd|table|"
+    r"thead|tbody|tfoot|tr|td|th|caption|form|fieldset|figure|figcaption|address|details|summary)\b"
+)
+_BLOCK_TAG = re.compile(rf"</?{_FLAT_BLOCKS}[^>]*>", re.IGNORECASE)
+_NESTING_TAG = re.compile(rf"</?(?!{_FLAT_KEPT})[a-zA-Z][^>]*>", re.IGNORECASE)
+#: Scripts and styles, removed first: their ``<`` comparisons would read as tags.
+_CODE_BLOCK = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def _flatten_nesting(text: str) -> str:
+    """``text`` without the tags that nest: block containers become paragraph breaks, inline
+    ones (font, span, b, a, ...) go. Text and the tags that do not nest stay, so no text is
+    lost; what goes is table layout, link targets and styles past a depth no page means."""
+    return _NESTING_TAG.sub("", _BLOCK_TAG.sub("<p>", _CODE_BLOCK.sub("", text)))
 
 
 def _looks_like_xhtml(text: str) -> bool:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
 
 from docbatch.elements import Element, inline_metadata
 from docbatch.partition.base import PartitionOptions
@@ -41,8 +42,45 @@ def _parser() -> MarkdownIt:
     """CommonMark plus GFM tables and strikethrough; built once per process."""
     global _MD
     if _MD is None:
-        _MD = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+        md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+        md.block.tokenize = _keeping_deep_text(md.block.tokenize)  # type: ignore[method-assign]
+        _MD = md
     return _MD
+
+
+#: Container markers at the start of a line past the nesting limit: quotes, bullets, numbers.
+_CONTAINER_MARKS = re.compile(r"^(?:[ \t]*(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$)))+[ \t]*")
+
+
+def _keeping_deep_text(tokenize: Any) -> Any:
+    """markdown-it's block tokenizer, keeping the text it would drop past ``maxNesting``.
+
+    Past the limit (20 token levels: 10 nested lists, or 20 quotes) markdown-it skips the rest
+    of the container, content and all, and the document came out "ok" with text missing.
+    There, each line becomes a plain paragraph of its text, container markers stripped: the
+    structure below the limit is flattened, the words are kept. The limit itself stays,
+    because each level costs Python stack frames.
+    """
+
+    def keeping(state: StateBlock, start: int, end: int) -> None:
+        if state.level < state.md.options.maxNesting:
+            tokenize(state, start, end)
+            return
+        line = start
+        while line < end:
+            line = state.skipEmptyLines(line)
+            if line >= end or state.sCount[line] < state.blkIndent:
+                break  # the container that called us ends here
+            text = _CONTAINER_MARKS.sub("", state.getLines(line, line + 1, state.blkIndent, False)).strip()
+            if text:
+                state.push("paragraph_open", "p", 1).map = [line, line + 1]
+                inline = state.push("inline", "", 0)
+                inline.content, inline.map, inline.children = text, [line, line + 1], []
+                state.push("paragraph_close", "p", -1)
+            line += 1
+        state.line = line
+
+    return keeping
 
 
 class _TokenWalker:

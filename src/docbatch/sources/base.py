@@ -8,13 +8,14 @@ its pickled state and makes them again on first use in each process.
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DocumentMeta", "Source"]
+__all__ = ["DocumentMeta", "ListingFault", "Source", "folders_inside"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,36 @@ class DocumentMeta:
     record_locator: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class ListingFault:
+    """A part of the source that could not be listed (an unreadable folder, say).
+
+    Sources yield it among the documents so that the run records it as a failed row and exits
+    non-zero, instead of silently processing everything else.
+    """
+
+    uri: str
+    #: The folder's key relative to the source root, ending with ``/``.
+    key: str
+    reason: str
+    version: str | None = None
+
+
+def folders_inside(root: str, folders: Iterable[Path]) -> frozenset[str]:
+    """The ``folders`` that lie inside ``root``, spelled as a walk from ``root`` spells them.
+
+    A walk that does not follow symlinks reaches a folder under its real path relative to the
+    real root, so comparing those strings finds the folder without a ``stat`` per directory.
+    """
+    real_root = os.path.realpath(root)
+    found = set()
+    for folder in folders:
+        real = os.path.realpath(folder)
+        if real != real_root and os.path.commonpath([real_root, real]) == real_root:
+            found.add(os.path.join(root, os.path.relpath(real, real_root)))
+    return frozenset(found)
+
+
 class Source(ABC):
     """Somewhere documents live."""
 
@@ -44,8 +75,13 @@ class Source(ABC):
         """Authorize and confirm the source exists; raise ConfigError with one sentence if not."""
 
     @abstractmethod
-    def list(self) -> Iterator[DocumentMeta]:
-        """Yield every document's metadata, lazily, without reading content."""
+    def list(self) -> Iterator[DocumentMeta | ListingFault]:
+        """Yield every document's metadata, lazily, without reading content, and a
+        :class:`ListingFault` for each part of the source that could not be listed."""
+
+    def exclude(self, folders: Iterable[Path]) -> None:  # noqa: B027 - optional hook
+        """Leave these local folders out of the listing: the run's own output and download dirs,
+        which a source on the same disk would otherwise read back in, one level deeper each run."""
 
     def local_path(self, doc: DocumentMeta) -> Path | None:
         """The document's path when it is already on local disk (then nothing is downloaded)."""

@@ -1,19 +1,21 @@
 """Any filesystem fsspec knows: ``gcs://``, ``abfs://``, ``sftp://``, ``hf://``, ``file://``, ...
 
 The protocol's own fsspec package must be installed (gcsfs, adlfs, ...); fsspec says which
-when it is missing. Listing walks one directory at a time, so a large tree starts processing
+when it is missing. Listing lists one directory at a time, so a large tree starts processing
 before it has been listed whole.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from docbatch.errors import ConfigError, DocumentError, TransientError
-from docbatch.sources.base import DocumentMeta, Source
+from docbatch.sanitize import redact_url
+from docbatch.sources.base import DocumentMeta, ListingFault, Source, folders_inside
 
 __all__ = ["FsspecSource"]
 
@@ -28,6 +30,7 @@ class FsspecSource(Source):
         self.storage_options = storage_options
         self._fs: Any = None
         self._root: str = ""
+        self._exclude: tuple[Path, ...] = ()
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -35,7 +38,12 @@ class FsspecSource(Source):
         return state
 
     def describe(self) -> str:
-        return f"fsspec {self.url.split('?', 1)[0]}"
+        return f"fsspec {redact_url(self.url)}"
+
+    def _said(self, error: BaseException) -> str:
+        """The error's message without the URL's password, which libraries may quote."""
+        password = urlsplit(self.url).password
+        return str(error).replace(password, "***") if password else str(error)
 
     @property
     def fs(self) -> Any:
@@ -45,7 +53,7 @@ class FsspecSource(Source):
             try:
                 self._fs, self._root = url_to_fs(self.url, **self.storage_options)
             except (ImportError, ValueError) as e:
-                raise ConfigError(f"Cannot open {self.url}: {e}") from e
+                raise ConfigError(f"Cannot open {redact_url(self.url)}: {self._said(e)}") from e
         return self._fs
 
     def check(self) -> None:
@@ -55,21 +63,53 @@ class FsspecSource(Source):
             raise
         except Exception as e:
             raise ConfigError(
-                f"Cannot reach {self.url} ({type(e).__name__}: {e}); check the URL and credentials."
+                f"Cannot reach {redact_url(self.url)} ({type(e).__name__}: {self._said(e)}); "
+                "check the URL and credentials."
             ) from e
         if not exists:
-            raise ConfigError(f"{self.url} does not exist; check the URL.")
+            raise ConfigError(f"{redact_url(self.url)} does not exist; check the URL.")
 
-    def list(self) -> Iterator[DocumentMeta]:
+    def exclude(self, folders: Iterable[Path]) -> None:
+        self._exclude = tuple(folders)
+
+    def _excluded(self, root: str) -> frozenset[str]:
+        """The excluded folders as this filesystem names them: only a local one can hold them."""
+        if "file" not in (self.fs.protocol if isinstance(self.fs.protocol, tuple) else (self.fs.protocol,)):
+            return frozenset()
+        return folders_inside(root, self._exclude)
+
+    def list(self) -> Iterator[DocumentMeta | ListingFault]:
         fs, root = self.fs, self._root.rstrip("/")
         if fs.isfile(root):
             yield self._meta(fs.info(root), root.rsplit("/", 1)[-1])
             return
-        for dirpath, _dirs, files in fs.walk(root, detail=True):
-            for name in sorted(files):
-                info = files[name]
-                full = info.get("name") or f"{dirpath}/{name}"
-                yield self._meta(info, full[len(root) :].lstrip("/"))
+        excluded = self._excluded(root)
+        pending = [root]  # folders still to list, depth first in name order
+        while pending:
+            folder = pending.pop()
+            try:
+                listing = fs.ls(folder, detail=True)
+            except OSError as e:  # fsspec's own walk drops this below the top folder (on_error is not passed down)
+                yield self._fault(folder, root, e)
+                continue
+            files, dirs = [], []
+            for info in listing:
+                name = info["name"].rstrip("/")
+                if info["type"] == "directory":
+                    if name != folder and name not in excluded:
+                        dirs.append(name)
+                else:
+                    files.append(info)
+            for info in sorted(files, key=lambda i: i["name"]):
+                yield self._meta(info, info["name"][len(root) :].lstrip("/"))
+            pending.extend(sorted(dirs, reverse=True))
+
+    def _fault(self, folder: str, root: str, error: OSError) -> ListingFault:
+        return ListingFault(
+            uri=self.fs.unstrip_protocol(folder),
+            key=folder[len(root) :].strip("/") + "/",
+            reason=f"folder not listed: {error.strerror or error}; check its permissions and rerun",
+        )
 
     def _meta(self, info: dict[str, Any], key: str) -> DocumentMeta:
         modified = info.get("mtime") or info.get("LastModified") or info.get("last_modified")

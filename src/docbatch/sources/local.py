@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote_from_bytes
 
 from docbatch.errors import ConfigError, DocumentError
-from docbatch.sources.base import DocumentMeta, Source
+from docbatch.sources.base import DocumentMeta, ListingFault, Source, folders_inside
 
 __all__ = ["LocalSource"]
 
@@ -21,6 +21,10 @@ class LocalSource(Source):
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root).absolute()
+        self._excluded: frozenset[str] = frozenset()
+
+    def exclude(self, folders: Iterable[Path]) -> None:
+        self._excluded = folders_inside(str(self.root), folders)
 
     def describe(self) -> str:
         return f"local {self.root}"
@@ -31,18 +35,32 @@ class LocalSource(Source):
         if not os.access(self.root, os.R_OK):
             raise ConfigError(f"{self.root} is not readable; check its permissions.")
 
-    def list(self) -> Iterator[DocumentMeta]:
+    def list(self) -> Iterator[DocumentMeta | ListingFault]:
         if self.root.is_file():
             yield self._meta(str(self.root), self.root.name)
             return
         # Plain strings, not Path objects: listing a million files should cost a stat each.
         root = str(self.root)
         start = len(root.rstrip(os.sep)) + 1
-        for dirpath, dirnames, filenames in os.walk(root, onerror=None):
-            dirnames.sort()
+        errors: list[OSError] = []  # os.walk reports a folder it cannot read here, and goes on
+        for dirpath, dirnames, filenames in os.walk(root, onerror=errors.append):
+            yield from self._faults(errors, start)
+            dirnames[:] = sorted(d for d in dirnames if os.path.join(dirpath, d) not in self._excluded)
             for fname in sorted(filenames):
                 path = os.path.join(dirpath, fname)
                 yield self._meta(path, path[start:].replace(os.sep, "/"))
+        yield from self._faults(errors, start)
+
+    @staticmethod
+    def _faults(errors: list[OSError], start: int) -> Iterator[ListingFault]:
+        for error in errors:
+            path = os.fsdecode(error.filename or "")
+            yield ListingFault(
+                uri="file://" + quote_from_bytes(os.fsencode(path)),
+                key=path[start:].replace(os.sep, "/") + "/",
+                reason=f"folder not listed: {error.strerror or error}; check its permissions and rerun",
+            )
+        errors.clear()
 
     def _meta(self, path: str, key: str) -> DocumentMeta:
         try:
