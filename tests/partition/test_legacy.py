@@ -102,7 +102,7 @@ def test_conversion_leaves_nothing_in_the_temp_dir(made, tmp_path, monkeypatch):
         with converter.converted(made["doc"], ".doc", "docx") as out:
             assert out.is_file()
             assert out.is_relative_to(scratch)
-        assert [p.name for p in scratch.iterdir()] == [converter.profile.name]  # only the reused profile
+        assert [p.name for p in scratch.iterdir()] == [converter.home.name]  # only the reused office profile
     finally:
         converter.close()
     assert list(scratch.iterdir()) == []
@@ -127,3 +127,55 @@ def test_without_libreoffice_the_document_fails_saying_what_to_install(tmp_path,
     path = write_ole(tmp_path / "memo.doc", {"WordDocument": b"\x00" * 64})
     with pytest.raises(DocumentError, match=r"needs LibreOffice.*apt-get install -y libreoffice-writer-nogui"):
         partition_file(path, OPTIONS)
+
+
+def _office_in_child(doc: Path, pids) -> None:
+    """In a child process: convert once (the office stays up), report the office's pids, then idle."""
+    import time
+
+    import psutil
+
+    converter = legacy.converter("doc")
+    with converter.converted(doc, ".doc", "docx"):
+        pass
+    office = converter._office
+    assert office is not None  # UNO available: the office outlives the conversion
+    bridge = psutil.Process(office.process.pid)
+    pids.extend([bridge.pid, *(p.pid for p in bridge.children(recursive=True))])
+    time.sleep(600)
+
+
+@needs_soffice
+@pytest.mark.skipif(legacy._uno_python() is None, reason="no Python with LibreOffice's uno module (python3-uno)")
+def test_the_kept_office_dies_with_its_worker(made):
+    import multiprocessing
+    import time
+
+    import psutil
+
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Manager() as manager:
+        pids = manager.list()
+        child = ctx.Process(target=_office_in_child, args=(made["doc"], pids))
+        child.start()
+        deadline = time.monotonic() + 180
+        while len(pids) < 2 and time.monotonic() < deadline and child.is_alive():
+            time.sleep(0.2)
+        office = list(pids)
+        assert len(office) >= 2, "the office did not start"
+        child.kill()  # what the pool does to a worker past its timeout
+        child.join()
+    _, alive = psutil.wait_procs([psutil.Process(p) for p in office if psutil.pid_exists(p)], timeout=15)
+    assert alive == []
+
+
+@needs_soffice
+def test_without_uno_each_conversion_runs_its_own_office(made, monkeypatch):
+    monkeypatch.setattr(legacy, "_uno_python", lambda: None)
+    converter = Converter(soffice_path())
+    try:
+        with converter.converted(made["doc"], ".doc", "docx") as out:
+            assert out.read_bytes().startswith(b"PK")
+        assert converter._office is None
+    finally:
+        converter.close()
