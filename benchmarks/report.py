@@ -31,6 +31,8 @@ class Report:
     flatness: dict[int, tuple[float, int]] = field(default_factory=dict)
     s3: dict[str, tuple[float, int, int]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: Sections measured by their own modules (legacy Office, ...): title -> (Markdown, JSON data).
+    sections: dict[str, tuple[str, Any]] = field(default_factory=dict)
 
 
 def machine() -> str:
@@ -211,6 +213,8 @@ def write_markdown(report: Report, path: Path) -> None:
         out.append("|---|---|---|---|")
         out += [f"| {k} | {sec:.2f} | {_mib(rss)} | {f} |" for k, (sec, rss, f) in report.s3.items()]
         out.append("")
+    for markdown, _ in report.sections.values():
+        out += [markdown, ""]
     fails = _failures(report.formats)
     if fails:
         out += ["## Failed files", "", *fails, ""]
@@ -252,6 +256,7 @@ def write_json(report: Report, path: Path) -> None:
         "flatness": report.flatness,
         "s3": report.s3,
         "notes": report.notes,
+        **{title: data for title, (_, data) in report.sections.items()},
     }
     path.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
 
