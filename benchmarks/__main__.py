@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(OFFLINE_ENV)
     guard_network()  # the harness itself talks only to loopback (the moto server)
     formats = {f.strip() for f in args.formats.split(",") if f.strip()} or None
-    unknown = (formats or set()) - set(FORMATS) - set(CORPUS_FORMATS.values())
+    unknown = (formats or set()) - set(FORMATS) - set(CORPUS_FORMATS.values()) - {"legacy"}
     if unknown:
         print(f"unknown formats: {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
@@ -153,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         _extras(report, by_path, work, args, log)
     if not args.no_chunking:
         _chunking(report, [p for p, g in by_path.items() if not g.format.endswith("-large")], args, log)
+    if not args.no_corpus and (formats is None or "legacy" in formats):
+        _legacy(report, args, log)
     _write(report, args.out)
     log(f"results in {args.out}/latest.md")
     print((args.out / "latest.md").read_text(encoding="utf-8"))
@@ -199,6 +201,19 @@ def _chunking(report: Report, generated: list[Path], args: argparse.Namespace, l
     log(f"chunking: {len(paths)} documents, {len(chunking.CONFIGS)} option sets")
     tallies, timing = chunking.run(paths, log=log)
     report.chunking = chunking.markdown(tallies, timing, int(timing.get("documents", 0)))
+
+
+def _legacy(report: Report, args: argparse.Namespace, log) -> None:
+    """Seconds per legacy Office conversion and similarity to the corpus twins (needs LibreOffice)."""
+    from benchmarks import legacy
+
+    files = legacy.legacy_files(CORPUS_DIR)
+    if not files:
+        report.notes.append("legacy Office rows skipped: no .doc/.ppt/.xls in the corpus")
+        return
+    log(f"legacy Office: {len(files)} corpus files through LibreOffice")
+    first, rows = legacy.bench_legacy(files, reps=1 if args.quick else 3)
+    report.sections["legacy"] = (legacy.markdown(first, rows), legacy.as_json(first, rows))
 
 
 def _offline_notes() -> list[str]:

@@ -33,6 +33,8 @@ class Report:
     notes: list[str] = field(default_factory=list)
     #: Markdown lines of the chunking comparison (benchmarks/chunking.py), when it ran.
     chunking: list[str] = field(default_factory=list)
+    #: Sections measured by their own modules (legacy Office, ...): title -> (Markdown, JSON data).
+    sections: dict[str, tuple[str, Any]] = field(default_factory=dict)
 
 
 def machine() -> str:
@@ -215,6 +217,8 @@ def write_markdown(report: Report, path: Path) -> None:
         out.append("")
     if report.chunking:
         out += ["## Chunking", "", *report.chunking, ""]
+    for markdown, _ in report.sections.values():
+        out += [markdown, ""]
     fails = _failures(report.formats)
     if fails:
         out += ["## Failed files", "", *fails, ""]
@@ -257,6 +261,7 @@ def write_json(report: Report, path: Path) -> None:
         "s3": report.s3,
         "notes": report.notes,
         "chunking": report.chunking,
+        **{title: data for title, (_, data) in report.sections.items()},
     }
     path.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
 

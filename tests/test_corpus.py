@@ -11,14 +11,13 @@ import sqlite3
 
 import pytest
 
+from docbatch.partition.legacy import soffice_path
 from support import CORPUS, run_cli
 
 pytestmark = [pytest.mark.corpus, pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")]
 
-# Kinds docbatch does not partition yet (legacy binary Office, images and audio need other stacks).
+# Kinds docbatch does not partition yet (images and audio need other stacks).
 EXPECTED_UNSUPPORTED = {
-    "doc",
-    "ppt",
     "png",
     "jpg",
     "tiff",
@@ -84,3 +83,11 @@ def test_the_unsupported_sample_is_reported_unsupported(corpus_run):
     _, rows, _ = corpus_run
     outcome = {k: (s, r) for k, s, r, _, _ in rows}
     assert outcome["unsupported/factbook.xsl"] == ("skipped", "unsupported file type xsl")
+
+
+@pytest.mark.skipif(soffice_path() is None, reason="LibreOffice (soffice) is not installed")
+def test_every_legacy_office_file_ends_ok_with_text(corpus_run):
+    _, rows, _ = corpus_run
+    legacy = {k: (s, r, n) for k, s, r, t, n in rows if k.lower().endswith((".doc", ".ppt", ".xls"))}
+    assert legacy
+    assert {k: v for k, v in legacy.items() if v[0] != "ok" or not v[2]} == {}

@@ -65,8 +65,10 @@ def detect(path: str | Path, name: str | None = None) -> FileType:
     sniffed_text = _sniff_text(head)
     if sniffed_text == "html" and (by_ext is None or by_ext.name in ("txt", "xml")):
         return FILE_TYPES["html"]  # a web page saved under a generic name
-    if sniffed_text == "mbox" and (by_ext is None or by_ext.name in ("txt", "eml", "mbox")):
-        return FILE_TYPES["mbox"]
+    if sniffed_text == "mbox" and (by_ext is None or by_ext.name == "mbox"):
+        return FILE_TYPES["mbox"]  # a message saved as .eml or .txt keeps its From_ line: still one email
+    if sniffed_text == "mbox":
+        sniffed_text = "eml"
     if by_ext and by_ext.name in _TEXTUAL:
         return FILE_TYPES["eml"] if by_ext.name == "txt" and _looks_like_email(head) else by_ext
     return FILE_TYPES[sniffed_text]

@@ -6,30 +6,34 @@ temporary folder, and the OOXML partitioner reads that; the document keeps its o
 
 One :class:`Converter` lives in each worker process, with its own LibreOffice profile
 (``-env:UserInstallation``): two workers sharing a profile would hand their conversions to each
-other's instance, or block on its lock. The profile is made once per worker — the first start
-of LibreOffice on an empty profile costs several seconds and exits asking to be restarted — and
-reused for every later document; measured on this 2-core machine (noisy, shared):
+other's instance, or block on its lock. Start-up is paid once per worker: the converter starts
+one ``soffice.bin`` listening on a pipe and keeps it, driving it over UNO through
+:mod:`docbatch.partition.uno_bridge` (run by the Python LibreOffice's ``uno`` module was built
+for, so docbatch's interpreter never loads pyuno). Measured on this 2-core machine, shared with
+other jobs, so noisy:
 
-==========================================  ==========================
-one conversion, fresh profile (first doc)   ~3–5 s
-one conversion, warm profile (next docs)    ~1–2 s (``soffice.bin --convert-to``)
-one conversion through a running UNO office ~0.06–0.3 s, after a ~2.7 s start
-==========================================  ==========================
+==============================================  ==========================================
+one ``soffice.bin --convert-to`` per document   ~1–4 s each (a whole office start each time)
+one office kept, driven over UNO                ~2.7 s once per worker, then ~0.05–0.3 s each
+==============================================  ==========================================
 
-A long-lived office driven over UNO would be faster still, but it needs LibreOffice's Python
-bridge importable in docbatch's interpreter, which Debian ships only for its own Python; the
-per-document process is chosen for now. It runs ``soffice.bin`` directly (not the ``soffice``
-script, whose ``oosplash`` would outlive a killed worker), in its own session, with the kernel
-told to kill it when the worker dies (``PR_SET_PDEATHSIG``): a document past ``--timeout`` takes
-its conversion down with it. ``TMPDIR`` points into the private folder, so LibreOffice's scratch
-files go where the folder's removal takes them.
+Without a UNO-capable Python (``python3-uno`` not installed) each conversion falls back to its
+own ``soffice.bin --convert-to`` run on the same profile. Either way LibreOffice runs as
+``soffice.bin`` itself (not the ``soffice`` script, whose ``oosplash`` would outlive a killed
+worker), in its own session, with the kernel told to kill it when its parent dies
+(``PR_SET_PDEATHSIG``): a document past ``--timeout`` takes its conversion down with it when the
+pool stops the worker. ``TMPDIR`` points into the converter's private folder, removed when the
+worker exits; a worker killed before it could clean up has its folder removed by the next
+converter made on the machine.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import json
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -47,6 +51,8 @@ __all__ = ["Converter", "converter", "partition_doc", "partition_ppt", "partitio
 
 #: Longest one conversion may take when no pool timeout stops it first (a library call, a test).
 CONVERT_TIMEOUT = 600.0
+#: Longest LibreOffice may take to start (a fresh profile on a busy machine takes ~10 s).
+START_TIMEOUT = 180.0
 #: soffice.bin's exit status after it made a fresh profile: "start me again".
 _RESTART_REQUESTED = 81
 _PR_SET_PDEATHSIG = 1
@@ -63,18 +69,37 @@ def soffice_path() -> Path | None:
     return binary if binary.is_file() else real
 
 
+#: Export filter for each target extension (LibreOffice's filter names).
+_FILTERS = {
+    "docx": "MS Word 2007 XML",
+    "pptx": "Impress MS PowerPoint 2007 XML",
+    "xlsx": "Calc MS Excel 2007 XML",
+    "doc": "MS Word 97",
+    "ppt": "MS PowerPoint 97",
+}
+
+
 class Converter:
-    """Converts files with LibreOffice headless, reusing one profile for this process's life."""
+    """Converts files with LibreOffice headless: one office, one profile, for this process's life.
+
+    With a Python that has LibreOffice's UNO bridge, one office is started on first use and kept
+    (:class:`_UnoOffice`); without it each conversion runs ``soffice.bin --convert-to`` on the
+    same profile (:func:`_convert_once`).
+    """
 
     def __init__(self, soffice: Path) -> None:
         self.soffice = soffice
         _remove_stale_profiles()
-        self.profile = Path(tempfile.mkdtemp(prefix=f"{_PROFILE_PREFIX}{os.getpid()}-"))
+        self.home = Path(tempfile.mkdtemp(prefix=f"{_PROFILE_PREFIX}{os.getpid()}-"))
+        self.profile = self.home / "profile"
+        (self.home / "tmp").mkdir()
+        self._office: _UnoOffice | None = None
+        self._uno_python = _uno_python()
         # Pool workers leave through multiprocessing's exit path, which runs these, not atexit's.
-        self._finalizer = mp_util.Finalize(self, shutil.rmtree, args=(self.profile, True), exitpriority=10)
+        self._finalizer = mp_util.Finalize(None, _shutdown, args=(self,), exitpriority=10)
 
     def close(self) -> None:
-        """Remove the profile (also done when the worker process exits normally)."""
+        """Stop the office and remove the profile (also done when the worker process exits)."""
         self._finalizer()
 
     @contextlib.contextmanager
@@ -85,8 +110,9 @@ class Converter:
             work = Path(tmp)
             source = work / f"document{source_ext}"  # a plain name: the original may hold anything
             os.symlink(path.resolve(), source)
-            self._run(source, target, work)
             out = work / "out" / f"document.{target}"
+            out.parent.mkdir()
+            self._convert(source, out, target, work)
             if not out.is_file():
                 raise DocumentError(
                     f"LibreOffice could not convert {path.name} to {target.upper()}; the file is damaged or not "
@@ -94,31 +120,132 @@ class Converter:
                 )
             yield out
 
-    def _run(self, source: Path, target: str, work: Path) -> None:
-        for _ in range(2):  # the first run on a fresh profile exits asking to be started again
-            code, output = _run_soffice(self._command(source, target, work), work)
-            if code != _RESTART_REQUESTED:
-                break
-        if code != 0:
-            last = output.strip().splitlines()[-1:] or [f"exit status {code}"]
-            raise DocumentError(f"LibreOffice failed converting {source.suffix} to {target}: {last[0][:200]}")
+    def _convert(self, source: Path, out: Path, target: str, work: Path) -> None:
+        if self._uno_python is None:
+            _convert_once(self.soffice, self.profile, source, target, work)
+            return
+        if self._office is None or not self._office.alive():
+            self._office = _UnoOffice(self._uno_python, self.soffice, self.home)
+        self._office.convert(source, out, _FILTERS[target])
 
-    def _command(self, source: Path, target: str, work: Path) -> list[str]:
-        return [
-            str(self.soffice),
-            f"-env:UserInstallation={self.profile.as_uri()}",
-            "--headless",
-            "--invisible",
-            "--nologo",
-            "--nodefault",
-            "--nolockcheck",
-            "--norestore",
-            "--convert-to",
-            target,
-            "--outdir",
-            str(work / "out"),
-            str(source),
-        ]
+    def stop_office(self) -> None:
+        if self._office is not None:
+            self._office.stop()
+            self._office = None
+
+
+def _shutdown(converter: Converter) -> None:
+    converter.stop_office()
+    shutil.rmtree(converter.home, ignore_errors=True)
+
+
+class _UnoOffice:
+    """One ``soffice.bin`` kept running, driven by :mod:`docbatch.partition.uno_bridge`.
+
+    The bridge runs under the Python LibreOffice's ``uno`` module was built for, in its own
+    session so one ``killpg`` stops it and its office; both die with this worker.
+    """
+
+    def __init__(self, python: str, soffice: Path, home: Path) -> None:
+        bridge = Path(__file__).with_name("uno_bridge.py")
+        pipe = f"docbatch-{os.getpid()}-{home.name[-8:]}"
+        command = [python, str(bridge), str(soffice), (home / "profile").as_uri(), pipe]
+        env = {**os.environ, "TMPDIR": str(home / "tmp"), "HOME": str(home), "SAL_USE_VCLPLUGIN": "svp"}
+        self.process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
+        reply = self._read(START_TIMEOUT)
+        if not reply.get("ready"):
+            self.stop()
+            raise DocumentError("LibreOffice did not start; check that soffice runs headless on this machine")
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def convert(self, source: Path, out: Path, filter_name: str) -> None:
+        request = {"src": str(source), "dst": str(out), "filter": filter_name}
+        try:
+            assert self.process.stdin is not None
+            self.process.stdin.write((json.dumps(request) + "\n").encode())
+            self.process.stdin.flush()
+            reply = self._read(CONVERT_TIMEOUT)
+        except BaseException:  # a timeout, a dead office, an alarm: the next document gets a new one
+            self.stop()
+            raise
+        if not reply.get("ok"):
+            raise DocumentError(f"LibreOffice could not convert the file: {reply.get('error', 'no reason given')}")
+
+    def _read(self, timeout: float) -> dict:
+        """One JSON line from the bridge; DocumentError if none comes in ``timeout`` seconds."""
+        stdout = self.process.stdout
+        assert stdout is not None
+        ready, _, _ = select.select([stdout], [], [], timeout)
+        line = stdout.readline() if ready else b""
+        if not line:
+            self.stop()
+            raise DocumentError(
+                "LibreOffice stopped while converting the file"
+                if ready
+                else f"LibreOffice took longer than {timeout:g} s converting the file"
+            )
+        return json.loads(line)
+
+    def stop(self) -> None:
+        """Close the bridge's input (it then ends its office); kill both if they linger."""
+        with contextlib.suppress(OSError):
+            if self.process.stdin is not None:
+                self.process.stdin.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def _uno_python() -> str | None:
+    """A Python that can import LibreOffice's ``uno`` (Debian's python3 with python3-uno), or None."""
+    for candidate in ("/usr/bin/python3", "/usr/lib/libreoffice/program/python"):
+        if not os.access(candidate, os.X_OK):
+            continue
+        probe = subprocess.run(
+            [candidate, "-c", "import uno"], stdin=subprocess.DEVNULL, capture_output=True, timeout=60, check=False
+        )
+        if probe.returncode == 0:
+            return candidate
+    return None
+
+
+def _convert_once(soffice: Path, profile: Path, source: Path, target: str, work: Path) -> None:
+    """One ``soffice.bin --convert-to`` run on the worker's profile (no UNO bridge available)."""
+    command = [
+        str(soffice),
+        f"-env:UserInstallation={profile.as_uri()}",
+        "--headless",
+        "--invisible",
+        "--nologo",
+        "--nodefault",
+        "--nolockcheck",
+        "--norestore",
+        "--convert-to",
+        target,
+        "--outdir",
+        str(work / "out"),
+        str(source),
+    ]
+    for _ in range(2):  # the first run on a fresh profile exits asking to be started again
+        code, output = _run_soffice(command, work)
+        if code != _RESTART_REQUESTED:
+            break
+    if code != 0:
+        last = output.strip().splitlines()[-1:] or [f"exit status {code}"]
+        raise DocumentError(f"LibreOffice failed converting {source.suffix} to {target}: {last[0][:200]}")
 
 
 def _remove_stale_profiles() -> None:

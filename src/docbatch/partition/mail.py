@@ -1,4 +1,5 @@
-"""Email: MIME messages (.eml, stdlib ``email``) and Outlook messages (.msg, extract-msg).
+"""Email: MIME messages (.eml, stdlib ``email``), mailboxes of them (.mbox) and Outlook
+messages (.msg, extract-msg).
 
 What comes out matches unstructured's email partitioners: the body (HTML by default when the
 message has one, else plain text) partitioned by the HTML or text partitioner, and the

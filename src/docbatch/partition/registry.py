@@ -18,7 +18,11 @@ __all__ = ["PARTITIONERS", "get_partitioner", "missing_dependency", "register"]
 #: file type name -> "module:function", from the format table; :func:`register` overrides entries.
 PARTITIONERS: dict[str, str] = {t.name: t.partitioner for t in FORMATS if t.partitioner}
 
-_INSTALL_HINTS: dict[str, str] = {t.name: t.install_hint for t in FORMATS if t.install_hint}
+_INSTALL_HINTS: dict[str, str] = {
+    t.name: t.install_hint or f"install it with pip install 'docbatch[{t.extra}]'"
+    for t in FORMATS
+    if t.install_hint or t.extra
+}
 _loaded: dict[str, Partitioner] = {}
 
 
