@@ -26,6 +26,9 @@ __all__ = ["RECORD_DIRNAME", "DocResult", "RunLock", "RunRecord"]
 RECORD_DIRNAME = ".docbatch"
 
 OK, SKIPPED, FAILED = "ok", "skipped", "failed"
+#: An output whose document is gone from a complete listing of the source (kept, or removed
+#: with --delete-orphans); not a document of the run, so not counted in its total.
+DELETED = "deleted"
 
 
 @dataclass(slots=True)
@@ -34,7 +37,7 @@ class DocResult:
 
     uri: str
     key: str
-    status: str  # ok | skipped | failed
+    status: str  # ok | skipped | failed | deleted
     reason: str = ""
     version: str | None = None
     elements: int = 0
@@ -81,6 +84,7 @@ class RunRecord:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        _add_missing_columns(self.db)
         self._last_commit = 0.0
         with self.db:
             self.db.execute(
@@ -107,15 +111,23 @@ class RunRecord:
             self.db.commit()
             self._last_commit = now
 
-    def finish(self, ok: int, skipped: int, failed: int) -> None:
+    def finish(self, ok: int, skipped: int, failed: int, deleted: int = 0) -> None:
         with self.db:
             self.db.execute(
-                "UPDATE runs SET finished=?, ok=?, skipped=?, failed=? WHERE run_id=?",
-                (time.time(), ok, skipped, failed, self.run_id),
+                "UPDATE runs SET finished=?, ok=?, skipped=?, failed=?, deleted=? WHERE run_id=?",
+                (time.time(), ok, skipped, failed, deleted, self.run_id),
             )
 
     def close(self) -> None:
         self.db.close()
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """Records written before a column existed get it, so old output dirs keep working."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+    if "deleted" not in columns:
+        with db:
+            db.execute("ALTER TABLE runs ADD COLUMN deleted INTEGER")
 
 
 class RunLock:

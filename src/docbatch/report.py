@@ -106,6 +106,8 @@ def print_summary(summary: RunSummary, reporter: Reporter) -> None:
     )
     for reason, count in summary.skip_reasons.most_common():
         reporter.line(f"Skipped {count}: {reason}")
+    if summary.deleted:
+        reporter.line(f"Deleted from the source: {summary.deleted} (status 'deleted' in the run record)")
     if summary.failures:
         reporter.line("Failed:")
         for result in summary.failures[:_MAX_FAILURES_SHOWN]:
@@ -115,6 +117,8 @@ def print_summary(summary: RunSummary, reporter: Reporter) -> None:
             reporter.line(f"  ... and {more} more")
     if summary.record_path:
         reporter.line(f"Run record: {summary.record_path} (run {summary.run_id})")
+    if summary.record_note:
+        reporter.line(f"Warning: {summary.record_note}")
 
 
 def _shown(key: str) -> str:

@@ -7,6 +7,7 @@ left to the pool (see :mod:`docbatch.pipeline`).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import resource
@@ -17,8 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from docbatch.destinations.base import Destination
-from docbatch.elements import DocumentInfo, elements_to_dicts, finalize
-from docbatch.errors import DocbatchError, TransientError, UnsupportedFileType
+from docbatch.elements import SCHEMA_VERSION, DocumentInfo, elements_to_dicts, finalize
+from docbatch.errors import DocbatchError, DocumentError, TransientError, UnsupportedFileType
+from docbatch.incremental import stamp
 from docbatch.languages import detect_languages
 from docbatch.partition import PartitionOptions, partition_file
 from docbatch.paths import printable, safe_join
@@ -40,6 +42,18 @@ class Job:
     re_download: bool = False
     preserve_downloads: bool = False
     partition: PartitionOptions = field(default_factory=PartitionOptions)
+
+    @property
+    def fingerprint(self) -> str:
+        """Everything besides the document that decides its output: the output schema's version
+        and each option that changes elements. Stored with every output; a rerun whose
+        fingerprint differs redoes every document. An option that changes output belongs here.
+        """
+        p = self.partition
+        return (
+            f"schema={SCHEMA_VERSION};attachments={p.process_attachments};"
+            f"email_body={p.email_body};languages={p.detect_languages}"
+        )
 
 
 def limit_memory(max_bytes: int | None) -> None:
@@ -78,6 +92,7 @@ def process_document(job: Job, doc: DocumentMeta) -> DocResult:
     """Turn one document into an output file; never raises for a bad document."""
     start = time.perf_counter()
     result = DocResult.of(doc, OK)
+    current = stamp(doc, job.fingerprint)
     try:
         path, downloaded = _obtain(job, doc)
         file_type, elements = partition_file(path, job.partition, name=doc.key)
@@ -93,13 +108,18 @@ def process_document(job: Job, doc: DocumentMeta) -> DocResult:
             languages=detect_languages(el.text for el in elements) if job.partition.detect_languages else None,
         )
         finalized = finalize(elements, info)
-        result.output = job.destination.write(doc, elements_to_dicts(finalized))
+        result.output = job.destination.write(doc, elements_to_dicts(finalized), current)
         result.elements = len(finalized)
         if downloaded and not job.preserve_downloads:
             path.unlink(missing_ok=True)
     except UnsupportedFileType as e:
         result.status, result.reason = SKIPPED, _one_line(e)
-    except DocbatchError as e:
+        _remember_for_good(job, doc, current, result.reason)
+    except DocumentError as e:  # the document itself is bad: damaged, encrypted, gone
+        result.status, result.reason = FAILED, _one_line(e)
+        result.detail = traceback.format_exc()
+        _remember_for_good(job, doc, current, result.reason)
+    except DocbatchError as e:  # transient or configuration: tried again on the next run
         result.status, result.reason = FAILED, _one_line(e)
         result.detail = traceback.format_exc()
     except MemoryError:
@@ -112,6 +132,13 @@ def process_document(job: Job, doc: DocumentMeta) -> DocResult:
         result.detail = traceback.format_exc()
     result.seconds = round(time.perf_counter() - start, 4)
     return result
+
+
+def _remember_for_good(job: Job, doc: DocumentMeta, current: str | None, reason: str) -> None:
+    """Tell the destination this version fails for good, so reruns leave it alone until it changes
+    (or ``--retry-failed``). If the destination cannot be told, the next run simply tries again."""
+    with contextlib.suppress(DocbatchError):
+        job.destination.mark_failed(doc, current, reason)
 
 
 def _obtain(job: Job, doc: DocumentMeta) -> tuple[Path, bool]:
