@@ -66,7 +66,17 @@ class PostgresServer:
         if self._as:
             shutil.chown(pwfile, "postgres")
         self._run(
-            "initdb", "-D", str(self.data), "-U", self.USER, "--pwfile", str(pwfile), "-A", "scram-sha-256", "-E", "UTF8"
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            self.USER,
+            "--pwfile",
+            str(pwfile),
+            "-A",
+            "scram-sha-256",
+            "-E",
+            "UTF8",
         )
         options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off"
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
