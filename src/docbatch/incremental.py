@@ -12,7 +12,10 @@ import hashlib
 
 from docbatch.sources.base import DocumentMeta
 
-__all__ = ["stamp"]
+__all__ = ["STAMP_LENGTH", "stamp"]
+
+#: Hex digits of a stamp: 80 bits, so two versions never share one by chance.
+STAMP_LENGTH = 20
 
 
 def stamp(doc: DocumentMeta, fingerprint: str) -> str | None:
@@ -21,4 +24,4 @@ def stamp(doc: DocumentMeta, fingerprint: str) -> str | None:
     if not doc.version:
         return None
     text = f"{doc.version}\x00{doc.size}\x00{fingerprint}"
-    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:20]
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:STAMP_LENGTH]

@@ -2,7 +2,8 @@
 
 Object stores write each file with one atomic PUT, so nothing half-written is ever listed. This
 backend is for those; a local path goes to :mod:`docbatch.destinations.local`, which renames
-(fsspec's local ``pipe_file`` writes in place).
+(fsspec's local ``pipe_file`` writes in place). ``memory://`` lives in one process, so it only
+serves in-process use such as the destination contract tests.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from docbatch.destinations.tree import TreeDestination
+from docbatch.errors import ConfigError
 from docbatch.paths import atomic_write
 
 __all__ = ["LocalJSONDestination"]
@@ -28,7 +29,13 @@ class LocalJSONDestination(TreeDestination):
         return f"local-json {self.output_dir}"
 
     def check(self) -> None:
-        self.output_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.output_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise ConfigError(
+                f"Cannot create the output folder {self.output_dir} ({e.strerror}); choose another "
+                "--structured-output-dir."
+            ) from e
 
     def state_dir(self) -> Path:
         return self.output_dir

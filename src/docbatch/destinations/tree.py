@@ -27,6 +27,7 @@ from typing import Any
 import orjson
 
 from docbatch.destinations.base import Destination, Known
+from docbatch.incremental import STAMP_LENGTH
 from docbatch.paths import safe_join
 from docbatch.sources.base import DocumentMeta
 
@@ -43,6 +44,10 @@ _JSON_OPTIONS = orjson.OPT_INDENT_2
 def encode_elements(elements: list[dict[str, Any]]) -> bytes:
     """An output's bytes: indented JSON ending in a newline (the local backend checks that ending)."""
     return orjson.dumps(elements, option=_JSON_OPTIONS) + b"\n"
+
+
+def _is_stamp(text: str) -> bool:
+    return len(text) == STAMP_LENGTH and all(c in "0123456789abcdef" for c in text)
 
 
 class TreeDestination(Destination):
@@ -77,6 +82,8 @@ class TreeDestination(Destination):
             if rel.startswith(DONE) or rel.startswith(FAILED):
                 marker_dir = DONE if rel.startswith(DONE) else FAILED
                 name, _, stamp = rel[len(marker_dir) :].rpartition(".")
+                if not _is_stamp(stamp):
+                    continue  # a temporary file a killed write left behind, not a marker
                 entry = known.setdefault(name, Known())
                 (entry.done if marker_dir == DONE else entry.failed).add(stamp)
             elif not rel.startswith(_META) and rel.endswith(".json"):
