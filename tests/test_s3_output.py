@@ -105,6 +105,18 @@ def test_changed_new_and_deleted_documents(s3_server, buckets, tmp_path):
     assert not [m for m in _markers(s3_server, out, "done") if m.startswith("d0/doc004.txt.json.")]
 
 
+def test_a_changed_document_is_downloaded_again_even_when_downloads_are_kept(s3_server, buckets, tmp_path):
+    src, out = buckets
+    keep = ("--preserve-downloads", "--download-dir", str(tmp_path / "dl"))
+    assert _run(s3_server, f"s3://{src}/docs/", f"s3://{out}/out/", *keep, cwd=tmp_path).returncode == 0
+    time.sleep(1.1)  # S3's Last-Modified has one-second resolution
+    same_size = b"Title 1 v3\n\nBody of 1, v3.\n"
+    s3_server.client.put_object(Bucket=src, Key="docs/d0/doc001.txt", Body=same_size)
+    rerun = _run(s3_server, f"s3://{src}/docs/", f"s3://{out}/out/", *keep, cwd=tmp_path)
+    assert "1 ok, 4 skipped" in rerun.stderr, rerun.stderr
+    assert _outputs(s3_server, out)["d0/doc001.txt.json"][0]["text"] == "Title 1 v3"
+
+
 def test_a_second_source_is_refused_with_exit_2(s3_server, buckets, tmp_path):
     src, out = buckets
     assert _run(s3_server, f"s3://{src}/docs/", f"s3://{out}/out/", cwd=tmp_path).returncode == 0

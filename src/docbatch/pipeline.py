@@ -114,11 +114,11 @@ def run(
     Raises :class:`~docbatch.errors.ConfigError` before any work when the run cannot start
     (another run holds the output dir, bad credentials, missing bucket, another source's output).
     """
+    destination.check()  # first: for a local output it makes the folder that holds the lock
     state_dir = destination.state_dir()
     state_dir.mkdir(parents=True, exist_ok=True)
     with RunLock(state_dir):
         source.check()
-        destination.check()
         same_source = _claim(destination, source, allow_other=options.allow_other_source)
         record = RunRecord(state_dir, source=source.describe(), destination=destination.describe())
         summary = RunSummary(run_id=record.run_id, record_path=record.path)

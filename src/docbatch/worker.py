@@ -147,8 +147,8 @@ def _obtain(job: Job, doc: DocumentMeta) -> tuple[Path, bool]:
     if local is not None:
         return local, False
     dest = safe_join(job.download_dir, doc.key)
-    if dest.is_file() and not job.re_download:
-        return dest, True  # left by an earlier run that did not finish this document
+    if not job.re_download and _download_is_current(dest, doc):
+        return dest, True  # left by an earlier run (--preserve-downloads, or one killed mid-document)
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(f".{dest.name}.{os.getpid()}.part")
     for attempt in range(_FETCH_ATTEMPTS):
@@ -165,6 +165,25 @@ def _obtain(job: Job, doc: DocumentMeta) -> tuple[Path, bool]:
         finally:
             part.unlink(missing_ok=True)
     raise AssertionError("unreachable")
+
+
+def _download_is_current(path: Path, doc: DocumentMeta) -> bool:
+    """Whether a file already in the download dir holds this version of the document: it has
+    the listed size and was downloaded after the document last changed. A document edited since
+    an earlier run downloaded it is downloaded again, never partitioned from the old bytes."""
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    if doc.size is not None and st.st_size != doc.size:
+        return False
+    if doc.last_modified is None:
+        return True
+    try:
+        changed = datetime.fromisoformat(doc.last_modified).timestamp()
+    except ValueError:
+        return False
+    return st.st_mtime >= changed
 
 
 def _one_line(error: BaseException) -> str:
