@@ -35,9 +35,12 @@ def buckets(s3_server: S3Server) -> tuple[str, str]:
     return f"src-{name}", f"out-{name}"
 
 
-def _run(server: S3Server, source: str, output: str, *extra: str, cwd) -> subprocess.CompletedProcess:
+def _run(
+    server: S3Server, source: str, output: str, *extra: str, cwd, machine: str = "one"
+) -> subprocess.CompletedProcess:
+    """The CLI; ``machine`` names the local state folder, so another name acts as another machine."""
     args = ["s3", "--s3-url", source, "--endpoint-url", server.url, "--structured-output-dir", output, *extra]
-    return run_cli(args, cwd=cwd, env=cli_env(XDG_CACHE_HOME=str(cwd / "cache")))
+    return run_cli(args, cwd=cwd, env=cli_env(XDG_CACHE_HOME=str(cwd / f"cache-{machine}")))
 
 
 def _outputs(server: S3Server, bucket: str, prefix: str = "out/") -> dict[str, list[dict]]:
@@ -84,6 +87,9 @@ def test_s3_to_s3_writes_outputs_and_a_rerun_reads_one_listing(s3_server, bucket
     output_listings = [r for r in requests if r[0] == "GET" and r[1].endswith(f"/{out}") and "list-type" in r[2]]
     assert len(output_listings) == 2  # the reachability check, then the one listing
     assert len(requests) == 6  # and the source's check and listing, the output's source marker, the record
+
+    elsewhere = _run(s3_server, f"s3://{src}/docs/", f"s3://{out}/out/", cwd=tmp_path, machine="two")
+    assert "0 ok, 5 skipped, 0 failed" in elsewhere.stderr  # nothing local is needed to resume
 
 
 def test_changed_new_and_deleted_documents(s3_server, buckets, tmp_path):
@@ -144,7 +150,7 @@ def test_kill_9_mid_run_then_rerun_leaves_nothing_missing_duplicated_or_stale(s3
         s3_server.client.put_object(Bucket=src, Key=key, Body=body)
     cmd = [sys.executable, "-m", "docbatch", "s3", "--s3-url", f"s3://{src}/docs/", "--endpoint-url", s3_server.url]
     cmd += ["--structured-output-dir", f"s3://{out}/out/"]
-    env = cli_env(XDG_CACHE_HOME=str(tmp_path / "cache"))
+    env = cli_env(XDG_CACHE_HOME=str(tmp_path / "cache-one"))
     proc = subprocess.Popen(
         cmd, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
