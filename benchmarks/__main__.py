@@ -78,6 +78,13 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--procs", type=int, default=2, help="worker processes per tool (default 2)")
     p.add_argument("--reps", type=int, default=None, help="interleaved runs per format (default 3, quick 1)")
     p.add_argument("--timeout", type=float, default=300.0, help="per-file timeout in seconds (default 300)")
+    p.add_argument(
+        "--incremental",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also measure a rerun of N unchanged documents S3 -> S3 and the PostgreSQL write rate (default: skip)",
+    )
     p.add_argument("--out", type=Path, default=RESULTS_DIR, help="where latest.md, latest.json and the PNG go")
     p.add_argument("--no-chunking", action="store_true", help="skip the chunking comparison")
     return p.parse_args(argv)
@@ -155,6 +162,11 @@ def main(argv: list[str] | None = None) -> int:
         _chunking(report, [p for p, g in by_path.items() if not g.format.endswith("-large")], args, log)
     if not args.no_corpus and (formats is None or "legacy" in formats):
         _legacy(report, args, log)
+    if args.incremental:
+        from benchmarks.incremental import measure
+
+        log(f"incremental: rerun of {args.incremental} unchanged documents S3 -> S3, PostgreSQL write rate")
+        report.notes.extend(f"Incremental: {line}" for line in measure(args.incremental).lines())
     _write(report, args.out)
     log(f"results in {args.out}/latest.md")
     print((args.out / "latest.md").read_text(encoding="utf-8"))

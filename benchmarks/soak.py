@@ -101,7 +101,7 @@ def _run_once(src: Path, out: Path, processes: int, timeout: float) -> None:
     from docbatch.sources.local import LocalSource
 
     registry.register("txt", "benchmarks.soak:soak_partition_text")
-    options = RunOptions(output_dir=out, download_dir=out.parent / "dl", num_processes=processes, timeout=timeout)
+    options = RunOptions(download_dir=out.parent / "dl", num_processes=processes, timeout=timeout)
     run(LocalSource(src), LocalJSONDestination(out), options)
 
 

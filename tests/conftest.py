@@ -1,11 +1,13 @@
-"""Shared fixtures: a real S3-compatible server on 127.0.0.1 for the whole session."""
+"""Shared fixtures: a real S3-compatible server and a real PostgreSQL server on 127.0.0.1, one per session."""
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 
 import pytest
 
+from pgserver import PostgresServer, find_bin_dir
 from support import S3Server
 
 
@@ -18,5 +20,24 @@ def s3_server() -> Iterator[S3Server]:
     host, port = server.get_host_and_port()
     try:
         yield S3Server(f"http://{host}:{port}")
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server on a free loopback port; skipped when its binaries are absent."""
+    pytest.importorskip("psycopg", reason="psycopg is not installed: pip install 'docbatch[postgresql]'")
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not found: apt-get install postgresql")
+    server = PostgresServer(bin_dir)
+    try:
+        server.start()
+    except (OSError, subprocess.CalledProcessError, KeyError) as e:
+        server.stop()
+        pytest.skip(f"could not start a PostgreSQL server ({e}); as root it runs as the 'postgres' user")
+    try:
+        yield server
     finally:
         server.stop()

@@ -1,4 +1,4 @@
-"""CLI parsing that has logic of its own: memory caps."""
+"""CLI parsing that has logic of its own: memory caps, the choice of destination."""
 
 from __future__ import annotations
 
@@ -31,3 +31,16 @@ def test_auto_cap_is_a_share_of_memory_and_at_most_4g():
 def test_bad_size_is_a_usage_error():
     with pytest.raises(click.BadParameter, match="not a size"):
         _memory_cap("lots", 2)
+
+
+def test_two_destinations_at_once_is_a_usage_error(tmp_path):
+    from click.testing import CliRunner
+
+    from docbatch.cli import main
+
+    (tmp_path / "a.txt").write_text("Alpha")
+    args = ["local", str(tmp_path / "a.txt"), "--structured-output-dir", str(tmp_path / "out")]
+    result = CliRunner().invoke(main, [*args, "--output", "postgresql://u@127.0.0.1:1/db"])
+    assert result.exit_code == 2
+    assert "not both" in result.output
+    assert not (tmp_path / "out").exists()  # refused before anything was made

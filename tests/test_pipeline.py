@@ -32,7 +32,7 @@ def misbehaving_txt():
 
 
 def _run(src: Path, out: Path, **kw) -> object:
-    options = RunOptions(output_dir=out, download_dir=out.parent / "dl", **kw)
+    options = RunOptions(download_dir=out.parent / "dl", **kw)
     return run(LocalSource(src), LocalJSONDestination(out), options)
 
 
@@ -124,10 +124,11 @@ def test_an_output_cut_short_is_not_taken_as_done(tmp_path):
 def test_a_whole_output_of_no_elements_counts_as_done(tmp_path):
     destination = LocalJSONDestination(tmp_path)
     doc = next(iter(LocalSource(_write(tmp_path / "src", {"x.txt": "x"})).list()))
-    assert not destination.exists(doc)
-    destination.write(doc, [])
+    name = destination.name_for(doc)
+    assert not destination.is_whole(name)
+    destination.write(doc, [], None)
     assert (tmp_path / "x.txt.json").read_bytes() == b"[]\n"
-    assert destination.exists(doc)
+    assert destination.is_whole(name)
 
 
 def _statuses(out: Path, run_id: str) -> dict[str, str]:

@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from docbatch.chunking import STRATEGIES, ChunkingOptions
-from docbatch.destinations.local import LocalJSONDestination
+from docbatch.destinations.registry import open_destination
 from docbatch.errors import ConfigError
 from docbatch.memory import memory_cap
 from docbatch.partition.base import PartitionOptions
@@ -48,13 +48,36 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
     decorators = [
         click.option(
             "--structured-output-dir",
-            type=click.Path(file_okay=False, path_type=Path),
-            default=Path("structured-outputs"),
-            show_default=True,
-            help="Where one JSON of elements per document is written.",
+            default=None,
+            help="Where one JSON of elements per document is written: a folder or any fsspec URL "
+            "(s3://bucket/prefix/, gs://, az://) [default: structured-outputs].",
         ),
         click.option(
-            "--reprocess", is_flag=True, help="Process documents whose output .json already exists (otherwise skipped)."
+            "--output",
+            default=None,
+            metavar="URL",
+            help="Write elements to a database instead: postgresql://user@host:port/db[?table=elements] "
+            "(pip install 'docbatch[postgresql]').",
+        ),
+        click.option(
+            "--reprocess",
+            is_flag=True,
+            help="Process every document, even those whose output is current (otherwise skipped).",
+        ),
+        click.option(
+            "--retry-failed",
+            is_flag=True,
+            help="Try again unchanged documents that failed for good (damaged, encrypted, unsupported) before.",
+        ),
+        click.option(
+            "--delete-orphans",
+            is_flag=True,
+            help="Remove outputs of documents gone from the source (otherwise only reported).",
+        ),
+        click.option(
+            "--allow-other-source",
+            is_flag=True,
+            help="Write into an output first filled from another source (refused otherwise).",
         ),
         click.option(
             "--num-processes",
@@ -250,7 +273,14 @@ def s3_command(
         source = S3Source(s3_url, anonymous=anonymous, endpoint_url=endpoint_url)
     except ConfigError as e:
         raise click.UsageError(str(e)) from None
-    _run(source, download_dir=download_dir, re_download=re_download, preserve_downloads=preserve_downloads, **common)
+    _run(
+        source,
+        download_dir=download_dir,
+        re_download=re_download,
+        preserve_downloads=preserve_downloads,
+        endpoint_url=endpoint_url,
+        **common,
+    )
 
 
 @main.command("local")
@@ -283,8 +313,12 @@ def _run(
     download_dir: Path | None,
     re_download: bool,
     preserve_downloads: bool,
-    structured_output_dir: Path,
+    structured_output_dir: str | None,
+    output: str | None,
     reprocess: bool,
+    retry_failed: bool,
+    delete_orphans: bool,
+    allow_other_source: bool,
     num_processes: int,
     timeout: float,
     max_memory: str,
@@ -296,12 +330,23 @@ def _run(
     ocr_languages: str,
     verbose: bool,
     chunking: ChunkingOptions,
+    endpoint_url: str | None = None,
 ) -> None:
+    if output and structured_output_dir:
+        raise click.UsageError("Give --structured-output-dir or --output, not both.")
+    try:
+        target = output or structured_output_dir or "structured-outputs"
+        destination = open_destination(target, endpoint_url=endpoint_url)
+    except ConfigError as e:
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(2)
     options = RunOptions(
-        output_dir=structured_output_dir,
         download_dir=download_dir or default_download_dir(),
         num_processes=num_processes,
         reprocess=reprocess,
+        retry_failed=retry_failed,
+        delete_orphans=delete_orphans,
+        allow_other_source=allow_other_source,
         re_download=re_download,
         preserve_downloads=preserve_downloads,
         timeout=timeout,
@@ -316,7 +361,7 @@ def _run(
     reporter = Reporter(verbose=verbose)
     try:
         with reporter:
-            summary = run(source, LocalJSONDestination(structured_output_dir), options, on_result=reporter)
+            summary = run(source, destination, options, on_result=reporter)
     except ConfigError as e:
         reporter.line(f"Error: {e}")
         sys.exit(2)

@@ -17,6 +17,7 @@ from typing import Any
 __all__ = [
     "ELEMENT_TYPES",
     "METADATA_KEYS",
+    "SCHEMA_VERSION",
     "DocumentInfo",
     "Element",
     "coordinates",
@@ -26,6 +27,10 @@ __all__ = [
     "finalize",
     "inline_metadata",
 ]
+
+#: Version of the output JSON docbatch writes; bump it when outputs change shape or content for
+#: the same input, so that reruns redo every document (it is part of the processing fingerprint).
+SCHEMA_VERSION = "1"
 
 #: Element types docbatch emits; every one is a category unstructured knows.
 ELEMENT_TYPES = frozenset(

@@ -22,7 +22,7 @@ from typing import Any
 from docbatch.errors import ConfigError
 from docbatch.paths import printable
 
-__all__ = ["FAILED", "OK", "PARTIAL", "RECORD_DIRNAME", "SKIPPED", "DocResult", "RunLock", "RunRecord", "Status"]
+__all__ = ["DELETED", "FAILED", "OK", "PARTIAL", "RECORD_DIRNAME", "SKIPPED", "DocResult", "RunLock", "RunRecord", "Status"]
 
 #: Folder inside the output dir that holds the record and the lock.
 RECORD_DIRNAME = ".docbatch"
@@ -42,6 +42,9 @@ class Status(StrEnum):
 
 
 OK, PARTIAL, SKIPPED, FAILED = Status.OK, Status.PARTIAL, Status.SKIPPED, Status.FAILED
+#: An output whose document is gone from a complete listing of the source (kept, or removed
+#: with --delete-orphans); not a document of the run, so not counted in its total.
+DELETED = "deleted"
 
 
 @dataclass(slots=True)
@@ -50,7 +53,7 @@ class DocResult:
 
     uri: str
     key: str
-    status: Status
+    status: Status | str  # a Status, or DELETED for an output whose document is gone
     reason: str = ""
     version: str | None = None
     elements: int = 0
@@ -75,7 +78,8 @@ _ROW_FIELDS = tuple(f.name for f in fields(DocResult) if f.name != "stops_run")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, source TEXT, destination TEXT,
-    started REAL, finished REAL, ok INTEGER, partial INTEGER, skipped INTEGER, failed INTEGER
+    started REAL, finished REAL, ok INTEGER, partial INTEGER, skipped INTEGER, failed INTEGER,
+    deleted INTEGER
 );
 CREATE TABLE IF NOT EXISTS documents (
     run_id TEXT, uri TEXT, key TEXT, status TEXT, reason TEXT, version TEXT,
@@ -145,11 +149,11 @@ class RunRecord:
             self.db.commit()
             self._last_commit = now
 
-    def finish(self, ok: int, partial: int, skipped: int, failed: int) -> None:
+    def finish(self, ok: int, partial: int, skipped: int, failed: int, deleted: int = 0) -> None:
         with self.db:
             self.db.execute(
-                "UPDATE runs SET finished=?, ok=?, partial=?, skipped=?, failed=? WHERE run_id=?",
-                (time.time(), ok, partial, skipped, failed, self.run_id),
+                "UPDATE runs SET finished=?, ok=?, partial=?, skipped=?, failed=?, deleted=? WHERE run_id=?",
+                (time.time(), ok, partial, skipped, failed, deleted, self.run_id),
             )
 
     def close(self) -> None:
@@ -158,7 +162,11 @@ class RunRecord:
 
 def _add_missing_columns(db: sqlite3.Connection) -> None:
     """Bring a record written by an older docbatch up to this schema (columns are only added)."""
-    for table, column, kind in (("runs", "partial", "INTEGER"), ("documents", "detail", "TEXT")):
+    for table, column, kind in (
+        ("runs", "partial", "INTEGER"),
+        ("runs", "deleted", "INTEGER"),
+        ("documents", "detail", "TEXT"),
+    ):
         have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
         if column not in have:
             with db:

@@ -113,6 +113,8 @@ def print_summary(summary: RunSummary, reporter: Reporter) -> None:
             reporter.line(f"  ... and {more} more")
     for reason, count in summary.skip_reasons.most_common():
         reporter.line(f"Skipped {count}: {safe_line(reason)}")
+    if summary.deleted:
+        reporter.line(f"Deleted from the source: {summary.deleted} (status 'deleted' in the run record)")
     if summary.failures:
         reporter.line("Failed:")
         for result in summary.failures[:_MAX_FAILURES_SHOWN]:
@@ -124,6 +126,8 @@ def print_summary(summary: RunSummary, reporter: Reporter) -> None:
         reporter.line(f"Run record: {summary.record_path} (run {summary.run_id})")
     if summary.record_set_aside:
         reporter.line(f"The earlier run record was unreadable; it was set aside as {summary.record_set_aside}.")
+    if summary.record_note:
+        reporter.line(f"Warning: {safe_line(summary.record_note)}")
 
 
 def _is_terminal(stream: TextIO) -> bool:

@@ -7,6 +7,7 @@ left to the pool (see :mod:`docbatch.pipeline`).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import os
@@ -18,20 +19,23 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from docbatch.chunking import ChunkingOptions, chunk
 from docbatch.destinations.base import Destination
 from docbatch.document import partition_document
-from docbatch.elements import elements_to_dicts
+from docbatch.elements import SCHEMA_VERSION, elements_to_dicts
 from docbatch.errors import (
     DocbatchError,
+    DocumentError,
     MissingDependency,
     TransientError,
     UnsupportedFileType,
     internal_error,
     one_line,
 )
+from docbatch.incremental import stamp
 from docbatch.partition import PartitionOptions
 from docbatch.paths import printable, safe_join, temp_path
 from docbatch.record import FAILED, OK, PARTIAL, SKIPPED, DocResult
@@ -53,6 +57,20 @@ class Job:
     preserve_downloads: bool = False
     partition: PartitionOptions = field(default_factory=PartitionOptions)
     chunking: ChunkingOptions = field(default_factory=ChunkingOptions)
+
+    @property
+    def fingerprint(self) -> str:
+        """Everything besides the document that decides its output: the output schema's version
+        and each option that changes elements. Stored with every output; a rerun whose
+        fingerprint differs redoes every document. An option that changes output belongs here.
+        """
+        p = self.partition
+        text = (
+            f"schema={SCHEMA_VERSION};attachments={p.process_attachments};"
+            f"email_body={p.email_body};languages={p.detect_languages};ocr={p.ocr}:{p.ocr_languages}"
+        )
+        chunking = self.chunking.fingerprint()
+        return f"{text};chunking={chunking}" if chunking else text
 
 
 def limit_memory(max_bytes: int | None) -> None:
@@ -131,6 +149,7 @@ def process_document(job: Job, doc: DocumentMeta) -> DocResult:
     """
     start = time.perf_counter()
     result = DocResult.of(doc, OK)
+    current = stamp(doc, job.fingerprint)
     try:
         path, downloaded = _obtain(job, doc)
         done = partition_document(path, doc, job.partition)
@@ -142,15 +161,20 @@ def process_document(job: Job, doc: DocumentMeta) -> DocResult:
         elements = done.elements
         if job.chunking.enabled:  # here, so chunking runs in the workers and every destination gets chunks
             elements = chunk(elements, job.chunking, key=printable(doc.uri))
-        result.output = job.destination.write(doc, elements_to_dicts(elements))
+        result.output = job.destination.write(doc, elements_to_dicts(elements), current)
         result.elements = len(elements)
         if downloaded and not job.preserve_downloads:
             path.unlink(missing_ok=True)
     except UnsupportedFileType as e:
         result.status, result.reason = SKIPPED, one_line(e)
+        _remember_for_good(job, doc, current, result.reason)
     except MissingDependency as e:
         result.status, result.reason, result.stops_run = FAILED, one_line(e), True
-    except DocbatchError as e:
+    except DocumentError as e:  # the document itself is bad: damaged, encrypted, gone
+        result.status, result.reason = FAILED, one_line(e)
+        result.detail = traceback.format_exc()
+        _remember_for_good(job, doc, current, result.reason)
+    except DocbatchError as e:  # transient or configuration: tried again on the next run
         result.status, result.reason = FAILED, one_line(e)
         result.detail = traceback.format_exc()
     except MemoryError:
@@ -165,14 +189,21 @@ def process_document(job: Job, doc: DocumentMeta) -> DocResult:
     return result
 
 
+def _remember_for_good(job: Job, doc: DocumentMeta, current: str | None, reason: str) -> None:
+    """Tell the destination this version fails for good, so reruns leave it alone until it changes
+    (or ``--retry-failed``). If the destination cannot be told, the next run simply tries again."""
+    with contextlib.suppress(DocbatchError):
+        job.destination.mark_failed(doc, current, reason)
+
+
 def _obtain(job: Job, doc: DocumentMeta) -> tuple[Path, bool]:
     """A local path for the document, and whether that path is a download (to clean up)."""
     local = job.source.local_path(doc)
     if local is not None:
         return local, False
     dest = safe_join(job.download_dir, doc.key)
-    if dest.is_file() and not job.re_download:
-        return dest, True  # left by an earlier run that did not finish this document
+    if not job.re_download and _download_is_current(dest, doc):
+        return dest, True  # left by an earlier run (--preserve-downloads, or one killed mid-document)
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = temp_path(dest, ".part")
     for attempt in range(_FETCH_ATTEMPTS):
@@ -189,3 +220,22 @@ def _obtain(job: Job, doc: DocumentMeta) -> tuple[Path, bool]:
         finally:
             part.unlink(missing_ok=True)
     raise AssertionError("unreachable")
+
+
+def _download_is_current(path: Path, doc: DocumentMeta) -> bool:
+    """Whether a file already in the download dir holds this version of the document: it has
+    the listed size and was downloaded after the document last changed. A document edited since
+    an earlier run downloaded it is downloaded again, never partitioned from the old bytes."""
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    if doc.size is not None and st.st_size != doc.size:
+        return False
+    if doc.last_modified is None:
+        return True
+    try:
+        changed = datetime.fromisoformat(doc.last_modified).timestamp()
+    except ValueError:
+        return False
+    return st.st_mtime >= changed

@@ -1,27 +1,106 @@
-"""The destination interface: where a document's elements go, and whether they are there yet."""
+"""The destination interface: where a document's elements go, and what a rerun may skip.
+
+A rerun decides from the destination alone, never from the run record (which may be lost with
+the machine): each destination can say, in one listing, which outputs it holds and the *stamp*
+each was made from (:func:`docbatch.incremental.stamp`: the document's version from the source
+listing plus the processing fingerprint). Backends keep stamps however suits them (marker
+objects beside the outputs, a table), but always so that a stamp is only ever present for an
+output that is whole and made from that stamp's version.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import os
 from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from docbatch.sources.base import DocumentMeta
 
-__all__ = ["Destination"]
+__all__ = ["Destination", "Known", "local_state_dir"]
+
+
+@dataclass(slots=True)
+class Known:
+    """What a destination holds under one output name, as its listing tells it."""
+
+    #: An output is there (perhaps of an older version, perhaps without a stamp).
+    output: bool = False
+    #: Stamps of the whole outputs written (normally one; two only after a kill between writes).
+    done: set[str] = field(default_factory=set)
+    #: Stamps of versions that failed for good (damaged, encrypted, unsupported).
+    failed: set[str] = field(default_factory=set)
 
 
 class Destination(ABC):
-    """Somewhere elements are written. Destinations are pickled into worker processes."""
+    """Somewhere elements are written. Destinations are pickled into worker processes, and
+    keep their clients (connections, sessions) out of the pickle."""
 
     name: str = "destination"
 
-    @abstractmethod
-    def exists(self, doc: DocumentMeta) -> bool:
-        """True when this document's output is already complete (the run may skip it)."""
-
-    @abstractmethod
-    def write(self, doc: DocumentMeta, elements: list[dict[str, Any]]) -> str:
-        """Store the elements atomically; return where they went."""
+    def check(self) -> None:  # noqa: B027 - optional hook
+        """Reach the destination and create what it needs; raise ConfigError (one sentence) if not."""
 
     def describe(self) -> str:
         return self.name
+
+    @abstractmethod
+    def name_for(self, doc: DocumentMeta) -> str:
+        """The document's output name; raises UnsafePath for a key that cannot be one."""
+
+    @abstractmethod
+    def state(self) -> dict[str, Known]:
+        """Everything the destination holds, by output name, from one listing."""
+
+    def is_whole(self, name: str) -> bool:
+        """Whether a listed output is whole; stores with atomic writes always say yes."""
+        return True
+
+    @abstractmethod
+    def write(self, doc: DocumentMeta, elements: list[dict[str, Any]], stamp: str | None) -> str:
+        """Store the elements, then their stamp, each atomically; return where they went."""
+
+    @abstractmethod
+    def mark_failed(self, doc: DocumentMeta, stamp: str | None, reason: str) -> None:
+        """Remember that this version failed for good, and drop any output of an older one."""
+
+    @abstractmethod
+    def forget(self, name: str, known: Known) -> None:
+        """Drop the stamps of ``name`` before it is redone, so a kill mid-write never leaves an
+        old stamp vouching for a new (or missing) output."""
+
+    @abstractmethod
+    def remove(self, name: str, known: Known) -> None:
+        """Delete the output and stamps of a document gone from its source."""
+
+    @abstractmethod
+    def recorded_source(self) -> str | None:
+        """The source this destination was first filled from, or None when it is new."""
+
+    @abstractmethod
+    def remember_source(self, source: str) -> None:
+        """Store the source's description for :meth:`recorded_source`."""
+
+    @abstractmethod
+    def state_dir(self) -> Path:
+        """A local folder for this run's lock and record."""
+
+    def local_root(self) -> Path | None:
+        """The local folder outputs go to, if any: a source on the same disk must not list it."""
+        return None
+
+    def keep_record(self, run_id: str, path: Path) -> None:  # noqa: B027 - optional hook
+        """Copy the finished run record into the destination when it lives elsewhere."""
+
+
+def local_state_dir(identity: str) -> Path:
+    """Where a run into a remote destination keeps its lock and its record while it runs.
+
+    The lock only has to stop two runs on this machine; the record is copied into the
+    destination when the run ends (:meth:`Destination.keep_record`), so losing this folder with
+    the machine loses nothing a rerun needs: what to skip is told by the destination itself.
+    """
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "docbatch" / hashlib.sha256(identity.encode()).hexdigest()[:16]

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import orjson
-
-from docbatch.destinations.base import Destination
-from docbatch.paths import atomic_write, safe_join
-from docbatch.sources.base import DocumentMeta
+from docbatch.destinations.tree import TreeDestination
+from docbatch.errors import ConfigError
+from docbatch.paths import atomic_write
 
 __all__ = ["LocalJSONDestination"]
 
 
-class LocalJSONDestination(Destination):
-    """Writes ``a/b.pdf`` as ``<output_dir>/a/b.pdf.json``, atomically."""
+class LocalJSONDestination(TreeDestination):
+    """Writes ``a/b.pdf`` as ``<output_dir>/a/b.pdf.json``, atomically (write, then rename).
+
+    The run record and lock live in the folder itself (``.docbatch/``), so they are not copied
+    again at the end of a run.
+    """
 
     name = "local-json"
 
@@ -26,21 +28,53 @@ class LocalJSONDestination(Destination):
     def describe(self) -> str:
         return f"local-json {self.output_dir}"
 
-    def path_for(self, doc: DocumentMeta) -> Path:
-        return safe_join(self.output_dir, doc.key, ".json")
+    def check(self) -> None:
+        try:
+            self.output_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise ConfigError(
+                f"Cannot create the output folder {self.output_dir} ({e.strerror}); choose another "
+                "--structured-output-dir."
+            ) from e
 
-    def exists(self, doc: DocumentMeta) -> bool:
-        """True when the output is there and whole: it ends as every output this class writes
-        ends. A file cut short (the machine lost power before the disk had it all) is not done."""
-        return _is_complete(self.path_for(doc))
+    def local_root(self) -> Path | None:
+        return self.output_dir
 
-    def write(self, doc: DocumentMeta, elements: list[dict[str, Any]]) -> str:
-        path = self.path_for(doc)
-        atomic_write(path, orjson.dumps(elements, option=_JSON_OPTIONS) + b"\n")
-        return str(path)
+    def state_dir(self) -> Path:
+        return self.output_dir
+
+    def keep_record(self, run_id: str, path: Path) -> None:
+        """The record is already in the output folder."""
+
+    def is_whole(self, name: str) -> bool:
+        """A renamed file is whole for every process; only a crash of the machine can leave one
+        with a missing or zeroed tail, which its ending shows (see :func:`_is_complete`)."""
+        return _is_complete(self.output_dir / name)
+
+    def _list(self) -> Iterator[str]:
+        root = str(self.output_dir)
+        start = len(root.rstrip(os.sep)) + 1
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames.sort()
+            for fname in filenames:
+                yield os.path.join(dirpath, fname)[start:].replace(os.sep, "/")
+
+    def _put(self, rel: str, data: bytes) -> None:
+        atomic_write(self.output_dir / rel, data)
+
+    def _read(self, rel: str) -> bytes | None:
+        try:
+            return (self.output_dir / rel).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def _delete(self, rel: str) -> None:
+        (self.output_dir / rel).unlink(missing_ok=True)
+
+    def _where(self, rel: str) -> str:
+        return str(self.output_dir / rel)
 
 
-_JSON_OPTIONS = orjson.OPT_INDENT_2
 #: How a written output ends: the top-level array closes at the start of a line (nested arrays
 #: close indented), so these bytes appear nowhere else in the file. An empty list is "[]\n".
 _ENDINGS = (b"\n]\n", b"[]\n")

@@ -19,6 +19,9 @@ from docbatch.sources.base import DocumentMeta, ListingFault, Source, folders_in
 
 __all__ = ["FsspecSource"]
 
+#: Listing fields that change with the content, best first.
+_VERSION_KEYS = ("ETag", "etag", "md5", "md5Hash", "crc32c", "checksum")
+
 
 class FsspecSource(Source):
     """Every file under ``url`` (or the one file it names) on an fsspec filesystem."""
@@ -115,7 +118,9 @@ class FsspecSource(Source):
         modified = info.get("mtime") or info.get("LastModified") or info.get("last_modified")
         if isinstance(modified, int | float):
             modified = datetime.fromtimestamp(modified, UTC)
-        version = info.get("ETag") or info.get("etag") or info.get("md5") or (str(modified) if modified else None)
+        # a checksum or ETag when the store lists one (gcsfs: md5Hash/crc32c, adlfs/s3fs: etag), else the mtime
+        checksum = next((info[k] for k in _VERSION_KEYS if info.get(k)), None)
+        version = checksum or (str(modified) if modified else None)
         path = info.get("name", key)
         protocol = self.fs.protocol if isinstance(self.fs.protocol, str) else self.fs.protocol[0]
         return DocumentMeta(

@@ -1,0 +1,87 @@
+"""Outputs on any filesystem fsspec knows (``gs://``, ``az://``, ``memory://``, ...).
+
+Object stores write each file with one atomic PUT, so nothing half-written is ever listed. This
+backend is for those; a local path goes to :mod:`docbatch.destinations.local`, which renames
+(fsspec's local ``pipe_file`` writes in place). ``memory://`` lives in one process, so it only
+serves in-process use such as the destination contract tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from docbatch.destinations.base import local_state_dir
+from docbatch.destinations.tree import TreeDestination
+from docbatch.errors import ConfigError, TransientError
+
+__all__ = ["FsspecDestination"]
+
+
+class FsspecDestination(TreeDestination):
+    """Writes ``a/b.pdf`` as ``<url>/a/b.pdf.json``."""
+
+    name = "fsspec"
+
+    def __init__(self, url: str, **storage_options: Any) -> None:
+        self.url = url.rstrip("/")
+        self.storage_options = storage_options
+        self._fs: Any = None
+        self._root = ""
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_fs"] = None  # filesystems hold sessions; each worker opens its own
+        return state
+
+    def describe(self) -> str:
+        return f"fsspec {self.url.split('?', 1)[0]}"
+
+    @property
+    def fs(self) -> Any:
+        if self._fs is None:
+            from fsspec.core import url_to_fs
+
+            try:
+                self._fs, root = url_to_fs(self.url, **self.storage_options)
+            except (ImportError, ValueError) as e:
+                raise ConfigError(f"Cannot open the output {self.url}: {e}") from e
+            self._root = root.rstrip("/")
+        return self._fs
+
+    def check(self) -> None:
+        try:
+            self.fs.makedirs(self._root, exist_ok=True)
+        except ConfigError:
+            raise
+        except Exception as e:  # any backend's own error: the run cannot start
+            raise ConfigError(f"Cannot use the output {self.url} ({type(e).__name__}: {e}).") from e
+
+    def state_dir(self) -> Path:
+        return local_state_dir(self.describe())
+
+    def _list(self) -> Iterator[str]:
+        start = len(self._root) + 1
+        for path in self.fs.find(self._root):
+            yield path[start:]
+
+    def _put(self, rel: str, data: bytes) -> None:
+        try:
+            self.fs.pipe_file(f"{self._root}/{rel}", data)
+        except OSError as e:
+            raise TransientError(f"writing to {self.url} failed ({type(e).__name__}: {e})") from e
+
+    def _read(self, rel: str) -> bytes | None:
+        try:
+            return self.fs.cat_file(f"{self._root}/{rel}")
+        except FileNotFoundError:
+            return None
+
+    def _delete(self, rel: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.fs.rm_file(f"{self._root}/{rel}")
+
+    def _where(self, rel: str) -> str:
+        return f"{self.url}/{rel}"

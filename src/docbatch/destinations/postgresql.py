@@ -1,0 +1,216 @@
+"""Elements as rows of a PostgreSQL table, through psycopg 3 (``pip install 'docbatch[postgresql]'``).
+
+``postgresql://user[:password]@host:port/db[?table=elements]`` creates, when missing::
+
+    <table>            one row per element: doc_key, seq, source_url, element_id, type, text,
+                       metadata (JSONB), version
+    <table>_documents  one row per document: its stamp, status (ok or failed) and reason
+    <table>_docbatch   the source the table was filled from, and the records of finished runs
+
+Each document is written in one transaction (its old rows deleted, the new ones copied in, its
+``_documents`` row updated), so a rerun never duplicates rows, a changed document never keeps
+old ones, and a kill leaves either the old document or the new one, never half of either. The
+``_documents`` table is what a rerun skips by: one query, no per-document lookups.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
+
+import orjson
+import psycopg
+from psycopg import sql
+
+from docbatch.destinations.base import Destination, Known, local_state_dir
+from docbatch.errors import ConfigError, TransientError
+from docbatch.sources.base import DocumentMeta
+
+__all__ = ["PostgresDestination"]
+
+_OK, _FAILED = "ok", "failed"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS {elements} (
+    doc_key text NOT NULL, seq integer NOT NULL, source_url text, element_id text, type text,
+    text text, metadata jsonb, version text, PRIMARY KEY (doc_key, seq)
+);
+CREATE TABLE IF NOT EXISTS {documents} (
+    doc_key text PRIMARY KEY, source_url text, stamp text, status text NOT NULL, reason text,
+    updated timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS {meta} (name text PRIMARY KEY, value bytea NOT NULL);
+"""
+
+
+class PostgresDestination(Destination):
+    """Rows in ``<table>`` (default ``elements``) of the database the URL names."""
+
+    name = "postgresql"
+
+    def __init__(self, url: str) -> None:
+        parsed = urlparse(url)
+        query = dict(parse_qsl(parsed.query))
+        self.table = query.pop("table", "elements")
+        #: The URL as libpq takes it (docbatch's own ``table`` parameter removed).
+        self.conninfo = urlunparse(parsed._replace(query=urlencode(query)))
+        self.where = f"{parsed.hostname or 'localhost'}:{parsed.port or 5432}{parsed.path}"
+        self._conn: psycopg.Connection | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_conn"] = None  # connections do not cross processes; each worker opens its own
+        return state
+
+    def describe(self) -> str:
+        return f"postgresql {self.where} table {self.table}"  # never the password
+
+    def _names(self) -> dict[str, sql.Identifier]:
+        return {
+            "elements": sql.Identifier(self.table),
+            "documents": sql.Identifier(f"{self.table}_documents"),
+            "meta": sql.Identifier(f"{self.table}_docbatch"),
+        }
+
+    @property
+    def conn(self) -> psycopg.Connection:
+        if self._conn is None or self._conn.closed:
+            self._conn = psycopg.connect(self.conninfo, autocommit=True, connect_timeout=10)
+        return self._conn
+
+    def check(self) -> None:
+        try:
+            self.conn.execute(sql.SQL(_SCHEMA).format(**self._names()))
+        except psycopg.Error as e:
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise ConfigError(
+                f"Cannot use PostgreSQL at {self.where} ({first}); check the URL, the credentials and that "
+                "the server is running."
+            ) from e
+
+    def state_dir(self) -> Path:
+        return local_state_dir(self.describe())
+
+    def name_for(self, doc: DocumentMeta) -> str:
+        return doc.key
+
+    def state(self) -> dict[str, Known]:
+        query = sql.SQL("SELECT doc_key, stamp, status FROM {documents}").format(**self._names())
+        known: dict[str, Known] = {}
+        with self._errors(starting=True), self.conn.cursor() as cur:
+            for key, stamp, status in cur.execute(query):
+                entry = known[key] = Known(output=status == _OK)
+                if stamp:
+                    (entry.done if status == _OK else entry.failed).add(stamp)
+        return known
+
+    def write(self, doc: DocumentMeta, elements: list[dict[str, Any]], stamp: str | None) -> str:
+        names = self._names()
+        copy = sql.SQL(
+            "COPY {elements} (doc_key, seq, source_url, element_id, type, text, metadata, version) FROM STDIN"
+        ).format(**names)
+        with self._errors(), self.conn.transaction(), self.conn.cursor() as cur:
+            cur.execute(sql.SQL("DELETE FROM {elements} WHERE doc_key = %s").format(**names), (doc.key,))
+            with cur.copy(copy) as rows:
+                for seq, element in enumerate(elements):
+                    rows.write_row(_row(doc, seq, element))
+            self._set_document(cur, doc, stamp, _OK, "")
+        return f"{self.where}/{self.table}"
+
+    def mark_failed(self, doc: DocumentMeta, stamp: str | None, reason: str) -> None:
+        names = self._names()
+        with self._errors(), self.conn.transaction(), self.conn.cursor() as cur:
+            cur.execute(sql.SQL("DELETE FROM {elements} WHERE doc_key = %s").format(**names), (doc.key,))
+            self._set_document(cur, doc, stamp, _FAILED, reason)
+
+    def forget(self, name: str, known: Known) -> None:
+        """Nothing to do: a write replaces the rows and the stamp in one transaction."""
+
+    def remove(self, name: str, known: Known) -> None:
+        names = self._names()
+        with self._errors(), self.conn.transaction(), self.conn.cursor() as cur:
+            cur.execute(sql.SQL("DELETE FROM {elements} WHERE doc_key = %s").format(**names), (name,))
+            cur.execute(sql.SQL("DELETE FROM {documents} WHERE doc_key = %s").format(**names), (name,))
+
+    def recorded_source(self) -> str | None:
+        value = self._get_meta("source")
+        return value.decode() if value is not None else None
+
+    def remember_source(self, source: str) -> None:
+        self._set_meta("source", source.encode())
+
+    def keep_record(self, run_id: str, path: Path) -> None:
+        self._set_meta(f"record/{run_id}", path.read_bytes())
+
+    def _set_document(
+        self, cur: psycopg.Cursor, doc: DocumentMeta, stamp: str | None, status: str, reason: str
+    ) -> None:
+        cur.execute(
+            sql.SQL(
+                "INSERT INTO {documents} (doc_key, source_url, stamp, status, reason) VALUES (%s, %s, %s, %s, %s) "
+                "ON CONFLICT (doc_key) DO UPDATE SET source_url = EXCLUDED.source_url, stamp = EXCLUDED.stamp, "
+                "status = EXCLUDED.status, reason = EXCLUDED.reason, updated = now()"
+            ).format(**self._names()),
+            (_clean(doc.key), _clean(doc.uri), stamp, status, _clean(reason)),
+        )
+
+    def _get_meta(self, name: str) -> bytes | None:
+        query = sql.SQL("SELECT value FROM {meta} WHERE name = %s").format(**self._names())
+        with self._errors(starting=True):
+            row = self.conn.execute(query, (name,)).fetchone()
+        return bytes(row[0]) if row else None
+
+    def _set_meta(self, name: str, value: bytes) -> None:
+        query = sql.SQL(
+            "INSERT INTO {meta} (name, value) VALUES (%s, %s) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value"
+        ).format(**self._names())
+        with self._errors(starting=True):
+            self.conn.execute(query, (name, value))
+
+    def _errors(self, *, starting: bool = False) -> _Translate:
+        return _Translate(self, starting=starting)
+
+
+class _Translate:
+    """psycopg's errors as docbatch's: a ConfigError before the run starts (exit 2), a transient
+    failure of the one document during it. A broken connection is dropped so the next document
+    opens a new one."""
+
+    def __init__(self, destination: PostgresDestination, *, starting: bool) -> None:
+        self.destination = destination
+        self.starting = starting
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
+        if exc is None or not isinstance(exc, psycopg.Error):
+            return False
+        conn = self.destination._conn
+        if conn is not None and (conn.broken or isinstance(exc, psycopg.OperationalError)):
+            conn.close()
+            self.destination._conn = None
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if self.starting:
+            raise ConfigError(f"PostgreSQL at {self.destination.where} failed: {first}; check the server.") from exc
+        raise TransientError(f"writing to PostgreSQL failed: {first}") from exc
+
+
+def _row(doc: DocumentMeta, seq: int, element: dict[str, Any]) -> tuple[Any, ...]:
+    metadata = orjson.dumps(element.get("metadata", {})).decode().replace("\\u0000", "")
+    return (
+        _clean(doc.key),
+        seq,
+        _clean(doc.uri),
+        element.get("element_id"),
+        element.get("type"),
+        _clean(element.get("text") or ""),
+        metadata,
+        doc.version,
+    )
+
+
+def _clean(text: str) -> str:
+    """PostgreSQL text holds no NUL byte and only valid UTF-8 (undecodable file-name bytes)."""
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")

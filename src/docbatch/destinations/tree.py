@@ -1,0 +1,124 @@
+"""What every file-tree destination shares (a local folder, an S3 prefix, any fsspec URL).
+
+Layout under the root, the same on every store::
+
+    <key>.json                          the document's elements
+    .docbatch/done/<key>.json.<stamp>   empty; written after the output, so it vouches for it
+    .docbatch/failed/<key>.json.<stamp> the reason this version failed for good
+    .docbatch/source                    the source the tree was first filled from
+
+Why marker files rather than one manifest: a manifest is one file rewritten by every document,
+so a kill can leave it half-written or behind the outputs, and on an object store it would be a
+read-modify-write race between workers. A marker per output is written with one atomic PUT or
+rename, after the output it vouches for, and its *name* holds the stamp, so one listing of the
+root tells a rerun everything (no read, no HEAD per document) and survives the loss of the run
+record. A changed document's markers are removed before it is redone (see
+:meth:`~docbatch.destinations.base.Destination.forget`), so no marker ever vouches for another
+version's output, whatever moment a kill comes at.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from docbatch.destinations.base import Destination, Known
+from docbatch.incremental import STAMP_LENGTH
+from docbatch.paths import safe_join
+from docbatch.sources.base import DocumentMeta
+
+__all__ = ["DONE", "FAILED", "SOURCE", "TreeDestination", "encode_elements"]
+
+_META = ".docbatch/"
+DONE = _META + "done/"
+FAILED = _META + "failed/"
+SOURCE = _META + "source"
+RECORDS = _META + "records/"
+_JSON_OPTIONS = orjson.OPT_INDENT_2
+
+
+def encode_elements(elements: list[dict[str, Any]]) -> bytes:
+    """An output's bytes: indented JSON ending in a newline (the local backend checks that ending)."""
+    return orjson.dumps(elements, option=_JSON_OPTIONS) + b"\n"
+
+
+def _is_stamp(text: str) -> bool:
+    return len(text) == STAMP_LENGTH and all(c in "0123456789abcdef" for c in text)
+
+
+class TreeDestination(Destination):
+    """Outputs and markers as files under one root; subclasses supply five store operations."""
+
+    @abstractmethod
+    def _list(self) -> Iterator[str]:
+        """Every file under the root, as a path relative to it, from one (paged) listing."""
+
+    @abstractmethod
+    def _put(self, rel: str, data: bytes) -> None:
+        """Write a file so that readers see all of it or none of it."""
+
+    @abstractmethod
+    def _read(self, rel: str) -> bytes | None:
+        """A file's bytes, or None when it is missing."""
+
+    @abstractmethod
+    def _delete(self, rel: str) -> None:
+        """Delete a file; a missing one is not an error."""
+
+    @abstractmethod
+    def _where(self, rel: str) -> str:
+        """A file's full location, for the run record."""
+
+    def name_for(self, doc: DocumentMeta) -> str:
+        return safe_join(Path(), doc.key, ".json").as_posix()
+
+    def state(self) -> dict[str, Known]:
+        known: dict[str, Known] = {}
+        for rel in self._list():
+            if rel.startswith(DONE) or rel.startswith(FAILED):
+                marker_dir = DONE if rel.startswith(DONE) else FAILED
+                name, _, stamp = rel[len(marker_dir) :].rpartition(".")
+                if not _is_stamp(stamp):
+                    continue  # a temporary file a killed write left behind, not a marker
+                entry = known.setdefault(name, Known())
+                (entry.done if marker_dir == DONE else entry.failed).add(stamp)
+            elif not rel.startswith(_META) and rel.endswith(".json"):
+                known.setdefault(rel, Known()).output = True
+        return known
+
+    def write(self, doc: DocumentMeta, elements: list[dict[str, Any]], stamp: str | None) -> str:
+        name = self.name_for(doc)
+        self._put(name, encode_elements(elements))
+        if stamp:
+            self._put(f"{DONE}{name}.{stamp}", b"")
+        return self._where(name)
+
+    def mark_failed(self, doc: DocumentMeta, stamp: str | None, reason: str) -> None:
+        name = self.name_for(doc)
+        self._delete(name)  # an older version's output no longer tells what the document holds
+        if stamp:
+            self._put(f"{FAILED}{name}.{stamp}", reason.encode())
+
+    def forget(self, name: str, known: Known) -> None:
+        for stamp in known.done:
+            self._delete(f"{DONE}{name}.{stamp}")
+        for stamp in known.failed:
+            self._delete(f"{FAILED}{name}.{stamp}")
+
+    def remove(self, name: str, known: Known) -> None:
+        self.forget(name, known)
+        self._delete(name)
+
+    def recorded_source(self) -> str | None:
+        data = self._read(SOURCE)
+        return data.decode() if data is not None else None
+
+    def remember_source(self, source: str) -> None:
+        self._put(SOURCE, source.encode())
+
+    def keep_record(self, run_id: str, path: Path) -> None:
+        self._put(f"{RECORDS}{run_id}.sqlite", path.read_bytes())

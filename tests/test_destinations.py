@@ -1,0 +1,122 @@
+"""One contract every destination keeps, run against each backend on a real store: a local
+folder, fsspec's memory filesystem, S3 (moto's server) and PostgreSQL (a real server)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from docbatch.destinations.base import Destination
+from docbatch.destinations.registry import open_destination
+from docbatch.errors import ConfigError, UnsafePath
+from docbatch.sources.base import DocumentMeta
+
+DOC = DocumentMeta(uri="s3://src/docs/a/b.txt", key="a/b.txt", size=5, version="v1")
+S1, S2 = "a1" * 10, "b2" * 10  # stamps as docbatch.incremental.stamp makes them
+ELEMENTS = [
+    {"type": "Title", "element_id": "e1", "text": "Hello", "metadata": {"filename": "b.txt"}},
+    {"type": "NarrativeText", "element_id": "e2", "text": "World", "metadata": {"parent_id": "e1"}},
+]
+
+
+@pytest.fixture(params=["local", "memory", "s3", "postgresql"])
+def destination(request, tmp_path, monkeypatch) -> Iterator[Destination]:
+    name = uuid.uuid4().hex[:8]
+    if request.param == "local":
+        target = str(tmp_path / "out")
+    elif request.param == "memory":
+        target = f"memory://outputs-{name}/prefix"
+    elif request.param == "s3":
+        server = request.getfixturevalue("s3_server")
+        server.client.create_bucket(Bucket=f"out-{name}")
+        for key, value in {
+            "AWS_ACCESS_KEY_ID": "k",
+            "AWS_SECRET_ACCESS_KEY": "s",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
+        target = f"s3://out-{name}/prefix/"
+    else:
+        target = request.getfixturevalue("pg_server").url + f"?table=t_{name}"
+    destination = open_destination(target)
+    destination.check()
+    yield destination
+
+
+def test_a_new_destination_holds_nothing(destination):
+    assert destination.state() == {}
+    assert destination.recorded_source() is None
+
+
+def test_a_written_output_is_listed_with_its_stamp(destination):
+    destination.write(DOC, ELEMENTS, S1)
+    state = destination.state()
+    name = destination.name_for(DOC)
+    assert list(state) == [name]
+    assert state[name].output and state[name].done == {S1} and not state[name].failed
+    assert destination.is_whole(name)
+
+
+def test_forget_then_rewrite_leaves_only_the_new_stamp(destination):
+    destination.write(DOC, ELEMENTS, S1)
+    name = destination.name_for(DOC)
+    destination.forget(name, destination.state()[name])
+    destination.write(DOC, ELEMENTS[:1], S2)
+    assert destination.state()[name].done == {S2}
+
+
+def test_a_permanent_failure_replaces_the_output(destination):
+    destination.write(DOC, ELEMENTS, S1)
+    name = destination.name_for(DOC)
+    destination.forget(name, destination.state()[name])
+    destination.mark_failed(DOC, S2, "damaged file")
+    entry = destination.state()[name]
+    assert not entry.output and entry.failed == {S2} and not entry.done
+
+
+def test_remove_deletes_output_and_stamps(destination):
+    destination.write(DOC, ELEMENTS, S1)
+    name = destination.name_for(DOC)
+    destination.remove(name, destination.state()[name])
+    assert destination.state() == {}
+
+
+def test_the_source_is_remembered_and_the_record_kept(destination, tmp_path):
+    destination.remember_source("s3 s3://src/docs")
+    assert destination.recorded_source() == "s3 s3://src/docs"
+    record = tmp_path / "record.sqlite"
+    record.write_bytes(b"SQLite format 3\x00")
+    destination.keep_record("run1", record)  # the record of a remote output is copied into it
+    assert destination.state() == {}  # neither is taken for an output
+
+
+def test_unsafe_keys_are_refused_by_file_trees(destination):
+    hostile = DocumentMeta(uri="x", key="../../etc/passwd")
+    if destination.name == "postgresql":
+        assert destination.name_for(hostile) == hostile.key  # a row's key is data, never a path
+        return
+    with pytest.raises(UnsafePath):
+        destination.name_for(hostile)
+
+
+def test_an_unknown_scheme_names_what_to_install():
+    with pytest.raises(ConfigError, match="nosuchproto"):
+        open_destination("nosuchproto://bucket/prefix").check()
+
+
+def test_a_file_url_is_a_local_folder(tmp_path):
+    destination = open_destination(f"file://{tmp_path}/out")
+    assert destination.state_dir() == Path(f"{tmp_path}/out")
+
+
+def test_a_temporary_file_left_by_a_killed_write_is_no_marker(tmp_path):
+    destination = open_destination(str(tmp_path / "out"))
+    destination.write(DOC, ELEMENTS, S1)
+    (tmp_path / f"out/.docbatch/done/a/.b.txt.json.{S2}.tmp").write_bytes(b"")
+    (tmp_path / "out/a/.b.txt.json.tmp").write_bytes(b"[")
+    state = destination.state()
+    assert list(state) == ["a/b.txt.json"] and state["a/b.txt.json"].done == {S1}

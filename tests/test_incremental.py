@@ -1,0 +1,182 @@
+"""Reruns follow the source: changed documents are redone, unchanged ones skipped, deleted ones
+reported, permanent failures remembered, and another source refused (local folder -> local JSON)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from docbatch.destinations.local import LocalJSONDestination
+from docbatch.errors import ConfigError
+from docbatch.partition import registry
+from docbatch.partition.base import PartitionOptions
+from docbatch.pipeline import FAILED_BEFORE, UNCHANGED, RunOptions, RunSummary, run
+from docbatch.sources.base import DocumentMeta
+from docbatch.sources.local import LocalSource
+from support import load_outputs
+
+
+def _run(src: Path, out: Path, source: LocalSource | None = None, **kw) -> RunSummary:
+    options = RunOptions(download_dir=out.parent / "dl", num_processes=1, **kw)
+    return run(source or LocalSource(src), LocalJSONDestination(out), options)
+
+
+def _write(folder: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    return folder
+
+
+def _touch_later(path: Path, text: str) -> None:
+    """Rewrite a file with a later mtime (a fast rewrite could land on the same timestamp)."""
+    st = path.stat()
+    path.write_text(text)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+
+
+def _statuses(out: Path, run_id: str) -> dict[str, tuple[str, str]]:
+    with sqlite3.connect(out / ".docbatch/record.sqlite") as db:
+        rows = db.execute("SELECT key, status, reason FROM documents WHERE run_id = ?", (run_id,)).fetchall()
+    return {key: (status, reason) for key, status, reason in rows}
+
+
+def _text(out: Path, name: str) -> str:
+    return " ".join(e["text"] for e in load_outputs(out)[name])
+
+
+def test_changed_documents_are_redone_unchanged_skipped_new_processed(tmp_path):
+    src = _write(tmp_path / "src", {"a.txt": "Alpha\n\nOld text.", "b.txt": "Beta\n\nSame text."})
+    out = tmp_path / "out"
+    assert _run(src, out).ok == 2
+    _touch_later(src / "a.txt", "Alpha\n\nNew text.")
+    _write(src, {"c.txt": "Gamma\n\nNew document."})
+    second = _run(src, out)
+    assert _statuses(out, second.run_id) == {
+        "a.txt": ("ok", ""),
+        "b.txt": ("skipped", UNCHANGED),
+        "c.txt": ("ok", ""),
+    }
+    assert "New text." in _text(out, "a.txt.json")
+    # one stamp per output, the old one gone
+    assert len(list((out / ".docbatch/done").glob("a.txt.json.*"))) == 1
+
+
+def test_same_content_new_mtime_is_redone_and_reprocess_redoes_all(tmp_path):
+    src = _write(tmp_path / "src", {"a.txt": "Alpha\n\nText."})
+    out = tmp_path / "out"
+    _run(src, out)
+    _touch_later(src / "a.txt", "Alpha\n\nText.")
+    assert _run(src, out).ok == 1  # a local file's version is its mtime_ns and size
+    assert _run(src, out).skipped == 1
+    assert _run(src, out, reprocess=True).ok == 1
+
+
+def test_changed_processing_options_redo_every_document(tmp_path):
+    src = _write(tmp_path / "src", {"a.txt": "Alpha\n\nText.", "b.txt": "Beta\n\nText."})
+    out = tmp_path / "out"
+    _run(src, out)
+    changed = _run(src, out, partition=PartitionOptions(detect_languages=False))
+    assert changed.ok == 2
+    assert _run(src, out, partition=PartitionOptions(detect_languages=False)).skipped == 2
+
+
+def test_the_stamps_survive_a_lost_run_record(tmp_path):
+    src = _write(tmp_path / "src", {"a.txt": "Alpha\n\nText."})
+    out = tmp_path / "out"
+    _run(src, out)
+    for path in (out / ".docbatch").glob("record.sqlite*"):
+        path.unlink()
+    assert _run(src, out).skipped == 1
+
+
+def test_deleted_documents_are_reported_and_removed_only_when_asked(tmp_path):
+    src = _write(tmp_path / "src", {"a.txt": "Alpha\n\nText.", "sub/b.txt": "Beta\n\nText."})
+    out = tmp_path / "out"
+    _run(src, out)
+    (src / "sub/b.txt").unlink()
+    kept = _run(src, out)
+    assert (kept.ok, kept.skipped, kept.deleted) == (0, 1, 1)
+    status, reason = _statuses(out, kept.run_id)["sub/b.txt.json"]
+    assert status == "deleted" and "--delete-orphans" in reason
+    assert (out / "sub/b.txt.json").exists()
+    removed = _run(src, out, delete_orphans=True)
+    assert removed.deleted == 1
+    assert sorted(load_outputs(out)) == ["a.txt.json"]
+    assert not list((out / ".docbatch/done").rglob("b.txt.json.*"))
+    assert _run(src, out, delete_orphans=True).deleted == 0
+    with sqlite3.connect(out / ".docbatch/record.sqlite") as db:
+        assert db.execute("SELECT deleted FROM runs WHERE run_id = ?", (removed.run_id,)).fetchone() == (1,)
+
+
+class _CutShort(LocalSource):
+    """A folder whose listing fails after its first document, as a network listing can."""
+
+    def list(self) -> Iterator[DocumentMeta]:
+        yield next(iter(super().list()))
+        raise OSError("listing interrupted")
+
+
+def test_a_listing_cut_short_never_deletes(tmp_path):
+    src = _write(tmp_path / "src", {"a.txt": "Alpha\n\nText.", "b.txt": "Beta\n\nText."})
+    out = tmp_path / "out"
+    _run(src, out)
+    with pytest.raises(OSError):
+        _run(src, out, source=_CutShort(src), delete_orphans=True)
+    assert sorted(load_outputs(out)) == ["a.txt.json", "b.txt.json"]
+
+
+def test_another_source_is_refused_before_any_work_unless_allowed(tmp_path):
+    one = _write(tmp_path / "one", {"a.txt": "Alpha\n\nText."})
+    two = _write(tmp_path / "two", {"b.txt": "Beta\n\nText."})
+    out = tmp_path / "out"
+    _run(one, out)
+    with pytest.raises(ConfigError, match="--allow-other-source"):
+        _run(two, out)
+    assert sorted(load_outputs(out)) == ["a.txt.json"]
+    mixed = _run(two, out, allow_other_source=True, delete_orphans=True)
+    assert (mixed.ok, mixed.deleted) == (1, 0)  # the first source's outputs are not orphans of the second
+    assert sorted(load_outputs(out)) == ["a.txt.json", "b.txt.json"]
+
+
+@pytest.fixture
+def misbehaving_txt():
+    """Route .txt files to the test partitioner that crashes or raises on command."""
+    original = registry.PARTITIONERS["txt"]
+    registry.register("txt", "_partitioners:misbehave")
+    yield
+    registry.register("txt", original)
+
+
+def test_permanent_failures_are_not_retried_until_changed_or_asked(tmp_path):
+    src = _write(tmp_path / "src", {"empty.txt": "", "blob.bin": "\x00\x01\x02 binary", "a.txt": "Alpha\n\nText."})
+    out = tmp_path / "out"
+    first = _run(src, out)
+    assert (first.ok, first.skipped, first.failed) == (1, 1, 1)
+    second = _run(src, out)
+    assert (second.skipped, second.failed) == (3, 0)
+    assert second.skip_reasons[FAILED_BEFORE] == 2
+    assert _run(src, out, retry_failed=True).failed == 1
+    _touch_later(src / "empty.txt", "Now\n\nIt has text.")
+    fixed = _run(src, out)
+    assert _statuses(out, fixed.run_id)["empty.txt"] == ("ok", "")
+
+
+def test_a_changed_document_that_now_fails_loses_its_old_output(tmp_path):
+    src = _write(tmp_path / "src", {"a.txt": "Alpha\n\nText."})
+    out = tmp_path / "out"
+    _run(src, out)
+    _touch_later(src / "a.txt", "")
+    assert _run(src, out).failed == 1
+    assert load_outputs(out) == {}  # no stale output left standing for a document that changed
+
+
+def test_transient_failures_are_retried_on_the_next_run(tmp_path, misbehaving_txt):
+    src = _write(tmp_path / "src", {"crash.txt": "ABORT now"})
+    out = tmp_path / "out"
+    assert _run(src, out).failed == 1  # the worker died: nothing says the document is bad
+    assert _run(src, out).failed == 1  # so it is tried again

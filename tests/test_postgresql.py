@@ -1,0 +1,138 @@
+"""A local folder into PostgreSQL through the CLI, against a real server on a loopback port.
+
+Each document's rows are replaced in one transaction: reruns add nothing, changed documents keep
+no old rows, deleted ones are reported (and removed when asked), and kill -9 leaves no half.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from support import cli_env, run_cli
+
+psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed: pip install 'docbatch[postgresql]'")
+
+
+@pytest.fixture
+def table_url(pg_server) -> tuple[str, str]:
+    table = f"t_{uuid.uuid4().hex[:8]}"
+    return f"{pg_server.url}?table={table}", table
+
+
+def _write(folder: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    return folder
+
+
+def _touch_later(path: Path, text: str) -> None:
+    st = path.stat()
+    path.write_text(text)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+
+
+def _run(src: Path, url: str, *extra: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = cli_env(XDG_CACHE_HOME=str(cwd / "cache"))
+    return run_cli(["local", str(src), "--output", url, *extra], cwd=cwd, env=env)
+
+
+def _rows(pg_server, table: str) -> dict[str, list[tuple]]:
+    """Each document's (seq, type, text) rows, in order."""
+    with psycopg.connect(pg_server.url) as conn:
+        rows = conn.execute(f"SELECT doc_key, seq, type, text FROM {table} ORDER BY doc_key, seq").fetchall()
+    found: dict[str, list[tuple]] = {}
+    for key, seq, kind, text in rows:
+        found.setdefault(key, []).append((seq, kind, text))
+    return found
+
+
+def test_rows_are_written_once_and_follow_changes_and_deletions(pg_server, table_url, tmp_path):
+    url, table = table_url
+    src = _write(tmp_path / "src", {"a.txt": "Alpha\n\nOld text.", "b.txt": "Beta\n\nSame.", "c.txt": "Gamma\n\nGone."})
+    first = _run(src, url, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    rows = _rows(pg_server, table)
+    assert rows["a.txt"] == [(0, "Title", "Alpha"), (1, "NarrativeText", "Old text.")]
+    with psycopg.connect(pg_server.url) as conn:
+        metadata = conn.execute(f"SELECT metadata->>'filename' FROM {table} WHERE doc_key = 'a.txt'").fetchone()
+    assert metadata == ("a.txt",)  # metadata is JSONB, queryable
+
+    again = _run(src, url, cwd=tmp_path)
+    assert "0 ok, 3 skipped, 0 failed" in again.stderr
+    assert _rows(pg_server, table) == rows  # nothing added
+
+    _touch_later(src / "a.txt", "Alpha\n\nNew text.\n\nAnd more.")
+    (src / "c.txt").unlink()
+    changed = _run(src, url, cwd=tmp_path)
+    assert changed.returncode == 0, changed.stderr
+    assert "1 ok, 1 skipped, 0 failed" in changed.stderr and "Deleted from the source: 1" in changed.stderr
+    rows = _rows(pg_server, table)
+    assert [text for _, _, text in rows["a.txt"]] == ["Alpha", "New text.", "And more."]  # no old row left
+    assert "c.txt" in rows
+    removed = _run(src, url, "--delete-orphans", cwd=tmp_path)
+    assert removed.returncode == 0, removed.stderr
+    assert sorted(_rows(pg_server, table)) == ["a.txt", "b.txt"]
+
+
+def test_a_second_source_is_refused_with_exit_2(pg_server, table_url, tmp_path):
+    url, table = table_url
+    one = _write(tmp_path / "one", {"a.txt": "Alpha\n\nText."})
+    two = _write(tmp_path / "two", {"b.txt": "Beta\n\nText."})
+    assert _run(one, url, cwd=tmp_path).returncode == 0
+    refused = _run(two, url, cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "--allow-other-source" in refused.stderr and "Traceback" not in refused.stderr
+    assert sorted(_rows(pg_server, table)) == ["a.txt"]
+
+
+def test_bad_credentials_and_unreachable_server_are_one_sentence(pg_server, tmp_path):
+    src = _write(tmp_path / "src", {"a.txt": "Alpha"})
+    wrong = pg_server.url.replace(":secret@", ":wrong@")
+    for url in (wrong, "postgresql://docbatch@127.0.0.1:1/docbatch"):
+        result = _run(src, url, cwd=tmp_path)
+        assert result.returncode == 2, result.stderr
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith("Error: Cannot use PostgreSQL at 127.0.0.1:")
+        assert "secret" not in result.stderr and "wrong" not in result.stderr
+
+
+def test_kill_9_mid_run_then_rerun_leaves_nothing_missing_duplicated_or_stale(pg_server, table_url, tmp_path):
+    url, table = table_url
+    src = tmp_path / "src"
+    for i in range(150):
+        _write(src, {f"d{i // 50}/doc{i:03d}.txt": f"Title {i} v1\n\n" + "Some body text here. " * 100})
+    assert _run(src, url, cwd=tmp_path).returncode == 0
+    for path in sorted(src.rglob("*.txt")):
+        _touch_later(path, path.read_text().replace(" v1\n", " v2\n"))
+    cmd = [sys.executable, "-m", "docbatch", "local", str(src), "--output", url]
+    env = cli_env(XDG_CACHE_HOME=str(tmp_path / "cache"))
+    proc = subprocess.Popen(
+        cmd, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    deadline = time.monotonic() + 120
+    while proc.poll() is None:
+        titles = [rows[0][2] for rows in _rows(pg_server, table).values()]
+        if sum(t.endswith("v2") for t in titles) >= 20:
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    killed = proc.poll() is None
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert killed, "the run ended before the kill: the test proves nothing"
+    rerun = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    rows = _rows(pg_server, table)
+    assert len(rows) == 150
+    for key, elements in rows.items():
+        assert [seq for seq, _, _ in elements] == [0, 1], key  # whole, and nothing duplicated
+        assert elements[0][2].endswith("v2"), key  # nothing stale
