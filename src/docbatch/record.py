@@ -22,7 +22,18 @@ from typing import Any
 from docbatch.errors import ConfigError
 from docbatch.paths import printable
 
-__all__ = ["DELETED", "FAILED", "OK", "PARTIAL", "RECORD_DIRNAME", "SKIPPED", "DocResult", "RunLock", "RunRecord", "Status"]
+__all__ = [
+    "DELETED",
+    "FAILED",
+    "OK",
+    "PARTIAL",
+    "RECORD_DIRNAME",
+    "SKIPPED",
+    "DocResult",
+    "RunLock",
+    "RunRecord",
+    "Status",
+]
 
 #: Folder inside the output dir that holds the record and the lock.
 RECORD_DIRNAME = ".docbatch"
@@ -142,7 +153,7 @@ class RunRecord:
             "INSERT INTO documents (run_id, uri, key, status, reason, version, elements, seconds, file_type,"
             " output, detail, finished) VALUES (:run_id, :uri, :key, :status, :reason, :version,"
             " :elements, :seconds, :file_type, :output, :detail, :finished)",
-            {**row, "run_id": self.run_id, "finished": time.time()}  # a date, for people: wall clock,
+            {**row, "run_id": self.run_id, "finished": time.time()},  # a date, for people: wall clock,
         )
         now = time.monotonic()  # an interval: a wall-clock step back must not stop the commits
         if now - self._last_commit >= self.COMMIT_EVERY:
