@@ -224,7 +224,7 @@ def markdown(tallies: Sequence[Tally], timing: dict[str, float], n_docs: int) ->
         sizes = " | ".join(str(t.sizes.get(label, 0)) for _, label in _SIZE_BUCKETS)
         counts = f"{t.ours} | {t.theirs} | {t.agreement:.1%}"
         out.append(f"| {t.label} | {counts} | {t.chunk_seconds:.2f} | {share:.1%} | {sizes} |")
-    return out + ["", *_shares_by_format(tallies[0], timing)]
+    return [*out, "", *_shares_by_format(tallies[0], timing)]
 
 
 def _shares_by_format(tally: Tally, timing: dict[str, float]) -> list[str]:
