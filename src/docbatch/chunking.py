@@ -407,11 +407,12 @@ def split_text(text: str, maxlen: int, overlap: int) -> Iterator[str]:
     ``overlap`` characters of the end of the one before (unstructured's text splitter)."""
     rest = text
     while rest:
-        piece, rest = _split_once(rest, maxlen, overlap)
+        piece, rest = split_once(rest, maxlen, overlap)
         yield piece
 
 
-def _split_once(s: str, maxlen: int, overlap: int) -> tuple[str, str]:
+def split_once(s: str, maxlen: int, overlap: int) -> tuple[str, str]:
+    """The first piece of ``s`` and the rest (see :func:`split_text`); ``s`` itself if it fits."""
     if len(s) <= maxlen:
         return s, ""
     for sep in _SPLIT_SEPARATORS:
