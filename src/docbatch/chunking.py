@@ -237,22 +237,33 @@ class _PreChunk:
 
     elements: list[Element]
     prefix: str = ""
-    _text: str | None = None
+    _body: str | None = None
 
     @property
     def is_table(self) -> bool:
         return len(self.elements) == 1 and self.elements[0].type in _TABLE_TYPES
 
+    def body(self) -> str:
+        """Its elements' texts, whitespace collapsed, blank-line separated (computed once)."""
+        if self._body is None:
+            self._body = _SEPARATOR.join(t for t in (_normalized(e) for e in self.elements) if t)
+        return self._body
+
     def text(self) -> str:
-        """The chunk's text: each element's text with whitespace collapsed, blank-line separated."""
-        if self._text is None:
-            parts = [self.prefix] if self.prefix else []
-            parts += [t for t in (_normalized(e) for e in self.elements) if t]
-            self._text = _SEPARATOR.join(parts)
-        return self._text
+        """The chunk's text: the overlap prefix, then the body."""
+        return _joined(self.prefix, self.body())
+
+    def followed_by(self, other: _PreChunk) -> _PreChunk:
+        """This pre-chunk with ``other``'s elements added (``other``'s prefix is dropped)."""
+        return _PreChunk(self.elements + other.elements, self.prefix, _joined(self.body(), other.body()))
 
     def tail(self, overlap: int) -> str:
+        """The end of its text that starts the next chunk (``overlap_all``)."""
         return self.text()[-overlap:].strip() if overlap else ""
+
+
+def _joined(first: str, second: str) -> str:
+    return f"{first}{_SEPARATOR}{second}" if first and second else first or second
 
 
 def _normalized(el: Element) -> str:
@@ -367,7 +378,7 @@ def _combined(pre_chunks: Iterable[_PreChunk], opts: ChunkingOptions) -> Iterato
         if held is not None and not _can_combine(held, pre, opts):
             yield held
             held = None
-        held = pre if held is None else _PreChunk(held.elements + pre.elements, held.prefix)
+        held = pre if held is None else held.followed_by(pre)
     if held is not None:
         yield held
 
@@ -377,7 +388,7 @@ def _can_combine(first: _PreChunk, second: _PreChunk, opts: ChunkingOptions) -> 
         return False
     if len(first.text()) >= opts.combine_under:
         return False
-    return len(_PreChunk(first.elements + second.elements, first.prefix).text()) <= opts.max_characters
+    return len(_joined(first.text(), second.body())) <= opts.max_characters
 
 
 # --------------------------------------------------------------------------- chunking
