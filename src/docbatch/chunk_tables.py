@@ -165,8 +165,11 @@ class CompactTable:
         header_rows = {i for i, tr in enumerate(rows) if _is_header_row(tr)}
         for group in table.xpath(".//thead | .//tbody | .//tfoot"):
             group.drop_tag()
-        for node in table.iter():
-            _compact_node(node)
+        try:
+            for node in table.iter():
+                _compact_node(node)
+        except ValueError:  # lxml refuses control characters it parsed: split as text, as unstructured does
+            return None
         return cls(table, header_rows)
 
     @cached_property
