@@ -60,6 +60,8 @@ class Tally:
     theirs: int = 0
     chunk_seconds: float = 0.0
     write_seconds: float = 0.0
+    #: Chunking seconds per file extension.
+    by_format: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     sizes: Counter[str] = field(default_factory=Counter)
     differences: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -147,6 +149,7 @@ def run(paths: Sequence[Path], log: Callable[[str], None] = print) -> tuple[list
             log(f"  skipped {path.name}: {type(e).__name__}: {e}")
             continue
         timing["partition"] += seconds
+        timing[f"partition{path.suffix.lower()}"] += seconds
         timing["documents"] += 1
         documents.append((path.name, elements))
     tallies = [Tally(label_of(c)) for c in CONFIGS]
@@ -170,13 +173,14 @@ def _chunk_timed(documents: Sequence[tuple[str, list[Any]]], config: dict[str, A
     scratch = Path(tempfile.mkdtemp(prefix="chunkbench-")) / "out.json"
     limit = config.get("max_characters", 500)
     texts = []
-    for _, elements in documents:
+    for name, elements in documents:
         t0 = time.process_time()
         chunks = chunk(elements, **config)
         t1 = time.process_time()
         scratch.write_bytes(orjson.dumps(elements_to_dicts(chunks)))  # what the run then writes
         tally.chunk_seconds += t1 - t0
         tally.write_seconds += time.process_time() - t1
+        tally.by_format[Path(name).suffix.lower()] += t1 - t0
         tally.sizes.update(size_bucket(len(c.text), limit) for c in chunks)
         texts.append([c.text for c in chunks])
     scratch.unlink(missing_ok=True)
@@ -220,6 +224,18 @@ def markdown(tallies: Sequence[Tally], timing: dict[str, float], n_docs: int) ->
         sizes = " | ".join(str(t.sizes.get(label, 0)) for _, label in _SIZE_BUCKETS)
         counts = f"{t.ours} | {t.theirs} | {t.agreement:.1%}"
         out.append(f"| {t.label} | {counts} | {t.chunk_seconds:.2f} | {share:.1%} | {sizes} |")
+    return [*out, "", *_shares_by_format(tallies[0], timing)]
+
+
+def _shares_by_format(tally: Tally, timing: dict[str, float]) -> list[str]:
+    """Chunking's share per format under the first option set: it is highest where partitioning
+    is cheapest (text-like formats take a millisecond or two)."""
+    out = [f"Chunking share by format ({tally.label}):", "", "| format | partition s | chunking s | share |"]
+    out.append("|---|---|---|---|")
+    for ext, seconds in sorted(tally.by_format.items()):
+        part = timing.get(f"partition{ext}", 0.0)
+        share = seconds / (part + seconds) if part + seconds else 0.0
+        out.append(f"| {ext.lstrip('.')} | {part:.3f} | {seconds:.3f} | {share:.1%} |")
     return out
 
 

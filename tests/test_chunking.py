@@ -251,6 +251,12 @@ def test_a_table_without_html_is_split_as_text():
     assert all("text_as_html" not in c.metadata for c in chunks)
 
 
+def test_a_table_whose_html_lxml_refuses_is_split_as_text():
+    bad = "<table><tr><td>a\x02b</td><td>" + "word " * 40 + "</td></tr></table>"
+    chunks = chunk([el("Table", "ab " + "word " * 40, text_as_html=bad)], max_characters=100)
+    assert chunks and all(c.type == "TableChunk" and "text_as_html" not in c.metadata for c in chunks)
+
+
 # --------------------------------------------------------------------------- options, library, CLI
 
 

@@ -25,7 +25,14 @@ from typing import Any
 from lxml import etree
 from lxml import html as lxml_html
 
-from docbatch.chunking import ChunkingOptions, encode_orig_elements, orig_too_big, split_text, table_metadata
+from docbatch.chunking import (
+    ChunkingOptions,
+    encode_orig_elements,
+    orig_too_big,
+    split_once,
+    split_text,
+    table_metadata,
+)
 from docbatch.elements import Element
 
 __all__ = ["CompactTable", "table_chunks"]
@@ -158,8 +165,11 @@ class CompactTable:
         header_rows = {i for i, tr in enumerate(rows) if _is_header_row(tr)}
         for group in table.xpath(".//thead | .//tbody | .//tfoot"):
             group.drop_tag()
-        for node in table.iter():
-            _compact_node(node)
+        try:
+            for node in table.iter():
+                _compact_node(node)
+        except ValueError:  # lxml refuses control characters it parsed: split as text, as unstructured does
+            return None
         return cls(table, header_rows)
 
     @cached_property
@@ -339,8 +349,42 @@ def _row_pieces(row: _Row, limit: int) -> Iterator[TextAndHtml]:
 
 
 def _cell_pieces(cell: _Cell, limit: int) -> Iterator[TextAndHtml]:
-    wrapper = len(f"<table><tr>{_empty_td(cell.colspan, 1).replace('/>', '></td>')}</tr></table>")
-    budget = max(1, limit - wrapper)
-    for piece in split_text(cell.text, budget, 0):
-        attrs = f' colspan="{cell.colspan}"' if cell.colspan > 1 else ""
-        yield piece, f"<table><tr><td{attrs}>{html_lib.escape(piece)}</td></tr></table>"
+    """A cell too long for one piece, cut between words so each piece's HTML fits the limit."""
+    budget = max(1, limit - len(_cell_table("", cell.colspan)))
+    rest = cell.text
+    while rest:
+        piece, rest = _longest_fitting_cut(rest, cell.colspan, limit, budget)
+        yield piece, _cell_table(piece, cell.colspan)
+
+
+def _longest_fitting_cut(text: str, colspan: int, limit: int, budget: int) -> tuple[str, str]:
+    """The longest cut at a word boundary whose ``<table>`` fits ``limit`` (escaping can lengthen
+    the text, so the cut is searched for), else the longest that fits anywhere, else one character.
+    """
+    lo, hi, best = 1, budget, None
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        piece, rest = split_once(text, mid, 0)
+        if len(_cell_table(piece, colspan)) <= limit:
+            best, lo = (piece, rest), mid + 1
+        else:
+            hi = mid - 1
+    if best is not None:
+        return best
+    lo, hi, end = 0, len(text), 0
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        if len(_cell_table(text[:mid], colspan)) <= limit:
+            end, lo = mid, mid + 1
+        else:
+            hi = mid - 1
+    end = max(end, 1)
+    return text[:end], text[end:]
+
+
+def _cell_table(text: str, colspan: int) -> str:
+    """A one-cell ``<table>`` as unstructured writes one: escaped, ``<br/>`` for line breaks."""
+    body = " ".join("<br/>".join(html_lib.escape(text).split("\n")).split())
+    attrs = f' colspan="{colspan}"' if colspan > 1 else ""
+    cell = f"<td{attrs}>{body}</td>" if body else f"<td{attrs}/>"
+    return f"<table><tr>{cell}</tr></table>"
