@@ -11,7 +11,7 @@ import pytest
 
 from docbatch.destinations.base import Destination
 from docbatch.destinations.registry import open_destination
-from docbatch.errors import ConfigError, UnsafePath
+from docbatch.errors import ConfigError
 from docbatch.sources.base import DocumentMeta
 
 DOC = DocumentMeta(uri="s3://src/docs/a/b.txt", key="a/b.txt", size=5, version="v1")
@@ -94,13 +94,15 @@ def test_the_source_is_remembered_and_the_record_kept(destination, tmp_path):
     assert destination.state() == {}  # neither is taken for an output
 
 
-def test_unsafe_keys_are_refused_by_file_trees(destination):
-    hostile = DocumentMeta(uri="x", key="../../etc/passwd")
+def test_hostile_keys_stay_inside_file_trees_and_never_share_a_name(destination):
+    keys = ["../../etc/passwd", "/abs/x", "c//d.txt", "c/./d.txt", "c/d.txt", "c\\d.txt"]
+    names = [destination.name_for(DocumentMeta(uri="x", key=k)) for k in keys]
+    assert len(set(names)) == len(keys)  # every key its own output
     if destination.name == "postgresql":
-        assert destination.name_for(hostile) == hostile.key  # a row's key is data, never a path
+        assert names == keys  # a row's key is data, never a path
         return
-    with pytest.raises(UnsafePath):
-        destination.name_for(hostile)
+    for name in names:
+        assert not name.startswith("/") and ".." not in name.split("/")
 
 
 def test_an_unknown_scheme_names_what_to_install():

@@ -198,8 +198,9 @@ def chunk(
 
     ``changes`` overrides fields of ``options`` by name, so a library user may write
     ``chunk(elements, strategy="by_title", max_characters=800)``; the strategy defaults to
-    ``basic`` when neither names one. ``key`` seeds the chunks' deterministic ids (the run uses
-    the document's URL); by default the first element's ``data_source.url`` or filename.
+    ``basic`` when neither names one. ``key`` seeds the chunks' deterministic ids; by default the
+    first element's id, which already names the document by its key in its source (never where
+    the source is mounted), so a run and a library call give the same chunk ids.
 
     Raises :class:`~docbatch.errors.ConfigError` for invalid options.
     """
@@ -222,6 +223,8 @@ def chunk(
 def _document_key(elements: Sequence[Element]) -> str:
     if not elements:
         return ""
+    if elements[0].element_id:
+        return elements[0].element_id
     meta = elements[0].metadata
     source = meta.get("data_source") or {}
     return str(source.get("url") or meta.get("filename") or "")

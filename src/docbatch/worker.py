@@ -37,7 +37,7 @@ from docbatch.errors import (
 )
 from docbatch.incremental import stamp
 from docbatch.partition import PartitionOptions
-from docbatch.paths import printable, safe_join, temp_path
+from docbatch.paths import safe_join, temp_path
 from docbatch.record import FAILED, OK, PARTIAL, SKIPPED, DocResult
 from docbatch.sources.base import DocumentMeta, Source
 
@@ -160,7 +160,7 @@ def process_document(job: Job, doc: DocumentMeta) -> DocResult:
             result.reason = done.notes.remark_text()
         elements = done.elements
         if job.chunking.enabled:  # here, so chunking runs in the workers and every destination gets chunks
-            elements = chunk(elements, job.chunking, key=printable(doc.uri))
+            elements = chunk(elements, job.chunking)
         result.output = job.destination.write(doc, elements_to_dicts(elements), current)
         result.elements = len(elements)
         if downloaded and not job.preserve_downloads:
