@@ -10,6 +10,7 @@ and gives every element a deterministic id.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ __all__ = [
     "METADATA_KEYS",
     "DocumentInfo",
     "Element",
+    "clean_text",
     "coordinates",
     "element_id",
     "elements_from_dicts",
@@ -88,6 +90,12 @@ METADATA_KEYS = frozenset(
         "url",
     }
 )
+
+#: Control characters no text format means as text (\x03 from a Word field, \x00 from a bad
+#: decoder); they break downstream chunkers and JSON tools. Tab, newline and CR are kept.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+#: Vertical tab and form feed: line and page breaks some writers use inside a paragraph.
+_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
 
 # Types that open a section: later elements hang under the nearest one of lower depth.
 _SECTION_TYPES = frozenset({"Title"})
@@ -171,10 +179,12 @@ def finalize(elements: Iterable[Element], doc: DocumentInfo) -> list[Element]:
     for i, el in enumerate(elements):
         if el.type not in ELEMENT_TYPES:
             raise ValueError(f"unknown element type {el.type!r}")
-        text = el.text.strip()
+        text = clean_text(el.text).strip()
         if not text and el.type not in ("Image", "PageBreak", "Table"):
             continue
         el.text = text
+        if isinstance(el.metadata.get("text_as_html"), str):
+            el.metadata["text_as_html"] = clean_text(el.metadata["text_as_html"])
         remap[i] = len(kept)
         kept.append(el)
     for i, el in enumerate(kept):
@@ -185,6 +195,11 @@ def finalize(elements: Iterable[Element], doc: DocumentInfo) -> list[Element]:
     for el in kept:
         _add_document_metadata(el, doc)
     return kept
+
+
+def clean_text(text: str) -> str:
+    """``text`` without control characters; vertical tabs and form feeds become line breaks."""
+    return _CONTROL.sub("", text.translate(_BREAKS))
 
 
 def _link_parents(elements: list[Element]) -> None:

@@ -21,6 +21,7 @@ from docbatch.elements import Element, inline_metadata
 from docbatch.errors import DocumentError
 from docbatch.partition.boundary import ZIP_ERRORS, damaged, what_is_wrong
 from docbatch.partition.notes import part_lost
+from docbatch.partition.text import mostly_figures
 
 __all__ = [
     "Inline",
@@ -285,7 +286,9 @@ def _run_url(rpr: Any, rels: Any) -> str:
 
 def is_short_line(text: str) -> bool:
     """One line short enough, and unpunctuated enough, to be a heading rather than a sentence."""
-    return len(text) <= 100 and "\n" not in text and not text.endswith(_TITLE_END) and len(text.split()) <= 12
+    if len(text) > 100 or "\n" in text or text.endswith(_TITLE_END) or len(text.split()) > 12:
+        return False
+    return not mostly_figures(text)
 
 
 def reads_as_heading(text: str, inline: Inline, *, style_bold: bool = False) -> bool:

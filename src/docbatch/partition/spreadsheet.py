@@ -40,6 +40,7 @@ from docbatch.partition.base import PartitionOptions
 from docbatch.partition.boundary import ZIP_ERRORS, library_errors, what_is_wrong
 from docbatch.partition.encoding import read_text
 from docbatch.partition.notes import part_lost
+from docbatch.partition.text import mostly_figures
 
 __all__ = ["partition_csv", "partition_tsv", "partition_xls", "partition_xlsx"]
 
@@ -584,6 +585,8 @@ def classify_cell(text: str) -> str:
         return "EmailAddress"
     if _BULLET.match(text):
         return "ListItem"
+    if mostly_figures(text) or text.upper() in ("TRUE", "FALSE"):
+        return "UncategorizedText"  # a value ("3 kg", "Q1 2023", a boolean), not a heading
     words = text.split()
     if len(words) <= _TITLE_MAX_WORDS and len(text) <= _TITLE_MAX_CHARS and text[-1] not in ".!?;,":
         return "Title"
