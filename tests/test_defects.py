@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import openpyxl
 
 import docbatch
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def test_control_characters_are_gone_from_text_and_html():
@@ -36,3 +40,10 @@ def test_value_cells_are_not_titles(tmp_path):
     types = {el.text: el.type for el in docbatch.partition(tmp_path / "book.xlsx")}
     assert types["Q1 2023"] == "UncategorizedText"
     assert types["TRUE"] == "UncategorizedText"
+
+
+def test_msg_sender_without_smtp_address_keeps_the_whole_name():
+    """Before: ["Matthew"]. The fixture is fake-email.msg with its From header blanked and its
+    sender address an Exchange DN, as Outlook stores a sender it knows only inside Exchange."""
+    elements = docbatch.partition(FIXTURES / "mail" / "exchange-sender.msg")
+    assert elements[0].metadata["sent_from"] == ["Matthew Robinson"]
