@@ -47,3 +47,71 @@ def test_msg_sender_without_smtp_address_keeps_the_whole_name():
     sender address an Exchange DN, as Outlook stores a sender it knows only inside Exchange."""
     elements = docbatch.partition(FIXTURES / "mail" / "exchange-sender.msg")
     assert elements[0].metadata["sent_from"] == ["Matthew Robinson"]
+
+
+_W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_NOTES_XML = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:footnotes xmlns:w="{_W_NS}">
+<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>
+<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r></w:p></w:footnote>
+<w:footnote w:id="1"><w:p><w:r><w:footnoteRef/></w:r><w:r><w:t xml:space="preserve"> Figures are unaudited.</w:t></w:r></w:p></w:footnote>
+</w:footnotes>""".encode()
+
+
+def _docx_with_footnote(tmp_path: Path) -> Path:
+    """A python-docx document given a footnotes part and one reference to it, as Word writes them."""
+    import zipfile
+
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Revenue grew by a tenth.")
+    document.add_paragraph("Costs stayed flat.")
+    document.save(tmp_path / "plain.docx")
+    ref = b'<w:r><w:footnoteReference w:id="1"/></w:r></w:p>'
+    rel = (
+        b'<Relationship Id="rIdFn" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        b'footnotes" Target="footnotes.xml"/></Relationships>'
+    )
+    override = (
+        b'<Override PartName="/word/footnotes.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        b'wordprocessingml.footnotes+xml"/></Types>'
+    )
+    path = tmp_path / "notes.docx"
+    with zipfile.ZipFile(tmp_path / "plain.docx") as zin, zipfile.ZipFile(path, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "word/document.xml":
+                data = data.replace(b"</w:p>", ref, 1)
+            elif info.filename == "word/_rels/document.xml.rels":
+                data = data.replace(b"</Relationships>", rel)
+            elif info.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", override)
+            zout.writestr(info, data)
+        zout.writestr("word/footnotes.xml", _NOTES_XML)
+    return path
+
+
+def test_docx_footnotes_follow_the_body_marked_as_notes(tmp_path):
+    """Before: footnotes were dropped."""
+    elements = docbatch.partition(_docx_with_footnote(tmp_path))
+    assert [(el.type, el.text, el.metadata.get("note_type")) for el in elements] == [
+        ("NarrativeText", "Revenue grew by a tenth.", None),
+        ("NarrativeText", "Costs stayed flat.", None),
+        ("NarrativeText", "Figures are unaudited.", "footnote"),
+    ]
+
+
+def test_docx_whose_main_part_is_not_word_document_xml(tmp_path):
+    """Before: skipped as "unsupported file type zip". python-docx follows _rels/.rels, as Word does."""
+    import zipfile
+
+    renamed = {"word/document.xml": "word/main.xml", "word/_rels/document.xml.rels": "word/_rels/main.xml.rels"}
+    src, path = FIXTURES / "docx" / "report.docx", tmp_path / "report.docx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename in ("[Content_Types].xml", "_rels/.rels"):
+                data = data.replace(b"word/document.xml", b"word/main.xml")
+            zout.writestr(renamed.get(info.filename, info.filename), data)
+    assert [el.text for el in docbatch.partition(path)] == [el.text for el in docbatch.partition(src)]

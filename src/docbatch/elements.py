@@ -56,9 +56,10 @@ METADATA_KEYS = frozenset(
         "attached_to_filename",
         # docbatch's additions, where unstructured's schema has no field (its readers keep unknown
         # keys as ad-hoc metadata fields): an email's attachment names, and a mark on the
-        # elements of a slide's speaker notes.
+        # elements of a slide's speaker notes, and on footnotes and endnotes ("footnote" or "endnote").
         "attachment_filenames",
         "slide_notes",
+        "note_type",
         "bcc_recipient",
         "category_depth",
         "cc_recipient",

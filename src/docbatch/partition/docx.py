@@ -647,6 +647,8 @@ class _DocxWalker:
         for child in self.body:
             self._block(child, top_level=True)
         self._end_section(last=True)
+        for kind in ("footnote", "endnote"):
+            self.out.extend(_notes(self.document.part, self.styles, kind))
         return self.out
 
     # -- emitting -----------------------------------------------------------------------------
@@ -830,6 +832,44 @@ class _DocxWalker:
             if text:
                 meta = {"header_footer_type": variant, "page_number": self.page}
                 self.out.append(Element(kind, text, meta))
+
+
+#: Relationship type suffix and XML tag of each kind of note; ids -1 and 0 (or a w:type) are
+#: the separator lines Word draws above notes, not notes.
+_NOTE_PARTS = {"footnote": "/footnotes", "endnote": "/endnotes"}
+
+
+def _notes(document_part: Any, styles: _Styles, kind: str) -> list[Element]:
+    """Footnotes or endnotes, one NarrativeText per paragraph marked ``note_type``, in note order.
+
+    They come after the body (where a reader meets them on the page, roughly) rather than at
+    their reference mark, which would split the sentence that carries it.
+    """
+    from docx.oxml.parser import parse_xml
+    from lxml.etree import XMLSyntaxError
+
+    rel = next(
+        (r for r in document_part.rels.values() if r.reltype.endswith(_NOTE_PARTS[kind]) and not r.is_external), None
+    )
+    if rel is None:
+        return []
+    try:
+        part = rel.target_part
+        root = parse_xml(part.blob)
+    except (KeyError, ValueError, XMLSyntaxError) as e:  # python-docx and lxml on a missing or broken part
+        part_lost(f"{kind}s", what_is_wrong(e))
+        return []
+    reader = _Reader(part, styles, rendered=True)
+    out: list[Element] = []
+    for note in root.iterchildren(_W + kind):
+        if note.get(_W + "type") in ("separator", "continuationSeparator", "continuationNotice"):
+            continue
+        for p in note.iter(P):
+            inline = reader.paragraph(p).inline
+            text = inline.text()
+            if text.strip():
+                out.append(Element("NarrativeText", text, {"note_type": kind, **inline.metadata()}))
+    return out
 
 
 def _even_odd_headers(document: Any) -> bool:
