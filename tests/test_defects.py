@@ -116,3 +116,31 @@ def test_docx_whose_main_part_is_not_word_document_xml(tmp_path):
                 data = data.replace(b"word/document.xml", b"word/main.xml")
             zout.writestr(renamed.get(info.filename, info.filename), data)
     assert [el.text for el in docbatch.partition(path)] == [el.text for el in docbatch.partition(src)]
+
+
+def test_docx_field_code_with_a_nested_field_is_not_text(tmp_path):
+    """Before: "JaneHello" — the nested MERGEFIELD's result inside the IF field's code was text."""
+    import docx
+    from docx.oxml import parse_xml
+
+    def run(inner: str) -> str:
+        return f'<w:r xmlns:w="{_W_NS}">{inner}</w:r>'
+
+    document = docx.Document()
+    p = document.add_paragraph("Greeting: ")._p
+    for xml in [
+        run('<w:fldChar w:fldCharType="begin"/>'),
+        run('<w:instrText xml:space="preserve"> IF </w:instrText>'),
+        run('<w:fldChar w:fldCharType="begin"/>'),
+        run("<w:instrText> MERGEFIELD Name </w:instrText>"),
+        run('<w:fldChar w:fldCharType="separate"/>'),
+        run("<w:t>Jane</w:t>"),
+        run('<w:fldChar w:fldCharType="end"/>'),
+        run('<w:instrText xml:space="preserve"> = "Jane" "Hello" "Bye" </w:instrText>'),
+        run('<w:fldChar w:fldCharType="separate"/>'),
+        run("<w:t>Hello</w:t>"),
+        run('<w:fldChar w:fldCharType="end"/>'),
+    ]:
+        p.append(parse_xml(xml))
+    document.save(tmp_path / "fields.docx")
+    assert [el.text for el in docbatch.partition(tmp_path / "fields.docx")] == ["Greeting: Hello"]

@@ -459,7 +459,10 @@ class _Reader:
         for child in r:
             tag = child.tag
             if tag == T:
-                inline.add(child.text or "", bold=bold, italic=italic)
+                # Between a field's begin and separate marks is its code ({ IF ... }), where a
+                # nested field leaves its result text: part of the code, not of the document.
+                if not any(f.result_start is None for f in content.fields):
+                    inline.add(child.text or "", bold=bold, italic=italic)
             elif tag in (_W + "tab", _W + "ptab"):
                 inline.add("\t", bold=bold, italic=italic)
             elif tag == _W + "br":
