@@ -144,3 +144,23 @@ def test_docx_field_code_with_a_nested_field_is_not_text(tmp_path):
         p.append(parse_xml(xml))
     document.save(tmp_path / "fields.docx")
     assert [el.text for el in docbatch.partition(tmp_path / "fields.docx")] == ["Greeting: Hello"]
+
+
+def test_docx_text_box_in_a_header_is_kept(tmp_path):
+    """Before: the header's text box ("Confidential draft") was dropped; only "Acme Corp" came out."""
+    import docx
+    from docx.oxml import parse_xml
+
+    document = docx.Document()
+    document.add_paragraph("Body text of the report.")
+    header = document.sections[0].header.paragraphs[0]
+    header.text = "Acme Corp"
+    box = (
+        f'<w:r xmlns:w="{_W_NS}" xmlns:v="urn:schemas-microsoft-com:vml"><w:pict><v:shape><v:textbox>'
+        "<w:txbxContent><w:p><w:r><w:t>Confidential draft</w:t></w:r></w:p></w:txbxContent>"
+        "</v:textbox></v:shape></w:pict></w:r>"
+    )
+    header._p.append(parse_xml(box))
+    document.save(tmp_path / "header-box.docx")
+    headers = [el.text for el in docbatch.partition(tmp_path / "header-box.docx") if el.type == "Header"]
+    assert headers == ["Acme Corp\nConfidential draft"]

@@ -961,7 +961,9 @@ class _TableReader:
                 self.figures.extend(content.figures)
                 for key, values in content.inline.metadata().items():
                     self.meta.setdefault(key, []).extend(values)
-                line = content.inline.text()
+                # a text box anchored in the paragraph (a header's logo caption, a cell's call-out)
+                boxed = [text for box in content.boxes if (text := self.cell_text(box))]
+                line = "\n".join(filter(None, [content.inline.text(), *boxed]))
             elif child.tag == TBL:
                 table = table_element(self.rows(list(_children(child, TR))))
                 line = table[0] if table else ""
