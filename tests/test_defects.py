@@ -164,3 +164,26 @@ def test_docx_text_box_in_a_header_is_kept(tmp_path):
     document.save(tmp_path / "header-box.docx")
     headers = [el.text for el in docbatch.partition(tmp_path / "header-box.docx") if el.type == "Header"]
     assert headers == ["Acme Corp\nConfidential draft"]
+
+
+def test_docx_inline_shape_text_stays_in_its_sentence(tmp_path):
+    """Before: "See for details." then "Figure A" — the inline shape's text split and reordered it."""
+    import docx
+    from docx.oxml import parse_xml
+
+    document = docx.Document()
+    paragraph = document.add_paragraph("See ")
+    shape = (
+        f'<w:r xmlns:w="{_W_NS}" '
+        'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+        'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+        'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+        '<w:drawing><wp:inline><wp:docPr id="1" name="Shape 1"/><a:graphic>'
+        '<a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+        "<wps:wsp><wps:txbx><w:txbxContent><w:p><w:r><w:t>Figure A</w:t></w:r></w:p></w:txbxContent></wps:txbx>"
+        "</wps:wsp></a:graphicData></a:graphic></wp:inline></w:drawing></w:r>"
+    )
+    paragraph._p.append(parse_xml(shape))
+    paragraph.add_run(" for details.")
+    document.save(tmp_path / "inline.docx")
+    assert [el.text for el in docbatch.partition(tmp_path / "inline.docx")] == ["See Figure A for details."]

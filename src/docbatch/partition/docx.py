@@ -548,7 +548,17 @@ class _Reader:
                 content.figures.extend(self._chart(data.find(_C + "chart")))
             elif diagram_rid(data):
                 content.figures.extend(self._diagram(diagram_rid(data)))
-        content.boxes.extend(_outer_text_boxes(drawing))
+        boxes = _outer_text_boxes(drawing)
+        if drawing.find(_WP + "inline") is not None:
+            # An inline shape sits in the line like a word: its text belongs where it stands,
+            # not after the paragraph (which would split the sentence and reorder it).
+            for box in boxes:
+                words = [self.paragraph(p).inline.text() for p in box.iter(P) if not _inside_box(p, box)]
+                text = " ".join(w for w in words if w)
+                if text:
+                    content.inline.add(text)
+        else:
+            content.boxes.extend(boxes)
 
     def _chart(self, ref: Any) -> list[Element]:
         rel = self.part.rels.get(ref.get(_R + "id") or "") if ref is not None else None
