@@ -187,3 +187,54 @@ def test_docx_inline_shape_text_stays_in_its_sentence(tmp_path):
     paragraph.add_run(" for details.")
     document.save(tmp_path / "inline.docx")
     assert [el.text for el in docbatch.partition(tmp_path / "inline.docx")] == ["See Figure A for details."]
+
+
+def _rtf(source: str, name: str = "a.rtf") -> list[tuple[str, str]]:
+    return [(el.type, el.text) for el in docbatch.partition(source.encode("latin-1"), filename=name)]
+
+
+def test_rtf_surrogate_pair_escapes_make_one_character():
+    """Before: UnicodeEncodeError (internal error) from the lone surrogates in element ids."""
+    assert _rtf(r"{\rtf1\ansi Smile \u-10179?\u-8704? please.\par}") == [("NarrativeText", "Smile 😀 please.")]
+
+
+def test_rtf_fragment_without_header_is_rtf_not_json():
+    """Before: skipped as "unsupported: JSON that is not element JSON"."""
+    assert _rtf(r"{\pard Just a fragment of text here.\par}", name="clip") == [
+        ("NarrativeText", "Just a fragment of text here.")
+    ]
+
+
+def test_rtf_table_cells_holding_paragraphs_stay_one_row():
+    """Before: Title "First para" then a Table starting "second para" — the row torn apart."""
+    rtf = (
+        r"{\rtf1\ansi \trowd\cellx2000\cellx4000 \pard\intbl First para\par second para\cell Other\cell\row"
+        r" \trowd\cellx2000\cellx4000 \intbl A\cell B\cell\row\pard After table.\par}"
+    )
+    elements = docbatch.partition(rtf.encode(), filename="t.rtf")
+    assert elements[0].metadata["text_as_html"] == (
+        "<table><tr><td>First para second para</td><td>Other</td></tr><tr><td>A</td><td>B</td></tr></table>"
+    )
+    assert [el.type for el in elements] == ["Table", "NarrativeText"]
+
+
+def test_rtf_embedded_picture_leaves_the_text():
+    rtf = r"{\rtf1\ansi Before the picture.\par{\pict\pngblip\bin4 " + "\x00\x01{}" + r"}After the picture.\par}"
+    assert _rtf(rtf) == [("NarrativeText", "Before the picture."), ("NarrativeText", "After the picture.")]
+
+
+def test_rtf_header_text_is_kept():
+    """Before: "Company Header" was lost (striprtf drops header groups)."""
+    assert _rtf(r"{\rtf1\ansi{\header\pard Company Header\par}Body text of the letter.\par}") == [
+        ("Header", "Company Header"),
+        ("NarrativeText", "Body text of the letter."),
+    ]
+
+
+def test_rtf_pn_and_listtext_items_are_list_items():
+    """Before: both items were Title (their bullets, in \\pntext groups, were dropped)."""
+    rtf = (
+        r"{\rtf1\ansi{\pntext\f0 \'b7\tab}{\*\pn\pnlvlblt\pnf1{\pntxtb\'b7}}First item\par"
+        r"{\listtext 2.\tab}Second item\par}"
+    )
+    assert _rtf(rtf) == [("ListItem", "First item"), ("ListItem", "Second item")]

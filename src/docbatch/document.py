@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from docbatch.elements import DocumentInfo, Element, finalize
+from docbatch.elements import DocumentInfo, Element, clean_text, finalize
 from docbatch.filetype import FileType
 from docbatch.languages import detect_languages
 from docbatch.partition import PartitionOptions, partition_file
@@ -67,7 +67,7 @@ def _document_info(
         version=doc.version,
         last_modified=doc.last_modified,
         date_processed=datetime.now(UTC).isoformat(),
-        languages=detect_languages(el.text for el in elements) if options.detect_languages else None,
+        languages=detect_languages(clean_text(el.text) for el in elements) if options.detect_languages else None,
     )
 
 

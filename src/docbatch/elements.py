@@ -97,6 +97,7 @@ METADATA_KEYS = frozenset(
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 #: Vertical tab and form feed: line and page breaks some writers use inside a paragraph.
 _BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 # Types that open a section: later elements hang under the nearest one of lower depth.
 _SECTION_TYPES = frozenset({"Title"})
@@ -199,7 +200,11 @@ def finalize(elements: Iterable[Element], doc: DocumentInfo) -> list[Element]:
 
 
 def clean_text(text: str) -> str:
-    """``text`` without control characters; vertical tabs and form feeds become line breaks."""
+    """``text`` without control characters; vertical tabs and form feeds become line breaks; UTF-16
+    surrogate halves a decoder left are paired into their character (a lone one becomes U+FFFD),
+    since no JSON writer or hash takes them."""
+    if _SURROGATE.search(text):
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     return _CONTROL.sub("", text.translate(_BREAKS))
 
 
