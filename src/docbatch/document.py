@@ -85,14 +85,16 @@ def partition(
     fields (``process_attachments=True``, ``detect_languages=False``, ...).
 
     A path gets the same ids and ``data_source`` as a run over it; bytes have no location, so
-    their ``data_source.url`` is the filename. Raises
-    :class:`~docbatch.errors.DocumentError` with a one-line reason for a bad document
+    their ``data_source.url`` is the filename. Raises FileNotFoundError for a path that is no
+    file, and :class:`~docbatch.errors.DocumentError` with a one-line reason for a bad document
     (:class:`~docbatch.errors.UnsupportedFileType` for a type docbatch does not read); a
     document with lost parts returns the rest and warns with :class:`PartialDocumentWarning`.
     """
     opts = PartitionOptions(**options)
     if isinstance(source, str | os.PathLike):
         path = Path(source).absolute()
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} is not a file; give the path of one document.")
         doc = next(LocalSource(path).list())  # what `docbatch local <path>` would see
         if filename:
             doc = replace(doc, key=filename)
