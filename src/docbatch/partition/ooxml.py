@@ -33,7 +33,6 @@ __all__ = [
     "diagram_elements",
     "diagram_rid",
     "drawing_paragraph",
-    "first_line",
     "is_short_line",
     "open_errors",
     "open_failure",
@@ -86,12 +85,6 @@ def open_errors() -> tuple[type[BaseException], ...]:
 def open_failure(kind: str, error: BaseException) -> DocumentError:
     """The one-line DocumentError for a package the library could not open."""
     return damaged(kind, error)
-
-
-def first_line(error: BaseException) -> str:
-    """The first line of an exception's message, capped, for one-line failure reasons."""
-    text = str(error).strip().splitlines()
-    return text[0][:200] if text else type(error).__name__
 
 
 def contact_type(text: str) -> str | None:
