@@ -29,8 +29,9 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _HEADER_FOOTER = re.compile(r"\{\\(header|footer)[lrf]?(?![a-z])")
 #: A list item's marker group: {\pntext \'b7\tab} or {\listtext 1.\tab}, flat (no nested groups).
 _LIST_TEXT = re.compile(r"\{\\(?:pntext|listtext)(?![a-z])([^{}]*)\}")
-#: From a row's first in-table paragraph to its end; \par inside is a paragraph within a cell.
-_TABLE_ROW = re.compile(r"\\intbl(?![a-z]).*?\\row(?![a-z])", re.DOTALL)
+#: A row's end, and its first in-table paragraph: \par between them is a paragraph in a cell.
+_ROW_END = re.compile(r"(\\row(?![a-z]))")
+_IN_TABLE = re.compile(r"\\intbl(?![a-z])")
 _PAR = re.compile(r"\\par(?![a-z])")
 
 
@@ -116,8 +117,18 @@ def _list_markers_as_text(rtf: str) -> str:
 
 def _cells_on_one_line(rtf: str) -> str:
     """A table cell holding several paragraphs keeps them on its row's line (joined by a tab),
-    so the row still reads as one row of cells rather than fragments around stray "|"."""
-    return _TABLE_ROW.sub(lambda m: _PAR.sub(r"\\tab ", m[0]), rtf)
+    so the row still reads as one row of cells rather than fragments around stray "|".
+
+    Each piece before a ``\\row`` is a row from its first ``\\intbl`` on; one pass over the text
+    (a regex from every ``\\intbl`` to the next ``\\row`` would rescan to the end for each
+    ``\\intbl`` of a file that has no ``\\row``)."""
+    pieces = _ROW_END.split(rtf)
+    for i in range(0, len(pieces) - 1, 2):  # even pieces precede a \row; the last one does not
+        start = _IN_TABLE.search(pieces[i])
+        if start is not None:
+            head, row = pieces[i][: start.start()], pieces[i][start.start() :]
+            pieces[i] = head + _PAR.sub(r"\\tab ", row)
+    return "".join(pieces)
 
 
 def _escape(text: str) -> str:
