@@ -86,3 +86,16 @@ def test_coordinates_shape():
         "layout_width": 612,
         "layout_height": 792,
     }
+
+
+def test_control_characters_leave_text_and_html():
+    """A Word field's \\x03, a stray NUL: gone from text and text_as_html; breaks become newlines."""
+    from docbatch.elements import DocumentInfo, Element, finalize
+
+    info = DocumentInfo(filename="a.docx", filetype="x", url="file:///a.docx", record_locator={})
+    table = Element("Table", "a\x03b", {"text_as_html": "<table><tr><td>a\x03b\x00</td></tr></table>"})
+    text = Element("NarrativeText", "line one\x0bline two\x07\x1f")
+    blank = Element("NarrativeText", "\x03\x03")
+    kept = finalize([table, text, blank], info)
+    assert [el.text for el in kept] == ["ab", "line one\nline two"]
+    assert kept[0].metadata["text_as_html"] == "<table><tr><td>ab</td></tr></table>"

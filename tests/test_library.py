@@ -124,3 +124,10 @@ def test_run_works_without_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 def test_statuses_are_strings():
     assert docbatch.Status.PARTIAL == "partial" and f"{docbatch.Status.FAILED}" == "failed"
+
+
+def test_a_path_that_is_no_file_is_file_not_found(tmp_path: Path):
+    with pytest.raises(FileNotFoundError, match="not a file"):
+        docbatch.partition(tmp_path / "missing.docx")
+    with pytest.raises(FileNotFoundError):
+        docbatch.partition(tmp_path)

@@ -67,3 +67,21 @@ def test_one_line_collapses_and_cuts():
     assert one_line(KeyError()) == "KeyError"
     assert len(one_line("x" * 1000)) == 300
     assert internal_error(TypeError("bad\nthing")) == "internal error: TypeError: bad thing"
+
+
+def test_truncated_office_file_fails_and_the_cli_exits_1(tmp_path):
+    """Before: "skipped: unsupported file type zip", exit 0 — a broken file passed a nightly run."""
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[1]
+    src = tmp_path / "src"
+    src.mkdir()
+    docx = (repo / "samples" / "office" / "quarterly-report.docx").read_bytes()
+    (src / "report.docx").write_bytes(docx[: len(docx) // 2])
+    (src / "fine.txt").write_text("A whole document.")
+    command = [sys.executable, "-m", "docbatch", "local", str(src), "--structured-output-dir", str(tmp_path / "out")]
+    done = subprocess.run(command, capture_output=True, text=True, env={"PYTHONPATH": str(repo / "src")}, check=False)
+    assert done.returncode == 1, done.stdout + done.stderr
+    status, reason, _ = _rows(tmp_path)["report.docx"]
+    assert status == "failed" and reason.startswith("damaged DOCX file (")

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from docbatch.elements import DocumentInfo, Element, finalize
+from docbatch.elements import DocumentInfo, Element, clean_text, finalize
 from docbatch.filetype import FileType
 from docbatch.languages import detect_languages
 from docbatch.partition import PartitionOptions, partition_file
@@ -67,7 +67,7 @@ def _document_info(
         version=doc.version,
         last_modified=doc.last_modified,
         date_processed=datetime.now(UTC).isoformat(),
-        languages=detect_languages(el.text for el in elements) if options.detect_languages else None,
+        languages=detect_languages(clean_text(el.text) for el in elements) if options.detect_languages else None,
         key=doc.key,
     )
 
@@ -86,14 +86,16 @@ def partition(
     fields (``process_attachments=True``, ``detect_languages=False``, ...).
 
     A path gets the same ids and ``data_source`` as a run over it; bytes have no location, so
-    their ``data_source.url`` is the filename. Raises
-    :class:`~docbatch.errors.DocumentError` with a one-line reason for a bad document
+    their ``data_source.url`` is the filename. Raises FileNotFoundError for a path that is no
+    file, and :class:`~docbatch.errors.DocumentError` with a one-line reason for a bad document
     (:class:`~docbatch.errors.UnsupportedFileType` for a type docbatch does not read); a
     document with lost parts returns the rest and warns with :class:`PartialDocumentWarning`.
     """
     opts = PartitionOptions(**options)
     if isinstance(source, str | os.PathLike):
         path = Path(source).absolute()
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} is not a file; give the path of one document.")
         doc = next(LocalSource(path).list())  # what `docbatch local <path>` would see
         if filename:
             doc = replace(doc, key=filename)

@@ -10,6 +10,7 @@ and gives every element a deterministic id.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "DocumentInfo",
     "Element",
+    "clean_text",
     "coordinates",
     "element_id",
     "elements_from_dicts",
@@ -59,9 +61,10 @@ METADATA_KEYS = frozenset(
         "attached_to_filename",
         # docbatch's additions, where unstructured's schema has no field (its readers keep unknown
         # keys as ad-hoc metadata fields): an email's attachment names, and a mark on the
-        # elements of a slide's speaker notes.
+        # elements of a slide's speaker notes, and on footnotes and endnotes ("footnote" or "endnote").
         "attachment_filenames",
         "slide_notes",
+        "note_type",
         "bcc_recipient",
         "category_depth",
         "cc_recipient",
@@ -93,6 +96,13 @@ METADATA_KEYS = frozenset(
         "url",
     }
 )
+
+#: Control characters no text format means as text (\x03 from a Word field, \x00 from a bad
+#: decoder); they break downstream chunkers and JSON tools. Tab, newline and CR are kept.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+#: Vertical tab and form feed: line and page breaks some writers use inside a paragraph.
+_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 # Types that open a section: later elements hang under the nearest one of lower depth.
 _SECTION_TYPES = frozenset({"Title"})
@@ -186,10 +196,12 @@ def finalize(elements: Iterable[Element], doc: DocumentInfo) -> list[Element]:
     for i, el in enumerate(elements):
         if el.type not in ELEMENT_TYPES:
             raise ValueError(f"unknown element type {el.type!r}")
-        text = el.text.strip()
+        text = clean_text(el.text).strip()
         if not text and el.type not in ("Image", "PageBreak", "Table"):
             continue
         el.text = text
+        if isinstance(el.metadata.get("text_as_html"), str):
+            el.metadata["text_as_html"] = clean_text(el.metadata["text_as_html"])
         remap[i] = len(kept)
         kept.append(el)
     for i, el in enumerate(kept):
@@ -200,6 +212,15 @@ def finalize(elements: Iterable[Element], doc: DocumentInfo) -> list[Element]:
     for el in kept:
         _add_document_metadata(el, doc)
     return kept
+
+
+def clean_text(text: str) -> str:
+    """``text`` without control characters; vertical tabs and form feeds become line breaks; UTF-16
+    surrogate halves a decoder left are paired into their character (a lone one becomes U+FFFD),
+    since no JSON writer or hash takes them."""
+    if _SURROGATE.search(text):
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return _CONTROL.sub("", text.translate(_BREAKS))
 
 
 def _link_parents(elements: list[Element]) -> None:

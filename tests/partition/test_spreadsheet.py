@@ -555,3 +555,17 @@ def test_truncated_xls_is_damaged_in_one_plain_sentence(tmp_path, cut):
     with pytest.raises(DocumentError) as err:
         partition_file(path, OPTIONS)
     assert str(err.value).startswith("damaged XLS file (") and "Error" not in str(err.value)
+
+
+def test_xls_xlrd_cannot_read_is_read_by_calamine():
+    """xlrd-rejects.xls is small.xls with three bytes changed (two of them in cell values): xlrd
+    fails (KeyError inside its BIFF reader), python-calamine reads it whole, so nothing is lost."""
+    pytest.importorskip("python_calamine")
+    from docbatch.partition.notes import collecting
+
+    with collecting() as notes:
+        rescued = partition_xls(FIXTURES / "xlrd-rejects.xls", OPTIONS)
+    whole = partition_xls(FIXTURES / "small.xls", OPTIONS)
+    assert [el.type for el in rescued] == [el.type for el in whole]
+    assert [el.text for el in rescued if el.type != "Table"] == [el.text for el in whole if el.type != "Table"]
+    assert notes.lost == []

@@ -459,7 +459,10 @@ class _Reader:
         for child in r:
             tag = child.tag
             if tag == T:
-                inline.add(child.text or "", bold=bold, italic=italic)
+                # Between a field's begin and separate marks is its code ({ IF ... }), where a
+                # nested field leaves its result text: part of the code, not of the document.
+                if not any(f.result_start is None for f in content.fields):
+                    inline.add(child.text or "", bold=bold, italic=italic)
             elif tag in (_W + "tab", _W + "ptab"):
                 inline.add("\t", bold=bold, italic=italic)
             elif tag == _W + "br":
@@ -545,7 +548,17 @@ class _Reader:
                 content.figures.extend(self._chart(data.find(_C + "chart")))
             elif diagram_rid(data):
                 content.figures.extend(self._diagram(diagram_rid(data)))
-        content.boxes.extend(_outer_text_boxes(drawing))
+        boxes = _outer_text_boxes(drawing)
+        if drawing.find(_WP + "inline") is not None:
+            # An inline shape sits in the line like a word: its text belongs where it stands,
+            # not after the paragraph (which would split the sentence and reorder it).
+            for box in boxes:
+                words = [self.paragraph(p).inline.text() for p in box.iter(P) if not _inside_box(p, box)]
+                text = " ".join(w for w in words if w)
+                if text:
+                    content.inline.add(text)
+        else:
+            content.boxes.extend(boxes)
 
     def _chart(self, ref: Any) -> list[Element]:
         rel = self.part.rels.get(ref.get(_R + "id") or "") if ref is not None else None
@@ -647,6 +660,8 @@ class _DocxWalker:
         for child in self.body:
             self._block(child, top_level=True)
         self._end_section(last=True)
+        for kind in ("footnote", "endnote"):
+            self.out.extend(_notes(self.document.part, self.styles, kind))
         return self.out
 
     # -- emitting -----------------------------------------------------------------------------
@@ -832,6 +847,44 @@ class _DocxWalker:
                 self.out.append(Element(kind, text, meta))
 
 
+#: Relationship type suffix and XML tag of each kind of note; ids -1 and 0 (or a w:type) are
+#: the separator lines Word draws above notes, not notes.
+_NOTE_PARTS = {"footnote": "/footnotes", "endnote": "/endnotes"}
+
+
+def _notes(document_part: Any, styles: _Styles, kind: str) -> list[Element]:
+    """Footnotes or endnotes, one NarrativeText per paragraph marked ``note_type``, in note order.
+
+    They come after the body (where a reader meets them on the page, roughly) rather than at
+    their reference mark, which would split the sentence that carries it.
+    """
+    from docx.oxml.parser import parse_xml
+    from lxml.etree import XMLSyntaxError
+
+    rel = next(
+        (r for r in document_part.rels.values() if r.reltype.endswith(_NOTE_PARTS[kind]) and not r.is_external), None
+    )
+    if rel is None:
+        return []
+    try:
+        part = rel.target_part
+        root = parse_xml(part.blob)
+    except (KeyError, ValueError, XMLSyntaxError) as e:  # python-docx and lxml on a missing or broken part
+        part_lost(f"{kind}s", what_is_wrong(e))
+        return []
+    reader = _Reader(part, styles, rendered=True)
+    out: list[Element] = []
+    for note in root.iterchildren(_W + kind):
+        if note.get(_W + "type") in ("separator", "continuationSeparator", "continuationNotice"):
+            continue
+        for p in note.iter(P):
+            inline = reader.paragraph(p).inline
+            text = inline.text()
+            if text.strip():
+                out.append(Element("NarrativeText", text, {"note_type": kind, **inline.metadata()}))
+    return out
+
+
 def _even_odd_headers(document: Any) -> bool:
     try:
         return bool(document.settings.odd_and_even_pages_header_footer)
@@ -918,7 +971,9 @@ class _TableReader:
                 self.figures.extend(content.figures)
                 for key, values in content.inline.metadata().items():
                     self.meta.setdefault(key, []).extend(values)
-                line = content.inline.text()
+                # a text box anchored in the paragraph (a header's logo caption, a cell's call-out)
+                boxed = [text for box in content.boxes if (text := self.cell_text(box))]
+                line = "\n".join(filter(None, [content.inline.text(), *boxed]))
             elif child.tag == TBL:
                 table = table_element(self.rows(list(_children(child, TR))))
                 line = table[0] if table else ""

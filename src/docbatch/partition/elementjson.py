@@ -24,6 +24,7 @@ from docbatch.elements import ELEMENT_TYPES, METADATA_KEYS, Element
 from docbatch.errors import DocumentError, UnsupportedFileType
 from docbatch.partition.base import PartitionOptions
 from docbatch.partition.encoding import decode_bytes
+from docbatch.partition.rtf import is_rtf, partition_rtf
 
 __all__ = ["elements_from_json_items", "is_element_dict", "partition_json", "partition_ndjson"]
 
@@ -60,7 +61,10 @@ _DROPPED_METADATA = ("data_source", "parent_id")
 
 def partition_json(path: Path, options: PartitionOptions) -> list[Element]:
     """Read an element JSON file (a list of element objects) back into elements."""
-    data = _loads(Path(path).read_bytes(), what="JSON")
+    raw = Path(path).read_bytes()
+    if is_rtf(raw):  # an RTF fragment ("{\\pard ...}") opens with a brace, as JSON does
+        return partition_rtf(path, options)
+    data = _loads(raw, what="JSON")
     if isinstance(data, dict) and is_element_dict(data):
         data = [data]
     if not isinstance(data, list) or not all(is_element_dict(item) for item in data):

@@ -475,7 +475,7 @@ def _msg_envelope(msg: Any) -> Envelope:
     subject = " ".join((_safe_attr(msg, "subject") or "").split()) or None
     date_header = header.get("Date") if header is not None else None
     meta = {
-        "sent_from": _parse_address_list(_safe_attr(msg, "sender") or "") or None,
+        "sent_from": _msg_sender(_safe_attr(msg, "sender") or "") or None,
         "sent_to": _msg_recipients(msg, 1) or None,
         "cc_recipient": _msg_recipients(msg, 2) or None,
         "bcc_recipient": _msg_recipients(msg, 3) or None,
@@ -484,6 +484,15 @@ def _msg_envelope(msg: Any) -> Envelope:
         "last_modified": iso_date(str(date_header)) if date_header else _iso(_safe_attr(msg, "date")),
     }
     return Envelope({k: v for k, v in meta.items() if v}, subject)
+
+
+def _msg_sender(text: str) -> list[str]:
+    """The sender of an Outlook message. Without an SMTP address (an Exchange-only sender)
+    extract-msg gives only the display name, which an address parser would cut into words."""
+    text = _clean(text).strip()
+    if text and "@" not in text and "<" not in text:
+        return [" ".join(text.split())]
+    return _parse_address_list(text)
 
 
 _RECIPIENT_FIELDS = {1: "to", 2: "cc", 3: "bcc"}  # MAPI recipient types and extract-msg's joined strings

@@ -23,6 +23,7 @@ from docbatch.errors import DocumentError, EncryptedDocument
 from docbatch.partition.base import PartitionOptions
 from docbatch.partition.boundary import ZIP_ERRORS, damaged, what_is_wrong
 from docbatch.partition.notes import part_lost
+from docbatch.partition.text import mostly_figures
 
 __all__ = [
     "Inline",
@@ -34,7 +35,6 @@ __all__ = [
     "diagram_elements",
     "diagram_rid",
     "drawing_paragraph",
-    "first_line",
     "is_short_line",
     "open_errors",
     "open_failure",
@@ -93,12 +93,6 @@ def open_errors() -> tuple[type[BaseException], ...]:
 def open_failure(kind: str, error: BaseException) -> DocumentError:
     """The one-line DocumentError for a package the library could not open."""
     return damaged(kind, error)
-
-
-def first_line(error: BaseException) -> str:
-    """The first line of an exception's message, capped, for one-line failure reasons."""
-    text = str(error).strip().splitlines()
-    return text[0][:200] if text else type(error).__name__
 
 
 def contact_type(text: str) -> str | None:
@@ -293,7 +287,9 @@ def _run_url(rpr: Any, rels: Any) -> str:
 
 def is_short_line(text: str) -> bool:
     """One line short enough, and unpunctuated enough, to be a heading rather than a sentence."""
-    return len(text) <= 100 and "\n" not in text and not text.endswith(_TITLE_END) and len(text.split()) <= 12
+    if len(text) > 100 or "\n" in text or text.endswith(_TITLE_END) or len(text.split()) > 12:
+        return False
+    return not mostly_figures(text)
 
 
 def reads_as_heading(text: str, inline: Inline, *, style_bold: bool = False) -> bool:

@@ -54,8 +54,21 @@ def get_partitioner(file_type: str) -> Partitioner:
     return func
 
 
+#: Distribution names of the libraries whose import name differs (what to ``pip install``).
+_DISTRIBUTIONS = {
+    "docx": "python-docx",
+    "pptx": "python-pptx",
+    "python_calamine": "python-calamine",
+    "extract_msg": "extract-msg",
+    "odf": "odfpy",
+    "markdown_it": "markdown-it-py",
+    "RTFDE": "RTFDE",
+}
+
+
 def missing_dependency(file_type: str, error: ImportError) -> MissingDependency:
     """The run-stopping error for a library that ``file_type`` needs and this install lacks."""
-    package = (error.name or "").partition(".")[0] or "a library"
-    hint = _INSTALL_HINTS.get(file_type) or f"install {package} (pip install {package}) and rerun"
+    module = (error.name or "").partition(".")[0]
+    package = _DISTRIBUTIONS.get(module, module) or "a library"
+    hint = _INSTALL_HINTS.get(file_type) or f"pip install {package} and rerun"
     return MissingDependency(f"{file_type} files need the Python package {package}, which is not installed; {hint}.")

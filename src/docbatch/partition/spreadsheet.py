@@ -40,6 +40,7 @@ from docbatch.partition.base import PartitionOptions
 from docbatch.partition.boundary import ZIP_ERRORS, library_errors, what_is_wrong
 from docbatch.partition.encoding import read_text
 from docbatch.partition.notes import part_lost
+from docbatch.partition.text import mostly_figures
 
 __all__ = [
     "partition_csv",
@@ -122,35 +123,53 @@ Errors = Callable[[], tuple[type[BaseException], ...]]
 
 
 def _with_fallback(kind: str, path: Path, readers: list[tuple[Opener, Errors]]) -> list[Element]:
-    """The elements of the first reader that opens the workbook; "damaged <kind> file (...)" with
-    the first reader's complaint when none can."""
+    """The elements of the reader that reads the most of the workbook, tried in order until one
+    reads it all; "damaged <kind> file (...)" with the first reader's complaint when none opens it.
+
+    A sheet the chosen reader could not read is a lost part.
+    """
     first: DocumentError | None = None
+    best: tuple[list[Element], list[tuple[str, str]]] | None = None
     for opener, errors in readers:
-        if not errors():  # the reader's library is not installed
+        errs = errors()
+        if not errs:  # the reader's library is not installed
             continue
         with ExitStack() as stack:
             try:
-                with library_errors(kind, errors()):
+                with library_errors(kind, errs):
                     sheets = opener(path, stack)
+                result = _read_sheets(sheets, errs)
             except EncryptedDocument:
                 raise
             except DocumentError as e:
                 first = first or e
                 continue
-            return _sheets_elements(sheets, errors())
-    raise first or DocumentError(f"no reader for {kind} files is installed")
+        if best is None or len(result[1]) < len(best[1]):
+            best = result
+        if not best[1]:
+            break
+    if best is None:
+        raise first or DocumentError(f"no reader for {kind} files is installed")
+    elements, lost = best
+    for name, why in lost:
+        part_lost(f"sheet {name}", why)
+    return elements
 
 
-def _sheets_elements(sheets: Sheets, errors: tuple[type[BaseException], ...]) -> list[Element]:
+def _read_sheets(
+    sheets: Sheets, errors: tuple[type[BaseException], ...]
+) -> tuple[list[Element], list[tuple[str, str]]]:
+    """The elements of every sheet that reads, and (name, why) of each that does not."""
     elements: list[Element] = []
+    lost: list[tuple[str, str]] = []
     for number, (name, read) in enumerate(sheets, start=1):
         try:
             rows = read()
         except errors as e:
-            part_lost(f"sheet {name}", what_is_wrong(e))
+            lost.append((name, what_is_wrong(e)))
             continue
         elements.extend(sheet_elements(rows, sheet_name=name, page_number=number))
-    return elements
+    return elements, lost
 
 
 def _calamine() -> Any:
@@ -603,6 +622,8 @@ def classify_cell(text: str) -> str:
         return "EmailAddress"
     if _BULLET.match(text):
         return "ListItem"
+    if mostly_figures(text) or text.upper() in ("TRUE", "FALSE"):
+        return "UncategorizedText"  # a value ("3 kg", "Q1 2023", a boolean), not a heading
     words = text.split()
     if len(words) <= _TITLE_MAX_WORDS and len(text) <= _TITLE_MAX_CHARS and text[-1] not in ".!?;,":
         return "Title"

@@ -19,7 +19,14 @@ from docbatch.elements import Element
 from docbatch.partition.base import PartitionOptions
 from docbatch.partition.encoding import decode_bytes
 
-__all__ = ["classify_paragraph", "decode_text_bytes", "partition_text", "partition_text_string", "read_text_file"]
+__all__ = [
+    "classify_paragraph",
+    "decode_text_bytes",
+    "mostly_figures",
+    "partition_text",
+    "partition_text_string",
+    "read_text_file",
+]
 
 _BULLET = re.compile(r"^\s*(?:[-*•●○▪◦‣⁃–]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)])(?:\s+|$)")
 _BLANK_LINES = re.compile(r"\n[ \t\v\u00a0]*\n")
@@ -171,7 +178,8 @@ def _join_lines(lines: list[str]) -> str:
 
 def classify_paragraph(text: str, *, single_line: bool = True) -> str:
     """Guess the element type of one paragraph of plain text."""
-    if _BULLET.match(text):
+    bullet = _BULLET.match(text)
+    if bullet and text[bullet.end() :].strip():  # a marker alone ("-", "(12)") lists nothing
         return "ListItem"
     if single_line and _looks_like_title(text):
         return "Title"
@@ -189,4 +197,11 @@ def _looks_like_title(text: str) -> bool:
     words = text.split()
     if len(words) > 12 or (len(words) == 1 and len(text) > 30):
         return False
-    return _LETTER.search(text) is not None
+    return _LETTER.search(text) is not None and not mostly_figures(text)
+
+
+def mostly_figures(text: str) -> bool:
+    """More digits than letters ("1993–94", "Q1 2023", "Total 647 202 33"): a value or a row of
+    them, not a heading, however short the line."""
+    digits = sum(ch.isdigit() for ch in text)
+    return digits > 0 and digits > len(_LETTER.findall(text))
