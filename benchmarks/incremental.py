@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks import CACHE_DIR, REPO_DIR
+from benchmarks import CACHE_DIR, REPO_DIR, RESULTS_DIR
 from benchmarks.measure import bench_env, python
 
 __all__ = ["IncrementalResult", "measure", "pg_write_rate", "s3_rerun"]
@@ -203,10 +203,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--docs", type=int, default=10000, help="documents in the S3 -> S3 rerun (default 10000)")
     p.add_argument("--pg-documents", type=int, default=2000, help="documents written to PostgreSQL (default 2000)")
     p.add_argument("--elements", type=int, default=50, help="elements per PostgreSQL document (default 50)")
+    p.add_argument("--out", type=Path, default=RESULTS_DIR, help="where incremental.json goes")
     args = p.parse_args(argv)
     result = measure(args.docs, pg_documents=args.pg_documents, pg_elements=args.elements)
-    print("\n".join(result.lines()))
-    print(json.dumps({**asdict(result), "pg_elements_per_s": round(result.pg_elements_per_s)}, indent=2))
+    text = "\n".join(result.lines())
+    print(text)
+    record = {**asdict(result), "pg_elements_per_s": round(result.pg_elements_per_s)}
+    print(json.dumps(record, indent=2))
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "incremental.json").write_text(json.dumps(record, indent=2) + "\n")
     return 0
 
 

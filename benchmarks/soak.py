@@ -28,6 +28,7 @@ from pathlib import Path
 
 from docbatch.elements import Element
 from docbatch.partition.base import PartitionOptions
+from docbatch.pipeline import FAILED_BEFORE
 
 CACHE = Path(__file__).resolve().parent / ".cache" / "soak"
 
@@ -127,7 +128,7 @@ def count(keys: list[str], out: Path) -> dict[str, object]:
     failed = Counter(
         reason.split(":")[0] if reason.startswith("timeout") else reason
         for _, status, reason in rows
-        if status == "failed"
+        if status == "failed" or reason == FAILED_BEFORE  # a permanent failure is not retried unchanged
     )
     return {
         "documents": len(keys),

@@ -4,7 +4,11 @@ reported, permanent failures remembered, and another source refused (local folde
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +21,7 @@ from docbatch.partition.base import PartitionOptions
 from docbatch.pipeline import FAILED_BEFORE, UNCHANGED, RunOptions, RunSummary, run
 from docbatch.sources.base import DocumentMeta
 from docbatch.sources.local import LocalSource
-from support import load_outputs
+from support import cli_env, load_outputs
 
 
 def _run(src: Path, out: Path, source: LocalSource | None = None, **kw) -> RunSummary:
@@ -180,3 +184,32 @@ def test_transient_failures_are_retried_on_the_next_run(tmp_path, misbehaving_tx
     out = tmp_path / "out"
     assert _run(src, out).failed == 1  # the worker died: nothing says the document is bad
     assert _run(src, out).failed == 1  # so it is tried again
+
+
+def test_kill_9_while_redoing_changed_documents_leaves_nothing_stale(tmp_path):
+    src = tmp_path / "src"
+    _write(src, {f"d{i // 50}/doc{i:03d}.txt": f"Title {i} v1\n\n" + "Body text. " * 200 for i in range(150)})
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "docbatch", "local", str(src), "--structured-output-dir", str(out)]
+    assert subprocess.run(cmd, cwd=tmp_path, env=cli_env(), capture_output=True, timeout=300).returncode == 0
+    old = {p.name for p in (out / ".docbatch/done").rglob("*")}
+    for path in sorted(src.rglob("*.txt")):
+        _touch_later(path, path.read_text().replace(" v1\n", " v2\n"))
+    proc = subprocess.Popen(
+        cmd, cwd=tmp_path, env=cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    deadline = time.monotonic() + 120
+    while len({p.name for p in (out / ".docbatch/done").rglob("*")} - old) < 20 and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    killed = proc.poll() is None
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert killed, "the run ended before the kill: the test proves nothing"
+    rerun = subprocess.run(cmd, cwd=tmp_path, env=cli_env(), capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    outputs = load_outputs(out)
+    assert len(outputs) == 150
+    assert all(elements[0]["text"].endswith("v2") for elements in outputs.values())
+    markers = [p.name for p in (out / ".docbatch/done").rglob("*") if p.is_file()]
+    assert len(markers) == 150 and not set(markers) & old

@@ -49,6 +49,7 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--structured-output-dir",
             default=None,
+            metavar="PATH_OR_URL",
             help="Where one JSON of elements per document is written: a folder or any fsspec URL "
             "(s3://bucket/prefix/, gs://, az://) [default: structured-outputs].",
         ),
