@@ -87,7 +87,7 @@ def test_options_are_partition_options():
 
 def test_bad_and_unsupported_documents_raise_document_errors():
     with pytest.raises(UnsupportedFileType, match="unsupported file type"):
-        docbatch.partition(b"\x89PNG\r\n\x1a\n" + bytes(64), filename="x.png")
+        docbatch.partition(b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(64), filename="x.wav")
     with pytest.raises(DocumentError, match="empty"):
         docbatch.partition(b"", filename="x.docx")
 

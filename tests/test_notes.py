@@ -46,7 +46,7 @@ def test_partial_and_remarked_documents_reach_record_and_summary(tmp_path: Path,
     (src / "lossy.txt").write_text("LOSSY but the rest is here")
     (src / "blank.txt").write_text("BLANK")
     out = tmp_path / "out"
-    options = RunOptions(output_dir=out, download_dir=tmp_path / "dl", num_processes=1)
+    options = RunOptions(download_dir=tmp_path / "dl", num_processes=1)
     summary = run(LocalSource(src), LocalJSONDestination(out), options)
     assert (summary.ok, summary.partial, summary.failed) == (1, 1, 0)
     db = sqlite3.connect(out / ".docbatch" / "record.sqlite")

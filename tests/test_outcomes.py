@@ -28,7 +28,7 @@ def _run(tmp_path: Path, files: dict[str, str]) -> RunSummary:
     src.mkdir()
     for name, text in files.items():
         (src / name).write_text(text)
-    options = RunOptions(output_dir=out, download_dir=tmp_path / "dl", num_processes=1)
+    options = RunOptions(download_dir=tmp_path / "dl", num_processes=1)
     return run(LocalSource(src), LocalJSONDestination(out), options)
 
 

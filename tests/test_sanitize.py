@@ -47,7 +47,7 @@ def test_the_run_record_stores_the_source_redacted(tmp_path):
     memory.pipe("/sanitize-test/a.txt", b"Title\n\nBody.")
     source = FsspecSource("memory://sanitize-test?token=s3cret")
     source._fs, source._root = memory, "/sanitize-test"  # memory:// itself takes no credentials
-    summary = run(source, LocalJSONDestination(tmp_path / "out"), RunOptions(tmp_path / "out", tmp_path / "dl"))
+    summary = run(source, LocalJSONDestination(tmp_path / "out"), RunOptions(download_dir=tmp_path / "dl"))
     assert summary.ok == 1
     with sqlite3.connect(summary.record_path) as db:
         (stored,) = db.execute("SELECT source FROM runs").fetchone()
