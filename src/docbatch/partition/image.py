@@ -106,7 +106,7 @@ def _read_frame(frame: Image.Image, page: int, options: PartitionOptions) -> tup
     target = (max(1, round(width * scale)), max(1, round(height * scale)))
     if gray.size != target:
         gray = gray.resize(target, Image.Resampling.BOX)
-    return ocr_page(gray, page=page, scale=scale, languages=options.ocr_languages, dpi=_dpi(frame, scale))
+    return ocr_page(gray, page=page, size=(width, height), languages=options.ocr_languages, dpi=_dpi(frame, scale))
 
 
 #: EXIF orientation -> the transposition that makes the picture upright (as ImageOps.exif_transpose).

@@ -105,7 +105,10 @@ def _words(api) -> list[Word]:
         if w.IsAtBeginningOf(tesserocr.RIL.TEXTLINE):
             line += 1
             row_height = float(w.RowAttributes()["row_height"])
-        text = (w.GetUTF8Text(level) or "").strip()
+        try:
+            text = (w.GetUTF8Text(level) or "").strip()
+        except RuntimeError:  # tesserocr's way of saying the page holds no text at all
+            break
         box = w.BoundingBox(level)
         confidence = w.Confidence(level)
         if text and box:

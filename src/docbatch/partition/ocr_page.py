@@ -38,14 +38,18 @@ _BOLD_INK = 1.3
 _DARK = 128  # gray level under which a pixel is ink
 
 
-def ocr_page(image: Image, *, page: int, scale: float, languages: str, dpi: int = 0) -> tuple[list[Placed], Counter]:
-    """The page's blocks, in reading order, with boxes in page units (pixels divided by ``scale``).
+def ocr_page(
+    image: Image, *, page: int, size: tuple[float, float], languages: str, dpi: int = 0
+) -> tuple[list[Placed], Counter]:
+    """The page's blocks, in reading order, with boxes in page units: ``size`` is the page's
+    width and height in them (points for a PDF page, original pixels for a downscaled image).
 
     Returns the blocks and the characters per font size seen, for the document's body size.
     """
     gray = image if image.mode == "L" else image.convert("L")
     words = recognize(gray, languages, dpi=dpi)
-    width, height = gray.width / scale, gray.height / scale
+    width, height = size
+    scale = gray.width / width
     lines = _lines(words, gray, scale)
     sizes: Counter[float] = Counter()
     for ln in lines:

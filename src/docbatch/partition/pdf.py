@@ -183,7 +183,7 @@ def _read_by_ocr(page: pdfium.PdfPage, index: int, sizes: Counter[float], option
     finally:
         bitmap.close()
     placed, page_sizes = ocr_page(
-        image, page=index + 1, scale=scale, languages=options.ocr_languages, dpi=round(scale * 72)
+        image, page=index + 1, size=(width, height), languages=options.ocr_languages, dpi=round(scale * 72)
     )
     sizes.update(page_sizes)
     return _running_heads_first(placed)
