@@ -171,7 +171,10 @@ def _run_set(tool: str, fn: Callable[[str], str], kind: str, dpi: int, workers: 
             ctx = get_context("spawn")
             warm = (fn, inputs.files["png"][0])
             with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_warm, initargs=warm) as ex:
-                t0 = time.perf_counter()  # workers started and warmed: time the pages only
+                # every worker started and warmed (the initializer runs before a worker's first task):
+                # time the pages only
+                list(ex.map(time.sleep, [1.0] * workers))
+                t0 = time.perf_counter()
                 texts = list(ex.map(fn, [str(p) for p in files]))
     except Exception as e:  # a tool that cannot run is a row with its error, not a stopped benchmark
         return Row(tool, kind, dpi, workers, 0, 0, 0.0, 0.0, 0.0, f"{type(e).__name__}: {e}"[:200])
@@ -237,16 +240,25 @@ def measure_ocr(*, docs: int = 3, engine_pages: int = 4, log: Callable[[str], No
         log(f"ocr: rendering {len(sources)} documents at {dpi} dpi")
         inputs = make_inputs(sources, dpi, CACHE_DIR / "ocr" / f"{dpi}dpi")
         log(f"ocr: engines alone at {dpi} dpi")
-        result.rows += _engines(inputs, dpi, engine_pages)
+        for row in _engines(inputs, dpi, engine_pages):
+            result.rows.append(row)
+            log(f"ocr: {row.tool}: {_describe(row)}")
         for kind in KINDS:
             for tool, fn in tools.items():
                 for workers in (1, 2):
-                    log(f"ocr: {tool} {kind} {dpi} dpi, {workers} worker(s)")
-                    result.rows.append(_run_set(tool, fn, kind, dpi, workers, inputs))
+                    row = _run_set(tool, fn, kind, dpi, workers, inputs)
+                    result.rows.append(row)
+                    log(f"ocr: {tool} {kind} {dpi} dpi, {workers} worker(s): {_describe(row)}")
     return result
 
 
 # --------------------------------------------------------------------------- report
+
+
+def _describe(row: Row) -> str:
+    if row.error:
+        return f"failed: {row.error}"
+    return f"{row.pages_per_s:.2f} pages/s, recall {row.recall:.3f}, precision {row.precision:.3f}"
 
 
 def markdown(result: OcrResult) -> list[str]:

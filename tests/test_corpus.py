@@ -15,16 +15,10 @@ from support import CORPUS, run_cli
 
 pytestmark = [pytest.mark.corpus, pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")]
 
-# Kinds docbatch does not partition yet (legacy binary Office, images and audio need other stacks).
+# Kinds docbatch does not partition yet (legacy binary Office and audio need other stacks).
 EXPECTED_UNSUPPORTED = {
     "doc",
     "ppt",
-    "png",
-    "jpg",
-    "tiff",
-    "bmp",
-    "gif",
-    "heic",
     "wav",
     "unknown",
     "zip",
@@ -66,6 +60,19 @@ def test_supported_formats_mostly_succeed(corpus_run):
     assert unexpected == []
     ok = sum(1 for row in rows if row[1] == "ok")
     assert ok >= 0.75 * len(rows)
+
+
+def test_images_end_ok_with_text_or_fail_with_one_reason(corpus_run):
+    """Every image is OCR'd into elements; without the OCR engine each fails with the install sentence."""
+    _, rows, _ = corpus_run
+    images = [(k, s, r, n) for k, s, r, _, n in rows if k.startswith("img/")]
+    assert images
+    for key, status, reason, count in images:
+        assert (status == "ok" and count > 0) or (status == "failed" and "OCR needs Tesseract" in reason), (
+            key,
+            status,
+            reason,
+        )
 
 
 def test_outputs_are_element_json(corpus_run):
