@@ -63,12 +63,14 @@ def test_supported_formats_mostly_succeed(corpus_run):
 
 
 def test_images_end_ok_with_text_or_fail_with_one_reason(corpus_run):
-    """Every image is OCR'd into elements; without the OCR engine each fails with the install sentence."""
+    """Every image is OCR'd into elements (a photo of a flower into none, with a remark); without the
+    OCR engine each fails with the install sentence."""
     _, rows, _ = corpus_run
     images = [(k, s, r, n) for k, s, r, _, n in rows if k.startswith("img/")]
     assert images
     for key, status, reason, count in images:
-        assert (status == "ok" and count > 0) or (status == "failed" and "OCR needs Tesseract" in reason), (
+        read = status == "ok" and (count > 0 or reason == "no text found in the image")
+        assert read or (status == "failed" and "OCR needs Tesseract" in reason), (
             key,
             status,
             reason,
