@@ -31,6 +31,8 @@ class Report:
     flatness: dict[int, tuple[float, int]] = field(default_factory=dict)
     s3: dict[str, tuple[float, int, int]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: Markdown sections measured by their own modules (benchmarks/ocr.py), written as given.
+    sections: list[list[str]] = field(default_factory=list)
 
 
 def machine() -> str:
@@ -211,6 +213,8 @@ def write_markdown(report: Report, path: Path) -> None:
         out.append("|---|---|---|---|")
         out += [f"| {k} | {sec:.2f} | {_mib(rss)} | {f} |" for k, (sec, rss, f) in report.s3.items()]
         out.append("")
+    for section in report.sections:
+        out += [*section, ""]
     fails = _failures(report.formats)
     if fails:
         out += ["## Failed files", "", *fails, ""]
