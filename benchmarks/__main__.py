@@ -192,6 +192,14 @@ def _extras(report: Report, by_path: dict[Path, GeneratedDoc], work: Path, args:
     counts = (20, 200) if args.quick else (200, 2000)
     log(f"memory over {counts[0]} vs {counts[1]} small documents")
     report.flatness = memory_flatness(CACHE_DIR / "gen", work, counts=counts, timeout=args.timeout)
+    log("OCR on rendered pages of known text")
+    from benchmarks.ocr import markdown, measure_ocr
+    from docbatch.errors import DocumentError
+
+    try:
+        report.sections["ocr"] = ("\n".join(markdown(measure_ocr(docs=1 if args.quick else 3, log=log))), None)
+    except (ImportError, DocumentError) as e:  # the ocr extra or Tesseract's data is not installed
+        report.notes.append(f"OCR section skipped: {e}")
     log("S3 vs local")
     try:
         report.s3 = s3_vs_local(mixed, work, timeout=args.timeout)

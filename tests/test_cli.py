@@ -44,3 +44,22 @@ def test_two_destinations_at_once_is_a_usage_error(tmp_path):
     assert result.exit_code == 2
     assert "not both" in result.output
     assert not (tmp_path / "out").exists()  # refused before anything was made
+
+
+def test_ocr_flags_reach_the_partitioners(tmp_path):
+    """--ocr never skips an image with the reason; a bad --ocr-languages is a usage error (exit 2)."""
+    from PIL import Image
+
+    from support import load_outputs, run_cli
+
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("L", (64, 64), 255).save(src / "scan.png")
+    (src / "note.txt").write_text("A note that needs no OCR at all.\n")
+    out = tmp_path / "out"
+    result = run_cli(["local", str(src), "--structured-output-dir", str(out), "--ocr", "never"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "1 ok, 1 skipped, 0 failed" in result.stderr
+    assert list(load_outputs(out)) == ["note.txt.json"]
+    bad = run_cli(["local", str(src), "--ocr-languages", "eng; rm"], cwd=tmp_path)
+    assert bad.returncode == 2 and "--ocr-languages" in bad.stderr

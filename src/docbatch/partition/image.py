@@ -61,12 +61,14 @@ def partition_image(path: Path, options: PartitionOptions) -> list[Element]:
 @contextmanager
 def _open(path: Path) -> Iterator[Image.Image]:
     """Open the image lazily (pixels are decoded later, frame by frame), translating Pillow's refusals."""
-    _register_heif()
+    heif = _register_heif()
     try:
         image = Image.open(path)
     except Image.DecompressionBombError as e:
         raise DocumentError(f"image too large to read safely ({e}); split or shrink it first") from e
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+        if not heif and _is_heif(path):
+            raise DocumentError("HEIC images need pillow-heif: run pip install 'docbatch[ocr]'") from e
         raise DocumentError(f"not a readable image: {e}") from e
     try:
         yield image
@@ -74,13 +76,19 @@ def _open(path: Path) -> Iterator[Image.Image]:
         image.close()
 
 
-def _register_heif() -> None:
+def _register_heif() -> bool:
     """Teach Pillow HEIC (iPhone photos) when pillow-heif is installed, as the ocr extra does."""
     try:
         from pillow_heif import register_heif_opener
     except ImportError:
-        return  # Pillow then says it cannot identify a HEIC file; see _open
+        return False
     register_heif_opener()
+    return True
+
+
+def _is_heif(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(12)[4:8] == b"ftyp"
 
 
 def _frames(image: Image.Image) -> Iterator[Image.Image]:
@@ -106,7 +114,7 @@ def _read_frame(frame: Image.Image, page: int, options: PartitionOptions) -> tup
     target = (max(1, round(width * scale)), max(1, round(height * scale)))
     if gray.size != target:
         gray = gray.resize(target, Image.Resampling.BOX)
-    return ocr_page(gray, page=page, scale=scale, languages=options.ocr_languages, dpi=_dpi(frame, scale))
+    return ocr_page(gray, page=page, size=(width, height), languages=options.ocr_languages, dpi=_dpi(frame, scale))
 
 
 #: EXIF orientation -> the transposition that makes the picture upright (as ImageOps.exif_transpose).

@@ -57,7 +57,7 @@ def partition_pdf(path: Path, options: PartitionOptions) -> list[Element]:
             raise DocumentError(
                 f"{_pages(tally.unread)} scanned and not read because OCR is off (--ocr never); run with --ocr auto"
             )
-        remark(f"no text on {_pages(tally.blank)} blank" if tally.blank == n_pages else "no text found")
+        remark(f"no text on {_pages(tally.blank, 'blank')}" if tally.blank == n_pages else "no text found")
         return []
     body = sizes.most_common(1)[0][0] if sizes else 10.0
     return to_elements(placed, n_pages, body)
@@ -71,8 +71,9 @@ class _Tally:
     unread: int = 0
 
 
-def _pages(n: int) -> str:
-    return f"{n} page" if n == 1 else f"{n} pages"
+def _pages(n: int, kind: str = "") -> str:
+    """ "1 page", "3 blank pages"."""
+    return f"{n} {kind + ' ' if kind else ''}page{'' if n == 1 else 's'}"
 
 
 def _open(path: Path) -> pdfium.PdfDocument:
@@ -105,17 +106,17 @@ def _read_document(
         n_pages = len(doc)
         if n_pages == 0:
             raise DocumentError("PDF has no pages")
-        failed = 0
+        failed: list[str] = []
         for index in range(n_pages):
             try:
                 placed.extend(_read_page(doc, index, sizes, options, tally))
             except DocumentError:
                 raise
             except Exception as e:  # one unreadable page should not cost the rest of the document
-                failed += 1
-                part_lost(f"page {index + 1}", f"unreadable ({type(e).__name__}: {e})")
-        if failed == n_pages:
-            raise DocumentError("no page of the PDF could be read")
+                failed.append(f"{type(e).__name__}: {e}")
+                part_lost(f"page {index + 1}", f"unreadable ({failed[-1]})")
+        if len(failed) == n_pages:
+            raise DocumentError(f"no page of the PDF could be read (page 1: {failed[0]})")
     finally:
         doc.close()
     return placed, n_pages
@@ -167,7 +168,7 @@ def _image_share(page: pdfium.PdfPage) -> float:
     area = max((right - left) * (top - bottom), 1.0)
     best = 0.0
     for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=3):
-        x0, y0, x1, y1 = obj.get_pos()
+        x0, y0, x1, y1 = obj.get_bounds() if hasattr(obj, "get_bounds") else obj.get_pos()  # pypdfium2 5 / 4
         best = max(best, min((x1 - x0) * (y1 - y0) / area, 1.0), 1e-6)
     return best
 
@@ -182,7 +183,7 @@ def _read_by_ocr(page: pdfium.PdfPage, index: int, sizes: Counter[float], option
     finally:
         bitmap.close()
     placed, page_sizes = ocr_page(
-        image, page=index + 1, scale=scale, languages=options.ocr_languages, dpi=round(scale * 72)
+        image, page=index + 1, size=(width, height), languages=options.ocr_languages, dpi=round(scale * 72)
     )
     sizes.update(page_sizes)
     return _running_heads_first(placed)
