@@ -11,12 +11,13 @@ import time
 from pathlib import Path
 
 from docbatch.elements import Element
+from docbatch.errors import NeedsInstall
 from docbatch.partition.base import PartitionOptions
 from docbatch.partition.notes import part_lost, remark
 
 
 def misbehave(path: Path, options: PartitionOptions) -> list[Element]:
-    """Act on the file's first word: ABORT, HANG, SEGV, MEMORY, RAISE, LOSSY (a part lost), BLANK
+    """Act on the file's first word: ABORT, HANG, SEGV, MEMORY, RAISE, NEEDSTOOL (an optional tool is missing), LOSSY (a part lost), BLANK
     (nothing, with a remark), EMPTY (nothing, no remark), MISSING (a library not installed);
     anything else is fine."""
     text = path.read_text()
@@ -42,6 +43,8 @@ def misbehave(path: Path, options: PartitionOptions) -> list[Element]:
             hog.append(bytearray(64 * 1024 * 1024))
     if word == "RAISE":
         raise RuntimeError("partitioner bug\nwith a second line")
+    if word == "NEEDSTOOL":
+        raise NeedsInstall("this document needs a tool: install it and rerun")
     if word == "LOSSY":
         part_lost("page 2", "unreadable")
     if word == "BLANK":

@@ -186,6 +186,17 @@ def test_transient_failures_are_retried_on_the_next_run(tmp_path, misbehaving_tx
     assert _run(src, out).failed == 1  # so it is tried again
 
 
+def test_a_document_waiting_for_a_tool_is_tried_again_on_the_next_run(tmp_path, misbehaving_txt):
+    """A scan without Tesseract, a .doc without LibreOffice: once the tool is installed, the next
+    run must try again, not skip it as failed for good."""
+    src = _write(tmp_path / "src", {"scan.txt": "NEEDSTOOL here"})
+    out = tmp_path / "out"
+    assert _run(src, out).failed == 1
+    again = _run(src, out)
+    assert (again.failed, again.skipped) == (1, 0)
+    assert "install it and rerun" in again.failures[0].reason
+
+
 def test_kill_9_while_redoing_changed_documents_leaves_nothing_stale(tmp_path):
     src = tmp_path / "src"
     _write(src, {f"d{i // 50}/doc{i:03d}.txt": f"Title {i} v1\n\n" + "Body text. " * 200 for i in range(150)})

@@ -3,7 +3,8 @@
     DocbatchError
     ├── DocumentError          a document is bad: record it as failed, go on with the run
     │   ├── UnsupportedFileType    no partitioner for this kind of file (recorded as skipped)
-    │   └── EncryptedDocument      needs a password we do not have
+    │   ├── EncryptedDocument      needs a password we do not have
+    │   └── NeedsInstall           needs an optional tool (OCR, LibreOffice) this machine lacks
     ├── ConfigError            the run is misconfigured: one clear sentence, exit status 2
     │   └── MissingDependency      a type the run needs has no library installed (names the package)
     └── TransientError         a fault that may pass (network, throttling): retried, then failed
@@ -20,6 +21,7 @@ __all__ = [
     "DocumentError",
     "EncryptedDocument",
     "MissingDependency",
+    "NeedsInstall",
     "TransientError",
     "UnsupportedFileType",
     "internal_error",
@@ -58,6 +60,15 @@ class UnsupportedFileType(DocumentError):
 
 class EncryptedDocument(DocumentError):
     """The document is password-protected or encrypted."""
+
+
+class NeedsInstall(DocumentError):
+    """The document needs an optional tool that is not installed (Tesseract for a scan,
+    LibreOffice for a .doc); the message says what to install.
+
+    Only the documents that need it fail, so the run goes on; unlike a damaged file, the
+    document is tried again on the next run, when the tool may be there.
+    """
 
 
 class ConfigError(DocbatchError):

@@ -30,6 +30,7 @@ from docbatch.errors import (
     DocbatchError,
     DocumentError,
     MissingDependency,
+    NeedsInstall,
     TransientError,
     UnsupportedFileType,
     internal_error,
@@ -170,10 +171,11 @@ def process_document(job: Job, doc: DocumentMeta) -> DocResult:
         _remember_for_good(job, doc, current, result.reason)
     except MissingDependency as e:
         result.status, result.reason, result.stops_run = FAILED, one_line(e), True
-    except DocumentError as e:  # the document itself is bad: damaged, encrypted, gone
+    except DocumentError as e:  # the document itself is bad (damaged, encrypted, gone), or needs a tool
         result.status, result.reason = FAILED, one_line(e)
         result.detail = traceback.format_exc()
-        _remember_for_good(job, doc, current, result.reason)
+        if not isinstance(e, NeedsInstall):  # once the tool is installed, the next run tries again
+            _remember_for_good(job, doc, current, result.reason)
     except DocbatchError as e:  # transient or configuration: tried again on the next run
         result.status, result.reason = FAILED, one_line(e)
         result.detail = traceback.format_exc()

@@ -18,7 +18,7 @@ from pathlib import Path
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from docbatch.elements import Element
-from docbatch.errors import DocumentError, UnsupportedFileType
+from docbatch.errors import DocumentError, NeedsInstall, UnsupportedFileType
 from docbatch.partition.base import PartitionOptions
 from docbatch.partition.layout import Placed, to_elements
 from docbatch.partition.notes import part_lost, remark
@@ -68,7 +68,7 @@ def _open(path: Path) -> Iterator[Image.Image]:
         raise DocumentError(f"image too large to read safely ({e}); split or shrink it first") from e
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         if not heif and _is_heif(path):
-            raise DocumentError("HEIC images need pillow-heif: run pip install 'docbatch[ocr]'") from e
+            raise NeedsInstall("HEIC images need pillow-heif: run pip install 'docbatch[ocr]'") from e
         raise DocumentError(f"not a readable image: {e}") from e
     try:
         yield image

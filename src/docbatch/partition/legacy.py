@@ -43,7 +43,7 @@ from multiprocessing import util as mp_util
 from pathlib import Path
 
 from docbatch.elements import Element
-from docbatch.errors import DocumentError, EncryptedDocument
+from docbatch.errors import DocumentError, EncryptedDocument, NeedsInstall
 from docbatch.formats import by_name
 from docbatch.partition.base import PartitionOptions
 
@@ -308,7 +308,7 @@ def converter(file_type: str) -> Converter:
     soffice = soffice_path()
     if soffice is None:
         hint = by_name(file_type).install_hint
-        raise DocumentError(f"reading {file_type.upper()} files needs LibreOffice, which is not installed; {hint}")
+        raise NeedsInstall(f"reading {file_type.upper()} files needs LibreOffice, which is not installed; {hint}")
     _converter = (os.getpid(), Converter(soffice))
     return _converter[1]
 

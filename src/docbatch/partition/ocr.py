@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from docbatch.errors import DocumentError
+from docbatch.errors import DocumentError, NeedsInstall
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -154,11 +154,11 @@ def _start(languages: str):
     try:
         import tesserocr
     except ImportError as e:
-        raise DocumentError(install_hint(languages)) from e
+        raise NeedsInstall(install_hint(languages)) from e
     data = _tessdata()
     missing = [lang for lang in langs if data is None or not (data / f"{lang}.traineddata").is_file()]
     if missing:
-        raise DocumentError(install_hint("+".join(missing)))
+        raise NeedsInstall(install_hint("+".join(missing)))
     try:
         return tesserocr.PyTessBaseAPI(path=f"{data}/", lang=languages, psm=tesserocr.PSM.AUTO)
     except RuntimeError as e:  # a damaged or incompatible .traineddata
