@@ -16,7 +16,6 @@ import pytest
 
 from docbatch.destinations.local import LocalJSONDestination
 from docbatch.errors import ConfigError
-from docbatch.partition import registry
 from docbatch.partition.base import PartitionOptions
 from docbatch.pipeline import FAILED_BEFORE, UNCHANGED, RunOptions, RunSummary, run
 from docbatch.sources.base import DocumentMeta
@@ -145,15 +144,6 @@ def test_another_source_is_refused_before_any_work_unless_allowed(tmp_path):
     mixed = _run(two, out, allow_other_source=True, delete_orphans=True)
     assert (mixed.ok, mixed.deleted) == (1, 0)  # the first source's outputs are not orphans of the second
     assert sorted(load_outputs(out)) == ["a.txt.json", "b.txt.json"]
-
-
-@pytest.fixture
-def misbehaving_txt():
-    """Route .txt files to the test partitioner that crashes or raises on command."""
-    original = registry.PARTITIONERS["txt"]
-    registry.register("txt", "_partitioners:misbehave")
-    yield
-    registry.register("txt", original)
 
 
 def test_permanent_failures_are_not_retried_until_changed_or_asked(tmp_path):

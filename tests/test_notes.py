@@ -5,10 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import pytest
-
 from docbatch.destinations.local import LocalJSONDestination
-from docbatch.partition import registry
 from docbatch.partition.notes import Notes, collecting, part_lost, remark
 from docbatch.pipeline import RunOptions, run
 from docbatch.report import Reporter, print_summary
@@ -30,14 +27,6 @@ def test_notes_collect_in_order_and_name_at_most_five_parts() -> None:
     assert notes.lost_reason().endswith("and 2 more parts lost")
     assert notes.remark_text() == "no text on 2 blank pages"
     assert Notes().lost_reason() == ""
-
-
-@pytest.fixture
-def misbehaving_txt():
-    original = registry.PARTITIONERS["txt"]
-    registry.register("txt", "_partitioners:misbehave")
-    yield
-    registry.register("txt", original)
 
 
 def test_partial_and_remarked_documents_reach_record_and_summary(tmp_path: Path, misbehaving_txt, capsys) -> None:

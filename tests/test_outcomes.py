@@ -10,17 +10,8 @@ import pytest
 
 from docbatch.destinations.local import LocalJSONDestination
 from docbatch.errors import MissingDependency, internal_error, one_line
-from docbatch.partition import registry
 from docbatch.pipeline import RunOptions, RunSummary, run
 from docbatch.sources.local import LocalSource
-
-
-@pytest.fixture
-def misbehaving_txt():
-    original = registry.PARTITIONERS["txt"]
-    registry.register("txt", "_partitioners:misbehave")
-    yield
-    registry.register("txt", original)
 
 
 def _run(tmp_path: Path, files: dict[str, str]) -> RunSummary:

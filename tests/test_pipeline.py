@@ -15,20 +15,10 @@ import pytest
 
 from docbatch.destinations.local import LocalJSONDestination
 from docbatch.errors import ConfigError
-from docbatch.partition import registry
 from docbatch.pipeline import RunOptions, run
 from docbatch.record import RunLock
 from docbatch.sources.local import LocalSource
 from support import cli_env, load_outputs
-
-
-@pytest.fixture
-def misbehaving_txt():
-    """Route .txt files to the test partitioner that crashes or hangs on command."""
-    original = registry.PARTITIONERS["txt"]
-    registry.register("txt", "_partitioners:misbehave")
-    yield
-    registry.register("txt", original)
 
 
 def _run(src: Path, out: Path, **kw) -> object:

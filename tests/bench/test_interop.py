@@ -29,6 +29,7 @@ staging = pytest.importorskip("unstructured.staging.base", reason="unstructured 
 EXTENSION_KEYS = {
     "attachment_filenames",  # email: names of the attachments (partition/mail.py)
     "slide_notes",  # pptx: the element is a slide's speaker notes (partition/pptx.py)
+    "note_type",  # docx: "footnote" or "endnote" on the notes emitted after the body (partition/docx.py)
 }
 
 
