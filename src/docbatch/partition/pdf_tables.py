@@ -47,9 +47,7 @@ def find_tables(page, textpage, page_box: tuple[float, float, float, float], lin
     n_h = sum(e["orientation"] == "h" for e in edges)
     ruled = _ruled_tables(edges, textpage, page_box) if n_h >= 2 and len(edges) - n_h >= 2 else []
     if n_h >= 3:
-        taken = [t.bbox for t in ruled]
-        aligned = aligned_tables(edges, lines, textpage, page_box)
-        ruled.extend(t for t in aligned if not any(_overlaps(t.bbox, b) for b in taken))
+        ruled.extend(aligned_tables(edges, lines, textpage, page_box, taken=[t.bbox for t in ruled]))
     taken = [t.bbox for t in ruled]
     free = [ln for ln in lines if not any(_overlaps((ln.x0, ln.y0, ln.x1, ln.y1), b) for b in taken)]
     ruled.extend(unruled_tables(free, textpage, page_box))
@@ -96,8 +94,13 @@ def _table(table, textpage, page_box: tuple[float, ...]) -> FoundTable | None:
     return FoundTable(tuple(table.bbox), to_html(rows), text)
 
 
-def aligned_tables(edges: list[dict[str, Any]], lines: list, textpage, page_box: tuple[float, ...]) -> list[FoundTable]:
+def aligned_tables(
+    edges: list[dict[str, Any]], lines: list, textpage, page_box: tuple[float, ...], taken: list | None = None
+) -> list[FoundTable]:
     """Tables ruled only across: three or more rules of one width with column-aligned words between.
+
+    Rule groups over a table already found (``taken`` boxes: a fully ruled grid has such rules
+    too) are skipped before their words are read, which is the costly part.
 
     Columns are the whitespace channels through the words of the body (below the second rule);
     header words go to the column under their middle. Rows are the text lines. Running text is
@@ -109,6 +112,8 @@ def aligned_tables(edges: list[dict[str, Any]], lines: list, textpage, page_box:
     for x0, x1, tops in _rule_groups(edges):
         top, bottom = tops[0], tops[-1]
         if bottom - top > 0.6 * (page_box[3] - page_box[1]):  # rules under the running head and over the footer
+            continue
+        if any(_overlaps((x0, top, x1, bottom), b) for b in taken or ()):
             continue
         inside = [ln for ln in lines if x0 - 2 <= ln.x0 and ln.x1 <= x1 + 2 and top < (ln.y0 + ln.y1) / 2 < bottom]
         if len(inside) < 4 or max(len(ln.text) for ln in inside) > 100:
