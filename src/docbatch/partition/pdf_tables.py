@@ -387,8 +387,9 @@ def page_edges(page, page_box: tuple[float, float, float, float]) -> list[dict[s
     geo = _Geometry()
     left, _, _, top = page_box
     edges: list[dict[str, Any]] = []
-    for i in range(pdfium_c.FPDFPage_CountObjects(page)):
-        obj = pdfium_c.FPDFPage_GetObject(page, i)
+    raw = page.raw  # the handle itself: the wrapper costs a property call per pdfium call
+    for i in range(pdfium_c.FPDFPage_CountObjects(raw)):
+        obj = pdfium_c.FPDFPage_GetObject(raw, i)
         if pdfium_c.FPDFPageObj_GetType(obj) != pdfium_c.FPDF_PAGEOBJ_PATH:
             continue
         x0, y0, x1, y1 = geo.bounds(obj)

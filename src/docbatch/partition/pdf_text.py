@@ -59,7 +59,9 @@ class _Reader:
     """Holds the ctypes scratch values for one text page so each call allocates nothing."""
 
     def __init__(self, textpage, *, identity: bool = False) -> None:
-        self.tp = textpage
+        # the raw handle: passing pypdfium2's wrapper makes ctypes ask its _as_parameter_ property
+        # on every call, a Python call per pdfium call
+        self.tp = textpage.raw
         # pdfium's text mirrors its character list one to one on nearly every page; then the
         # index translation calls can be skipped
         self.identity = identity
@@ -261,12 +263,13 @@ def page_links(doc, page, textpage) -> list[tuple[tuple[float, float, float, flo
         pdfium_c.FPDFAction_GetType,
     )
     get_uri, get_rect, uri_kind = pdfium_c.FPDFAction_GetURIPath, pdfium_c.FPDFLink_GetAnnotRect, pdfium_c.PDFACTION_URI
-    while enumerate_links(page, pos_ref, link_ref):
+    page_raw, doc_raw = page.raw, doc.raw  # handles, not wrappers: no property call per pdfium call
+    while enumerate_links(page_raw, pos_ref, link_ref):
         action = get_action(link)
         if not action or get_type(action) != uri_kind:
             continue
         # one call fills the buffer and tells the size; a longer URI (over 8 KB) is skipped
-        size = get_uri(doc, action, buf, len(buf))
+        size = get_uri(doc_raw, action, buf, len(buf))
         if size <= 1 or size > len(buf) or not get_rect(link, rect_ref):
             continue
         url = buf.value.decode("utf-8", errors="replace").strip()
@@ -408,9 +411,10 @@ def line_words(textpage, line: Line, page_box: tuple[float, ...]) -> list[tuple[
     words: list[list] = []
     prev_right = None
     rect = pdfium_c.FS_RECTF()
+    tp = textpage.raw
     for ci in range(first, last + 1):
-        ch = chr(pdfium_c.FPDFText_GetUnicode(textpage, ci) or 32)
-        if ch.isspace() or not pdfium_c.FPDFText_GetLooseCharBox(textpage, ci, ctypes.byref(rect)):
+        ch = chr(pdfium_c.FPDFText_GetUnicode(tp, ci) or 32)
+        if ch.isspace() or not pdfium_c.FPDFText_GetLooseCharBox(tp, ci, ctypes.byref(rect)):
             prev_right = None
             continue
         x0, x1 = rect.left - left, rect.right - left
