@@ -337,6 +337,8 @@ def _unruled_table(run: list[list], textpage, page_box: tuple[float, ...]) -> Fo
     if not _cells_look_tabular(grid) or _reads_as_prose(grid) or not _has_figures(grid):
         return None
     kept = [w for ws in words for w in ws if (w[0] + w[1]) / 2 > left]
+    if not kept:
+        return None
     lines = [ln for row in run for ln in row]
     bbox = (min(w[0] for w in kept), min(ln.y0 for ln in lines), max(w[1] for w in kept), max(ln.y1 for ln in lines))
     text = " ".join(c for r in grid for c in r if c)

@@ -71,14 +71,20 @@ class _Reader:
         self.rect = pdfium_c.FS_RECTF()
         self.fonts: dict[tuple[bytes, int], bool] = {}
         self.name = ctypes.create_string_buffer(96)
+        # pointers made once: ctypes.byref per call is a measurable share of a per-line call
+        self.rect_refs = tuple(ctypes.byref(v) for v in (self.l, self.t, self.r, self.b))
+        self.flags_ref, self.matrix_ref, self.rect_ref = (
+            ctypes.byref(self.flags),
+            ctypes.byref(self.matrix),
+            ctypes.byref(self.rect),
+        )
 
     def rects(self, start: int, count: int) -> list[tuple[float, float, float, float]]:
         n = pdfium_c.FPDFText_CountRects(self.tp, start, count)
         out = []
+        get_rect, tp, refs = pdfium_c.FPDFText_GetRect, self.tp, self.rect_refs
         for i in range(max(n, 0)):
-            if pdfium_c.FPDFText_GetRect(
-                self.tp, i, ctypes.byref(self.l), ctypes.byref(self.t), ctypes.byref(self.r), ctypes.byref(self.b)
-            ):
+            if get_rect(tp, i, *refs):
                 out.append((self.l.value, self.b.value, self.r.value, self.t.value))
         return out
 
@@ -90,14 +96,14 @@ class _Reader:
     def size(self, ci: int) -> float:
         """The size the character is shown at: its font size scaled by its text and page matrices."""
         size = pdfium_c.FPDFText_GetFontSize(self.tp, ci)
-        if not pdfium_c.FPDFText_GetMatrix(self.tp, ci, ctypes.byref(self.matrix)):
+        if not pdfium_c.FPDFText_GetMatrix(self.tp, ci, self.matrix_ref):
             return size
         m = self.matrix
         return size * math.sqrt(abs(m.a * m.d - m.b * m.c))
 
     def bold(self, ci: int) -> bool:
         """Bold by weight, font name or flags (cached per font), or drawn with fill and stroke."""
-        n = pdfium_c.FPDFText_GetFontInfo(self.tp, ci, self.name, len(self.name), ctypes.byref(self.flags))
+        n = pdfium_c.FPDFText_GetFontInfo(self.tp, ci, self.name, len(self.name), self.flags_ref)
         key = (self.name.value if n else b"", self.flags.value)
         bold = self.fonts.get(key)
         if bold is None:
@@ -117,7 +123,7 @@ class _Reader:
         """The loose box of one character (the same boxes pdfium's rectangles are made of)."""
         if pdfium_c.FPDFText_IsGenerated(self.tp, ci) == 1:
             return None
-        if not pdfium_c.FPDFText_GetLooseCharBox(self.tp, ci, ctypes.byref(self.rect)):
+        if not pdfium_c.FPDFText_GetLooseCharBox(self.tp, ci, self.rect_ref):
             return None
         r = self.rect
         return r.left, r.bottom, r.right, r.top
