@@ -142,3 +142,20 @@ def test_generated_reports_reach_the_precision_and_recall_aims(tmp_path):
     assert score.precision >= 0.9
     assert score.recall >= 0.8
     assert score.cell_accuracy >= 0.9
+
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/unstructured-example-docs"
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
+def test_corpus_paper_table_beside_a_prose_column_is_found_without_the_prose():
+    # page 12 of the DPR paper: an unruled results table in one column, running text in the other
+    tables = [t for t in _tables(CORPUS / "pdf" / "multi-column.pdf") if t.metadata["page_number"] == 12]
+    assert [_rows(t.metadata["text_as_html"]) for t in tables] == [
+        [
+            ["", "Top-1", "Top-5", "Top-20", "Top-100"],
+            ["Gold", "44.9", "66.8", "78.1", "85.0"],
+            ["Dist. Sup.", "43.9", "65.3", "77.1", "84.4"],
+        ]
+    ]
