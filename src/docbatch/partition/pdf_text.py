@@ -288,8 +288,10 @@ def page_links(doc, page, textpage) -> list[tuple[tuple[float, float, float, flo
     return [(box, url, " ".join(text.split())) for (box, url), text in zip(found, texts, strict=True)]
 
 
-_FEW_LINKS = 8  # up to this many links a page, pdfium's own per-box lookup (a C loop over the page) is cheaper
-_CELL = 32.0  # points: grid cell of the link index used by the sweep
+# up to this many links a page, pdfium's per-box lookup (a C loop over the page, some 15 ns a
+# character per box) is cheaper than one sweep in Python (some 3 us a character for all boxes)
+_FEW_LINKS = 200
+_CELL_SCALE = 2.0  # grid cells of the sweep's link index, in median link sizes: fewer characters straddle two
 
 
 def _bounded_texts(textpage, boxes: list[tuple[float, float, float, float]]) -> list[str]:
@@ -306,8 +308,8 @@ def _swept_link_texts(textpage, boxes: list[tuple[float, float, float, float]]) 
     """
     # cell numbers by truncation: not floor for negative coordinates, but monotonic, which is all
     # that covering a box's span of cells needs
-    iw = 1.0 / max(4.0, _median(b[2] - b[0] for b in boxes))
-    ih = 1.0 / max(4.0, _median(b[3] - b[1] for b in boxes))
+    iw = 1.0 / max(4.0, _CELL_SCALE * _median(b[2] - b[0] for b in boxes))
+    ih = 1.0 / max(4.0, _CELL_SCALE * _median(b[3] - b[1] for b in boxes))
     grid: dict[tuple[int, int], list[tuple[float, float, float, float, int]]] = {}
     for k, (left, bottom, right, top) in enumerate(boxes):
         if left >= right or bottom >= top:
