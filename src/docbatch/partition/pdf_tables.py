@@ -358,29 +358,37 @@ class _Geometry:
         self.l, self.b, self.r, self.t = (ctypes.c_float() for _ in range(4))
         self.x, self.y = ctypes.c_float(), ctypes.c_float()
         self.matrix = pdfium_c.FS_MATRIX()
+        # pointers made once: a byref per call is a good share of these small calls
+        self.bounds_refs = tuple(ctypes.byref(v) for v in (self.l, self.b, self.r, self.t))
+        self.x_ref, self.y_ref, self.matrix_ref = ctypes.byref(self.x), ctypes.byref(self.y), ctypes.byref(self.matrix)
 
     def bounds(self, obj) -> tuple[float, float, float, float]:
-        pdfium_c.FPDFPageObj_GetBounds(
-            obj, ctypes.byref(self.l), ctypes.byref(self.b), ctypes.byref(self.r), ctypes.byref(self.t)
-        )
+        pdfium_c.FPDFPageObj_GetBounds(obj, *self.bounds_refs)
         return self.l.value, self.b.value, self.r.value, self.t.value
 
     def points(self, obj) -> list[tuple[float, float, bool, bool]] | None:
         """Page-space points of a straight-edged path as (x, y, moves_to, closes); None if it curves."""
         n = pdfium_c.FPDFPath_CountSegments(obj)
-        if n <= 0 or n > _MAX_SEGMENTS or not pdfium_c.FPDFPageObj_GetMatrix(obj, ctypes.byref(self.matrix)):
+        if n <= 0 or n > _MAX_SEGMENTS or not pdfium_c.FPDFPageObj_GetMatrix(obj, self.matrix_ref):
             return None
         m = self.matrix
+        a, b, c, d, e, f = m.a, m.b, m.c, m.d, m.e, m.f
+        get_segment, get_type, get_point = (
+            pdfium_c.FPDFPath_GetPathSegment,
+            pdfium_c.FPDFPathSegment_GetType,
+            pdfium_c.FPDFPathSegment_GetPoint,
+        )
+        get_close, x_ref, y_ref = pdfium_c.FPDFPathSegment_GetClose, self.x_ref, self.y_ref
         out = []
         for i in range(n):
-            seg = pdfium_c.FPDFPath_GetPathSegment(obj, i)
-            kind = pdfium_c.FPDFPathSegment_GetType(seg)
+            seg = get_segment(obj, i)
+            kind = get_type(seg)
             if kind == pdfium_c.FPDF_SEGMENT_BEZIERTO:
                 return None
-            pdfium_c.FPDFPathSegment_GetPoint(seg, ctypes.byref(self.x), ctypes.byref(self.y))
+            get_point(seg, x_ref, y_ref)
             x, y = self.x.value, self.y.value
-            closes = bool(pdfium_c.FPDFPathSegment_GetClose(seg))
-            out.append((m.a * x + m.c * y + m.e, m.b * x + m.d * y + m.f, kind == pdfium_c.FPDF_SEGMENT_MOVETO, closes))
+            closes = bool(get_close(seg))
+            out.append((a * x + c * y + e, b * x + d * y + f, kind == pdfium_c.FPDF_SEGMENT_MOVETO, closes))
         return out
 
 
