@@ -1,10 +1,14 @@
-"""Ruled tables in PDF pages: ruling lines from pdfium, the cell grid from pdfplumber's table finder.
+"""Tables in PDF pages: ruled grids, tables ruled only across, and tables without any rules.
 
-pdfplumber's own page parsing (pdfminer) costs hundreds of milliseconds a page, so it is not
-used: pdfium hands over the page's path objects (rules and cell boxes) in well under a
+Ruled tables: pdfplumber's own page parsing (pdfminer) costs hundreds of milliseconds a page, so
+it is not used: pdfium hands over the page's path objects (rules and cell boxes) in well under a
 millisecond, they become pdfplumber *edges*, and pdfplumber's table algorithm (snap, join,
 intersect, cells, tables) turns them into rows and cells. Cell text comes from pdfium's text
-page by rectangle. Pages without at least two horizontal and two vertical rules cost nothing more.
+page by rectangle. Pages without at least two horizontal and two vertical rules skip this.
+
+Tables without rules (columns aligned by whitespace, as financial and scientific reports set
+them) are found from the page's lines alone (see :func:`unruled_tables`); only a candidate's
+own lines are read character by character.
 """
 
 from __future__ import annotations
