@@ -205,6 +205,22 @@ def _extras(report: Report, by_path: dict[Path, GeneratedDoc], work: Path, args:
         report.s3 = s3_vs_local(mixed, work, timeout=args.timeout)
     except ImportError as e:
         report.notes.append(f"S3 vs local skipped: {e}")
+    if not args.formats or "pdf" in args.formats.split(","):
+        _pdf_path(report, args, log)
+
+
+def _pdf_path(report: Report, args: argparse.Namespace, log) -> None:
+    """docbatch against pdfium's floor on a large report and a many-links page; unruled-table precision/recall."""
+    from benchmarks.pdf_floor import pdf_floor_rows
+    from benchmarks.unruled import unruled_scores
+
+    log("PDF floor: pdfium's raw text extraction vs docbatch, same files, same process")
+    try:
+        report.pdf_floor = pdf_floor_rows(CACHE_DIR, quick=args.quick)
+        log("unruled tables: precision and recall on generated reports")
+        report.unruled = unruled_scores(CACHE_DIR / "unruled", reports=4 if args.quick else 20)
+    except ImportError as e:  # fpdf2 writes the generated PDFs
+        report.notes.append(f"PDF floor and unruled tables skipped: {e}")
 
 
 def _chunking(report: Report, generated: list[Path], args: argparse.Namespace, log) -> None:

@@ -30,6 +30,9 @@ class Report:
     scaling: dict[str, dict[int, float]] = field(default_factory=dict)
     flatness: dict[int, tuple[float, int]] = field(default_factory=dict)
     s3: dict[str, tuple[float, int, int]] = field(default_factory=dict)
+    #: benchmarks.pdf_floor rows and the benchmarks.unruled score (None until measured)
+    pdf_floor: list[Any] = field(default_factory=list)
+    unruled: Any = None
     notes: list[str] = field(default_factory=list)
     #: Markdown lines of the chunking comparison (benchmarks/chunking.py), when it ran.
     chunking: list[str] = field(default_factory=list)
@@ -219,6 +222,10 @@ def write_markdown(report: Report, path: Path) -> None:
         out += ["## Chunking", "", *report.chunking, ""]
     for markdown, _ in report.sections.values():
         out += [markdown, ""]
+    if report.pdf_floor or report.unruled is not None:
+        from benchmarks.pdf_floor import markdown
+
+        out += markdown(report.pdf_floor, report.unruled)
     fails = _failures(report.formats)
     if fails:
         out += ["## Failed files", "", *fails, ""]
@@ -259,6 +266,10 @@ def write_json(report: Report, path: Path) -> None:
         "scaling": report.scaling,
         "flatness": report.flatness,
         "s3": report.s3,
+        "pdf_floor": [{**asdict(r), "ratio": r.ratio, "cpu_ratio": r.cpu_ratio} for r in report.pdf_floor],
+        "unruled_tables": None
+        if report.unruled is None
+        else {**asdict(report.unruled), "precision": report.unruled.precision, "recall": report.unruled.recall},
         "notes": report.notes,
         "chunking": report.chunking,
         **{title: data for title, (_, data) in report.sections.items()},

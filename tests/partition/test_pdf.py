@@ -206,3 +206,55 @@ def test_corpus_rotated_page_keeps_all_text_and_turns_coordinates():
     elements = _run(CORPUS / "rotated-page-90.pdf")
     assert {e.text for e in elements} == {"Rotated page fixture", "Second line of text here", "Hello World Test Text"}
     assert all(e.metadata["coordinates"]["layout_width"] > e.metadata["coordinates"]["layout_height"] for e in elements)
+
+
+def _many_links(path: Path, rows: int = 24, cols: int = 25) -> Path:
+    """One page of ``rows`` x ``cols`` linked words, plus a link over two lines and one over nothing."""
+    w = MAKE.Writer()
+    w.new_page()
+    for r in range(rows):
+        y = 740 - 20 * r
+        for c in range(cols):
+            x = 40 + 22 * c
+            w.text(x, y, f"w{r * cols + c}", size=6)
+            w.link(x - 1, y - 2, x + 14, y + 7, f"https://example.com/{r * cols + c}")
+    w.text(40, 200, "first line of a linked pair", size=10)
+    w.text(40, 186, "second line of it", size=10)
+    w.link(38, 183, 300, 212, "https://example.com/pair")
+    w.link(400, 100, 450, 120, "https://example.com/empty")
+    return w.save(path)
+
+
+def test_many_links_get_the_text_pdfium_finds_under_each_box(tmp_path):
+    import pypdfium2 as pdfium
+
+    from docbatch.partition.pdf_text import page_links
+
+    doc = pdfium.PdfDocument(str(_many_links(tmp_path / "links.pdf")))
+    page = doc[0]
+    textpage = page.get_textpage()
+    links = page_links(doc, page, textpage)
+    # the sweep must give what pdfium's own per-box lookup gives, word for word
+    expected = [" ".join(textpage.get_text_bounded(*box).split()) for box, _, _ in links]
+    texts = {url: text for _, url, text in links}
+    textpage.close()
+    page.close()
+    doc.close()
+    assert len(links) == 24 * 25 + 2
+    assert [text for _, _, text in links] == expected
+    assert texts["https://example.com/0"] == "w0"
+    assert texts["https://example.com/599"] == "w599"
+    assert texts["https://example.com/pair"] == "first line of a linked pair second line of it"
+    assert texts["https://example.com/empty"] == ""
+
+
+def test_many_links_page_gives_each_block_its_links(tmp_path):
+    elements = _run(_many_links(tmp_path / "links.pdf"))
+    pairs = [
+        pair
+        for e in elements
+        for pair in zip(e.metadata.get("link_urls", []), e.metadata.get("link_texts", []), strict=True)
+    ]
+    words = [(url, text) for url, text in pairs if url.rsplit("/", 1)[1].isdigit()]
+    assert len(words) >= 590  # links go to the block under their middle; a few may fall between blocks
+    assert all(text == "w" + url.rsplit("/", 1)[1] for url, text in words)

@@ -21,7 +21,6 @@ _MARGIN = 0.1  # share of the page height counted as top or bottom margin for ru
 _EDGE = 0.06  # share of the page height so close to the edge that only running heads stand there
 _LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ufeff\ufffd]")
-_SPACES = re.compile(r"\s+")
 _SOFT_HYPHEN = re.compile(r"\ufffe(?=[a-z])")
 _DIGITS = re.compile(r"\d+")
 _PAGE_NUMBER = re.compile(r"^(?:page\s*)?(?:\d+|[ivxlc]+)(?:\s*(?:of|/)\s*\d+)?$|^[-–—]\s*\d+\s*[-–—]$", re.IGNORECASE)
@@ -65,7 +64,7 @@ def block_text(blk: Block) -> str:
         else:
             out = out + " " + text
     out = _SOFT_HYPHEN.sub("", out).replace("\ufffe", "-")
-    return _SPACES.sub(" ", _CONTROL.sub("", out.translate(_LIGATURES))).strip()
+    return " ".join(_CONTROL.sub("", out.translate(_LIGATURES)).split())  # str.split: the whitespace of re's \s
 
 
 def to_elements(placed: list[Placed], n_pages: int, body: float) -> list[Element]:

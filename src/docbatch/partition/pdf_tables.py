@@ -1,10 +1,14 @@
-"""Ruled tables in PDF pages: ruling lines from pdfium, the cell grid from pdfplumber's table finder.
+"""Tables in PDF pages: ruled grids, tables ruled only across, and tables without any rules.
 
-pdfplumber's own page parsing (pdfminer) costs hundreds of milliseconds a page, so it is not
-used: pdfium hands over the page's path objects (rules and cell boxes) in well under a
+Ruled tables: pdfplumber's own page parsing (pdfminer) costs hundreds of milliseconds a page, so
+it is not used: pdfium hands over the page's path objects (rules and cell boxes) in well under a
 millisecond, they become pdfplumber *edges*, and pdfplumber's table algorithm (snap, join,
 intersect, cells, tables) turns them into rows and cells. Cell text comes from pdfium's text
-page by rectangle. Pages without at least two horizontal and two vertical rules cost nothing more.
+page by rectangle. Pages without at least two horizontal and two vertical rules skip this.
+
+Tables without rules (columns aligned by whitespace, as financial and scientific reports set
+them) are found from the page's lines alone (see :func:`unruled_tables`); only a candidate's
+own lines are read character by character.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from typing import Any
 
 import pypdfium2.raw as pdfium_c
 
-__all__ = ["FoundTable", "aligned_tables", "find_tables", "page_edges", "to_html"]
+from docbatch.partition.pdf_layout import BULLET, _has_leader
+
+__all__ = ["FoundTable", "aligned_tables", "find_tables", "page_edges", "to_html", "unruled_tables"]
 
 _THIN = 2.5  # points: a path box this thin along one axis is a rule
 _MAX_SEGMENTS = 400  # paths with more segments are drawings, not grids
@@ -45,9 +51,10 @@ def find_tables(page, textpage, page_box: tuple[float, float, float, float], lin
     n_h = sum(e["orientation"] == "h" for e in edges)
     ruled = _ruled_tables(edges, textpage, page_box) if n_h >= 2 and len(edges) - n_h >= 2 else []
     if n_h >= 3:
-        taken = [t.bbox for t in ruled]
-        aligned = aligned_tables(edges, lines, textpage, page_box)
-        ruled.extend(t for t in aligned if not any(_overlaps(t.bbox, b) for b in taken))
+        ruled.extend(aligned_tables(edges, lines, textpage, page_box, taken=[t.bbox for t in ruled]))
+    taken = [t.bbox for t in ruled]
+    free = [ln for ln in lines if not any(_overlaps((ln.x0, ln.y0, ln.x1, ln.y1), b) for b in taken)]
+    ruled.extend(unruled_tables(free, textpage, page_box))
     return ruled
 
 
@@ -91,8 +98,13 @@ def _table(table, textpage, page_box: tuple[float, ...]) -> FoundTable | None:
     return FoundTable(tuple(table.bbox), to_html(rows), text)
 
 
-def aligned_tables(edges: list[dict[str, Any]], lines: list, textpage, page_box: tuple[float, ...]) -> list[FoundTable]:
+def aligned_tables(
+    edges: list[dict[str, Any]], lines: list, textpage, page_box: tuple[float, ...], taken: list | None = None
+) -> list[FoundTable]:
     """Tables ruled only across: three or more rules of one width with column-aligned words between.
+
+    Rule groups over a table already found (``taken`` boxes: a fully ruled grid has such rules
+    too) are skipped before their words are read, which is the costly part.
 
     Columns are the whitespace channels through the words of the body (below the second rule);
     header words go to the column under their middle. Rows are the text lines. Running text is
@@ -104,6 +116,8 @@ def aligned_tables(edges: list[dict[str, Any]], lines: list, textpage, page_box:
     for x0, x1, tops in _rule_groups(edges):
         top, bottom = tops[0], tops[-1]
         if bottom - top > 0.6 * (page_box[3] - page_box[1]):  # rules under the running head and over the footer
+            continue
+        if any(_overlaps((x0, top, x1, bottom), b) for b in taken or ()):
             continue
         inside = [ln for ln in lines if x0 - 2 <= ln.x0 and ln.x1 <= x1 + 2 and top < (ln.y0 + ln.y1) / 2 < bottom]
         if len(inside) < 4 or max(len(ln.text) for ln in inside) > 100:
@@ -159,18 +173,186 @@ def _cells_look_tabular(rows: list[list[str]]) -> bool:
     return True
 
 
-def _column_cuts(words: list[tuple[float, float, str]]) -> list[float]:
-    """x positions of the whitespace channels no word crosses, between the words' extremes."""
+_CONNECTIVES = frozenset("a an and as at by for from in of on or that the to with".split())
+_PROSE_SHARE = 0.2  # share of cells that read as wrapped running text above which a grid is prose
+
+
+def _reads_as_prose(grid: list[list[str]]) -> bool:
+    """Narrow columns of running text: many cells start in lower case or end on a connective.
+
+    Table cells are labels and figures; wrapped prose lines begin mid-sentence ("contain
+    oestrogen or") and break after "and", "of", "the". Bullets at the start of cells mark a list.
+    """
+    cells = [c for r in grid for c in r if c]
+    wrapped = sum(
+        1 for c in cells if c[0].islower() or c.split()[-1].lower() in _CONNECTIVES or BULLET.match(c) is not None
+    )
+    return wrapped > _PROSE_SHARE * len(cells)
+
+
+def _has_figures(grid: list[list[str]]) -> bool:
+    """A quarter of the cells right of the label column hold a digit.
+
+    Without rules, alignment alone is weak evidence: phrases set in a grid on a cover page or
+    a block of addresses align too. Tables of figures are what reports print unruled; a
+    table of words only is left to the text (it still reads in order, as paragraphs).
+    """
+    values = [c for r in grid for c in r[1:] if c]
+    return sum(1 for c in values if any(ch.isdigit() for ch in c)) * 4 >= len(values) > 0
+
+
+def _column_cuts(words: list[tuple[float, float, str]], min_gap: float = 3.0) -> list[float]:
+    """x positions of the whitespace channels (``min_gap`` wide or more) no word crosses."""
     if not words:
         return []
     spans = sorted((w[0], w[1]) for w in words)
     cuts = []
     end = spans[0][1]
     for lo, hi in spans[1:]:
-        if lo - end >= 3.0:
+        if lo - end >= min_gap:
             cuts.append((lo + end) / 2)
         end = max(end, hi)
     return cuts
+
+
+_MIN_ROWS = 3  # rows of two or more cells an unruled table needs
+_CELL_WORDS = 4  # a piece of a row with more words (figures aside) is running text, not a cell
+_LABEL_WORDS = 8  # the first, label, column may say more ("Net cash provided by operating activities")
+_CHANNEL = 0.6  # font sizes: the narrowest whitespace channel between two columns
+
+
+def unruled_tables(lines: list, textpage, page_box: tuple[float, ...]) -> list[FoundTable]:
+    """Tables without any rules: runs of rows whose words stand in the same whitespace columns.
+
+    pdfium's lines come split at wide gaps (see ``pdf_text._split_line``), so a table row arrives
+    as several short pieces at one height. Rows of two or more short pieces, close one under the
+    other, form a candidate. Prose in two columns also gives two pieces a row, but long ones: a
+    piece with more than ``_CELL_WORDS`` words (figures not counted; the first, label column may
+    have more) keeps its row out, and a column of prose holds five or more words a line. Only then
+    are the candidate's words read (one call per character, so never for the whole page): its
+    columns are the whitespace channels no word crosses, which also splits figures set closer
+    than pdfium's line split.
+    """
+    out = []
+    for run in _tabular_runs(_visual_rows(lines)):
+        found = _unruled_table(run, textpage, page_box)
+        if found is not None:
+            out.append(found)
+    return out
+
+
+def _visual_rows(lines: list) -> list[list]:
+    """Lines grouped into rows by height (middles within 40% of a line's height), each left to right."""
+    rows: list[list] = []
+    for ln in sorted(lines, key=lambda ln: ((ln.y0 + ln.y1) / 2, ln.x0)):
+        mid = (ln.y0 + ln.y1) / 2
+        if rows:
+            first = rows[-1][0]
+            if abs(mid - (first.y0 + first.y1) / 2) <= 0.4 * max(min(first.height, ln.height), 1.0):
+                rows[-1].append(ln)
+                continue
+        rows.append([ln])
+    for row in rows:
+        row.sort(key=lambda ln: ln.x0)
+    return rows
+
+
+def _words(text: str) -> int:
+    """Words that are not figures: "4,942.6 8,320.6" set close together is two cells, not prose."""
+    return sum(1 for w in text.split() if not any(ch.isdigit() for ch in w))
+
+
+def _is_tabular(row: list) -> bool:
+    """Two or more pieces, all but the first (the label column) a few words long."""
+    if len(row) < 2 or any(_words(ln.text) > _CELL_WORDS for ln in row[1:]):
+        return False
+    # dot leaders make a table of contents, which is a list of entries, not a table
+    return _words(row[0].text) <= _LABEL_WORDS and not any(_has_leader(ln.text) for ln in row)
+
+
+def _is_label(row: list) -> bool:
+    """A row of one short piece: a section label inside a table ("Operating expenses:")."""
+    return len(row) == 1 and _words(row[0].text) <= _CELL_WORDS and not _has_leader(row[0].text)
+
+
+def _tabular_runs(rows: list[list]) -> list[list[list]]:
+    """Runs of tabular rows set at a steady pitch, with any label rows between them."""
+    runs: list[list[list]] = []
+    cur: list[list] = []
+    pending: list[list] = []  # label rows waiting for the tabular row that keeps them
+    for row in rows:
+        last = (pending or cur)[-1] if (pending or cur) else None
+        if last is not None and not _follows(last, row):
+            runs.append(cur)
+            cur, pending = [], []
+        if _is_tabular(row):
+            cur.extend(pending)
+            cur.append(row)
+            pending = []
+        elif cur and _is_label(row):
+            pending.append(row)
+        else:
+            runs.append(cur)
+            cur, pending = [], []
+    runs.append(cur)
+    return [r for r in runs if sum(1 for row in r if len(row) >= 2) >= _MIN_ROWS]
+
+
+def _follows(above: list, below: list) -> bool:
+    """``below`` is the next row of ``above``'s table: less than two line heights further down."""
+    top = min(ln.y0 for ln in below)
+    bottom = max(ln.y1 for ln in above)
+    height = max(ln.height for ln in above + below)
+    return top - bottom < 1.2 * height
+
+
+def _unruled_table(run: list[list], textpage, page_box: tuple[float, ...]) -> FoundTable | None:
+    from docbatch.partition.pdf_text import line_words
+
+    words = [[w for ln in row for w in line_words(textpage, ln, page_box)] for row in run]
+    size = sorted(ln.size for row in run for ln in row)[len(run) // 2]
+    # the header row may hold spanning or centred labels, and label rows reach into the figures:
+    # the body rows of two or more pieces alone give the channels
+    body = [w for row, ws in zip(run[1:], words[1:], strict=True) if len(row) >= 2 for w in ws]
+    cuts = _column_cuts(body, min_gap=_CHANNEL * size)
+    if not cuts:
+        return None
+    grid: list[list[str]] = []
+    for ws in words:
+        cells = [""] * (len(cuts) + 1)
+        for x0, x1, text in ws:
+            col = sum(1 for c in cuts if (x0 + x1) / 2 > c)
+            cells[col] = f"{cells[col]} {text}".strip()
+        grid.append(cells)
+    left = -float("inf")
+    if _prose_beside(grid):
+        # the neighbouring page column's lines share the rows: the table starts at the first channel
+        grid, left = [r[1:] for r in grid], cuts[0]
+    if len(grid[0]) < 2:
+        return None
+    # two thirds of the cells of rows with figures filled: a ragged set of short lines (a form,
+    # a list beside a note) is not a table
+    full = [r for r, row in zip(grid, run, strict=True) if len(row) >= 2]
+    filled = sum(1 for r in full for c in r if c)
+    if filled * 3 < 2 * len(full) * len(grid[0]) or any(sum(1 for c in r if c) < 2 for r in full):
+        return None
+    if len(full) * 4 < 3 * len(grid):  # section labels are a few rows of a table, not most of it
+        return None
+    if not _cells_look_tabular(grid) or _reads_as_prose(grid) or not _has_figures(grid):
+        return None
+    kept = [w for ws in words for w in ws if (w[0] + w[1]) / 2 > left]
+    if not kept:
+        return None
+    lines = [ln for row in run for ln in row]
+    bbox = (min(w[0] for w in kept), min(ln.y0 for ln in lines), max(w[1] for w in kept), max(ln.y1 for ln in lines))
+    text = " ".join(c for r in grid for c in r if c)
+    return FoundTable(bbox, to_html(grid), text)
+
+
+def _prose_beside(grid: list[list[str]]) -> bool:
+    """The first column holds running text (a third of its cells five words or more), not labels."""
+    firsts = [r[0] for r in grid if r[0]]
+    return sum(1 for c in firsts if _words(c) > _CELL_WORDS) * 3 > len(firsts)
 
 
 class _Geometry:
@@ -180,29 +362,37 @@ class _Geometry:
         self.l, self.b, self.r, self.t = (ctypes.c_float() for _ in range(4))
         self.x, self.y = ctypes.c_float(), ctypes.c_float()
         self.matrix = pdfium_c.FS_MATRIX()
+        # pointers made once: a byref per call is a good share of these small calls
+        self.bounds_refs = tuple(ctypes.byref(v) for v in (self.l, self.b, self.r, self.t))
+        self.x_ref, self.y_ref, self.matrix_ref = ctypes.byref(self.x), ctypes.byref(self.y), ctypes.byref(self.matrix)
 
     def bounds(self, obj) -> tuple[float, float, float, float]:
-        pdfium_c.FPDFPageObj_GetBounds(
-            obj, ctypes.byref(self.l), ctypes.byref(self.b), ctypes.byref(self.r), ctypes.byref(self.t)
-        )
+        pdfium_c.FPDFPageObj_GetBounds(obj, *self.bounds_refs)
         return self.l.value, self.b.value, self.r.value, self.t.value
 
     def points(self, obj) -> list[tuple[float, float, bool, bool]] | None:
         """Page-space points of a straight-edged path as (x, y, moves_to, closes); None if it curves."""
         n = pdfium_c.FPDFPath_CountSegments(obj)
-        if n <= 0 or n > _MAX_SEGMENTS or not pdfium_c.FPDFPageObj_GetMatrix(obj, ctypes.byref(self.matrix)):
+        if n <= 0 or n > _MAX_SEGMENTS or not pdfium_c.FPDFPageObj_GetMatrix(obj, self.matrix_ref):
             return None
         m = self.matrix
+        a, b, c, d, e, f = m.a, m.b, m.c, m.d, m.e, m.f
+        get_segment, get_type, get_point = (
+            pdfium_c.FPDFPath_GetPathSegment,
+            pdfium_c.FPDFPathSegment_GetType,
+            pdfium_c.FPDFPathSegment_GetPoint,
+        )
+        get_close, x_ref, y_ref = pdfium_c.FPDFPathSegment_GetClose, self.x_ref, self.y_ref
         out = []
         for i in range(n):
-            seg = pdfium_c.FPDFPath_GetPathSegment(obj, i)
-            kind = pdfium_c.FPDFPathSegment_GetType(seg)
+            seg = get_segment(obj, i)
+            kind = get_type(seg)
             if kind == pdfium_c.FPDF_SEGMENT_BEZIERTO:
                 return None
-            pdfium_c.FPDFPathSegment_GetPoint(seg, ctypes.byref(self.x), ctypes.byref(self.y))
+            get_point(seg, x_ref, y_ref)
             x, y = self.x.value, self.y.value
-            closes = bool(pdfium_c.FPDFPathSegment_GetClose(seg))
-            out.append((m.a * x + m.c * y + m.e, m.b * x + m.d * y + m.f, kind == pdfium_c.FPDF_SEGMENT_MOVETO, closes))
+            closes = bool(get_close(seg))
+            out.append((a * x + c * y + e, b * x + d * y + f, kind == pdfium_c.FPDF_SEGMENT_MOVETO, closes))
         return out
 
 
@@ -211,8 +401,9 @@ def page_edges(page, page_box: tuple[float, float, float, float]) -> list[dict[s
     geo = _Geometry()
     left, _, _, top = page_box
     edges: list[dict[str, Any]] = []
-    for i in range(pdfium_c.FPDFPage_CountObjects(page)):
-        obj = pdfium_c.FPDFPage_GetObject(page, i)
+    raw = page.raw  # the handle itself: the wrapper costs a property call per pdfium call
+    for i in range(pdfium_c.FPDFPage_CountObjects(raw)):
+        obj = pdfium_c.FPDFPage_GetObject(raw, i)
         if pdfium_c.FPDFPageObj_GetType(obj) != pdfium_c.FPDF_PAGEOBJ_PATH:
             continue
         x0, y0, x1, y1 = geo.bounds(obj)

@@ -59,7 +59,9 @@ class _Reader:
     """Holds the ctypes scratch values for one text page so each call allocates nothing."""
 
     def __init__(self, textpage, *, identity: bool = False) -> None:
-        self.tp = textpage
+        # the raw handle: passing pypdfium2's wrapper makes ctypes ask its _as_parameter_ property
+        # on every call, a Python call per pdfium call
+        self.tp = textpage.raw
         # pdfium's text mirrors its character list one to one on nearly every page; then the
         # index translation calls can be skipped
         self.identity = identity
@@ -69,14 +71,20 @@ class _Reader:
         self.rect = pdfium_c.FS_RECTF()
         self.fonts: dict[tuple[bytes, int], bool] = {}
         self.name = ctypes.create_string_buffer(96)
+        # pointers made once: ctypes.byref per call is a measurable share of a per-line call
+        self.rect_refs = tuple(ctypes.byref(v) for v in (self.l, self.t, self.r, self.b))
+        self.flags_ref, self.matrix_ref, self.rect_ref = (
+            ctypes.byref(self.flags),
+            ctypes.byref(self.matrix),
+            ctypes.byref(self.rect),
+        )
 
     def rects(self, start: int, count: int) -> list[tuple[float, float, float, float]]:
         n = pdfium_c.FPDFText_CountRects(self.tp, start, count)
         out = []
+        get_rect, tp, refs = pdfium_c.FPDFText_GetRect, self.tp, self.rect_refs
         for i in range(max(n, 0)):
-            if pdfium_c.FPDFText_GetRect(
-                self.tp, i, ctypes.byref(self.l), ctypes.byref(self.t), ctypes.byref(self.r), ctypes.byref(self.b)
-            ):
+            if get_rect(tp, i, *refs):
                 out.append((self.l.value, self.b.value, self.r.value, self.t.value))
         return out
 
@@ -88,14 +96,14 @@ class _Reader:
     def size(self, ci: int) -> float:
         """The size the character is shown at: its font size scaled by its text and page matrices."""
         size = pdfium_c.FPDFText_GetFontSize(self.tp, ci)
-        if not pdfium_c.FPDFText_GetMatrix(self.tp, ci, ctypes.byref(self.matrix)):
+        if not pdfium_c.FPDFText_GetMatrix(self.tp, ci, self.matrix_ref):
             return size
         m = self.matrix
         return size * math.sqrt(abs(m.a * m.d - m.b * m.c))
 
     def bold(self, ci: int) -> bool:
         """Bold by weight, font name or flags (cached per font), or drawn with fill and stroke."""
-        n = pdfium_c.FPDFText_GetFontInfo(self.tp, ci, self.name, len(self.name), ctypes.byref(self.flags))
+        n = pdfium_c.FPDFText_GetFontInfo(self.tp, ci, self.name, len(self.name), self.flags_ref)
         key = (self.name.value if n else b"", self.flags.value)
         bold = self.fonts.get(key)
         if bold is None:
@@ -115,7 +123,7 @@ class _Reader:
         """The loose box of one character (the same boxes pdfium's rectangles are made of)."""
         if pdfium_c.FPDFText_IsGenerated(self.tp, ci) == 1:
             return None
-        if not pdfium_c.FPDFText_GetLooseCharBox(self.tp, ci, ctypes.byref(self.rect)):
+        if not pdfium_c.FPDFText_GetLooseCharBox(self.tp, ci, self.rect_ref):
             return None
         r = self.rect
         return r.left, r.bottom, r.right, r.top
@@ -249,26 +257,154 @@ def _make_line(reader: _Reader, text: str, start: int, stop: int, rects: list, f
 
 def page_links(doc, page, textpage) -> list[tuple[tuple[float, float, float, float], str, str]]:
     """The page's URI link annotations as (PDF box, url, the text under the box)."""
-    out = []
+    found = []
     pos = ctypes.c_int(0)
     link = pdfium_c.FPDF_LINK()
     rect = pdfium_c.FS_RECTF()
-    while pdfium_c.FPDFLink_Enumerate(page, ctypes.byref(pos), ctypes.byref(link)):
-        action = pdfium_c.FPDFLink_GetAction(link)
-        if not action or pdfium_c.FPDFAction_GetType(action) != pdfium_c.PDFACTION_URI:
+    buf = ctypes.create_string_buffer(8192)
+    pos_ref, link_ref, rect_ref = ctypes.byref(pos), ctypes.byref(link), ctypes.byref(rect)
+    enumerate_links, get_action, get_type = (
+        pdfium_c.FPDFLink_Enumerate,
+        pdfium_c.FPDFLink_GetAction,
+        pdfium_c.FPDFAction_GetType,
+    )
+    get_uri, get_rect, uri_kind = pdfium_c.FPDFAction_GetURIPath, pdfium_c.FPDFLink_GetAnnotRect, pdfium_c.PDFACTION_URI
+    page_raw, doc_raw = page.raw, doc.raw  # handles, not wrappers: no property call per pdfium call
+    while enumerate_links(page_raw, pos_ref, link_ref):
+        action = get_action(link)
+        if not action or get_type(action) != uri_kind:
             continue
-        size = pdfium_c.FPDFAction_GetURIPath(doc, action, None, 0)
-        if size <= 1 or size > 8192 or not pdfium_c.FPDFLink_GetAnnotRect(link, ctypes.byref(rect)):
+        # one call fills the buffer and tells the size; a longer URI (over 8 KB) is skipped
+        size = get_uri(doc_raw, action, buf, len(buf))
+        if size <= 1 or size > len(buf) or not get_rect(link, rect_ref):
             continue
-        buf = ctypes.create_string_buffer(size)
-        pdfium_c.FPDFAction_GetURIPath(doc, action, buf, size)
         url = buf.value.decode("utf-8", errors="replace").strip()
-        xs, ys = sorted((rect.left, rect.right)), sorted((rect.bottom, rect.top))
-        box = (xs[0], ys[0], xs[1], ys[1])
-        text = " ".join(textpage.get_text_bounded(*box).split())
         if url:
-            out.append((box, url, text))
-    return out
+            left, right, bottom, top = rect.left, rect.right, rect.bottom, rect.top
+            box = (min(left, right), min(bottom, top), max(left, right), max(bottom, top))
+            found.append((box, url))
+    boxes = [box for box, _ in found]
+    texts = _swept_link_texts(textpage, boxes) if len(boxes) > _FEW_LINKS else _bounded_texts(textpage, boxes)
+    return [(box, url, " ".join(text.split())) for (box, url), text in zip(found, texts, strict=True)]
+
+
+# up to this many links a page, pdfium's per-box lookup (a C loop over the page, some 15 ns a
+# character per box) is cheaper than one sweep in Python (some 3 us a character for all boxes)
+_FEW_LINKS = 200
+_CELL_SCALE = 2.0  # grid cells of the sweep's link index, in median link sizes: fewer characters straddle two
+
+
+def _bounded_texts(textpage, boxes: list[tuple[float, float, float, float]]) -> list[str]:
+    return [textpage.get_text_bounded(*box) for box in boxes]
+
+
+def _swept_link_texts(textpage, boxes: list[tuple[float, float, float, float]]) -> list[str]:
+    """The text pdfium's ``get_text_bounded`` gives for each box, from one sweep over the page's characters.
+
+    ``get_text_bounded`` walks every character of the page per call, so a page of many links cost
+    links x characters. Here each character's box is read once and matched against a grid of the
+    link boxes (cells about one link in size, so a character meets a handful of boxes); the
+    characters each box hits are then joined the way pdfium joins them (see :func:`_joined_hits`).
+    """
+    # cell numbers by truncation: not floor for negative coordinates, but monotonic, which is all
+    # that covering a box's span of cells needs
+    iw = 1.0 / max(4.0, _CELL_SCALE * _median(b[2] - b[0] for b in boxes))
+    ih = 1.0 / max(4.0, _CELL_SCALE * _median(b[3] - b[1] for b in boxes))
+    grid: dict[tuple[int, int], list[tuple[float, float, float, float, int]]] = {}
+    for k, (left, bottom, right, top) in enumerate(boxes):
+        if left >= right or bottom >= top:
+            continue  # an empty box intersects nothing (and pdfium gives it no text)
+        for gx in range(int(left * iw), int(right * iw) + 1):
+            for gy in range(int(bottom * ih), int(top * ih) + 1):
+                grid.setdefault((gx, gy), []).append((left, bottom, right, top, k))
+    hits: list[list[int]] = [[] for _ in boxes]
+    tp = ctypes.cast(textpage.raw, ctypes.c_void_p).value
+    cl, cr, cb, ct = (ctypes.c_double() for _ in range(4))
+    al, ar, ab, at = (ctypes.addressof(v) for v in (cl, cr, cb, ct))
+    get_box, cell, empty = _untyped(pdfium_c.FPDFText_GetCharBox, 4), grid.get, ()
+    for ci in range(pdfium_c.FPDFText_CountChars(textpage.raw)):
+        if not get_box(tp, ci, al, ar, ab, at):
+            continue
+        left, right, bottom, top = cl.value, cr.value, cb.value, ct.value
+        if left >= right or bottom >= top:
+            continue
+        x0, x1, y0, y1 = int(left * iw), int(right * iw), int(bottom * ih), int(top * ih)
+        if x0 == x1 and y0 == y1:  # the common case: the character lies in one cell
+            for bl, bb, br, bt, k in cell((x0, y0), empty):
+                # pdfium's test: the two rectangles' intersection is not empty
+                if left < br and bl < right and bottom < bt and bb < top:
+                    hits[k].append(ci)
+            continue
+        seen = set()
+        for gx in range(x0, x1 + 1):
+            for gy in range(y0, y1 + 1):
+                for bl, bb, br, bt, k in cell((gx, gy), empty):
+                    if k not in seen and left < br and bl < right and bottom < bt and bb < top:
+                        seen.add(k)
+                        hits[k].append(ci)
+    get_uni = _untyped(pdfium_c.FPDFText_GetUnicode, 0)
+    return [_joined_hits(textpage.raw, tp, get_uni, h) for h in hits]
+
+
+def _untyped(func, pointers: int):
+    """``func`` (textpage, index, ``pointers`` out-pointers) without ctypes' per-call pointer type checks.
+
+    The sweep calls it once per character of the page, and pypdfium2's typed prototype spends
+    more time checking its arguments than pdfium spends answering; addresses pass as plain ints.
+    """
+    address = ctypes.cast(func, ctypes.c_void_p).value
+    proto = ctypes.CFUNCTYPE(func.restype, ctypes.c_void_p, ctypes.c_int, *[ctypes.c_void_p] * pointers)
+    return proto(address)
+
+
+def _median(values) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2] if ordered else 0.0
+
+
+def _joined_hits(raw, tp: int, get_uni, hits: list[int]) -> str:
+    """The characters at ``hits`` (ascending indices) with the separators pdfium's bounded text puts between.
+
+    pdfium walks every character: after a hit, a space that follows is kept; a hit that comes
+    after other (non-space) text starts a new line when its baseline differs from the last
+    line's. Only the characters between hits matter for that, so only those are read.
+    """
+    if not hits:
+        return ""
+    if hits[-1] - hits[0] == len(hits) - 1:  # one unbroken run (a linked word or phrase): nothing to insert
+        return "".join([chr(u) for u in (get_uni(tp, ci) for ci in hits) if u])
+    out: list[str] = []
+    posy = 0.0
+    # before the first hit only spaces and other text pass: the first hit sets the baseline
+    # when some non-space text came before it
+    add_feed = any(get_uni(tp, i) != 32 for i in range(hits[0] - 1, -1, -1))
+    prev = None
+    for ci in hits:
+        if prev is not None:
+            if ci == prev + 1:
+                add_feed = False
+            else:
+                first = get_uni(tp, prev + 1)
+                if first == 32:
+                    out.append(" ")
+                add_feed = first != 32 or any(get_uni(tp, i) != 32 for i in range(prev + 2, ci))
+        if add_feed:
+            y = _origin_y(raw, ci)
+            if y != posy:
+                posy = y
+                if out:
+                    out.append("\r\n")
+        u = get_uni(tp, ci)
+        if u:
+            out.append(chr(u))
+        prev = ci
+    return "".join(out)
+
+
+def _origin_y(tp, ci: int) -> float:
+    x, y = ctypes.c_double(), ctypes.c_double()
+    pdfium_c.FPDFText_GetCharOrigin(tp, ci, ctypes.byref(x), ctypes.byref(y))
+    return y.value
 
 
 def line_words(textpage, line: Line, page_box: tuple[float, ...]) -> list[tuple[float, float, str]]:
@@ -283,9 +419,10 @@ def line_words(textpage, line: Line, page_box: tuple[float, ...]) -> list[tuple[
     words: list[list] = []
     prev_right = None
     rect = pdfium_c.FS_RECTF()
+    tp = textpage.raw
     for ci in range(first, last + 1):
-        ch = chr(pdfium_c.FPDFText_GetUnicode(textpage, ci) or 32)
-        if ch.isspace() or not pdfium_c.FPDFText_GetLooseCharBox(textpage, ci, ctypes.byref(rect)):
+        ch = chr(pdfium_c.FPDFText_GetUnicode(tp, ci) or 32)
+        if ch.isspace() or not pdfium_c.FPDFText_GetLooseCharBox(tp, ci, ctypes.byref(rect)):
             prev_right = None
             continue
         x0, x1 = rect.left - left, rect.right - left

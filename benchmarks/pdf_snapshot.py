@@ -1,0 +1,50 @@
+"""Write docbatch's PDF elements for every test fixture and corpus PDF, to diff two checkouts.
+
+    PYTHONPATH=<checkout>/src python -m benchmarks.pdf_snapshot OUT_DIR [EXTRA.pdf ...]
+
+Speed work on the PDF path must not change its output; run this with the old and the new
+``src`` and ``diff -r`` the two folders. Fixtures are rebuilt from tests/fixtures/pdf/make_fixtures.py.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from benchmarks import CORPUS_DIR, REPO_DIR
+
+
+def _fixtures(folder: Path) -> list[Path]:
+    spec = importlib.util.spec_from_file_location("pdf_make_fixtures", REPO_DIR / "tests/fixtures/pdf/make_fixtures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return [make(folder / name) for name, make in module.FIXTURES.items()]
+
+
+def main(argv: list[str]) -> int:
+    from docbatch.elements import elements_to_dicts
+    from docbatch.errors import DocumentError
+    from docbatch.partition.base import PartitionOptions
+    from docbatch.partition.pdf import partition_pdf
+
+    out = Path(argv[0])
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        files = _fixtures(Path(tmp)) + sorted(CORPUS_DIR.rglob("*.pdf")) + [Path(a) for a in argv[1:]]
+        for path in files:
+            try:
+                data: object = elements_to_dicts(partition_pdf(path, PartitionOptions()))
+            except DocumentError as e:
+                data = {"error": str(e)}
+            folder = "fixtures" if path.parent == Path(tmp) else path.parent.name  # a stable name for the temp folder
+            target = out / f"{folder}__{path.name}.json"
+            target.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+    print(f"{len(files)} PDFs written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
