@@ -168,7 +168,9 @@ def element_id(key: str, index: int, text: str, page_number: Any = None) -> str:
     bucket or prefix root must give the same ids, or every consumer that joins on them
     (vector stores, diffs between runs) sees a new document.
     """
-    digest = hashlib.sha256(f"{key}\x00{index}\x00{page_number}\x00{text}".encode()).hexdigest()
+    # surrogateescape: a key from a file name that is not UTF-8 holds its raw bytes as surrogates
+    data = f"{key}\x00{index}\x00{page_number}\x00{text}".encode("utf-8", "surrogateescape")
+    digest = hashlib.sha256(data).hexdigest()
     return digest[:32]
 
 

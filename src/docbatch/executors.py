@@ -61,10 +61,10 @@ class Executor(ABC):
         return self
 
     def __exit__(self, t: type | None, e: BaseException | None, tb: TracebackType | None) -> None:
-        self.close()
+        self.close(now=e is not None)  # a run stopping on an error does not wait for its queue
 
-    def close(self) -> None:  # noqa: B027 - optional hook
-        """Release workers."""
+    def close(self, *, now: bool = False) -> None:  # noqa: B027 - optional hook
+        """Release workers, after the documents in flight unless ``now``."""
 
 
 class ProcessExecutor(Executor):
@@ -142,9 +142,12 @@ class ProcessExecutor(Executor):
             return _crash_reason(error.exitcode)
         return super().lost_reason(error)
 
-    def close(self) -> None:
+    def close(self, *, now: bool = False) -> None:
         self._stop.set()
-        self._pool.close()
+        if now:
+            self._pool.stop()
+        else:
+            self._pool.close()
         self._pool.join()
 
 
@@ -219,7 +222,7 @@ class RayExecutor(Executor):
             return f"internal error: {type(cause).__name__}: {' '.join(str(cause).split())[:200]}"
         return super().lost_reason(error)
 
-    def close(self) -> None:
+    def close(self, *, now: bool = False) -> None:
         self._stop.set()
 
 

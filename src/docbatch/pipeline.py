@@ -20,10 +20,11 @@ from pathlib import Path
 from queue import Empty, SimpleQueue
 
 from docbatch.destinations.base import Destination
-from docbatch.errors import ConfigError, DocbatchError
+from docbatch.errors import ConfigError, DocbatchError, RunStopped
 from docbatch.executors import Executor, make_executor
 from docbatch.partition.base import PartitionOptions
-from docbatch.record import FAILED, OK, SKIPPED, DocResult, RunLock, RunRecord
+from docbatch.paths import disk_fault
+from docbatch.record import FAILED, OK, RECORD_DIRNAME, SKIPPED, DocResult, RunLock, RunRecord
 from docbatch.sources.base import DocumentMeta, ListingFault, Source
 from docbatch.worker import Job
 
@@ -98,7 +99,7 @@ def run(
     (another run holds the output dir, bad credentials, missing bucket), and after the run
     when the source listed nothing at all (a typo in a prefix looks exactly like that).
     """
-    options.output_dir.mkdir(parents=True, exist_ok=True)
+    _prepare_output_dir(options.output_dir)
     with RunLock(options.output_dir):
         source.check()
         source.exclude([options.output_dir, options.download_dir])
@@ -106,11 +107,14 @@ def run(
         summary = RunSummary(run_id=record.run_id, record_path=record.path, record_set_aside=record.set_aside)
         started = time.perf_counter()
 
+        stop = _StopRule()
+
         def collect(result: DocResult) -> None:
             record.add(result)
             summary.add(result)
             if on_result:
                 on_result(result)
+            stop.check(result)
 
         try:
             _process_all(source, destination, options, collect)
@@ -125,6 +129,38 @@ def run(
             if not options.preserve_downloads:
                 _remove_empty_dirs(options.download_dir)
     return summary
+
+
+#: Documents in a row the source may fail to deliver before the run stops: past this many the
+#: source itself is down or refusing us, and failing the rest of a bucket one by one (each after
+#: its retries) only takes longer to say the same thing.
+SOURCE_FAULTS_TO_STOP = 10
+
+
+class _StopRule:
+    """Stops the run on a fault that every later document would meet too."""
+
+    def __init__(self) -> None:
+        self.source_faults = 0  # in a row
+
+    def check(self, result: DocResult) -> None:
+        if result.fault == "output":
+            raise RunStopped(f"Stopped: {result.reason}.")
+        self.source_faults = self.source_faults + 1 if result.fault == "source" else 0
+        if self.source_faults >= SOURCE_FAULTS_TO_STOP:
+            raise RunStopped(
+                f"Stopped: the source failed to deliver {self.source_faults} documents in a row "
+                f"(last: {result.reason}); check the endpoint, network and credentials, then rerun to resume."
+            )
+
+
+def _prepare_output_dir(output_dir: Path) -> None:
+    """Create the output dir and its record folder, or say in one sentence why not."""
+    try:
+        (output_dir / RECORD_DIRNAME).mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        fault = disk_fault(e, output_dir, "output")
+        raise ConfigError(f"Cannot write to {output_dir}: {fault or e.strerror}.") from e
 
 
 def _process_all(source: Source, destination: Destination, options: RunOptions, collect: OnResult) -> None:

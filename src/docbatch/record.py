@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from docbatch.errors import ConfigError
+from docbatch.errors import ConfigError, RunStopped
 from docbatch.paths import printable
 
 __all__ = ["RECORD_DIRNAME", "DocResult", "RunLock", "RunRecord"]
@@ -44,6 +44,9 @@ class DocResult:
     output: str | None = None
     #: Traceback text, shown only with --verbose and never stored.
     detail: str | None = None
+    #: Set when the failure is the run's environment, not the document: "source" (the source
+    #: did not deliver it) or "output" (nothing can be written). Decides whether the run stops.
+    fault: str | None = None
 
     @classmethod
     def of(cls, doc: Any, status: str, reason: str = "") -> DocResult:
@@ -51,8 +54,8 @@ class DocResult:
         return cls(uri=doc.uri, key=doc.key, status=status, reason=reason, version=doc.version)
 
 
-#: The DocResult fields stored per document (the traceback in ``detail`` is for -v only).
-_ROW_FIELDS = tuple(f.name for f in fields(DocResult) if f.name != "detail")
+#: The DocResult fields stored per document (``detail`` is for -v only, ``fault`` for the pipeline).
+_ROW_FIELDS = tuple(f.name for f in fields(DocResult) if f.name not in ("detail", "fault"))
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -115,18 +118,26 @@ class RunRecord:
         """
         values = (getattr(result, k) for k in _ROW_FIELDS)  # not asdict(): it deep-copies every field
         row = {k: printable(v) if isinstance(v, str) else v for k, v in zip(_ROW_FIELDS, values, strict=True)}
-        self.db.execute(
-            "INSERT INTO documents VALUES (:run_id, :uri, :key, :status, :reason, :version,"
-            " :elements, :seconds, :file_type, :output, :finished)",
-            {**row, "run_id": self.run_id, "finished": time.time()},  # a date, for people: wall clock
-        )
-        now = time.monotonic()  # an interval: a wall-clock step back must not stop the commits
-        if now - self._last_commit >= self.COMMIT_EVERY:
-            self.db.commit()
-            self._last_commit = now
+        try:
+            self.db.execute(
+                "INSERT INTO documents VALUES (:run_id, :uri, :key, :status, :reason, :version,"
+                " :elements, :seconds, :file_type, :output, :finished)",
+                {**row, "run_id": self.run_id, "finished": time.time()},  # a date, for people: wall clock
+            )
+            now = time.monotonic()  # an interval: a wall-clock step back must not stop the commits
+            if now - self._last_commit >= self.COMMIT_EVERY:
+                self.db.commit()
+                self._last_commit = now
+        except sqlite3.OperationalError as e:  # "database or disk is full", a read-only disk
+            raise RunStopped(
+                f"Stopped: the run record {self.path} cannot be written ({e}); free space or fix "
+                "permissions, then rerun to resume."
+            ) from e
 
     def finish(self, ok: int, skipped: int, failed: int) -> None:
-        with self.db:
+        """Close the run's row. On a full disk this write fails too; the record then stays as
+        of its last commit (SQLite's journal keeps it whole), which is what a rerun needs."""
+        with contextlib.suppress(sqlite3.OperationalError), self.db:
             self.db.execute(
                 "UPDATE runs SET finished=?, ok=?, skipped=?, failed=? WHERE run_id=?",
                 (time.time(), ok, skipped, failed, self.run_id),

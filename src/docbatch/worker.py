@@ -23,10 +23,17 @@ from pathlib import Path
 
 from docbatch.destinations.base import Destination
 from docbatch.elements import DocumentInfo, elements_to_dicts, finalize
-from docbatch.errors import DocbatchError, TransientError, UnsupportedFileType
+from docbatch.errors import (
+    ConfigError,
+    DocbatchError,
+    OutputUnavailable,
+    SourceUnavailable,
+    TransientError,
+    UnsupportedFileType,
+)
 from docbatch.languages import detect_languages
 from docbatch.partition import PartitionOptions, partition_file
-from docbatch.paths import printable, safe_join, temp_path
+from docbatch.paths import disk_fault, printable, safe_join, temp_path
 from docbatch.record import FAILED, OK, SKIPPED, DocResult
 from docbatch.sources.base import DocumentMeta, Source
 
@@ -118,6 +125,7 @@ def process_document(job: Job, doc: DocumentMeta) -> DocResult:
     """Turn one document into an output file; never raises for a bad document."""
     start = time.perf_counter()
     result = DocResult.of(doc, OK)
+    path, downloaded = None, False
     try:
         path, downloaded = _obtain(job, doc)
         file_type, elements = partition_file(path, job.partition, name=doc.key)
@@ -136,10 +144,13 @@ def process_document(job: Job, doc: DocumentMeta) -> DocResult:
         finalized = finalize(elements, info)
         result.output = job.destination.write(doc, elements_to_dicts(finalized))
         result.elements = len(finalized)
-        if downloaded and not job.preserve_downloads:
-            path.unlink(missing_ok=True)
     except UnsupportedFileType as e:
         result.status, result.reason = SKIPPED, _one_line(e)
+    except OutputUnavailable as e:
+        result.status, result.reason, result.fault = FAILED, _one_line(e), "output"
+    except SourceUnavailable as e:
+        result.status, result.reason, result.fault = FAILED, _one_line(e), "source"
+        result.detail = traceback.format_exc()
     except DocbatchError as e:
         result.status, result.reason = FAILED, _one_line(e)
         result.detail = traceback.format_exc()
@@ -151,6 +162,9 @@ def process_document(job: Job, doc: DocumentMeta) -> DocResult:
     except Exception as e:  # a bug in a parser must not stop the run: record it
         result.status, result.reason = FAILED, f"internal error: {type(e).__name__}: {_one_line(e)}"
         result.detail = traceback.format_exc()
+    finally:
+        if downloaded and path is not None and not job.preserve_downloads:
+            path.unlink(missing_ok=True)  # failed and skipped downloads too: nothing left behind
     result.seconds = round(time.perf_counter() - start, 4)
     return result
 
@@ -163,13 +177,26 @@ def _obtain(job: Job, doc: DocumentMeta) -> tuple[Path, bool]:
     dest = safe_join(job.download_dir, doc.key)
     if dest.is_file() and not job.re_download:
         return dest, True  # left by an earlier run that did not finish this document
+    try:
+        _download(job, doc, dest)
+    except OSError as e:
+        fault = disk_fault(e, job.download_dir, "download")
+        if fault is None:
+            raise
+        raise fault from e
+    except (ConfigError, TransientError) as e:  # the source's fault, not the document's
+        raise SourceUnavailable(str(e)) from e
+    return dest, True
+
+
+def _download(job: Job, doc: DocumentMeta, dest: Path) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = temp_path(dest, ".part")
     for attempt in range(_FETCH_ATTEMPTS):
         try:
             job.source.fetch(doc, part)
             os.replace(part, dest)
-            return dest, True
+            return
         except TransientError:
             # botocore already retried each request; this covers a body cut off mid-stream,
             # which it cannot retry once the response has begun.
@@ -178,7 +205,6 @@ def _obtain(job: Job, doc: DocumentMeta) -> tuple[Path, bool]:
             time.sleep(0.5 * 2**attempt)
         finally:
             part.unlink(missing_ok=True)
-    raise AssertionError("unreachable")
 
 
 def _one_line(error: BaseException) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from docbatch.destinations.base import Destination
-from docbatch.paths import atomic_write, safe_join
+from docbatch.paths import atomic_write, disk_fault, safe_join
 from docbatch.sources.base import DocumentMeta
 
 __all__ = ["LocalJSONDestination"]
@@ -36,7 +36,13 @@ class LocalJSONDestination(Destination):
 
     def write(self, doc: DocumentMeta, elements: list[dict[str, Any]]) -> str:
         path = self.path_for(doc)
-        atomic_write(path, orjson.dumps(elements, option=_JSON_OPTIONS) + b"\n")
+        try:
+            atomic_write(path, orjson.dumps(elements, option=_JSON_OPTIONS) + b"\n")
+        except OSError as e:
+            fault = disk_fault(e, self.output_dir, "output")
+            if fault is None:
+                raise
+            raise fault from e
         return str(path)
 
 
