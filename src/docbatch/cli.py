@@ -54,34 +54,59 @@ def _memory_cap(value: str, processes: int) -> int | None:
         raise click.BadParameter(f"{value!r} is not a size; write e.g. 2G, 512M, auto or none.") from None
 
 
+#: Every option can also come from the environment: ``--num-processes`` from
+#: ``DOCBATCH_NUM_PROCESSES``, and so on (a flag given on the command line wins).
+ENV_PREFIX = "DOCBATCH"
+
+
+def _option(*decls: str, **kwargs: Any) -> Callable[..., Any]:
+    """``click.option`` reading ``DOCBATCH_<LONG_NAME>`` from the environment as well.
+
+    Named per option rather than per command (click's auto prefix would make it
+    DOCBATCH_LOCAL_TIMEOUT and DOCBATCH_S3_TIMEOUT), so one variable sets a flag for every source.
+    """
+    long_name = next(d for d in decls if d.startswith("--")).split("/")[0]
+    kwargs.setdefault("envvar", f"{ENV_PREFIX}_{long_name[2:].replace('-', '_').upper()}")
+    kwargs.setdefault("show_envvar", True)
+    return click.option(*decls, **kwargs)
+
+
 def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The flags every source shares."""
     decorators = [
-        click.option(
+        _option(
             "--structured-output-dir",
             type=click.Path(file_okay=False, path_type=Path),
             default=Path("structured-outputs"),
             show_default=True,
             help="Where one JSON of elements per document is written.",
         ),
-        click.option(
+        _option(
             "--reprocess", is_flag=True, help="Process documents whose output .json already exists (otherwise skipped)."
         ),
-        click.option(
+        _option(
             "--num-processes",
             type=click.IntRange(min=1),
             default=2,
             show_default=True,
             help="Worker processes partitioning documents in parallel.",
         ),
-        click.option(
+        _option(
+            "--max-tasks-per-worker",
+            type=click.IntRange(min=0),
+            default=500,
+            show_default=True,
+            help="Replace each worker after this many documents (0: never), so slow leaks in parsers' C "
+            "libraries cannot build up over a long run.",
+        ),
+        _option(
             "--timeout",
             type=click.FloatRange(min=0.1),
             default=300.0,
             show_default=True,
             help="Seconds one document may take before it is failed and its worker replaced.",
         ),
-        click.option(
+        _option(
             "--max-memory",
             default="auto",
             metavar="SIZE",
@@ -89,27 +114,23 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Cap each worker's memory (2G, none, or auto: a share of this machine's, at most 4G); "
             "a document over it fails as out of memory.",
         ),
-        click.option(
+        _option(
             "--executor",
             type=click.Choice(["processes", "ray"]),
             default="processes",
             show_default=True,
             help="Run workers in a local process pool, or on a Ray cluster (pip install 'docbatch[ray]').",
         ),
-        click.option(
-            "--ray-address", default=None, help="Ray cluster for --executor ray (default: start a local one)."
-        ),
-        click.option(
+        _option("--ray-address", default=None, help="Ray cluster for --executor ray (default: start a local one)."),
+        _option(
             "--email-body",
             type=click.Choice(["html", "text"]),
             default="html",
             show_default=True,
             help="Which body to partition when an email has both.",
         ),
-        click.option(
-            "--process-attachments", is_flag=True, help="Partition email attachments as elements of their own."
-        ),
-        click.option("-v", "--verbose", is_flag=True, help="Print every document and tracebacks of failures."),
+        _option("--process-attachments", is_flag=True, help="Partition email attachments as elements of their own."),
+        _option("-v", "--verbose", is_flag=True, help="Print every document and tracebacks of failures."),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -119,19 +140,19 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
 def download_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The flags of sources whose documents are downloaded before partitioning."""
     decorators = [
-        click.option(
+        _option(
             "--download-dir",
             type=click.Path(file_okay=False, path_type=Path),
             default=None,
             help="Where documents are downloaded [default: tmp-ingest-<6 random chars>].",
         ),
-        click.option(
+        _option(
             "--re-download/--no-re-download",
             default=False,
             show_default=True,
             help="Download again documents already present in the download dir.",
         ),
-        click.option(
+        _option(
             "--preserve-downloads",
             is_flag=True,
             help="Keep downloads (otherwise each is removed once its document is processed).",
@@ -149,11 +170,9 @@ def main() -> None:
 
 
 @main.command("s3")
-@click.option(
-    "--s3-url", required=True, help="s3://bucket/prefix/ (every object under it) or s3://bucket/key (one object)."
-)
-@click.option("--anonymous", is_flag=True, help="Send unsigned requests (public buckets).")
-@click.option("--endpoint-url", default=None, help="S3-compatible endpoint (also read from AWS_ENDPOINT_URL).")
+@_option("--s3-url", required=True, help="s3://bucket/prefix/ (every object under it) or s3://bucket/key (one object).")
+@_option("--anonymous", is_flag=True, help="Send unsigned requests (public buckets).")
+@_option("--endpoint-url", default=None, help="S3-compatible endpoint (also read from AWS_ENDPOINT_URL).")
 @download_options
 @processing_options
 def s3_command(
@@ -208,6 +227,7 @@ def _run(
     structured_output_dir: Path,
     reprocess: bool,
     num_processes: int,
+    max_tasks_per_worker: int,
     timeout: float,
     max_memory: str,
     executor: str,
@@ -220,6 +240,7 @@ def _run(
         output_dir=structured_output_dir,
         download_dir=download_dir or Path(_default_download_dir()),
         num_processes=num_processes,
+        max_tasks_per_worker=max_tasks_per_worker,
         reprocess=reprocess,
         re_download=re_download,
         preserve_downloads=preserve_downloads,

@@ -83,7 +83,9 @@ class ProcessExecutor(Executor):
     #: How often the timeout watchdog looks at the running tasks: a timeout fires this late at most.
     WATCH_SECONDS = 0.1
 
-    def __init__(self, job: Job, *, timeout: float, processes: int, max_memory: int | None = None) -> None:
+    def __init__(
+        self, job: Job, *, timeout: float, processes: int, max_memory: int | None = None, max_tasks: int = 0
+    ) -> None:
         import pebble
 
         pebble.CONSTS.sleep_unit = self.POLL_SECONDS
@@ -92,7 +94,10 @@ class ProcessExecutor(Executor):
         if job.partition.detect_languages:
             languages.preload()  # workers fork from this process and inherit the loaded model
         self._pool = pebble.ProcessPool(
-            max_workers=max(1, processes), initializer=start_worker, initargs=(job, max_memory, os.getpid())
+            max_workers=max(1, processes),
+            max_tasks=max_tasks,
+            initializer=start_worker,
+            initargs=(job, max_memory, os.getpid()),
         )
         self._started: dict[Future, float | None] = {}  # in flight -> monotonic start, once running
         self._timed_out: set[Future] = set()
@@ -250,11 +255,18 @@ def _process_with_alarm(job: Job, doc: DocumentMeta, timeout: float) -> DocResul
 
 
 def make_executor(
-    name: str, job: Job, *, timeout: float, processes: int, max_memory: int | None = None, address: str | None = None
+    name: str,
+    job: Job,
+    *,
+    timeout: float,
+    processes: int,
+    max_memory: int | None = None,
+    address: str | None = None,
+    max_tasks: int = 0,
 ) -> Executor:
     """The executor called ``name`` ("processes" or "ray")."""
     if name == "processes":
-        return ProcessExecutor(job, timeout=timeout, processes=processes, max_memory=max_memory)
+        return ProcessExecutor(job, timeout=timeout, processes=processes, max_memory=max_memory, max_tasks=max_tasks)
     if name == "ray":
         return RayExecutor(job, timeout=timeout, address=address, processes=processes)
     raise ConfigError(f"Unknown executor {name!r}; choose processes or ray.")

@@ -38,6 +38,8 @@ class RunOptions:
     output_dir: Path
     download_dir: Path
     num_processes: int = 2
+    #: Documents a worker processes before it is replaced (0: never); see ProcessExecutor.
+    max_tasks_per_worker: int = 0
     reprocess: bool = False
     re_download: bool = False
     preserve_downloads: bool = False
@@ -178,6 +180,7 @@ def _process_all(source: Source, destination: Destination, options: RunOptions, 
         timeout=options.timeout,
         processes=options.num_processes,
         max_memory=options.max_memory,
+        max_tasks=options.max_tasks_per_worker,
         address=options.ray_address,
     )
     in_flight: dict[Future, DocumentMeta] = {}
