@@ -6,11 +6,13 @@ Exit status: 0 when no document failed, 1 when any did, 2 when the run could not
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import signal
 import string
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ import click
 from docbatch.destinations.local import LocalJSONDestination
 from docbatch.errors import ConfigError
 from docbatch.partition.base import PartitionOptions
-from docbatch.pipeline import RunOptions, run
+from docbatch.pipeline import RunOptions, StopRequest, run
 from docbatch.report import Reporter, print_summary
 from docbatch.sources.base import Source
 
@@ -251,9 +253,10 @@ def _run(
         partition=PartitionOptions(process_attachments=process_attachments, email_body=email_body),
     )
     reporter = Reporter(verbose=verbose)
+    stop = StopRequest()
     try:
-        with reporter:
-            summary = run(source, LocalJSONDestination(structured_output_dir), options, on_result=reporter)
+        with reporter, _stopping_on_signals(stop, reporter):
+            summary = run(source, LocalJSONDestination(structured_output_dir), options, on_result=reporter, stop=stop)
     except ConfigError as e:
         reporter.line(f"Error: {e}")
         sys.exit(2)
@@ -268,4 +271,25 @@ def _run(
         )
         sys.exit(2)
     print_summary(summary, reporter)
+    if summary.interrupted:
+        reporter.line("Interrupted; rerun the same command to resume.")
+        sys.exit(130)
     sys.exit(1 if summary.failed else 0)
+
+
+@contextlib.contextmanager
+def _stopping_on_signals(stop: StopRequest, reporter: Reporter) -> Iterator[None]:
+    """Ctrl-C or SIGTERM once: finish the documents in flight and close the record; twice: now."""
+
+    def on_signal(signum: int, frame: Any) -> None:
+        if stop.request():
+            reporter.line("Stopping after the documents in flight (Ctrl-C again to stop now).")
+        else:
+            reporter.line("Stopping now.")
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

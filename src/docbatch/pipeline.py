@@ -10,6 +10,7 @@ to the run record as it arrives.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import time
 from collections import Counter
@@ -28,7 +29,7 @@ from docbatch.record import FAILED, OK, RECORD_DIRNAME, SKIPPED, DocResult, RunL
 from docbatch.sources.base import DocumentMeta, ListingFault, Source
 from docbatch.worker import Job
 
-__all__ = ["RunOptions", "RunSummary", "run"]
+__all__ = ["RunOptions", "RunSummary", "StopRequest", "run"]
 
 
 @dataclass(slots=True)
@@ -69,6 +70,8 @@ class RunSummary:
     record_path: Path | None = None
     #: Where an unreadable earlier run record was moved before this run started a new one.
     record_set_aside: Path | None = None
+    #: True when a stop request ended the run before every document was done.
+    interrupted: bool = False
 
     @property
     def total(self) -> int:
@@ -94,8 +97,12 @@ def run(
     options: RunOptions,
     *,
     on_result: OnResult | None = None,
+    stop: StopRequest | None = None,
 ) -> RunSummary:
     """Process every document of ``source`` into ``destination``; return the summary.
+
+    ``stop`` lets a signal handler end the run early (see :class:`StopRequest`); the summary
+    then says ``interrupted`` and counts what was done.
 
     Raises :class:`~docbatch.errors.ConfigError` before any work when the run cannot start
     (another run holds the output dir, bad credentials, missing bucket), and after the run
@@ -109,18 +116,22 @@ def run(
         summary = RunSummary(run_id=record.run_id, record_path=record.path, record_set_aside=record.set_aside)
         started = time.perf_counter()
 
-        stop = _StopRule()
+        stop_rule = _StopRule()
 
         def collect(result: DocResult) -> None:
             record.add(result)
             summary.add(result)
             if on_result:
                 on_result(result)
-            stop.check(result)
+            stop_rule.check(result)
 
+        stop = stop or StopRequest()
         try:
-            _process_all(source, destination, options, collect)
-            if summary.total == 0:  # every listed document gets a row, so the listing was empty
+            with contextlib.suppress(_Abandoned):
+                _process_all(source, destination, options, collect, stop)
+            summary.interrupted = stop.requested
+            # every listed document gets a row, so no row means the listing was empty
+            if summary.total == 0 and not stop.requested:
                 raise ConfigError(
                     f"Nothing to process: {source.describe()} lists no documents; check the path or prefix."
                 )
@@ -156,6 +167,47 @@ class _StopRule:
             )
 
 
+#: Longest wait for a finished document before looking at stop requests again.
+_WAIT_SECONDS = 0.2
+
+
+class StopRequest:
+    """A request to stop the run, made from a signal handler (Ctrl-C, SIGTERM).
+
+    The first request stops taking new documents and lets the ones in flight finish, for at
+    most :attr:`GRACE_SECONDS` (a hanging document must not hold the stop for ``--timeout``);
+    a second request, or the end of the grace, abandons them: their workers are stopped and
+    they get no row, so the rerun does them again.
+    """
+
+    GRACE_SECONDS = 10.0
+
+    def __init__(self) -> None:
+        self._first: float | None = None
+        self._now = False
+
+    def request(self) -> bool:
+        """Ask to stop; True on the first request, False once stopping now."""
+        if self._first is None:
+            self._first = time.monotonic()
+            return True
+        self._now = True
+        return False
+
+    @property
+    def requested(self) -> bool:
+        return self._first is not None
+
+    def abandon_in_flight(self) -> bool:
+        if self._first is None:
+            return False
+        return self._now or time.monotonic() - self._first > self.GRACE_SECONDS
+
+
+class _Abandoned(Exception):
+    """Raised inside the run to leave the executor without waiting for documents in flight."""
+
+
 def _prepare_output_dir(output_dir: Path) -> None:
     """Create the output dir and its record folder, or say in one sentence why not."""
     try:
@@ -165,7 +217,9 @@ def _prepare_output_dir(output_dir: Path) -> None:
         raise ConfigError(f"Cannot write to {output_dir}: {fault or e.strerror}.") from e
 
 
-def _process_all(source: Source, destination: Destination, options: RunOptions, collect: OnResult) -> None:
+def _process_all(
+    source: Source, destination: Destination, options: RunOptions, collect: OnResult, stop: StopRequest
+) -> None:
     job = Job(
         source=source,
         destination=destination,
@@ -187,13 +241,17 @@ def _process_all(source: Source, destination: Destination, options: RunOptions, 
     finished: SimpleQueue[Future] = SimpleQueue()  # futures in the order they finish
     with executor:
         for doc in _to_process(source, destination, options, collect):
-            while len(in_flight) >= executor.slots:
+            while len(in_flight) >= executor.slots and not stop.requested:
                 _drain(executor, in_flight, finished, collect, block=True)
+            if stop.requested:
+                break
             future = executor.submit(doc)
             in_flight[future] = doc
             future.add_done_callback(finished.put)
             _drain(executor, in_flight, finished, collect, block=False)
         while in_flight:
+            if stop.abandon_in_flight():
+                raise _Abandoned  # leaves the executor at once; those documents get no row and are redone
             _drain(executor, in_flight, finished, collect, block=True)
 
 
@@ -242,7 +300,8 @@ def _drain(
     """
     while True:
         try:
-            future = finished.get(block=block)
+            # a bounded wait, so that a stop request (set by a signal handler) is seen promptly
+            future = finished.get(block=block, timeout=_WAIT_SECONDS if block else None)
         except Empty:
             return
         block = False

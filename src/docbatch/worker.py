@@ -75,6 +75,9 @@ def start_worker(job: Job, max_memory: int | None, parent_pid: int | None = None
     pickled, so each worker opens its own.
     """
     global _job
+    # Ctrl-C reaches the whole process group; the main process decides what stops (see
+    # pipeline.StopRequest), so a worker finishes its document instead of dying mid-write.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if parent_pid is not None:
         die_with_parent(parent_pid)
     _job = pickle.loads(pickle.dumps(job))
