@@ -23,6 +23,7 @@ from docbatch.errors import ConfigError
 from docbatch.partition.base import PartitionOptions
 from docbatch.pipeline import RunOptions, StopRequest, run
 from docbatch.report import Reporter, print_summary
+from docbatch.sanitize import safe_line
 from docbatch.sources.base import Source
 
 __all__ = ["main"]
@@ -218,6 +219,32 @@ def fsspec_command(
 
     source = FsspecSource(url)
     _run(source, download_dir=download_dir, re_download=re_download, preserve_downloads=preserve_downloads, **common)
+
+
+@main.command("report")
+@click.argument("output", type=click.Path(file_okay=False, path_type=Path), default=Path("structured-outputs"))
+@click.option("--failed", is_flag=True, help="Only the documents that failed.")
+@click.option("--run", "run_id", metavar="ID", default=None, help="A run id (or its start); default: the latest run.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+def report_command(output: Path, failed: bool, run_id: str | None, fmt: str) -> None:
+    """Show a run from the run record in OUTPUT (default: structured-outputs)."""
+    from docbatch.record import read_run
+    from docbatch.report import format_run
+
+    try:
+        run_row, rows = read_run(output, run_id, failed_only=failed)
+    except ConfigError as e:
+        click.echo(f"Error: {safe_line(str(e))}", err=True)
+        sys.exit(2)
+    # not click.echo: it strips escape sequences off a pipe, and csv and json must keep the keys as they are
+    sys.stdout.write(format_run(run_row, rows, fmt) + "\n")
 
 
 def _run(

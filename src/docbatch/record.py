@@ -21,7 +21,7 @@ from typing import Any
 from docbatch.errors import ConfigError, RunStopped
 from docbatch.paths import printable
 
-__all__ = ["RECORD_DIRNAME", "DocResult", "RunLock", "RunRecord"]
+__all__ = ["RECORD_DIRNAME", "DocResult", "RunLock", "RunRecord", "read_run"]
 
 #: Folder inside the output dir that holds the record and the lock.
 RECORD_DIRNAME = ".docbatch"
@@ -218,3 +218,34 @@ class RunLock:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+
+#: Columns ``read_run`` returns per document, in order.
+REPORT_COLUMNS = ("status", "key", "reason", "file_type", "elements", "seconds", "uri", "output")
+
+
+def read_run(output_dir: Path, run_id: str | None = None, *, failed_only: bool = False) -> tuple[dict, list[dict]]:
+    """One run of the record in ``output_dir`` (the latest unless ``run_id``): its row in
+    ``runs`` and its document rows. Opened read-only, so a report never disturbs a run."""
+    path = Path(output_dir) / RECORD_DIRNAME / "record.sqlite"
+    if not path.is_file():
+        raise ConfigError(f"No run record at {path}; give the output dir of a docbatch run.")
+    try:
+        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error as e:
+        raise ConfigError(f"Cannot open the run record {path} ({e}).") from e
+    db.row_factory = sqlite3.Row
+    try:
+        query = "SELECT * FROM runs WHERE run_id LIKE ? ORDER BY started DESC LIMIT 1"
+        run = db.execute(query, (f"{run_id}%" if run_id else "%",)).fetchone()
+        if run is None:
+            raise ConfigError(f"No run {run_id!r} in {path}." if run_id else f"The run record {path} holds no run.")
+        where = "run_id = ?" + (" AND status = 'failed'" if failed_only else "")
+        rows = db.execute(
+            f"SELECT {', '.join(REPORT_COLUMNS)} FROM documents WHERE {where} ORDER BY rowid", (run["run_id"],)
+        )
+        return dict(run), [dict(row) for row in rows]
+    except sqlite3.DatabaseError as e:
+        raise ConfigError(f"The run record {path} is unreadable ({e}); the next run sets it aside.") from e
+    finally:
+        db.close()

@@ -6,6 +6,9 @@ short run does not pay for loading a rendering library it would not use.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import sys
 import time
 import traceback
@@ -13,10 +16,10 @@ from types import TracebackType
 from typing import Any, TextIO
 
 from docbatch.pipeline import RunSummary
-from docbatch.record import FAILED, DocResult
+from docbatch.record import FAILED, REPORT_COLUMNS, DocResult
 from docbatch.sanitize import safe_line
 
-__all__ = ["Reporter", "print_summary"]
+__all__ = ["Reporter", "format_run", "print_summary"]
 
 _MAX_FAILURES_SHOWN = 50
 
@@ -123,3 +126,27 @@ def _is_terminal(stream: TextIO) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def format_run(run: dict[str, Any], rows: list[dict[str, Any]], fmt: str) -> str:
+    """A run and its document rows (see :func:`docbatch.record.read_run`) as ``table``, ``csv``
+    or ``json``. The table is for a terminal, so its text passes the sanitiser; csv and json are
+    data, escaped by their own rules."""
+    if fmt == "json":
+        return json.dumps({"run": run, "documents": rows}, indent=2, ensure_ascii=False)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=REPORT_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return buffer.getvalue().rstrip("\n")
+    started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run["started"])) if run.get("started") else "?"
+    state = "finished" if run.get("finished") else "did not finish (killed, or still running)"
+    lines = [
+        f"run {run['run_id']} of {safe_line(run['source'] or '?')}, started {started}, {state}: "
+        f"{run['ok'] or 0} ok, {run['skipped'] or 0} skipped, {run['failed'] or 0} failed"
+    ]
+    for row in rows:
+        reason = f": {safe_line(row['reason'])}" if row["reason"] else ""
+        lines.append(f"{row['status']:7} {safe_line(row['key'])}{reason}")
+    return "\n".join(lines)
