@@ -15,7 +15,7 @@ from docbatch.partition.base import PartitionOptions
 
 
 def misbehave(path: Path, options: PartitionOptions) -> list[Element]:
-    """Act on the file's first word: ABORT, HANG, SEGV, MEMORY, RAISE; anything else is fine."""
+    """Act on the file's first word: ABORT, HANG, TEMPHANG, SEGV, MEMORY, RAISE; anything else is fine."""
     text = path.read_text()
     word = text.split()[0] if text.split() else ""
     if word == "ABORT":
@@ -24,6 +24,12 @@ def misbehave(path: Path, options: PartitionOptions) -> list[Element]:
         faulthandler.disable()  # pytest's dump of every thread would only be noise here
         os.abort()
     if word == "HANG":
+        while True:
+            time.sleep(1)
+    if word == "TEMPHANG":  # make a temporary folder (as attachments do), say where, then hang
+        import tempfile
+
+        (path.parent / f"{path.name}.tempdir").write_text(tempfile.mkdtemp(prefix="docbatch-test-"))
         while True:
             time.sleep(1)
     if word == "SEGV":

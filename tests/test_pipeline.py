@@ -254,3 +254,11 @@ def _wait(future, seconds: float = 30):
     while not future.done() and time.monotonic() < deadline:
         time.sleep(0.05)
     return future
+
+
+def test_a_timed_out_worker_leaves_no_temporary_folder(tmp_path, misbehaving_txt):
+    src = _write(tmp_path / "src", {"temp.txt": "TEMPHANG", "fine.txt": "fine"})
+    summary = _run(src, tmp_path / "out", timeout=2)
+    assert summary.ok == 1 and summary.failures[0].reason.startswith("timeout")
+    made = Path((src / "temp.txt.tempdir").read_text())
+    assert made.name.startswith("docbatch-test-") and not made.exists()

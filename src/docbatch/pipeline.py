@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -126,9 +127,10 @@ def run(
             stop_rule.check(result)
 
         stop = stop or StopRequest()
+        temp_dir = Path(tempfile.mkdtemp(prefix="docbatch-run-"))
         try:
             with contextlib.suppress(_Abandoned):
-                _process_all(source, destination, options, collect, stop)
+                _process_all(source, destination, options, collect, stop, temp_dir)
             summary.interrupted = stop.requested
             # every listed document gets a row, so no row means the listing was empty
             if summary.total == 0 and not stop.requested:
@@ -139,8 +141,9 @@ def run(
             summary.seconds = time.perf_counter() - started
             record.finish(summary.ok, summary.skipped, summary.failed)
             record.close()
+            shutil.rmtree(temp_dir, ignore_errors=True)
             if not options.preserve_downloads:
-                _remove_empty_dirs(options.download_dir)
+                _remove_leftover_downloads(options.download_dir)
     return summary
 
 
@@ -218,7 +221,12 @@ def _prepare_output_dir(output_dir: Path) -> None:
 
 
 def _process_all(
-    source: Source, destination: Destination, options: RunOptions, collect: OnResult, stop: StopRequest
+    source: Source,
+    destination: Destination,
+    options: RunOptions,
+    collect: OnResult,
+    stop: StopRequest,
+    temp_dir: Path,
 ) -> None:
     job = Job(
         source=source,
@@ -227,6 +235,7 @@ def _process_all(
         re_download=options.re_download,
         preserve_downloads=options.preserve_downloads,
         partition=options.partition,
+        temp_dir=temp_dir,
     )
     executor = make_executor(
         options.executor,
@@ -308,10 +317,14 @@ def _drain(
         collect(executor.outcome(future, in_flight.pop(future)))
 
 
-def _remove_empty_dirs(root: Path) -> None:
-    """Remove the download dir's empty folders (and itself, if it ends up empty)."""
+def _remove_leftover_downloads(root: Path) -> None:
+    """Remove what downloads left in the download dir: partial ``.part`` files of workers
+    stopped mid-download (timeouts, crashes, a stop), then the empty folders, and the dir
+    itself if it ends up empty. Other files there are not ours to remove."""
     if not root.is_dir():
         return
+    for path in root.rglob(".~*.part"):
+        path.unlink(missing_ok=True)
     for path in sorted(root.rglob("*"), key=lambda p: len(p.parts), reverse=True):
         if path.is_dir() and not any(path.iterdir()):
             path.rmdir()

@@ -14,6 +14,7 @@ import pickle
 import resource
 import signal
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -52,6 +53,9 @@ class Job:
     re_download: bool = False
     preserve_downloads: bool = False
     partition: PartitionOptions = field(default_factory=PartitionOptions)
+    #: This run's folder for the temporary files of workers (attachments, converters): the
+    #: main process removes it at the end, so a worker killed mid-document leaves nothing behind.
+    temp_dir: Path | None = None
 
 
 def limit_memory(max_bytes: int | None) -> None:
@@ -81,6 +85,8 @@ def start_worker(job: Job, max_memory: int | None, parent_pid: int | None = None
     if parent_pid is not None:
         die_with_parent(parent_pid)
     _job = pickle.loads(pickle.dumps(job))
+    if job.temp_dir is not None:
+        tempfile.tempdir = str(job.temp_dir)
     limit_memory(max_memory)
 
 
