@@ -255,3 +255,14 @@ def test_a_prefix_that_matches_nothing_exits_2(s3_server, bucket, tmp_path):
     result = _s3(s3_server, f"s3://{bucket}/doc/", tmp_path)  # a typo of docs/
     assert result.returncode == 2
     assert "Nothing to process: s3 s3://signed/doc/ lists no documents" in result.stderr
+
+
+def test_failed_and_skipped_downloads_leave_no_download_dir_behind(s3_server, tmp_path):
+    s3_server.bucket(
+        "leftovers",
+        {"d/empty.txt": b"", "d/image.png": b"\x89PNG\r\n\x1a\n" + bytes(64), "d/fine.txt": b"Fine\n\nA document.\n"},
+    )
+    result = _s3(s3_server, "s3://leftovers/d/", tmp_path)  # the default download dir: tmp-ingest-XXXXXX
+    assert result.returncode == 1, result.stderr
+    assert "1 ok, 1 skipped, 1 failed" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
