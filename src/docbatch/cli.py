@@ -1,7 +1,9 @@
 """The ``docbatch`` command: parse flags into options, call the pipeline, report, exit.
 
 Exit status: 0 when no document failed, 1 when any did, 2 when the run could not start
-(usage error, bad credentials, missing bucket, output dir in use).
+(usage error, bad credentials, missing bucket, output dir in use, nothing listed) or had to
+stop (output disk full or read-only, the source failing document after document), 130 when
+Ctrl-C or SIGTERM stopped it.
 """
 
 from __future__ import annotations
