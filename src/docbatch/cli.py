@@ -285,7 +285,14 @@ def _run(
     stop = StopRequest()
     try:
         with reporter, _stopping_on_signals(stop, reporter):
-            summary = run(source, LocalJSONDestination(structured_output_dir), options, on_result=reporter, stop=stop)
+            summary = run(
+                source,
+                LocalJSONDestination(structured_output_dir),
+                options,
+                on_result=reporter,
+                stop=stop,
+                on_total=reporter.set_total,
+            )
     except ConfigError as e:
         reporter.line(f"Error: {e}")
         sys.exit(2)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -99,8 +100,12 @@ def run(
     *,
     on_result: OnResult | None = None,
     stop: StopRequest | None = None,
+    on_total: Callable[[int], None] | None = None,
 ) -> RunSummary:
     """Process every document of ``source`` into ``destination``; return the summary.
+
+    ``on_total`` is called once, from a background thread, with the number of documents the
+    source will list, when the source can count them cheaply (a local folder).
 
     ``stop`` lets a signal handler end the run early (see :class:`StopRequest`); the summary
     then says ``interrupted`` and counts what was done.
@@ -127,6 +132,8 @@ def run(
             stop_rule.check(result)
 
         stop = stop or StopRequest()
+        if on_total is not None:
+            _count_in_background(source, on_total)
         temp_dir = Path(tempfile.mkdtemp(prefix="docbatch-run-"))
         try:
             with contextlib.suppress(_Abandoned):
@@ -209,6 +216,16 @@ class StopRequest:
 
 class _Abandoned(Exception):
     """Raised inside the run to leave the executor without waiting for documents in flight."""
+
+
+def _count_in_background(source: Source, on_total: Callable[[int], None]) -> None:
+    def count() -> None:
+        with contextlib.suppress(Exception):  # a progress total is a nicety; the listing reports faults
+            total = source.count()
+            if total is not None:
+                on_total(total)
+
+    threading.Thread(target=count, name="docbatch-count", daemon=True).start()
 
 
 def _prepare_output_dir(output_dir: Path) -> None:
