@@ -262,3 +262,14 @@ def test_a_timed_out_worker_leaves_no_temporary_folder(tmp_path, misbehaving_txt
     assert summary.ok == 1 and summary.failures[0].reason.startswith("timeout")
     made = Path((src / "temp.txt.tempdir").read_text())
     assert made.name.startswith("docbatch-test-") and not made.exists()
+
+
+def test_the_summary_keeps_a_bounded_number_of_failures(tmp_path):
+    from docbatch.pipeline import RunSummary
+    from docbatch.record import DocResult
+
+    summary = RunSummary()
+    for i in range(RunSummary.FAILURES_KEPT * 3):
+        summary.add(DocResult(f"file:///{i}", f"{i}.pdf", "failed", "damaged", detail="Traceback " * 100))
+    assert summary.failed == RunSummary.FAILURES_KEPT * 3
+    assert len(summary.failures) == RunSummary.FAILURES_KEPT and summary.failures[0].detail is None

@@ -18,9 +18,10 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from queue import Empty, SimpleQueue
+from typing import ClassVar
 
 from docbatch.destinations.base import Destination
 from docbatch.errors import ConfigError, DocbatchError, RunStopped
@@ -66,6 +67,8 @@ class RunSummary:
     skipped: int = 0
     failed: int = 0
     seconds: float = 0.0
+    #: The first FAILURES_KEPT failures, for the summary (all of them are in the run record):
+    #: a night of failures must not grow the main process's memory.
     failures: list[DocResult] = field(default_factory=list)
     #: How many documents were skipped for each reason ("output exists", "unsupported file type png").
     skip_reasons: Counter[str] = field(default_factory=Counter)
@@ -74,6 +77,8 @@ class RunSummary:
     record_set_aside: Path | None = None
     #: True when a stop request ended the run before every document was done.
     interrupted: bool = False
+
+    FAILURES_KEPT: ClassVar[int] = 50
 
     @property
     def total(self) -> int:
@@ -87,7 +92,8 @@ class RunSummary:
             self.skip_reasons[result.reason] += 1
         else:
             self.failed += 1
-            self.failures.append(result)
+            if len(self.failures) < self.FAILURES_KEPT:
+                self.failures.append(replace(result, detail=None))  # tracebacks are for -v, printed as they come
 
 
 OnResult = Callable[[DocResult], None]

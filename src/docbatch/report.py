@@ -143,9 +143,9 @@ def print_summary(summary: RunSummary, reporter: Reporter) -> None:
         reporter.line("Failed:")
         for result in summary.failures[:_MAX_FAILURES_SHOWN]:
             reporter.line(f"  {safe_line(result.key)}: {safe_line(result.reason)}")
-        more = len(summary.failures) - _MAX_FAILURES_SHOWN
+        more = max(summary.failed, len(summary.failures)) - min(len(summary.failures), _MAX_FAILURES_SHOWN)
         if more > 0:
-            reporter.line(f"  ... and {more} more")
+            reporter.line(f"  ... and {more} more (docbatch report --failed lists them all)")
     if summary.record_path:
         reporter.line(f"Run record: {summary.record_path} (run {summary.run_id})")
     if summary.record_set_aside:
