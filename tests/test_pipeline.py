@@ -262,6 +262,7 @@ def test_a_timed_out_worker_leaves_no_temporary_folder(tmp_path, misbehaving_txt
     assert summary.ok == 1 and summary.failures[0].reason.startswith("timeout")
     made = Path((src / "temp.txt.tempdir").read_text())
     assert made.name.startswith("docbatch-test-") and not made.exists()
+    assert made.parent == tmp_path / "out/.docbatch/tmp"  # where a killed run's leftovers are removed next time
 
 
 def test_the_summary_keeps_a_bounded_number_of_failures(tmp_path):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -140,7 +139,7 @@ def run(
         stop = stop or StopRequest()
         if on_total is not None:
             _count_in_background(source, on_total)
-        temp_dir = Path(tempfile.mkdtemp(prefix="docbatch-run-"))
+        temp_dir = _fresh_temp_dir(options.output_dir)
         try:
             with contextlib.suppress(_Abandoned):
                 _process_all(source, destination, options, collect, stop, temp_dir)
@@ -222,6 +221,18 @@ class StopRequest:
 
 class _Abandoned(Exception):
     """Raised inside the run to leave the executor without waiting for documents in flight."""
+
+
+def _fresh_temp_dir(output_dir: Path) -> Path:
+    """The run's folder for workers' temporary files, emptied first: ``<output>/.docbatch/tmp``.
+
+    A fixed place under the run lock, not the system's temp dir, so that what a killed run left
+    there (a killed main process cannot clean up) is removed by the next run.
+    """
+    temp_dir = output_dir / RECORD_DIRNAME / "tmp"
+    shutil.rmtree(temp_dir, ignore_errors=True)
+    temp_dir.mkdir(parents=True)
+    return temp_dir
 
 
 def _count_in_background(source: Source, on_total: Callable[[int], None]) -> None:
