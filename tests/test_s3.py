@@ -266,3 +266,13 @@ def test_failed_and_skipped_downloads_leave_no_download_dir_behind(s3_server, tm
     assert result.returncode == 1, result.stderr
     assert "1 ok, 1 skipped, 1 failed" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_partial_downloads_a_stopped_worker_left_are_removed_and_nothing_else(s3_server, bucket, tmp_path):
+    dl = tmp_path / "dl"
+    (dl / "a").mkdir(parents=True)
+    (dl / "a/.~0123456789abcdef.part").write_bytes(b"half a download")  # as a worker killed mid-fetch leaves it
+    (dl / "mine.txt").write_text("not docbatch's")
+    result = _s3(s3_server, f"s3://{bucket}/docs/", tmp_path, "--download-dir", str(dl))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.relative_to(dl).as_posix() for p in dl.rglob("*")) == ["mine.txt"]
