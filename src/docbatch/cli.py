@@ -322,6 +322,7 @@ def _stopping_on_signals(stop: StopRequest, reporter: Reporter) -> Iterator[None
             reporter.line("Stopping after the documents in flight (Ctrl-C again to stop now).")
         else:
             reporter.line("Stopping now.")
+            raise KeyboardInterrupt  # wherever the run is: the record is closed on the way out
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:

@@ -219,6 +219,23 @@ class StopRequest:
         return self._now or time.monotonic() - self._first > self.GRACE_SECONDS
 
 
+class _UntilStopped(Source):
+    """The run's source as its listing sees it: the listing ends when a stop is requested, even
+    in a long stretch of documents skipped as done (which never reach the submit loop)."""
+
+    def __init__(self, source: Source, stop: StopRequest) -> None:
+        self.source, self.stop = source, stop
+
+    def list(self) -> Iterator[DocumentMeta | ListingFault]:
+        for item in self.source.list():
+            if self.stop.requested:
+                return
+            yield item
+
+    def fetch(self, doc: DocumentMeta, dest: Path) -> None:
+        self.source.fetch(doc, dest)
+
+
 class _Abandoned(Exception):
     """Raised inside the run to leave the executor without waiting for documents in flight."""
 
@@ -283,7 +300,7 @@ def _process_all(
     in_flight: dict[Future, DocumentMeta] = {}
     finished: SimpleQueue[Future] = SimpleQueue()  # futures in the order they finish
     with executor:
-        for doc in _to_process(source, destination, options, collect):
+        for doc in _to_process(_UntilStopped(source, stop), destination, options, collect):
             while len(in_flight) >= executor.slots and not stop.requested:
                 _drain(executor, in_flight, finished, collect, block=True)
             if stop.requested:
