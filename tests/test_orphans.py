@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -187,3 +188,27 @@ def test_one_sigterm_does_not_wait_for_a_hanging_document_past_the_grace(tmp_pat
     (tmp_path / "src/hang.txt").write_text("not hanging now")
     rerun = run_cli(args, cwd=tmp_path, timeout=60)  # the lock was released with the main process
     assert rerun.returncode == 0, rerun.stderr
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="fork without exec")
+def test_the_parent_watch_ends_a_worker_where_no_death_signal_is_offered(tmp_path: Path, monkeypatch):
+    from docbatch import worker
+
+    monkeypatch.setattr(worker, "_set_death_signal", lambda: False)  # as on macOS
+
+    def parent() -> None:  # start a "worker" that watches us, say its pid, and die
+        me = os.getpid()
+
+        def child() -> None:
+            worker.die_with_parent(me)
+            time.sleep(60)
+
+        (tmp_path / "worker.pid").write_text(str(_fork(child)))
+
+    os.waitpid(_fork(parent), 0)
+    orphan = psutil.Process(int((tmp_path / "worker.pid").read_text()))
+    try:
+        assert _wait_for(lambda: not orphan.is_running() or orphan.status() == psutil.STATUS_ZOMBIE, 5)
+    finally:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            orphan.kill()
