@@ -17,9 +17,9 @@ from docbatch.partition.notes import part_lost, remark
 
 
 def misbehave(path: Path, options: PartitionOptions) -> list[Element]:
-    """Act on the file's first word: ABORT, HANG, SEGV, MEMORY, RAISE, NEEDSTOOL (an optional tool
-    is missing), LOSSY (a part lost), BLANK (nothing, with a remark), EMPTY (nothing, no remark),
-    MISSING (a library not installed); anything else is fine."""
+    """Act on the file's first word: ABORT, HANG, TEMPHANG, SEGV, MEMORY, RAISE, NEEDSTOOL (an
+    optional tool is missing), LOSSY (a part lost), BLANK (nothing, with a remark), EMPTY (nothing,
+    no remark), MISSING (a library not installed); anything else is fine."""
     text = path.read_text()
     word = text.split()[0] if text.split() else ""
     if word == "ABORT":
@@ -28,6 +28,12 @@ def misbehave(path: Path, options: PartitionOptions) -> list[Element]:
         faulthandler.disable()  # pytest's dump of every thread would only be noise here
         os.abort()
     if word == "HANG":
+        while True:
+            time.sleep(1)
+    if word == "TEMPHANG":  # make a temporary folder (as attachments do), say where, then hang
+        import tempfile
+
+        (path.parent / f"{path.name}.tempdir").write_text(tempfile.mkdtemp(prefix="docbatch-test-"))
         while True:
             time.sleep(1)
     if word == "SEGV":

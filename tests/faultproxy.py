@@ -1,7 +1,8 @@
 """An HTTP proxy on 127.0.0.1 that injects S3 faults between docbatch and the moto server.
 
 Each rule matches a request path substring and holds a queue of faults consumed one per
-matching request: ``"503"`` (SlowDown throttling), ``"500"`` (InternalError), ``"drop"`` (the
+matching request: ``"503"`` (SlowDown throttling), ``"500"`` (InternalError), ``"403"``
+(AccessDenied), ``"drop"`` (the
 connection closes with no response), ``"truncate"`` (headers promise the whole body, half is
 sent, then the connection closes). Requests without a pending fault pass through unchanged.
 """
@@ -17,6 +18,7 @@ from urllib.parse import urlparse
 _ERRORS = {
     "503": (503, "SlowDown", "Please reduce your request rate."),
     "500": (500, "InternalError", "We encountered an internal error. Please try again."),
+    "403": (403, "AccessDenied", "Access Denied"),
 }
 
 

@@ -245,3 +245,23 @@ def _wait(future, seconds: float = 30):
     while not future.done() and time.monotonic() < deadline:
         time.sleep(0.05)
     return future
+
+
+def test_a_timed_out_worker_leaves_no_temporary_folder(tmp_path, misbehaving_txt):
+    src = _write(tmp_path / "src", {"temp.txt": "TEMPHANG", "fine.txt": "fine"})
+    summary = _run(src, tmp_path / "out", timeout=2)
+    assert summary.ok == 1 and summary.failures[0].reason.startswith("timeout")
+    made = Path((src / "temp.txt.tempdir").read_text())
+    assert made.name.startswith("docbatch-test-") and not made.exists()
+    assert made.parent == tmp_path / "out/.docbatch/tmp"  # where a killed run's leftovers are removed next time
+
+
+def test_the_summary_keeps_a_bounded_number_of_failures(tmp_path):
+    from docbatch.pipeline import RunSummary
+    from docbatch.record import DocResult
+
+    summary = RunSummary()
+    for i in range(RunSummary.FAILURES_KEPT * 3):
+        summary.add(DocResult(f"file:///{i}", f"{i}.pdf", "failed", "damaged", detail="Traceback " * 100))
+    assert summary.failed == RunSummary.FAILURES_KEPT * 3
+    assert len(summary.failures) == RunSummary.FAILURES_KEPT and summary.failures[0].detail is None

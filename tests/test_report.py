@@ -75,3 +75,26 @@ def test_a_terminal_gets_the_progress_bar_and_the_same_lines():
     assert "b.pdf: timeout" in written
     assert "done" in written
     assert "rich.console" in sys.modules  # loaded for the terminal only
+
+
+def test_progress_counts_statuses_and_gives_an_eta_once_the_total_is_known():
+    reporter = Reporter(stream=io.StringIO())
+    with reporter:
+        reporter(_result("a.pdf", OK))
+        reporter(_result("b.pdf", FAILED, "unreadable PDF"))
+        assert reporter.progress_text().startswith("2 documents (1 ok, 0 skipped, 1 failed), ")
+        assert "ETA" not in reporter.progress_text()
+        reporter.set_total(10)
+        text = reporter.progress_text()
+    assert text.startswith("2/10 documents (1 ok, 0 skipped, 1 failed), ") and ", ETA 0:" in text
+
+
+def test_a_local_source_counts_its_documents_without_the_run_dirs(tmp_path):
+    from docbatch.sources.local import LocalSource
+
+    for name in ("a.txt", "sub/b.txt", "out/old.json", "out/.docbatch/lock"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    source = LocalSource(tmp_path)
+    source.exclude([tmp_path / "out"])
+    assert source.count() == 2 == len(list(source.list()))

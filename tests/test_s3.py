@@ -255,3 +255,24 @@ def test_a_prefix_that_matches_nothing_exits_2(s3_server, bucket, tmp_path):
     result = _s3(s3_server, f"s3://{bucket}/doc/", tmp_path)  # a typo of docs/
     assert result.returncode == 2
     assert "Nothing to process: s3 s3://signed/doc/ lists no documents" in result.stderr
+
+
+def test_failed_and_skipped_downloads_leave_no_download_dir_behind(s3_server, tmp_path):
+    s3_server.bucket(
+        "leftovers",
+        {"d/empty.txt": b"", "d/image.png": b"\x89PNG\r\n\x1a\n" + bytes(64), "d/fine.txt": b"Fine\n\nA document.\n"},
+    )
+    result = _s3(s3_server, "s3://leftovers/d/", tmp_path)  # the default download dir: tmp-ingest-XXXXXX
+    assert result.returncode == 1, result.stderr
+    assert "1 ok, 1 skipped, 1 failed" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_partial_downloads_a_stopped_worker_left_are_removed_and_nothing_else(s3_server, bucket, tmp_path):
+    dl = tmp_path / "dl"
+    (dl / "a").mkdir(parents=True)
+    (dl / "a/.~0123456789abcdef.part").write_bytes(b"half a download")  # as a worker killed mid-fetch leaves it
+    (dl / "mine.txt").write_text("not docbatch's")
+    result = _s3(s3_server, f"s3://{bucket}/docs/", tmp_path, "--download-dir", str(dl))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.relative_to(dl).as_posix() for p in dl.rglob("*")) == ["mine.txt"]

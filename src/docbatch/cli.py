@@ -1,16 +1,20 @@
 """The ``docbatch`` command: parse flags into options, call the pipeline, report, exit.
 
 Exit status: 0 when no document failed (partial ones count as done), 1 when any did, 2 when the
-run could not do its job (usage error, bad credentials, missing bucket, output dir in use, a
-library a document type needs is not installed).
+run could not start (usage error, bad credentials, missing bucket, output dir in use, another
+source's output, nothing listed) or had to stop (output disk full or read-only, the source failing
+document after document, a library a document type needs is not installed), 130 when Ctrl-C or
+SIGTERM stopped it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +25,9 @@ from docbatch.destinations.registry import open_destination
 from docbatch.errors import ConfigError
 from docbatch.memory import memory_cap
 from docbatch.partition.base import PartitionOptions
-from docbatch.pipeline import RunOptions, default_download_dir, run
+from docbatch.pipeline import RunOptions, StopRequest, default_download_dir, run
 from docbatch.report import Reporter, print_summary
+from docbatch.sanitize import safe_line
 from docbatch.sources.base import Source
 
 __all__ = ["main"]
@@ -43,58 +48,83 @@ def _check_languages(ctx: click.Context, param: click.Parameter, value: str) -> 
     return value
 
 
+#: Every option can also come from the environment: ``--num-processes`` from
+#: ``DOCBATCH_NUM_PROCESSES``, and so on (a flag given on the command line wins).
+ENV_PREFIX = "DOCBATCH"
+
+
+def _option(*decls: str, **kwargs: Any) -> Callable[..., Any]:
+    """``click.option`` reading ``DOCBATCH_<LONG_NAME>`` from the environment as well.
+
+    Named per option rather than per command (click's auto prefix would make it
+    DOCBATCH_LOCAL_TIMEOUT and DOCBATCH_S3_TIMEOUT), so one variable sets a flag for every source.
+    """
+    long_name = next(d for d in decls if d.startswith("--")).split("/")[0]
+    kwargs.setdefault("envvar", f"{ENV_PREFIX}_{long_name[2:].replace('-', '_').upper()}")
+    kwargs.setdefault("show_envvar", True)
+    return click.option(*decls, **kwargs)
+
+
 def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The flags every source shares."""
     decorators = [
-        click.option(
+        _option(
             "--structured-output-dir",
             default=None,
             metavar="PATH_OR_URL",
             help="Where one JSON of elements per document is written: a folder or any fsspec URL "
             "(s3://bucket/prefix/, gs://, az://) [default: structured-outputs].",
         ),
-        click.option(
+        _option(
             "--output",
             default=None,
             metavar="URL",
             help="Write elements to a database instead: postgresql://user@host:port/db[?table=elements] "
             "(pip install 'docbatch[postgresql]').",
         ),
-        click.option(
+        _option(
             "--reprocess",
             is_flag=True,
             help="Process every document, even those whose output is current (otherwise skipped).",
         ),
-        click.option(
+        _option(
             "--retry-failed",
             is_flag=True,
             help="Try again unchanged documents that failed for good (damaged, encrypted, unsupported) before.",
         ),
-        click.option(
+        _option(
             "--delete-orphans",
             is_flag=True,
             help="Remove outputs of documents gone from the source (otherwise only reported).",
         ),
-        click.option(
+        _option(
             "--allow-other-source",
             is_flag=True,
             help="Write into an output first filled from another source (refused otherwise).",
         ),
-        click.option(
+        _option(
             "--num-processes",
             type=click.IntRange(min=1),
             default=2,
             show_default=True,
             help="Worker processes partitioning documents in parallel.",
         ),
-        click.option(
+        _option(
+            "--max-tasks-per-worker",
+            type=click.IntRange(min=0),
+            default=500,
+            show_default=True,
+            help="Replace each worker after this many documents (0: never), so slow leaks in parsers' C "
+            "libraries cannot build up over a long run.",
+        ),
+        _option(
             "--timeout",
             type=click.FloatRange(min=0.1),
             default=300.0,
             show_default=True,
             help="Seconds one document may take before it is failed and its worker replaced.",
         ),
-        click.option(
+        _option(
             "--max-memory",
             default="auto",
             metavar="SIZE",
@@ -102,27 +132,23 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Cap each worker's memory (2G, none, or auto: a share of this machine's, at most 4G); "
             "a document over it fails as out of memory.",
         ),
-        click.option(
+        _option(
             "--executor",
             type=click.Choice(["processes", "ray"]),
             default="processes",
             show_default=True,
             help="Run workers in a local process pool, or on a Ray cluster (pip install 'docbatch[ray]').",
         ),
-        click.option(
-            "--ray-address", default=None, help="Ray cluster for --executor ray (default: start a local one)."
-        ),
-        click.option(
+        _option("--ray-address", default=None, help="Ray cluster for --executor ray (default: start a local one)."),
+        _option(
             "--email-body",
             type=click.Choice(["html", "text"]),
             default="html",
             show_default=True,
             help="Which body to partition when an email has both.",
         ),
-        click.option(
-            "--process-attachments", is_flag=True, help="Partition email attachments as elements of their own."
-        ),
-        click.option(
+        _option("--process-attachments", is_flag=True, help="Partition email attachments as elements of their own."),
+        _option(
             "--ocr",
             type=click.Choice(["auto", "never", "always"]),
             default="auto",
@@ -130,14 +156,14 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="OCR images and scanned PDF pages: where no text layer is (auto), every page (always) or none "
             "(never). Needs pip install 'docbatch[ocr]' and Tesseract (see the README).",
         ),
-        click.option(
+        _option(
             "--ocr-languages",
             default="eng",
             show_default=True,
             callback=_check_languages,
             help="Tesseract languages for OCR, joined by + (eng+deu); each needs its tesseract-ocr-<lang> package.",
         ),
-        click.option("-v", "--verbose", is_flag=True, help="Print every document and tracebacks of failures."),
+        _option("-v", "--verbose", is_flag=True, help="Print every document and tracebacks of failures."),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -157,7 +183,7 @@ def chunking_options(func: Callable[..., Any]) -> Callable[..., Any]:
         return func(*args, **kwargs)
 
     decorators = [
-        click.option(
+        _option(
             "--chunking-strategy",
             "strategy",
             type=click.Choice(STRATEGIES),
@@ -165,36 +191,36 @@ def chunking_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Write chunks instead of elements: basic (fill up to --max-characters), by_title (never across "
             "a section), by_page (never across a page).",
         ),
-        click.option(
+        _option(
             "--max-characters", type=click.IntRange(min=1), default=500, show_default=True, help="Hard chunk size."
         ),
-        click.option(
+        _option(
             "--new-after-n-chars",
             type=click.IntRange(min=0),
             default=None,
             help="Soft chunk size: a chunk this long takes no further element [default: --max-characters].",
         ),
-        click.option(
+        _option(
             "--overlap",
             type=click.IntRange(min=0),
             default=0,
             show_default=True,
             help="Characters of a split element's previous piece repeated at the start of the next.",
         ),
-        click.option("--overlap-all", is_flag=True, help="Apply --overlap between all chunks, not only split ones."),
-        click.option(
+        _option("--overlap-all", is_flag=True, help="Apply --overlap between all chunks, not only split ones."),
+        _option(
             "--combine-text-under-n-chars",
             type=click.IntRange(min=0),
             default=None,
             help="by_title: merge sections shorter than this with the next [default: --max-characters].",
         ),
-        click.option(
+        _option(
             "--multipage-sections/--no-multipage-sections",
             default=True,
             show_default=True,
             help="by_title: let a section's chunk span pages.",
         ),
-        click.option(
+        _option(
             "--include-orig-elements/--no-include-orig-elements",
             default=True,
             show_default=True,
@@ -221,19 +247,19 @@ _CHUNKING_FLAGS = (
 def download_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The flags of sources whose documents are downloaded before partitioning."""
     decorators = [
-        click.option(
+        _option(
             "--download-dir",
             type=click.Path(file_okay=False, path_type=Path),
             default=None,
             help="Where documents are downloaded [default: tmp-ingest-<6 random chars>].",
         ),
-        click.option(
+        _option(
             "--re-download/--no-re-download",
             default=False,
             show_default=True,
             help="Download again documents already present in the download dir.",
         ),
-        click.option(
+        _option(
             "--preserve-downloads",
             is_flag=True,
             help="Keep downloads (otherwise each is removed once its document is processed).",
@@ -251,11 +277,9 @@ def main() -> None:
 
 
 @main.command("s3")
-@click.option(
-    "--s3-url", required=True, help="s3://bucket/prefix/ (every object under it) or s3://bucket/key (one object)."
-)
-@click.option("--anonymous", is_flag=True, help="Send unsigned requests (public buckets).")
-@click.option("--endpoint-url", default=None, help="S3-compatible endpoint (also read from AWS_ENDPOINT_URL).")
+@_option("--s3-url", required=True, help="s3://bucket/prefix/ (every object under it) or s3://bucket/key (one object).")
+@_option("--anonymous", is_flag=True, help="Send unsigned requests (public buckets).")
+@_option("--endpoint-url", default=None, help="S3-compatible endpoint (also read from AWS_ENDPOINT_URL).")
 @download_options
 @processing_options
 def s3_command(
@@ -308,6 +332,32 @@ def fsspec_command(
     _run(source, download_dir=download_dir, re_download=re_download, preserve_downloads=preserve_downloads, **common)
 
 
+@main.command("report")
+@click.argument("output", type=click.Path(file_okay=False, path_type=Path), default=Path("structured-outputs"))
+@click.option("--failed", is_flag=True, help="Only the documents that failed.")
+@click.option("--run", "run_id", metavar="ID", default=None, help="A run id (or its start); default: the latest run.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+def report_command(output: Path, failed: bool, run_id: str | None, fmt: str) -> None:
+    """Show a run from the run record in OUTPUT (default: structured-outputs)."""
+    from docbatch.record import read_run
+    from docbatch.report import format_run
+
+    try:
+        run_row, rows = read_run(output, run_id, failed_only=failed)
+    except ConfigError as e:
+        click.echo(f"Error: {safe_line(str(e))}", err=True)
+        sys.exit(2)
+    # not click.echo: it strips escape sequences off a pipe, and csv and json must keep the keys as they are
+    sys.stdout.write(format_run(run_row, rows, fmt) + "\n")
+
+
 def _run(
     source: Source,
     *,
@@ -321,6 +371,7 @@ def _run(
     delete_orphans: bool,
     allow_other_source: bool,
     num_processes: int,
+    max_tasks_per_worker: int,
     timeout: float,
     max_memory: str,
     executor: str,
@@ -344,6 +395,7 @@ def _run(
     options = RunOptions(
         download_dir=download_dir or default_download_dir(),
         num_processes=num_processes,
+        max_tasks_per_worker=max_tasks_per_worker,
         reprocess=reprocess,
         retry_failed=retry_failed,
         delete_orphans=delete_orphans,
@@ -360,9 +412,10 @@ def _run(
         chunking=chunking,
     )
     reporter = Reporter(verbose=verbose)
+    stop = StopRequest()
     try:
-        with reporter:
-            summary = run(source, destination, options, on_result=reporter)
+        with reporter, _stopping_on_signals(stop, reporter):
+            summary = run(source, destination, options, on_result=reporter, stop=stop, on_total=reporter.set_total)
     except ConfigError as e:
         reporter.line(f"Error: {e}")
         sys.exit(2)
@@ -377,4 +430,26 @@ def _run(
         )
         sys.exit(2)
     print_summary(summary, reporter)
+    if summary.interrupted:
+        reporter.line("Interrupted; rerun the same command to resume.")
+        sys.exit(130)
     sys.exit(1 if summary.failed else 0)
+
+
+@contextlib.contextmanager
+def _stopping_on_signals(stop: StopRequest, reporter: Reporter) -> Iterator[None]:
+    """Ctrl-C or SIGTERM once: finish the documents in flight and close the record; twice: now."""
+
+    def on_signal(signum: int, frame: Any) -> None:
+        if stop.request():
+            reporter.line("Stopping after the documents in flight (Ctrl-C again to stop now).")
+        else:
+            reporter.line("Stopping now.")
+            raise KeyboardInterrupt  # wherever the run is: the record is closed on the way out
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -4,9 +4,13 @@
     ├── DocumentError          a document is bad: record it as failed, go on with the run
     │   ├── UnsupportedFileType    no partitioner for this kind of file (recorded as skipped)
     │   ├── EncryptedDocument      needs a password we do not have
-    │   └── NeedsInstall           needs an optional tool (OCR, LibreOffice) this machine lacks
+    │   ├── NeedsInstall           needs an optional tool (OCR, LibreOffice) this machine lacks
+    │   └── SourceUnavailable      the source did not deliver it (endpoint down, access denied):
+    │                              failed, and many in a row stop the run
     ├── ConfigError            the run is misconfigured: one clear sentence, exit status 2
-    │   └── MissingDependency      a type the run needs has no library installed (names the package)
+    │   ├── MissingDependency      a type the run needs has no library installed (names the package)
+    │   └── RunStopped             the run cannot go on (output disk full): stops at once, exit 2
+    ├── OutputUnavailable      the output or download disk is full or not writable
     └── TransientError         a fault that may pass (network, throttling): retried, then failed
 
 Backends translate third-party exceptions into this tree at their boundary (``raise ... from e``)
@@ -22,6 +26,9 @@ __all__ = [
     "EncryptedDocument",
     "MissingDependency",
     "NeedsInstall",
+    "OutputUnavailable",
+    "RunStopped",
+    "SourceUnavailable",
     "TransientError",
     "UnsupportedFileType",
     "internal_error",
@@ -71,6 +78,11 @@ class NeedsInstall(DocumentError):
     """
 
 
+class SourceUnavailable(DocumentError):
+    """The source failed to deliver this document for a reason of its own, not the document's
+    (endpoint unreachable, access denied, retries exhausted)."""
+
+
 class ConfigError(DocbatchError):
     """The run cannot start as configured (bad flag, bad credential, missing bucket)."""
 
@@ -82,6 +94,17 @@ class MissingDependency(ConfigError):
     run stops (exit 2) with the package to install rather than skipping them one by one and
     exiting 0 on a broken install.
     """
+
+
+class RunStopped(ConfigError):
+    """The run cannot go on (output disk full, the source failing every document); the message
+    says why and what to do. What was done is recorded, and a rerun resumes."""
+
+
+class OutputUnavailable(DocbatchError):
+    """Nothing more can be written: the output or download disk is full or not writable.
+
+    Every later document would fail the same way, so the run stops at the first one."""
 
 
 class TransientError(DocbatchError):

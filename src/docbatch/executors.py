@@ -61,10 +61,10 @@ class Executor(ABC):
         return self
 
     def __exit__(self, t: type | None, e: BaseException | None, tb: TracebackType | None) -> None:
-        self.close()
+        self.close(now=e is not None)  # a run stopping on an error does not wait for its queue
 
-    def close(self) -> None:  # noqa: B027 - optional hook
-        """Release workers."""
+    def close(self, *, now: bool = False) -> None:  # noqa: B027 - optional hook
+        """Release workers, after the documents in flight unless ``now``."""
 
 
 class ProcessExecutor(Executor):
@@ -83,7 +83,9 @@ class ProcessExecutor(Executor):
     #: How often the timeout watchdog looks at the running tasks: a timeout fires this late at most.
     WATCH_SECONDS = 0.1
 
-    def __init__(self, job: Job, *, timeout: float, processes: int, max_memory: int | None = None) -> None:
+    def __init__(
+        self, job: Job, *, timeout: float, processes: int, max_memory: int | None = None, max_tasks: int = 0
+    ) -> None:
         import pebble
 
         pebble.CONSTS.sleep_unit = self.POLL_SECONDS
@@ -92,7 +94,10 @@ class ProcessExecutor(Executor):
         if job.partition.detect_languages:
             languages.preload()  # workers fork from this process and inherit the loaded model
         self._pool = pebble.ProcessPool(
-            max_workers=max(1, processes), initializer=start_worker, initargs=(job, max_memory, os.getpid())
+            max_workers=max(1, processes),
+            max_tasks=max_tasks,
+            initializer=start_worker,
+            initargs=(job, max_memory, os.getpid()),
         )
         self._started: dict[Future, float | None] = {}  # in flight -> monotonic start, once running
         self._timed_out: set[Future] = set()
@@ -142,9 +147,12 @@ class ProcessExecutor(Executor):
             return _crash_reason(error.exitcode)
         return super().lost_reason(error)
 
-    def close(self) -> None:
+    def close(self, *, now: bool = False) -> None:
         self._stop.set()
-        self._pool.close()
+        if now:
+            self._pool.stop()
+        else:
+            self._pool.close()
         self._pool.join()
 
 
@@ -219,7 +227,7 @@ class RayExecutor(Executor):
             return internal_error(cause)
         return super().lost_reason(error)
 
-    def close(self) -> None:
+    def close(self, *, now: bool = False) -> None:
         self._stop.set()
 
 
@@ -247,11 +255,18 @@ def _process_with_alarm(job: Job, doc: DocumentMeta, timeout: float) -> DocResul
 
 
 def make_executor(
-    name: str, job: Job, *, timeout: float, processes: int, max_memory: int | None = None, address: str | None = None
+    name: str,
+    job: Job,
+    *,
+    timeout: float,
+    processes: int,
+    max_memory: int | None = None,
+    address: str | None = None,
+    max_tasks: int = 0,
 ) -> Executor:
     """The executor called ``name`` ("processes" or "ray")."""
     if name == "processes":
-        return ProcessExecutor(job, timeout=timeout, processes=processes, max_memory=max_memory)
+        return ProcessExecutor(job, timeout=timeout, processes=processes, max_memory=max_memory, max_tasks=max_tasks)
     if name == "ray":
         return RayExecutor(job, timeout=timeout, address=address, processes=processes)
     raise ConfigError(f"Unknown executor {name!r}; choose processes or ray.")

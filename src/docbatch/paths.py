@@ -26,14 +26,18 @@ once encoded they are plain names inside the output dir.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import re
 from pathlib import Path
 
+from docbatch.errors import OutputUnavailable
+
 __all__ = [
     "MAX_PART_BYTES",
     "atomic_write",
+    "disk_fault",
     "key_to_parts",
     "parts_to_key",
     "printable",
@@ -166,3 +170,19 @@ def printable(text: str) -> str:
     if text.isascii():
         return text
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+_DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+_NOT_WRITABLE = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
+
+
+def disk_fault(error: OSError, folder: Path, what: str) -> OutputUnavailable | None:
+    """An :class:`OutputUnavailable` saying in one sentence why nothing more can be written to
+    ``folder`` (the ``what`` dir: "output", "download"), or None if ``error`` is another fault."""
+    if error.errno in _DISK_FULL:
+        return OutputUnavailable(f"{what} disk full at {folder}; free space and rerun to resume")
+    if error.errno in _NOT_WRITABLE:
+        return OutputUnavailable(
+            f"{what} dir {folder} is not writable ({error.strerror}); fix its permissions and rerun to resume"
+        )
+    return None

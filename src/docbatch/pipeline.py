@@ -16,29 +16,33 @@ output names (a few hundred bytes each), the one part of a run that grows with i
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import shutil
 import string
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from queue import Empty, SimpleQueue
+from typing import ClassVar
 
 from docbatch.chunking import ChunkingOptions
 from docbatch.destinations.base import Destination, Known
-from docbatch.errors import ConfigError, DocbatchError, MissingDependency, one_line
+from docbatch.errors import ConfigError, DocbatchError, MissingDependency, RunStopped, one_line
 from docbatch.executors import Executor, make_executor
 from docbatch.incremental import stamp
 from docbatch.memory import AUTO, memory_cap
 from docbatch.partition.base import PartitionOptions
-from docbatch.record import DELETED, FAILED, OK, PARTIAL, SKIPPED, DocResult, RunLock, RunRecord
+from docbatch.paths import disk_fault
+from docbatch.record import DELETED, FAILED, OK, PARTIAL, RECORD_DIRNAME, SKIPPED, DocResult, RunLock, RunRecord
 from docbatch.sources.base import DocumentMeta, ListingFault, Source
 from docbatch.worker import Job
 
-__all__ = ["RunOptions", "RunSummary", "default_download_dir", "run"]
+__all__ = ["RunOptions", "RunSummary", "StopRequest", "default_download_dir", "run"]
 
 
 def default_download_dir() -> Path:
@@ -58,6 +62,8 @@ class RunOptions:
 
     download_dir: Path = field(default_factory=default_download_dir)
     num_processes: int = 2
+    #: Documents a worker processes before it is replaced (0: never); see ProcessExecutor.
+    max_tasks_per_worker: int = 0
     #: Redo every document, current or not.
     reprocess: bool = False
     #: Try again documents whose unchanged version failed for good (damaged, encrypted, unsupported).
@@ -95,6 +101,8 @@ class RunSummary:
     #: Outputs whose document is gone from the source (removed with --delete-orphans).
     deleted: int = 0
     seconds: float = 0.0
+    #: The first FAILURES_KEPT failures, for the summary (all of them are in the run record):
+    #: a night of failures must not grow the main process's memory.
     failures: list[DocResult] = field(default_factory=list)
     partials: list[DocResult] = field(default_factory=list)
     #: How many documents were skipped for each reason ("output exists", "unsupported file type png").
@@ -104,6 +112,10 @@ class RunSummary:
     record_set_aside: Path | None = None
     #: Where the record was copied into the destination, or why it could not be.
     record_note: str = ""
+    #: True when a stop request ended the run before every document was done.
+    interrupted: bool = False
+
+    FAILURES_KEPT: ClassVar[int] = 50
 
     @property
     def total(self) -> int:
@@ -122,7 +134,8 @@ class RunSummary:
             self.skip_reasons[result.reason] += 1
         else:
             self.failed += 1
-            self.failures.append(result)
+            if len(self.failures) < self.FAILURES_KEPT:
+                self.failures.append(replace(result, detail=None))  # tracebacks are for -v, printed as they come
 
 
 OnResult = Callable[[DocResult], None]
@@ -134,8 +147,16 @@ def run(
     options: RunOptions,
     *,
     on_result: OnResult | None = None,
+    stop: StopRequest | None = None,
+    on_total: Callable[[int], None] | None = None,
 ) -> RunSummary:
     """Process every document of ``source`` into ``destination``; return the summary.
+
+    ``on_total`` is called once, from a background thread, with the number of documents the
+    source will list, when the source can count them cheaply (a local folder).
+
+    ``stop`` lets a signal handler end the run early (see :class:`StopRequest`); the summary
+    then says ``interrupted`` and counts what was done.
 
     Raises :class:`~docbatch.errors.ConfigError` before any work when the run cannot start
     (another run holds the output dir, bad credentials, missing bucket, another source's output),
@@ -144,7 +165,7 @@ def run(
     """
     destination.check()  # first: for a local output it makes the folder that holds the lock
     state_dir = destination.state_dir()
-    state_dir.mkdir(parents=True, exist_ok=True)
+    _prepare_state_dir(state_dir)
     with RunLock(state_dir):
         source.check()
         source.exclude(p for p in (destination.local_root(), state_dir, options.download_dir) if p is not None)
@@ -153,6 +174,8 @@ def run(
         summary = RunSummary(run_id=record.run_id, record_path=record.path, record_set_aside=record.set_aside)
         started = time.perf_counter()
 
+        stop_rule = _StopRule()
+
         def collect(result: DocResult) -> None:
             record.add(result)
             summary.add(result)
@@ -160,10 +183,18 @@ def run(
                 on_result(result)
             if result.stops_run:  # every document of its type would fail alike: stop, exit 2
                 raise MissingDependency(result.reason)
+            stop_rule.check(result)
 
+        stop = stop or StopRequest()
+        if on_total is not None:
+            _count_in_background(source, on_total)
+        temp_dir = _fresh_temp_dir(state_dir)
         try:
-            _process_all(source, destination, options, collect, find_orphans=same_source)
-            if summary.total == 0 and not summary.deleted:  # every listed document gets a row
+            with contextlib.suppress(_Abandoned):
+                _process_all(source, destination, options, collect, stop, temp_dir, find_orphans=same_source)
+            summary.interrupted = stop.requested
+            # every listed document gets a row, so no row means the listing was empty
+            if summary.total == 0 and not summary.deleted and not stop.requested:
                 raise ConfigError(
                     f"Nothing to process: {source.describe()} lists no documents; check the path or prefix."
                 )
@@ -171,9 +202,10 @@ def run(
             summary.seconds = time.perf_counter() - started
             record.finish(summary.ok, summary.partial, summary.skipped, summary.failed, summary.deleted)
             record.close()
+            shutil.rmtree(temp_dir, ignore_errors=True)
             summary.record_note = _keep_record(destination, record)
             if not options.preserve_downloads:
-                _remove_empty_dirs(options.download_dir)
+                _remove_leftover_downloads(options.download_dir)
     return summary
 
 
@@ -208,8 +240,128 @@ def _keep_record(destination: Destination, record: RunRecord) -> str:
     return ""
 
 
+#: Documents in a row the source may fail to deliver before the run stops: past this many the
+#: source itself is down or refusing us, and failing the rest of a bucket one by one (each after
+#: its retries) only takes longer to say the same thing.
+SOURCE_FAULTS_TO_STOP = 10
+
+
+class _StopRule:
+    """Stops the run on a fault that every later document would meet too."""
+
+    def __init__(self) -> None:
+        self.source_faults = 0  # in a row
+
+    def check(self, result: DocResult) -> None:
+        if result.fault == "output":
+            raise RunStopped(f"Stopped: {result.reason}.")
+        self.source_faults = self.source_faults + 1 if result.fault == "source" else 0
+        if self.source_faults >= SOURCE_FAULTS_TO_STOP:
+            raise RunStopped(
+                f"Stopped: the source failed to deliver {self.source_faults} documents in a row "
+                f"(last: {result.reason}); check the endpoint, network and credentials, then rerun to resume."
+            )
+
+
+#: Longest wait for a finished document before looking at stop requests again.
+_WAIT_SECONDS = 0.2
+
+
+class StopRequest:
+    """A request to stop the run, made from a signal handler (Ctrl-C, SIGTERM).
+
+    The first request stops taking new documents and lets the ones in flight finish, for at
+    most :attr:`GRACE_SECONDS` (a hanging document must not hold the stop for ``--timeout``);
+    a second request, or the end of the grace, abandons them: their workers are stopped and
+    they get no row, so the rerun does them again.
+    """
+
+    GRACE_SECONDS = 10.0
+
+    def __init__(self) -> None:
+        self._first: float | None = None
+        self._now = False
+
+    def request(self) -> bool:
+        """Ask to stop; True on the first request, False once stopping now."""
+        if self._first is None:
+            self._first = time.monotonic()
+            return True
+        self._now = True
+        return False
+
+    @property
+    def requested(self) -> bool:
+        return self._first is not None
+
+    def abandon_in_flight(self) -> bool:
+        if self._first is None:
+            return False
+        return self._now or time.monotonic() - self._first > self.GRACE_SECONDS
+
+
+class _UntilStopped(Source):
+    """The run's source as its listing sees it: the listing ends when a stop is requested, even
+    in a long stretch of documents skipped as done (which never reach the submit loop)."""
+
+    def __init__(self, source: Source, stop: StopRequest) -> None:
+        self.source, self.stop = source, stop
+
+    def list(self) -> Iterator[DocumentMeta | ListingFault]:
+        for item in self.source.list():
+            if self.stop.requested:
+                return
+            yield item
+
+    def fetch(self, doc: DocumentMeta, dest: Path) -> None:
+        self.source.fetch(doc, dest)
+
+
+class _Abandoned(Exception):
+    """Raised inside the run to leave the executor without waiting for documents in flight."""
+
+
+def _fresh_temp_dir(state_dir: Path) -> Path:
+    """The run's folder for workers' temporary files, emptied first: ``<output>/.docbatch/tmp``.
+
+    A fixed place under the run lock, not the system's temp dir, so that what a killed run left
+    there (a killed main process cannot clean up) is removed by the next run.
+    """
+    temp_dir = state_dir / RECORD_DIRNAME / "tmp"
+    shutil.rmtree(temp_dir, ignore_errors=True)
+    temp_dir.mkdir(parents=True)
+    return temp_dir
+
+
+def _count_in_background(source: Source, on_total: Callable[[int], None]) -> None:
+    def count() -> None:
+        with contextlib.suppress(Exception):  # a progress total is a nicety; the listing reports faults
+            total = source.count()
+            if total is not None:
+                on_total(total)
+
+    threading.Thread(target=count, name="docbatch-count", daemon=True).start()
+
+
+def _prepare_state_dir(state_dir: Path) -> None:
+    """Create the folder of the run's lock, record and temporary files (the output dir, for a
+    local output), or say in one sentence why not."""
+    try:
+        (state_dir / RECORD_DIRNAME).mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        fault = disk_fault(e, state_dir, "output")
+        raise ConfigError(f"Cannot write to {state_dir}: {fault or e.strerror}.") from e
+
+
 def _process_all(
-    source: Source, destination: Destination, options: RunOptions, collect: OnResult, *, find_orphans: bool
+    source: Source,
+    destination: Destination,
+    options: RunOptions,
+    collect: OnResult,
+    stop: StopRequest,
+    temp_dir: Path,
+    *,
+    find_orphans: bool,
 ) -> None:
     job = Job(
         source=source,
@@ -219,6 +371,7 @@ def _process_all(
         preserve_downloads=options.preserve_downloads,
         partition=options.partition,
         chunking=options.chunking,
+        temp_dir=temp_dir,
     )
     executor = make_executor(
         options.executor,
@@ -226,6 +379,7 @@ def _process_all(
         timeout=options.timeout,
         processes=options.num_processes,
         max_memory=memory_cap(options.max_memory, options.num_processes),
+        max_tasks=options.max_tasks_per_worker,
         address=options.ray_address,
     )
     known = destination.state()  # before the source is listed: see _orphans
@@ -233,16 +387,21 @@ def _process_all(
     in_flight: dict[Future, DocumentMeta] = {}
     finished: SimpleQueue[Future] = SimpleQueue()  # futures in the order they finish
     with executor:
-        for doc in _to_process(source, destination, options, job.fingerprint, known, collect, faults):
-            while len(in_flight) >= executor.slots:
+        listing = _UntilStopped(source, stop)
+        for doc in _to_process(listing, destination, options, job.fingerprint, known, collect, faults):
+            while len(in_flight) >= executor.slots and not stop.requested:
                 _drain(executor, in_flight, finished, collect, block=True)
+            if stop.requested:
+                break
             future = executor.submit(doc)
             in_flight[future] = doc
             future.add_done_callback(finished.put)
             _drain(executor, in_flight, finished, collect, block=False)
         while in_flight:
+            if stop.abandon_in_flight():
+                raise _Abandoned  # leaves the executor at once; those documents get no row and are redone
             _drain(executor, in_flight, finished, collect, block=True)
-    if find_orphans and not faults:
+    if find_orphans and not faults and not stop.requested:  # only after a whole listing
         _orphans(destination, known, collect, delete=options.delete_orphans)
 
 
@@ -346,17 +505,22 @@ def _drain(
     """
     while True:
         try:
-            future = finished.get(block=block)
+            # a bounded wait, so that a stop request (set by a signal handler) is seen promptly
+            future = finished.get(block=block, timeout=_WAIT_SECONDS if block else None)
         except Empty:
             return
         block = False
         collect(executor.outcome(future, in_flight.pop(future)))
 
 
-def _remove_empty_dirs(root: Path) -> None:
-    """Remove the download dir's empty folders (and itself, if it ends up empty)."""
+def _remove_leftover_downloads(root: Path) -> None:
+    """Remove what downloads left in the download dir: partial ``.part`` files of workers
+    stopped mid-download (timeouts, crashes, a stop), then the empty folders, and the dir
+    itself if it ends up empty. Other files there are not ours to remove."""
     if not root.is_dir():
         return
+    for path in root.rglob(".~*.part"):
+        path.unlink(missing_ok=True)
     for path in sorted(root.rglob("*"), key=lambda p: len(p.parts), reverse=True):
         if path.is_dir() and not any(path.iterdir()):
             path.rmdir()

@@ -19,7 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from docbatch.errors import ConfigError
+from docbatch.errors import ConfigError, RunStopped
 from docbatch.paths import printable
 
 __all__ = [
@@ -28,11 +28,13 @@ __all__ = [
     "OK",
     "PARTIAL",
     "RECORD_DIRNAME",
+    "REPORT_COLUMNS",
     "SKIPPED",
     "DocResult",
     "RunLock",
     "RunRecord",
     "Status",
+    "read_run",
 ]
 
 #: Folder inside the output dir that holds the record and the lock.
@@ -76,6 +78,9 @@ class DocResult:
     #: The run cannot go on (a library every document of this type needs is missing): the
     #: pipeline records this result, then stops the run with exit status 2.
     stops_run: bool = False
+    #: Set when the failure is the run's environment, not the document: "source" (the source
+    #: did not deliver it) or "output" (nothing can be written). Decides whether the run stops.
+    fault: str | None = None
 
     @classmethod
     def of(cls, doc: Any, status: Status, reason: str = "") -> DocResult:
@@ -83,8 +88,9 @@ class DocResult:
         return cls(uri=doc.uri, key=doc.key, status=status, reason=reason, version=doc.version)
 
 
-#: The DocResult fields stored per document, in the documents table's column order.
-_ROW_FIELDS = tuple(f.name for f in fields(DocResult) if f.name != "stops_run")
+#: The DocResult fields stored per document, in the documents table's column order (``fault``
+#: and ``stops_run`` only steer the pipeline).
+_ROW_FIELDS = tuple(f.name for f in fields(DocResult) if f.name not in ("stops_run", "fault"))
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -149,19 +155,27 @@ class RunRecord:
         """
         values = (getattr(result, k) for k in _ROW_FIELDS)  # not asdict(): it deep-copies every field
         row = {k: printable(v) if isinstance(v, str) else v for k, v in zip(_ROW_FIELDS, values, strict=True)}
-        self.db.execute(
-            "INSERT INTO documents (run_id, uri, key, status, reason, version, elements, seconds, file_type,"
-            " output, detail, finished) VALUES (:run_id, :uri, :key, :status, :reason, :version,"
-            " :elements, :seconds, :file_type, :output, :detail, :finished)",
-            {**row, "run_id": self.run_id, "finished": time.time()},  # a date, for people: wall clock,
-        )
-        now = time.monotonic()  # an interval: a wall-clock step back must not stop the commits
-        if now - self._last_commit >= self.COMMIT_EVERY:
-            self.db.commit()
-            self._last_commit = now
+        try:
+            self.db.execute(
+                "INSERT INTO documents (run_id, uri, key, status, reason, version, elements, seconds, file_type,"
+                " output, detail, finished) VALUES (:run_id, :uri, :key, :status, :reason, :version,"
+                " :elements, :seconds, :file_type, :output, :detail, :finished)",
+                {**row, "run_id": self.run_id, "finished": time.time()},  # a date, for people: wall clock
+            )
+            now = time.monotonic()  # an interval: a wall-clock step back must not stop the commits
+            if now - self._last_commit >= self.COMMIT_EVERY:
+                self.db.commit()
+                self._last_commit = now
+        except sqlite3.OperationalError as e:  # "database or disk is full", a read-only disk
+            raise RunStopped(
+                f"Stopped: the run record {self.path} cannot be written ({e}); free space or fix "
+                "permissions, then rerun to resume."
+            ) from e
 
     def finish(self, ok: int, partial: int, skipped: int, failed: int, deleted: int = 0) -> None:
-        with self.db:
+        """Close the run's row. On a full disk this write fails too; the record then stays as
+        of its last commit (SQLite's journal keeps it whole), which is what a rerun needs."""
+        with contextlib.suppress(sqlite3.OperationalError), self.db:
             self.db.execute(
                 "UPDATE runs SET finished=?, ok=?, partial=?, skipped=?, failed=?, deleted=? WHERE run_id=?",
                 (time.time(), ok, partial, skipped, failed, deleted, self.run_id),
@@ -255,3 +269,34 @@ class RunLock:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+
+#: Columns ``read_run`` returns per document, in order.
+REPORT_COLUMNS = ("status", "key", "reason", "file_type", "elements", "seconds", "uri", "output")
+
+
+def read_run(output_dir: Path, run_id: str | None = None, *, failed_only: bool = False) -> tuple[dict, list[dict]]:
+    """One run of the record in ``output_dir`` (the latest unless ``run_id``): its row in
+    ``runs`` and its document rows. Opened read-only, so a report never disturbs a run."""
+    path = Path(output_dir) / RECORD_DIRNAME / "record.sqlite"
+    if not path.is_file():
+        raise ConfigError(f"No run record at {path}; give the output dir of a docbatch run.")
+    try:
+        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error as e:
+        raise ConfigError(f"Cannot open the run record {path} ({e}).") from e
+    db.row_factory = sqlite3.Row
+    try:
+        query = "SELECT * FROM runs WHERE run_id LIKE ? ORDER BY started DESC LIMIT 1"
+        run = db.execute(query, (f"{run_id}%" if run_id else "%",)).fetchone()
+        if run is None:
+            raise ConfigError(f"No run {run_id!r} in {path}." if run_id else f"The run record {path} holds no run.")
+        where = "run_id = ?" + (" AND status = 'failed'" if failed_only else "")
+        rows = db.execute(
+            f"SELECT {', '.join(REPORT_COLUMNS)} FROM documents WHERE {where} ORDER BY rowid", (run["run_id"],)
+        )
+        return dict(run), [dict(row) for row in rows]
+    except sqlite3.DatabaseError as e:
+        raise ConfigError(f"The run record {path} is unreadable ({e}); the next run sets it aside.") from e
+    finally:
+        db.close()

@@ -6,17 +6,21 @@ short run does not pay for loading a rendering library it would not use.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import sys
 import time
 import traceback
+from collections import Counter
 from types import TracebackType
 from typing import Any, TextIO
 
 from docbatch.pipeline import RunSummary
-from docbatch.record import FAILED, PARTIAL, DocResult
+from docbatch.record import FAILED, OK, PARTIAL, REPORT_COLUMNS, SKIPPED, DocResult
 from docbatch.sanitize import safe_line
 
-__all__ = ["Reporter", "print_summary"]
+__all__ = ["Reporter", "format_run", "print_summary"]
 
 _MAX_FAILURES_SHOWN = 50
 
@@ -24,8 +28,9 @@ _MAX_FAILURES_SHOWN = 50
 class Reporter:
     """Receives each document's result as it arrives and shows progress.
 
-    The total is unknown while the listing streams, so the bar counts up with a rate rather
-    than guessing an ETA.
+    The total comes from :meth:`set_total` when the source can count its documents (a local
+    folder); then the progress shows an ETA. Otherwise (a bucket) it counts up with a rate.
+    Without a terminal a progress line, with a timestamp, is logged every 10 seconds.
     """
 
     def __init__(self, *, verbose: bool = False, stream: TextIO | None = None) -> None:
@@ -36,6 +41,8 @@ class Reporter:
         self._progress: Any = None
         self._task: Any = None
         self._done = 0
+        self._counts: Counter[str] = Counter()
+        self._total: int | None = None
         self._last_line = self._start = time.monotonic()
         if self.interactive:
             from rich.console import Console
@@ -58,7 +65,14 @@ class Reporter:
 
     def __enter__(self) -> Reporter:
         if self.interactive:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
 
             self._progress = Progress(
                 TextColumn("[bold]docbatch"),
@@ -66,6 +80,7 @@ class Reporter:
                 MofNCompleteColumn(),
                 TextColumn("{task.fields[rate]}"),
                 TimeElapsedColumn(),
+                TimeRemainingColumn(),
                 console=self._console,
                 transient=True,
             )
@@ -79,8 +94,27 @@ class Reporter:
             self._progress.stop()
             self._progress = None
 
+    def set_total(self, total: int) -> None:
+        """The number of documents the run will see (called from a counting thread)."""
+        self._total = total
+        if self._progress is not None:
+            self._progress.update(self._task, total=total)
+
+    def progress_text(self) -> str:
+        """Done (of the total, when known), counts by status, rate and, with a total, the ETA."""
+        elapsed = max(time.monotonic() - self._start, 1e-9)
+        rate = self._done / elapsed
+        done = f"{self._done}/{self._total}" if self._total else str(self._done)
+        shown = (s for s in (OK, PARTIAL, SKIPPED, FAILED) if s != PARTIAL or self._counts[s])
+        counts = ", ".join(f"{self._counts[s]} {s}" for s in shown)
+        text = f"{done} documents ({counts}), {rate:.1f} docs/s"
+        if self._total and rate > 0:
+            text += f", ETA {_duration(max(self._total - self._done, 0) / rate)}"
+        return text
+
     def __call__(self, result: DocResult) -> None:
         self._done += 1
+        self._counts[result.status] += 1
         if result.status in (FAILED, PARTIAL) or self.verbose:
             text = f"{result.status:7} {safe_line(result.key)}"  # one line each, whatever they hold
             if result.reason:
@@ -89,11 +123,12 @@ class Reporter:
             if self.verbose and result.detail:
                 self.line(result.detail.rstrip())
         if self._progress is not None:
+            counts = f"{self._counts[OK]} ok, {self._counts[FAILED]} failed"
             rate = self._done / max(time.monotonic() - self._start, 1e-9)
-            self._progress.update(self._task, completed=self._done, rate=f"{rate:.1f} docs/s")
+            self._progress.update(self._task, completed=self._done, rate=f"{counts}, {rate:.1f} docs/s")
         elif time.monotonic() - self._last_line > 10 and not self.verbose:
             self._last_line = time.monotonic()
-            self.line(f"... {self._done} documents done")
+            self.line(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {self.progress_text()}")
 
 
 def print_summary(summary: RunSummary, reporter: Reporter) -> None:
@@ -119,9 +154,9 @@ def print_summary(summary: RunSummary, reporter: Reporter) -> None:
         reporter.line("Failed:")
         for result in summary.failures[:_MAX_FAILURES_SHOWN]:
             reporter.line(f"  {safe_line(result.key)}: {safe_line(result.reason)}")
-        more = len(summary.failures) - _MAX_FAILURES_SHOWN
+        more = max(summary.failed, len(summary.failures)) - min(len(summary.failures), _MAX_FAILURES_SHOWN)
         if more > 0:
-            reporter.line(f"  ... and {more} more")
+            reporter.line(f"  ... and {more} more (docbatch report --failed lists them all)")
     if summary.record_path:
         reporter.line(f"Run record: {summary.record_path} (run {summary.run_id})")
     if summary.record_set_aside:
@@ -130,8 +165,38 @@ def print_summary(summary: RunSummary, reporter: Reporter) -> None:
         reporter.line(f"Warning: {safe_line(summary.record_note)}")
 
 
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}"
+
+
 def _is_terminal(stream: TextIO) -> bool:
     try:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def format_run(run: dict[str, Any], rows: list[dict[str, Any]], fmt: str) -> str:
+    """A run and its document rows (see :func:`docbatch.record.read_run`) as ``table``, ``csv``
+    or ``json``. The table is for a terminal, so its text passes the sanitiser; csv and json are
+    data, escaped by their own rules."""
+    if fmt == "json":
+        return json.dumps({"run": run, "documents": rows}, indent=2, ensure_ascii=False)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=REPORT_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return buffer.getvalue().rstrip("\n")
+    started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run["started"])) if run.get("started") else "?"
+    state = "finished" if run.get("finished") else "did not finish (killed, or still running)"
+    lines = [
+        f"run {run['run_id']} of {safe_line(run['source'] or '?')}, started {started}, {state}: "
+        f"{run['ok'] or 0} ok, {run['skipped'] or 0} skipped, {run['failed'] or 0} failed"
+    ]
+    for row in rows:
+        reason = f": {safe_line(row['reason'])}" if row["reason"] else ""
+        lines.append(f"{row['status']:7} {safe_line(row['key'])}{reason}")
+    return "\n".join(lines)

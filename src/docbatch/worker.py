@@ -15,6 +15,7 @@ import pickle
 import resource
 import signal
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -27,10 +28,13 @@ from docbatch.destinations.base import Destination
 from docbatch.document import partition_document
 from docbatch.elements import SCHEMA_VERSION, elements_to_dicts
 from docbatch.errors import (
+    ConfigError,
     DocbatchError,
     DocumentError,
     MissingDependency,
     NeedsInstall,
+    OutputUnavailable,
+    SourceUnavailable,
     TransientError,
     UnsupportedFileType,
     internal_error,
@@ -38,7 +42,7 @@ from docbatch.errors import (
 )
 from docbatch.incremental import stamp
 from docbatch.partition import PartitionOptions
-from docbatch.paths import safe_join, temp_path
+from docbatch.paths import disk_fault, safe_join, temp_path
 from docbatch.record import FAILED, OK, PARTIAL, SKIPPED, DocResult
 from docbatch.sources.base import DocumentMeta, Source
 
@@ -58,6 +62,9 @@ class Job:
     preserve_downloads: bool = False
     partition: PartitionOptions = field(default_factory=PartitionOptions)
     chunking: ChunkingOptions = field(default_factory=ChunkingOptions)
+    #: This run's folder for the temporary files of workers (attachments, converters): the
+    #: main process removes it at the end, so a worker killed mid-document leaves nothing behind.
+    temp_dir: Path | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -95,9 +102,14 @@ def start_worker(job: Job, max_memory: int | None, parent_pid: int | None = None
     pickled, so each worker opens its own.
     """
     global _job
+    # Ctrl-C reaches the whole process group; the main process decides what stops (see
+    # pipeline.StopRequest), so a worker finishes its document instead of dying mid-write.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if parent_pid is not None:
         die_with_parent(parent_pid)
     _job = pickle.loads(pickle.dumps(job))
+    if job.temp_dir is not None:
+        tempfile.tempdir = str(job.temp_dir)
     limit_memory(max_memory)
 
 
@@ -151,6 +163,7 @@ def process_document(job: Job, doc: DocumentMeta) -> DocResult:
     start = time.perf_counter()
     result = DocResult.of(doc, OK)
     current = stamp(doc, job.fingerprint)
+    path, downloaded = None, False
     try:
         path, downloaded = _obtain(job, doc)
         done = partition_document(path, doc, job.partition)
@@ -164,13 +177,16 @@ def process_document(job: Job, doc: DocumentMeta) -> DocResult:
             elements = chunk(elements, job.chunking)
         result.output = job.destination.write(doc, elements_to_dicts(elements), current)
         result.elements = len(elements)
-        if downloaded and not job.preserve_downloads:
-            path.unlink(missing_ok=True)
     except UnsupportedFileType as e:
         result.status, result.reason = SKIPPED, one_line(e)
         _remember_for_good(job, doc, current, result.reason)
     except MissingDependency as e:
         result.status, result.reason, result.stops_run = FAILED, one_line(e), True
+    except OutputUnavailable as e:
+        result.status, result.reason, result.fault = FAILED, one_line(e), "output"
+    except SourceUnavailable as e:  # the source's fault, not the document's: tried again next run
+        result.status, result.reason, result.fault = FAILED, one_line(e), "source"
+        result.detail = traceback.format_exc()
     except DocumentError as e:  # the document itself is bad (damaged, encrypted, gone), or needs a tool
         result.status, result.reason = FAILED, one_line(e)
         result.detail = traceback.format_exc()
@@ -187,6 +203,9 @@ def process_document(job: Job, doc: DocumentMeta) -> DocResult:
     except Exception as e:  # a bug in a parser must not stop the run: record it
         result.status, result.reason = FAILED, internal_error(e)
         result.detail = traceback.format_exc()
+    finally:
+        if downloaded and path is not None and not job.preserve_downloads:
+            path.unlink(missing_ok=True)  # failed and skipped downloads too: nothing left behind
     result.seconds = round(time.perf_counter() - start, 4)
     return result
 
@@ -206,13 +225,26 @@ def _obtain(job: Job, doc: DocumentMeta) -> tuple[Path, bool]:
     dest = safe_join(job.download_dir, doc.key)
     if not job.re_download and _download_is_current(dest, doc):
         return dest, True  # left by an earlier run (--preserve-downloads, or one killed mid-document)
+    try:
+        _download(job, doc, dest)
+    except OSError as e:
+        fault = disk_fault(e, job.download_dir, "download")
+        if fault is None:
+            raise
+        raise fault from e
+    except (ConfigError, TransientError) as e:  # the source's fault, not the document's
+        raise SourceUnavailable(str(e)) from e
+    return dest, True
+
+
+def _download(job: Job, doc: DocumentMeta, dest: Path) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = temp_path(dest, ".part")
     for attempt in range(_FETCH_ATTEMPTS):
         try:
             job.source.fetch(doc, part)
             os.replace(part, dest)
-            return dest, True
+            return
         except TransientError:
             # botocore already retried each request; this covers a body cut off mid-stream,
             # which it cannot retry once the response has begun.
@@ -221,7 +253,6 @@ def _obtain(job: Job, doc: DocumentMeta) -> tuple[Path, bool]:
             time.sleep(0.5 * 2**attempt)
         finally:
             part.unlink(missing_ok=True)
-    raise AssertionError("unreachable")
 
 
 def _download_is_current(path: Path, doc: DocumentMeta) -> bool:

@@ -80,3 +80,13 @@ def test_network_errors_botocore_lets_through_are_transient():
     for error in (ReadTimeoutError(None, "/k", "Read timed out."), ProtocolError("connection broken")):
         with pytest.raises(TransientError, match="download interrupted"), _translate_errors("s3://b/k"):
             raise error
+
+
+def test_an_outage_longer_than_botocores_retries_during_listing_is_waited_out(s3_server: S3Server, tmp_path):
+    with FaultProxy(s3_server.url) as proxy:
+        proxy.add("list-type=2", *["drop"] * 12)  # botocore gives up after 8 attempts; the listing waits and resumes
+        result = _run(proxy, tmp_path)
+        served = len(proxy.injected)
+    assert result.returncode == 0, result.stderr
+    assert served == 12
+    assert len(load_outputs(tmp_path / "out")) == 4

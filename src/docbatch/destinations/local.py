@@ -8,7 +8,7 @@ from pathlib import Path
 
 from docbatch.destinations.tree import TreeDestination
 from docbatch.errors import ConfigError
-from docbatch.paths import atomic_write
+from docbatch.paths import atomic_write, disk_fault
 
 __all__ = ["LocalJSONDestination"]
 
@@ -60,7 +60,13 @@ class LocalJSONDestination(TreeDestination):
                 yield os.path.join(dirpath, fname)[start:].replace(os.sep, "/")
 
     def _put(self, rel: str, data: bytes) -> None:
-        atomic_write(self.output_dir / rel, data)
+        try:
+            atomic_write(self.output_dir / rel, data)
+        except OSError as e:  # a full or read-only disk stops the run: every later write would fail too
+            fault = disk_fault(e, self.output_dir, "output")
+            if fault is None:
+                raise
+            raise fault from e
 
     def _read(self, rel: str) -> bytes | None:
         try:

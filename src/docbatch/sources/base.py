@@ -79,6 +79,11 @@ class Source(ABC):
         """Yield every document's metadata, lazily, without reading content, and a
         :class:`ListingFault` for each part of the source that could not be listed."""
 
+    def count(self) -> int | None:
+        """How many documents :meth:`list` will yield, when that is cheap to learn (for a progress
+        total and an ETA); None when it would mean listing twice (remote stores)."""
+        return None
+
     def exclude(self, folders: Iterable[Path]) -> None:  # noqa: B027 - optional hook
         """Leave these local folders out of the listing: the run's own output and download dirs,
         which a source on the same disk would otherwise read back in, one level deeper each run."""

@@ -8,6 +8,7 @@ botocore's own retry modes; a body that arrives shorter than its Content-Length 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -81,8 +82,11 @@ class S3Source(Source):
         """Fail fast, in one sentence, on a bad credential, a missing bucket or no network."""
         with _translate_errors(f"s3://{self.bucket}"):
             self._single = self._is_single_object()
-            if not self._single:
-                self.client.list_objects_v2(Bucket=self.bucket, Prefix=self._dir_prefix(), MaxKeys=1)
+        if not self._single:
+            try:
+                self._list_page({"Bucket": self.bucket, "Prefix": self._dir_prefix(), "MaxKeys": 1})
+            except TransientError as e:
+                raise ConfigError(f"Cannot list {self.url} ({e}); check the endpoint and the network.") from e
 
     def _is_single_object(self) -> bool:
         from botocore.exceptions import ClientError
@@ -117,14 +121,36 @@ class S3Source(Source):
             )
             return
         prefix = self._dir_prefix()
-        paginator = self.client.get_paginator("list_objects_v2")
-        with _translate_errors(self.url):
-            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
-                for obj in page.get("Contents", ()):
-                    key = obj["Key"]
-                    if key.endswith("/"):
-                        continue  # a "folder" marker, not a document
-                    yield self._meta(key, key[len(prefix) :], obj.get("Size"), obj.get("ETag"), obj.get("LastModified"))
+        request: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix}
+        while True:
+            page = self._list_page(request)
+            for obj in page.get("Contents", ()):
+                key = obj["Key"]
+                if key.endswith("/"):
+                    continue  # a "folder" marker, not a document
+                yield self._meta(key, key[len(prefix) :], obj.get("Size"), obj.get("ETag"), obj.get("LastModified"))
+            if not page.get("IsTruncated"):
+                return
+            request["ContinuationToken"] = page["NextContinuationToken"]
+
+    #: How long a listing keeps retrying one page through an outage before the run gives up:
+    #: botocore's own retries span seconds, and a blip of half a minute once stopped a night's run.
+    LISTING_PATIENCE = 120.0
+
+    def _list_page(self, request: dict[str, Any]) -> dict[str, Any]:
+        """One page of the listing, retried with growing pauses while the endpoint is unreachable
+        or failing, for up to :attr:`LISTING_PATIENCE` seconds; the listing resumes where it was."""
+        give_up = time.monotonic() + self.LISTING_PATIENCE
+        pause = 1.0
+        while True:
+            try:
+                with _translate_errors(self.url):
+                    return self.client.list_objects_v2(**request)
+            except (TransientError, ConfigError) as e:
+                if not _is_outage(e) or time.monotonic() + pause > give_up:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 30.0)
 
     def _meta(self, key: str, rel: str, size: int | None, etag: str | None, modified: Any) -> DocumentMeta:
         return DocumentMeta(
@@ -152,6 +178,16 @@ class S3Source(Source):
             raise TransientError(f"download truncated: got {written} of {expected} bytes")
         if doc.size is not None and written != doc.size:
             raise TransientError(f"object changed size since listing ({doc.size} -> {written} bytes)")
+
+
+def _is_outage(error: Exception) -> bool:
+    """True for a fault an outage causes (no connection, server errors), which may pass; not for
+    a refusal (credentials, permissions, a missing bucket), which waiting does not change."""
+    if isinstance(error, TransientError):
+        return True
+    from botocore import exceptions as bx
+
+    return isinstance(error.__cause__, bx.EndpointConnectionError | bx.ConnectTimeoutError)
 
 
 def _status(error: Any) -> int | None:
