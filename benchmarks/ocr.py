@@ -283,17 +283,18 @@ def markdown(result: OcrResult) -> list[str]:
             f"| {r.recall:.3f} | {r.precision:.3f} |"
         )
     out.append("")
-    partial = sorted({f"{r.tool} on {r.kind}" for r in result.rows if not r.error and r.recall < 0.9})
+    partial = sorted({r.kind for r in result.rows if r.tool == "kreuzberg" and not r.error and r.recall < 0.9})
     if partial:
         out.append(
-            f"- Recall under 0.9 ({', '.join(partial)}): the tool did not read every page (kreuzberg reads a "
-            "TIFF's first frame only, and leaves the scanned pages of a PDF that has a text layer unread), so its "
-            "pages/s there counts pages it never OCR'd."
+            f"- kreuzberg's recall under 0.9 ({', '.join(partial)}): it did not read every page (a TIFF's first "
+            "frame only; a PDF with a text layer is not OCR'd, so its scanned pages stay unread), so its pages/s "
+            "there counts pages it never OCR'd. RapidOCR's low recall is words run together: its PP-OCR models "
+            "drop the spaces of English text."
         )
     if len({r.workers for r in result.rows}) > 1:
         out.append(
-            "- With fewer files than workers (one TIFF or PDF per document) the second worker has nothing to do; "
-            "compare 1 and 2 workers on the png rows."
+            "- A TIFF or PDF is one file per document and a file goes to one worker: with few documents the "
+            "second worker idles part of the time; the png rows (a file per page) show the scaling best."
         )
     out += [f"- {n}" for n in result.notes]
     return out

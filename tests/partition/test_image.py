@@ -104,6 +104,17 @@ def test_huge_image_is_downscaled_and_keeps_original_coordinates(tmp_path, scans
 
 
 @needs_ocr
+def test_transparent_background_reads_as_white_paper(tmp_path, scans):
+    """Black text on fully transparent black pixels, as screenshots and logos are often saved."""
+    ink = scans[0].point(lambda v: 255 - v)  # text opaque, paper transparent
+    rgba = Image.new("RGBA", scans[0].size, (0, 0, 0, 0))
+    rgba.putalpha(ink)
+    path = tmp_path / "transparent.png"
+    rgba.save(path)
+    assert _pairs(partition_image(path, PartitionOptions())) == EXPECTED
+
+
+@needs_ocr
 def test_image_without_text_is_ok_with_a_remark(tmp_path):
     path = tmp_path / "white.png"
     Image.new("L", (400, 300), 255).save(path)

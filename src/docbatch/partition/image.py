@@ -106,7 +106,7 @@ def _read_frame(frame: Image.Image, page: int, options: PartitionOptions) -> tup
         # JPEG decodes at 1/2, 1/4 or 1/8 size for almost nothing: a 100-megapixel photo never
         # exists at full size in memory
         frame.draft("L", (math.ceil(frame.width * scale), math.ceil(frame.height * scale)))
-    gray = frame.convert("L")  # one byte a pixel before any copy is made
+    gray = _gray(frame)
     turn = _TURNS.get(_orientation(frame))
     if turn is not None:
         gray = gray.transpose(turn)
@@ -115,6 +115,19 @@ def _read_frame(frame: Image.Image, page: int, options: PartitionOptions) -> tup
     if gray.size != target:
         gray = gray.resize(target, Image.Resampling.BOX)
     return ocr_page(gray, page=page, size=(width, height), languages=options.ocr_languages, dpi=_dpi(frame, scale))
+
+
+def _gray(frame: Image.Image) -> Image.Image:
+    """The frame in 8-bit gray (one byte a pixel before any copy is made), transparency on white paper.
+
+    Converting straight to gray would drop the alpha channel and turn a transparent background
+    into whatever colour its pixels hold, often black: black text on it would vanish.
+    """
+    if frame.mode in ("RGBA", "LA", "PA") or "transparency" in frame.info:
+        rgba = frame.convert("RGBA")
+        paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(paper, rgba).convert("L")
+    return frame.convert("L")
 
 
 #: EXIF orientation -> the transposition that makes the picture upright (as ImageOps.exif_transpose).
