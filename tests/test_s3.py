@@ -260,7 +260,11 @@ def test_a_prefix_that_matches_nothing_exits_2(s3_server, bucket, tmp_path):
 def test_failed_and_skipped_downloads_leave_no_download_dir_behind(s3_server, tmp_path):
     s3_server.bucket(
         "leftovers",
-        {"d/empty.txt": b"", "d/image.png": b"\x89PNG\r\n\x1a\n" + bytes(64), "d/fine.txt": b"Fine\n\nA document.\n"},
+        {
+            "d/empty.txt": b"",
+            "d/sound.wav": b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(64),
+            "d/fine.txt": b"Fine\n\nA document.\n",
+        },
     )
     result = _s3(s3_server, "s3://leftovers/d/", tmp_path)  # the default download dir: tmp-ingest-XXXXXX
     assert result.returncode == 1, result.stderr
