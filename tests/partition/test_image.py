@@ -115,6 +115,16 @@ def test_transparent_background_reads_as_white_paper(tmp_path, scans):
 
 
 @needs_ocr
+def test_16_bit_scan_is_not_clipped_to_white(tmp_path, scans):
+    deep = scans[0].convert("I").point(lambda v: v * 257).convert("I;16")
+    path = tmp_path / "deep.png"
+    deep.save(path)
+    with Image.open(path) as check:
+        assert check.mode.startswith("I")
+    assert _pairs(partition_image(path, PartitionOptions())) == EXPECTED
+
+
+@needs_ocr
 def test_image_without_text_is_ok_with_a_remark(tmp_path):
     path = tmp_path / "white.png"
     Image.new("L", (400, 300), 255).save(path)

@@ -127,6 +127,12 @@ def _gray(frame: Image.Image) -> Image.Image:
         rgba = frame.convert("RGBA")
         paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(paper, rgba).convert("L")
+    if frame.mode in ("I", "F") or frame.mode.startswith("I;16"):
+        # 16-bit and float scans: converting clips every value over 255 to white; stretch instead
+        wide = frame if frame.mode == "F" else frame.convert("I")
+        low, high = wide.getextrema()
+        factor = 255 / max(high - low, 1)
+        return wide.point(lambda v: (v - low) * factor).convert("L")
     return frame.convert("L")
 
 
