@@ -114,3 +114,19 @@ def load_outputs(root: Path) -> dict[str, list[dict]]:
             continue
         out[path.relative_to(root).as_posix()] = json.loads(path.read_text())
     return out
+
+
+def write_files(folder: Path, files: dict[str, str]) -> Path:
+    """Write ``{relative name: text}`` under ``folder`` (subfolders made as needed); return it."""
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    return folder
+
+
+def touch_later(path: Path, text: str) -> None:
+    """Rewrite a file with an mtime a second later (a fast rewrite could land on the same timestamp,
+    and a rerun would take the document for unchanged)."""
+    st = path.stat()
+    path.write_text(text)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))

@@ -20,26 +20,12 @@ from docbatch.partition.base import PartitionOptions
 from docbatch.pipeline import FAILED_BEFORE, UNCHANGED, RunOptions, RunSummary, run
 from docbatch.sources.base import DocumentMeta
 from docbatch.sources.local import LocalSource
-from support import cli_env, load_outputs
+from support import cli_env, load_outputs, touch_later, write_files
 
 
 def _run(src: Path, out: Path, source: LocalSource | None = None, **kw) -> RunSummary:
     options = RunOptions(download_dir=out.parent / "dl", num_processes=1, **kw)
     return run(source or LocalSource(src), LocalJSONDestination(out), options)
-
-
-def _write(folder: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_text(text)
-    return folder
-
-
-def _touch_later(path: Path, text: str) -> None:
-    """Rewrite a file with a later mtime (a fast rewrite could land on the same timestamp)."""
-    st = path.stat()
-    path.write_text(text)
-    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
 
 
 def _statuses(out: Path, run_id: str) -> dict[str, tuple[str, str]]:
@@ -53,11 +39,11 @@ def _text(out: Path, name: str) -> str:
 
 
 def test_changed_documents_are_redone_unchanged_skipped_new_processed(tmp_path):
-    src = _write(tmp_path / "src", {"a.txt": "Alpha\n\nOld text.", "b.txt": "Beta\n\nSame text."})
+    src = write_files(tmp_path / "src", {"a.txt": "Alpha\n\nOld text.", "b.txt": "Beta\n\nSame text."})
     out = tmp_path / "out"
     assert _run(src, out).ok == 2
-    _touch_later(src / "a.txt", "Alpha\n\nNew text.")
-    _write(src, {"c.txt": "Gamma\n\nNew document."})
+    touch_later(src / "a.txt", "Alpha\n\nNew text.")
+    write_files(src, {"c.txt": "Gamma\n\nNew document."})
     second = _run(src, out)
     assert _statuses(out, second.run_id) == {
         "a.txt": ("ok", ""),
@@ -70,17 +56,17 @@ def test_changed_documents_are_redone_unchanged_skipped_new_processed(tmp_path):
 
 
 def test_same_content_new_mtime_is_redone_and_reprocess_redoes_all(tmp_path):
-    src = _write(tmp_path / "src", {"a.txt": "Alpha\n\nText."})
+    src = write_files(tmp_path / "src", {"a.txt": "Alpha\n\nText."})
     out = tmp_path / "out"
     _run(src, out)
-    _touch_later(src / "a.txt", "Alpha\n\nText.")
+    touch_later(src / "a.txt", "Alpha\n\nText.")
     assert _run(src, out).ok == 1  # a local file's version is its mtime_ns and size
     assert _run(src, out).skipped == 1
     assert _run(src, out, reprocess=True).ok == 1
 
 
 def test_changed_processing_options_redo_every_document(tmp_path):
-    src = _write(tmp_path / "src", {"a.txt": "Alpha\n\nText.", "b.txt": "Beta\n\nText."})
+    src = write_files(tmp_path / "src", {"a.txt": "Alpha\n\nText.", "b.txt": "Beta\n\nText."})
     out = tmp_path / "out"
     _run(src, out)
     changed = _run(src, out, partition=PartitionOptions(detect_languages=False))
@@ -89,7 +75,7 @@ def test_changed_processing_options_redo_every_document(tmp_path):
 
 
 def test_the_stamps_survive_a_lost_run_record(tmp_path):
-    src = _write(tmp_path / "src", {"a.txt": "Alpha\n\nText."})
+    src = write_files(tmp_path / "src", {"a.txt": "Alpha\n\nText."})
     out = tmp_path / "out"
     _run(src, out)
     for path in (out / ".docbatch").glob("record.sqlite*"):
@@ -98,7 +84,7 @@ def test_the_stamps_survive_a_lost_run_record(tmp_path):
 
 
 def test_deleted_documents_are_reported_and_removed_only_when_asked(tmp_path):
-    src = _write(tmp_path / "src", {"a.txt": "Alpha\n\nText.", "sub/b.txt": "Beta\n\nText."})
+    src = write_files(tmp_path / "src", {"a.txt": "Alpha\n\nText.", "sub/b.txt": "Beta\n\nText."})
     out = tmp_path / "out"
     _run(src, out)
     (src / "sub/b.txt").unlink()
@@ -125,7 +111,7 @@ class _CutShort(LocalSource):
 
 
 def test_a_listing_cut_short_never_deletes(tmp_path):
-    src = _write(tmp_path / "src", {"a.txt": "Alpha\n\nText.", "b.txt": "Beta\n\nText."})
+    src = write_files(tmp_path / "src", {"a.txt": "Alpha\n\nText.", "b.txt": "Beta\n\nText."})
     out = tmp_path / "out"
     _run(src, out)
     with pytest.raises(OSError):
@@ -134,8 +120,8 @@ def test_a_listing_cut_short_never_deletes(tmp_path):
 
 
 def test_another_source_is_refused_before_any_work_unless_allowed(tmp_path):
-    one = _write(tmp_path / "one", {"a.txt": "Alpha\n\nText."})
-    two = _write(tmp_path / "two", {"b.txt": "Beta\n\nText."})
+    one = write_files(tmp_path / "one", {"a.txt": "Alpha\n\nText."})
+    two = write_files(tmp_path / "two", {"b.txt": "Beta\n\nText."})
     out = tmp_path / "out"
     _run(one, out)
     with pytest.raises(ConfigError, match="--allow-other-source"):
@@ -147,7 +133,7 @@ def test_another_source_is_refused_before_any_work_unless_allowed(tmp_path):
 
 
 def test_permanent_failures_are_not_retried_until_changed_or_asked(tmp_path):
-    src = _write(tmp_path / "src", {"empty.txt": "", "blob.bin": "\x00\x01\x02 binary", "a.txt": "Alpha\n\nText."})
+    src = write_files(tmp_path / "src", {"empty.txt": "", "blob.bin": "\x00\x01\x02 binary", "a.txt": "Alpha\n\nText."})
     out = tmp_path / "out"
     first = _run(src, out)
     assert (first.ok, first.skipped, first.failed) == (1, 1, 1)
@@ -155,22 +141,22 @@ def test_permanent_failures_are_not_retried_until_changed_or_asked(tmp_path):
     assert (second.skipped, second.failed) == (3, 0)
     assert second.skip_reasons[FAILED_BEFORE] == 2
     assert _run(src, out, retry_failed=True).failed == 1
-    _touch_later(src / "empty.txt", "Now\n\nIt has text.")
+    touch_later(src / "empty.txt", "Now\n\nIt has text.")
     fixed = _run(src, out)
     assert _statuses(out, fixed.run_id)["empty.txt"] == ("ok", "")
 
 
 def test_a_changed_document_that_now_fails_loses_its_old_output(tmp_path):
-    src = _write(tmp_path / "src", {"a.txt": "Alpha\n\nText."})
+    src = write_files(tmp_path / "src", {"a.txt": "Alpha\n\nText."})
     out = tmp_path / "out"
     _run(src, out)
-    _touch_later(src / "a.txt", "")
+    touch_later(src / "a.txt", "")
     assert _run(src, out).failed == 1
     assert load_outputs(out) == {}  # no stale output left standing for a document that changed
 
 
 def test_transient_failures_are_retried_on_the_next_run(tmp_path, misbehaving_txt):
-    src = _write(tmp_path / "src", {"crash.txt": "ABORT now"})
+    src = write_files(tmp_path / "src", {"crash.txt": "ABORT now"})
     out = tmp_path / "out"
     assert _run(src, out).failed == 1  # the worker died: nothing says the document is bad
     assert _run(src, out).failed == 1  # so it is tried again
@@ -179,7 +165,7 @@ def test_transient_failures_are_retried_on_the_next_run(tmp_path, misbehaving_tx
 def test_a_document_waiting_for_a_tool_is_tried_again_on_the_next_run(tmp_path, misbehaving_txt):
     """A scan without Tesseract, a .doc without LibreOffice: once the tool is installed, the next
     run must try again, not skip it as failed for good."""
-    src = _write(tmp_path / "src", {"scan.txt": "NEEDSTOOL here"})
+    src = write_files(tmp_path / "src", {"scan.txt": "NEEDSTOOL here"})
     out = tmp_path / "out"
     assert _run(src, out).failed == 1
     again = _run(src, out)
@@ -189,13 +175,13 @@ def test_a_document_waiting_for_a_tool_is_tried_again_on_the_next_run(tmp_path, 
 
 def test_kill_9_while_redoing_changed_documents_leaves_nothing_stale(tmp_path):
     src = tmp_path / "src"
-    _write(src, {f"d{i // 50}/doc{i:03d}.txt": f"Title {i} v1\n\n" + "Body text. " * 200 for i in range(150)})
+    write_files(src, {f"d{i // 50}/doc{i:03d}.txt": f"Title {i} v1\n\n" + "Body text. " * 200 for i in range(150)})
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "docbatch", "local", str(src), "--structured-output-dir", str(out)]
     assert subprocess.run(cmd, cwd=tmp_path, env=cli_env(), capture_output=True, timeout=300).returncode == 0
     old = {p.name for p in (out / ".docbatch/done").rglob("*")}
     for path in sorted(src.rglob("*.txt")):
-        _touch_later(path, path.read_text().replace(" v1\n", " v2\n"))
+        touch_later(path, path.read_text().replace(" v1\n", " v2\n"))
     proc = subprocess.Popen(
         cmd, cwd=tmp_path, env=cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )

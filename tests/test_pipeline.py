@@ -18,7 +18,7 @@ from docbatch.errors import ConfigError
 from docbatch.pipeline import RunOptions, run
 from docbatch.record import RunLock
 from docbatch.sources.local import LocalSource
-from support import cli_env, load_outputs
+from support import cli_env, load_outputs, write_files
 
 
 def _run(src: Path, out: Path, **kw) -> object:
@@ -26,15 +26,8 @@ def _run(src: Path, out: Path, **kw) -> object:
     return run(LocalSource(src), LocalJSONDestination(out), options)
 
 
-def _write(folder: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_text(text)
-    return folder
-
-
 def test_crash_hang_and_bug_fail_alone_and_the_run_goes_on(tmp_path, misbehaving_txt):
-    src = _write(
+    src = write_files(
         tmp_path / "src",
         {
             "abort.txt": "ABORT",
@@ -55,7 +48,7 @@ def test_crash_hang_and_bug_fail_alone_and_the_run_goes_on(tmp_path, misbehaving
 
 
 def test_memory_cap_fails_the_document_as_out_of_memory(tmp_path, misbehaving_txt):
-    src = _write(tmp_path / "src", {"hog.txt": "MEMORY", "fine.txt": "fine"})
+    src = write_files(tmp_path / "src", {"hog.txt": "MEMORY", "fine.txt": "fine"})
     summary = _run(src, tmp_path / "out", num_processes=1, max_memory=1024**3, timeout=60)
     assert [r.reason for r in summary.failures] == ["out of memory"]
     assert summary.ok == 1
@@ -76,7 +69,7 @@ def test_unsupported_and_empty_files_are_recorded_not_crashed(tmp_path):
 
 
 def test_rerun_skips_done_documents_and_reprocess_redoes_them(tmp_path):
-    src = _write(tmp_path / "src", {"a.txt": "Alpha\n\nFirst.", "sub/b.txt": "Beta\n\nSecond."})
+    src = write_files(tmp_path / "src", {"a.txt": "Alpha\n\nFirst.", "sub/b.txt": "Beta\n\nSecond."})
     first = _run(src, tmp_path / "out")
     assert first.ok == 2
     before = (tmp_path / "out/sub/b.txt.json").read_text()
@@ -92,7 +85,7 @@ def test_rerun_skips_done_documents_and_reprocess_redoes_them(tmp_path):
 def test_an_output_cut_short_is_not_taken_as_done(tmp_path):
     """What a machine crash can leave behind a rename (a file missing its tail, or zeros where
     its tail should be) is reprocessed by the next run; whole outputs are not."""
-    src = _write(tmp_path / "src", {f"d{i}.txt": f"Title {i}\n\nParagraph {i}." for i in range(5)})
+    src = write_files(tmp_path / "src", {f"d{i}.txt": f"Title {i}\n\nParagraph {i}." for i in range(5)})
     out = tmp_path / "out"
     assert _run(src, out).ok == 5
     whole = (out / "d0.txt.json").read_bytes()
@@ -113,7 +106,7 @@ def test_an_output_cut_short_is_not_taken_as_done(tmp_path):
 
 def test_a_whole_output_of_no_elements_counts_as_done(tmp_path):
     destination = LocalJSONDestination(tmp_path)
-    doc = next(iter(LocalSource(_write(tmp_path / "src", {"x.txt": "x"})).list()))
+    doc = next(iter(LocalSource(write_files(tmp_path / "src", {"x.txt": "x"})).list()))
     name = destination.name_for(doc)
     assert not destination.is_whole(name)
     destination.write(doc, [], None)
@@ -127,7 +120,7 @@ def _statuses(out: Path, run_id: str) -> dict[str, str]:
 
 
 def test_a_second_run_on_the_same_output_dir_is_refused(tmp_path):
-    src = _write(tmp_path / "src", {"a.txt": "Alpha"})
+    src = write_files(tmp_path / "src", {"a.txt": "Alpha"})
     out = tmp_path / "out"
     with RunLock(out), pytest.raises(ConfigError, match="Another docbatch run"):
         _run(src, out)
@@ -136,14 +129,14 @@ def test_a_second_run_on_the_same_output_dir_is_refused(tmp_path):
 def test_symlink_leaving_the_source_is_refused(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("Secret\n\nNot for the batch.")
-    src = _write(tmp_path / "src", {"ok.txt": "Fine"})
+    src = write_files(tmp_path / "src", {"ok.txt": "Fine"})
     (src / "link.txt").symlink_to(secret)
     summary = _run(src, tmp_path / "out")
     assert [r.reason for r in summary.failures] == ["symlink points outside the source folder; refused"]
 
 
 def test_cli_exit_codes_and_summary(tmp_path):
-    src = _write(tmp_path / "src", {"a.txt": "Alpha\n\nFirst.", "empty.txt": ""})
+    src = write_files(tmp_path / "src", {"a.txt": "Alpha\n\nFirst.", "empty.txt": ""})
     cmd = [sys.executable, "-m", "docbatch", "local", str(src), "--structured-output-dir", str(tmp_path / "out")]
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, env=cli_env(), timeout=120)
     assert result.returncode == 1
@@ -157,7 +150,7 @@ def test_cli_exit_codes_and_summary(tmp_path):
 def test_kill_9_mid_run_then_rerun_completes_with_valid_outputs(tmp_path):
     src = tmp_path / "src"
     for i in range(300):
-        _write(src, {f"d{i // 50}/doc{i:03d}.txt": f"Title {i}\n\n" + "Some body text here. " * 200})
+        write_files(src, {f"d{i // 50}/doc{i:03d}.txt": f"Title {i}\n\n" + "Some body text here. " * 200})
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "docbatch", "local", str(src), "--structured-output-dir", str(out)]
     partial = []
@@ -201,7 +194,7 @@ def _count_json(out: Path) -> int:
 def test_element_ids_do_not_depend_on_where_the_source_is_mounted(tmp_path):
     ids = []
     for mount in ("first/mount", "second"):
-        src = _write(tmp_path / mount / "src", {"a/doc.txt": "Title\n\nSame document, another place."})
+        src = write_files(tmp_path / mount / "src", {"a/doc.txt": "Title\n\nSame document, another place."})
         out = tmp_path / mount / "out"
         assert _run(src, out).ok == 1
         ids.append([el["element_id"] for el in load_outputs(out)["a/doc.txt.json"]])
@@ -209,7 +202,7 @@ def test_element_ids_do_not_depend_on_where_the_source_is_mounted(tmp_path):
 
 
 def test_a_corrupt_run_record_is_set_aside_and_a_new_one_started(tmp_path):
-    src = _write(tmp_path / "src", {"a.txt": "Alpha\n\nFirst."})
+    src = write_files(tmp_path / "src", {"a.txt": "Alpha\n\nFirst."})
     out = tmp_path / "out"
     (out / ".docbatch").mkdir(parents=True)
     (out / ".docbatch/record.sqlite").write_bytes(b"this is not a database" * 100)
@@ -227,7 +220,7 @@ def test_a_wall_clock_step_does_not_time_documents_out(tmp_path, misbehaving_txt
     from docbatch.executors import ProcessExecutor
     from docbatch.worker import Job
 
-    src = _write(tmp_path / "src", {"slow.txt": "SLOW 1.5", "hang.txt": "HANG"})
+    src = write_files(tmp_path / "src", {"slow.txt": "SLOW 1.5", "hang.txt": "HANG"})
     job = Job(source=LocalSource(src), destination=LocalJSONDestination(tmp_path / "out"), download_dir=tmp_path)
     docs = {doc.key: doc for doc in LocalSource(src).list()}
     real_time = time.time
@@ -248,7 +241,7 @@ def _wait(future, seconds: float = 30):
 
 
 def test_a_timed_out_worker_leaves_no_temporary_folder(tmp_path, misbehaving_txt):
-    src = _write(tmp_path / "src", {"temp.txt": "TEMPHANG", "fine.txt": "fine"})
+    src = write_files(tmp_path / "src", {"temp.txt": "TEMPHANG", "fine.txt": "fine"})
     summary = _run(src, tmp_path / "out", timeout=2)
     assert summary.ok == 1 and summary.failures[0].reason.startswith("timeout")
     made = Path((src / "temp.txt.tempdir").read_text())

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from support import cli_env, run_cli
+from support import cli_env, run_cli, touch_later, write_files
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed: pip install 'docbatch[postgresql]'")
 
@@ -25,19 +25,6 @@ psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed: pip i
 def table_url(pg_server) -> tuple[str, str]:
     table = f"t_{uuid.uuid4().hex[:8]}"
     return f"{pg_server.url}?table={table}", table
-
-
-def _write(folder: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_text(text)
-    return folder
-
-
-def _touch_later(path: Path, text: str) -> None:
-    st = path.stat()
-    path.write_text(text)
-    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
 
 
 def _run(src: Path, url: str, *extra: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -57,7 +44,9 @@ def _rows(pg_server, table: str) -> dict[str, list[tuple]]:
 
 def test_rows_are_written_once_and_follow_changes_and_deletions(pg_server, table_url, tmp_path):
     url, table = table_url
-    src = _write(tmp_path / "src", {"a.txt": "Alpha\n\nOld text.", "b.txt": "Beta\n\nSame.", "c.txt": "Gamma\n\nGone."})
+    src = write_files(
+        tmp_path / "src", {"a.txt": "Alpha\n\nOld text.", "b.txt": "Beta\n\nSame.", "c.txt": "Gamma\n\nGone."}
+    )
     first = _run(src, url, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     rows = _rows(pg_server, table)
@@ -70,7 +59,7 @@ def test_rows_are_written_once_and_follow_changes_and_deletions(pg_server, table
     assert "0 ok, 3 skipped, 0 failed" in again.stderr
     assert _rows(pg_server, table) == rows  # nothing added
 
-    _touch_later(src / "a.txt", "Alpha\n\nNew text.\n\nAnd more.")
+    touch_later(src / "a.txt", "Alpha\n\nNew text.\n\nAnd more.")
     (src / "c.txt").unlink()
     changed = _run(src, url, cwd=tmp_path)
     assert changed.returncode == 0, changed.stderr
@@ -85,8 +74,8 @@ def test_rows_are_written_once_and_follow_changes_and_deletions(pg_server, table
 
 def test_a_second_source_is_refused_with_exit_2(pg_server, table_url, tmp_path):
     url, table = table_url
-    one = _write(tmp_path / "one", {"a.txt": "Alpha\n\nText."})
-    two = _write(tmp_path / "two", {"b.txt": "Beta\n\nText."})
+    one = write_files(tmp_path / "one", {"a.txt": "Alpha\n\nText."})
+    two = write_files(tmp_path / "two", {"b.txt": "Beta\n\nText."})
     assert _run(one, url, cwd=tmp_path).returncode == 0
     refused = _run(two, url, cwd=tmp_path)
     assert refused.returncode == 2
@@ -95,7 +84,7 @@ def test_a_second_source_is_refused_with_exit_2(pg_server, table_url, tmp_path):
 
 
 def test_bad_credentials_and_unreachable_server_are_one_sentence(pg_server, tmp_path):
-    src = _write(tmp_path / "src", {"a.txt": "Alpha"})
+    src = write_files(tmp_path / "src", {"a.txt": "Alpha"})
     wrong = pg_server.url.replace(":secret@", ":wrong@")
     for url in (wrong, "postgresql://docbatch@127.0.0.1:1/docbatch"):
         result = _run(src, url, cwd=tmp_path)
@@ -109,10 +98,10 @@ def test_kill_9_mid_run_then_rerun_leaves_nothing_missing_duplicated_or_stale(pg
     url, table = table_url
     src = tmp_path / "src"
     for i in range(150):
-        _write(src, {f"d{i // 50}/doc{i:03d}.txt": f"Title {i} v1\n\n" + "Some body text here. " * 100})
+        write_files(src, {f"d{i // 50}/doc{i:03d}.txt": f"Title {i} v1\n\n" + "Some body text here. " * 100})
     assert _run(src, url, cwd=tmp_path).returncode == 0
     for path in sorted(src.rglob("*.txt")):
-        _touch_later(path, path.read_text().replace(" v1\n", " v2\n"))
+        touch_later(path, path.read_text().replace(" v1\n", " v2\n"))
     cmd = [sys.executable, "-m", "docbatch", "local", str(src), "--output", url]
     env = cli_env(XDG_CACHE_HOME=str(tmp_path / "cache"))
     proc = subprocess.Popen(
