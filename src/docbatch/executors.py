@@ -42,6 +42,9 @@ class Executor(ABC):
     def submit(self, doc: DocumentMeta) -> Future:
         """Start processing ``doc``; the future's result is its DocResult."""
 
+    def preload(self, file_types: set[str]) -> None:  # noqa: B027 - optional hook
+        """Ready the partitioners of ``file_types`` before the first submit, where that saves work."""
+
     def outcome(self, future: Future, doc: DocumentMeta) -> DocResult:
         """The DocResult of a finished future, or a failed one saying how its worker was lost."""
         try:
@@ -105,6 +108,13 @@ class ProcessExecutor(Executor):
         self._stop = threading.Event()
         self._watchdog = threading.Thread(target=self._watch, name="docbatch-timeouts", daemon=True)
         self._watchdog.start()
+
+    def preload(self, file_types: set[str]) -> None:
+        """Import the partitioners in this process: pebble forks its workers at the first
+        submit, so they (and every worker that replaces one) inherit the modules."""
+        from docbatch.partition.registry import preload
+
+        preload(file_types)
 
     def submit(self, doc: DocumentMeta) -> Future:
         future = self._pool.schedule(process_next, args=(doc,))

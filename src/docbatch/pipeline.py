@@ -17,6 +17,7 @@ output names (a few hundred bytes each), the one part of a run that grows with i
 from __future__ import annotations
 
 import contextlib
+import itertools
 import secrets
 import shutil
 import string
@@ -34,6 +35,7 @@ from docbatch.chunking import ChunkingOptions
 from docbatch.destinations.base import Destination, Known
 from docbatch.errors import ConfigError, DocbatchError, MissingDependency, RunStopped, one_line
 from docbatch.executors import Executor, make_executor
+from docbatch.filetype import from_extension
 from docbatch.incremental import stamp
 from docbatch.memory import AUTO, memory_cap
 from docbatch.partition.base import PartitionOptions
@@ -388,7 +390,10 @@ def _process_all(
     finished: SimpleQueue[Future] = SimpleQueue()  # futures in the order they finish
     with executor:
         listing = _UntilStopped(source, stop)
-        for doc in _to_process(listing, destination, options, job.fingerprint, known, collect, faults):
+        todo = _to_process(listing, destination, options, job.fingerprint, known, collect, faults)
+        first = _peek(todo)
+        executor.preload(_expected_types(first))  # before the first submit forks the workers
+        for doc in itertools.chain(first, todo):
             while len(in_flight) >= executor.slots and not stop.requested:
                 _drain(executor, in_flight, finished, collect, block=True)
             if stop.requested:
@@ -403,6 +408,30 @@ def _process_all(
             _drain(executor, in_flight, finished, collect, block=True)
     if find_orphans and not faults and not stop.requested:  # only after a whole listing
         _orphans(destination, known, collect, delete=options.delete_orphans)
+
+
+#: How far the listing is read ahead to guess which partitioners the run needs: at most this
+#: many documents, and no longer than this many seconds (a slow listing must not delay the start).
+_PEEK_DOCUMENTS = 64
+_PEEK_SECONDS = 0.5
+
+
+def _peek(docs: Iterator[DocumentMeta]) -> list[DocumentMeta]:
+    """The first documents to process, read ahead of the pool's start (see _expected_types)."""
+    first: list[DocumentMeta] = []
+    deadline = time.monotonic() + _PEEK_SECONDS
+    for doc in docs:
+        first.append(doc)
+        if len(first) >= _PEEK_DOCUMENTS or time.monotonic() > deadline:
+            break
+    return first
+
+
+def _expected_types(docs: list[DocumentMeta]) -> set[str]:
+    """The file types these documents' names suggest. A guess, only to import partitioners
+    before the workers fork (copy-on-write): each document's type is still sniffed from its
+    bytes, and a type guessed wrong or met later is imported by the worker that needs it."""
+    return {t.name for t in map(from_extension, (d.key for d in docs)) if t is not None}
 
 
 def _to_process(
