@@ -112,9 +112,14 @@ class ProcessExecutor(Executor):
     def preload(self, file_types: set[str]) -> None:
         """Import the partitioners in this process: pebble forks its workers at the first
         submit, so they (and every worker that replaces one) inherit the modules."""
+        import gc
+
         from docbatch.partition.registry import preload
 
         preload(file_types)
+        # Move what is loaded so far out of the collector's sight: a worker's collections would
+        # otherwise write to every inherited object's header and copy the shared pages one by one.
+        gc.freeze()
 
     def submit(self, doc: DocumentMeta) -> Future:
         future = self._pool.schedule(process_next, args=(doc,))
