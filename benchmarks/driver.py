@@ -25,7 +25,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["DriverCost", "driver_cost", "measure_run", "tiny_documents"]
+__all__ = ["DriverCost", "driver_cost", "measure_run", "section", "tiny_documents"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +86,8 @@ def measure_run(folder: Path, out: Path, *, processes: int = 2, profile: Path | 
 def driver_cost(work: Path, docs: int, *, reps: int = 3, processes: int = 2) -> tuple[float, DriverCost]:
     """(main-process ms per document as the slope between docs/5 and docs documents, the larger run).
 
-    Runs alternate between the two sizes; the medians of each are used.
+    Runs alternate between the two sizes, after one unmeasured run that pays this process's
+    first imports; the medians of each are used.
     """
     import statistics
 
@@ -94,6 +95,7 @@ def driver_cost(work: Path, docs: int, *, reps: int = 3, processes: int = 2) -> 
     big_dir = tiny_documents(work / f"tiny-{docs}", docs)
     small_dir = tiny_documents(work / f"tiny-{small_n}", small_n)
     small, big = [], []
+    measure_run(small_dir, work / "out-small", processes=processes)  # warm-up: first imports, first pool
     for i in range(reps):
         small.append(measure_run(small_dir, work / "out-small", processes=processes))
         big.append(measure_run(big_dir, work / "out-big", processes=processes))
@@ -113,6 +115,20 @@ def lines(slope_ms: float, run: DriverCost, processes: int) -> list[str]:
         f"workers {1000 * run.workers_cpu / run.docs:.3f} ms/doc, {run.docs / run.wall:.0f} docs/s wall, "
         f"{run.ok} ok."
     ]
+
+
+def section(work: Path, *, docs: int, reps: int, processes: int) -> tuple[str, dict[str, float]]:
+    """The report's driver section: markdown and the figures for latest.json."""
+    slope, run = driver_cost(work, docs, reps=reps, processes=processes)
+    text = "\n".join(["## Driver CPU per document", "", *lines(slope, run, processes), ""])
+    data = {
+        "main_ms_per_doc": round(slope, 4),
+        "main_ms_per_doc_whole_run": round(run.main_ms_per_doc, 4),
+        "workers_ms_per_doc": round(1000 * run.workers_cpu / run.docs, 4),
+        "docs": run.docs,
+        "docs_per_s": round(run.docs / run.wall, 1),
+    }
+    return text, data
 
 
 def main(argv: list[str] | None = None) -> int:
