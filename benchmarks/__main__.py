@@ -192,6 +192,13 @@ def _extras(report: Report, by_path: dict[Path, GeneratedDoc], work: Path, args:
     counts = (20, 200) if args.quick else (200, 2000)
     log(f"memory over {counts[0]} vs {counts[1]} small documents")
     report.flatness = memory_flatness(CACHE_DIR / "gen", work, counts=counts, timeout=args.timeout)
+    from benchmarks.driver import section
+
+    driver_docs = 600 if args.quick else 3000
+    log(f"driver: main-process CPU per document over {driver_docs} tiny files")
+    report.sections["driver"] = section(
+        CACHE_DIR / "driver", docs=driver_docs, reps=1 if args.quick else 3, processes=args.procs
+    )
     log("OCR on rendered pages of known text")
     from benchmarks.ocr import markdown, measure_ocr
     from docbatch.errors import DocumentError

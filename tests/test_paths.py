@@ -7,7 +7,15 @@ import os
 
 import pytest
 
-from docbatch.paths import MAX_PART_BYTES, atomic_write, key_to_parts, parts_to_key, safe_join, temp_path
+from docbatch.paths import (
+    MAX_PART_BYTES,
+    atomic_write,
+    key_to_parts,
+    parts_to_key,
+    safe_join,
+    safe_name,
+    temp_path,
+)
 from support import load_outputs, run_cli
 
 ORDINARY = ["a.txt", "a/b/c.pdf", "dir with spaces/ü-名前.docx", "x.tar.gz", "-dash", "+plus", "a" * MAX_PART_BYTES]
@@ -58,6 +66,7 @@ def test_every_key_round_trips_to_plain_names_inside_the_root(tmp_path, key):
         assert len(os.fsencode(part)) <= MAX_PART_BYTES
     path = safe_join(tmp_path, key, ".json")
     assert path.is_relative_to(tmp_path) and ".." not in path.relative_to(tmp_path).parts
+    assert safe_name(key, ".json") == path.relative_to(tmp_path).as_posix()  # the output's name, without Paths
 
 
 def test_distinct_keys_never_share_a_path(tmp_path):

@@ -114,8 +114,9 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
             type=click.IntRange(min=0),
             default=500,
             show_default=True,
-            help="Replace each worker after this many documents (0: never), so slow leaks in parsers' C "
-            "libraries cannot build up over a long run.",
+            help="Replace each worker after this many tasks (0: never), so slow leaks in parsers' C "
+            "libraries cannot build up over a long run. A task is one document, or a batch of small ones "
+            "that took milliseconds each (about 50 ms of work together).",
         ),
         _option(
             "--timeout",

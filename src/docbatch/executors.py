@@ -22,7 +22,7 @@ from docbatch import languages
 from docbatch.errors import ConfigError, internal_error
 from docbatch.record import FAILED, DocResult
 from docbatch.sources.base import DocumentMeta
-from docbatch.worker import Job, process_document, process_next, start_worker
+from docbatch.worker import Job, process_batch, process_document, process_next, start_worker
 
 __all__ = ["Executor", "ProcessExecutor", "RayExecutor", "make_executor"]
 
@@ -33,6 +33,8 @@ class Executor(ABC):
     #: How many documents to keep in flight: enough to keep every worker busy, few enough
     #: that memory stays flat however long the listing.
     slots: int = 4
+    #: Most small documents handed out as one task (see submit_batch); 1: one task per document.
+    batch_size: int = 1
 
     def __init__(self, job: Job, *, timeout: float) -> None:
         self.job = job
@@ -41,6 +43,22 @@ class Executor(ABC):
     @abstractmethod
     def submit(self, doc: DocumentMeta) -> Future:
         """Start processing ``doc``; the future's result is its DocResult."""
+
+    def submit_batch(self, docs: list[DocumentMeta]) -> Future:
+        """Start processing ``docs`` as one task; the future's result is their DocResults in order.
+        Only called when :attr:`batch_size` is over 1."""
+        raise NotImplementedError
+
+    def batch_outcome(self, future: Future) -> list[DocResult] | None:
+        """The DocResults of a finished batch, or None when it was lost as a whole (a hang, a
+        crash): which of its documents caused it is unknown, so each must be tried again alone."""
+        try:
+            return future.result()
+        except Exception:  # any loss of the task is answered the same way
+            return None
+
+    def preload(self, file_types: set[str]) -> None:  # noqa: B027 - optional hook
+        """Ready the partitioners of ``file_types`` before the first submit, where that saves work."""
 
     def outcome(self, future: Future, doc: DocumentMeta) -> DocResult:
         """The DocResult of a finished future, or a failed one saying how its worker was lost."""
@@ -82,6 +100,10 @@ class ProcessExecutor(Executor):
     POLL_SECONDS = 0.02
     #: How often the timeout watchdog looks at the running tasks: a timeout fires this late at most.
     WATCH_SECONDS = 0.1
+    #: Batches are made of documents that took milliseconds (see docbatch.dispatch); one still
+    #: running after this long holds a document that hangs or is slow, and is redone one by one.
+    BATCH_SECONDS = 10.0
+    batch_size = 32
 
     def __init__(
         self, job: Job, *, timeout: float, processes: int, max_memory: int | None = None, max_tasks: int = 0
@@ -100,11 +122,24 @@ class ProcessExecutor(Executor):
             initargs=(job, max_memory, os.getpid()),
         )
         self._started: dict[Future, float | None] = {}  # in flight -> monotonic start, once running
+        self._batches: set[Future] = set()  # in flight, holding a batch: timed by BATCH_SECONDS
         self._timed_out: set[Future] = set()
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._watchdog = threading.Thread(target=self._watch, name="docbatch-timeouts", daemon=True)
         self._watchdog.start()
+
+    def preload(self, file_types: set[str]) -> None:
+        """Import the partitioners in this process: pebble forks its workers at the first
+        submit, so they (and every worker that replaces one) inherit the modules."""
+        import gc
+
+        from docbatch.partition.registry import preload
+
+        preload(file_types)
+        # Move what is loaded so far out of the collector's sight: a worker's collections would
+        # otherwise write to every inherited object's header and copy the shared pages one by one.
+        gc.freeze()
 
     def submit(self, doc: DocumentMeta) -> Future:
         future = self._pool.schedule(process_next, args=(doc,))
@@ -113,11 +148,21 @@ class ProcessExecutor(Executor):
         future.add_done_callback(self._forget)
         return future
 
+    def submit_batch(self, docs: list[DocumentMeta]) -> Future:
+        future = self._pool.schedule(process_batch, args=(docs,))
+        with self._lock:
+            self._started[future] = None
+            self._batches.add(future)
+        future.add_done_callback(self._forget)
+        return future
+
     def _forget(self, future: Future) -> None:
         with self._lock:
             self._started.pop(future, None)
+            self._batches.discard(future)
 
     def _watch(self) -> None:
+        batch_limit = min(self.timeout, self.BATCH_SECONDS)
         while not self._stop.wait(self.WATCH_SECONDS):
             now = time.monotonic()
             late = []
@@ -126,11 +171,16 @@ class ProcessExecutor(Executor):
                     if started is None:
                         if future.running():
                             self._started[future] = now
-                    elif now - started > self.timeout:
+                    elif now - started > (batch_limit if future in self._batches else self.timeout):
                         late.append(future)
                 self._timed_out.update(late)
             for future in late:
                 future.cancel()  # pebble stops the worker running it
+
+    def batch_outcome(self, future: Future) -> list[DocResult] | None:
+        with self._lock:
+            self._timed_out.discard(future)
+        return super().batch_outcome(future)
 
     def outcome(self, future: Future, doc: DocumentMeta) -> DocResult:
         with self._lock:

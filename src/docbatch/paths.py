@@ -42,6 +42,7 @@ __all__ = [
     "parts_to_key",
     "printable",
     "safe_join",
+    "safe_name",
     "temp_path",
 ]
 
@@ -58,7 +59,7 @@ def _is_plain(part: str) -> bool:
     return (
         part not in ("", ".", "..")
         and not part.startswith("%")
-        and not any(c in _ESCAPED for c in part)
+        and _ESCAPED.isdisjoint(part)  # one C call, not a generator step per character
         and len(os.fsencode(part)) <= MAX_PART_BYTES
     )
 
@@ -111,6 +112,14 @@ def parts_to_key(parts: list[str]) -> str:
         segments.append(_HEX.sub(lambda m: chr(int(m.group(1), 16)), pending + part[1:]))
         pending = ""
     return "/".join(segments)
+
+
+def safe_name(key: str, suffix: str = "") -> str:
+    """The relative, ``/``-separated name :func:`safe_join` gives ``key`` under any root (no Path
+    objects: it is computed for every listed document, in the main process)."""
+    parts = key_to_parts(key)
+    parts[-1] += suffix
+    return "/".join(parts)
 
 
 def safe_join(root: Path, key: str, suffix: str = "") -> Path:

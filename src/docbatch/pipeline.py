@@ -2,10 +2,11 @@
 
 The main process lists documents lazily, decides for each whether to skip it (its output is
 there and was made from the same version with the same options, or its key is unsafe), and
-hands the rest one at a time to an executor (a local process pool, or a Ray cluster: see
-:mod:`docbatch.executors`), keeping only a few in flight so that memory stays flat however long
-the listing. A document that hangs past the
-timeout or kills its worker is recorded as failed and its worker replaced. Every result goes
+hands the rest to an executor (a local process pool, or a Ray cluster: see
+:mod:`docbatch.executors`), small fast ones several to a task (see :mod:`docbatch.dispatch`),
+keeping only a few tasks in flight so that memory stays flat however long the listing. A
+document that hangs past the timeout or kills its worker is recorded as failed and its worker
+replaced. Every result goes
 to the run record as it arrives.
 
 What is done is told by the destination alone, in one listing taken before the source's (see
@@ -17,6 +18,7 @@ output names (a few hundred bytes each), the one part of a run that grows with i
 from __future__ import annotations
 
 import contextlib
+import itertools
 import secrets
 import shutil
 import string
@@ -24,16 +26,16 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from queue import Empty, SimpleQueue
 from typing import ClassVar
 
 from docbatch.chunking import ChunkingOptions
 from docbatch.destinations.base import Destination, Known
+from docbatch.dispatch import Dispatcher
 from docbatch.errors import ConfigError, DocbatchError, MissingDependency, RunStopped, one_line
-from docbatch.executors import Executor, make_executor
+from docbatch.executors import make_executor
+from docbatch.filetype import from_extension
 from docbatch.incremental import stamp
 from docbatch.memory import AUTO, memory_cap
 from docbatch.partition.base import PartitionOptions
@@ -263,10 +265,6 @@ class _StopRule:
             )
 
 
-#: Longest wait for a finished document before looking at stop requests again.
-_WAIT_SECONDS = 0.2
-
-
 class StopRequest:
     """A request to stop the run, made from a signal handler (Ctrl-C, SIGTERM).
 
@@ -384,25 +382,51 @@ def _process_all(
     )
     known = destination.state()  # before the source is listed: see _orphans
     faults: list[ListingFault] = []
-    in_flight: dict[Future, DocumentMeta] = {}
-    finished: SimpleQueue[Future] = SimpleQueue()  # futures in the order they finish
     with executor:
+        dispatcher = Dispatcher(executor, collect)
         listing = _UntilStopped(source, stop)
-        for doc in _to_process(listing, destination, options, job.fingerprint, known, collect, faults):
-            while len(in_flight) >= executor.slots and not stop.requested:
-                _drain(executor, in_flight, finished, collect, block=True)
+        todo = _to_process(listing, destination, options, job.fingerprint, known, collect, faults)
+        first = _peek(todo)
+        executor.preload(_expected_types(first))  # before the first submit forks the workers
+        for doc in itertools.chain(first, todo):
+            while dispatcher.full and not stop.requested:
+                dispatcher.drain(block=True)
             if stop.requested:
                 break
-            future = executor.submit(doc)
-            in_flight[future] = doc
-            future.add_done_callback(finished.put)
-            _drain(executor, in_flight, finished, collect, block=False)
-        while in_flight:
+            dispatcher.add(doc)
+            dispatcher.drain(block=False)
+        if not stop.requested:  # a stopped run leaves them, unsubmitted and without a row, to the rerun
+            dispatcher.flush()
+        while dispatcher.in_flight:
             if stop.abandon_in_flight():
                 raise _Abandoned  # leaves the executor at once; those documents get no row and are redone
-            _drain(executor, in_flight, finished, collect, block=True)
+            dispatcher.drain(block=True)
     if find_orphans and not faults and not stop.requested:  # only after a whole listing
         _orphans(destination, known, collect, delete=options.delete_orphans)
+
+
+#: How far the listing is read ahead to guess which partitioners the run needs: at most this
+#: many documents, and no longer than this many seconds (a slow listing must not delay the start).
+_PEEK_DOCUMENTS = 64
+_PEEK_SECONDS = 0.5
+
+
+def _peek(docs: Iterator[DocumentMeta]) -> list[DocumentMeta]:
+    """The first documents to process, read ahead of the pool's start (see _expected_types)."""
+    first: list[DocumentMeta] = []
+    deadline = time.monotonic() + _PEEK_SECONDS
+    for doc in docs:
+        first.append(doc)
+        if len(first) >= _PEEK_DOCUMENTS or time.monotonic() > deadline:
+            break
+    return first
+
+
+def _expected_types(docs: list[DocumentMeta]) -> set[str]:
+    """The file types these documents' names suggest. A guess, only to import partitioners
+    before the workers fork (copy-on-write): each document's type is still sniffed from its
+    bytes, and a type guessed wrong or met later is imported by the worker that needs it."""
+    return {t.name for t in map(from_extension, (d.key for d in docs)) if t is not None}
 
 
 def _to_process(
@@ -487,30 +511,6 @@ def _orphans(destination: Destination, known: dict[str, Known], collect: OnResul
             reason = f"gone from the source; removing its output failed: {e}"
         if status:
             collect(DocResult(uri="", key=name, status=status, reason=reason))
-
-
-def _drain(
-    executor: Executor,
-    in_flight: dict[Future, DocumentMeta],
-    finished: SimpleQueue[Future],
-    collect: OnResult,
-    *,
-    block: bool,
-) -> None:
-    """Collect every finished document; with ``block``, wait for one first if none has.
-
-    Each future puts itself on ``finished`` when done, so waiting costs one queue read rather
-    than a waiter hooked onto every future in flight (on batches of small files that was a
-    fifth of the main process's time).
-    """
-    while True:
-        try:
-            # a bounded wait, so that a stop request (set by a signal handler) is seen promptly
-            future = finished.get(block=block, timeout=_WAIT_SECONDS if block else None)
-        except Empty:
-            return
-        block = False
-        collect(executor.outcome(future, in_flight.pop(future)))
 
 
 def _remove_leftover_downloads(root: Path) -> None:

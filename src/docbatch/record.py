@@ -92,6 +92,11 @@ class DocResult:
 #: and ``stops_run`` only steer the pipeline).
 _ROW_FIELDS = tuple(f.name for f in fields(DocResult) if f.name not in ("stops_run", "fault"))
 
+_INSERT_ROW = (
+    f"INSERT INTO documents (run_id, {', '.join(_ROW_FIELDS)}, finished)"
+    f" VALUES ({', '.join('?' * (len(_ROW_FIELDS) + 2))})"
+)
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, source TEXT, destination TEXT,
@@ -127,6 +132,7 @@ class RunRecord:
             self.set_aside = _set_aside(self.path)
             self.db = self._open()
         self._last_commit = time.monotonic()
+        self._rows: list[tuple] = []  # added, not yet written (see add)
         with self.db:
             self.db.execute(
                 "INSERT INTO runs (run_id, source, destination, started) VALUES (?, ?, ?, ?)",
@@ -147,25 +153,27 @@ class RunRecord:
         return db
 
     def add(self, result: DocResult) -> None:
-        """Store one row; rows are committed together at most ``COMMIT_EVERY`` seconds apart.
+        """Store one row; rows are written and committed together at most ``COMMIT_EVERY``
+        seconds apart.
 
         One transaction per row costs more than the document it records when documents are
-        small or skipped. A kill loses at most the last fraction of a second of rows, and those
-        documents' outputs (written atomically) still tell a rerun they are done.
+        small or skipped, and so did one INSERT per row: rows wait in memory as tuples and go
+        in with one ``executemany``. A kill loses at most the last fraction of a second of rows,
+        and those documents' outputs (written atomically) still tell a rerun they are done.
         """
-        values = (getattr(result, k) for k in _ROW_FIELDS)  # not asdict(): it deep-copies every field
-        row = {k: printable(v) if isinstance(v, str) else v for k, v in zip(_ROW_FIELDS, values, strict=True)}
+        values = [getattr(result, k) for k in _ROW_FIELDS]  # not asdict(): it deep-copies every field
+        # a date, for people: wall clock
+        self._rows.append((self.run_id, *[printable(v) if isinstance(v, str) else v for v in values], time.time()))
+        now = time.monotonic()  # an interval: a wall-clock step back must not stop the commits
+        if now - self._last_commit >= self.COMMIT_EVERY:
+            self._last_commit = now
+            self._flush()
+
+    def _flush(self) -> None:
+        rows, self._rows = self._rows, []
         try:
-            self.db.execute(
-                "INSERT INTO documents (run_id, uri, key, status, reason, version, elements, seconds, file_type,"
-                " output, detail, finished) VALUES (:run_id, :uri, :key, :status, :reason, :version,"
-                " :elements, :seconds, :file_type, :output, :detail, :finished)",
-                {**row, "run_id": self.run_id, "finished": time.time()},  # a date, for people: wall clock
-            )
-            now = time.monotonic()  # an interval: a wall-clock step back must not stop the commits
-            if now - self._last_commit >= self.COMMIT_EVERY:
-                self.db.commit()
-                self._last_commit = now
+            self.db.executemany(_INSERT_ROW, rows)
+            self.db.commit()
         except sqlite3.OperationalError as e:  # "database or disk is full", a read-only disk
             raise RunStopped(
                 f"Stopped: the run record {self.path} cannot be written ({e}); free space or fix "
@@ -173,8 +181,11 @@ class RunRecord:
             ) from e
 
     def finish(self, ok: int, partial: int, skipped: int, failed: int, deleted: int = 0) -> None:
-        """Close the run's row. On a full disk this write fails too; the record then stays as
-        of its last commit (SQLite's journal keeps it whole), which is what a rerun needs."""
+        """Write the rows still waiting and close the run's row. On a full disk these writes fail
+        too; the record then stays as of its last commit (SQLite's journal keeps it whole),
+        which is what a rerun needs."""
+        with contextlib.suppress(sqlite3.OperationalError, RunStopped):
+            self._flush()
         with contextlib.suppress(sqlite3.OperationalError), self.db:
             self.db.execute(
                 "UPDATE runs SET finished=?, ok=?, partial=?, skipped=?, failed=?, deleted=? WHERE run_id=?",

@@ -46,7 +46,7 @@ from docbatch.paths import disk_fault, safe_join, temp_path
 from docbatch.record import FAILED, OK, PARTIAL, SKIPPED, DocResult
 from docbatch.sources.base import DocumentMeta, Source
 
-__all__ = ["Job", "limit_memory", "process_document", "process_next", "start_worker"]
+__all__ = ["Job", "limit_memory", "process_batch", "process_document", "process_next", "start_worker"]
 
 _FETCH_ATTEMPTS = 3
 
@@ -151,6 +151,13 @@ def process_next(doc: DocumentMeta) -> DocResult:
     if _job is None:
         raise RuntimeError("process_next runs in a pool worker started by start_worker")
     return process_document(_job, doc)
+
+
+def process_batch(docs: list[DocumentMeta]) -> list[DocResult]:
+    """:func:`process_next` for each of a few small documents handed out as one pool task: the
+    main process pays its per-task cost (pickling, pipe, future) once for all of them. A hang
+    or crash loses the whole batch; the main process then hands each document out alone."""
+    return [process_next(doc) for doc in docs]
 
 
 def process_document(job: Job, doc: DocumentMeta) -> DocResult:

@@ -28,7 +28,7 @@ import orjson
 
 from docbatch.destinations.base import Destination, Known
 from docbatch.incremental import STAMP_LENGTH
-from docbatch.paths import safe_join
+from docbatch.paths import safe_name
 from docbatch.sources.base import DocumentMeta
 
 __all__ = ["DONE", "FAILED", "SOURCE", "TreeDestination", "encode_elements"]
@@ -74,7 +74,7 @@ class TreeDestination(Destination):
         """A file's full location, for the run record."""
 
     def name_for(self, doc: DocumentMeta) -> str:
-        return safe_join(Path(), doc.key, ".json").as_posix()
+        return safe_name(doc.key, ".json")
 
     def state(self) -> dict[str, Known]:
         known: dict[str, Known] = {}

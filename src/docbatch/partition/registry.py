@@ -8,12 +8,13 @@ is not installed is reported with the install hint its format declares.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 
 from docbatch.errors import MissingDependency, UnsupportedFileType
 from docbatch.formats import FORMATS
 from docbatch.partition.base import Partitioner
 
-__all__ = ["PARTITIONERS", "get_partitioner", "missing_dependency", "register"]
+__all__ = ["PARTITIONERS", "get_partitioner", "missing_dependency", "preload", "register"]
 
 #: file type name -> "module:function", from the format table; :func:`register` overrides entries.
 PARTITIONERS: dict[str, str] = {t.name: t.partitioner for t in FORMATS if t.partitioner}
@@ -23,6 +24,7 @@ _INSTALL_HINTS: dict[str, str] = {
     for t in FORMATS
     if t.install_hint or t.extra
 }
+_PRELOAD: dict[str, tuple[str, ...]] = {t.name: t.preload for t in FORMATS if t.preload}
 _loaded: dict[str, Partitioner] = {}
 
 
@@ -52,6 +54,27 @@ def get_partitioner(file_type: str) -> Partitioner:
     func = getattr(module, func_name)
     _loaded[file_type] = func
     return func
+
+
+def preload(file_types: Iterable[str]) -> list[str]:
+    """Import the partitioners of ``file_types`` (and the slow libraries they import on first
+    use) now; return the types whose partitioner is loaded.
+
+    Called in the main process before the pool forks: every worker then shares one copy of the
+    modules instead of importing them itself, and so does each worker that replaces one. A
+    stack that is missing or fails to import is left for the worker, which reports it with the
+    document that needs it.
+    """
+    done = []
+    for file_type in dict.fromkeys(file_types):
+        try:
+            get_partitioner(file_type)
+            for module in _PRELOAD.get(file_type, ()):
+                importlib.import_module(module)
+        except Exception:  # whatever an import raises, the worker meets it again and says so
+            continue
+        done.append(file_type)
+    return done
 
 
 #: Distribution names of the libraries whose import name differs (what to ``pip install``).
