@@ -57,8 +57,26 @@ def test_crash_hang_and_bug_fail_alone_and_the_run_goes_on(tmp_path, misbehaving
 def test_memory_cap_fails_the_document_as_out_of_memory(tmp_path, misbehaving_txt):
     src = _write(tmp_path / "src", {"hog.txt": "MEMORY", "fine.txt": "fine"})
     summary = _run(src, tmp_path / "out", num_processes=1, max_memory=1024**3, timeout=60)
-    assert [r.reason for r in summary.failures] == ["out of memory"]
+    assert [r.reason for r in summary.failures] == [_OUT_OF_MEMORY]
     assert summary.ok == 1
+
+
+_OUT_OF_MEMORY = "out of memory (over the --max-memory cap of 1G); raise --max-memory to process it"
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="the memory watch reads /proc (Linux)")
+def test_a_c_library_aborting_at_the_memory_cap_is_out_of_memory_not_a_crash(tmp_path, misbehaving_txt):
+    src = _write(tmp_path / "src", {"c.txt": "CMEMORY", "abort.txt": "ABORT", "fine.txt": "fine"})
+    summary = _run(src, tmp_path / "out", num_processes=1, max_memory=1024**3, timeout=60)
+    reasons = {r.key: r.reason for r in summary.failures}
+    assert reasons == {"c.txt": _OUT_OF_MEMORY, "abort.txt": "worker crashed: SIGABRT"}
+    assert summary.ok == 1
+
+
+def test_libxml2_out_of_memory_is_not_a_damaged_file(tmp_path, misbehaving_txt):
+    src = _write(tmp_path / "src", {"big.txt": "XMLMEMORY"})
+    summary = _run(src, tmp_path / "out", num_processes=1, max_memory=1024**3, timeout=60)
+    assert [r.reason for r in summary.failures] == [_OUT_OF_MEMORY]
 
 
 def test_unsupported_and_empty_files_are_recorded_not_crashed(tmp_path):
