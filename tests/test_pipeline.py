@@ -283,3 +283,23 @@ def test_the_summary_keeps_a_bounded_number_of_failures(tmp_path):
         summary.add(DocResult(f"file:///{i}", f"{i}.pdf", "failed", "damaged", detail="Traceback " * 100))
     assert summary.failed == RunSummary.FAILURES_KEPT * 3
     assert len(summary.failures) == RunSummary.FAILURES_KEPT and summary.failures[0].detail is None
+
+
+def test_the_run_reports_each_submitted_document_and_a_final_total(tmp_path):
+    src = _write(tmp_path / "src", {f"d{i}.txt": f"Document {i}\n\nText." for i in range(4)})
+    submitted: list[str] = []
+    totals: list[tuple[int, bool]] = []
+    options = RunOptions(download_dir=tmp_path / "dl")
+    summary = run(
+        LocalSource(src),
+        LocalJSONDestination(tmp_path / "out"),
+        options,
+        on_total=lambda n, final: totals.append((n, final)),
+        on_submit=lambda doc: submitted.append(doc.key),
+    )
+    assert summary.ok == 4
+    assert sorted(submitted) == [f"d{i}.txt" for i in range(4)]
+    deadline = time.monotonic() + 10  # the count runs in a background thread
+    while not totals and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert totals == [(4, True)]

@@ -7,7 +7,7 @@ before it has been listed whole.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -86,14 +86,40 @@ class FsspecSource(Source):
         if fs.isfile(root):
             yield self._meta(fs.info(root), root.rsplit("/", 1)[-1])
             return
+        for folder, files in self._walk(root):
+            if isinstance(files, OSError):
+                yield self._fault(folder, root, files)
+                continue
+            for info in files:
+                yield self._meta(info, info["name"][len(root) :].lstrip("/"))
+
+    def count(self, so_far: Callable[[int], None] | None = None) -> int:
+        """The files under the root, counted by a walk of its own in the background while the
+        run lists and processes: a remote tree lists slowly, so ``so_far`` hears the count
+        after each folder and the progress shows a growing total long before the end."""
+        fs, root = self.fs, self._root.rstrip("/")
+        if fs.isfile(root):
+            return 1
+        total = 0
+        for _, files in self._walk(root):
+            if not isinstance(files, OSError):
+                total += len(files)
+                if so_far is not None:
+                    so_far(total)
+        return total
+
+    def _walk(self, root: str) -> Iterator[tuple[str, list[dict[str, Any]] | OSError]]:
+        """Each folder under ``root``, depth first in name order, with its files sorted by name,
+        or the error that kept it from being listed."""
+        fs = self.fs
         excluded = self._excluded(root)
-        pending = [root]  # folders still to list, depth first in name order
+        pending = [root]  # folders still to list
         while pending:
             folder = pending.pop()
             try:
                 listing = fs.ls(folder, detail=True)
             except OSError as e:  # fsspec's own walk drops this below the top folder (on_error is not passed down)
-                yield self._fault(folder, root, e)
+                yield folder, e
                 continue
             files, dirs = [], []
             for info in listing:
@@ -103,8 +129,7 @@ class FsspecSource(Source):
                         dirs.append(name)
                 else:
                     files.append(info)
-            for info in sorted(files, key=lambda i: i["name"]):
-                yield self._meta(info, info["name"][len(root) :].lstrip("/"))
+            yield folder, sorted(files, key=lambda i: i["name"])
             pending.extend(sorted(dirs, reverse=True))
 
     def _fault(self, folder: str, root: str, error: OSError) -> ListingFault:
