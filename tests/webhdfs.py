@@ -59,7 +59,7 @@ class WebHDFSServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            def do_GET(self) -> None:  # the http.server API names it
                 parts = urlsplit(self.path)
                 path = unquote(parts.path[len(_PREFIX) :]) or "/"
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
