@@ -95,8 +95,11 @@ def near_cap_marker(temp_dir: Path, pid: int) -> Path:
 #: memory. Libraries grow buffers by doubling, so the request that fails can be as large as all
 #: the worker holds: the last sample before such a failure may show little more than half the cap.
 _NEAR_CAP = 0.6
-#: How often the address space is sampled; reading /proc/self/statm costs microseconds.
-_SAMPLE_SECONDS = 0.01
+#: How often the address space is sampled: rarely while it is far below the cap (each wake-up
+#: takes the GIL from the partitioner), often once it is on its way up.
+_SAMPLE_SECONDS_FAR = 0.05
+_SAMPLE_SECONDS_NEAR = 0.01
+_FAR = 0.3
 
 
 def watch_memory(cap: int, temp_dir: Path) -> None:
@@ -114,7 +117,7 @@ def watch_memory(cap: int, temp_dir: Path) -> None:
         return  # no /proc (macOS): crashes keep their signal name
     marker = near_cap_marker(temp_dir, os.getpid())
     page = os.sysconf("SC_PAGE_SIZE")
-    threshold = int(cap * _NEAR_CAP)
+    threshold, far = int(cap * _NEAR_CAP), int(cap * _FAR)
 
     def sample() -> None:
         marked = False
@@ -129,6 +132,6 @@ def watch_memory(cap: int, temp_dir: Path) -> None:
                         marker.unlink(missing_ok=True)
                 except OSError:
                     marked = not marked  # try again on the next sample
-            time.sleep(_SAMPLE_SECONDS)
+            time.sleep(_SAMPLE_SECONDS_FAR if size < far else _SAMPLE_SECONDS_NEAR)
 
     threading.Thread(target=sample, name="docbatch-memory-watch", daemon=True).start()
