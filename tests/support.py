@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -114,3 +115,14 @@ def load_outputs(root: Path) -> dict[str, list[dict]]:
             continue
         out[path.relative_to(root).as_posix()] = json.loads(path.read_text())
     return out
+
+
+#: The timestamp that starts every line docbatch writes to a log (stderr that is no terminal).
+LOG_STAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ")
+
+
+def log_lines(text: str) -> list[str]:
+    """The non-blank lines of a run's stderr, each checked for and stripped of its timestamp."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert all(LOG_STAMP.match(line) for line in lines), lines
+    return [LOG_STAMP.sub("", line) for line in lines]
