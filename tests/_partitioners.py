@@ -17,7 +17,8 @@ from docbatch.partition.notes import part_lost, remark
 
 
 def misbehave(path: Path, options: PartitionOptions) -> list[Element]:
-    """Act on the file's first word: ABORT, HANG, TEMPHANG, SEGV, MEMORY, RAISE, NEEDSTOOL (an
+    """Act on the file's first word: ABORT, HANG, TEMPHANG, SEGV, MEMORY, CMEMORY (a C library
+    that aborts when an allocation fails), XMLMEMORY (libxml2 out of memory), RAISE, NEEDSTOOL (an
     optional tool is missing), LOSSY (a part lost), BLANK (nothing, with a remark), EMPTY (nothing,
     no remark), MISSING (a library not installed); anything else is fine."""
     text = path.read_text()
@@ -47,6 +48,15 @@ def misbehave(path: Path, options: PartitionOptions) -> list[Element]:
         hog = []
         while True:
             hog.append(bytearray(64 * 1024 * 1024))
+    if word == "CMEMORY":
+        _c_library_runs_out_of_memory()
+    if word == "XMLMEMORY":
+        from lxml import etree
+
+        from docbatch.partition.boundary import library_errors
+
+        with library_errors("XML", (etree.XMLSyntaxError,)):
+            etree.fromstring(b"<r>" + b"<a>x</a>" * 12_000_000 + b"</r>", etree.XMLParser(huge_tree=True))
     if word == "RAISE":
         raise RuntimeError("partitioner bug\nwith a second line")
     if word == "NEEDSTOOL":
@@ -64,3 +74,18 @@ def misbehave(path: Path, options: PartitionOptions) -> list[Element]:
     if word == "SLOW":
         time.sleep(float(text.split()[1]))
     return [Element("NarrativeText", text)]
+
+
+def _c_library_runs_out_of_memory() -> None:
+    """Grow a C heap in steps, as a decoder filling its buffers does, and abort when an
+    allocation fails: what many C libraries do at the address-space cap."""
+    import ctypes
+    import faulthandler
+
+    faulthandler.disable()  # pytest's dump of every thread would only be noise here
+    libc = ctypes.CDLL(None)
+    libc.calloc.restype = ctypes.c_void_p
+    libc.calloc.argtypes = (ctypes.c_size_t, ctypes.c_size_t)
+    while libc.calloc(1, 16 * 1024 * 1024):
+        time.sleep(0.002)  # the work between allocations
+    os.abort()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -130,3 +131,14 @@ def touch_later(path: Path, text: str) -> None:
     st = path.stat()
     path.write_text(text)
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+
+
+#: The timestamp that starts every line docbatch writes to a log (stderr that is no terminal).
+LOG_STAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ")
+
+
+def log_lines(text: str) -> list[str]:
+    """The non-blank lines of a run's stderr, each checked for and stripped of its timestamp."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert all(LOG_STAMP.match(line) for line in lines), lines
+    return [LOG_STAMP.sub("", line) for line in lines]

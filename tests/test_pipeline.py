@@ -50,8 +50,26 @@ def test_crash_hang_and_bug_fail_alone_and_the_run_goes_on(tmp_path, misbehaving
 def test_memory_cap_fails_the_document_as_out_of_memory(tmp_path, misbehaving_txt):
     src = write_files(tmp_path / "src", {"hog.txt": "MEMORY", "fine.txt": "fine"})
     summary = _run(src, tmp_path / "out", num_processes=1, max_memory=1024**3, timeout=60)
-    assert [r.reason for r in summary.failures] == ["out of memory"]
+    assert [r.reason for r in summary.failures] == [_OUT_OF_MEMORY]
     assert summary.ok == 1
+
+
+_OUT_OF_MEMORY = "out of memory (over the --max-memory cap of 1G); raise --max-memory to process it"
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="the memory watch reads /proc (Linux)")
+def test_a_c_library_aborting_at_the_memory_cap_is_out_of_memory_not_a_crash(tmp_path, misbehaving_txt):
+    src = write_files(tmp_path / "src", {"c.txt": "CMEMORY", "abort.txt": "ABORT", "fine.txt": "fine"})
+    summary = _run(src, tmp_path / "out", num_processes=1, max_memory=1024**3, timeout=60)
+    reasons = {r.key: r.reason for r in summary.failures}
+    assert reasons == {"c.txt": _OUT_OF_MEMORY, "abort.txt": "worker crashed: SIGABRT"}
+    assert summary.ok == 1
+
+
+def test_libxml2_out_of_memory_is_not_a_damaged_file(tmp_path, misbehaving_txt):
+    src = write_files(tmp_path / "src", {"big.txt": "XMLMEMORY"})
+    summary = _run(src, tmp_path / "out", num_processes=1, max_memory=1024**3, timeout=60)
+    assert [r.reason for r in summary.failures] == [_OUT_OF_MEMORY]
 
 
 def test_unsupported_and_empty_files_are_recorded_not_crashed(tmp_path):
@@ -258,3 +276,23 @@ def test_the_summary_keeps_a_bounded_number_of_failures(tmp_path):
         summary.add(DocResult(f"file:///{i}", f"{i}.pdf", "failed", "damaged", detail="Traceback " * 100))
     assert summary.failed == RunSummary.FAILURES_KEPT * 3
     assert len(summary.failures) == RunSummary.FAILURES_KEPT and summary.failures[0].detail is None
+
+
+def test_the_run_reports_each_submitted_document_and_a_final_total(tmp_path):
+    src = write_files(tmp_path / "src", {f"d{i}.txt": f"Document {i}\n\nText." for i in range(4)})
+    submitted: list[str] = []
+    totals: list[tuple[int, bool]] = []
+    options = RunOptions(download_dir=tmp_path / "dl")
+    summary = run(
+        LocalSource(src),
+        LocalJSONDestination(tmp_path / "out"),
+        options,
+        on_total=lambda n, final: totals.append((n, final)),
+        on_submit=lambda doc: submitted.append(doc.key),
+    )
+    assert summary.ok == 4
+    assert sorted(submitted) == [f"d{i}.txt" for i in range(4)]
+    deadline = time.monotonic() + 10  # the count runs in a background thread
+    while not totals and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert totals == [(4, True)]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from support import cli_env, run_cli, touch_later, write_files
+from support import cli_env, log_lines, run_cli, touch_later, write_files
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed: pip install 'docbatch[postgresql]'")
 
@@ -89,7 +89,7 @@ def test_bad_credentials_and_unreachable_server_are_one_sentence(pg_server, tmp_
     for url in (wrong, "postgresql://docbatch@127.0.0.1:1/docbatch"):
         result = _run(src, url, cwd=tmp_path)
         assert result.returncode == 2, result.stderr
-        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        lines = log_lines(result.stderr)
         assert len(lines) == 1 and lines[0].startswith("Error: Cannot use PostgreSQL at 127.0.0.1:")
         assert "secret" not in result.stderr and "wrong" not in result.stderr
 

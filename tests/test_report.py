@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import sys
 from collections import Counter
 from pathlib import Path
 
+from docbatch import report
 from docbatch.pipeline import RunSummary
 from docbatch.record import FAILED, OK, DocResult
 from docbatch.report import Reporter, print_summary
+from docbatch.sources.base import DocumentMeta
+
+_STAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ")
+
+
+def _lines(out: io.StringIO) -> list[str]:
+    """The lines written, each checked for and stripped of its log timestamp."""
+    lines = out.getvalue().splitlines()
+    assert all(_STAMP.match(line) for line in lines), lines
+    return [_STAMP.sub("", line) for line in lines]
 
 
 def _result(key: str, status: str, reason: str = "", detail: str | None = None) -> DocResult:
@@ -23,13 +35,13 @@ def test_plain_lines_name_failures_only_unless_verbose():
         reporter(_result("a.pdf", OK))
         reporter(_result("b.pdf", FAILED, "unreadable PDF", detail="Traceback ..."))
     assert not reporter.interactive
-    assert out.getvalue() == "failed  b.pdf: unreadable PDF\n"
+    assert _lines(out) == ["failed  b.pdf: unreadable PDF"]
 
     out = io.StringIO()
     with Reporter(stream=out, verbose=True) as reporter:
         reporter(_result("a.pdf", OK))
         reporter(_result("b.pdf", FAILED, "unreadable PDF", detail="Traceback ..."))
-    assert out.getvalue().splitlines() == ["ok      a.pdf", "failed  b.pdf: unreadable PDF", "Traceback ..."]
+    assert _lines(out) == ["ok      a.pdf", "failed  b.pdf: unreadable PDF", "Traceback ..."]
 
 
 def test_summary_lists_counts_skip_reasons_and_failures():
@@ -38,7 +50,7 @@ def test_summary_lists_counts_skip_reasons_and_failures():
     summary.failures = [_result("bad\nname\x1b[2J.docx", FAILED, "encrypted document")]
     out = io.StringIO()
     print_summary(summary, Reporter(stream=out))
-    assert out.getvalue().splitlines() == [
+    assert _lines(out) == [
         "4 documents in 2.0 s (2.0 docs/s): 1 ok, 2 skipped, 1 failed",
         "Skipped 2: output exists",
         "Failed:",
@@ -73,7 +85,7 @@ def test_a_terminal_gets_the_progress_bar_and_the_same_lines():
     written = _read_all(leader)
     os.close(leader)
     assert "b.pdf: timeout" in written
-    assert "done" in written
+    assert "done" in written and not _STAMP.search(written)  # a terminal shows times in the bar
     assert "rich.console" in sys.modules  # loaded for the terminal only
 
 
@@ -98,3 +110,38 @@ def test_a_local_source_counts_its_documents_without_the_run_dirs(tmp_path):
     source = LocalSource(tmp_path)
     source.exclude([tmp_path / "out"])
     assert source.count() == 2 == len(list(source.list()))
+
+
+def test_progress_names_the_slowest_document_running_until_it_finishes(monkeypatch):
+    monkeypatch.setattr(report, "_SLOW_SECONDS", 0.0)  # no test waits the real few seconds
+    reporter = Reporter(stream=io.StringIO())
+    with reporter:
+        reporter.submitted(DocumentMeta(uri="file:///a.pdf", key="a.pdf"))
+        reporter.submitted(DocumentMeta(uri="file:///b.pdf", key="b.pdf"))
+        assert reporter.progress_text().endswith("; slowest: a.pdf (0:00:00)")
+        reporter(_result("a.pdf", OK))
+        assert reporter.progress_text().endswith("; slowest: b.pdf (0:00:00)")
+        reporter(_result("b.pdf", OK))
+        assert "slowest" not in reporter.progress_text()
+
+
+def test_a_total_counted_so_far_shows_a_plus_and_no_eta_until_final():
+    reporter = Reporter(stream=io.StringIO())
+    with reporter:
+        reporter(_result("a.pdf", OK))
+        reporter.set_total(5, final=False)
+        assert reporter.progress_text().startswith("1/5+ documents") and "ETA" not in reporter.progress_text()
+        reporter.set_total(8)
+        assert reporter.progress_text().startswith("1/8 documents") and "ETA" in reporter.progress_text()
+
+
+def test_an_fsspec_tree_is_counted_folder_by_folder(tmp_path):
+    from docbatch.sources.fsspec import FsspecSource
+
+    for name in ("a.txt", "b.txt", "sub/c.txt", "sub/deeper/d.txt", "z/e.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    source = FsspecSource(tmp_path.as_uri())
+    so_far: list[int] = []
+    assert source.count(so_far=so_far.append) == 5 == len(list(source.list()))
+    assert so_far == [2, 3, 4, 5]

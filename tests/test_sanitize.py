@@ -61,7 +61,7 @@ def test_escape_sequences_in_reasons_and_keys_are_shown_escaped():
         reporter.line("Error: in \x1b[2Jline one\nline \x07two")
     text = out.getvalue()
     assert "\x1b" not in text and "\x07" not in text and "\u009b" not in text
-    assert text.splitlines() == [
+    assert [line[len("2026-01-01 00:00:00 ") :] for line in text.splitlines()] == [
         "failed  bad\\x1b]0;title\\x07.zip: member \\x1b[2J\\x9b31m evil.txt: damaged",
         "Error: in \\x1b[2Jline one",
         "line \\x07two",

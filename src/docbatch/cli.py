@@ -416,7 +416,15 @@ def _run(
     stop = StopRequest()
     try:
         with reporter, _stopping_on_signals(stop, reporter):
-            summary = run(source, destination, options, on_result=reporter, stop=stop, on_total=reporter.set_total)
+            summary = run(
+                source,
+                destination,
+                options,
+                on_result=reporter,
+                stop=stop,
+                on_total=reporter.set_total,
+                on_submit=reporter.submitted,
+            )
     except ConfigError as e:
         reporter.line(f"Error: {e}")
         sys.exit(2)

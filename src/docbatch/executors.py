@@ -20,6 +20,7 @@ from typing import Any
 
 from docbatch import languages
 from docbatch.errors import ConfigError, internal_error
+from docbatch.memory import near_cap_marker, out_of_memory
 from docbatch.record import FAILED, DocResult
 from docbatch.sources.base import DocumentMeta
 from docbatch.worker import Job, process_batch, process_document, process_next, start_worker
@@ -112,6 +113,7 @@ class ProcessExecutor(Executor):
 
         pebble.CONSTS.sleep_unit = self.POLL_SECONDS
         super().__init__(job, timeout=timeout)
+        self.max_memory = max_memory
         self.slots = max(2, processes * 2)
         if job.partition.detect_languages:
             languages.preload()  # workers fork from this process and inherit the loaded model
@@ -194,8 +196,23 @@ class ProcessExecutor(Executor):
         from pebble import ProcessExpired
 
         if isinstance(error, ProcessExpired):
+            if self._was_near_memory_cap(error.pid):
+                return out_of_memory(self.max_memory)
             return _crash_reason(error.exitcode)
+        if isinstance(error, MemoryError):
+            return out_of_memory(self.max_memory)
         return super().lost_reason(error)
+
+    def _was_near_memory_cap(self, pid: int | None) -> bool:
+        """Whether worker ``pid`` left the marker that says it died near its memory cap (see
+        :func:`docbatch.memory.watch_memory`); the marker goes, so a reused pid starts clean."""
+        if pid is None or self.job.temp_dir is None or not self.max_memory:
+            return False
+        marker = near_cap_marker(self.job.temp_dir, pid)
+        if not marker.exists():
+            return False
+        marker.unlink(missing_ok=True)
+        return True
 
     def close(self, *, now: bool = False) -> None:
         self._stop.set()

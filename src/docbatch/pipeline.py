@@ -141,6 +141,8 @@ class RunSummary:
 
 
 OnResult = Callable[[DocResult], None]
+#: Told the number of documents the source holds: ``(count, final)``, not final while counting.
+OnTotal = Callable[[int, bool], None]
 
 
 def run(
@@ -150,12 +152,15 @@ def run(
     *,
     on_result: OnResult | None = None,
     stop: StopRequest | None = None,
-    on_total: Callable[[int], None] | None = None,
+    on_total: OnTotal | None = None,
+    on_submit: Callable[[DocumentMeta], None] | None = None,
 ) -> RunSummary:
     """Process every document of ``source`` into ``destination``; return the summary.
 
-    ``on_total`` is called once, from a background thread, with the number of documents the
-    source will list, when the source can count them cheaply (a local folder).
+    ``on_total`` is called from a background thread with the number of documents the source
+    will list, when the source can count them (a local folder at once; an fsspec tree as it is
+    counted, ``final`` False until the end). ``on_submit`` hears of each document handed to a
+    worker, so a progress display can name the one running longest.
 
     ``stop`` lets a signal handler end the run early (see :class:`StopRequest`); the summary
     then says ``interrupted`` and counts what was done.
@@ -193,7 +198,9 @@ def run(
         temp_dir = _fresh_temp_dir(state_dir)
         try:
             with contextlib.suppress(_Abandoned):
-                _process_all(source, destination, options, collect, stop, temp_dir, find_orphans=same_source)
+                _process_all(
+                    source, destination, options, collect, stop, temp_dir, find_orphans=same_source, on_submit=on_submit
+                )
             summary.interrupted = stop.requested
             # every listed document gets a row, so no row means the listing was empty
             if summary.total == 0 and not summary.deleted and not stop.requested:
@@ -331,12 +338,12 @@ def _fresh_temp_dir(state_dir: Path) -> Path:
     return temp_dir
 
 
-def _count_in_background(source: Source, on_total: Callable[[int], None]) -> None:
+def _count_in_background(source: Source, on_total: OnTotal) -> None:
     def count() -> None:
         with contextlib.suppress(Exception):  # a progress total is a nicety; the listing reports faults
-            total = source.count()
+            total = source.count(so_far=lambda n: on_total(n, False))
             if total is not None:
-                on_total(total)
+                on_total(total, True)
 
     threading.Thread(target=count, name="docbatch-count", daemon=True).start()
 
@@ -360,6 +367,7 @@ def _process_all(
     temp_dir: Path,
     *,
     find_orphans: bool,
+    on_submit: Callable[[DocumentMeta], None] | None = None,
 ) -> None:
     job = Job(
         source=source,
@@ -394,6 +402,8 @@ def _process_all(
             if stop.requested:
                 break
             dispatcher.add(doc)
+            if on_submit is not None:
+                on_submit(doc)
             dispatcher.drain(block=False)
         if not stop.requested:  # a stopped run leaves them, unsubmitted and without a row, to the rerun
             dispatcher.flush()

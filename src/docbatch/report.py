@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import sys
+import threading
 import time
 import traceback
 from collections import Counter
@@ -19,18 +20,27 @@ from typing import Any, TextIO
 from docbatch.pipeline import RunSummary
 from docbatch.record import FAILED, OK, PARTIAL, REPORT_COLUMNS, SKIPPED, DocResult
 from docbatch.sanitize import safe_line
+from docbatch.sources.base import DocumentMeta
 
 __all__ = ["Reporter", "format_run", "print_summary"]
 
 _MAX_FAILURES_SHOWN = 50
+#: A document running this long is named in the progress as the slowest now running: shorter
+#: ones come and go too fast to read, and one stuck on a hang is what a watcher wants to see.
+_SLOW_SECONDS = 3.0
+#: Keys longer than this are shortened in the middle in the progress, so the line fits.
+_KEY_SHOWN = 60
 
 
 class Reporter:
     """Receives each document's result as it arrives and shows progress.
 
     The total comes from :meth:`set_total` when the source can count its documents (a local
-    folder); then the progress shows an ETA. Otherwise (a bucket) it counts up with a rate.
-    Without a terminal a progress line, with a timestamp, is logged every 10 seconds.
+    folder, or an fsspec tree counted while the run goes: ``done/listed+`` until the count ends);
+    with a final total the progress shows an ETA. Otherwise (a bucket) it counts up with a rate.
+    The document running longest (see :meth:`submitted`) is named once it has run a few seconds.
+    Without a terminal every line starts with a timestamp, for logs, and a progress line is
+    logged every 10 seconds.
     """
 
     def __init__(self, *, verbose: bool = False, stream: TextIO | None = None) -> None:
@@ -43,6 +53,9 @@ class Reporter:
         self._done = 0
         self._counts: Counter[str] = Counter()
         self._total: int | None = None
+        self._total_final = False
+        self._running: dict[str, float] = {}  # key -> monotonic time it was handed to a worker
+        self._running_lock = threading.Lock()  # the bar's refresh thread reads it too
         self._last_line = self._start = time.monotonic()
         if self.interactive:
             from rich.console import Console
@@ -52,7 +65,8 @@ class Reporter:
     def line(self, text: str) -> None:
         """Print text (above the progress bar, when there is one), each line through the one
         sanitiser: reasons and errors quote file names and document contents."""
-        text = "\n".join(safe_line(part) for part in text.split("\n"))
+        stamp = "" if self.interactive else time.strftime("%Y-%m-%d %H:%M:%S ")
+        text = "\n".join(stamp + safe_line(part) for part in text.split("\n"))
         if self._console is not None:
             self._console.print(text, markup=False, highlight=False)
         else:
@@ -81,6 +95,7 @@ class Reporter:
                 TextColumn("{task.fields[rate]}"),
                 TimeElapsedColumn(),
                 TimeRemainingColumn(),
+                _slowest_column(self),
                 console=self._console,
                 transient=True,
             )
@@ -94,25 +109,49 @@ class Reporter:
             self._progress.stop()
             self._progress = None
 
-    def set_total(self, total: int) -> None:
-        """The number of documents the run will see (called from a counting thread)."""
-        self._total = total
+    def set_total(self, total: int, final: bool = True) -> None:
+        """The number of documents the run will see (called from a counting thread); not
+        ``final`` while the source is still being counted, so far."""
+        self._total, self._total_final = total, final
         if self._progress is not None:
             self._progress.update(self._task, total=total)
 
+    def submitted(self, doc: DocumentMeta) -> None:
+        """A document was handed to a worker: its clock for the slowest-running one starts."""
+        with self._running_lock:
+            self._running[doc.key] = time.monotonic()
+
+    def slowest_text(self) -> str:
+        """``slowest: <key> (0:01:12)``: the document running longest, once past a few seconds."""
+        with self._running_lock:
+            oldest = min(self._running.items(), key=lambda item: item[1], default=None)
+        if oldest is None or time.monotonic() - oldest[1] < _SLOW_SECONDS:
+            return ""
+        key = safe_line(oldest[0])
+        if len(key) > _KEY_SHOWN:
+            half = _KEY_SHOWN // 2 - 1
+            key = f"{key[:half]}...{key[-half:]}"
+        return f"slowest: {key} ({_duration(time.monotonic() - oldest[1])})"
+
     def progress_text(self) -> str:
-        """Done (of the total, when known), counts by status, rate and, with a total, the ETA."""
+        """Done (of the total, when known), counts by status, rate and, with a final total, the
+        ETA; then the slowest document now running, if one has run for a while."""
         elapsed = max(time.monotonic() - self._start, 1e-9)
         rate = self._done / elapsed
-        done = f"{self._done}/{self._total}" if self._total else str(self._done)
+        done = str(self._done)
+        if self._total:
+            done += f"/{self._total}" + ("" if self._total_final else "+")
         shown = (s for s in (OK, PARTIAL, SKIPPED, FAILED) if s != PARTIAL or self._counts[s])
         counts = ", ".join(f"{self._counts[s]} {s}" for s in shown)
         text = f"{done} documents ({counts}), {rate:.1f} docs/s"
-        if self._total and rate > 0:
+        if self._total and self._total_final and rate > 0:
             text += f", ETA {_duration(max(self._total - self._done, 0) / rate)}"
-        return text
+        slowest = self.slowest_text()
+        return f"{text}; {slowest}" if slowest else text
 
     def __call__(self, result: DocResult) -> None:
+        with self._running_lock:
+            self._running.pop(result.key, None)
         self._done += 1
         self._counts[result.status] += 1
         if result.status in (FAILED, PARTIAL) or self.verbose:
@@ -128,7 +167,20 @@ class Reporter:
             self._progress.update(self._task, completed=self._done, rate=f"{counts}, {rate:.1f} docs/s")
         elif time.monotonic() - self._last_line > 10 and not self.verbose:
             self._last_line = time.monotonic()
-            self.line(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {self.progress_text()}")
+            self.line(self.progress_text())
+
+
+def _slowest_column(reporter: Reporter) -> Any:
+    """A progress-bar column naming the slowest document now running, recomputed on every
+    refresh, so a document stuck for minutes shows its time growing though nothing finishes."""
+    from rich.progress import ProgressColumn
+    from rich.text import Text
+
+    class SlowestColumn(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            return Text(reporter.slowest_text(), style="yellow")
+
+    return SlowestColumn()
 
 
 def print_summary(summary: RunSummary, reporter: Reporter) -> None:

@@ -41,6 +41,7 @@ from docbatch.errors import (
     one_line,
 )
 from docbatch.incremental import stamp
+from docbatch.memory import exhausted_memory, out_of_memory, watch_memory
 from docbatch.partition import PartitionOptions
 from docbatch.paths import disk_fault, safe_join, temp_path
 from docbatch.record import FAILED, OK, PARTIAL, SKIPPED, DocResult
@@ -89,6 +90,8 @@ def limit_memory(max_bytes: int | None) -> None:
 
 #: The run's Job in a pool worker, given once when the worker starts (see :func:`start_worker`).
 _job: Job | None = None
+#: This worker's memory cap, named in its out-of-memory reasons.
+_max_memory: int | None = None
 
 
 def start_worker(job: Job, max_memory: int | None, parent_pid: int | None = None) -> None:
@@ -101,7 +104,7 @@ def start_worker(job: Job, max_memory: int | None, parent_pid: int | None = None
     is what the Job would be had it been sent here, and sources drop their clients when
     pickled, so each worker opens its own.
     """
-    global _job
+    global _job, _max_memory
     # Ctrl-C reaches the whole process group; the main process decides what stops (see
     # pipeline.StopRequest), so a worker finishes its document instead of dying mid-write.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -111,6 +114,9 @@ def start_worker(job: Job, max_memory: int | None, parent_pid: int | None = None
     if job.temp_dir is not None:
         tempfile.tempdir = str(job.temp_dir)
     limit_memory(max_memory)
+    _max_memory = max_memory
+    if max_memory and job.temp_dir is not None:
+        watch_memory(max_memory, job.temp_dir)
 
 
 #: prctl(2) option: the signal this process gets when the thread that forked it ends.
@@ -195,6 +201,9 @@ def process_document(job: Job, doc: DocumentMeta) -> DocResult:
         result.status, result.reason, result.fault = FAILED, one_line(e), "source"
         result.detail = traceback.format_exc()
     except DocumentError as e:  # the document itself is bad (damaged, encrypted, gone), or needs a tool
+        if exhausted_memory(e):  # libxml2's failed allocation, raised as malformed XML
+            result.status, result.reason = FAILED, out_of_memory(_max_memory)
+            return _timed(result, start)
         result.status, result.reason = FAILED, one_line(e)
         result.detail = traceback.format_exc()
         if not isinstance(e, NeedsInstall):  # once the tool is installed, the next run tries again
@@ -203,16 +212,23 @@ def process_document(job: Job, doc: DocumentMeta) -> DocResult:
         result.status, result.reason = FAILED, one_line(e)
         result.detail = traceback.format_exc()
     except MemoryError:
-        result.status, result.reason = FAILED, "out of memory"
+        result.status, result.reason = FAILED, out_of_memory(_max_memory)
     except RecursionError:
         result.status, result.reason = FAILED, "document nested too deeply (recursion limit)"
         result.detail = traceback.format_exc()
     except Exception as e:  # a bug in a parser must not stop the run: record it
-        result.status, result.reason = FAILED, internal_error(e)
-        result.detail = traceback.format_exc()
+        if exhausted_memory(e):
+            result.status, result.reason = FAILED, out_of_memory(_max_memory)
+        else:
+            result.status, result.reason = FAILED, internal_error(e)
+            result.detail = traceback.format_exc()
     finally:
         if downloaded and path is not None and not job.preserve_downloads:
             path.unlink(missing_ok=True)  # failed and skipped downloads too: nothing left behind
+    return _timed(result, start)
+
+
+def _timed(result: DocResult, start: float) -> DocResult:
     result.seconds = round(time.perf_counter() - start, 4)
     return result
 

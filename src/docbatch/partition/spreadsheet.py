@@ -62,7 +62,9 @@ _SNIFF_LINES = 50
 _DELIMITERS = ",;\t|"
 # A delimiter that never occurs in text: used to read a file with no delimiter as one column.
 _ONE_COLUMN = "\x1f"
-_CSV_FIELD_LIMIT = 64 * 1024**2
+#: The longest CSV field read. The csv module holds a field as 4-byte characters in a buffer it
+#: doubles, so a field costs up to 8 bytes a character: 16 MiB caps one field near 128 MiB.
+_CSV_FIELD_LIMIT = 16 * 1024**2
 _CELL_SEP = "\x1f"
 _ROW_SEP = "\x1e"
 
@@ -166,10 +168,22 @@ def _read_sheets(
         try:
             rows = read()
         except errors as e:
-            lost.append((name, what_is_wrong(e)))
+            lost.append((name, _why_unread(e)))
             continue
         elements.extend(sheet_elements(rows, sheet_name=name, page_number=number))
     return elements, lost
+
+
+def _why_unread(error: BaseException) -> str:
+    """Why a sheet could not be read, in plain words."""
+    if _CELL_LIMIT in str(error):  # calamine refuses a grid it would have to allocate whole
+        return _TOO_WIDE
+    return what_is_wrong(error)
+
+
+#: calamine's message when a sheet's grid (ODS repeated rows and columns) passes its limit.
+_CELL_LIMIT = "Cell limit exceeded"
+_TOO_WIDE = "cells spread over a range too large to read; delete stray cells far from the data and save it again"
 
 
 def _calamine() -> Any:
@@ -193,10 +207,15 @@ class CalaminePanic(Exception):
 def _calamine_book(path: Path, stack: ExitStack) -> Sheets:
     """The worksheets of a workbook read by python-calamine (XLSX, XLSM, XLSB, XLS, ODS)."""
     calamine = _calamine()
+    _check_xlsx_grids(path)
     try:
         wb = _no_panic(calamine.CalamineWorkbook.from_path, str(path))
     except calamine.PasswordError as e:
         raise EncryptedDocument("password-protected workbook; remove the password and retry") from e
+    except calamine.CalamineError as e:
+        if _CELL_LIMIT in str(e):  # ODS sheets are read on opening
+            raise DocumentError(f"a sheet's {_TOO_WIDE}") from e
+        raise
     stack.callback(wb.close)
     worksheet = calamine.SheetTypeEnum.WorkSheet
 
@@ -216,6 +235,63 @@ def _no_panic(func: Callable[..., Any], *args: Any) -> Any:
         if type(e).__name__ != "PanicException":
             raise
         raise CalaminePanic(one_line(e)) from e
+
+
+#: The most cells a sheet's bounding box may span for calamine, which allocates that box in one
+#: piece (32 bytes a cell): one cell at A1 and one at XFD1048576 asked it for 512 GiB and aborted
+#: the worker. A sheet spread wider is read by openpyxl, which keeps only the cells present.
+_CALAMINE_MAX_CELLS = 10_000_000
+#: Cell and row references in worksheet XML: ``<c r="XFD1048576">``, ``<row r="1048576">``.
+_ROW_REF = re.compile(rb'\sr="[A-Z]{0,3}([0-9]{1,7})"')
+_COLUMN_REF = re.compile(rb'\sr="([A-Z]{1,3})[0-9]')
+_SCAN_CHUNK = 1024 * 1024
+
+
+def _check_xlsx_grids(path: Path) -> None:
+    """Refuse calamine a workbook whose cells spread over a grid it cannot allocate.
+
+    Raises a DocumentError (so the next reader, openpyxl, takes the workbook) when a worksheet's
+    cell references span more than :data:`_CALAMINE_MAX_CELLS`. Only XLSX/XLSM packages are
+    scanned; XLS grids are at most 65,536 x 256 and calamine limits ODS grids itself.
+    """
+    if not zipfile.is_zipfile(path):
+        return
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                rows, cols = _grid_extent(zf, info)
+                if rows * cols > _CALAMINE_MAX_CELLS:
+                    raise DocumentError(f"sheet spans {rows:,} rows by {cols:,} columns")
+
+
+def _grid_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, int]:
+    """Rows and columns between the first and last cell references of one worksheet part.
+
+    Whole-chunk regex passes and a set of column names keep this a few milliseconds for a
+    typical sheet: it runs before every calamine read.
+    """
+    low_row, high_row = 1 << 30, 0
+    columns: set[bytes] = set()
+    tail = b""
+    with zf.open(info) as member:
+        while chunk := member.read(_SCAN_CHUNK):
+            data = tail + chunk
+            rows = [int(r) for r in _ROW_REF.findall(data)]
+            if rows:
+                low_row, high_row = min(low_row, *rows), max(high_row, *rows)
+            columns.update(_COLUMN_REF.findall(data))
+            tail = data[-32:]  # a reference cut by the chunk boundary is found whole next time
+    if not high_row:
+        return 0, 0
+    numbers = [_column_number(c) for c in columns] or [1]
+    return high_row - low_row + 1, max(numbers) - min(numbers) + 1
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
 
 
 @cache
@@ -370,8 +446,7 @@ def _partition_delimited(path: Path, preferred: str | None) -> list[Element]:
 
 def _read_delimited(text: str, delimiter: str) -> list[list[str]]:
     """Rows of cell texts, blank rows dropped (as pandas, and so unstructured, drops them)."""
-    if csv.field_size_limit() < _CSV_FIELD_LIMIT:
-        csv.field_size_limit(_CSV_FIELD_LIMIT)
+    csv.field_size_limit(_CSV_FIELD_LIMIT)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[list[str]] = []
     try:
@@ -382,6 +457,11 @@ def _read_delimited(text: str, delimiter: str) -> list[list[str]]:
             if cells:
                 rows.append(cells)
     except csv.Error as e:
+        if "field limit" in str(e):  # bounded: one field must not grow without end in memory
+            raise DocumentError(
+                f"a field on line {reader.line_num} is larger than {_CSV_FIELD_LIMIT // 1024**2} MiB;"
+                " not a delimited text file a reader can hold"
+            ) from e
         raise DocumentError(f"unreadable CSV (line {reader.line_num}): {one_line(e)}") from e
     return rows
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,9 +79,10 @@ class Source(ABC):
         """Yield every document's metadata, lazily, without reading content, and a
         :class:`ListingFault` for each part of the source that could not be listed."""
 
-    def count(self) -> int | None:
-        """How many documents :meth:`list` will yield, when that is cheap to learn (for a progress
-        total and an ETA); None when it would mean listing twice (remote stores)."""
+    def count(self, so_far: Callable[[int], None] | None = None) -> int | None:
+        """How many documents :meth:`list` will yield, when that is cheap enough to learn (for a
+        progress total and an ETA); None when it would mean listing twice at a cost (S3). A source
+        that counts slowly tells ``so_far`` its running count along the way."""
         return None
 
     def exclude(self, folders: Iterable[Path]) -> None:  # noqa: B027 - optional hook

@@ -7,7 +7,9 @@ before it has been listed whole.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import errno
+import time
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -86,14 +88,39 @@ class FsspecSource(Source):
         if fs.isfile(root):
             yield self._meta(fs.info(root), root.rsplit("/", 1)[-1])
             return
+        for folder, files in self._walk(root):
+            if isinstance(files, OSError):
+                yield self._fault(folder, root, files)
+                continue
+            for info in files:
+                yield self._meta(info, info["name"][len(root) :].lstrip("/"))
+
+    def count(self, so_far: Callable[[int], None] | None = None) -> int:
+        """The files under the root, counted by a walk of its own in the background while the
+        run lists and processes: a remote tree lists slowly, so ``so_far`` hears the count
+        after each folder and the progress shows a growing total long before the end."""
+        fs, root = self.fs, self._root.rstrip("/")
+        if fs.isfile(root):
+            return 1
+        total = 0
+        for _, files in self._walk(root):
+            if not isinstance(files, OSError):
+                total += len(files)
+                if so_far is not None:
+                    so_far(total)
+        return total
+
+    def _walk(self, root: str) -> Iterator[tuple[str, list[dict[str, Any]] | OSError]]:
+        """Each folder under ``root``, depth first in name order, with its files sorted by name,
+        or the error that kept it from being listed."""
         excluded = self._excluded(root)
-        pending = [root]  # folders still to list, depth first in name order
+        pending = [root]  # folders still to list
         while pending:
             folder = pending.pop()
             try:
-                listing = fs.ls(folder, detail=True)
+                listing = self._ls(folder)
             except OSError as e:  # fsspec's own walk drops this below the top folder (on_error is not passed down)
-                yield self._fault(folder, root, e)
+                yield folder, e
                 continue
             files, dirs = [], []
             for info in listing:
@@ -103,15 +130,38 @@ class FsspecSource(Source):
                         dirs.append(name)
                 else:
                     files.append(info)
-            for info in sorted(files, key=lambda i: i["name"]):
-                yield self._meta(info, info["name"][len(root) :].lstrip("/"))
+            yield folder, sorted(files, key=lambda i: i["name"])
             pending.extend(sorted(dirs, reverse=True))
+
+    #: How long listing one folder keeps retrying through an outage before that folder is a
+    #: recorded failure, as for S3: a blip of half a minute must not cost a night's run its folders.
+    listing_patience = 120.0
+
+    def _ls(self, folder: str) -> list[dict[str, Any]]:
+        """One folder's entries, retried with growing pauses while the store is unreachable or
+        failing (refused or dropped connections, timeouts, 5xx answers) for up to
+        :attr:`listing_patience` seconds; a refusal (permissions, a missing folder) is not retried."""
+        give_up = time.monotonic() + self.listing_patience
+        started, pause = time.monotonic(), 1.0
+        while True:
+            try:
+                return self.fs.ls(folder, detail=True)
+            except Exception as e:
+                if not _is_outage(e):
+                    raise
+                if time.monotonic() + pause > give_up:
+                    waited = time.monotonic() - started
+                    raise _Unreachable(f"the server was unreachable for {waited:.0f} s ({type(e).__name__})") from e
+            time.sleep(pause)
+            pause = min(pause * 2, 30.0)
 
     def _fault(self, folder: str, root: str, error: OSError) -> ListingFault:
         return ListingFault(
             uri=self.fs.unstrip_protocol(folder),
             key=folder[len(root) :].strip("/") + "/",
-            reason=f"folder not listed: {error.strerror or error}; check its permissions and rerun",
+            reason=f"folder not listed: {error}; rerun once the store answers again"
+            if isinstance(error, _Unreachable)
+            else f"folder not listed: {error.strerror or error}; check its permissions and rerun",
         )
 
     def _meta(self, info: dict[str, Any], key: str) -> DocumentMeta:
@@ -141,3 +191,41 @@ class FsspecSource(Source):
             raise TransientError(f"download interrupted ({type(e).__name__})") from e
         if doc.size is not None and dest.stat().st_size != doc.size:
             raise TransientError(f"download truncated: got {dest.stat().st_size} of {doc.size} bytes")
+
+
+class _Unreachable(OSError):
+    """A folder's listing failed through an outage that outlasted the patience."""
+
+
+#: errno values of a network that is down or a server that went away.
+_OUTAGE_ERRNOS = frozenset(
+    {
+        errno.ECONNREFUSED,
+        errno.ECONNRESET,
+        errno.ECONNABORTED,
+        errno.ETIMEDOUT,
+        errno.EHOSTUNREACH,
+        errno.ENETUNREACH,
+        errno.ENETDOWN,
+        errno.EPIPE,
+    }
+)
+#: Exception class names that stand for an outage in the network libraries fsspec's
+#: filesystems use (requests, aiohttp), which this module does not import.
+_OUTAGE_NAMES = frozenset(
+    {"ConnectionError", "Timeout", "ClientConnectionError", "ServerTimeoutError", "ServerDisconnectedError"}
+)
+
+
+def _is_outage(error: BaseException) -> bool:
+    """True for a fault an outage causes, which may pass; not for a refusal (permissions, a
+    missing folder, bad credentials), which waiting does not change."""
+    if isinstance(error, ConnectionError | TimeoutError):
+        return True
+    if isinstance(error, OSError) and error.errno in _OUTAGE_ERRNOS:
+        return True
+    response = getattr(error, "response", None)
+    status = getattr(response, "status_code", None) or getattr(error, "status", None)
+    if isinstance(status, int) and (status >= 500 or status == 429):
+        return True
+    return any(cls.__name__ in _OUTAGE_NAMES for cls in type(error).__mro__)

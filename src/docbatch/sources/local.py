@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote_from_bytes
@@ -51,7 +51,7 @@ class LocalSource(Source):
                 yield self._meta(path, path[start:].replace(os.sep, "/"))
         yield from self._faults(errors, start)
 
-    def count(self) -> int:
+    def count(self, so_far: Callable[[int], None] | None = None) -> int:
         """Files under the root, by name only (no stat): a walk of a million files takes seconds,
         which a background thread spends while the run is already processing."""
         if self.root.is_file():
