@@ -296,3 +296,23 @@ def test_the_run_reports_each_submitted_document_and_a_final_total(tmp_path):
     while not totals and time.monotonic() < deadline:
         time.sleep(0.01)
     assert totals == [(4, True)]
+
+
+def test_the_memory_cap_counts_from_what_a_worker_inherits(tmp_path):
+    """A worker forked from a large process (partitioners preloaded, a long test session) starts
+    with its parent's address space. Were the cap absolute, a parent already over it left a
+    worker whose every allocation failed, and whose memory-watch thread never started: the run
+    hung forever. The cap is what a document may add."""
+    src = write_files(tmp_path / "src", {"a.txt": "Alpha\n\nA document."})
+    big_parent = "import mmap\nbig = mmap.mmap(-1, 2 * 1024**3)\n"  # 2 GiB, untouched, like shared pages
+    code = big_parent + "from docbatch.cli import main\nmain()"
+    args = ["local", str(src), "--structured-output-dir", str(tmp_path / "out"), "--max-memory", "512M"]
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args, "--num-processes", "1", "--timeout", "60"],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "1 ok, 0 skipped, 0 failed" in result.stderr

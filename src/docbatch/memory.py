@@ -102,8 +102,9 @@ _SAMPLE_SECONDS_NEAR = 0.01
 _FAR = 0.3
 
 
-def watch_memory(cap: int, temp_dir: Path) -> None:
-    """Keep a marker in ``temp_dir`` while this process's address space is near ``cap``.
+def watch_memory(cap: int, temp_dir: Path, base: int = 0) -> None:
+    """Keep a marker in ``temp_dir`` while this process's address space is near ``base + cap``
+    (``base``: what the worker started with, which the cap counts from; see worker.limit_memory).
 
     A C library that fails an allocation at the RLIMIT_AS cap often aborts or crashes instead of
     reporting it, and the dead worker's exit signal alone reads "SIGABRT". The main process
@@ -117,7 +118,7 @@ def watch_memory(cap: int, temp_dir: Path) -> None:
         return  # no /proc (macOS): crashes keep their signal name
     marker = near_cap_marker(temp_dir, os.getpid())
     page = os.sysconf("SC_PAGE_SIZE")
-    threshold, far = int(cap * _NEAR_CAP), int(cap * _FAR)
+    threshold, far = base + int(cap * _NEAR_CAP), base + int(cap * _FAR)
 
     def sample() -> None:
         marked = False

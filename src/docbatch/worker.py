@@ -83,9 +83,24 @@ class Job:
 
 
 def limit_memory(max_bytes: int | None) -> None:
-    """Cap this worker's address space so a runaway document fails alone."""
+    """Cap this worker's address space so a runaway document fails alone.
+
+    The cap counts from the address space the worker starts with: a forked worker inherits its
+    parent's (the partitioners preloaded before the fork, a large test process), mostly shared
+    pages it never touches, and a cap below that would fail every allocation of every document.
+    """
     if max_bytes:
-        resource.setrlimit(resource.RLIMIT_AS, (max_bytes, max_bytes))
+        limit = _address_space() + max_bytes
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _address_space() -> int:
+    """This process's address space in bytes (0 where /proc is missing: the cap is then absolute)."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 #: The run's Job in a pool worker, given once when the worker starts (see :func:`start_worker`).
@@ -113,10 +128,12 @@ def start_worker(job: Job, max_memory: int | None, parent_pid: int | None = None
     _job = pickle.loads(pickle.dumps(job))
     if job.temp_dir is not None:
         tempfile.tempdir = str(job.temp_dir)
-    limit_memory(max_memory)
     _max_memory = max_memory
+    # The watching thread starts before the cap: a thread that cannot allocate its first bytes
+    # dies before it says it started, and Thread.start() would wait for it forever.
     if max_memory and job.temp_dir is not None:
-        watch_memory(max_memory, job.temp_dir)
+        watch_memory(max_memory, job.temp_dir, base=_address_space())
+    limit_memory(max_memory)
 
 
 #: prctl(2) option: the signal this process gets when the thread that forked it ends.
