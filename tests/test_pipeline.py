@@ -316,3 +316,22 @@ def test_the_memory_cap_counts_from_what_a_worker_inherits(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "1 ok, 0 skipped, 0 failed" in result.stderr
+
+
+def _wedged_worker(*args: object) -> None:
+    """A pool initializer that never returns: a worker stuck before it runs anything."""
+    time.sleep(3600)
+
+
+def test_a_worker_stuck_before_running_anything_stops_the_run_instead_of_hanging(tmp_path, monkeypatch):
+    from docbatch import executors
+    from docbatch.errors import RunStopped
+
+    monkeypatch.setattr(executors, "start_worker", _wedged_worker)
+    monkeypatch.setattr(executors.ProcessExecutor, "QUEUE_GRACE_SECONDS", 1.0)
+    src = write_files(tmp_path / "src", {"a.txt": "Alpha", "b.txt": "Beta"})
+    started = time.monotonic()
+    with pytest.raises(RunStopped, match="no worker started a document in 4 s"):
+        _run(src, tmp_path / "out", num_processes=1, timeout=1)
+    assert time.monotonic() - started < 60  # three timeouts and the grace, not forever
+    assert load_outputs(tmp_path / "out") == {}  # nothing half-done; the rerun does both

@@ -19,7 +19,7 @@ from types import TracebackType
 from typing import Any
 
 from docbatch import languages
-from docbatch.errors import ConfigError, internal_error
+from docbatch.errors import ConfigError, RunStopped, internal_error
 from docbatch.memory import near_cap_marker, out_of_memory
 from docbatch.record import FAILED, DocResult
 from docbatch.sources.base import DocumentMeta
@@ -104,6 +104,10 @@ class ProcessExecutor(Executor):
     #: Batches are made of documents that took milliseconds (see docbatch.dispatch); one still
     #: running after this long holds a document that hangs or is slow, and is redone one by one.
     BATCH_SECONDS = 10.0
+    #: A task still waiting for a worker this long past three timeouts (what the tasks ahead of it
+    #: in the queue could take at most) means a worker is wedged before it runs anything, e.g. in
+    #: its initializer: the run stops instead of waiting for it forever.
+    QUEUE_GRACE_SECONDS = 60.0
     batch_size = 32
 
     def __init__(
@@ -124,6 +128,8 @@ class ProcessExecutor(Executor):
             initargs=(job, max_memory, os.getpid()),
         )
         self._started: dict[Future, float | None] = {}  # in flight -> monotonic start, once running
+        self._submitted: dict[Future, float] = {}  # in flight -> monotonic time it was handed out
+        self._stalled: set[Future] = set()  # never started by any worker: see QUEUE_GRACE_SECONDS
         self._batches: set[Future] = set()  # in flight, holding a batch: timed by BATCH_SECONDS
         self._timed_out: set[Future] = set()
         self._lock = threading.Lock()
@@ -147,6 +153,7 @@ class ProcessExecutor(Executor):
         future = self._pool.schedule(process_next, args=(doc,))
         with self._lock:
             self._started[future] = None
+            self._submitted[future] = time.monotonic()
         future.add_done_callback(self._forget)
         return future
 
@@ -154,6 +161,7 @@ class ProcessExecutor(Executor):
         future = self._pool.schedule(process_batch, args=(docs,))
         with self._lock:
             self._started[future] = None
+            self._submitted[future] = time.monotonic()
             self._batches.add(future)
         future.add_done_callback(self._forget)
         return future
@@ -161,30 +169,50 @@ class ProcessExecutor(Executor):
     def _forget(self, future: Future) -> None:
         with self._lock:
             self._started.pop(future, None)
+            self._submitted.pop(future, None)
             self._batches.discard(future)
 
     def _watch(self) -> None:
         batch_limit = min(self.timeout, self.BATCH_SECONDS)
+        queue_limit = 3 * self.timeout + self.QUEUE_GRACE_SECONDS
         while not self._stop.wait(self.WATCH_SECONDS):
             now = time.monotonic()
-            late = []
+            late, stalled = [], []
             with self._lock:
                 for future, started in self._started.items():
                     if started is None:
                         if future.running():
                             self._started[future] = now
+                        elif now - self._submitted.get(future, now) > queue_limit:
+                            stalled.append(future)
                     elif now - started > (batch_limit if future in self._batches else self.timeout):
                         late.append(future)
                 self._timed_out.update(late)
-            for future in late:
-                future.cancel()  # pebble stops the worker running it
+                self._stalled.update(stalled)
+            for future in late + stalled:
+                future.cancel()  # pebble stops the worker running it (a waiting one is dropped)
+
+    def _check_stalled(self, future: Future) -> None:
+        """Stop the run when ``future`` never found a worker (see QUEUE_GRACE_SECONDS). It gets no
+        row: the rerun does it again."""
+        with self._lock:
+            stalled = future in self._stalled
+            self._stalled.discard(future)
+        if stalled:
+            raise RunStopped(
+                f"Stopped: no worker started a document in {3 * self.timeout + self.QUEUE_GRACE_SECONDS:g} s "
+                "(a worker is stuck before running anything: an internal error); rerun to resume, and "
+                "report it with -v output if it happens again."
+            )
 
     def batch_outcome(self, future: Future) -> list[DocResult] | None:
+        self._check_stalled(future)
         with self._lock:
             self._timed_out.discard(future)
         return super().batch_outcome(future)
 
     def outcome(self, future: Future, doc: DocumentMeta) -> DocResult:
+        self._check_stalled(future)
         with self._lock:
             timed_out = future in self._timed_out
             self._timed_out.discard(future)
