@@ -48,3 +48,10 @@ def test_report_without_a_record_is_one_sentence_and_exit_2(tmp_path):
     result = run_cli(["report", str(tmp_path / "nowhere")], cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.startswith("Error: No run record at ") and "Traceback" not in result.stderr
+
+
+def test_report_takes_a_relative_output_dir(tmp_path):
+    out, _ = _run_twice(tmp_path)
+    table = run_cli(["report", out.name], cwd=out.parent)  # as a user types it: docbatch report out
+    assert table.returncode == 0, table.stderr
+    assert "ok      more.txt" in table.stdout.splitlines()

@@ -332,7 +332,8 @@ def _fresh_temp_dir(state_dir: Path) -> Path:
     A fixed place under the run lock, not the system's temp dir, so that what a killed run left
     there (a killed main process cannot clean up) is removed by the next run.
     """
-    temp_dir = state_dir / RECORD_DIRNAME / "tmp"
+    # absolute: workers hand these paths to other programs (LibreOffice) that run elsewhere
+    temp_dir = (state_dir / RECORD_DIRNAME / "tmp").absolute()
     shutil.rmtree(temp_dir, ignore_errors=True)
     temp_dir.mkdir(parents=True)
     return temp_dir

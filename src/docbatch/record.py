@@ -293,7 +293,7 @@ def read_run(output_dir: Path, run_id: str | None = None, *, failed_only: bool =
     if not path.is_file():
         raise ConfigError(f"No run record at {path}; give the output dir of a docbatch run.")
     try:
-        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=30)
+        db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=30)
     except sqlite3.Error as e:
         raise ConfigError(f"Cannot open the run record {path} ({e}).") from e
     db.row_factory = sqlite3.Row

@@ -209,3 +209,22 @@ def test_corpus_legacy_files_read_like_their_modern_twins(path):
     similarity = text_similarity("\n".join(e.text for e in expected), "\n".join(e.text for e in elements))
     assert similarity >= 0.95
     assert [e.type for e in elements] == [e.type for e in expected]
+
+
+def test_a_run_with_the_default_relative_output_dir_converts_too(made, tmp_path):
+    """The default output dir, structured-outputs, is relative, and so was the workers' temp dir
+    under it: LibreOffice's profile URI could not be made from it and every .doc and .ppt failed
+    as an internal error in a plain `docbatch local docs/`."""
+    from support import run_cli
+
+    src = tmp_path / "docs"
+    src.mkdir()
+    shutil.copy(made["doc"], src / "report.doc")
+    shutil.copy(made["ppt"], src / "deck.ppt")
+    result = run_cli(["local", "docs", "--num-processes", "1"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "2 ok, 0 skipped, 0 failed" in result.stderr
+    assert sorted(p.name for p in (tmp_path / "structured-outputs").glob("*.json")) == [
+        "deck.ppt.json",
+        "report.doc.json",
+    ]

@@ -107,7 +107,7 @@ class Converter:
         """``path`` converted to ``target`` (an extension: docx, pptx, xlsx) in a private folder
         that is removed, with everything LibreOffice left in it, when the block ends."""
         with tempfile.TemporaryDirectory(prefix="docbatch-convert-") as tmp:
-            work = Path(tmp)
+            work = Path(tmp).absolute()
             source = work / f"document{source_ext}"  # a plain name: the original may hold anything
             os.symlink(path.resolve(), source)
             out = work / "out" / f"document.{target}"
@@ -149,7 +149,7 @@ class _UnoOffice:
     def __init__(self, python: str, soffice: Path, home: Path) -> None:
         bridge = Path(__file__).with_name("uno_bridge.py")
         pipe = f"docbatch-{os.getpid()}-{home.name[-8:]}"
-        command = [python, str(bridge), str(soffice), (home / "profile").as_uri(), pipe]
+        command = [python, str(bridge), str(soffice), (home / "profile").absolute().as_uri(), pipe]
         env = {**os.environ, "TMPDIR": str(home / "tmp"), "HOME": str(home), "SAL_USE_VCLPLUGIN": "svp"}
         self.process = subprocess.Popen(
             command,
@@ -226,7 +226,7 @@ def _convert_once(soffice: Path, profile: Path, source: Path, target: str, work:
     """One ``soffice.bin --convert-to`` run on the worker's profile (no UNO bridge available)."""
     command = [
         str(soffice),
-        f"-env:UserInstallation={profile.as_uri()}",
+        f"-env:UserInstallation={profile.absolute().as_uri()}",
         "--headless",
         "--invisible",
         "--nologo",
