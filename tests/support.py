@@ -6,9 +6,12 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 # moto's request recorder writes to a file in the working directory unless told otherwise.
@@ -142,3 +145,19 @@ def log_lines(text: str) -> list[str]:
     lines = [line for line in text.splitlines() if line.strip()]
     assert all(LOG_STAMP.match(line) for line in lines), lines
     return [LOG_STAMP.sub("", line) for line in lines]
+
+
+def kill_mid_run(cmd: list[str], ready: Callable[[], bool], *, cwd: Path, env: dict[str, str]) -> None:
+    """Start the CLI ``cmd`` in its own process group and SIGKILL the whole group as soon as
+    ``ready()`` says the run is mid-way; fail if the run ended first (the kill would prove nothing)."""
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and not ready():
+        assert time.monotonic() < deadline, "the run never reached the point to kill it at"
+        time.sleep(0.02)
+    killed = proc.poll() is None
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert killed, "the run ended before the kill: the test proves nothing"

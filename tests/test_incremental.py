@@ -3,12 +3,9 @@ reported, permanent failures remembered, and another source refused (local folde
 
 from __future__ import annotations
 
-import os
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +17,7 @@ from docbatch.partition.base import PartitionOptions
 from docbatch.pipeline import FAILED_BEFORE, UNCHANGED, RunOptions, RunSummary, run
 from docbatch.sources.base import DocumentMeta
 from docbatch.sources.local import LocalSource
-from support import cli_env, load_outputs, touch_later, write_files
+from support import cli_env, kill_mid_run, load_outputs, touch_later, write_files
 
 
 def _run(src: Path, out: Path, source: LocalSource | None = None, **kw) -> RunSummary:
@@ -182,17 +179,11 @@ def test_kill_9_while_redoing_changed_documents_leaves_nothing_stale(tmp_path):
     old = {p.name for p in (out / ".docbatch/done").rglob("*")}
     for path in sorted(src.rglob("*.txt")):
         touch_later(path, path.read_text().replace(" v1\n", " v2\n"))
-    proc = subprocess.Popen(
-        cmd, cwd=tmp_path, env=cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-    deadline = time.monotonic() + 120
-    while len({p.name for p in (out / ".docbatch/done").rglob("*")} - old) < 20 and proc.poll() is None:
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    killed = proc.poll() is None
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert killed, "the run ended before the kill: the test proves nothing"
+
+    def redone_20() -> bool:
+        return len({p.name for p in (out / ".docbatch/done").rglob("*")} - old) >= 20
+
+    kill_mid_run(cmd, redone_20, cwd=tmp_path, env=cli_env())
     rerun = subprocess.run(cmd, cwd=tmp_path, env=cli_env(), capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
     outputs = load_outputs(out)

@@ -6,17 +6,14 @@ no old rows, deleted ones are reported (and removed when asked), and kill -9 lea
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 
-from support import cli_env, log_lines, run_cli, touch_later, write_files
+from support import cli_env, kill_mid_run, log_lines, run_cli, touch_later, write_files
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed: pip install 'docbatch[postgresql]'")
 
@@ -104,20 +101,12 @@ def test_kill_9_mid_run_then_rerun_leaves_nothing_missing_duplicated_or_stale(pg
         touch_later(path, path.read_text().replace(" v1\n", " v2\n"))
     cmd = [sys.executable, "-m", "docbatch", "local", str(src), "--output", url]
     env = cli_env(XDG_CACHE_HOME=str(tmp_path / "cache"))
-    proc = subprocess.Popen(
-        cmd, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-    deadline = time.monotonic() + 120
-    while proc.poll() is None:
+
+    def redone_20() -> bool:
         titles = [rows[0][2] for rows in _rows(pg_server, table).values()]
-        if sum(t.endswith("v2") for t in titles) >= 20:
-            break
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    killed = proc.poll() is None
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert killed, "the run ended before the kill: the test proves nothing"
+        return sum(t.endswith("v2") for t in titles) >= 20
+
+    kill_mid_run(cmd, redone_20, cwd=tmp_path, env=env)
     rerun = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
     rows = _rows(pg_server, table)

@@ -7,8 +7,6 @@ changes and deletions in the source bucket, refuse a second source, and recover 
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -17,7 +15,7 @@ import uuid
 
 import pytest
 
-from support import S3Server, cli_env, run_cli
+from support import S3Server, cli_env, kill_mid_run, run_cli
 
 
 def _docs(n: int, version: str = "v1") -> dict[str, bytes]:
@@ -151,18 +149,11 @@ def test_kill_9_mid_run_then_rerun_leaves_nothing_missing_duplicated_or_stale(s3
     cmd = [sys.executable, "-m", "docbatch", "s3", "--s3-url", f"s3://{src}/docs/", "--endpoint-url", s3_server.url]
     cmd += ["--structured-output-dir", f"s3://{out}/out/"]
     env = cli_env(XDG_CACHE_HOME=str(tmp_path / "cache-one"))
-    proc = subprocess.Popen(
-        cmd, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-    deadline = time.monotonic() + 120
-    # kill once a few documents have their new output, mid-run
-    while len(set(_markers(s3_server, out, "done")) - old_stamps) < 20 and proc.poll() is None:
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    killed = proc.poll() is None
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert killed, "the run ended before the kill: the test proves nothing"
+
+    def redone_20() -> bool:  # a few documents have their new output: mid-run
+        return len(set(_markers(s3_server, out, "done")) - old_stamps) >= 20
+
+    kill_mid_run(cmd, redone_20, cwd=tmp_path, env=env)
     rerun = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
     outputs = _outputs(s3_server, out)
