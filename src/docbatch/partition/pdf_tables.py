@@ -4,7 +4,8 @@ Ruled tables: pdfplumber's own page parsing (pdfminer) costs hundreds of millise
 it is not used: pdfium hands over the page's path objects (rules and cell boxes) in well under a
 millisecond, they become edges, and pdfplumber's table algorithm (snap, join, intersect, cells;
 done on plain tuples in :mod:`pdf_grid`, then pdfplumber's own grouping into tables) turns them
-into rows and cells. Cell text comes from pdfium's text page by rectangle. Pages without at least two horizontal and two vertical rules skip this.
+into rows and cells. Cell text comes from pdfium's text page by rectangle. Pages without at least
+two horizontal and two vertical rules skip this.
 
 Tables without rules (columns aligned by whitespace, as financial and scientific reports set
 them) are found from the page's lines alone (see :func:`unruled_tables`); only a candidate's

@@ -15,6 +15,7 @@ from collections import Counter
 
 import pypdfium2.raw as pdfium_c
 
+from docbatch.partition.pdf_ffi import address, bare
 from docbatch.partition.pdf_layout import BULLET, Line
 
 __all__ = ["Frame", "page_lines"]
@@ -55,13 +56,28 @@ class Frame:
         return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
 
 
+_P, _I = ctypes.c_void_p, ctypes.c_int
+_count_rects = bare(pdfium_c.FPDFText_CountRects, _P, _I, _I)
+_get_rect = bare(pdfium_c.FPDFText_GetRect, _P, _I, _P, _P, _P, _P)
+_font_size = bare(pdfium_c.FPDFText_GetFontSize, _P, _I)
+_get_matrix = bare(pdfium_c.FPDFText_GetMatrix, _P, _I, _P)
+_font_info = bare(pdfium_c.FPDFText_GetFontInfo, _P, _I, _P, ctypes.c_ulong, _P)
+_font_weight = bare(pdfium_c.FPDFText_GetFontWeight, _P, _I)
+_text_object = bare(pdfium_c.FPDFText_GetTextObject, _P, _I)
+_render_mode = bare(pdfium_c.FPDFTextObj_GetTextRenderMode, _P)
+_char_angle = bare(pdfium_c.FPDFText_GetCharAngle, _P, _I)
+_is_generated = bare(pdfium_c.FPDFText_IsGenerated, _P, _I)
+_loose_box = bare(pdfium_c.FPDFText_GetLooseCharBox, _P, _I, _P)
+_char_of_text = bare(pdfium_c.FPDFText_GetCharIndexFromTextIndex, _P, _I)
+_text_of_char = bare(pdfium_c.FPDFText_GetTextIndexFromCharIndex, _P, _I)
+
+
 class _Reader:
     """Holds the ctypes scratch values for one text page so each call allocates nothing."""
 
     def __init__(self, textpage, *, identity: bool = False) -> None:
-        # the raw handle: passing pypdfium2's wrapper makes ctypes ask its _as_parameter_ property
-        # on every call, a Python call per pdfium call
-        self.tp = textpage.raw
+        # the bare address: see pdf_ffi, a typed call costs a quarter more
+        self.tp = address(textpage.raw)
         # pdfium's text mirrors its character list one to one on nearly every page; then the
         # index translation calls can be skipped
         self.identity = identity
@@ -70,60 +86,71 @@ class _Reader:
         self.matrix = pdfium_c.FS_MATRIX()
         self.rect = pdfium_c.FS_RECTF()
         self.fonts: dict[tuple[bytes, int], bool] = {}
+        self.objects: dict[int, bool] = {}  # text object -> bold: every character of one object shares its font
         self.name = ctypes.create_string_buffer(96)
-        # pointers made once: ctypes.byref per call is a measurable share of a per-line call
-        self.rect_refs = tuple(ctypes.byref(v) for v in (self.l, self.t, self.r, self.b))
-        self.flags_ref, self.matrix_ref, self.rect_ref = (
-            ctypes.byref(self.flags),
-            ctypes.byref(self.matrix),
-            ctypes.byref(self.rect),
+        self.rect_at = tuple(ctypes.addressof(v) for v in (self.l, self.t, self.r, self.b))
+        self.flags_at, self.matrix_at, self.box_at, self.name_at = (
+            ctypes.addressof(v) for v in (self.flags, self.matrix, self.rect, self.name)
         )
 
     def rects(self, start: int, count: int) -> list[tuple[float, float, float, float]]:
-        n = pdfium_c.FPDFText_CountRects(self.tp, start, count)
+        tp, at = self.tp, self.rect_at
+        n = _count_rects(tp, start, count)
         out = []
-        get_rect, tp, refs = pdfium_c.FPDFText_GetRect, self.tp, self.rect_refs
+        left, bottom, right, top = self.l, self.b, self.r, self.t
         for i in range(max(n, 0)):
-            if get_rect(tp, i, *refs):
-                out.append((self.l.value, self.b.value, self.r.value, self.t.value))
+            if _get_rect(tp, i, *at):
+                out.append((left.value, bottom.value, right.value, top.value))
         return out
 
     def char_index(self, text_index: int) -> int:
         if self.identity:
             return text_index
-        return pdfium_c.FPDFText_GetCharIndexFromTextIndex(self.tp, text_index)
+        return _char_of_text(self.tp, text_index)
 
     def size(self, ci: int) -> float:
         """The size the character is shown at: its font size scaled by its text and page matrices."""
-        size = pdfium_c.FPDFText_GetFontSize(self.tp, ci)
-        if not pdfium_c.FPDFText_GetMatrix(self.tp, ci, self.matrix_ref):
+        size = _font_size(self.tp, ci)
+        if not _get_matrix(self.tp, ci, self.matrix_at):
             return size
         m = self.matrix
         return size * math.sqrt(abs(m.a * m.d - m.b * m.c))
 
     def bold(self, ci: int) -> bool:
-        """Bold by weight, font name or flags (cached per font), or drawn with fill and stroke."""
-        n = pdfium_c.FPDFText_GetFontInfo(self.tp, ci, self.name, len(self.name), self.flags_ref)
+        """Bold by weight, font name or flags, or drawn with fill and stroke; known once per text object.
+
+        A character's font and render mode are its text object's, so one pdfium call per
+        character (which object) answers all but the first character of each object.
+        """
+        obj = _text_object(self.tp, ci)
+        if not obj:
+            return self._font_bold(ci)
+        bold = self.objects.get(obj)
+        if bold is None:
+            bold = self._font_bold(ci) or _render_mode(obj) == _FILL_STROKE
+            self.objects[obj] = bold
+        return bold
+
+    def _font_bold(self, ci: int) -> bool:
+        """Bold by weight, font name or flags (cached per font)."""
+        n = _font_info(self.tp, ci, self.name_at, len(self.name), self.flags_at)
         key = (self.name.value if n else b"", self.flags.value)
         bold = self.fonts.get(key)
         if bold is None:
-            weight = pdfium_c.FPDFText_GetFontWeight(self.tp, ci)
+            weight = _font_weight(self.tp, ci)
             name = key[0].decode("latin-1")
             bold = weight >= 600 or bool(key[1] & _FORCE_BOLD) or _BOLD_NAME.search(name) is not None
             self.fonts[key] = bold
-        if bold:
-            return True
-        obj = pdfium_c.FPDFText_GetTextObject(self.tp, ci)
-        return bool(obj) and pdfium_c.FPDFTextObj_GetTextRenderMode(obj) == _FILL_STROKE
+        return bold
 
     def angle(self, ci: int) -> float:
-        return pdfium_c.FPDFText_GetCharAngle(self.tp, ci)
+        return _char_angle(self.tp, ci)
 
     def charbox(self, ci: int) -> tuple[float, float, float, float] | None:
         """The loose box of one character (the same boxes pdfium's rectangles are made of)."""
-        if pdfium_c.FPDFText_IsGenerated(self.tp, ci) == 1:
+        if _is_generated(self.tp, ci) == 1:
             return None
-        if not pdfium_c.FPDFText_GetLooseCharBox(self.tp, ci, self.rect_ref):
+        if not _loose_box(self.tp, ci, self.box_at):
             return None
         r = self.rect
         return r.left, r.bottom, r.right, r.top
@@ -131,15 +158,19 @@ class _Reader:
     def text_index(self, ci: int) -> int:
         if self.identity:
             return ci
-        return pdfium_c.FPDFText_GetTextIndexFromCharIndex(self.tp, ci)
+        return _text_of_char(self.tp, ci)
 
 
-def page_lines(textpage, page_box: tuple[float, float, float, float]) -> tuple[list[Line], int]:
+def page_lines(
+    textpage, page_box: tuple[float, float, float, float], text: str | None = None
+) -> tuple[list[Line], int]:
     """The page's text lines in content order, in a frame where text reads left to right.
 
-    Returns the lines and the frame's turn (0, 90, 180 or 270 degrees).
+    ``text`` is the page's ``get_text_range()`` when the caller has read it already. Returns the
+    lines and the frame's turn (0, 90, 180 or 270 degrees).
     """
-    text = textpage.get_text_range()
+    if text is None:
+        text = textpage.get_text_range()
     if not text.strip():
         return [], 0
     reader = _Reader(textpage, identity=textpage.count_chars() == len(text))
