@@ -15,7 +15,7 @@ from collections import Counter
 
 import pypdfium2.raw as pdfium_c
 
-from docbatch.partition.pdf_ffi import address, bare
+from docbatch.partition.pdf_ffi import BoundedText, address, bare
 from docbatch.partition.pdf_layout import BULLET, Line
 
 __all__ = ["Frame", "page_lines"]
@@ -286,28 +286,27 @@ def _make_line(reader: _Reader, text: str, start: int, stop: int, rects: list, f
     return Line(x0, y0, x1, y1, text[start:stop].strip(), round(size * 2) / 2, bold, pdf_box, span)
 
 
+_enumerate_links = bare(pdfium_c.FPDFLink_Enumerate, _P, _P, _P)
+_link_action = bare(pdfium_c.FPDFLink_GetAction, _P)
+_action_type = bare(pdfium_c.FPDFAction_GetType, _P)
+_uri_path = bare(pdfium_c.FPDFAction_GetURIPath, _P, _P, _P, ctypes.c_ulong)
+_annot_rect = bare(pdfium_c.FPDFLink_GetAnnotRect, _P, _P)
+
+
 def page_links(doc, page, textpage) -> list[tuple[tuple[float, float, float, float], str, str]]:
     """The page's URI link annotations as (PDF box, url, the text under the box)."""
     found = []
-    pos = ctypes.c_int(0)
-    link = pdfium_c.FPDF_LINK()
-    rect = pdfium_c.FS_RECTF()
+    pos, link, rect = ctypes.c_int(0), ctypes.c_void_p(), pdfium_c.FS_RECTF()
     buf = ctypes.create_string_buffer(8192)
-    pos_ref, link_ref, rect_ref = ctypes.byref(pos), ctypes.byref(link), ctypes.byref(rect)
-    enumerate_links, get_action, get_type = (
-        pdfium_c.FPDFLink_Enumerate,
-        pdfium_c.FPDFLink_GetAction,
-        pdfium_c.FPDFAction_GetType,
-    )
-    get_uri, get_rect, uri_kind = pdfium_c.FPDFAction_GetURIPath, pdfium_c.FPDFLink_GetAnnotRect, pdfium_c.PDFACTION_URI
-    page_raw, doc_raw = page.raw, doc.raw  # handles, not wrappers: no property call per pdfium call
-    while enumerate_links(page_raw, pos_ref, link_ref):
-        action = get_action(link)
-        if not action or get_type(action) != uri_kind:
+    pos_at, link_at, rect_at, buf_at = (ctypes.addressof(v) for v in (pos, link, rect, buf))
+    page_raw, doc_raw, uri_kind, room = address(page.raw), address(doc.raw), pdfium_c.PDFACTION_URI, len(buf)
+    while _enumerate_links(page_raw, pos_at, link_at):
+        action = _link_action(link.value)
+        if not action or _action_type(action) != uri_kind:
             continue
         # one call fills the buffer and tells the size; a longer URI (over 8 KB) is skipped
-        size = get_uri(doc_raw, action, buf, len(buf))
-        if size <= 1 or size > len(buf) or not get_rect(link, rect_ref):
+        size = _uri_path(doc_raw, action, buf_at, room)
+        if size <= 1 or size > room or not _annot_rect(link.value, rect_at):
             continue
         url = buf.value.decode("utf-8", errors="replace").strip()
         if url:
@@ -326,7 +325,8 @@ _CELL_SCALE = 2.0  # grid cells of the sweep's link index, in median link sizes:
 
 
 def _bounded_texts(textpage, boxes: list[tuple[float, float, float, float]]) -> list[str]:
-    return [textpage.get_text_bounded(*box) for box in boxes]
+    bounded = BoundedText(textpage)
+    return [bounded(*box) for box in boxes]
 
 
 def _swept_link_texts(textpage, boxes: list[tuple[float, float, float, float]]) -> list[str]:
