@@ -228,7 +228,7 @@ def _many_links(path: Path, rows: int = 24, cols: int = 25) -> Path:
 def test_many_links_get_the_text_pdfium_finds_under_each_box(tmp_path):
     import pypdfium2 as pdfium
 
-    from docbatch.partition.pdf_text import page_links
+    from docbatch.partition.pdf_links import page_links
 
     doc = pdfium.PdfDocument(str(_many_links(tmp_path / "links.pdf")))
     page = doc[0]

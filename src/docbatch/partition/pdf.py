@@ -30,8 +30,9 @@ from docbatch.partition.layout import Placed, block_text, margin_zone, to_elemen
 from docbatch.partition.notes import part_lost, remark
 from docbatch.partition.ocr_page import MAX_OCR_PIXELS, ocr_page
 from docbatch.partition.pdf_layout import Block, build_blocks, merge_visual_lines, reading_order
+from docbatch.partition.pdf_links import page_links
 from docbatch.partition.pdf_tables import find_tables
-from docbatch.partition.pdf_text import Frame, page_lines, page_links
+from docbatch.partition.pdf_text import Frame, page_lines
 
 __all__ = ["partition_pdf"]
 
