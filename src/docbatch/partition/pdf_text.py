@@ -20,7 +20,8 @@ from docbatch.partition.pdf_layout import BULLET, Line
 
 __all__ = ["Frame", "page_lines"]
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+#: What ``str.strip()`` leaves of each line (text between \r and \n breaks): first to last non-space.
+_LINE_CONTENT = re.compile(r"\S(?:[^\r\n]*\S)?")
 _BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
 _FORCE_BOLD = 1 << 18
 _FILL_STROKE = 2  # FPDF_TEXTRENDERMODE_FILL_STROKE: "fake bold" drawn by stroking the outline
@@ -51,6 +52,10 @@ class Frame:
 
     def box(self, pdf_box: tuple[float, ...]) -> tuple[float, float, float, float]:
         """(x0, y0, x1, y1) in this frame of a (left, bottom, right, top) PDF box."""
+        if self.turn == 0:  # nearly every page: point() inlined, once per line
+            left, top = self.left, self.top
+            ax, bx, ay, by = pdf_box[0] - left, pdf_box[2] - left, top - pdf_box[1], top - pdf_box[3]
+            return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
         ax, ay = self.point(pdf_box[0], pdf_box[1])
         bx, by = self.point(pdf_box[2], pdf_box[3])
         return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
@@ -174,15 +179,7 @@ def page_lines(
     if not text.strip():
         return [], 0
     reader = _Reader(textpage, identity=textpage.count_chars() == len(text))
-    spans = []
-    pos = 0
-    for m in [*_LINE_BREAK.finditer(text), None]:
-        end = m.start() if m else len(text)
-        seg = text[pos:end]
-        if seg.strip():
-            lead = len(seg) - len(seg.lstrip())
-            spans.append((pos + lead, pos + lead + len(seg.strip())))
-        pos = m.end() if m else end
+    spans = [m.span() for m in _LINE_CONTENT.finditer(text)]
     turn = _text_turn(reader, spans)
     frame = Frame(page_box, turn)
     lines = []
@@ -264,12 +261,8 @@ def _make_line(reader: _Reader, text: str, start: int, stop: int, rects: list, f
     if len(rects) == 1:
         pdf_box = rects[0]
     else:
-        pdf_box = (
-            min(r[0] for r in rects),
-            min(r[1] for r in rects),
-            max(r[2] for r in rects),
-            max(r[3] for r in rects),
-        )
+        lefts, bottoms, rights, tops = zip(*rects, strict=True)
+        pdf_box = (min(lefts), min(bottoms), max(rights), max(tops))
     x0, y0, x1, y1 = frame.box(pdf_box)
     middle = (start + stop) // 2
     if text[middle].isspace() and stop - start > 2:
@@ -282,7 +275,7 @@ def _make_line(reader: _Reader, text: str, start: int, stop: int, rects: list, f
     if mid >= 0 and reader.bold(mid):
         first, last = reader.char_index(start), reader.char_index(stop - 1)
         bold = first >= 0 and last >= 0 and reader.bold(first) and reader.bold(last)
-    span = (reader.char_index(start), reader.char_index(stop - 1))
+    span = (start, stop - 1) if reader.identity else (reader.char_index(start), reader.char_index(stop - 1))
     return Line(x0, y0, x1, y1, text[start:stop].strip(), round(size * 2) / 2, bold, pdf_box, span)
 
 
