@@ -44,8 +44,9 @@ class BoundedText:
     def __init__(self, textpage: Any) -> None:
         self.textpage = textpage
         self.tp = address(textpage.raw)
-        self.size = 4 * max(pdfium_c.FPDFText_CountChars(textpage.raw), 0) + 16
-        self.buffer = (ctypes.c_ushort * self.size)()
+        self.size = 4 * max(pdfium_c.FPDFText_CountChars(textpage.raw), 0) + 16  # in UTF-16 units
+        # a byte buffer: an array of c_ushort of this length would be a new ctypes type per page
+        self.buffer = ctypes.create_string_buffer(2 * self.size)
         self.at = ctypes.addressof(self.buffer)
 
     def __call__(self, left: float, bottom: float, right: float, top: float) -> str:
