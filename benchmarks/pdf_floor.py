@@ -16,7 +16,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["FloorRow", "floor_row", "floor_rows", "make_links_page", "markdown", "pdf_floor_rows", "pdfium_floor"]
+__all__ = [
+    "FloorRow",
+    "floor_files",
+    "floor_row",
+    "floor_rows",
+    "make_links_page",
+    "markdown",
+    "pdf_floor_rows",
+    "pdfium_floor",
+]
 
 LINKS = 32_768
 _LINK_COLS = 128  # links per text line of the generated page
@@ -128,10 +137,10 @@ def floor_rows(files: dict[str, Path], reps: int = 5) -> list[FloorRow]:
 
 def pdf_floor_rows(cache: Path, *, quick: bool = False, reps: int | None = None) -> list[FloorRow]:
     """The two files the aims are set on: a large generated report and the many-links page."""
-    return floor_rows(_floor_files(cache, quick=quick), reps or (3 if quick else 5))
+    return floor_rows(floor_files(cache, quick=quick), reps or (3 if quick else 5))
 
 
-def _floor_files(cache: Path, *, quick: bool = False) -> dict[str, Path]:
+def floor_files(cache: Path, *, quick: bool = False) -> dict[str, Path]:
     """The large generated report (about 345 pages; 40 sections when quick) and the many-links page, by row name."""
     from benchmarks.generate import generate
 
@@ -207,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = pdf_floor_rows(CACHE_DIR, quick=args.quick, reps=args.reps)
     print("\n".join(markdown(rows)))
     if args.profile:
-        for path in _floor_files(CACHE_DIR, quick=args.quick).values():
+        for path in floor_files(CACHE_DIR, quick=args.quick).values():
             print(f"\ncProfile of docbatch on {path.name} (tottime):")
             _profile(path, args.profile)
     return 0
