@@ -151,15 +151,6 @@ class _Reader:
     def angle(self, ci: int) -> float:
         return _char_angle(self.tp, ci)
 
-    def charbox(self, ci: int) -> tuple[float, float, float, float] | None:
-        """The loose box of one character (the same boxes pdfium's rectangles are made of)."""
-        if _is_generated(self.tp, ci) == 1:
-            return None
-        if not _loose_box(self.tp, ci, self.box_at):
-            return None
-        r = self.rect
-        return r.left, r.bottom, r.right, r.top
-
     def text_index(self, ci: int) -> int:
         if self.identity:
             return ci
@@ -231,11 +222,13 @@ def _split_line(reader: _Reader, text: str, start: int, end: int, *, split: bool
 def _first_char_in(reader: _Reader, rect: tuple[float, ...], first: int, last: int) -> int | None:
     """The first character from ``first`` whose box center lies in ``rect`` (only for split lines)."""
     left, bottom, right, top = rect
+    # pdfium's loose boxes (the ones its rectangles are made of), read in place: table rows walk
+    # every character of a cell this way
+    tp, box, box_at = reader.tp, reader.rect, reader.box_at
     for ci in range(first, last + 1):
-        box = reader.charbox(ci)
-        if box is None:
+        if _is_generated(tp, ci) == 1 or not _loose_box(tp, ci, box_at):
             continue
-        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        cx, cy = (box.left + box.right) / 2, (box.bottom + box.top) / 2
         if left - 0.5 <= cx <= right + 0.5 and bottom - 0.5 <= cy <= top + 0.5:
             return ci
     return None
