@@ -13,12 +13,21 @@ from typing import Any
 
 import pypdfium2.raw as pdfium_c
 
-__all__ = ["BoundedText", "address", "bare"]
+__all__ = ["BoundedText", "address", "bare", "buffer_address"]
 
 
 def address(handle: Any) -> int:
     """The plain address of a pdfium handle, a ctypes object or a ctypes function."""
     return ctypes.cast(handle, ctypes.c_void_p).value or 0
+
+
+def buffer_address(buffer: bytearray) -> int:
+    """Where a bytearray's bytes are, for pdfium to write into.
+
+    A ctypes array of a size not seen before is a new ctypes *type* (``create_string_buffer``
+    makes one per call, some 30 us), which per page adds up; a bytearray costs nothing to make.
+    """
+    return ctypes.addressof(_BYTE.from_buffer(buffer))
 
 
 def bare(func: Any, *argtypes: Any) -> Any:
@@ -29,6 +38,7 @@ def bare(func: Any, *argtypes: Any) -> Any:
     return ctypes.CFUNCTYPE(restype, *argtypes)(address(func))
 
 
+_BYTE = ctypes.c_char * 1
 _P, _I, _D = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
 _get_bounded_text = bare(pdfium_c.FPDFText_GetBoundedText, _P, _D, _D, _D, _D, _P, _I)
 
@@ -45,9 +55,8 @@ class BoundedText:
         self.textpage = textpage
         self.tp = address(textpage.raw)
         self.size = 4 * max(pdfium_c.FPDFText_CountChars(textpage.raw), 0) + 16  # in UTF-16 units
-        # a byte buffer: an array of c_ushort of this length would be a new ctypes type per page
-        self.buffer = ctypes.create_string_buffer(2 * self.size)
-        self.at = ctypes.addressof(self.buffer)
+        self.buffer = bytearray(2 * self.size)
+        self.at = buffer_address(self.buffer)
 
     def __call__(self, left: float, bottom: float, right: float, top: float) -> str:
         # given room, pdfium copies the text and a NUL after it, and counts both

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 import pypdfium2.raw as pdfium_c
 
-from docbatch.partition.pdf_ffi import BoundedText, address, bare
+from docbatch.partition.pdf_ffi import BoundedText, address, bare, buffer_address
 
 __all__ = ["page_links"]
 
@@ -37,8 +37,9 @@ def page_links(doc, page, textpage) -> list[tuple[Box, str, str]]:
     """The page's URI link annotations as (PDF box, url, the text under the box)."""
     found = []
     pos, link, rect = ctypes.c_int(0), ctypes.c_void_p(), pdfium_c.FS_RECTF()
-    buf = ctypes.create_string_buffer(8192)
-    pos_at, link_at, rect_at, buf_at = (ctypes.addressof(v) for v in (pos, link, rect, buf))
+    buf = bytearray(8192)
+    buf_at = buffer_address(buf)
+    pos_at, link_at, rect_at = (ctypes.addressof(v) for v in (pos, link, rect))
     page_raw, doc_raw, uri_kind, room = address(page.raw), address(doc.raw), pdfium_c.PDFACTION_URI, len(buf)
     while _enumerate_links(page_raw, pos_at, link_at):
         action = _link_action(link.value)
@@ -48,7 +49,8 @@ def page_links(doc, page, textpage) -> list[tuple[Box, str, str]]:
         size = _uri_path(doc_raw, action, buf_at, room)
         if size <= 1 or size > room or not _annot_rect(link.value, rect_at):
             continue
-        url = buf.value.decode("utf-8", errors="replace").strip()
+        end = buf.find(0)  # pdfium ends the URI with a NUL; the text is what comes before it
+        url = buf[: end if end >= 0 else room].decode("utf-8", errors="replace").strip()
         if url:
             left, right, bottom, top = rect.left, rect.right, rect.bottom, rect.top
             box = (min(left, right), min(bottom, top), max(left, right), max(bottom, top))

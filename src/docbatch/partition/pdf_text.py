@@ -62,6 +62,7 @@ class Frame:
 
 
 _P, _I = ctypes.c_void_p, ctypes.c_int
+_FontName = ctypes.c_char * 96  # made once: a ctypes array type per page costs some 30 us
 _count_rects = bare(pdfium_c.FPDFText_CountRects, _P, _I, _I)
 _get_rect = bare(pdfium_c.FPDFText_GetRect, _P, _I, _P, _P, _P, _P)
 _font_size = bare(pdfium_c.FPDFText_GetFontSize, _P, _I)
@@ -92,7 +93,7 @@ class _Reader:
         self.rect = pdfium_c.FS_RECTF()
         self.fonts: dict[tuple[bytes, int], bool] = {}
         self.objects: dict[int, bool] = {}  # text object -> bold: every character of one object shares its font
-        self.name = ctypes.create_string_buffer(96)
+        self.name = _FontName()
         self.rect_at = tuple(ctypes.addressof(v) for v in (self.l, self.t, self.r, self.b))
         self.flags_at, self.matrix_at, self.box_at, self.name_at = (
             ctypes.addressof(v) for v in (self.flags, self.matrix, self.rect, self.name)
