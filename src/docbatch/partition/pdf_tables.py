@@ -55,7 +55,9 @@ def find_tables(page, textpage, page_box: tuple[float, float, float, float], lin
     if len(horizontal) >= 3:
         ruled.extend(aligned_tables(horizontal, lines, textpage, page_box, taken=[t.bbox for t in ruled]))
     taken = [t.bbox for t in ruled]
-    free = [ln for ln in lines if not any(_overlaps((ln.x0, ln.y0, ln.x1, ln.y1), b) for b in taken)]
+    free = lines
+    if taken:
+        free = [ln for ln in lines if not any(_overlaps((ln.x0, ln.y0, ln.x1, ln.y1), b) for b in taken)]
     ruled.extend(unruled_tables(free, textpage, page_box))
     return ruled
 
