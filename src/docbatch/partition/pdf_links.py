@@ -83,12 +83,16 @@ class _LinkIndex:
         # the character size the single-cell lookup covers: a line of text as tall as the links
         self.reach = height
         self.grid: dict[tuple[int, int], list[tuple[float, float, float, float, int]]] = {}
+        enter, iw, ih, reach = self.grid.setdefault, self.iw, self.ih, self.reach
         for k, (left, bottom, right, top) in enumerate(boxes):
             if left >= right or bottom >= top:
                 continue  # an empty box intersects nothing (and pdfium gives it no text)
             entry = (left, bottom, right, top, k)
-            for cell in self.cells(left - self.reach, bottom - self.reach, right, top):
-                self.grid.setdefault(cell, []).append(entry)
+            # self.cells(left - reach, bottom - reach, right, top), inlined: once per link
+            ys = range(int((bottom - reach) * ih), int(top * ih) + 1)
+            for gx in range(int((left - reach) * iw), int(right * iw) + 1):
+                for gy in ys:
+                    enter((gx, gy), []).append(entry)
 
     def cells(self, left: float, bottom: float, right: float, top: float) -> list[tuple[int, int]]:
         """Grid cells an area covers; by truncation, which is monotonic, all that covering needs."""
