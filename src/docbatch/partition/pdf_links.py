@@ -123,10 +123,10 @@ def _swept_texts(textpage, boxes: list[Box]) -> list[str]:
     hits: list[list[int]] = [[] for _ in boxes]
     tp = address(textpage.raw)
     cl, cr, cb, ct = (ctypes.c_double() for _ in range(4))
-    at = tuple(ctypes.addressof(v) for v in (cl, cr, cb, ct))
-    n = _count_chars(tp)
+    al, ar, ab, at = (ctypes.addressof(v) for v in (cl, cr, cb, ct))
+    n, char_box = _count_chars(tp), _char_box
     for ci in range(n):
-        if not _char_box(tp, ci, *at):
+        if not char_box(tp, ci, al, ar, ab, at):
             continue
         left, right, bottom, top = cl.value, cr.value, cb.value, ct.value
         if left >= right or bottom >= top:
