@@ -16,7 +16,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["FloorRow", "floor_row", "floor_rows", "make_links_page", "markdown", "pdf_floor_rows", "pdfium_floor"]
+__all__ = [
+    "FloorRow",
+    "floor_files",
+    "floor_row",
+    "floor_rows",
+    "make_links_page",
+    "markdown",
+    "pdf_floor_rows",
+    "pdfium_floor",
+]
 
 LINKS = 32_768
 _LINK_COLS = 128  # links per text line of the generated page
@@ -126,8 +135,13 @@ def floor_rows(files: dict[str, Path], reps: int = 5) -> list[FloorRow]:
     return [floor_row(name, path, reps) for name, path in files.items()]
 
 
-def pdf_floor_rows(cache: Path, *, quick: bool = False) -> list[FloorRow]:
+def pdf_floor_rows(cache: Path, *, quick: bool = False, reps: int | None = None) -> list[FloorRow]:
     """The two files the aims are set on: a large generated report and the many-links page."""
+    return floor_rows(floor_files(cache, quick=quick), reps or (3 if quick else 5))
+
+
+def floor_files(cache: Path, *, quick: bool = False) -> dict[str, Path]:
+    """The large generated report (about 345 pages; 40 sections when quick) and the many-links page, by row name."""
     from benchmarks.generate import generate
 
     sections = 40 if quick else 400  # 400 sections: about 345 pages
@@ -138,9 +152,7 @@ def pdf_floor_rows(cache: Path, *, quick: bool = False) -> list[FloorRow]:
     if not links.is_file():
         links.parent.mkdir(parents=True, exist_ok=True)
         make_links_page(links)
-    return floor_rows(
-        {f"generated report ({sections} sections)": large, f"one page, {LINKS:,} links": links}, 3 if quick else 5
-    )
+    return {f"generated report ({sections} sections)": large, f"one page, {LINKS:,} links": links}
 
 
 def markdown(rows: list[FloorRow], unruled=None) -> list[str]:
@@ -175,3 +187,40 @@ def markdown(rows: list[FloorRow], unruled=None) -> list[str]:
             "",
         ]
     return out
+
+
+def _profile(path: Path, lines: int) -> None:
+    """The top ``lines`` of a cProfile of one docbatch run on ``path`` (by own time), after a warm-up run."""
+    import cProfile
+    import pstats
+
+    _docbatch(path)
+    profile = cProfile.Profile()
+    profile.enable()
+    _docbatch(path)
+    profile.disable()
+    pstats.Stats(profile).sort_stats("tottime").print_stats(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m benchmarks.pdf_floor [--quick] [--reps N] [--profile N]``: the floor rows alone, as markdown."""
+    import argparse
+
+    from benchmarks import CACHE_DIR
+
+    p = argparse.ArgumentParser(prog="python -m benchmarks.pdf_floor", description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="a 40-section report instead of 400 sections")
+    p.add_argument("--reps", type=int, default=None, help="interleaved timed runs per file (default 5, quick 3)")
+    p.add_argument("--profile", type=int, default=0, metavar="N", help="also print cProfile's top N lines per file")
+    args = p.parse_args(argv)
+    rows = pdf_floor_rows(CACHE_DIR, quick=args.quick, reps=args.reps)
+    print("\n".join(markdown(rows)))
+    if args.profile:
+        for path in floor_files(CACHE_DIR, quick=args.quick).values():
+            print(f"\ncProfile of docbatch on {path.name} (tottime):")
+            _profile(path, args.profile)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,9 +1,12 @@
 """Write docbatch's PDF elements for every test fixture and corpus PDF, to diff two checkouts.
 
-    PYTHONPATH=<checkout>/src python -m benchmarks.pdf_snapshot OUT_DIR [EXTRA.pdf ...]
+    PYTHONPATH=<checkout>/src python -m benchmarks.pdf_snapshot OUT_DIR [--floor] [EXTRA.pdf ...]
 
 Speed work on the PDF path must not change its output; run this with the old and the new
 ``src`` and ``diff -r`` the two folders. Fixtures are rebuilt from tests/fixtures/pdf/make_fixtures.py.
+``--floor`` adds the two files of :mod:`benchmarks.pdf_floor` (the large generated report and the
+many-links page, generated into the benchmark cache if missing); generated reports with unruled
+tables (``benchmarks.unruled``) are good extras.
 """
 
 from __future__ import annotations
@@ -32,8 +35,14 @@ def main(argv: list[str]) -> int:
 
     out = Path(argv[0])
     out.mkdir(parents=True, exist_ok=True)
+    extra = [Path(a) for a in argv[1:] if a != "--floor"]
+    if "--floor" in argv[1:]:
+        from benchmarks import CACHE_DIR
+        from benchmarks.pdf_floor import floor_files
+
+        extra += list(floor_files(CACHE_DIR).values())
     with tempfile.TemporaryDirectory() as tmp:
-        files = _fixtures(Path(tmp)) + sorted(CORPUS_DIR.rglob("*.pdf")) + [Path(a) for a in argv[1:]]
+        files = _fixtures(Path(tmp)) + sorted(CORPUS_DIR.rglob("*.pdf")) + extra
         for path in files:
             try:
                 data: object = elements_to_dicts(partition_pdf(path, PartitionOptions()))

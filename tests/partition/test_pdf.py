@@ -228,7 +228,7 @@ def _many_links(path: Path, rows: int = 24, cols: int = 25) -> Path:
 def test_many_links_get_the_text_pdfium_finds_under_each_box(tmp_path):
     import pypdfium2 as pdfium
 
-    from docbatch.partition.pdf_text import page_links
+    from docbatch.partition.pdf_links import page_links
 
     doc = pdfium.PdfDocument(str(_many_links(tmp_path / "links.pdf")))
     page = doc[0]
@@ -258,3 +258,32 @@ def test_many_links_page_gives_each_block_its_links(tmp_path):
     words = [(url, text) for url, text in pairs if url.rsplit("/", 1)[1].isdigit()]
     assert len(words) >= 590  # links go to the block under their middle; a few may fall between blocks
     assert all(text == "w" + url.rsplit("/", 1)[1] for url, text in words)
+
+
+def test_bounded_text_in_one_call_is_pypdfium2s_bounded_text(pdfs):
+    """docbatch's one-call bounded text gives pypdfium2's two-call answer for boxes big, small and empty."""
+    import random
+
+    import pypdfium2 as pdfium
+
+    from docbatch.partition.pdf_ffi import BoundedText
+
+    doc = pdfium.PdfDocument(str(pdfs["structured.pdf"]))
+    page = doc[0]
+    textpage = page.get_textpage()
+    bounded = BoundedText(textpage)
+    left, bottom, right, top = page.get_bbox()
+    rng = random.Random(7)
+    boxes = [(left, bottom, right, top), (0.0, 0.0, 1.0, 1.0), (300.0, 300.0, 300.0, 300.0)]
+    for _ in range(200):
+        x, y = rng.uniform(left, right), rng.uniform(bottom, top)
+        boxes.append((x, y, x + rng.uniform(1, 300), y + rng.uniform(1, 120)))
+    try:
+        got = [bounded(*box) for box in boxes]
+        expected = [textpage.get_text_bounded(*box) for box in boxes]
+    finally:
+        textpage.close()
+        page.close()
+        doc.close()
+    assert got == expected
+    assert sum(1 for text in got if text.strip()) > 20  # many boxes hold text: the comparison means something

@@ -30,8 +30,9 @@ from docbatch.partition.layout import Placed, block_text, margin_zone, to_elemen
 from docbatch.partition.notes import part_lost, remark
 from docbatch.partition.ocr_page import MAX_OCR_PIXELS, ocr_page
 from docbatch.partition.pdf_layout import Block, build_blocks, merge_visual_lines, reading_order
+from docbatch.partition.pdf_links import page_links
 from docbatch.partition.pdf_tables import find_tables
-from docbatch.partition.pdf_text import Frame, page_lines, page_links
+from docbatch.partition.pdf_text import Frame, page_lines
 
 __all__ = ["partition_pdf"]
 
@@ -130,9 +131,10 @@ def _read_page(
     try:
         textpage = page.get_textpage()
         try:
-            how = _how_to_read(page, textpage.get_text_range(), options.ocr)
+            text = textpage.get_text_range()
+            how = _how_to_read(page, text, options.ocr)
             if how == "text":
-                return _read_text_layer(doc, page, textpage, index, sizes)
+                return _read_text_layer(doc, page, textpage, text, index, sizes)
         finally:
             textpage.close()
         if how == "ocr":
@@ -190,12 +192,12 @@ def _read_by_ocr(page: pdfium.PdfPage, index: int, sizes: Counter[float], option
 
 
 def _read_text_layer(
-    doc: pdfium.PdfDocument, page: pdfium.PdfPage, textpage, index: int, sizes: Counter[float]
+    doc: pdfium.PdfDocument, page: pdfium.PdfPage, textpage, text: str, index: int, sizes: Counter[float]
 ) -> list[Placed]:
-    """Blocks of one page from its text layer, in reading order."""
+    """Blocks of one page from its text layer (``text``: all of it, as read once), in reading order."""
     box = tuple(page.get_bbox())
     rotation = page.get_rotation()
-    lines, turn = page_lines(textpage, box)
+    lines, turn = page_lines(textpage, box, text)
     tables = find_tables(page, textpage, box, lines) if lines and turn == 0 and rotation == 0 else []
     links = page_links(doc, page, textpage) if lines else []
     text_frame = Frame(box, turn)

@@ -171,10 +171,11 @@ def _joins(blk: Block, ln: Line, pitches: dict[float, float]) -> bool:
         return False
     if ln.x0 >= blk.x1 or ln.x1 <= blk.x0:
         return False
-    pitch = _center(ln) - _center(prev)
+    middle = (prev.y0 + prev.y1) / 2  # _center, inlined: this runs for every line against up to three blocks
+    pitch = (ln.y0 + ln.y1) / 2 - middle
     limit = min(1.25 * pitches.get(ln.size, 1.2 * size), 1.9 * size)
     if len(blk.lines) > 1:
-        limit = min(limit, _center(prev) - _center(blk.lines[-2]) + 0.3 * size)
+        limit = min(limit, middle - _center(blk.lines[-2]) + 0.3 * size)
     if not 0.5 * size <= pitch <= limit:
         return False
     if _has_leader(prev.text) or _has_leader(ln.text):
@@ -202,11 +203,12 @@ def _indented_continuation(blk: Block, ln: Line) -> bool:
 def _new_paragraph(blk: Block, prev: Line, ln: Line) -> bool:
     """Paragraphs without spacing: the last line ended a sentence short of the margin, or the
     new line is indented while the block's lines were flush."""
-    ends = prev.text.rstrip().endswith(_SENTENCE_END)
-    if ends and prev.x1 < blk.x1 - 2.0 * prev.size:
+    if not prev.text.rstrip().endswith(_SENTENCE_END):
+        return False
+    if prev.x1 < blk.x1 - 2.0 * prev.size:
         return True
     left = min(line.x0 for line in blk.lines)
-    return ends and len(blk.lines) >= 1 and ln.x0 > left + 0.8 * ln.size and prev.x0 <= left + 0.5
+    return len(blk.lines) >= 1 and ln.x0 > left + 0.8 * ln.size and prev.x0 <= left + 0.5
 
 
 def reading_order(blocks: list[Block], width: float) -> list[Block]:

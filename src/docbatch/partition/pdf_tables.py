@@ -2,9 +2,10 @@
 
 Ruled tables: pdfplumber's own page parsing (pdfminer) costs hundreds of milliseconds a page, so
 it is not used: pdfium hands over the page's path objects (rules and cell boxes) in well under a
-millisecond, they become pdfplumber *edges*, and pdfplumber's table algorithm (snap, join,
-intersect, cells, tables) turns them into rows and cells. Cell text comes from pdfium's text
-page by rectangle. Pages without at least two horizontal and two vertical rules skip this.
+millisecond, they become edges, and pdfplumber's table algorithm (snap, join, intersect, cells;
+done on plain tuples in :mod:`pdf_grid`, then pdfplumber's own grouping into tables) turns them
+into rows and cells. Cell text comes from pdfium's text page by rectangle. Pages without at least
+two horizontal and two vertical rules skip this.
 
 Tables without rules (columns aligned by whitespace, as financial and scientific reports set
 them) are found from the page's lines alone (see :func:`unruled_tables`); only a candidate's
@@ -20,6 +21,8 @@ from typing import Any
 
 import pypdfium2.raw as pdfium_c
 
+from docbatch.partition.pdf_ffi import BoundedText, address, bare
+from docbatch.partition.pdf_grid import Edge, grid_cells
 from docbatch.partition.pdf_layout import BULLET, _has_leader
 
 __all__ = ["FoundTable", "aligned_tables", "find_tables", "page_edges", "to_html", "unruled_tables"]
@@ -45,15 +48,16 @@ def find_tables(page, textpage, page_box: tuple[float, float, float, float], lin
     Fully ruled grids go through pdfplumber's cell finder; tables ruled only across (the
     "booktabs" style of papers and reports) are read from the alignment of ``lines`` between rules.
     """
-    edges = page_edges(page, page_box)
-    if len(edges) > _MAX_EDGES:
+    horizontal, vertical = page_edges(page, page_box)
+    if len(horizontal) + len(vertical) > _MAX_EDGES:
         return []
-    n_h = sum(e["orientation"] == "h" for e in edges)
-    ruled = _ruled_tables(edges, textpage, page_box) if n_h >= 2 and len(edges) - n_h >= 2 else []
-    if n_h >= 3:
-        ruled.extend(aligned_tables(edges, lines, textpage, page_box, taken=[t.bbox for t in ruled]))
+    ruled = _ruled_tables(horizontal, vertical, textpage, page_box) if len(horizontal) >= 2 <= len(vertical) else []
+    if len(horizontal) >= 3:
+        ruled.extend(aligned_tables(horizontal, lines, textpage, page_box, taken=[t.bbox for t in ruled]))
     taken = [t.bbox for t in ruled]
-    free = [ln for ln in lines if not any(_overlaps((ln.x0, ln.y0, ln.x1, ln.y1), b) for b in taken)]
+    free = lines
+    if taken:
+        free = [ln for ln in lines if not any(_overlaps((ln.x0, ln.y0, ln.x1, ln.y1), b) for b in taken)]
     ruled.extend(unruled_tables(free, textpage, page_box))
     return ruled
 
@@ -62,22 +66,24 @@ def _overlaps(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def _ruled_tables(edges: list[dict[str, Any]], textpage, page_box: tuple[float, ...]) -> list[FoundTable]:
+def _ruled_tables(
+    horizontal: list[Edge], vertical: list[Edge], textpage, page_box: tuple[float, ...]
+) -> list[FoundTable]:
     from pdfplumber import table as pt
-    from pdfplumber.utils import filter_edges
 
-    edges = pt.merge_edges(edges, _SNAP, _SNAP, _SNAP, _SNAP)
-    edges = filter_edges(edges, min_length=3)
-    cells = pt.intersections_to_cells(pt.edges_to_intersections(edges, _SNAP, _SNAP))
+    cells = grid_cells(horizontal, vertical, _SNAP)
+    if not cells:
+        return []
+    bounded = BoundedText(textpage)
     out = []
     for group in pt.cells_to_tables(cells):
-        found = _table(pt.Table(None, group), textpage, page_box)
+        found = _table(pt.Table(None, group), bounded, page_box)
         if found is not None:
             out.append(found)
     return out
 
 
-def _table(table, textpage, page_box: tuple[float, ...]) -> FoundTable | None:
+def _table(table, bounded: BoundedText, page_box: tuple[float, ...]) -> FoundTable | None:
     left, _, _, top = page_box
     rows = []
     for row in table.rows:
@@ -87,7 +93,7 @@ def _table(table, textpage, page_box: tuple[float, ...]) -> FoundTable | None:
                 cells.append(None)
                 continue
             x0, t, x1, b = cell
-            text = textpage.get_text_bounded(left + x0, top - b, left + x1, top - t)
+            text = bounded(left + x0, top - b, left + x1, top - t)
             cells.append(" ".join(text.replace("\ufffe", "-").split()))
         rows.append(cells)
     rows = [r for r in rows if any(r)]
@@ -99,7 +105,7 @@ def _table(table, textpage, page_box: tuple[float, ...]) -> FoundTable | None:
 
 
 def aligned_tables(
-    edges: list[dict[str, Any]], lines: list, textpage, page_box: tuple[float, ...], taken: list | None = None
+    horizontal: list[Edge], lines: list, textpage, page_box: tuple[float, ...], taken: list | None = None
 ) -> list[FoundTable]:
     """Tables ruled only across: three or more rules of one width with column-aligned words between.
 
@@ -113,7 +119,7 @@ def aligned_tables(
     from docbatch.partition.pdf_text import line_words
 
     out = []
-    for x0, x1, tops in _rule_groups(edges):
+    for x0, x1, tops in _rule_groups(horizontal):
         top, bottom = tops[0], tops[-1]
         if bottom - top > 0.6 * (page_box[3] - page_box[1]):  # rules under the running head and over the footer
             continue
@@ -131,19 +137,19 @@ def aligned_tables(
     return out
 
 
-def _rule_groups(edges: list[dict[str, Any]]) -> list[tuple[float, float, list[float]]]:
+def _rule_groups(horizontal: list[Edge]) -> list[tuple[float, float, list[float]]]:
     """(x0, x1, rule tops) of each set of at least three horizontal rules spanning the same width."""
-    rules = sorted((e for e in edges if e["orientation"] == "h" and e["width"] >= 60), key=lambda e: e["top"])
-    groups: list[list[dict[str, Any]]] = []
+    rules = sorted((e for e in horizontal if e[2] - e[0] >= 60), key=lambda e: e[1])
+    groups: list[list[Edge]] = []
     for e in rules:
         for g in groups:
-            if abs(g[0]["x0"] - e["x0"]) <= _SNAP and abs(g[0]["x1"] - e["x1"]) <= _SNAP:
-                if e["top"] - g[-1]["top"] > _SNAP:
+            if abs(g[0][0] - e[0]) <= _SNAP and abs(g[0][2] - e[2]) <= _SNAP:
+                if e[1] - g[-1][1] > _SNAP:
                     g.append(e)
                 break
         else:
             groups.append([e])
-    return [(g[0]["x0"], g[0]["x1"], [e["top"] for e in g]) for g in groups if len(g) >= 3]
+    return [(g[0][0], g[0][2], [e[1] for e in g]) for g in groups if len(g) >= 3]
 
 
 def _aligned_table(words: list, cuts: list[float], bbox: tuple[float, float, float, float]) -> FoundTable | None:
@@ -355,106 +361,109 @@ def _prose_beside(grid: list[list[str]]) -> bool:
     return sum(1 for c in firsts if _words(c) > _CELL_WORDS) * 3 > len(firsts)
 
 
+_P, _I, _F = ctypes.c_void_p, ctypes.c_int, ctypes.c_float
+_count_objects = bare(pdfium_c.FPDFPage_CountObjects, _P)
+_get_object = bare(pdfium_c.FPDFPage_GetObject, _P, _I)
+_object_type = bare(pdfium_c.FPDFPageObj_GetType, _P)
+_get_bounds = bare(pdfium_c.FPDFPageObj_GetBounds, _P, _P, _P, _P, _P)
+_count_segments = bare(pdfium_c.FPDFPath_CountSegments, _P)
+_get_matrix = bare(pdfium_c.FPDFPageObj_GetMatrix, _P, _P)
+_get_segment = bare(pdfium_c.FPDFPath_GetPathSegment, _P, _I)
+_segment_type = bare(pdfium_c.FPDFPathSegment_GetType, _P)
+_segment_point = bare(pdfium_c.FPDFPathSegment_GetPoint, _P, _P, _P)
+_segment_closes = bare(pdfium_c.FPDFPathSegment_GetClose, _P)
+_PATH, _BEZIER, _MOVE = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_SEGMENT_BEZIERTO, pdfium_c.FPDF_SEGMENT_MOVETO
+
+
 class _Geometry:
-    """ctypes scratch values for reading path objects without allocating per call."""
+    """ctypes scratch values for reading path objects, made once per page: a call allocates nothing."""
 
     def __init__(self) -> None:
         self.l, self.b, self.r, self.t = (ctypes.c_float() for _ in range(4))
         self.x, self.y = ctypes.c_float(), ctypes.c_float()
         self.matrix = pdfium_c.FS_MATRIX()
-        # pointers made once: a byref per call is a good share of these small calls
-        self.bounds_refs = tuple(ctypes.byref(v) for v in (self.l, self.b, self.r, self.t))
-        self.x_ref, self.y_ref, self.matrix_ref = ctypes.byref(self.x), ctypes.byref(self.y), ctypes.byref(self.matrix)
+        self.bounds_at = tuple(ctypes.addressof(v) for v in (self.l, self.b, self.r, self.t))
+        self.x_at, self.y_at, self.matrix_at = (ctypes.addressof(v) for v in (self.x, self.y, self.matrix))
 
-    def bounds(self, obj) -> tuple[float, float, float, float]:
-        pdfium_c.FPDFPageObj_GetBounds(obj, *self.bounds_refs)
+    def bounds(self, obj: int) -> tuple[float, float, float, float]:
+        _get_bounds(obj, *self.bounds_at)
         return self.l.value, self.b.value, self.r.value, self.t.value
 
-    def points(self, obj) -> list[tuple[float, float, bool, bool]] | None:
+    def points(self, obj: int) -> list[tuple[float, float, bool, bool]] | None:
         """Page-space points of a straight-edged path as (x, y, moves_to, closes); None if it curves."""
-        n = pdfium_c.FPDFPath_CountSegments(obj)
-        if n <= 0 or n > _MAX_SEGMENTS or not pdfium_c.FPDFPageObj_GetMatrix(obj, self.matrix_ref):
+        n = _count_segments(obj)
+        if n <= 0 or n > _MAX_SEGMENTS or not _get_matrix(obj, self.matrix_at):
             return None
         m = self.matrix
         a, b, c, d, e, f = m.a, m.b, m.c, m.d, m.e, m.f
-        get_segment, get_type, get_point = (
-            pdfium_c.FPDFPath_GetPathSegment,
-            pdfium_c.FPDFPathSegment_GetType,
-            pdfium_c.FPDFPathSegment_GetPoint,
-        )
-        get_close, x_ref, y_ref = pdfium_c.FPDFPathSegment_GetClose, self.x_ref, self.y_ref
+        x, y, x_at, y_at = self.x, self.y, self.x_at, self.y_at
         out = []
         for i in range(n):
-            seg = get_segment(obj, i)
-            kind = get_type(seg)
-            if kind == pdfium_c.FPDF_SEGMENT_BEZIERTO:
+            seg = _get_segment(obj, i)
+            kind = _segment_type(seg)
+            if kind == _BEZIER:
                 return None
-            get_point(seg, x_ref, y_ref)
-            x, y = self.x.value, self.y.value
-            closes = bool(get_close(seg))
-            out.append((a * x + c * y + e, b * x + d * y + f, kind == pdfium_c.FPDF_SEGMENT_MOVETO, closes))
+            _segment_point(seg, x_at, y_at)
+            px, py = x.value, y.value
+            out.append((a * px + c * py + e, b * px + d * py + f, kind == _MOVE, bool(_segment_closes(seg))))
         return out
 
 
-def page_edges(page, page_box: tuple[float, float, float, float]) -> list[dict[str, Any]]:
-    """pdfplumber-style edges (top-left coordinates) of the page's top-level path objects."""
+def page_edges(page, page_box: tuple[float, float, float, float]) -> tuple[list[Edge], list[Edge]]:
+    """The page's straight rules (top-level path objects) as horizontal and vertical edges, top-left coordinates.
+
+    Each list keeps drawing order, which the cell finder's snapping depends on (see :mod:`pdf_grid`).
+    """
     geo = _Geometry()
     left, _, _, top = page_box
-    edges: list[dict[str, Any]] = []
-    raw = page.raw  # the handle itself: the wrapper costs a property call per pdfium call
-    for i in range(pdfium_c.FPDFPage_CountObjects(raw)):
-        obj = pdfium_c.FPDFPage_GetObject(raw, i)
-        if pdfium_c.FPDFPageObj_GetType(obj) != pdfium_c.FPDF_PAGEOBJ_PATH:
+    horizontal: list[Edge] = []
+    vertical: list[Edge] = []
+    raw = address(page.raw)
+    for i in range(_count_objects(raw)):
+        obj = _get_object(raw, i)
+        if _object_type(obj) != _PATH:
             continue
         x0, y0, x1, y1 = geo.bounds(obj)
         if y1 - y0 <= _THIN and x1 - x0 >= _SNAP:
-            edges.append(_edge(x0 - left, x1 - left, top - (y0 + y1) / 2, top - (y0 + y1) / 2))
+            _add_edge(horizontal, vertical, x0 - left, x1 - left, top - (y0 + y1) / 2, top - (y0 + y1) / 2)
         elif x1 - x0 <= _THIN and y1 - y0 >= _SNAP:
-            edges.append(_edge((x0 + x1) / 2 - left, (x0 + x1) / 2 - left, top - y1, top - y0))
+            _add_edge(horizontal, vertical, (x0 + x1) / 2 - left, (x0 + x1) / 2 - left, top - y1, top - y0)
         elif x1 - x0 >= _SNAP and y1 - y0 >= _SNAP:
             points = geo.points(obj)
             if points:
-                edges.extend(_polyline_edges(points, left, top))
-    return edges
+                _polyline_edges(points, left, top, horizontal, vertical)
+    return horizontal, vertical
 
 
-def _polyline_edges(points: list[tuple[float, float, bool, bool]], left: float, top: float) -> list[dict[str, Any]]:
+def _polyline_edges(
+    points: list[tuple[float, float, bool, bool]], left: float, top: float, horizontal: list, vertical: list
+) -> None:
     """Axis-aligned straight segments of a path (rectangles and grids) as edges."""
-    out = []
     start = prev = None
     for x, y, moves, closes in points:
         if moves or prev is None:
             start = prev = (x, y)
             continue
-        out.extend(_segment(prev, (x, y), left, top))
+        _segment(prev, (x, y), left, top, horizontal, vertical)
         prev = (x, y)
         if closes and start is not None:
-            out.extend(_segment(prev, start, left, top))
+            _segment(prev, start, left, top, horizontal, vertical)
             prev = start
-    return out
 
 
-def _segment(a: tuple[float, float], b: tuple[float, float], left: float, top: float) -> list[dict[str, Any]]:
+def _segment(
+    a: tuple[float, float], b: tuple[float, float], left: float, top: float, horizontal: list, vertical: list
+) -> None:
     (ax, ay), (bx, by) = a, b
     if abs(ay - by) < 0.5 and abs(ax - bx) >= _SNAP:
-        return [_edge(min(ax, bx) - left, max(ax, bx) - left, top - ay, top - ay)]
-    if abs(ax - bx) < 0.5 and abs(ay - by) >= _SNAP:
-        return [_edge(ax - left, ax - left, top - max(ay, by), top - min(ay, by))]
-    return []
+        _add_edge(horizontal, vertical, min(ax, bx) - left, max(ax, bx) - left, top - ay, top - ay)
+    elif abs(ax - bx) < 0.5 and abs(ay - by) >= _SNAP:
+        _add_edge(horizontal, vertical, ax - left, ax - left, top - max(ay, by), top - min(ay, by))
 
 
-def _edge(x0: float, x1: float, t: float, b: float) -> dict[str, Any]:
-    horizontal = abs(b - t) < abs(x1 - x0)
-    return {
-        "x0": x0,
-        "x1": x1,
-        "top": t,
-        "bottom": b,
-        "width": x1 - x0,
-        "height": b - t,
-        "orientation": "h" if horizontal else "v",
-        "object_type": "line",
-    }
+def _add_edge(horizontal: list, vertical: list, x0: float, x1: float, t: float, b: float) -> None:
+    """An edge goes to the list of the axis it is longer along (pdfplumber's orientation rule)."""
+    (horizontal if abs(b - t) < abs(x1 - x0) else vertical).append((x0, t, x1, b))
 
 
 def to_html(rows: list[list[str | None]]) -> str:

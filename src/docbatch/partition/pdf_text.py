@@ -15,11 +15,13 @@ from collections import Counter
 
 import pypdfium2.raw as pdfium_c
 
+from docbatch.partition.pdf_ffi import address, bare
 from docbatch.partition.pdf_layout import BULLET, Line
 
 __all__ = ["Frame", "page_lines"]
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+#: What ``str.strip()`` leaves of each line (text between \r and \n breaks): first to last non-space.
+_LINE_CONTENT = re.compile(r"\S(?:[^\r\n]*\S)?")
 _BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
 _FORCE_BOLD = 1 << 18
 _FILL_STROKE = 2  # FPDF_TEXTRENDERMODE_FILL_STROKE: "fake bold" drawn by stroking the outline
@@ -50,18 +52,38 @@ class Frame:
 
     def box(self, pdf_box: tuple[float, ...]) -> tuple[float, float, float, float]:
         """(x0, y0, x1, y1) in this frame of a (left, bottom, right, top) PDF box."""
+        if self.turn == 0:  # nearly every page: point() inlined, once per line
+            left, top = self.left, self.top
+            ax, bx, ay, by = pdf_box[0] - left, pdf_box[2] - left, top - pdf_box[1], top - pdf_box[3]
+            return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
         ax, ay = self.point(pdf_box[0], pdf_box[1])
         bx, by = self.point(pdf_box[2], pdf_box[3])
         return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
+
+
+_P, _I = ctypes.c_void_p, ctypes.c_int
+_FontName = ctypes.c_char * 96  # made once: a ctypes array type per page costs some 30 us
+_count_rects = bare(pdfium_c.FPDFText_CountRects, _P, _I, _I)
+_get_rect = bare(pdfium_c.FPDFText_GetRect, _P, _I, _P, _P, _P, _P)
+_font_size = bare(pdfium_c.FPDFText_GetFontSize, _P, _I)
+_get_matrix = bare(pdfium_c.FPDFText_GetMatrix, _P, _I, _P)
+_font_info = bare(pdfium_c.FPDFText_GetFontInfo, _P, _I, _P, ctypes.c_ulong, _P)
+_font_weight = bare(pdfium_c.FPDFText_GetFontWeight, _P, _I)
+_text_object = bare(pdfium_c.FPDFText_GetTextObject, _P, _I)
+_render_mode = bare(pdfium_c.FPDFTextObj_GetTextRenderMode, _P)
+_char_angle = bare(pdfium_c.FPDFText_GetCharAngle, _P, _I)
+_is_generated = bare(pdfium_c.FPDFText_IsGenerated, _P, _I)
+_loose_box = bare(pdfium_c.FPDFText_GetLooseCharBox, _P, _I, _P)
+_char_of_text = bare(pdfium_c.FPDFText_GetCharIndexFromTextIndex, _P, _I)
+_text_of_char = bare(pdfium_c.FPDFText_GetTextIndexFromCharIndex, _P, _I)
 
 
 class _Reader:
     """Holds the ctypes scratch values for one text page so each call allocates nothing."""
 
     def __init__(self, textpage, *, identity: bool = False) -> None:
-        # the raw handle: passing pypdfium2's wrapper makes ctypes ask its _as_parameter_ property
-        # on every call, a Python call per pdfium call
-        self.tp = textpage.raw
+        # the bare address: see pdf_ffi, a typed call costs a quarter more
+        self.tp = address(textpage.raw)
         # pdfium's text mirrors its character list one to one on nearly every page; then the
         # index translation calls can be skipped
         self.identity = identity
@@ -70,88 +92,86 @@ class _Reader:
         self.matrix = pdfium_c.FS_MATRIX()
         self.rect = pdfium_c.FS_RECTF()
         self.fonts: dict[tuple[bytes, int], bool] = {}
-        self.name = ctypes.create_string_buffer(96)
-        # pointers made once: ctypes.byref per call is a measurable share of a per-line call
-        self.rect_refs = tuple(ctypes.byref(v) for v in (self.l, self.t, self.r, self.b))
-        self.flags_ref, self.matrix_ref, self.rect_ref = (
-            ctypes.byref(self.flags),
-            ctypes.byref(self.matrix),
-            ctypes.byref(self.rect),
+        self.objects: dict[int, bool] = {}  # text object -> bold: every character of one object shares its font
+        self.name = _FontName()
+        self.rect_at = tuple(ctypes.addressof(v) for v in (self.l, self.t, self.r, self.b))
+        self.flags_at, self.matrix_at, self.box_at, self.name_at = (
+            ctypes.addressof(v) for v in (self.flags, self.matrix, self.rect, self.name)
         )
 
     def rects(self, start: int, count: int) -> list[tuple[float, float, float, float]]:
-        n = pdfium_c.FPDFText_CountRects(self.tp, start, count)
+        tp, at = self.tp, self.rect_at
+        n = _count_rects(tp, start, count)
         out = []
-        get_rect, tp, refs = pdfium_c.FPDFText_GetRect, self.tp, self.rect_refs
+        left, bottom, right, top = self.l, self.b, self.r, self.t
         for i in range(max(n, 0)):
-            if get_rect(tp, i, *refs):
-                out.append((self.l.value, self.b.value, self.r.value, self.t.value))
+            if _get_rect(tp, i, *at):
+                out.append((left.value, bottom.value, right.value, top.value))
         return out
 
     def char_index(self, text_index: int) -> int:
         if self.identity:
             return text_index
-        return pdfium_c.FPDFText_GetCharIndexFromTextIndex(self.tp, text_index)
+        return _char_of_text(self.tp, text_index)
 
     def size(self, ci: int) -> float:
         """The size the character is shown at: its font size scaled by its text and page matrices."""
-        size = pdfium_c.FPDFText_GetFontSize(self.tp, ci)
-        if not pdfium_c.FPDFText_GetMatrix(self.tp, ci, self.matrix_ref):
+        size = _font_size(self.tp, ci)
+        if not _get_matrix(self.tp, ci, self.matrix_at):
             return size
         m = self.matrix
         return size * math.sqrt(abs(m.a * m.d - m.b * m.c))
 
     def bold(self, ci: int) -> bool:
-        """Bold by weight, font name or flags (cached per font), or drawn with fill and stroke."""
-        n = pdfium_c.FPDFText_GetFontInfo(self.tp, ci, self.name, len(self.name), self.flags_ref)
+        """Bold by weight, font name or flags, or drawn with fill and stroke; known once per text object.
+
+        A character's font and render mode are its text object's, so one pdfium call per
+        character (which object) answers all but the first character of each object.
+        """
+        obj = _text_object(self.tp, ci)
+        if not obj:
+            return self._font_bold(ci)
+        bold = self.objects.get(obj)
+        if bold is None:
+            bold = self._font_bold(ci) or _render_mode(obj) == _FILL_STROKE
+            self.objects[obj] = bold
+        return bold
+
+    def _font_bold(self, ci: int) -> bool:
+        """Bold by weight, font name or flags (cached per font)."""
+        n = _font_info(self.tp, ci, self.name_at, len(self.name), self.flags_at)
         key = (self.name.value if n else b"", self.flags.value)
         bold = self.fonts.get(key)
         if bold is None:
-            weight = pdfium_c.FPDFText_GetFontWeight(self.tp, ci)
+            weight = _font_weight(self.tp, ci)
             name = key[0].decode("latin-1")
             bold = weight >= 600 or bool(key[1] & _FORCE_BOLD) or _BOLD_NAME.search(name) is not None
             self.fonts[key] = bold
-        if bold:
-            return True
-        obj = pdfium_c.FPDFText_GetTextObject(self.tp, ci)
-        return bool(obj) and pdfium_c.FPDFTextObj_GetTextRenderMode(obj) == _FILL_STROKE
+        return bold
 
     def angle(self, ci: int) -> float:
-        return pdfium_c.FPDFText_GetCharAngle(self.tp, ci)
-
-    def charbox(self, ci: int) -> tuple[float, float, float, float] | None:
-        """The loose box of one character (the same boxes pdfium's rectangles are made of)."""
-        if pdfium_c.FPDFText_IsGenerated(self.tp, ci) == 1:
-            return None
-        if not pdfium_c.FPDFText_GetLooseCharBox(self.tp, ci, self.rect_ref):
-            return None
-        r = self.rect
-        return r.left, r.bottom, r.right, r.top
+        return _char_angle(self.tp, ci)
 
     def text_index(self, ci: int) -> int:
         if self.identity:
             return ci
-        return pdfium_c.FPDFText_GetTextIndexFromCharIndex(self.tp, ci)
+        return _text_of_char(self.tp, ci)
 
 
-def page_lines(textpage, page_box: tuple[float, float, float, float]) -> tuple[list[Line], int]:
+def page_lines(
+    textpage, page_box: tuple[float, float, float, float], text: str | None = None
+) -> tuple[list[Line], int]:
     """The page's text lines in content order, in a frame where text reads left to right.
 
-    Returns the lines and the frame's turn (0, 90, 180 or 270 degrees).
+    ``text`` is the page's ``get_text_range()`` when the caller has read it already. Returns the
+    lines and the frame's turn (0, 90, 180 or 270 degrees).
     """
-    text = textpage.get_text_range()
+    if text is None:
+        text = textpage.get_text_range()
     if not text.strip():
         return [], 0
     reader = _Reader(textpage, identity=textpage.count_chars() == len(text))
-    spans = []
-    pos = 0
-    for m in [*_LINE_BREAK.finditer(text), None]:
-        end = m.start() if m else len(text)
-        seg = text[pos:end]
-        if seg.strip():
-            lead = len(seg) - len(seg.lstrip())
-            spans.append((pos + lead, pos + lead + len(seg.strip())))
-        pos = m.end() if m else end
+    spans = [m.span() for m in _LINE_CONTENT.finditer(text)]
     turn = _text_turn(reader, spans)
     frame = Frame(page_box, turn)
     lines = []
@@ -203,11 +223,13 @@ def _split_line(reader: _Reader, text: str, start: int, end: int, *, split: bool
 def _first_char_in(reader: _Reader, rect: tuple[float, ...], first: int, last: int) -> int | None:
     """The first character from ``first`` whose box center lies in ``rect`` (only for split lines)."""
     left, bottom, right, top = rect
+    # pdfium's loose boxes (the ones its rectangles are made of), read in place: table rows walk
+    # every character of a cell this way
+    tp, box, box_at = reader.tp, reader.rect, reader.box_at
     for ci in range(first, last + 1):
-        box = reader.charbox(ci)
-        if box is None:
+        if _is_generated(tp, ci) == 1 or not _loose_box(tp, ci, box_at):
             continue
-        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        cx, cy = (box.left + box.right) / 2, (box.bottom + box.top) / 2
         if left - 0.5 <= cx <= right + 0.5 and bottom - 0.5 <= cy <= top + 0.5:
             return ci
     return None
@@ -233,12 +255,8 @@ def _make_line(reader: _Reader, text: str, start: int, stop: int, rects: list, f
     if len(rects) == 1:
         pdf_box = rects[0]
     else:
-        pdf_box = (
-            min(r[0] for r in rects),
-            min(r[1] for r in rects),
-            max(r[2] for r in rects),
-            max(r[3] for r in rects),
-        )
+        lefts, bottoms, rights, tops = zip(*rects, strict=True)
+        pdf_box = (min(lefts), min(bottoms), max(rights), max(tops))
     x0, y0, x1, y1 = frame.box(pdf_box)
     middle = (start + stop) // 2
     if text[middle].isspace() and stop - start > 2:
@@ -251,160 +269,8 @@ def _make_line(reader: _Reader, text: str, start: int, stop: int, rects: list, f
     if mid >= 0 and reader.bold(mid):
         first, last = reader.char_index(start), reader.char_index(stop - 1)
         bold = first >= 0 and last >= 0 and reader.bold(first) and reader.bold(last)
-    span = (reader.char_index(start), reader.char_index(stop - 1))
+    span = (start, stop - 1) if reader.identity else (reader.char_index(start), reader.char_index(stop - 1))
     return Line(x0, y0, x1, y1, text[start:stop].strip(), round(size * 2) / 2, bold, pdf_box, span)
-
-
-def page_links(doc, page, textpage) -> list[tuple[tuple[float, float, float, float], str, str]]:
-    """The page's URI link annotations as (PDF box, url, the text under the box)."""
-    found = []
-    pos = ctypes.c_int(0)
-    link = pdfium_c.FPDF_LINK()
-    rect = pdfium_c.FS_RECTF()
-    buf = ctypes.create_string_buffer(8192)
-    pos_ref, link_ref, rect_ref = ctypes.byref(pos), ctypes.byref(link), ctypes.byref(rect)
-    enumerate_links, get_action, get_type = (
-        pdfium_c.FPDFLink_Enumerate,
-        pdfium_c.FPDFLink_GetAction,
-        pdfium_c.FPDFAction_GetType,
-    )
-    get_uri, get_rect, uri_kind = pdfium_c.FPDFAction_GetURIPath, pdfium_c.FPDFLink_GetAnnotRect, pdfium_c.PDFACTION_URI
-    page_raw, doc_raw = page.raw, doc.raw  # handles, not wrappers: no property call per pdfium call
-    while enumerate_links(page_raw, pos_ref, link_ref):
-        action = get_action(link)
-        if not action or get_type(action) != uri_kind:
-            continue
-        # one call fills the buffer and tells the size; a longer URI (over 8 KB) is skipped
-        size = get_uri(doc_raw, action, buf, len(buf))
-        if size <= 1 or size > len(buf) or not get_rect(link, rect_ref):
-            continue
-        url = buf.value.decode("utf-8", errors="replace").strip()
-        if url:
-            left, right, bottom, top = rect.left, rect.right, rect.bottom, rect.top
-            box = (min(left, right), min(bottom, top), max(left, right), max(bottom, top))
-            found.append((box, url))
-    boxes = [box for box, _ in found]
-    texts = _swept_link_texts(textpage, boxes) if len(boxes) > _FEW_LINKS else _bounded_texts(textpage, boxes)
-    return [(box, url, " ".join(text.split())) for (box, url), text in zip(found, texts, strict=True)]
-
-
-# up to this many links a page, pdfium's per-box lookup (a C loop over the page, some 15 ns a
-# character per box) is cheaper than one sweep in Python (some 3 us a character for all boxes)
-_FEW_LINKS = 200
-_CELL_SCALE = 2.0  # grid cells of the sweep's link index, in median link sizes: fewer characters straddle two
-
-
-def _bounded_texts(textpage, boxes: list[tuple[float, float, float, float]]) -> list[str]:
-    return [textpage.get_text_bounded(*box) for box in boxes]
-
-
-def _swept_link_texts(textpage, boxes: list[tuple[float, float, float, float]]) -> list[str]:
-    """The text pdfium's ``get_text_bounded`` gives for each box, from one sweep over the page's characters.
-
-    ``get_text_bounded`` walks every character of the page per call, so a page of many links cost
-    links x characters. Here each character's box is read once and matched against a grid of the
-    link boxes (cells about one link in size, so a character meets a handful of boxes); the
-    characters each box hits are then joined the way pdfium joins them (see :func:`_joined_hits`).
-    """
-    # cell numbers by truncation: not floor for negative coordinates, but monotonic, which is all
-    # that covering a box's span of cells needs
-    iw = 1.0 / max(4.0, _CELL_SCALE * _median(b[2] - b[0] for b in boxes))
-    ih = 1.0 / max(4.0, _CELL_SCALE * _median(b[3] - b[1] for b in boxes))
-    grid: dict[tuple[int, int], list[tuple[float, float, float, float, int]]] = {}
-    for k, (left, bottom, right, top) in enumerate(boxes):
-        if left >= right or bottom >= top:
-            continue  # an empty box intersects nothing (and pdfium gives it no text)
-        for gx in range(int(left * iw), int(right * iw) + 1):
-            for gy in range(int(bottom * ih), int(top * ih) + 1):
-                grid.setdefault((gx, gy), []).append((left, bottom, right, top, k))
-    hits: list[list[int]] = [[] for _ in boxes]
-    tp = ctypes.cast(textpage.raw, ctypes.c_void_p).value
-    cl, cr, cb, ct = (ctypes.c_double() for _ in range(4))
-    al, ar, ab, at = (ctypes.addressof(v) for v in (cl, cr, cb, ct))
-    get_box, cell, empty = _untyped(pdfium_c.FPDFText_GetCharBox, 4), grid.get, ()
-    for ci in range(pdfium_c.FPDFText_CountChars(textpage.raw)):
-        if not get_box(tp, ci, al, ar, ab, at):
-            continue
-        left, right, bottom, top = cl.value, cr.value, cb.value, ct.value
-        if left >= right or bottom >= top:
-            continue
-        x0, x1, y0, y1 = int(left * iw), int(right * iw), int(bottom * ih), int(top * ih)
-        if x0 == x1 and y0 == y1:  # the common case: the character lies in one cell
-            for bl, bb, br, bt, k in cell((x0, y0), empty):
-                # pdfium's test: the two rectangles' intersection is not empty
-                if left < br and bl < right and bottom < bt and bb < top:
-                    hits[k].append(ci)
-            continue
-        seen = set()
-        for gx in range(x0, x1 + 1):
-            for gy in range(y0, y1 + 1):
-                for bl, bb, br, bt, k in cell((gx, gy), empty):
-                    if k not in seen and left < br and bl < right and bottom < bt and bb < top:
-                        seen.add(k)
-                        hits[k].append(ci)
-    get_uni = _untyped(pdfium_c.FPDFText_GetUnicode, 0)
-    return [_joined_hits(textpage.raw, tp, get_uni, h) for h in hits]
-
-
-def _untyped(func, pointers: int):
-    """``func`` (textpage, index, ``pointers`` out-pointers) without ctypes' per-call pointer type checks.
-
-    The sweep calls it once per character of the page, and pypdfium2's typed prototype spends
-    more time checking its arguments than pdfium spends answering; addresses pass as plain ints.
-    """
-    address = ctypes.cast(func, ctypes.c_void_p).value
-    proto = ctypes.CFUNCTYPE(func.restype, ctypes.c_void_p, ctypes.c_int, *[ctypes.c_void_p] * pointers)
-    return proto(address)
-
-
-def _median(values) -> float:
-    ordered = sorted(values)
-    return ordered[len(ordered) // 2] if ordered else 0.0
-
-
-def _joined_hits(raw, tp: int, get_uni, hits: list[int]) -> str:
-    """The characters at ``hits`` (ascending indices) with the separators pdfium's bounded text puts between.
-
-    pdfium walks every character: after a hit, a space that follows is kept; a hit that comes
-    after other (non-space) text starts a new line when its baseline differs from the last
-    line's. Only the characters between hits matter for that, so only those are read.
-    """
-    if not hits:
-        return ""
-    if hits[-1] - hits[0] == len(hits) - 1:  # one unbroken run (a linked word or phrase): nothing to insert
-        return "".join([chr(u) for u in (get_uni(tp, ci) for ci in hits) if u])
-    out: list[str] = []
-    posy = 0.0
-    # before the first hit only spaces and other text pass: the first hit sets the baseline
-    # when some non-space text came before it
-    add_feed = any(get_uni(tp, i) != 32 for i in range(hits[0] - 1, -1, -1))
-    prev = None
-    for ci in hits:
-        if prev is not None:
-            if ci == prev + 1:
-                add_feed = False
-            else:
-                first = get_uni(tp, prev + 1)
-                if first == 32:
-                    out.append(" ")
-                add_feed = first != 32 or any(get_uni(tp, i) != 32 for i in range(prev + 2, ci))
-        if add_feed:
-            y = _origin_y(raw, ci)
-            if y != posy:
-                posy = y
-                if out:
-                    out.append("\r\n")
-        u = get_uni(tp, ci)
-        if u:
-            out.append(chr(u))
-        prev = ci
-    return "".join(out)
-
-
-def _origin_y(tp, ci: int) -> float:
-    x, y = ctypes.c_double(), ctypes.c_double()
-    pdfium_c.FPDFText_GetCharOrigin(tp, ci, ctypes.byref(x), ctypes.byref(y))
-    return y.value
 
 
 def line_words(textpage, line: Line, page_box: tuple[float, ...]) -> list[tuple[float, float, str]]:
