@@ -15,9 +15,9 @@ runs; slow). Each file gets one JSON: its elements as ``docbatch.partition`` ret
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,9 @@ _MAIN_TYPES = {
     "dotx": b"application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
     "dotm": b"application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
 }
+#: Where variants are written (the same path every run: a file's path is part of its output), and their mtime.
+_VARIANTS_DIR = Path("/tmp/docx-snapshot-variants")
+_VARIANT_MTIME = 1_700_000_000
 #: Files the variants are made of: the shipped fixture, and corpus files with headers, charts, notes.
 _VARIANT_SOURCES = ("docx-hdrftr.docx", "contains-pictures.docx", "handbook-1p.docx")
 
@@ -45,7 +48,8 @@ def _rewrite(src: Path, dst: Path, *, drop: str | None = None, replace: dict[str
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
             if info.filename != drop:
-                zout.writestr(info.filename, replace.get(info.filename, zin.read(info.filename)))
+                zout.writestr(info, replace.get(info.filename, zin.read(info.filename)))
+    os.utime(dst, (_VARIANT_MTIME, _VARIANT_MTIME))  # last_modified is part of the output
     return dst
 
 
@@ -79,14 +83,17 @@ def _snapshot(path: Path) -> dict[str, Any]:
     except DocumentError as e:
         return {"error": f"{type(e).__name__}: {e}"}
     elements = elements_to_dicts(result.elements)
-    for el in elements:
-        el.get("metadata", {}).pop("date_processed", None)
+    for el in elements:  # the time of the run, wherever it is kept
+        meta = el.get("metadata", {})
+        meta.pop("date_processed", None)
+        meta.get("data_source", {}).pop("date_processed", None)
     return {"lost": result.notes.lost, "remarks": result.notes.remarks, "elements": elements}
 
 
-def _name(path: Path, tmp: Path) -> str:
-    """A stable file name for ``path`` (temporary folders renamed), unique over all sources."""
-    for root, tag in ((tmp, "variant"), (REPO_DIR / "tests", "tests"), (CORPUS_DIR, "corpus"), (_GENERATED, "gen")):
+def _name(path: Path) -> str:
+    """A stable file name for ``path``, unique over all sources."""
+    roots = ((_VARIANTS_DIR, "variant"), (REPO_DIR / "tests", "tests"), (CORPUS_DIR, "corpus"), (_GENERATED, "gen"))
+    for root, tag in roots:
         if path.is_relative_to(root):
             return tag + "__" + "__".join(path.relative_to(root).parts) + ".json"
     return "extra__" + path.name + ".json"
@@ -94,24 +101,28 @@ def _name(path: Path, tmp: Path) -> str:
 
 def write(out: Path, extra: list[Path], *, legacy: bool) -> int:
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp_name:
-        tmp = Path(tmp_name)
-        sources = [REPO_DIR / "tests/fixtures/docx/report.docx"] + [CORPUS_DIR / n for n in _VARIANT_SOURCES]
-        files = _found(REPO_DIR / "tests", _WORD_SUFFIXES) + _found(CORPUS_DIR, _WORD_SUFFIXES)
-        files += sorted(_GENERATED.glob("v*/docx/*.docx"))
-        for src in sources:
-            if src.is_file():
-                folder = tmp / src.stem
-                folder.mkdir()
-                files += _variants(src, folder)
-        if legacy and shutil.which("soffice"):
-            files += _found(CORPUS_DIR, (".doc",))
-        files += extra
-        for path in files:
-            data = _snapshot(path)
-            (out / _name(path, tmp)).write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+    files = _found(REPO_DIR / "tests", _WORD_SUFFIXES) + _found(CORPUS_DIR, _WORD_SUFFIXES)
+    files += sorted(_GENERATED.glob("v*/docx/*.docx"))
+    files += _all_variants()
+    if legacy and shutil.which("soffice"):
+        files += _found(CORPUS_DIR, (".doc",))
+    files += extra
+    for path in files:
+        data = _snapshot(path)
+        (out / _name(path)).write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
     print(f"{len(files)} Word files written to {out}")
     return 0
+
+
+def _all_variants() -> list[Path]:
+    shutil.rmtree(_VARIANTS_DIR, ignore_errors=True)
+    files: list[Path] = []
+    for src in [REPO_DIR / "tests/fixtures/docx/report.docx"] + [CORPUS_DIR / n for n in _VARIANT_SOURCES]:
+        if src.is_file():
+            folder = _VARIANTS_DIR / src.stem
+            folder.mkdir(parents=True)
+            files += _variants(src, folder)
+    return files
 
 
 def compare(new: Path, old: Path) -> int:
@@ -142,7 +153,9 @@ def _print_diff(before: dict[str, Any], after: dict[str, Any]) -> None:
         print(f"  element count: {len(old_els)} -> {len(new_els)}")
     for i, (x, y) in enumerate(zip(old_els, new_els, strict=False)):
         if x != y:
-            print(f"  element {i}:\n    old {json.dumps(x, ensure_ascii=False)[:400]}\n    new {json.dumps(y, ensure_ascii=False)[:400]}")
+            print(f"  element {i}:")
+            print(f"    old {json.dumps(x, ensure_ascii=False)[:400]}")
+            print(f"    new {json.dumps(y, ensure_ascii=False)[:400]}")
 
 
 def main(argv: list[str]) -> int:

@@ -42,18 +42,20 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import io
+import importlib.util
 import re
-import zipfile
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
+
+from lxml import etree
 
 from docbatch.elements import Element
 from docbatch.errors import DocumentError
 from docbatch.partition.archive import check_zip
 from docbatch.partition.base import PartitionOptions
-from docbatch.partition.boundary import library_errors, what_is_wrong
+from docbatch.partition.boundary import ZIP_ERRORS, damaged, library_errors, what_is_wrong
 from docbatch.partition.notes import part_lost
 from docbatch.partition.ooxml import (
     Inline,
@@ -63,11 +65,11 @@ from docbatch.partition.ooxml import (
     contact_type,
     diagram_elements,
     diagram_rid,
-    open_errors,
     open_failure,
     reads_as_heading,
     table_element,
 )
+from docbatch.partition.opc import RT, XML_PARSER, MissingPart, Package, Part, Relationship
 from docbatch.partition.text import classify_paragraph
 
 __all__ = ["partition_docx"]
@@ -110,129 +112,148 @@ _BULLET_GLYPH = re.compile(r"^\s*[•●○▪◦‣⁃■□➢►✓✔·]\s*"
 def partition_docx(path: Path, options: PartitionOptions) -> list[Element]:
     """Partition a .docx file."""
     check_zip(path, options, "DOCX")
-    document = _open(path)
-    body = document.element.find(_W + "body") if document.element.tag == _W + "document" else None
-    if body is None:
-        raise DocumentError("DOCX has no w:document/w:body (strict OOXML or a damaged file)")
-    from docx.exceptions import PythonDocxError
-    from docx.oxml.exceptions import XmlchemyError
+    package, xml_parts = _open(path)
+    with package:
+        document = package.main_part
+        root = document.element
+        body = root.find(_W + "body") if root.tag == _W + "document" else None
+        if body is None:
+            raise DocumentError("DOCX has no w:document/w:body (strict OOXML or a damaged file)")
+        # Parts are inflated on first use, during the walk: a corrupt member read there is as
+        # damaged as one read while opening. Anything else raised in the walker is a bug of ours.
+        with library_errors("DOCX", ZIP_ERRORS):
+            return _DocxWalker(package, xml_parts, document, body).run()
 
-    # python-docx reports XML that breaks its schema (a section or header property) as its own
-    # errors, a ValueError (a bad attribute value) or a KeyError (a relationship it lacks);
-    # anything else raised in the walker is a bug of ours and stays one.
-    with library_errors("DOCX", (PythonDocxError, XmlchemyError, ValueError, KeyError)):
-        return _DocxWalker(document, body).run()
 
-
-#: Main-part content types of macro-enabled documents and templates: the same WordprocessingML.
-_WORD_MAIN_TYPES = (
-    "application/vnd.ms-word.document.macroEnabled.main+xml",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
-    "application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
+#: Main-part content types of documents, macro-enabled documents and templates: the same WordprocessingML.
+_WORD_MAIN_TYPES = frozenset(
+    {
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+        "application/vnd.ms-word.document.macroEnabled.main+xml",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
+        "application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
+    }
 )
-
-
-def _open(path: Path) -> Any:
-    """The python-docx Document; .docm, .dotx and .dotm packages are read like .docx.
-
-    ``docx.Document()`` refuses any main part that is not exactly a .docx one, so the package is
-    opened one level down, with python-docx's part factory told that the other Word main-part
-    types are document parts too (the registry exists for that: python-docx fills it the same way).
-    """
-    from docx.opc.part import PartFactory  # importing docx registers its own part classes first
-    from docx.package import Package
-    from docx.parts.document import DocumentPart
-
-    for content_type in _WORD_MAIN_TYPES:
-        PartFactory.part_type_for.setdefault(content_type, DocumentPart)
-    _install_lenient_parts(PartFactory.part_type_for)
-    try:
-        part = _open_package(Package, path).main_document_part
-        if not isinstance(part, DocumentPart):
-            raise DocumentError(f"not a Word document: its main part is {part.content_type}")
-        return part.document
-    except open_errors() as e:  # what python-docx, lxml and zipfile raise for a broken package
-        raise open_failure("DOCX", e) from e
-
-
-#: How zipfile names a member that is not in the archive (python-docx passes its KeyError through).
-_MISSING_MEMBER = re.compile(r"^There is no item named '(.+)' in the archive$")
+_WML = "application/vnd.openxmlformats-officedocument.wordprocessingml."
+_STYLES_TYPE = _WML + "styles+xml"
+_SETTINGS_TYPE = _WML + "settings+xml"
+#: XML parts read (and so checked) while the package opens, with the root a damaged one is read
+#: as (named as lost, the rest of the document still read). The main part and the core properties
+#: have none: a damaged one is a damaged file. These are the parts python-docx parsed on opening,
+#: so a package fails or loses parts exactly as it did when python-docx opened it.
+_XML_PARTS: dict[str, str | None] = {
+    **dict.fromkeys(_WORD_MAIN_TYPES),
+    "application/vnd.openxmlformats-package.core-properties+xml": None,
+    _WML + "comments+xml": "comments",
+    _WML + "footer+xml": "ftr",
+    _WML + "header+xml": "hdr",
+    _WML + "numbering+xml": "numbering",
+    _SETTINGS_TYPE: "settings",
+    _STYLES_TYPE: "styles",
+}
 #: Parts a package may lack before it is taken for damaged rather than incomplete.
 _MAX_MISSING_PARTS = 20
+#: What opening a broken package raises: zipfile, lxml, a part or content type it lacks (KeyError),
+#: an ambiguous main part (ValueError).
+_OPEN_ERRORS: tuple[type[BaseException], ...] = (etree.LxmlError, KeyError, ValueError, OSError, *ZIP_ERRORS)
 
 
-def _open_package(package_class: Any, path: Path) -> Any:
-    """Open the package, standing in an empty part for each one it refers to but lacks.
+def _open(path: Path) -> tuple[Package, frozenset[str]]:
+    """The package, checked as a whole before anything is read from it, and its XML parts' names.
 
-    Word opens a document whose picture or header part is missing and shows the rest; python-docx
-    refuses it with a KeyError. Each missing part is named as lost, and an empty stand-in (read
-    as nothing: no picture, an empty header) lets the rest come out.
+    Only relationships, content types and the XML parts in :data:`_XML_PARTS` are read here; the
+    rest (pictures, charts, notes) when the walk meets them.
     """
-    source: Any = str(path)
-    missing: list[str] = []
-    while True:
-        try:
-            return package_class.open(source)
-        except KeyError as e:
-            match = _MISSING_MEMBER.match(str(e.args[0]) if e.args else "")
-            if match is None or match[1] == "word/document.xml" or len(missing) >= _MAX_MISSING_PARTS:
-                raise
-            part_lost(f"part {match[1]}", "missing from the package")
-            missing.append(match[1])
-            source = _with_empty_members(path, missing)
+    try:
+        package = Package(path)
+    except _OPEN_ERRORS as e:
+        raise open_failure("DOCX", e) from e
+    try:
+        return package, _check(package)
+    except BaseException as e:
+        package.close()
+        if isinstance(e, _OPEN_ERRORS):
+            raise open_failure("DOCX", e) from e
+        raise
 
 
-def _with_empty_members(path: Path, names: list[str]) -> io.BytesIO:
-    """The zip at ``path`` in memory, with an empty member for each of ``names``."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(out, "w") as zout:
-        for info in zin.infolist():
-            zout.writestr(info, zin.read(info))
-        for name in names:
-            zout.writestr(name, b"")
-    out.seek(0)
-    return out
+def _check(package: Package) -> frozenset[str]:
+    """Fail, or name lost parts, the way the package deserves before any text is read.
 
-
-#: Root tags of the secondary parts python-docx parses on opening: one of them that is not XML is
-#: read as this empty root (and named as a lost part) rather than failing the whole document.
-_SECONDARY_ROOTS = {
-    "HeaderPart": "hdr",
-    "FooterPart": "ftr",
-    "CommentsPart": "comments",
-    "NumberingPart": "numbering",
-    "SettingsPart": "settings",
-    "StylesPart": "styles",
-}
-
-
-def _install_lenient_parts(part_types: dict[str, Any]) -> None:
-    """Swap python-docx's classes for its secondary XML parts for subclasses that survive broken XML.
-
-    python-docx parses every registered XML part while it opens the package, so one damaged
-    header would fail the document. The subclasses behave identically on good XML (this changes
-    the registry for every python-docx use in the process, as the main-part types above do).
+    Word opens a document whose picture or header part is missing and shows the rest: every part
+    a relationship reaches (depth first, in relationship order) is looked for, a missing one named
+    as lost and read as empty from then on. A damaged XML part of :data:`_XML_PARTS` is named as
+    lost and read as its empty root; a damaged main part is a damaged file. A missing content
+    type, ``[Content_Types].xml`` or main part, or too many missing parts, fail the file.
     """
-    for content_type, part_class in list(part_types.items()):
-        root = _SECONDARY_ROOTS.get(part_class.__name__)
-        if root is not None and not getattr(part_class, "_docbatch_lenient", False):
-            part_types[content_type] = _lenient(part_class, root)
+    if not package.has("[Content_Types].xml"):
+        raise damaged("DOCX", "malformed XML")  # what its absence always read as: no XML at all
+    missing = 0
+    reached: list[tuple[Part, str]] = []
+    for partname, reltype in _reachable(package):
+        if not package.has(partname):
+            if partname == "/word/document.xml" or missing >= _MAX_MISSING_PARTS:
+                raise MissingPart(partname)
+            part_lost(f"part {partname.lstrip('/')}", "missing from the package")
+            package.stand_in(partname, b"")
+            missing += 1
+        package.content_type(partname)  # KeyError: no content type for it
+        reached.append((package.part(partname), reltype))
+    xml_parts = frozenset(part.partname for part, reltype in reached if _check_xml(package, part, reltype))
+    main = _only(package.rels, RT.OFFICE_DOCUMENT)
+    if main.partname not in xml_parts or main.content_type not in _WORD_MAIN_TYPES:
+        raise DocumentError(f"not a Word document: its main part is {main.content_type}")
+    return xml_parts
 
 
-def _lenient(part_class: type, root: str) -> type:
-    from lxml.etree import XMLSyntaxError
+def _reachable(package: Package) -> list[tuple[str, str]]:
+    """Every part a chain of internal relationships reaches from the package, depth first, each
+    once, with the type of the first relationship reaching it."""
+    found: dict[str, str] = {}
+    stack = [iter(package.rels.values())]
+    while stack:
+        rel = next(stack[-1], None)
+        if rel is None:
+            stack.pop()
+            continue
+        if rel.is_external or rel.target_partname in found:
+            continue
+        partname = rel.target_partname
+        found[partname] = rel.reltype
+        source = package.part(partname) if package.has(partname) else Part(package, partname)
+        stack.append(iter(source.rels.values()))
+    return list(found.items())
 
-    empty = f'<w:{root} xmlns:w="{_W[1:-1]}"/>'.encode()
 
-    def load(cls: type, partname: Any, content_type: str, blob: bytes, package: Any) -> Any:
-        try:
-            return part_class.load.__func__(cls, partname, content_type, blob, package)
-        except XMLSyntaxError as e:
-            if blob:  # an empty one stands in for a missing part, already named as lost
-                part_lost(f"part {str(partname).lstrip('/')}", what_is_wrong(e))
-            return part_class.load.__func__(cls, partname, content_type, empty, package)
+def _check_xml(package: Package, part: Part, reltype: str) -> bool:
+    """Parse one XML part read on opening (False: no such part); a damaged lenient one is named
+    and read as empty."""
+    if reltype == RT.IMAGE or part.content_type not in _XML_PARTS:
+        return False  # a picture, or a part only read (if ever) when the walk meets it
+    try:
+        if part.content_type == _STYLES_TYPE:
+            _styles_of(part)  # parsed once per distinct styles part (see _STYLES_CACHE)
+        else:
+            part.element  # noqa: B018 - parsing it is the check
+    except etree.XMLSyntaxError as e:
+        root = _XML_PARTS[part.content_type]
+        if root is None:
+            raise
+        if part.blob:  # an empty one stands in for a missing part, already named as lost
+            part_lost(f"part {part.partname.lstrip('/')}", what_is_wrong(e))
+        package.stand_in(part.partname, f'<w:{root} xmlns:w="{_W[1:-1]}"/>'.encode())
+    return True
 
-    return type(part_class.__name__, (part_class,), {"load": classmethod(load), "_docbatch_lenient": True})
+
+def _only(rels: dict[str, Relationship], reltype: str) -> Part:
+    """The one part ``rels`` relate with ``reltype``: KeyError if none, ValueError if several or
+    an external one (Word reads a document's styles, settings, main part from exactly one)."""
+    matching = [rel for rel in rels.values() if rel.reltype == reltype]
+    if not matching:
+        raise KeyError(f"no relationship of type {reltype}")
+    if len(matching) > 1 or matching[0].is_external:
+        raise ValueError(f"no single internal relationship of type {reltype}")
+    return matching[0].target_part
 
 
 def _on(el: Any) -> bool:
@@ -253,13 +274,9 @@ class _ParaStyle:
 
 
 class _Styles:
-    """Paragraph and character styles of one document, each resolved once and cached."""
+    """Paragraph and character styles of one styles part, each resolved once and cached."""
 
-    def __init__(self, document: Any) -> None:
-        try:
-            root = document.styles.element
-        except Exception:  # a package without a styles part: everything is unstyled
-            root = None
+    def __init__(self, root: Any | None) -> None:
         self._by_id: dict[str, Any] = {}
         self._default: str | None = None
         if root is not None:
@@ -335,6 +352,53 @@ class _Styles:
         if kind is None and outline is not None and outline < 9:
             kind, depth = "title", outline
         return _ParaStyle(kind, depth, bool(numbered), ilvl, bool(break_before), bool(bold))
+
+
+#: Styles parts already read, by their bytes: the documents of a batch mostly come from a few
+#: templates, and a template's styles part is often the largest XML of the package (python-docx's
+#: own is 350 kB, 4 ms to parse, more than the rest of a short document). Keyed by the whole
+#: content, so a hit is the same styles exactly; only parts up to _MAX_CACHED_STYLES bytes are kept.
+_STYLES_CACHE: dict[bytes, _Styles] = {}
+_STYLES_CACHE_SIZE = 8
+_MAX_CACHED_STYLES = 2_000_000
+_NO_STYLES = _Styles(None)
+
+
+def _styles_of(part: Part) -> _Styles:
+    """The styles of a styles part (lxml.etree.XMLSyntaxError if it is no XML)."""
+    blob = part.blob
+    styles = _STYLES_CACHE.get(blob)
+    if styles is None:
+        styles = _Styles(part.element)
+        if len(blob) <= _MAX_CACHED_STYLES:
+            if len(_STYLES_CACHE) >= _STYLES_CACHE_SIZE:
+                del _STYLES_CACHE[next(iter(_STYLES_CACHE))]  # the oldest
+            _STYLES_CACHE[blob] = styles
+    return styles
+
+
+def _document_styles(document: Part, xml_parts: frozenset[str]) -> _Styles:
+    """The document's styles: its one styles part, or the default ones Word documents without a
+    styles part are read with (python-docx's template, as python-docx supplied them)."""
+    try:
+        part = _only(document.rels, RT.STYLES)
+    except KeyError:
+        return _default_styles()
+    except ValueError:  # two styles parts, or an external one: neither is the document's
+        return _NO_STYLES
+    if part.partname not in xml_parts or part.content_type != _STYLES_TYPE:
+        return _NO_STYLES  # a relationship to some other part: no styles to read there
+    return _styles_of(part)
+
+
+@cache
+def _default_styles() -> _Styles:
+    """python-docx's default styles, read from its package data without importing it."""
+    spec = importlib.util.find_spec("docx")
+    if spec is None or spec.origin is None:
+        return _NO_STYLES
+    template = Path(spec.origin).parent / "templates" / "default-styles.xml"
+    return _Styles(etree.fromstring(template.read_bytes(), XML_PARSER))
 
 
 def _on_attr(value: str | None) -> bool:
@@ -639,15 +703,16 @@ def _field_url(instr: str) -> str:
 class _DocxWalker:
     """One pass over the body in document order, keeping the page and section it is in."""
 
-    def __init__(self, document: Any, body: Any) -> None:
+    def __init__(self, package: Package, xml_parts: frozenset[str], document: Part, body: Any) -> None:
         self.document = document
+        self.xml_parts = xml_parts
         self.body = body
-        self.styles = _Styles(document)
+        self.styles = _document_styles(document, xml_parts)
         rendered = next(self.body.iter(RENDERED_BREAK), None) is not None
-        self.reader = _Reader(document.part, self.styles, rendered=rendered)
+        self.reader = _Reader(document, self.styles, rendered=rendered)
         self.rendered = rendered
-        self.sections = list(document.sections)
-        self.even_odd = _even_odd_headers(document)
+        self.sections: list[Any] = _SECTIONS(document.element)
+        self.even_odd = _even_odd_headers(document, xml_parts)
         self.section = 0
         self.page = 1
         self.page_used = False  # any paragraph on this page yet (a break before the first one is no break)
@@ -661,7 +726,7 @@ class _DocxWalker:
             self._block(child, top_level=True)
         self._end_section(last=True)
         for kind in ("footnote", "endnote"):
-            self.out.extend(_notes(self.document.part, self.styles, kind))
+            self.out.extend(_notes(self.document, self.styles, kind))
         return self.out
 
     # -- emitting -----------------------------------------------------------------------------
@@ -810,41 +875,85 @@ class _DocxWalker:
         self.pending_headers = True
         if self.section >= len(self.sections):
             return
-        from docx.enum.section import WD_SECTION_START
-
-        start = self.sections[self.section].start_type
-        if start == WD_SECTION_START.ODD_PAGE:
+        start = _start_type(self.sections[self.section])
+        if start == "oddPage":
             self.parity = 1
-        elif start == WD_SECTION_START.EVEN_PAGE:
+        elif start == "evenPage":
             self.parity = 0
-        if not self.rendered and start in (
-            WD_SECTION_START.NEW_PAGE,
-            WD_SECTION_START.ODD_PAGE,
-            WD_SECTION_START.EVEN_PAGE,
-        ):
+        if not self.rendered and start in ("nextPage", "oddPage", "evenPage"):
             self._new_page()
 
     def _headers_footers(self, which: str) -> None:
         if self.section >= len(self.sections):
             return
-        section = self.sections[self.section]
-        variants = [("primary", getattr(section, which))]
-        if section.different_first_page_header_footer:
-            variants.append(("first_page", getattr(section, f"first_page_{which}")))
+        sect_pr = self.sections[self.section]
+        variants = ["primary"]
+        if _on_off(sect_pr.find(_W + "titlePg"), default=False):
+            variants.append("first_page")
         if self.even_odd:
-            variants.append(("even_page", getattr(section, f"even_page_{which}")))
+            variants.append("even_page")
         kind = "Header" if which == "header" else "Footer"
-        for variant, story in variants:
-            try:
-                if story.is_linked_to_previous:
-                    continue  # no definition of its own: the previous section's was already emitted
-                text = _story_text(story.part, self.styles)
-            except (KeyError, AttributeError) as e:  # a header part the package lacks, or one that is not XML
-                part_lost(f"{which} of section {self.section + 1}", what_is_wrong(e))
-                continue
-            if text:
+        for variant in variants:
+            reference = _reference(sect_pr, which, _REFERENCE_TYPES[variant])
+            if reference is None:
+                continue  # no definition of its own: the previous section's was already emitted
+            part = self._story_part(reference)
+            if part is None:
+                part_lost(f"{which} of section {self.section + 1}", "a part it refers to is missing")
+            elif part.partname not in self.xml_parts:  # a relationship to a picture or the like
+                part_lost(f"{which} of section {self.section + 1}", "unreadable content")
+            elif text := _story_text(part, self.styles):
                 meta = {"header_footer_type": variant, "page_number": self.page}
                 self.out.append(Element(kind, text, meta))
+
+    def _story_part(self, reference: Any) -> Part | None:
+        """The part a header or footer reference names; None if no internal relationship has its id."""
+        rid = reference.get(_R + "id")
+        if rid is None:
+            raise damaged("DOCX", "XML that breaks the format's schema")  # the id is required
+        rel = self.document.rels.get(rid)
+        return rel.target_part if rel is not None and not rel.is_external else None
+
+
+#: ``w:headerReference``/``w:footerReference`` type of each header and footer variant.
+_REFERENCE_TYPES = {"primary": "default", "first_page": "first", "even_page": "even"}
+#: How a section starts (``w:type``), when it says: a new page unless it says otherwise.
+_SECTION_STARTS = frozenset({"continuous", "nextColumn", "nextPage", "evenPage", "oddPage"})
+#: The sections' properties in document order: each top-level paragraph ending a section, then
+#: the body's own for the last one (properties nested deeper end no section in Word either).
+_SECTIONS = etree.XPath("./w:body/w:p/w:pPr/w:sectPr | ./w:body/w:sectPr", namespaces={"w": _W[1:-1]})
+_ON_OFF = {"1": True, "true": True, "on": True, "0": False, "false": False, "off": False}
+
+
+def _start_type(sect_pr: Any) -> str:
+    kind = sect_pr.find(_W + "type")
+    value = kind.get(VAL) if kind is not None else None
+    if value is None:
+        return "nextPage"
+    if value not in _SECTION_STARTS:
+        raise damaged("DOCX", "an invalid value in its structure")
+    return value
+
+
+def _on_off(el: Any, *, default: bool) -> bool:
+    """A strict on/off property: absent is ``default``, ``<w:x/>`` on; a value outside the schema
+    makes the file damaged (unlike :func:`_on`, used where Word shrugs a bad value off)."""
+    if el is None:
+        return default
+    value = el.get(VAL)
+    if value is None:
+        return True
+    if value not in _ON_OFF:
+        raise damaged("DOCX", "XML that breaks the format's schema")
+    return _ON_OFF[value]
+
+
+def _reference(sect_pr: Any, which: str, kind: str) -> Any:
+    """The section's first header or footer reference of ``kind`` (default, first, even), or None."""
+    for reference in sect_pr.iterchildren(f"{_W}{which}Reference"):
+        if reference.get(_W + "type") == kind:
+            return reference
+    return None
 
 
 #: Relationship type suffix and XML tag of each kind of note; ids -1 and 0 (or a w:type) are
@@ -852,15 +961,12 @@ class _DocxWalker:
 _NOTE_PARTS = {"footnote": "/footnotes", "endnote": "/endnotes"}
 
 
-def _notes(document_part: Any, styles: _Styles, kind: str) -> list[Element]:
+def _notes(document_part: Part, styles: _Styles, kind: str) -> list[Element]:
     """Footnotes or endnotes, one NarrativeText per paragraph marked ``note_type``, in note order.
 
     They come after the body (where a reader meets them on the page, roughly) rather than at
     their reference mark, which would split the sentence that carries it.
     """
-    from docx.oxml.parser import parse_xml
-    from lxml.etree import XMLSyntaxError
-
     rel = next(
         (r for r in document_part.rels.values() if r.reltype.endswith(_NOTE_PARTS[kind]) and not r.is_external), None
     )
@@ -868,8 +974,8 @@ def _notes(document_part: Any, styles: _Styles, kind: str) -> list[Element]:
         return []
     try:
         part = rel.target_part
-        root = parse_xml(part.blob)
-    except (KeyError, ValueError, XMLSyntaxError) as e:  # python-docx and lxml on a missing or broken part
+        root = part.element
+    except (KeyError, etree.XMLSyntaxError) as e:  # a missing (read as empty) or broken part
         part_lost(f"{kind}s", what_is_wrong(e))
         return []
     reader = _Reader(part, styles, rendered=True)
@@ -885,14 +991,25 @@ def _notes(document_part: Any, styles: _Styles, kind: str) -> list[Element]:
     return out
 
 
-def _even_odd_headers(document: Any) -> bool:
+def _even_odd_headers(document: Part, xml_parts: frozenset[str]) -> bool:
+    """Whether the settings ask for even-page headers and footers; a document without readable
+    settings has Word's default, one header for all pages."""
     try:
-        return bool(document.settings.odd_and_even_pages_header_footer)
-    except Exception:  # no settings part: Word's default is one header for all pages
+        part = _only(document.rels, RT.SETTINGS)
+    except (KeyError, ValueError):
+        return False
+    if part.partname not in xml_parts or part.content_type != _SETTINGS_TYPE:
+        return False
+    root = part.element
+    if root.tag != _W + "settings":
+        return False
+    try:
+        return _on_off(root.find(_W + "evenAndOddHeaders"), default=False)
+    except DocumentError:  # a value outside the schema: the default
         return False
 
 
-def _story_text(part: Any, styles: _Styles) -> str:
+def _story_text(part: Part, styles: _Styles) -> str:
     """Plain text of a header or footer part: its paragraphs and tables, one line each."""
     return _TableReader(_Reader(part, styles, rendered=True)).cell_text(part.element)
 

@@ -158,6 +158,21 @@ class Package:
         self._zip.close()
 
     @property
+    def rels(self) -> dict[str, Relationship]:
+        """The package's own relationships (``_rels/.rels``), where a walk of every part starts."""
+        return self._root.rels
+
+    def stand_in(self, partname: str, blob: bytes) -> Part:
+        """Serve ``blob`` as part ``partname`` from now on, whether or not the zip holds it.
+
+        A reader that has named a missing or damaged part as lost lets the rest of the document
+        read it as an empty one (the libraries' own loaders did the same). Part objects handed
+        out before keep what they had read.
+        """
+        part = self._parts[partname] = Part(self, partname, blob)
+        return part
+
+    @property
     def main_part(self) -> Part:
         """The part the package's ``officeDocument`` relationship names (the document, the presentation)."""
         part = self._root.related(RT.OFFICE_DOCUMENT)
