@@ -94,6 +94,9 @@ P_STYLE, NUM_PR, OUTLINE_LVL, BREAK_BEFORE = _W + "pStyle", _W + "numPr", _W + "
 BOLD, ITALIC, R_STYLE, VANISH = _W + "b", _W + "i", _W + "rStyle", _W + "vanish"
 RENDERED_BREAK = _W + "lastRenderedPageBreak"
 SECT_PR = _W + "sectPr"
+TABS, BR, CR, NB_HYPHEN = frozenset({_W + "tab", _W + "ptab"}), _W + "br", _W + "cr", _W + "noBreakHyphen"
+FLD_CHAR, INSTR_TEXT, DRAWING, PICT = _W + "fldChar", _W + "instrText", _W + "drawing", _W + "pict"
+ALTERNATE_CONTENT, W_TYPE = _MC + "AlternateContent", _W + "type"
 
 # Elements whose children are more of the same level (paragraph content or body content).
 _INLINE_WRAPPERS = frozenset(
@@ -525,34 +528,34 @@ class _Reader:
             if tag == T:
                 # Between a field's begin and separate marks is its code ({ IF ... }), where a
                 # nested field leaves its result text: part of the code, not of the document.
-                if not any(f.result_start is None for f in content.fields):
+                if not content.fields or not any(f.result_start is None for f in content.fields):
                     inline.add(child.text or "", bold=bold, italic=italic)
-            elif tag in (_W + "tab", _W + "ptab"):
+            elif tag in TABS:
                 inline.add("\t", bold=bold, italic=italic)
-            elif tag == _W + "br":
-                kind = child.get(_W + "type")
+            elif tag == BR:
+                kind = child.get(W_TYPE)
                 if kind == "page":
                     if not self.rendered:
                         content.page_break()
                 else:
                     inline.add(" " if kind == "column" else "\n", bold=bold, italic=italic)
-            elif tag == _W + "cr":
+            elif tag == CR:
                 inline.add("\n", bold=bold, italic=italic)
-            elif tag == _W + "noBreakHyphen":
+            elif tag == NB_HYPHEN:
                 inline.add("-", bold=bold, italic=italic)
             elif tag == RENDERED_BREAK:
                 if self.rendered:
                     content.page_break()
-            elif tag == _W + "fldChar":
+            elif tag == FLD_CHAR:
                 self._field_char(child, content)
-            elif tag == _W + "instrText":
+            elif tag == INSTR_TEXT:
                 if content.fields and content.fields[-1].result_start is None:
                     content.fields[-1].instr.append(child.text or "")
-            elif tag == _W + "drawing":
+            elif tag == DRAWING:
                 self._drawing(child, content)
-            elif tag == _W + "pict":
+            elif tag == PICT:
                 self._vml(child, content)
-            elif tag == _MC + "AlternateContent":
+            elif tag == ALTERNATE_CONTENT:
                 choice = child.find(_MC + "Choice")
                 chosen = choice if choice is not None else child.find(_MC + "Fallback")
                 if chosen is not None:
