@@ -1,4 +1,8 @@
-"""Word documents (.docx): python-docx opens the package, one lxml walk over the body reads it.
+"""Word documents (.docx): the package read lazily (partition/opc.py), one lxml walk over the body.
+
+Opening reads only the relationships, the content types and the few XML parts a damaged copy of
+which decides the outcome (see :func:`_check`); the walk reads the rest as it meets it. Styles
+parts are read once per distinct content, since a batch's documents mostly share a few templates.
 
 The body is walked in document order (paragraphs and tables interleaved, content controls
 opened), reading the XML directly: python-docx's per-paragraph proxies and style lookups cost
@@ -892,7 +896,10 @@ class _DocxWalker:
             return
         sect_pr = self.sections[self.section]
         variants = ["primary"]
-        if _on_off(sect_pr.find(_W + "titlePg"), default=False):
+        first_page = _on_off(sect_pr.find(_W + "titlePg"))
+        if first_page is None:
+            raise damaged("DOCX", "XML that breaks the format's schema")
+        if first_page:
             variants.append("first_page")
         if self.even_odd:
             variants.append("even_page")
@@ -939,17 +946,12 @@ def _start_type(sect_pr: Any) -> str:
     return value
 
 
-def _on_off(el: Any, *, default: bool) -> bool:
-    """A strict on/off property: absent is ``default``, ``<w:x/>`` on; a value outside the schema
-    makes the file damaged (unlike :func:`_on`, used where Word shrugs a bad value off)."""
+def _on_off(el: Any) -> bool | None:
+    """A document-level on/off property read strictly: absent is off, ``<w:x/>`` on, and a value
+    outside the schema None (unlike :func:`_on`, which reads what a run's formatting means)."""
     if el is None:
-        return default
-    value = el.get(VAL)
-    if value is None:
-        return True
-    if value not in _ON_OFF:
-        raise damaged("DOCX", "XML that breaks the format's schema")
-    return _ON_OFF[value]
+        return False
+    return _ON_OFF.get(el.get(VAL, "1"))
 
 
 def _reference(sect_pr: Any, which: str, kind: str) -> Any:
@@ -1005,12 +1007,7 @@ def _even_odd_headers(document: Part, xml_parts: frozenset[str]) -> bool:
     if part.partname not in xml_parts or part.content_type != _SETTINGS_TYPE:
         return False
     root = part.element
-    if root.tag != _W + "settings":
-        return False
-    try:
-        return _on_off(root.find(_W + "evenAndOddHeaders"), default=False)
-    except DocumentError:  # a value outside the schema: the default
-        return False
+    return root.tag == _W + "settings" and _on_off(root.find(_W + "evenAndOddHeaders")) is True
 
 
 def _story_text(part: Part, styles: _Styles) -> str:
