@@ -223,9 +223,11 @@ def _reachable(package: Package) -> list[tuple[str, str]]:
         if rel is None:
             stack.pop()
             continue
-        if rel.is_external or rel.target_partname in found:
+        if rel.is_external:
             continue
         partname = rel.target_partname
+        if partname in found:
+            continue
         found[partname] = rel.reltype
         source = package.part(partname) if package.has(partname) else Part(package, partname)
         stack.append(iter(source.rels.values()))
@@ -240,6 +242,8 @@ def _check_xml(package: Package, part: Part, reltype: str) -> bool:
     try:
         if part.content_type == _STYLES_TYPE:
             _styles_of(part)  # parsed once per distinct styles part (see _STYLES_CACHE)
+        elif part.content_type in _CHECK_ONLY:
+            _check_well_formed(part)
         else:
             part.element  # noqa: B018 - parsing it is the check
     except etree.XMLSyntaxError as e:
@@ -250,6 +254,29 @@ def _check_xml(package: Package, part: Part, reltype: str) -> bool:
             part_lost(f"part {part.partname.lstrip('/')}", what_is_wrong(e))
         package.stand_in(part.partname, f'<w:{root} xmlns:w="{_W[1:-1]}"/>'.encode())
     return True
+
+
+#: Parts parsed on opening only to know they are XML (nothing reads them): numbering, comments, core properties.
+_CHECK_ONLY = frozenset(
+    {_WML + "numbering+xml", _WML + "comments+xml", "application/vnd.openxmlformats-package.core-properties+xml"}
+)
+#: Stored bytes (see :meth:`Package.stored`) of check-only parts already found well-formed: a
+#: template's numbering part is the same in every document made from it, so it is parsed once.
+_WELL_FORMED: dict[bytes, None] = {}
+_WELL_FORMED_SIZE = 64
+_MAX_WELL_FORMED_KEY = 100_000
+
+
+def _check_well_formed(part: Part) -> None:
+    """Parse ``part`` unless the same stored bytes parsed before (lxml.etree.XMLSyntaxError if no XML)."""
+    key = part.package.stored(part.partname)
+    if key is not None and key in _WELL_FORMED:
+        return
+    part.element  # noqa: B018 - parsing it is the check
+    if key is not None and len(key) <= _MAX_WELL_FORMED_KEY:
+        if len(_WELL_FORMED) >= _WELL_FORMED_SIZE:
+            del _WELL_FORMED[next(iter(_WELL_FORMED))]  # the oldest
+        _WELL_FORMED[key] = None
 
 
 def _only(rels: dict[str, Relationship], reltype: str) -> Part:
