@@ -93,6 +93,8 @@ P, TBL, R, T, SDT, SDT_CONTENT = _W + "p", _W + "tbl", _W + "r", _W + "t", _W + 
 PPR, RPR, VAL = _W + "pPr", _W + "rPr", _W + "val"
 HYPERLINK, FLD_SIMPLE = _W + "hyperlink", _W + "fldSimple"
 TR, TC, TC_PR, TR_PR = _W + "tr", _W + "tc", _W + "tcPr", _W + "trPr"
+TBL_HEADER, GRID_BEFORE, GRID_SPAN, V_MERGE = _W + "tblHeader", _W + "gridBefore", _W + "gridSpan", _W + "vMerge"
+SDT_PR, SHOWING_PROMPT = _W + "sdtPr", _W + "showingPlcHdr"
 TXBX_CONTENT = _W + "txbxContent"
 P_STYLE, NUM_PR, OUTLINE_LVL, BREAK_BEFORE = _W + "pStyle", _W + "numPr", _W + "outlineLvl", _W + "pageBreakBefore"
 BOLD, ITALIC, R_STYLE, VANISH = _W + "b", _W + "i", _W + "rStyle", _W + "vanish"
@@ -290,6 +292,14 @@ def _only(rels: dict[str, Relationship], reltype: str) -> Part:
     return matching[0].target_part
 
 
+def _find(parent: Any, tag: str) -> Any:
+    """``parent.find(tag)`` for one plain tag, without the ElementPath machinery lxml runs on every
+    find: the properties looked up most (pPr, rPr, tcPr) are their element's first child by the schema."""
+    if len(parent) and parent[0].tag == tag:
+        return parent[0]
+    return next(parent.iterchildren(tag), None)
+
+
 def _on(el: Any) -> bool:
     """Value of an OOXML on/off property element (``<w:b/>`` is on, ``<w:b w:val="0"/>`` off)."""
     return el is not None and el.get(VAL, "1").lower() not in _OFF
@@ -436,6 +446,10 @@ def _default_styles() -> _Styles:
     return _Styles(etree.fromstring(template.read_bytes(), XML_PARSER))
 
 
+#: Direct paragraph properties that set nothing (most paragraphs'): one shared, immutable instance.
+_NO_DIRECT = _ParaStyle()
+
+
 def _on_attr(value: str | None) -> bool:
     return value is not None and value.lower() not in _OFF
 
@@ -546,7 +560,7 @@ class _Reader:
 
     def _run(self, r: Any, content: _ParaContent) -> None:
         bold = italic = False
-        rpr = r.find(RPR)
+        rpr = _find(r, RPR)
         if rpr is not None:
             bold, italic, hidden = self._run_format(rpr)
             if hidden:
@@ -698,10 +712,10 @@ class _Reader:
 
 def _sdt_content(sdt: Any) -> Any:
     """A content control's content, or None while it only shows its prompt ("Click here to enter text")."""
-    props = sdt.find(_W + "sdtPr")
-    if props is not None and _on(props.find(_W + "showingPlcHdr")):
+    props = _find(sdt, SDT_PR)
+    if props is not None and _on(_find(props, SHOWING_PROMPT)):
         return None
-    return sdt.find(SDT_CONTENT)
+    return _find(sdt, SDT_CONTENT)
 
 
 def _alt_text(c_nv_pr: Any) -> str:
@@ -800,7 +814,7 @@ class _DocxWalker:
                 self._block(grandchild)
 
     def _paragraph(self, p: Any, *, top_level: bool) -> None:
-        ppr = p.find(PPR)
+        ppr = _find(p, PPR)
         style, direct = self._paragraph_props(ppr)
         if not self.rendered and self.page_used and (direct.break_before or style.break_before):
             self._new_page()
@@ -817,13 +831,13 @@ class _DocxWalker:
                 self._block(child)
         self._new_page(content.breaks_after)
         self.page_used = True
-        if top_level and ppr is not None and ppr.find(SECT_PR) is not None:
+        if top_level and ppr is not None and _find(ppr, SECT_PR) is not None:
             self._end_section()
 
     def _paragraph_props(self, ppr: Any) -> tuple[_ParaStyle, _ParaStyle]:
         """The paragraph's style, and what its own properties say (only the fields they set)."""
         if ppr is None:
-            return self.styles.paragraph(None), _ParaStyle()
+            return self.styles.paragraph(None), _NO_DIRECT
         style_id = num = lvl = brk = None
         for child in ppr:  # one pass over the properties: each find() would walk them again
             tag = child.tag
@@ -837,7 +851,7 @@ class _DocxWalker:
                 brk = child
         style = self.styles.paragraph(style_id)
         if num is None and lvl is None and brk is None:
-            return style, _ParaStyle()
+            return style, _NO_DIRECT
         numbered, ilvl = _numbering(num) if num is not None else (False, None)
         outline = _int(lvl.get(VAL), 9) if lvl is not None else 9
         kind = "title" if outline < 9 else ("list" if numbered else ("none" if num is not None else None))
@@ -1084,8 +1098,8 @@ class _TableReader:
     def _row(self, tr: Any, index: int, merging: dict[int, tuple[TableCell, int]]) -> list[TableCell]:
         start = self.page_breaks
         most = 0
-        tr_pr = tr.find(TR_PR)
-        header = tr_pr is not None and _on(tr_pr.find(_W + "tblHeader"))
+        tr_pr = _find(tr, TR_PR)
+        header = tr_pr is not None and _on(_find(tr_pr, TBL_HEADER))
         col = _grid_before(tr_pr)
         row = [TableCell("", colspan=col)] if col else []  # keep later cells in their grid columns
         for tc in _children(tr, TC):
@@ -1135,18 +1149,18 @@ class _TableReader:
 def _grid_before(tr_pr: Any) -> int:
     if tr_pr is None:
         return 0
-    before = tr_pr.find(_W + "gridBefore")
+    before = _find(tr_pr, GRID_BEFORE)
     return _span(before.get(VAL)) if before is not None and before.get(VAL) != "0" else 0
 
 
 def _cell_props(tc: Any) -> tuple[int, str | None]:
     """(grid columns spanned, "restart" / "continue" / None for vertical merging) of a cell."""
-    tc_pr = tc.find(TC_PR)
+    tc_pr = _find(tc, TC_PR)
     if tc_pr is None:
         return 1, None
-    span_el = tc_pr.find(_W + "gridSpan")
+    span_el = _find(tc_pr, GRID_SPAN)
     span = _span(span_el.get(VAL)) if span_el is not None else 1
-    vmerge_el = tc_pr.find(_W + "vMerge")
+    vmerge_el = _find(tc_pr, V_MERGE)
     if vmerge_el is None:
         return span, None
     return span, "restart" if vmerge_el.get(VAL) == "restart" else "continue"
