@@ -819,7 +819,8 @@ class _DocxWalker:
         if not self.rendered and self.page_used and (direct.break_before or style.break_before):
             self._new_page()
         content = self.reader.paragraph(p)
-        self._new_page(content.breaks_before)
+        if content.breaks_before:
+            self._new_page(content.breaks_before)
         text = content.inline.text()
         element = self._classify(text, content.inline, style, direct) if text else None
         if element is not None:
@@ -829,7 +830,8 @@ class _DocxWalker:
         for box in content.boxes:
             for child in box:
                 self._block(child)
-        self._new_page(content.breaks_after)
+        if content.breaks_after:
+            self._new_page(content.breaks_after)
         self.page_used = True
         if top_level and ppr is not None and _find(ppr, SECT_PR) is not None:
             self._end_section()

@@ -367,6 +367,8 @@ class Inline:
 
     def metadata(self) -> dict[str, Any]:
         """link_* and emphasized_text_* metadata, in unstructured's parallel-list form."""
+        if not (self.links or self.emphasis or self._open):
+            return {}  # most paragraphs: plain text
         for tag in list(self._open):
             self._close(tag)
         spans = sorted(self.emphasis, key=lambda s: (s[0], s[1]))
