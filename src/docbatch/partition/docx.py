@@ -273,11 +273,12 @@ def _check_well_formed(part: Part) -> None:
     """Parse ``part`` unless the same stored bytes parsed before (lxml.etree.XMLSyntaxError if no XML)."""
     key = part.package.stored(part.partname)
     if key is not None and key in _WELL_FORMED:
+        _WELL_FORMED[key] = _WELL_FORMED.pop(key)  # the most recently used
         return
     part.element  # noqa: B018 - parsing it is the check
     if key is not None and len(key) <= _MAX_WELL_FORMED_KEY:
         if len(_WELL_FORMED) >= _WELL_FORMED_SIZE:
-            del _WELL_FORMED[next(iter(_WELL_FORMED))]  # the oldest
+            del _WELL_FORMED[next(iter(_WELL_FORMED))]  # the least recently used
         _WELL_FORMED[key] = None
 
 
@@ -401,10 +402,10 @@ class _Styles:
 #: Styles parts already read, by their stored bytes (see :meth:`Package.stored`): the documents of
 #: a batch mostly come from a few templates, and a template's styles part is often the largest XML
 #: of the package (python-docx's own is 350 kB, 4 ms to parse and 0.3 ms to inflate, more than the
-#: rest of a short document). A hit is the same styles exactly; only parts stored in up to
-#: _MAX_CACHED_STYLES bytes are kept.
+#: rest of a short document). A hit is the same styles exactly. Each entry keeps its parsed tree
+#: alive, so only a few parts of up to _MAX_CACHED_STYLES bytes (inflated) are kept.
 _STYLES_CACHE: dict[bytes, _Styles] = {}
-_STYLES_CACHE_SIZE = 8
+_STYLES_CACHE_SIZE = 4
 _MAX_CACHED_STYLES = 1_000_000
 _NO_STYLES = _Styles(None)
 
@@ -412,13 +413,14 @@ _NO_STYLES = _Styles(None)
 def _styles_of(part: Part) -> _Styles:
     """The styles of a styles part (lxml.etree.XMLSyntaxError if it is no XML)."""
     key = part.package.stored(part.partname)
-    styles = _STYLES_CACHE.get(key) if key is not None else None
+    styles = _STYLES_CACHE.pop(key, None) if key is not None else None
     if styles is None:
         styles = _Styles(part.element)
-        if key is not None and len(key) <= _MAX_CACHED_STYLES:
-            if len(_STYLES_CACHE) >= _STYLES_CACHE_SIZE:
-                del _STYLES_CACHE[next(iter(_STYLES_CACHE))]  # the oldest
-            _STYLES_CACHE[key] = styles
+        if key is None or len(part.blob) > _MAX_CACHED_STYLES:
+            return styles
+        if len(_STYLES_CACHE) >= _STYLES_CACHE_SIZE:
+            del _STYLES_CACHE[next(iter(_STYLES_CACHE))]  # the least recently used
+    _STYLES_CACHE[key] = styles  # (back) at the end: the most recently used
     return styles
 
 
