@@ -131,7 +131,7 @@ def partition_docx(path: Path, options: PartitionOptions) -> list[Element]:
         # Parts are inflated on first use, during the walk: a corrupt member read there is as
         # damaged as one read while opening. Anything else raised in the walker is a bug of ours.
         with library_errors("DOCX", ZIP_ERRORS):
-            return _DocxWalker(package, xml_parts, document, body).run()
+            return _DocxWalker(xml_parts, document, body).run()
 
 
 #: Main-part content types of documents, macro-enabled documents and templates: the same WordprocessingML.
@@ -754,7 +754,7 @@ def _field_url(instr: str) -> str:
 class _DocxWalker:
     """One pass over the body in document order, keeping the page and section it is in."""
 
-    def __init__(self, package: Package, xml_parts: frozenset[str], document: Part, body: Any) -> None:
+    def __init__(self, xml_parts: frozenset[str], document: Part, body: Any) -> None:
         self.document = document
         self.xml_parts = xml_parts
         self.body = body
