@@ -1063,13 +1063,14 @@ def _story_text(part: Part, styles: _Styles) -> str:
 def _children(parent: Any, tag: str) -> Any:
     """Children of ``parent`` with ``tag``, looking through content controls and custom XML."""
     for child in parent:
-        if child.tag == tag:
+        child_tag = child.tag
+        if child_tag == tag:
             yield child
-        elif child.tag == SDT:
+        elif child_tag == SDT:
             sdt_content = _sdt_content(child)
             if sdt_content is not None:
                 yield from _children(sdt_content, tag)
-        elif child.tag in _BLOCK_WRAPPERS:
+        elif child_tag in _BLOCK_WRAPPERS:
             yield from _children(child, tag)
 
 
@@ -1128,7 +1129,8 @@ class _TableReader:
     def cell_text(self, container: Any) -> str:
         lines = []
         for child in container:
-            if child.tag == P:
+            tag = child.tag
+            if tag == P:
                 content = self.reader.paragraph(child)
                 self.page_breaks += content.breaks_before + content.breaks_after
                 self.figures.extend(content.figures)
@@ -1136,12 +1138,12 @@ class _TableReader:
                     self.meta.setdefault(key, []).extend(values)
                 # a text box anchored in the paragraph (a header's logo caption, a cell's call-out)
                 boxed = [text for box in content.boxes if (text := self.cell_text(box))]
-                line = "\n".join(filter(None, [content.inline.text(), *boxed]))
-            elif child.tag == TBL:
+                line = "\n".join(filter(None, [content.inline.text(), *boxed])) if boxed else content.inline.text()
+            elif tag == TBL:
                 table = table_element(self.rows(list(_children(child, TR))))
                 line = table[0] if table else ""
-            elif child.tag == SDT or child.tag in _BLOCK_WRAPPERS:
-                inner = _sdt_content(child) if child.tag == SDT else child
+            elif tag == SDT or tag in _BLOCK_WRAPPERS:
+                inner = _sdt_content(child) if tag == SDT else child
                 line = self.cell_text(inner) if inner is not None else ""
             else:
                 continue
