@@ -304,6 +304,9 @@ def collapse(text: str) -> str:
     if text.isprintable() and "  " not in text:
         # the common case, without the regexes: a printable string's only whitespace is " "
         return text.strip()
+    if "\n" not in text:
+        # one line: str.split's whitespace is the regexes' \s, so this is the same, minus the regexes
+        return " ".join(text.split())
     return _NEWLINES.sub("\n", _SPACES.sub(" ", text)).strip()
 
 
