@@ -1164,9 +1164,14 @@ def _cell_props(tc: Any) -> tuple[int, str | None]:
     tc_pr = _find(tc, TC_PR)
     if tc_pr is None:
         return 1, None
-    span_el = _find(tc_pr, GRID_SPAN)
+    span_el = vmerge_el = None
+    for child in tc_pr:  # one pass over the few properties, keeping the first of each
+        tag = child.tag
+        if tag == GRID_SPAN and span_el is None:
+            span_el = child
+        elif tag == V_MERGE and vmerge_el is None:
+            vmerge_el = child
     span = _span(span_el.get(VAL)) if span_el is not None else 1
-    vmerge_el = _find(tc_pr, V_MERGE)
     if vmerge_el is None:
         return span, None
     return span, "restart" if vmerge_el.get(VAL) == "restart" else "continue"
