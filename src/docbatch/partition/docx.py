@@ -273,12 +273,12 @@ def _check_well_formed(part: Part) -> None:
     """Parse ``part`` unless the same stored bytes parsed before (lxml.etree.XMLSyntaxError if no XML)."""
     key = part.package.stored(part.partname)
     if key is not None and key in _WELL_FORMED:
-        _WELL_FORMED[key] = _WELL_FORMED.pop(key)  # the most recently used
+        _WELL_FORMED[key] = _WELL_FORMED.pop(key, None)  # the most recently used
         return
     part.element  # noqa: B018 - parsing it is the check
     if key is not None and len(key) <= _MAX_WELL_FORMED_KEY:
         if len(_WELL_FORMED) >= _WELL_FORMED_SIZE:
-            del _WELL_FORMED[next(iter(_WELL_FORMED))]  # the least recently used
+            _WELL_FORMED.pop(next(iter(_WELL_FORMED), b""), None)  # the least recently used (threads may race)
         _WELL_FORMED[key] = None
 
 
@@ -419,7 +419,7 @@ def _styles_of(part: Part) -> _Styles:
         if key is None or len(part.blob) > _MAX_CACHED_STYLES:
             return styles
         if len(_STYLES_CACHE) >= _STYLES_CACHE_SIZE:
-            del _STYLES_CACHE[next(iter(_STYLES_CACHE))]  # the least recently used
+            _STYLES_CACHE.pop(next(iter(_STYLES_CACHE), b""), None)  # the least recently used (threads may race)
     _STYLES_CACHE[key] = styles  # (back) at the end: the most recently used
     return styles
 
