@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -647,3 +648,123 @@ def test_package_missing_a_part_keeps_the_rest(tmp_path, member, lost):
         kept = [el.text for el in partition_docx(dst, OPTIONS)]
     assert notes.lost == [lost]
     assert set(kept) <= set(whole) and len(kept) >= len(whole) - 2
+
+
+# -- the lazy package reader: what opening decides, read as python-docx's loader decided it -------
+
+
+def _drop_member(src: Path, dst: Path, member: str) -> Path:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            if info.filename != member:
+                zout.writestr(info, zin.read(info))
+    return dst
+
+
+def _partition_noting(path: Path) -> tuple[list, list[str]]:
+    from docbatch.partition.notes import collecting
+
+    with collecting() as notes:
+        elements = partition_docx(path, OPTIONS)
+    return elements, notes.lost
+
+
+def test_missing_part_nothing_reads_is_still_named(tmp_path):
+    """A part Word would look for (the theme) is named as lost even though no text comes from it."""
+    src = FIXTURES / "report.docx"
+    whole = [(el.type, el.text) for el in partition_docx(src, OPTIONS)]
+    elements, lost = _partition_noting(_drop_member(src, tmp_path / "no-theme.docx", "word/theme/theme1.xml"))
+    assert lost == ["part word/theme/theme1.xml: missing from the package"]
+    assert [(el.type, el.text) for el in elements] == whole
+
+
+def test_damaged_numbering_part_is_named_and_the_rest_read(tmp_path):
+    src = FIXTURES / "report.docx"
+    with zipfile.ZipFile(src) as zf:
+        numbering = zf.read("word/numbering.xml")
+    damaged = _rewrite_member(src, tmp_path / "numbering.docx", "word/numbering.xml", numbering[:200])
+    elements, lost = _partition_noting(damaged)
+    assert lost == ["part word/numbering.xml: malformed XML"]
+    assert any(el.text == "Annual Report" and el.type == "Title" for el in elements)
+
+
+def test_damaged_core_properties_are_a_damaged_file(tmp_path):
+    damaged = _rewrite_member(FIXTURES / "report.docx", tmp_path / "core.docx", "docProps/core.xml", b"<cp:core")
+    with pytest.raises(DocumentError, match=r"^damaged DOCX file \(malformed XML\)$"):
+        partition_docx(damaged, OPTIONS)
+
+
+def test_missing_document_part_is_a_damaged_file(tmp_path):
+    incomplete = _drop_member(FIXTURES / "report.docx", tmp_path / "body.docx", "word/document.xml")
+    with pytest.raises(DocumentError, match=r"^damaged DOCX file \(a part it refers to is missing\)$"):
+        partition_docx(incomplete, OPTIONS)
+
+
+def test_document_without_styles_part_is_read_unstyled(tmp_path):
+    """Word opens a document without a styles part; its headings are then plain paragraphs."""
+    src = _build(tmp_path / "src.docx")
+    with zipfile.ZipFile(src) as zf:
+        rels = zf.read("word/_rels/document.xml.rels")
+    unstyled = re.sub(rb'<Relationship [^>]*relationships/styles"[^>]*/>', b"", rels)
+    assert unstyled != rels
+    path = _rewrite_member(src, tmp_path / "unstyled.docx", "word/_rels/document.xml.rels", unstyled)
+    elements, lost = _partition_noting(path)
+    assert lost == []
+    assert [el.text for el in elements] == [el.text for el in partition_docx(src, OPTIONS)]
+    assert _by_text(elements, "Introduction").type == "NarrativeText"
+
+
+def test_template_and_macro_variants_read_like_the_document(tmp_path):
+    src = FIXTURES / "report.docx"
+    with zipfile.ZipFile(src) as zf:
+        types = zf.read("[Content_Types].xml")
+    main = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+    whole = [(el.type, el.text) for el in partition_docx(src, OPTIONS)]
+    for ext, content_type in {
+        "dotx": b"application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
+        "dotm": b"application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
+    }.items():
+        variant = _rewrite_member(src, tmp_path / f"r.{ext}", "[Content_Types].xml", types.replace(main, content_type))
+        assert [(el.type, el.text) for el in partition_docx(variant, OPTIONS)] == whole
+
+
+def test_styles_shared_by_documents_are_read_per_content(tmp_path):
+    """Styles are cached by content: a document whose styles differ is read with its own."""
+    src = _build(tmp_path / "src.docx")
+    first = [(el.type, el.text) for el in partition_docx(src, OPTIONS)]
+    assert [(el.type, el.text) for el in partition_docx(src, OPTIONS)] == first
+    with zipfile.ZipFile(src) as zf:
+        styles = zf.read("word/styles.xml")
+    renamed = styles.replace(b'w:name w:val="heading 1"', b'w:name w:val="list bullet"')
+    assert renamed != styles
+    path = _rewrite_member(src, tmp_path / "renamed.docx", "word/styles.xml", renamed)
+    assert _by_text(partition_docx(path, OPTIONS), "Introduction").type == "ListItem"
+    assert _by_text(partition_docx(src, OPTIONS), "Introduction").type == "Title"
+
+
+def test_section_start_outside_the_schema_is_a_damaged_file(tmp_path):
+    src = _build(tmp_path / "src.docx")
+    with zipfile.ZipFile(src) as zf:
+        xml = zf.read("word/document.xml")
+    broken = re.sub(rb"<w:sectPr([^>]*)>", rb'<w:sectPr\1><w:type w:val="sideways"/>', xml, count=2)
+    assert broken != xml
+    damaged = _rewrite_member(src, tmp_path / "start.docx", "word/document.xml", broken)
+    with pytest.raises(DocumentError, match=r"^damaged DOCX file \(an invalid value in its structure\)$"):
+        partition_docx(damaged, OPTIONS)
+
+
+def test_opening_imports_neither_python_docx_nor_python_pptx(tmp_path):
+    """The package is read with zipfile and lxml: a worker reading Word files imports neither library."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from docbatch.partition.base import PartitionOptions\n"
+        "from docbatch.partition.docx import partition_docx\n"
+        f"assert partition_docx(Path({str(FIXTURES / 'report.docx')!r}), PartitionOptions())\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('docx', 'pptx')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

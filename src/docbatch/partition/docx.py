@@ -1,4 +1,8 @@
-"""Word documents (.docx): python-docx opens the package, one lxml walk over the body reads it.
+"""Word documents (.docx): the package read lazily (partition/opc.py), one lxml walk over the body.
+
+Opening reads only the relationships, the content types and the few XML parts a damaged copy of
+which decides the outcome (see :func:`_check`); the walk reads the rest as it meets it. Styles
+parts are read once per distinct content, since a batch's documents mostly share a few templates.
 
 The body is walked in document order (paragraphs and tables interleaved, content controls
 opened), reading the XML directly: python-docx's per-paragraph proxies and style lookups cost
@@ -42,18 +46,20 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import io
+import importlib.util
 import re
-import zipfile
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
+
+from lxml import etree
 
 from docbatch.elements import Element
 from docbatch.errors import DocumentError
 from docbatch.partition.archive import check_zip
 from docbatch.partition.base import PartitionOptions
-from docbatch.partition.boundary import library_errors, what_is_wrong
+from docbatch.partition.boundary import ZIP_ERRORS, damaged, library_errors, what_is_wrong
 from docbatch.partition.notes import part_lost
 from docbatch.partition.ooxml import (
     Inline,
@@ -63,11 +69,11 @@ from docbatch.partition.ooxml import (
     contact_type,
     diagram_elements,
     diagram_rid,
-    open_errors,
     open_failure,
     reads_as_heading,
     table_element,
 )
+from docbatch.partition.opc import RT, XML_PARSER, MissingPart, Package, Part, Relationship
 from docbatch.partition.text import classify_paragraph
 
 __all__ = ["partition_docx"]
@@ -87,11 +93,16 @@ P, TBL, R, T, SDT, SDT_CONTENT = _W + "p", _W + "tbl", _W + "r", _W + "t", _W + 
 PPR, RPR, VAL = _W + "pPr", _W + "rPr", _W + "val"
 HYPERLINK, FLD_SIMPLE = _W + "hyperlink", _W + "fldSimple"
 TR, TC, TC_PR, TR_PR = _W + "tr", _W + "tc", _W + "tcPr", _W + "trPr"
+TBL_HEADER, GRID_BEFORE, GRID_SPAN, V_MERGE = _W + "tblHeader", _W + "gridBefore", _W + "gridSpan", _W + "vMerge"
+SDT_PR, SHOWING_PROMPT = _W + "sdtPr", _W + "showingPlcHdr"
 TXBX_CONTENT = _W + "txbxContent"
 P_STYLE, NUM_PR, OUTLINE_LVL, BREAK_BEFORE = _W + "pStyle", _W + "numPr", _W + "outlineLvl", _W + "pageBreakBefore"
 BOLD, ITALIC, R_STYLE, VANISH = _W + "b", _W + "i", _W + "rStyle", _W + "vanish"
 RENDERED_BREAK = _W + "lastRenderedPageBreak"
 SECT_PR = _W + "sectPr"
+TABS, BR, CR, NB_HYPHEN = frozenset({_W + "tab", _W + "ptab"}), _W + "br", _W + "cr", _W + "noBreakHyphen"
+FLD_CHAR, INSTR_TEXT, DRAWING, PICT = _W + "fldChar", _W + "instrText", _W + "drawing", _W + "pict"
+ALTERNATE_CONTENT, W_TYPE = _MC + "AlternateContent", _W + "type"
 
 # Elements whose children are more of the same level (paragraph content or body content).
 _INLINE_WRAPPERS = frozenset(
@@ -110,129 +121,184 @@ _BULLET_GLYPH = re.compile(r"^\s*[•●○▪◦‣⁃■□➢►✓✔·]\s*"
 def partition_docx(path: Path, options: PartitionOptions) -> list[Element]:
     """Partition a .docx file."""
     check_zip(path, options, "DOCX")
-    document = _open(path)
-    body = document.element.find(_W + "body") if document.element.tag == _W + "document" else None
-    if body is None:
-        raise DocumentError("DOCX has no w:document/w:body (strict OOXML or a damaged file)")
-    from docx.exceptions import PythonDocxError
-    from docx.oxml.exceptions import XmlchemyError
+    package, xml_parts = _open(path)
+    with package:
+        document = package.main_part
+        root = document.element
+        body = root.find(_W + "body") if root.tag == _W + "document" else None
+        if body is None:
+            raise DocumentError("DOCX has no w:document/w:body (strict OOXML or a damaged file)")
+        # Parts are inflated on first use, during the walk: a corrupt member read there is as
+        # damaged as one read while opening. Anything else raised in the walker is a bug of ours.
+        with library_errors("DOCX", ZIP_ERRORS):
+            return _DocxWalker(xml_parts, document, body).run()
 
-    # python-docx reports XML that breaks its schema (a section or header property) as its own
-    # errors, a ValueError (a bad attribute value) or a KeyError (a relationship it lacks);
-    # anything else raised in the walker is a bug of ours and stays one.
-    with library_errors("DOCX", (PythonDocxError, XmlchemyError, ValueError, KeyError)):
-        return _DocxWalker(document, body).run()
 
-
-#: Main-part content types of macro-enabled documents and templates: the same WordprocessingML.
-_WORD_MAIN_TYPES = (
-    "application/vnd.ms-word.document.macroEnabled.main+xml",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
-    "application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
+#: Main-part content types of documents, macro-enabled documents and templates: the same WordprocessingML.
+_WORD_MAIN_TYPES = frozenset(
+    {
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+        "application/vnd.ms-word.document.macroEnabled.main+xml",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
+        "application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
+    }
 )
-
-
-def _open(path: Path) -> Any:
-    """The python-docx Document; .docm, .dotx and .dotm packages are read like .docx.
-
-    ``docx.Document()`` refuses any main part that is not exactly a .docx one, so the package is
-    opened one level down, with python-docx's part factory told that the other Word main-part
-    types are document parts too (the registry exists for that: python-docx fills it the same way).
-    """
-    from docx.opc.part import PartFactory  # importing docx registers its own part classes first
-    from docx.package import Package
-    from docx.parts.document import DocumentPart
-
-    for content_type in _WORD_MAIN_TYPES:
-        PartFactory.part_type_for.setdefault(content_type, DocumentPart)
-    _install_lenient_parts(PartFactory.part_type_for)
-    try:
-        part = _open_package(Package, path).main_document_part
-        if not isinstance(part, DocumentPart):
-            raise DocumentError(f"not a Word document: its main part is {part.content_type}")
-        return part.document
-    except open_errors() as e:  # what python-docx, lxml and zipfile raise for a broken package
-        raise open_failure("DOCX", e) from e
-
-
-#: How zipfile names a member that is not in the archive (python-docx passes its KeyError through).
-_MISSING_MEMBER = re.compile(r"^There is no item named '(.+)' in the archive$")
+_WML = "application/vnd.openxmlformats-officedocument.wordprocessingml."
+_STYLES_TYPE = _WML + "styles+xml"
+_SETTINGS_TYPE = _WML + "settings+xml"
+#: XML parts read (and so checked) while the package opens, with the root a damaged one is read
+#: as (named as lost, the rest of the document still read). The main part and the core properties
+#: have none: a damaged one is a damaged file. These are the parts python-docx parsed on opening,
+#: so a package fails or loses parts exactly as it did when python-docx opened it.
+_XML_PARTS: dict[str, str | None] = {
+    **dict.fromkeys(_WORD_MAIN_TYPES),
+    "application/vnd.openxmlformats-package.core-properties+xml": None,
+    _WML + "comments+xml": "comments",
+    _WML + "footer+xml": "ftr",
+    _WML + "header+xml": "hdr",
+    _WML + "numbering+xml": "numbering",
+    _SETTINGS_TYPE: "settings",
+    _STYLES_TYPE: "styles",
+}
 #: Parts a package may lack before it is taken for damaged rather than incomplete.
 _MAX_MISSING_PARTS = 20
+#: What opening a broken package raises: zipfile, lxml, a part or content type it lacks (KeyError),
+#: an ambiguous main part (ValueError).
+_OPEN_ERRORS: tuple[type[BaseException], ...] = (etree.LxmlError, KeyError, ValueError, OSError, *ZIP_ERRORS)
 
 
-def _open_package(package_class: Any, path: Path) -> Any:
-    """Open the package, standing in an empty part for each one it refers to but lacks.
+def _open(path: Path) -> tuple[Package, frozenset[str]]:
+    """The package, checked as a whole before anything is read from it, and its XML parts' names.
 
-    Word opens a document whose picture or header part is missing and shows the rest; python-docx
-    refuses it with a KeyError. Each missing part is named as lost, and an empty stand-in (read
-    as nothing: no picture, an empty header) lets the rest come out.
+    Only relationships, content types and the XML parts in :data:`_XML_PARTS` are read here; the
+    rest (pictures, charts, notes) when the walk meets them.
     """
-    source: Any = str(path)
-    missing: list[str] = []
-    while True:
-        try:
-            return package_class.open(source)
-        except KeyError as e:
-            match = _MISSING_MEMBER.match(str(e.args[0]) if e.args else "")
-            if match is None or match[1] == "word/document.xml" or len(missing) >= _MAX_MISSING_PARTS:
-                raise
-            part_lost(f"part {match[1]}", "missing from the package")
-            missing.append(match[1])
-            source = _with_empty_members(path, missing)
+    try:
+        package = Package(path)
+    except _OPEN_ERRORS as e:
+        raise open_failure("DOCX", e) from e
+    try:
+        return package, _check(package)
+    except BaseException as e:
+        package.close()
+        if isinstance(e, _OPEN_ERRORS):
+            raise open_failure("DOCX", e) from e
+        raise
 
 
-def _with_empty_members(path: Path, names: list[str]) -> io.BytesIO:
-    """The zip at ``path`` in memory, with an empty member for each of ``names``."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(out, "w") as zout:
-        for info in zin.infolist():
-            zout.writestr(info, zin.read(info))
-        for name in names:
-            zout.writestr(name, b"")
-    out.seek(0)
-    return out
+def _check(package: Package) -> frozenset[str]:
+    """Fail, or name lost parts, the way the package deserves before any text is read.
 
-
-#: Root tags of the secondary parts python-docx parses on opening: one of them that is not XML is
-#: read as this empty root (and named as a lost part) rather than failing the whole document.
-_SECONDARY_ROOTS = {
-    "HeaderPart": "hdr",
-    "FooterPart": "ftr",
-    "CommentsPart": "comments",
-    "NumberingPart": "numbering",
-    "SettingsPart": "settings",
-    "StylesPart": "styles",
-}
-
-
-def _install_lenient_parts(part_types: dict[str, Any]) -> None:
-    """Swap python-docx's classes for its secondary XML parts for subclasses that survive broken XML.
-
-    python-docx parses every registered XML part while it opens the package, so one damaged
-    header would fail the document. The subclasses behave identically on good XML (this changes
-    the registry for every python-docx use in the process, as the main-part types above do).
+    Word opens a document whose picture or header part is missing and shows the rest: every part
+    a relationship reaches (depth first, in relationship order) is looked for, a missing one named
+    as lost and read as empty from then on. A damaged XML part of :data:`_XML_PARTS` is named as
+    lost and read as its empty root; a damaged main part is a damaged file. A missing content
+    type, ``[Content_Types].xml`` or main part, or too many missing parts, fail the file.
     """
-    for content_type, part_class in list(part_types.items()):
-        root = _SECONDARY_ROOTS.get(part_class.__name__)
-        if root is not None and not getattr(part_class, "_docbatch_lenient", False):
-            part_types[content_type] = _lenient(part_class, root)
+    if not package.has("[Content_Types].xml"):
+        raise damaged("DOCX", "malformed XML")  # what its absence always read as: no XML at all
+    missing = 0
+    reached: list[tuple[Part, str]] = []
+    for partname, reltype in _reachable(package):
+        if not package.has(partname):
+            if partname == "/word/document.xml" or missing >= _MAX_MISSING_PARTS:
+                raise MissingPart(partname)
+            part_lost(f"part {partname.lstrip('/')}", "missing from the package")
+            package.stand_in(partname, b"")
+            missing += 1
+        package.content_type(partname)  # KeyError: no content type for it
+        reached.append((package.part(partname), reltype))
+    xml_parts = frozenset(part.partname for part, reltype in reached if _check_xml(package, part, reltype))
+    main = _only(package.rels, RT.OFFICE_DOCUMENT)
+    if main.partname not in xml_parts or main.content_type not in _WORD_MAIN_TYPES:
+        raise DocumentError(f"not a Word document: its main part is {main.content_type}")
+    return xml_parts
 
 
-def _lenient(part_class: type, root: str) -> type:
-    from lxml.etree import XMLSyntaxError
+def _reachable(package: Package) -> list[tuple[str, str]]:
+    """Every part a chain of internal relationships reaches from the package, depth first, each
+    once, with the type of the first relationship reaching it."""
+    found: dict[str, str] = {}
+    stack = [iter(package.rels.values())]
+    while stack:
+        rel = next(stack[-1], None)
+        if rel is None:
+            stack.pop()
+            continue
+        if rel.is_external:
+            continue
+        partname = rel.target_partname
+        if partname in found:
+            continue
+        found[partname] = rel.reltype
+        source = package.part(partname) if package.has(partname) else Part(package, partname)
+        stack.append(iter(source.rels.values()))
+    return list(found.items())
 
-    empty = f'<w:{root} xmlns:w="{_W[1:-1]}"/>'.encode()
 
-    def load(cls: type, partname: Any, content_type: str, blob: bytes, package: Any) -> Any:
-        try:
-            return part_class.load.__func__(cls, partname, content_type, blob, package)
-        except XMLSyntaxError as e:
-            if blob:  # an empty one stands in for a missing part, already named as lost
-                part_lost(f"part {str(partname).lstrip('/')}", what_is_wrong(e))
-            return part_class.load.__func__(cls, partname, content_type, empty, package)
+def _check_xml(package: Package, part: Part, reltype: str) -> bool:
+    """Parse one XML part read on opening (False: no such part); a damaged lenient one is named
+    and read as empty."""
+    if reltype == RT.IMAGE or part.content_type not in _XML_PARTS:
+        return False  # a picture, or a part only read (if ever) when the walk meets it
+    try:
+        if part.content_type == _STYLES_TYPE:
+            _styles_of(part)  # parsed once per distinct styles part (see _STYLES_CACHE)
+        elif part.content_type in _CHECK_ONLY:
+            _check_well_formed(part)
+        else:
+            part.element  # noqa: B018 - parsing it is the check
+    except etree.XMLSyntaxError as e:
+        root = _XML_PARTS[part.content_type]
+        if root is None:
+            raise
+        if part.blob:  # an empty one stands in for a missing part, already named as lost
+            part_lost(f"part {part.partname.lstrip('/')}", what_is_wrong(e))
+        package.stand_in(part.partname, f'<w:{root} xmlns:w="{_W[1:-1]}"/>'.encode())
+    return True
 
-    return type(part_class.__name__, (part_class,), {"load": classmethod(load), "_docbatch_lenient": True})
+
+#: Parts parsed on opening only to know they are XML (nothing reads them): numbering, comments, core properties.
+_CHECK_ONLY = frozenset(
+    {_WML + "numbering+xml", _WML + "comments+xml", "application/vnd.openxmlformats-package.core-properties+xml"}
+)
+#: Stored bytes (see :meth:`Package.stored`) of check-only parts already found well-formed: a
+#: template's numbering part is the same in every document made from it, so it is parsed once.
+_WELL_FORMED: dict[bytes, None] = {}
+_WELL_FORMED_SIZE = 64
+_MAX_WELL_FORMED_KEY = 100_000
+
+
+def _check_well_formed(part: Part) -> None:
+    """Parse ``part`` unless the same stored bytes parsed before (lxml.etree.XMLSyntaxError if no XML)."""
+    key = part.package.stored(part.partname)
+    if key is not None and key in _WELL_FORMED:
+        _WELL_FORMED[key] = _WELL_FORMED.pop(key, None)  # the most recently used
+        return
+    part.element  # noqa: B018 - parsing it is the check
+    if key is not None and len(key) <= _MAX_WELL_FORMED_KEY:
+        if len(_WELL_FORMED) >= _WELL_FORMED_SIZE:
+            _WELL_FORMED.pop(next(iter(_WELL_FORMED), b""), None)  # the least recently used (threads may race)
+        _WELL_FORMED[key] = None
+
+
+def _only(rels: dict[str, Relationship], reltype: str) -> Part:
+    """The one part ``rels`` relate with ``reltype``: KeyError if none, ValueError if several or
+    an external one (Word reads a document's styles, settings, main part from exactly one)."""
+    matching = [rel for rel in rels.values() if rel.reltype == reltype]
+    if not matching:
+        raise KeyError(f"no relationship of type {reltype}")
+    if len(matching) > 1 or matching[0].is_external:
+        raise ValueError(f"no single internal relationship of type {reltype}")
+    return matching[0].target_part
+
+
+def _find(parent: Any, tag: str) -> Any:
+    """``parent.find(tag)`` for one plain tag, without the ElementPath machinery lxml runs on every
+    find: the properties looked up most (pPr, rPr, tcPr) are their element's first child by the schema."""
+    if len(parent) and parent[0].tag == tag:
+        return parent[0]
+    return next(parent.iterchildren(tag), None)
 
 
 def _on(el: Any) -> bool:
@@ -253,13 +319,9 @@ class _ParaStyle:
 
 
 class _Styles:
-    """Paragraph and character styles of one document, each resolved once and cached."""
+    """Paragraph and character styles of one styles part, each resolved once and cached."""
 
-    def __init__(self, document: Any) -> None:
-        try:
-            root = document.styles.element
-        except Exception:  # a package without a styles part: everything is unstyled
-            root = None
+    def __init__(self, root: Any | None) -> None:
         self._by_id: dict[str, Any] = {}
         self._default: str | None = None
         if root is not None:
@@ -335,6 +397,59 @@ class _Styles:
         if kind is None and outline is not None and outline < 9:
             kind, depth = "title", outline
         return _ParaStyle(kind, depth, bool(numbered), ilvl, bool(break_before), bool(bold))
+
+
+#: Styles parts already read, by their stored bytes (see :meth:`Package.stored`): the documents of
+#: a batch mostly come from a few templates, and a template's styles part is often the largest XML
+#: of the package (python-docx's own is 350 kB, 4 ms to parse and 0.3 ms to inflate, more than the
+#: rest of a short document). A hit is the same styles exactly. Each entry keeps its parsed tree
+#: alive, so only a few parts of up to _MAX_CACHED_STYLES bytes (inflated) are kept.
+_STYLES_CACHE: dict[bytes, _Styles] = {}
+_STYLES_CACHE_SIZE = 4
+_MAX_CACHED_STYLES = 1_000_000
+_NO_STYLES = _Styles(None)
+
+
+def _styles_of(part: Part) -> _Styles:
+    """The styles of a styles part (lxml.etree.XMLSyntaxError if it is no XML)."""
+    key = part.package.stored(part.partname)
+    styles = _STYLES_CACHE.pop(key, None) if key is not None else None
+    if styles is None:
+        styles = _Styles(part.element)
+        if key is None or len(part.blob) > _MAX_CACHED_STYLES:
+            return styles
+        if len(_STYLES_CACHE) >= _STYLES_CACHE_SIZE:
+            _STYLES_CACHE.pop(next(iter(_STYLES_CACHE), b""), None)  # the least recently used (threads may race)
+    _STYLES_CACHE[key] = styles  # (back) at the end: the most recently used
+    return styles
+
+
+def _document_styles(document: Part, xml_parts: frozenset[str]) -> _Styles:
+    """The document's styles: its one styles part, or the default ones Word documents without a
+    styles part are read with (python-docx's template, as python-docx supplied them)."""
+    try:
+        part = _only(document.rels, RT.STYLES)
+    except KeyError:
+        return _default_styles()
+    except ValueError:  # two styles parts, or an external one: neither is the document's
+        return _NO_STYLES
+    if part.partname not in xml_parts or part.content_type != _STYLES_TYPE:
+        return _NO_STYLES  # a relationship to some other part: no styles to read there
+    return _styles_of(part)
+
+
+@cache
+def _default_styles() -> _Styles:
+    """python-docx's default styles, read from its package data without importing it."""
+    spec = importlib.util.find_spec("docx")
+    if spec is None or spec.origin is None:
+        return _NO_STYLES
+    template = Path(spec.origin).parent / "templates" / "default-styles.xml"
+    return _Styles(etree.fromstring(template.read_bytes(), XML_PARSER))
+
+
+#: Direct paragraph properties that set nothing (most paragraphs'): one shared, immutable instance.
+_NO_DIRECT = _ParaStyle()
 
 
 def _on_attr(value: str | None) -> bool:
@@ -447,7 +562,7 @@ class _Reader:
 
     def _run(self, r: Any, content: _ParaContent) -> None:
         bold = italic = False
-        rpr = r.find(RPR)
+        rpr = _find(r, RPR)
         if rpr is not None:
             bold, italic, hidden = self._run_format(rpr)
             if hidden:
@@ -461,34 +576,34 @@ class _Reader:
             if tag == T:
                 # Between a field's begin and separate marks is its code ({ IF ... }), where a
                 # nested field leaves its result text: part of the code, not of the document.
-                if not any(f.result_start is None for f in content.fields):
+                if not content.fields or not any(f.result_start is None for f in content.fields):
                     inline.add(child.text or "", bold=bold, italic=italic)
-            elif tag in (_W + "tab", _W + "ptab"):
+            elif tag in TABS:
                 inline.add("\t", bold=bold, italic=italic)
-            elif tag == _W + "br":
-                kind = child.get(_W + "type")
+            elif tag == BR:
+                kind = child.get(W_TYPE)
                 if kind == "page":
                     if not self.rendered:
                         content.page_break()
                 else:
                     inline.add(" " if kind == "column" else "\n", bold=bold, italic=italic)
-            elif tag == _W + "cr":
+            elif tag == CR:
                 inline.add("\n", bold=bold, italic=italic)
-            elif tag == _W + "noBreakHyphen":
+            elif tag == NB_HYPHEN:
                 inline.add("-", bold=bold, italic=italic)
             elif tag == RENDERED_BREAK:
                 if self.rendered:
                     content.page_break()
-            elif tag == _W + "fldChar":
+            elif tag == FLD_CHAR:
                 self._field_char(child, content)
-            elif tag == _W + "instrText":
+            elif tag == INSTR_TEXT:
                 if content.fields and content.fields[-1].result_start is None:
                     content.fields[-1].instr.append(child.text or "")
-            elif tag == _W + "drawing":
+            elif tag == DRAWING:
                 self._drawing(child, content)
-            elif tag == _W + "pict":
+            elif tag == PICT:
                 self._vml(child, content)
-            elif tag == _MC + "AlternateContent":
+            elif tag == ALTERNATE_CONTENT:
                 choice = child.find(_MC + "Choice")
                 chosen = choice if choice is not None else child.find(_MC + "Fallback")
                 if chosen is not None:
@@ -599,10 +714,10 @@ class _Reader:
 
 def _sdt_content(sdt: Any) -> Any:
     """A content control's content, or None while it only shows its prompt ("Click here to enter text")."""
-    props = sdt.find(_W + "sdtPr")
-    if props is not None and _on(props.find(_W + "showingPlcHdr")):
+    props = _find(sdt, SDT_PR)
+    if props is not None and _on(_find(props, SHOWING_PROMPT)):
         return None
-    return sdt.find(SDT_CONTENT)
+    return _find(sdt, SDT_CONTENT)
 
 
 def _alt_text(c_nv_pr: Any) -> str:
@@ -639,15 +754,16 @@ def _field_url(instr: str) -> str:
 class _DocxWalker:
     """One pass over the body in document order, keeping the page and section it is in."""
 
-    def __init__(self, document: Any, body: Any) -> None:
+    def __init__(self, xml_parts: frozenset[str], document: Part, body: Any) -> None:
         self.document = document
+        self.xml_parts = xml_parts
         self.body = body
-        self.styles = _Styles(document)
+        self.styles = _document_styles(document, xml_parts)
         rendered = next(self.body.iter(RENDERED_BREAK), None) is not None
-        self.reader = _Reader(document.part, self.styles, rendered=rendered)
+        self.reader = _Reader(document, self.styles, rendered=rendered)
         self.rendered = rendered
-        self.sections = list(document.sections)
-        self.even_odd = _even_odd_headers(document)
+        self.sections: list[Any] = _SECTIONS(document.element)
+        self.even_odd = _even_odd_headers(document, xml_parts)
         self.section = 0
         self.page = 1
         self.page_used = False  # any paragraph on this page yet (a break before the first one is no break)
@@ -661,7 +777,7 @@ class _DocxWalker:
             self._block(child, top_level=True)
         self._end_section(last=True)
         for kind in ("footnote", "endnote"):
-            self.out.extend(_notes(self.document.part, self.styles, kind))
+            self.out.extend(_notes(self.document, self.styles, kind))
         return self.out
 
     # -- emitting -----------------------------------------------------------------------------
@@ -700,12 +816,13 @@ class _DocxWalker:
                 self._block(grandchild)
 
     def _paragraph(self, p: Any, *, top_level: bool) -> None:
-        ppr = p.find(PPR)
+        ppr = _find(p, PPR)
         style, direct = self._paragraph_props(ppr)
         if not self.rendered and self.page_used and (direct.break_before or style.break_before):
             self._new_page()
         content = self.reader.paragraph(p)
-        self._new_page(content.breaks_before)
+        if content.breaks_before:
+            self._new_page(content.breaks_before)
         text = content.inline.text()
         element = self._classify(text, content.inline, style, direct) if text else None
         if element is not None:
@@ -715,15 +832,16 @@ class _DocxWalker:
         for box in content.boxes:
             for child in box:
                 self._block(child)
-        self._new_page(content.breaks_after)
+        if content.breaks_after:
+            self._new_page(content.breaks_after)
         self.page_used = True
-        if top_level and ppr is not None and ppr.find(SECT_PR) is not None:
+        if top_level and ppr is not None and _find(ppr, SECT_PR) is not None:
             self._end_section()
 
     def _paragraph_props(self, ppr: Any) -> tuple[_ParaStyle, _ParaStyle]:
         """The paragraph's style, and what its own properties say (only the fields they set)."""
         if ppr is None:
-            return self.styles.paragraph(None), _ParaStyle()
+            return self.styles.paragraph(None), _NO_DIRECT
         style_id = num = lvl = brk = None
         for child in ppr:  # one pass over the properties: each find() would walk them again
             tag = child.tag
@@ -737,7 +855,7 @@ class _DocxWalker:
                 brk = child
         style = self.styles.paragraph(style_id)
         if num is None and lvl is None and brk is None:
-            return style, _ParaStyle()
+            return style, _NO_DIRECT
         numbered, ilvl = _numbering(num) if num is not None else (False, None)
         outline = _int(lvl.get(VAL), 9) if lvl is not None else 9
         kind = "title" if outline < 9 else ("list" if numbered else ("none" if num is not None else None))
@@ -810,41 +928,83 @@ class _DocxWalker:
         self.pending_headers = True
         if self.section >= len(self.sections):
             return
-        from docx.enum.section import WD_SECTION_START
-
-        start = self.sections[self.section].start_type
-        if start == WD_SECTION_START.ODD_PAGE:
+        start = _start_type(self.sections[self.section])
+        if start == "oddPage":
             self.parity = 1
-        elif start == WD_SECTION_START.EVEN_PAGE:
+        elif start == "evenPage":
             self.parity = 0
-        if not self.rendered and start in (
-            WD_SECTION_START.NEW_PAGE,
-            WD_SECTION_START.ODD_PAGE,
-            WD_SECTION_START.EVEN_PAGE,
-        ):
+        if not self.rendered and start in ("nextPage", "oddPage", "evenPage"):
             self._new_page()
 
     def _headers_footers(self, which: str) -> None:
         if self.section >= len(self.sections):
             return
-        section = self.sections[self.section]
-        variants = [("primary", getattr(section, which))]
-        if section.different_first_page_header_footer:
-            variants.append(("first_page", getattr(section, f"first_page_{which}")))
+        sect_pr = self.sections[self.section]
+        variants = ["primary"]
+        first_page = _on_off(sect_pr.find(_W + "titlePg"))
+        if first_page is None:
+            raise damaged("DOCX", "XML that breaks the format's schema")
+        if first_page:
+            variants.append("first_page")
         if self.even_odd:
-            variants.append(("even_page", getattr(section, f"even_page_{which}")))
+            variants.append("even_page")
         kind = "Header" if which == "header" else "Footer"
-        for variant, story in variants:
-            try:
-                if story.is_linked_to_previous:
-                    continue  # no definition of its own: the previous section's was already emitted
-                text = _story_text(story.part, self.styles)
-            except (KeyError, AttributeError) as e:  # a header part the package lacks, or one that is not XML
-                part_lost(f"{which} of section {self.section + 1}", what_is_wrong(e))
-                continue
-            if text:
+        for variant in variants:
+            reference = _reference(sect_pr, which, _REFERENCE_TYPES[variant])
+            if reference is None:
+                continue  # no definition of its own: the previous section's was already emitted
+            part = self._story_part(reference)
+            if part is None:
+                part_lost(f"{which} of section {self.section + 1}", "a part it refers to is missing")
+            elif part.partname not in self.xml_parts:  # a relationship to a picture or the like
+                part_lost(f"{which} of section {self.section + 1}", "unreadable content")
+            elif text := _story_text(part, self.styles):
                 meta = {"header_footer_type": variant, "page_number": self.page}
                 self.out.append(Element(kind, text, meta))
+
+    def _story_part(self, reference: Any) -> Part | None:
+        """The part a header or footer reference names; None if no internal relationship has its id."""
+        rid = reference.get(_R + "id")
+        if rid is None:
+            raise damaged("DOCX", "XML that breaks the format's schema")  # the id is required
+        rel = self.document.rels.get(rid)
+        return rel.target_part if rel is not None and not rel.is_external else None
+
+
+#: ``w:headerReference``/``w:footerReference`` type of each header and footer variant.
+_REFERENCE_TYPES = {"primary": "default", "first_page": "first", "even_page": "even"}
+#: How a section starts (``w:type``), when it says: a new page unless it says otherwise.
+_SECTION_STARTS = frozenset({"continuous", "nextColumn", "nextPage", "evenPage", "oddPage"})
+#: The sections' properties in document order: each top-level paragraph ending a section, then
+#: the body's own for the last one (properties nested deeper end no section in Word either).
+_SECTIONS = etree.XPath("./w:body/w:p/w:pPr/w:sectPr | ./w:body/w:sectPr", namespaces={"w": _W[1:-1]})
+_ON_OFF = {"1": True, "true": True, "on": True, "0": False, "false": False, "off": False}
+
+
+def _start_type(sect_pr: Any) -> str:
+    kind = sect_pr.find(_W + "type")
+    value = kind.get(VAL) if kind is not None else None
+    if value is None:
+        return "nextPage"
+    if value not in _SECTION_STARTS:
+        raise damaged("DOCX", "an invalid value in its structure")
+    return value
+
+
+def _on_off(el: Any) -> bool | None:
+    """A document-level on/off property read strictly: absent is off, ``<w:x/>`` on, and a value
+    outside the schema None (unlike :func:`_on`, which reads what a run's formatting means)."""
+    if el is None:
+        return False
+    return _ON_OFF.get(el.get(VAL, "1"))
+
+
+def _reference(sect_pr: Any, which: str, kind: str) -> Any:
+    """The section's first header or footer reference of ``kind`` (default, first, even), or None."""
+    for reference in sect_pr.iterchildren(f"{_W}{which}Reference"):
+        if reference.get(_W + "type") == kind:
+            return reference
+    return None
 
 
 #: Relationship type suffix and XML tag of each kind of note; ids -1 and 0 (or a w:type) are
@@ -852,15 +1012,12 @@ class _DocxWalker:
 _NOTE_PARTS = {"footnote": "/footnotes", "endnote": "/endnotes"}
 
 
-def _notes(document_part: Any, styles: _Styles, kind: str) -> list[Element]:
+def _notes(document_part: Part, styles: _Styles, kind: str) -> list[Element]:
     """Footnotes or endnotes, one NarrativeText per paragraph marked ``note_type``, in note order.
 
     They come after the body (where a reader meets them on the page, roughly) rather than at
     their reference mark, which would split the sentence that carries it.
     """
-    from docx.oxml.parser import parse_xml
-    from lxml.etree import XMLSyntaxError
-
     rel = next(
         (r for r in document_part.rels.values() if r.reltype.endswith(_NOTE_PARTS[kind]) and not r.is_external), None
     )
@@ -868,8 +1025,8 @@ def _notes(document_part: Any, styles: _Styles, kind: str) -> list[Element]:
         return []
     try:
         part = rel.target_part
-        root = parse_xml(part.blob)
-    except (KeyError, ValueError, XMLSyntaxError) as e:  # python-docx and lxml on a missing or broken part
+        root = part.element
+    except (KeyError, etree.XMLSyntaxError) as e:  # a missing (read as empty) or broken part
         part_lost(f"{kind}s", what_is_wrong(e))
         return []
     reader = _Reader(part, styles, rendered=True)
@@ -885,14 +1042,20 @@ def _notes(document_part: Any, styles: _Styles, kind: str) -> list[Element]:
     return out
 
 
-def _even_odd_headers(document: Any) -> bool:
+def _even_odd_headers(document: Part, xml_parts: frozenset[str]) -> bool:
+    """Whether the settings ask for even-page headers and footers; a document without readable
+    settings has Word's default, one header for all pages."""
     try:
-        return bool(document.settings.odd_and_even_pages_header_footer)
-    except Exception:  # no settings part: Word's default is one header for all pages
+        part = _only(document.rels, RT.SETTINGS)
+    except (KeyError, ValueError):
         return False
+    if part.partname not in xml_parts or part.content_type != _SETTINGS_TYPE:
+        return False
+    root = part.element
+    return root.tag == _W + "settings" and _on_off(root.find(_W + "evenAndOddHeaders")) is True
 
 
-def _story_text(part: Any, styles: _Styles) -> str:
+def _story_text(part: Part, styles: _Styles) -> str:
     """Plain text of a header or footer part: its paragraphs and tables, one line each."""
     return _TableReader(_Reader(part, styles, rendered=True)).cell_text(part.element)
 
@@ -900,13 +1063,14 @@ def _story_text(part: Any, styles: _Styles) -> str:
 def _children(parent: Any, tag: str) -> Any:
     """Children of ``parent`` with ``tag``, looking through content controls and custom XML."""
     for child in parent:
-        if child.tag == tag:
+        child_tag = child.tag
+        if child_tag == tag:
             yield child
-        elif child.tag == SDT:
+        elif child_tag == SDT:
             sdt_content = _sdt_content(child)
             if sdt_content is not None:
                 yield from _children(sdt_content, tag)
-        elif child.tag in _BLOCK_WRAPPERS:
+        elif child_tag in _BLOCK_WRAPPERS:
             yield from _children(child, tag)
 
 
@@ -939,8 +1103,8 @@ class _TableReader:
     def _row(self, tr: Any, index: int, merging: dict[int, tuple[TableCell, int]]) -> list[TableCell]:
         start = self.page_breaks
         most = 0
-        tr_pr = tr.find(TR_PR)
-        header = tr_pr is not None and _on(tr_pr.find(_W + "tblHeader"))
+        tr_pr = _find(tr, TR_PR)
+        header = tr_pr is not None and _on(_find(tr_pr, TBL_HEADER))
         col = _grid_before(tr_pr)
         row = [TableCell("", colspan=col)] if col else []  # keep later cells in their grid columns
         for tc in _children(tr, TC):
@@ -965,7 +1129,8 @@ class _TableReader:
     def cell_text(self, container: Any) -> str:
         lines = []
         for child in container:
-            if child.tag == P:
+            tag = child.tag
+            if tag == P:
                 content = self.reader.paragraph(child)
                 self.page_breaks += content.breaks_before + content.breaks_after
                 self.figures.extend(content.figures)
@@ -973,12 +1138,12 @@ class _TableReader:
                     self.meta.setdefault(key, []).extend(values)
                 # a text box anchored in the paragraph (a header's logo caption, a cell's call-out)
                 boxed = [text for box in content.boxes if (text := self.cell_text(box))]
-                line = "\n".join(filter(None, [content.inline.text(), *boxed]))
-            elif child.tag == TBL:
+                line = "\n".join(filter(None, [content.inline.text(), *boxed])) if boxed else content.inline.text()
+            elif tag == TBL:
                 table = table_element(self.rows(list(_children(child, TR))))
                 line = table[0] if table else ""
-            elif child.tag == SDT or child.tag in _BLOCK_WRAPPERS:
-                inner = _sdt_content(child) if child.tag == SDT else child
+            elif tag == SDT or tag in _BLOCK_WRAPPERS:
+                inner = _sdt_content(child) if tag == SDT else child
                 line = self.cell_text(inner) if inner is not None else ""
             else:
                 continue
@@ -990,18 +1155,23 @@ class _TableReader:
 def _grid_before(tr_pr: Any) -> int:
     if tr_pr is None:
         return 0
-    before = tr_pr.find(_W + "gridBefore")
+    before = _find(tr_pr, GRID_BEFORE)
     return _span(before.get(VAL)) if before is not None and before.get(VAL) != "0" else 0
 
 
 def _cell_props(tc: Any) -> tuple[int, str | None]:
     """(grid columns spanned, "restart" / "continue" / None for vertical merging) of a cell."""
-    tc_pr = tc.find(TC_PR)
+    tc_pr = _find(tc, TC_PR)
     if tc_pr is None:
         return 1, None
-    span_el = tc_pr.find(_W + "gridSpan")
+    span_el = vmerge_el = None
+    for child in tc_pr:  # one pass over the few properties, keeping the first of each
+        tag = child.tag
+        if tag == GRID_SPAN and span_el is None:
+            span_el = child
+        elif tag == V_MERGE and vmerge_el is None:
+            vmerge_el = child
     span = _span(span_el.get(VAL)) if span_el is not None else 1
-    vmerge_el = tc_pr.find(_W + "vMerge")
     if vmerge_el is None:
         return span, None
     return span, "restart" if vmerge_el.get(VAL) == "restart" else "continue"

@@ -301,6 +301,12 @@ def reads_as_heading(text: str, inline: Inline, *, style_bold: bool = False) -> 
 
 def collapse(text: str) -> str:
     """Collapse runs of spaces and tabs to one space, keep line breaks, trim each line."""
+    if text.isprintable() and "  " not in text:
+        # the common case, without the regexes: a printable string's only whitespace is " "
+        return text.strip()
+    if "\n" not in text:
+        # one line: str.split's whitespace is the regexes' \s, so this is the same, minus the regexes
+        return " ".join(text.split())
     return _NEWLINES.sub("\n", _SPACES.sub(" ", text)).strip()
 
 
@@ -324,6 +330,17 @@ class Inline:
         """Append the text of one run."""
         if not text:
             return
+        if bold or italic or self._open:  # most runs are plain text with no span open: nothing to track
+            self._track_emphasis(text, bold=bold, italic=italic)
+        self.parts.append(text)
+        self.length += len(text)
+        visible = len(text) - text.count(" ") - text.count("\t") - text.count("\n")
+        self.visible += visible
+        if bold:
+            self.bold_visible += visible
+
+    def _track_emphasis(self, text: str, *, bold: bool, italic: bool) -> None:
+        """Open, extend or close the bold and italic spans ``text`` continues or ends."""
         for tag, on in (("b", bold), ("i", italic)):
             if on:
                 self._open.setdefault(tag, (self.length, []))[1].append(text)
@@ -332,12 +349,6 @@ class Inline:
                     self._close(tag)
                 else:
                     self._open[tag][1].append(text)
-        self.parts.append(text)
-        self.length += len(text)
-        visible = len(text) - text.count(" ") - text.count("\t") - text.count("\n")
-        self.visible += visible
-        if bold:
-            self.bold_visible += visible
 
     def text_since(self, start: int) -> str:
         """Text added after character offset ``start`` (for a link's text)."""
@@ -359,6 +370,8 @@ class Inline:
 
     def metadata(self) -> dict[str, Any]:
         """link_* and emphasized_text_* metadata, in unstructured's parallel-list form."""
+        if not (self.links or self.emphasis or self._open):
+            return {}  # most paragraphs: plain text
         for tag in list(self._open):
             self._close(tag)
         spans = sorted(self.emphasis, key=lambda s: (s[0], s[1]))

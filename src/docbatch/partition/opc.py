@@ -16,6 +16,7 @@ zip-bomb guard bounds what any member read here can inflate to.
 from __future__ import annotations
 
 import posixpath
+import struct
 import zipfile
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -27,6 +28,7 @@ from lxml import etree
 __all__ = ["RT", "MissingPart", "Package", "Part", "Relationship"]
 
 _CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+_LOCAL_HEADER_SIZE = 30  # a zip local file header before its name and extra field
 _PR = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 #: The parser python-docx and python-pptx use, so elements come out the same: blank text between
@@ -146,6 +148,7 @@ class Package:
         self._zip = zipfile.ZipFile(source)
         self._names = frozenset(self._zip.namelist())
         self._parts: dict[str, Part] = {}
+        self._stand_ins: set[str] = set()
         self._root = Part(self, "/")
 
     def __enter__(self) -> Package:
@@ -156,6 +159,50 @@ class Package:
 
     def close(self) -> None:
         self._zip.close()
+
+    @property
+    def rels(self) -> dict[str, Relationship]:
+        """The package's own relationships (``_rels/.rels``), where a walk of every part starts."""
+        return self._root.rels
+
+    def stand_in(self, partname: str, blob: bytes) -> Part:
+        """Serve ``blob`` as part ``partname`` from now on, whether or not the zip holds it.
+
+        A reader that has named a missing or damaged part as lost lets the rest of the document
+        read it as an empty one (the libraries' own loaders did the same). Part objects handed
+        out before keep what they had read.
+        """
+        part = self._parts[partname] = Part(self, partname, blob)
+        self._stand_ins.add(partname)
+        return part
+
+    def stored(self, partname: str) -> bytes | None:
+        """The part's member as stored, still compressed, with its CRC, size and method; None for
+        a stand-in or an encrypted member (:class:`MissingPart` if the zip lacks it).
+
+        Equal stored bytes inflate to equal parts with the same CRC check, so this identifies a
+        part's content exactly without inflating it: a cache of what a part was read into can be
+        keyed by it (a template's styles, the same in every document made from it).
+        """
+        if partname in self._stand_ins:
+            return None
+        try:
+            info = self._zip.getinfo(partname.lstrip("/"))
+        except KeyError:
+            raise MissingPart(partname) from None
+        if info.flag_bits & 0x1:
+            return None
+        fp = self._zip.fp
+        if fp is None:
+            raise ValueError("the package is closed")
+        fp.seek(info.header_offset)
+        header = fp.read(_LOCAL_HEADER_SIZE)
+        if len(header) != _LOCAL_HEADER_SIZE or header[:4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile(f"bad local header for {info.filename}")
+        name_length, extra_length = struct.unpack("<HH", header[26:30])
+        fp.seek(info.header_offset + _LOCAL_HEADER_SIZE + name_length + extra_length)
+        data = fp.read(info.compress_size)
+        return struct.pack("<IQH", info.CRC, info.file_size, info.compress_type) + data
 
     @property
     def main_part(self) -> Part:
