@@ -245,9 +245,14 @@ def _variants(folder: Path) -> list[Path]:
     edits: dict[str, Callable[[str, bytes], bytes | None]] = {
         "show.ppsx": _replace(ct, main, b"presentationml.slideshow.main+xml"),
         "template.potx": _replace(ct, main, b"presentationml.template.main+xml"),
-        "macros.pptm": _replace(ct, b"application/vnd.openxmlformats-officedocument." + main,
-                                b"application/vnd.ms-powerpoint.presentation.macroEnabled.main+xml"),
-        "empty-slide.pptx": _member("ppt/slides/slide2.xml", b'<p:sld xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"/>'),
+        "macros.pptm": _replace(
+            ct,
+            b"application/vnd.openxmlformats-officedocument." + main,
+            b"application/vnd.ms-powerpoint.presentation.macroEnabled.main+xml",
+        ),
+        "empty-slide.pptx": _member(
+            "ppt/slides/slide2.xml", b'<p:sld xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"/>'
+        ),
         "malformed-slide.pptx": _member("ppt/slides/slide2.xml", b"<p:sld"),
         "missing-slide.pptx": _member("ppt/slides/slide3.xml", None),
         "other-notes.pptx": _member("ppt/notesSlides/notesSlide1.xml", b"<other/>"),
@@ -311,7 +316,7 @@ def _alternate_content(member: str, data: bytes) -> bytes:
     mc = b'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
     head, sep, tail = data.partition(b"</p:spTree>")
     wrapped = (
-        b"<mc:AlternateContent " + mc + b"><mc:Choice Requires=\"p14\">"
+        b"<mc:AlternateContent " + mc + b'><mc:Choice Requires="p14">'
         b'<p:sp><p:nvSpPr><p:cNvPr id="90" name="Alt"/><p:cNvSpPr txBox="1"/><p:nvPr/></p:nvSpPr><p:spPr/>'
         b"<p:txBody><a:bodyPr/><a:p><a:r><a:t>Inside alternate content</a:t></a:r></a:p></p:txBody></p:sp>"
         b"</mc:Choice></mc:AlternateContent>"
