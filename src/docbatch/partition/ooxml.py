@@ -58,6 +58,8 @@ _SPACES = re.compile(r"[^\S\n]+")
 _EMAIL = re.compile(r"^[\w.+'-]+@[\w-]+(?:\.[\w-]+)+$")
 _CITY_STATE_ZIP = re.compile(r"^[A-Za-z][A-Za-z .'-]*,\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?$")
 _NEWLINES = re.compile(r" *\n[\s]*")
+#: Finds what collapse() would change besides the ends: whitespace other than a space, or two spaces.
+_NOTHING_TO_COLLAPSE = re.compile(r"[^\S ]| {2}").search
 
 
 def partition_encrypted(path: Path, options: PartitionOptions) -> list[Element]:
@@ -247,29 +249,36 @@ def _order(value: str | None) -> int:
         return 0
 
 
+_A_RUNS = frozenset({_A + "r", _A + "fld"})
+_A_RPR, _A_T, _A_BR, _A_HLINK_CLICK = _A + "rPr", _A + "t", _A + "br", _A + "hlinkClick"
+
+
 def drawing_paragraph(p: Any, rels: Any) -> Inline:
     """Text, links and emphasis of one DrawingML ``a:p`` (slides, SmartArt, charts).
 
     Consecutive runs linking one URL form one link; ``rels`` are the relationships of the part
-    holding the paragraph (python-docx and python-pptx parts both have them).
+    holding the paragraph (a mapping of relationship id to an object with ``target_ref`` and
+    ``is_external``: opc's, python-docx's and python-pptx's all are). This runs once per
+    paragraph of every deck, so tags are compared against precomputed names.
     """
     inline = Inline()
     link_url, link_start = "", 0
     for child in p:
         tag = child.tag
-        url = ""
-        if tag in (_A + "r", _A + "fld"):
-            rpr = child.find(_A + "rPr")
-            url = _run_url(rpr, rels)
+        if tag in _A_RUNS:
+            rpr = child.find(_A_RPR)
+            if rpr is None:
+                url, bold, italic = "", False, False
+            else:
+                url = _run_url(rpr, rels)
+                bold = rpr.get("b", "").lower() in _TRUE
+                italic = rpr.get("i", "").lower() in _TRUE
             if url != link_url:
                 if link_url:
                     inline.add_link(inline.text_since(link_start), link_url)
                 link_url, link_start = url, inline.length
-            bold = rpr is not None and rpr.get("b", "").lower() in _TRUE
-            italic = rpr is not None and rpr.get("i", "").lower() in _TRUE
-            t = child.find(_A + "t")
-            inline.add((t.text or "") if t is not None else "", bold=bold, italic=italic)
-        elif tag == _A + "br":
+            inline.add(child.findtext(_A_T) or "", bold=bold, italic=italic)
+        elif tag == _A_BR:
             inline.add("\n")
     if link_url:
         inline.add_link(inline.text_since(link_start), link_url)
@@ -279,7 +288,7 @@ def drawing_paragraph(p: Any, rels: Any) -> Inline:
 def _run_url(rpr: Any, rels: Any) -> str:
     if rpr is None:
         return ""
-    click = rpr.find(_A + "hlinkClick")
+    click = rpr.find(_A_HLINK_CLICK)
     rid = click.get(_R + "id") if click is not None else None
     rel = rels.get(rid) if rid else None
     return rel.target_ref if rel is not None and rel.is_external else ""
@@ -301,6 +310,8 @@ def reads_as_heading(text: str, inline: Inline, *, style_bold: bool = False) -> 
 
 def collapse(text: str) -> str:
     """Collapse runs of spaces and tabs to one space, keep line breaks, trim each line."""
+    if _NOTHING_TO_COLLAPSE(text) is None:  # most text: no whitespace but single spaces, one scan
+        return text.strip()
     return _NEWLINES.sub("\n", _SPACES.sub(" ", text)).strip()
 
 
@@ -324,7 +335,7 @@ class Inline:
         """Append the text of one run."""
         if not text:
             return
-        for tag, on in (("b", bold), ("i", italic)):
+        for tag, on in (("b", bold), ("i", italic)) if bold or italic or self._open else ():
             if on:
                 self._open.setdefault(tag, (self.length, []))[1].append(text)
             elif tag in self._open:
@@ -359,6 +370,8 @@ class Inline:
 
     def metadata(self) -> dict[str, Any]:
         """link_* and emphasized_text_* metadata, in unstructured's parallel-list form."""
+        if not (self.links or self.emphasis or self._open):
+            return {}  # what inline_metadata gives for nothing, without the sorting and copying
         for tag in list(self._open):
             self._close(tag)
         spans = sorted(self.emphasis, key=lambda s: (s[0], s[1]))

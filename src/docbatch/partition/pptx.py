@@ -71,6 +71,7 @@ _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
 _BULLET_ON = frozenset({_A + "buChar", _A + "buAutoNum", _A + "buBlip"})
 _BU_NONE = _A + "buNone"
+_A_PPR = _A + "pPr"
 
 _SP, _GRP_SP, _GRAPHIC_FRAME, _CXN_SP, _PIC = _P + "sp", _P + "grpSp", _P + "graphicFrame", _P + "cxnSp", _P + "pic"
 #: The children of a shape tree that are shapes (python-pptx's list; mc:AlternateContent is not one).
@@ -207,6 +208,7 @@ class _Deck:
         #: (layout part name, placeholder idx) -> (top, left): see _Placement
         self.inherited: dict[tuple[str, int], tuple[float, float]] = {}
         self._placeholders: dict[str, list[Any]] = {}
+        self._related: dict[tuple[str, str], Part] = {}
         self._unreadable: set[str] = set()
 
     def __enter__(self) -> _Deck:
@@ -228,7 +230,14 @@ class _Deck:
         KeyError when there is none (relationships to parts the zip lacks do not count), ValueError
         when there are several. A layout or master that is no XML is named as lost once and then
         treated as missing, so the slides still read without what they would inherit from it.
+        Every slide asks for its layout and master several times, so what is found is kept.
         """
+        found = self._related.get((part.partname, reltype))
+        if found is None:
+            found = self._related[part.partname, reltype] = self._find_related(part, reltype)
+        return found
+
+    def _find_related(self, part: Part, reltype: str) -> Part:
         rels = [
             rel
             for rel in part.rels.values()
@@ -586,8 +595,9 @@ class _SlideReader:
         if not text:
             return None
         meta = inline.metadata()
-        level = _level(p)
-        bullet = _has_bullet(p, level, styles)
+        ppr = p.find(_A_PPR)
+        level = _level(ppr)
+        bullet = _has_bullet(ppr, level, styles)
         if bullet or (level > 0 and bullet is None):
             return Element("ListItem", text, {**meta, "category_depth": level})
         if not any(c.isalpha() for c in text):
@@ -695,9 +705,8 @@ def _notes_body(notes: Part) -> Any:
     return None
 
 
-def _level(p: Any) -> int:
+def _level(ppr: Any) -> int:
     """A paragraph's outline level (``a:pPr/@lvl``, 0 unless set)."""
-    ppr = p.find(_A + "pPr")
     value = ppr.get("lvl") if ppr is not None else None
     return 0 if value is None else int(value)
 
@@ -723,9 +732,9 @@ def _master_type(ph_type: str) -> str:
     return "body"
 
 
-def _has_bullet(p: Any, level: int, styles: list[Any]) -> bool | None:
-    """True or False when the paragraph or a list style it inherits decides, None when none does."""
-    ppr = p.find(_A + "pPr")
+def _has_bullet(ppr: Any, level: int, styles: list[Any]) -> bool | None:
+    """True or False when the paragraph (its ``a:pPr``) or a list style it inherits decides,
+    None when none does."""
     found = _bullet_in(ppr)
     if found is not None:
         return found
