@@ -69,18 +69,17 @@ def partition_encrypted(path: Path, options: PartitionOptions) -> list[Element]:
 
 @cache
 def open_errors() -> tuple[type[BaseException], ...]:
-    """What opening a broken OOXML package raises in python-docx/python-pptx (their OPC layer),
-    lxml and zipfile. The blocks these guard hold library calls only, so an AttributeError or
-    TypeError there is the library tripping on XML it did not expect (a [Content_Types].xml of
-    another schema), not a bug of ours; in our walkers those two are never translated."""
+    """What opening a broken OOXML package raises in python-docx (its OPC layer), lxml and
+    zipfile. The blocks these guard hold library calls only, so an AttributeError or TypeError
+    there is the library tripping on XML it did not expect (a [Content_Types].xml of another
+    schema), not a bug of ours; in our walkers those two are never translated. (PPTX opens its
+    package with partition/opc.py and needs none of this, nor python-pptx's import.)"""
     from docx.exceptions import PythonDocxError
     from docx.opc.exceptions import OpcError
-    from pptx.exc import PythonPptxError
 
     return (
         OpcError,
         PythonDocxError,
-        PythonPptxError,
         etree.LxmlError,
         KeyError,
         ValueError,
