@@ -53,6 +53,8 @@ def snapshot(path: Path) -> dict[str, Any]:
         result = partition_document(path.absolute(), doc, PartitionOptions())
     except DocumentError as e:
         return {"status": "failed", "error": f"{type(e).__name__}: {e}"}
+    except Exception as e:  # a bug: the run would record an internal error
+        return {"status": "failed", "error": f"internal error: {type(e).__name__}"}
     dicts = elements_to_dicts(result.elements)
     for d in dicts:
         d["metadata"].get("data_source", {}).pop("date_processed", None)
@@ -274,6 +276,18 @@ def _variants(folder: Path) -> list[Path]:
             b"http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument",
         ),
         "reordered.pptx": _reorder_slides,
+        "macro-show.ppsm": _replace(
+            ct,
+            b"application/vnd.openxmlformats-officedocument." + main,
+            b"application/vnd.ms-powerpoint.slideshow.macroEnabled.main+xml",
+        ),
+        "macro-template.potm": _replace(
+            ct,
+            b"application/vnd.openxmlformats-officedocument." + main,
+            b"application/vnd.ms-powerpoint.template.macroEnabled.main+xml",
+        ),
+        "garbage-image.pptx": _member("ppt/media/image1.png", b"not an image at all"),
+        "jpeg-named-png.pptx": _member("ppt/media/image1.png", _jpeg()),
         "alternate-content.pptx": _alternate_content,
     }
     for name, edit in edits.items():
@@ -281,6 +295,7 @@ def _variants(folder: Path) -> list[Path]:
     made.append(_rewrite(made[1], folder / "missing-chart.pptx", _member("ppt/charts/chart2.xml", None)))
     made.append(_rewrite(made[1], folder / "malformed-chart.pptx", _member("ppt/charts/chart1.xml", b"<c:")))
     made.append(_rewrite(made[2], folder / "malformed-diagram.pptx", _member("ppt/diagrams/data1.xml", b"<x")))
+    made.append(_corrupt_member(rich, folder / "corrupt-slide.pptx", "ppt/slides/slide4.xml"))
     word = folder / "word.pptx"
     docx.Document().save(word)
     made.append(word)
@@ -291,6 +306,26 @@ def _variants(folder: Path) -> list[Path]:
     for path in made:
         os.utime(path, (_FIXED_MTIME, _FIXED_MTIME))
     return made
+
+
+def _jpeg() -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(buf, format="JPEG")
+    return buf.getvalue()
+
+
+def _corrupt_member(src: Path, dst: Path, member: str) -> Path:
+    """Flip bytes of one member's compressed data (its CRC no longer matches; it may not inflate)."""
+    with zipfile.ZipFile(src) as zf:
+        info = zf.getinfo(member)
+    data = bytearray(src.read_bytes())
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for i in range(start, start + min(info.compress_size, 64)):
+        data[i] ^= 0x5A
+    dst.write_bytes(bytes(data))
+    return dst
 
 
 def _reorder_slides(member: str, data: bytes) -> bytes:
