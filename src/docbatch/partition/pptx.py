@@ -37,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import io
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,7 @@ from docbatch.partition.ooxml import (
     reads_as_heading,
     table_element,
 )
-from docbatch.partition.opc import RT, Package, Part
+from docbatch.partition.opc import RT, XML_PARSER, Package, Part
 
 __all__ = ["partition_pptx"]
 
@@ -207,7 +208,7 @@ class _Deck:
         self.root = root
         #: (layout part name, placeholder idx) -> (top, left): see _Placement
         self.inherited: dict[tuple[str, int], tuple[float, float]] = {}
-        self._placeholders: dict[str, list[Any]] = {}
+        self._templates: dict[str, _Template] = {}
         self._related: dict[tuple[str, str], Part] = {}
         self._unreadable: set[str] = set()
 
@@ -250,24 +251,56 @@ class _Deck:
         target = rels[0].target_part
         if target.partname in self._unreadable:
             raise KeyError(target.partname)
-        try:
-            target.element  # noqa: B018 - parsed here, so a damaged part fails once, by name
+        try:  # parsed here, so a damaged part fails once, by name
+            if reltype in _TEMPLATE_RELS:
+                self._templates[target.partname] = _template(target.blob)
+            else:
+                target.element  # noqa: B018
         except (etree.XMLSyntaxError, *ZIP_ERRORS) as e:
             self._unreadable.add(target.partname)
             part_lost(f"part {target.partname.lstrip('/')}", what_is_wrong(e))
             raise KeyError(target.partname) from e
         return target
 
+    def template(self, part: Part) -> _Template:
+        """A layout or master :meth:`related_one` found (KeyError for any other part)."""
+        return self._templates[part.partname]
+
     def placeholders(self, part: Part, root_tag: str) -> list[Any]:
         """The top-level shapes of a layout or master that are placeholders, in document order."""
-        found = self._placeholders.get(part.partname)
-        if found is None:
-            root = part.element
-            if root.tag != root_tag:
-                raise _WrongElement(f"{part.partname} is no {root_tag}")
-            found = [shape for shape in _shape_elements(_sp_tree(root)) if _ph_of(shape) is not None]
-            self._placeholders[part.partname] = found
-        return found
+        template = self._templates[part.partname]
+        if template.root.tag != root_tag:
+            raise _WrongElement(f"{part.partname} is no {root_tag}")
+        if template.placeholders is None:
+            tree = _sp_tree(template.root)
+            template.placeholders = [shape for shape in _shape_elements(tree) if _ph_of(shape) is not None]
+        return template.placeholders
+
+
+@dataclass(slots=True)
+class _Template:
+    """A parsed layout or master, and its placeholders once they are asked for."""
+
+    root: Any
+    placeholders: list[Any] | None = None
+
+
+#: Layouts and masters by their bytes. Decks made from one template (a company's decks, every deck
+#: python-pptx makes) carry identical ones, and the master is the largest part a small deck parses;
+#: so each is parsed once per process. Their elements are only ever read.
+_TEMPLATES: dict[bytes, _Template] = {}
+_TEMPLATES_KEPT = 64
+_TEMPLATE_RELS = frozenset({RT.SLIDE_LAYOUT, RT.SLIDE_MASTER})
+
+
+def _template(blob: bytes) -> _Template:
+    found = _TEMPLATES.get(blob)
+    if found is None:
+        found = _Template(etree.fromstring(blob, XML_PARSER))
+        if len(_TEMPLATES) >= _TEMPLATES_KEPT:
+            del _TEMPLATES[next(iter(_TEMPLATES))]  # the oldest: batches tend to come template by template
+        _TEMPLATES[blob] = found
+    return found
 
 
 # -- shapes as python-pptx sees them ----------------------------------------------------------------
@@ -634,7 +667,7 @@ class _SlideReader:
             if style is not None:
                 yield style
         if _master_type(ph_type) == "body":
-            body_style = self.master.element.find(f"{_P}txStyles/{_P}bodyStyle")
+            body_style = self.deck.template(self.master).root.find(f"{_P}txStyles/{_P}bodyStyle")
             if body_style is not None:
                 yield body_style
 
