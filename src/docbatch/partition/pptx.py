@@ -354,18 +354,13 @@ def _coordinate(value: str) -> int:
 def _own_offset(shape: Any, attr: str) -> int | None:
     """A shape's own ``x`` or ``y`` as python-pptx reads it (None when it sets none)."""
     tag = shape.tag
-    if tag in _SP_PR_SHAPES:
-        sp_pr = shape.find(_P + "spPr")
-        if sp_pr is None:
-            raise _SchemaError("shape without p:spPr")
-        xfrm = sp_pr.find(_A + "xfrm")
-    elif tag == _GRAPHIC_FRAME:
-        xfrm = _frame_xfrm(shape)
-    elif tag == _GRP_SP:
+    if tag == _GRP_SP:
         grp_sp_pr = shape.find(_P + "grpSpPr")
         if grp_sp_pr is None:
             raise _SchemaError("group without p:grpSpPr")
         xfrm = grp_sp_pr.find(_A + "xfrm")
+    elif tag in _SP_PR_SHAPES or tag == _GRAPHIC_FRAME:
+        xfrm = _xfrm(shape)
     else:
         raise _WrongElement(f"{tag} has no position")
     off = xfrm.find(_A + "off") if xfrm is not None else None
@@ -377,15 +372,9 @@ def _own_offset(shape: Any, attr: str) -> int | None:
     return _coordinate(value)
 
 
-def _frame_xfrm(frame: Any) -> Any:
-    xfrm = frame.find(_P + "xfrm")
-    if xfrm is None:
-        raise _SchemaError("graphic frame without p:xfrm")
-    return xfrm
-
-
 def _xfrm(shape: Any) -> Any:
-    """The shape's ``a:xfrm`` (``p:xfrm`` of a graphic frame), or None."""
+    """The shape's ``a:xfrm`` (``p:xfrm`` of a graphic frame), or None; _SchemaError where the
+    element holding it, which PresentationML requires, is missing."""
     tag = shape.tag
     if tag in _SP_PR_SHAPES:
         sp_pr = shape.find(_P + "spPr")
@@ -393,7 +382,10 @@ def _xfrm(shape: Any) -> Any:
             raise _SchemaError("shape without p:spPr")
         return sp_pr.find(_A + "xfrm")
     if tag == _GRAPHIC_FRAME:
-        return _frame_xfrm(shape)
+        xfrm = shape.find(_P + "xfrm")
+        if xfrm is None:
+            raise _SchemaError("graphic frame without p:xfrm")
+        return xfrm
     return None
 
 
