@@ -144,7 +144,6 @@ _PART_ERRORS: tuple[type[BaseException], ...] = (
     etree.XMLSyntaxError,
     KeyError,
     ValueError,
-    IndexError,
     *ZIP_ERRORS,
 )
 
@@ -391,8 +390,8 @@ def _xfrm(shape: Any) -> Any:
 
 _Affine = tuple[float, float, float, float]  # x' = ax * x + bx, y' = ay * y + by
 _IDENTITY: _Affine = (1.0, 0.0, 1.0, 0.0)
-#: A shape of the reading order: (top, left, position in the slide, element, on the slide's top level).
-_Placed = tuple[float, float, int, Any, bool]
+#: A shape of the reading order: (top, left, position in the slide, element).
+_Placed = tuple[float, float, int, Any]
 
 
 class _Placement:
@@ -407,9 +406,8 @@ class _Placement:
         self.deck = deck
         self.slide = slide
 
-    def in_reading_order(self, tree: Any) -> list[tuple[Any, bool]]:
-        """Leaf shapes, group members included, top to bottom then left to right on the slide,
-        each with whether it sits on the slide's top level (only those inherit a position).
+    def in_reading_order(self, tree: Any) -> list[Any]:
+        """Leaf shapes, group members included, top to bottom then left to right on the slide.
 
         Members of a group are placed by their position on the slide (their group's child
         coordinates mapped through the group's transform), not by the group's frame: a group that
@@ -418,7 +416,7 @@ class _Placement:
         placed: list[_Placed] = []
         self._collect(tree, _IDENTITY, placed, top_level=True)
         placed.sort(key=lambda item: item[:3])
-        return [(shape, top_level) for *_, shape, top_level in placed]
+        return [shape for *_, shape in placed]
 
     def _collect(self, tree: Any, affine: _Affine, out: list[_Placed], *, top_level: bool) -> None:
         ax, bx, ay, by = affine
@@ -428,10 +426,11 @@ class _Placement:
                 self._collect(shape, (ax * gx, ax * gbx + bx, ay * gy, ay * gby + by), out, top_level=False)
             else:
                 top, left = self._offset(shape, top_level)
-                out.append((ay * top + by, ax * left + bx, len(out), shape, top_level))
+                out.append((ay * top + by, ax * left + bx, len(out), shape))
 
     def _offset(self, shape: Any, top_level: bool) -> tuple[float, float]:
-        """(top, left) of a shape in EMU."""
+        """(top, left) of a shape in EMU. Only placeholders on the slide's top level inherit a
+        position (python-pptx reads group members as plain shapes)."""
         xfrm = _xfrm(shape)
         off = xfrm.find(_A + "off") if xfrm is not None else None
         if off is not None:
@@ -441,7 +440,7 @@ class _Placement:
             return 0.0, 0.0
         try:
             key: tuple[str, int] | None = (self.deck.related_one(self.slide, RT.SLIDE_LAYOUT).partname, _ph_idx(ph))
-        except (KeyError, ValueError, _WrongElement):
+        except (KeyError, ValueError):  # no layout, or a bad idx: nothing to share the lookup with
             key = None
         found = self.deck.inherited.get(key) if key is not None else None
         if found is None:
@@ -454,7 +453,7 @@ class _Placement:
     def _position(self, shape: Any, attr: str, inherits: bool) -> float:
         try:
             value = self._inherited(shape, attr) if inherits else _own_offset(shape, attr)
-        except (KeyError, ValueError, TypeError, _WrongElement):  # a placeholder whose layout lost it
+        except (KeyError, ValueError, _WrongElement):  # a placeholder whose layout lost it
             return 0.0
         return float(value or 0)
 
@@ -543,7 +542,7 @@ class _SlideReader:
         try:
             layout = deck.related_one(part, RT.SLIDE_LAYOUT)
             self.master: Part | None = deck.related_one(layout, RT.SLIDE_MASTER)
-        except (KeyError, _WrongElement):  # a lost layout or master: nothing to inherit bullets from
+        except KeyError:  # a lost layout or master: nothing to inherit bullets from
             self.master = None
 
     def elements(self) -> list[Element]:
@@ -551,17 +550,17 @@ class _SlideReader:
         out.extend(self._notes())
         return out
 
-    def _shapes(self, shapes: list[tuple[Any, bool]]) -> Iterator[Element]:
+    def _shapes(self, shapes: list[Any]) -> Iterator[Element]:
         """Each shape's elements; a shape that cannot be read is lost alone, named by slide."""
-        for shape, top_level in shapes:
+        for shape in shapes:
             try:
-                elements = list(self._shape(shape, top_level))
+                elements = list(self._shape(shape))
             except _PART_ERRORS as e:
                 part_lost(f"slide {self.number}: shape {_shape_name(shape)}", _why(e))
                 continue
             yield from elements
 
-    def _shape(self, shape: Any, top_level: bool) -> Iterator[Element]:
+    def _shape(self, shape: Any) -> Iterator[Element]:
         tag = shape.tag
         if tag == _PIC:
             yield _image(shape, self.part)
@@ -640,18 +639,17 @@ class _SlideReader:
         styles = [own] if own is not None else []
         if ph is not None and self.master is not None:
             with contextlib.suppress(KeyError, ValueError, _WrongElement):  # a lost layout: keep the slide's own
-                styles.extend(self._inherited_list_styles(ph))
+                styles.extend(self._inherited_list_styles(ph, self.master))
         return styles
 
-    def _inherited_list_styles(self, ph: Any) -> Iterator[Any]:
+    def _inherited_list_styles(self, ph: Any, master: Part) -> Iterator[Any]:
         """The layout placeholder's (same idx) and the master placeholder's (its type) list
         styles, then the master's body style for body text."""
-        assert self.master is not None
         ph_type = _ph_type(ph)
         layout = self.deck.related_one(self.part, RT.SLIDE_LAYOUT)
         layout_ph = _by_idx(self.deck.placeholders(layout, _P + "sldLayout"), _ph_idx(ph))
         base_type = _ph_type(_ph_of(layout_ph)) if layout_ph is not None else ph_type
-        masters = self.deck.placeholders(self.master, _P + "sldMaster")
+        masters = self.deck.placeholders(master, _P + "sldMaster")
         master_ph = _master_placeholder(masters, _master_type(base_type))
         for placeholder in (layout_ph, master_ph):
             body = placeholder.find(_P + "txBody") if placeholder is not None else None
@@ -659,7 +657,7 @@ class _SlideReader:
             if style is not None:
                 yield style
         if _master_type(ph_type) == "body":
-            body_style = self.deck.template(self.master).root.find(f"{_P}txStyles/{_P}bodyStyle")
+            body_style = self.deck.template(master).root.find(f"{_P}txStyles/{_P}bodyStyle")
             if body_style is not None:
                 yield body_style
 
@@ -677,14 +675,7 @@ class _SlideReader:
             for tc in tr.iterchildren(_A + "tc"):
                 if _xsd_bool(tc.get("hMerge")) or _xsd_bool(tc.get("vMerge")):
                     continue  # covered by a merged cell to its left or above
-                lines = []
-                body = tc.find(_A + "txBody")
-                for p in body.iterchildren(_A + "p") if body is not None else ():
-                    inline = drawing_paragraph(p, self.rels)
-                    for key, values in inline.metadata().items():
-                        meta.setdefault(key, []).extend(values)
-                    lines.append(inline.text())
-                text = "\n".join(line for line in lines if line)
+                text = self._cell_text(tc, meta)
                 span = (_xsd_int(tc.get("gridSpan")), _xsd_int(tc.get("rowSpan")))
                 cells.append(TableCell(text, span[0], span[1], header=header and r == 0))
             rows.append(cells)
@@ -692,6 +683,17 @@ class _SlideReader:
         if result is None:
             return None
         return Element("Table", result[0], {**meta, "text_as_html": result[1]})
+
+    def _cell_text(self, tc: Any, meta: dict[str, list[str]]) -> str:
+        """A cell's paragraphs, one a line; its links and emphasis go to the table's ``meta``."""
+        lines = []
+        body = tc.find(_A + "txBody")
+        for p in body.iterchildren(_A + "p") if body is not None else ():
+            inline = drawing_paragraph(p, self.rels)
+            for key, values in inline.metadata().items():
+                meta.setdefault(key, []).extend(values)
+            lines.append(inline.text())
+        return "\n".join(line for line in lines if line)
 
     def _diagram(self, rid: str) -> list[Element]:
         try:
