@@ -436,3 +436,18 @@ def test_a_deck_without_charts_never_imports_python_pptx():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.split() == [str(len(partition_pptx(FIXTURES / "deck.pptx", OPTIONS))), "False"]
+
+
+def test_the_shared_layouts_and_masters_stay_within_their_memory_budget():
+    from docbatch.partition import pptx as reader
+
+    master = zipfile.ZipFile(FIXTURES / "deck.pptx").read("ppt/slideMasters/slideMaster1.xml")
+    first = reader._template(master)
+    assert reader._template(master) is first  # a second deck of the template parses nothing
+    for i in range(2 * reader._TEMPLATE_BYTES_KEPT // len(master)):
+        reader._template(master.replace(b"<p:cSld", f"<!-- {i} --><p:cSld".encode(), 1))
+    assert sum(map(len, reader._TEMPLATES)) <= reader._TEMPLATE_BYTES_KEPT
+    assert master not in reader._TEMPLATES  # the oldest went first
+    huge = master.replace(b"<p:cSld", b"<!--" + b"x" * reader._TEMPLATE_BYTES_KEPT + b"--><p:cSld", 1)
+    assert reader._template(huge).root.tag.endswith("sldMaster")
+    assert huge not in reader._TEMPLATES

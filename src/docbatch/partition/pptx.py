@@ -286,9 +286,10 @@ class _Template:
 
 #: Layouts and masters by their bytes. Decks made from one template (a company's decks, every deck
 #: python-pptx makes) carry identical ones, and the master is the largest part a small deck parses;
-#: so each is parsed once per process. Their elements are only ever read.
+#: so each is parsed once per process. Their elements are only ever read. The XML kept is bounded
+#: (a parsed tree takes several times its bytes), so a worker's memory stays what its cap expects.
 _TEMPLATES: dict[bytes, _Template] = {}
-_TEMPLATES_KEPT = 64
+_TEMPLATE_BYTES_KEPT = 8 * 1024**2
 _TEMPLATE_RELS = frozenset({RT.SLIDE_LAYOUT, RT.SLIDE_MASTER})
 
 
@@ -296,9 +297,12 @@ def _template(blob: bytes) -> _Template:
     found = _TEMPLATES.get(blob)
     if found is None:
         found = _Template(etree.fromstring(blob, XML_PARSER))
-        if len(_TEMPLATES) >= _TEMPLATES_KEPT:
-            del _TEMPLATES[next(iter(_TEMPLATES))]  # the oldest: batches tend to come template by template
-        _TEMPLATES[blob] = found
+        if len(blob) <= _TEMPLATE_BYTES_KEPT // 8:  # a huge one is parsed per deck instead
+            kept = sum(map(len, _TEMPLATES)) + len(blob)
+            while kept > _TEMPLATE_BYTES_KEPT:  # the oldest go first: batches come template by template
+                kept -= len(oldest := next(iter(_TEMPLATES)))
+                del _TEMPLATES[oldest]
+            _TEMPLATES[blob] = found
     return found
 
 
