@@ -75,8 +75,8 @@ _BU_NONE = _A + "buNone"
 _A_PPR = _A + "pPr"
 
 _SP, _GRP_SP, _GRAPHIC_FRAME, _CXN_SP, _PIC = _P + "sp", _P + "grpSp", _P + "graphicFrame", _P + "cxnSp", _P + "pic"
-#: The children of a shape tree that are shapes (python-pptx's list; mc:AlternateContent is not one).
 _CONTENT_PART = _P + "contentPart"
+#: The children of a shape tree that are shapes (python-pptx's list; mc:AlternateContent is not one).
 _SHAPE_TAGS = frozenset({_SP, _GRP_SP, _GRAPHIC_FRAME, _CXN_SP, _PIC, _CONTENT_PART})
 #: Shapes whose geometry lives in ``p:spPr/a:xfrm`` (a graphic frame has its own ``p:xfrm``).
 _SP_PR_SHAPES = frozenset({_SP, _CXN_SP, _PIC})
@@ -350,7 +350,7 @@ def _ph_idx(ph: Any) -> int:
 def _coordinate(value: str) -> int:
     """An ``ST_Coordinate`` in EMU: an integer, or a universal measure such as ``2.5in``."""
     if "i" in value or "m" in value or "p" in value:
-        return int(float(value[:-2]) * _UNITS[value[-2:]])
+        return round(float(value[:-2]) * _UNITS[value[-2:]])
     return int(value)
 
 
