@@ -451,3 +451,15 @@ def test_the_shared_layouts_and_masters_stay_within_their_memory_budget():
     huge = master.replace(b"<p:cSld", b"<!--" + b"x" * reader._TEMPLATE_BYTES_KEPT + b"--><p:cSld", 1)
     assert reader._template(huge).root.tag.endswith("sldMaster")
     assert huge not in reader._TEMPLATES
+
+
+@pytest.mark.parametrize(("box_top", "first"), [(0.0, "Above the title"), (3.0, "Inherited")])
+def test_a_title_placeholder_sits_where_its_master_puts_it(tmp_path, box_top, first):
+    # the slide's title and its layout's set no position: the master's title placeholder (about
+    # 0.3 inch from the top) decides whether a text box comes before it or after it
+    prs = pptx.Presentation()
+    slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY])
+    slide.shapes.title.text = "Inherited"
+    _textbox(slide.shapes, "Above the title" if box_top == 0 else "Below the title", 1, box_top)
+    prs.save(tmp_path / "deck.pptx")
+    assert partition_pptx(tmp_path / "deck.pptx", OPTIONS)[0].text == first
