@@ -45,7 +45,7 @@ from lxml import etree
 
 from docbatch.elements import Element
 from docbatch.errors import DocumentError
-from docbatch.partition.archive import check_zip
+from docbatch.partition.archive import open_zip
 from docbatch.partition.base import PartitionOptions
 from docbatch.partition.boundary import ZIP_ERRORS, what_is_wrong
 from docbatch.partition.notes import part_lost
@@ -154,8 +154,7 @@ def _why(error: BaseException) -> str:
 
 def partition_pptx(path: Path, options: PartitionOptions) -> list[Element]:
     """Partition a .pptx file."""
-    check_zip(path, options, "PPTX")
-    with _open(path) as deck:
+    with _open(path, options) as deck:
         elements: list[Element] = []
         for number, rid in enumerate(deck.slide_rids(), start=1):
             for el in _slide_elements(deck, rid, number):
@@ -175,11 +174,11 @@ def _slide_elements(deck: _Deck, rid: str, number: int) -> list[Element]:
         return []
 
 
-def _open(path: Path) -> _Deck:
-    """The deck; slide shows (.ppsx), templates (.potx) and their macro variants read like .pptx."""
-    package = None
+def _open(path: Path, options: PartitionOptions) -> _Deck:
+    """The deck, once the zip-bomb guard passed it; slide shows (.ppsx), templates (.potx) and
+    their macro variants read like .pptx."""
+    package = Package(open_zip(path, options, "PPTX"))
     try:
-        package = Package(path)
         main = package.main_part
         content_type = main.content_type
         if content_type not in _MAIN_TYPES:
@@ -189,12 +188,10 @@ def _open(path: Path) -> _Deck:
             raise DocumentError("damaged PPTX file (unreadable content)")
         return _Deck(package, main, root)
     except DocumentError:
-        if package is not None:
-            package.close()
+        package.close()
         raise
     except _OPEN_ERRORS as e:  # what zipfile and lxml raise for a broken package, or a part it lacks
-        if package is not None:
-            package.close()
+        package.close()
         raise open_failure("PPTX", e) from e
 
 
