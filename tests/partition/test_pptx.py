@@ -311,3 +311,155 @@ def test_smartart_nodes_become_list_items(tmp_path):
         ("ListItem", "Write the spec", 1),
         ("ListItem", "Build", 0),
     ]
+
+
+# -- the lazy reader: each part read on its own, so one damaged part costs only itself -----------
+
+
+def _with_content_type(src: Path, dst: Path, main_type: bytes) -> Path:
+    pptx_main = b"application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"
+    data = zipfile.ZipFile(src).read("[Content_Types].xml").replace(pptx_main, main_type)
+    return _replace_member(src, dst, "[Content_Types].xml", data)
+
+
+@pytest.mark.parametrize(
+    ("name", "main_type"),
+    [
+        ("deck.potx", b"application/vnd.openxmlformats-officedocument.presentationml.template.main+xml"),
+        ("deck.pptm", b"application/vnd.ms-powerpoint.presentation.macroEnabled.main+xml"),
+        ("deck.ppsm", b"application/vnd.ms-powerpoint.slideshow.macroEnabled.main+xml"),
+        ("deck.potm", b"application/vnd.ms-powerpoint.template.macroEnabled.main+xml"),
+    ],
+)
+def test_templates_and_macro_variants_read_like_the_deck(tmp_path, name, main_type):
+    variant = _with_content_type(FIXTURES / "deck.pptx", tmp_path / name, main_type)
+    produced = [(el.type, el.text) for el in partition_pptx(variant, OPTIONS)]
+    assert produced == [(el.type, el.text) for el in partition_pptx(FIXTURES / "deck.pptx", OPTIONS)]
+
+
+@pytest.mark.parametrize(
+    ("member", "data", "reason"),
+    [
+        ("ppt/slides/slide2.xml", b"<p:sld", "slide 2: malformed XML"),
+        ("ppt/slides/slide2.xml", None, "slide 2: a part it refers to is missing"),
+    ],
+)
+def test_a_malformed_or_missing_slide_is_lost_alone(tmp_path, member, data, reason):
+    src = FIXTURES / "deck.pptx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(tmp_path / "deck.pptx", "w") as zout:
+        for info in zin.infolist():
+            if info.filename != member or data is not None:
+                zout.writestr(info.filename, data if info.filename == member else zin.read(info.filename))
+    with collecting() as notes:
+        elements = partition_pptx(tmp_path / "deck.pptx", OPTIONS)
+    assert notes.lost == [reason]
+    assert {el.metadata["page_number"] for el in elements} == {1, 3, 4}  # the others keep their numbers
+
+
+def test_a_slide_that_does_not_inflate_is_lost_alone(tmp_path):
+    src = FIXTURES / "deck.pptx"
+    with zipfile.ZipFile(src) as zf:
+        info = zf.getinfo("ppt/slides/slide3.xml")
+    data = bytearray(src.read_bytes())
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for i in range(start, start + min(info.compress_size, 64)):
+        data[i] ^= 0x5A
+    (tmp_path / "deck.pptx").write_bytes(bytes(data))
+    with collecting() as notes:
+        elements = partition_pptx(tmp_path / "deck.pptx", OPTIONS)
+    assert [n.split(":")[0] for n in notes.lost] == ["slide 3"]
+    assert {el.metadata["page_number"] for el in elements} == {1, 2, 4}
+
+
+def test_malformed_notes_are_named_and_the_slide_still_reads(tmp_path):
+    damaged = _replace_member(FIXTURES / "deck.pptx", tmp_path / "notes.pptx", "ppt/notesSlides/notesSlide1.xml", b"<p")
+    with collecting() as notes:
+        texts = [el.text for el in partition_pptx(damaged, OPTIONS)]
+    assert notes.lost == ["part ppt/notesSlides/notesSlide1.xml: malformed XML"]
+    assert "Highlights" in texts
+    assert "Speak slowly here." not in texts
+
+
+def test_a_malformed_layout_is_named_once_and_its_slides_still_read(tmp_path):
+    # slides 3 and 4 both use the "Title Only" layout
+    damaged = _replace_member(
+        FIXTURES / "deck.pptx", tmp_path / "layout.pptx", "ppt/slideLayouts/slideLayout6.xml", b"<x"
+    )
+    with collecting() as notes:
+        elements = partition_pptx(damaged, OPTIONS)
+    assert notes.lost == ["part ppt/slideLayouts/slideLayout6.xml: malformed XML"]
+    assert {el.metadata["page_number"] for el in elements} == {1, 2, 3, 4}
+    assert ("Title", "Numbers") in _page(elements, 4)
+
+
+def test_parts_no_slide_needs_are_never_read(tmp_path):
+    damaged = _replace_member(FIXTURES / "deck.pptx", tmp_path / "core.pptx", "docProps/core.xml", b"<x")
+    damaged = _replace_member(damaged, tmp_path / "layout.pptx", "ppt/slideLayouts/slideLayout11.xml", b"<x")
+    with collecting() as notes:
+        elements = partition_pptx(damaged, OPTIONS)
+    assert notes.lost == []
+    assert len(elements) == len(partition_pptx(FIXTURES / "deck.pptx", OPTIONS))
+
+
+def test_slides_come_in_the_order_the_presentation_lists_them(tmp_path):
+    from lxml import etree
+
+    root = etree.fromstring(zipfile.ZipFile(FIXTURES / "deck.pptx").read("ppt/presentation.xml"))
+    ids = root.find("{http://schemas.openxmlformats.org/presentationml/2006/main}sldIdLst")
+    ids[:] = list(reversed(ids))
+    path = _replace_member(
+        FIXTURES / "deck.pptx", tmp_path / "reversed.pptx", "ppt/presentation.xml", etree.tostring(root)
+    )
+    elements = partition_pptx(path, OPTIONS)
+    titles = [el.text for el in elements if el.type == "Title" and el.metadata["category_depth"] == 0]
+    assert titles == ["Numbers", "Layout", "Highlights", "Quarterly Review"]
+    assert [el.metadata["page_number"] for el in elements if el.text in titles] == [1, 2, 3, 4]
+
+
+def test_a_picture_of_unknown_bytes_is_an_image_without_a_type(tmp_path):
+    src = _build(tmp_path / "deck.pptx")
+    damaged = _replace_member(src, tmp_path / "picture.pptx", "ppt/media/image1.png", b"not an image")
+    image = next(el for el in partition_pptx(damaged, OPTIONS) if el.type == "Image")
+    assert image.text == "A blue square"
+    assert "image_mime_type" not in image.metadata
+
+
+def test_a_deck_without_charts_never_imports_python_pptx():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from pathlib import Path; from docbatch.partition.base import PartitionOptions; "
+        "from docbatch.partition.pptx import partition_pptx; "
+        f"els = partition_pptx(Path({str(FIXTURES / 'deck.pptx')!r}), PartitionOptions()); "
+        "print(len(els), 'pptx' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.split() == [str(len(partition_pptx(FIXTURES / "deck.pptx", OPTIONS))), "False"]
+
+
+def test_the_shared_layouts_and_masters_stay_within_their_memory_budget():
+    from docbatch.partition import pptx as reader
+
+    master = zipfile.ZipFile(FIXTURES / "deck.pptx").read("ppt/slideMasters/slideMaster1.xml")
+    first = reader._template(master)
+    assert reader._template(master) is first  # a second deck of the template parses nothing
+    for i in range(2 * reader._TEMPLATE_BYTES_KEPT // len(master)):
+        reader._template(master.replace(b"<p:cSld", f"<!-- {i} --><p:cSld".encode(), 1))
+    assert sum(map(len, reader._TEMPLATES)) <= reader._TEMPLATE_BYTES_KEPT
+    assert master not in reader._TEMPLATES  # the oldest went first
+    huge = master.replace(b"<p:cSld", b"<!--" + b"x" * reader._TEMPLATE_BYTES_KEPT + b"--><p:cSld", 1)
+    assert reader._template(huge).root.tag.endswith("sldMaster")
+    assert huge not in reader._TEMPLATES
+
+
+@pytest.mark.parametrize(("box_top", "first"), [(0.0, "Above the title"), (3.0, "Inherited")])
+def test_a_title_placeholder_sits_where_its_master_puts_it(tmp_path, box_top, first):
+    # the slide's title and its layout's set no position: the master's title placeholder (about
+    # 0.3 inch from the top) decides whether a text box comes before it or after it
+    prs = pptx.Presentation()
+    slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY])
+    slide.shapes.title.text = "Inherited"
+    _textbox(slide.shapes, "Above the title" if box_top == 0 else "Below the title", 1, box_top)
+    prs.save(tmp_path / "deck.pptx")
+    assert partition_pptx(tmp_path / "deck.pptx", OPTIONS)[0].text == first

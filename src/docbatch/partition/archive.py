@@ -15,7 +15,7 @@ from docbatch.errors import DocumentError, EncryptedDocument
 from docbatch.partition.base import PartitionOptions
 from docbatch.partition.boundary import damaged
 
-__all__ = ["MAX_MEMBERS", "MAX_RATIO", "RATIO_FLOOR", "check_zip"]
+__all__ = ["MAX_MEMBERS", "MAX_RATIO", "RATIO_FLOOR", "check_zip", "open_zip"]
 
 #: A package with more members than this is not a document someone wrote.
 MAX_MEMBERS = 50_000
@@ -30,11 +30,26 @@ def check_zip(path: Path, options: PartitionOptions, kind: str) -> None:
 
     ``kind`` names the format in the one-line reason ("DOCX", "EPUB", ...).
     """
+    open_zip(path, options, kind).close()
+
+
+def open_zip(path: Path, options: PartitionOptions, kind: str) -> zipfile.ZipFile:
+    """:func:`check_zip`, giving back the open zip for a reader that goes on with it: reading the
+    central directory once instead of twice is a measurable share of a small document's time."""
     try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
+        zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError) as e:
         raise damaged(kind, "not a readable zip package; it may be truncated") from e
+    try:
+        _check_members(zf.infolist(), options, kind)
+    except BaseException:
+        zf.close()
+        raise
+    return zf
+
+
+def _check_members(infos: list[zipfile.ZipInfo], options: PartitionOptions, kind: str) -> None:
+    """The checks on the central directory: member count, encryption, expanded size and ratio."""
     if len(infos) > MAX_MEMBERS:
         raise DocumentError(f"{kind} has {len(infos):,} zip members, more than {MAX_MEMBERS:,} (zip bomb guard)")
     if any(info.flag_bits & 0x1 for info in infos):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from lxml import etree
 from docbatch.elements import Element, inline_metadata
 from docbatch.errors import DocumentError, EncryptedDocument
 from docbatch.partition.base import PartitionOptions
-from docbatch.partition.boundary import ZIP_ERRORS, damaged, what_is_wrong
+from docbatch.partition.boundary import damaged, what_is_wrong
 from docbatch.partition.notes import part_lost
 from docbatch.partition.text import mostly_figures
 
@@ -36,7 +35,6 @@ __all__ = [
     "diagram_rid",
     "drawing_paragraph",
     "is_short_line",
-    "open_errors",
     "open_failure",
     "partition_encrypted",
     "reads_as_heading",
@@ -63,31 +61,6 @@ _NEWLINES = re.compile(r" *\n[\s]*")
 def partition_encrypted(path: Path, options: PartitionOptions) -> list[Element]:
     """An encrypted OOXML package (an OLE2 file around it): nothing is readable without the password."""
     raise EncryptedDocument("password-protected Office file; remove the password and retry")
-
-
-@cache
-def open_errors() -> tuple[type[BaseException], ...]:
-    """What opening a broken OOXML package raises in python-docx/python-pptx (their OPC layer),
-    lxml and zipfile. The blocks these guard hold library calls only, so an AttributeError or
-    TypeError there is the library tripping on XML it did not expect (a [Content_Types].xml of
-    another schema), not a bug of ours; in our walkers those two are never translated."""
-    from docx.exceptions import PythonDocxError
-    from docx.opc.exceptions import OpcError
-    from pptx.exc import PythonPptxError
-
-    return (
-        OpcError,
-        PythonDocxError,
-        PythonPptxError,
-        etree.LxmlError,
-        KeyError,
-        ValueError,
-        IndexError,
-        AttributeError,
-        TypeError,
-        OSError,
-        *ZIP_ERRORS,
-    )
 
 
 def open_failure(kind: str, error: BaseException) -> DocumentError:
@@ -247,29 +220,36 @@ def _order(value: str | None) -> int:
         return 0
 
 
+_A_RUNS = frozenset({_A + "r", _A + "fld"})
+_A_RPR, _A_T, _A_BR, _A_HLINK_CLICK = _A + "rPr", _A + "t", _A + "br", _A + "hlinkClick"
+
+
 def drawing_paragraph(p: Any, rels: Any) -> Inline:
     """Text, links and emphasis of one DrawingML ``a:p`` (slides, SmartArt, charts).
 
     Consecutive runs linking one URL form one link; ``rels`` are the relationships of the part
-    holding the paragraph (python-docx and python-pptx parts both have them).
+    holding the paragraph (a mapping of relationship id to an object with ``target_ref`` and
+    ``is_external``: opc's, python-docx's and python-pptx's all are). This runs once per
+    paragraph of every deck, so tags are compared against precomputed names.
     """
     inline = Inline()
     link_url, link_start = "", 0
     for child in p:
         tag = child.tag
-        url = ""
-        if tag in (_A + "r", _A + "fld"):
-            rpr = child.find(_A + "rPr")
-            url = _run_url(rpr, rels)
+        if tag in _A_RUNS:
+            rpr = child.find(_A_RPR)
+            if rpr is None:
+                url, bold, italic = "", False, False
+            else:
+                url = _run_url(rpr, rels)
+                bold = rpr.get("b", "").lower() in _TRUE
+                italic = rpr.get("i", "").lower() in _TRUE
             if url != link_url:
                 if link_url:
                     inline.add_link(inline.text_since(link_start), link_url)
                 link_url, link_start = url, inline.length
-            bold = rpr is not None and rpr.get("b", "").lower() in _TRUE
-            italic = rpr is not None and rpr.get("i", "").lower() in _TRUE
-            t = child.find(_A + "t")
-            inline.add((t.text or "") if t is not None else "", bold=bold, italic=italic)
-        elif tag == _A + "br":
+            inline.add(child.findtext(_A_T) or "", bold=bold, italic=italic)
+        elif tag == _A_BR:
             inline.add("\n")
     if link_url:
         inline.add_link(inline.text_since(link_start), link_url)
@@ -279,7 +259,7 @@ def drawing_paragraph(p: Any, rels: Any) -> Inline:
 def _run_url(rpr: Any, rels: Any) -> str:
     if rpr is None:
         return ""
-    click = rpr.find(_A + "hlinkClick")
+    click = rpr.find(_A_HLINK_CLICK)
     rid = click.get(_R + "id") if click is not None else None
     rel = rels.get(rid) if rid else None
     return rel.target_ref if rel is not None and rel.is_external else ""

@@ -9,8 +9,9 @@ for and parsed when its element is, so a document pays only for the parts its pa
 It reads what the two libraries read, the same way: content types from ``[Content_Types].xml``
 (overrides by part name, then defaults by extension, both case-insensitive), relationship
 targets resolved against the source part's folder, and XML parsed with blank text removed and
-entities left unexpanded. Callers run :func:`~docbatch.partition.archive.check_zip` first; the
-zip-bomb guard bounds what any member read here can inflate to.
+entities left unexpanded. Callers run :func:`~docbatch.partition.archive.check_zip` (or pass the
+zip :func:`~docbatch.partition.archive.open_zip` checked) first; the zip-bomb guard bounds what
+any member read here can inflate to.
 """
 
 from __future__ import annotations
@@ -145,7 +146,10 @@ class Package:
     """An open OPC package. Use as a context manager, or call :meth:`close`."""
 
     def __init__(self, source: str | Path | Any) -> None:
-        self._zip = zipfile.ZipFile(source)
+        """``source``: a path, a binary file, or an open :class:`zipfile.ZipFile` (as
+        :func:`~docbatch.partition.archive.open_zip` gives one after its checks), which the
+        package then owns and closes."""
+        self._zip = source if isinstance(source, zipfile.ZipFile) else zipfile.ZipFile(source)
         self._names = frozenset(self._zip.namelist())
         self._parts: dict[str, Part] = {}
         self._stand_ins: set[str] = set()

@@ -1,4 +1,4 @@
-"""PowerPoint presentations (.pptx): python-pptx opens the deck, each slide is one page.
+"""PowerPoint presentations (.pptx): the package is read lazily, each slide is one page.
 
 Shapes are read top-left to bottom-right (by top edge, then left edge); members of group shapes
 take part in that order by their own place on the slide. What a shape's text becomes depends on
@@ -21,21 +21,33 @@ what the slide says it is:
 Speaker notes follow the slide's own elements on the same page, as NarrativeText with
 ``slide_notes: true`` in their metadata (a key of docbatch's own: unstructured's schema has none
 for notes, and its readers keep unknown keys).
+
+Reading: python-pptx loads a whole package before the first slide is read (every part reachable
+from the root inflated, every XML part parsed into its proxy classes), which was most of the time
+spent on a small deck. Here :mod:`~docbatch.partition.opc` inflates and parses only the parts a
+slide needs (the presentation, the slides, their notes, and the layouts and masters a
+placeholder inherits from), and the walker reads the lxml elements directly, following
+python-pptx's rules where they decide the output (which shapes a slide has, how a placeholder
+inherits its position, how a table's merged cells span). python-pptx is still used for charts,
+whose cached series and categories it reads well, and is imported only when a deck has one.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 from collections.abc import Iterable, Iterator
-from functools import cache
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lxml import etree
+
 from docbatch.elements import Element
 from docbatch.errors import DocumentError
-from docbatch.partition.archive import check_zip
+from docbatch.partition.archive import open_zip
 from docbatch.partition.base import PartitionOptions
-from docbatch.partition.boundary import what_is_wrong
+from docbatch.partition.boundary import ZIP_ERRORS, what_is_wrong
 from docbatch.partition.notes import part_lost
 from docbatch.partition.ooxml import (
     TableCell,
@@ -46,139 +58,448 @@ from docbatch.partition.ooxml import (
     diagram_rid,
     drawing_paragraph,
     is_short_line,
-    open_errors,
     open_failure,
     reads_as_heading,
     table_element,
 )
+from docbatch.partition.opc import RT, XML_PARSER, Package, Part
 
 __all__ = ["partition_pptx"]
 
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 _P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
+_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
 _BULLET_ON = frozenset({_A + "buChar", _A + "buAutoNum", _A + "buBlip"})
+_BU_NONE = _A + "buNone"
+_A_PPR = _A + "pPr"
+
+_SP, _GRP_SP, _GRAPHIC_FRAME, _CXN_SP, _PIC = _P + "sp", _P + "grpSp", _P + "graphicFrame", _P + "cxnSp", _P + "pic"
+_CONTENT_PART = _P + "contentPart"
+#: The children of a shape tree that are shapes (python-pptx's list; mc:AlternateContent is not one).
+_SHAPE_TAGS = frozenset({_SP, _GRP_SP, _GRAPHIC_FRAME, _CXN_SP, _PIC, _CONTENT_PART})
+#: Shapes whose geometry lives in ``p:spPr/a:xfrm`` (a graphic frame has its own ``p:xfrm``).
+_SP_PR_SHAPES = frozenset({_SP, _CXN_SP, _PIC})
+
+_TABLE_URI = "http://schemas.openxmlformats.org/drawingml/2006/table"
+_CHART_URI = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+
+#: Main-part content types of the six PowerPoint package kinds: the same PresentationML.
+_MAIN_TYPES = frozenset(
+    {
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml",
+        "application/vnd.openxmlformats-officedocument.presentationml.slideshow.main+xml",
+        "application/vnd.openxmlformats-officedocument.presentationml.template.main+xml",
+        "application/vnd.ms-powerpoint.presentation.macroEnabled.main+xml",
+        "application/vnd.ms-powerpoint.slideshow.macroEnabled.main+xml",
+        "application/vnd.ms-powerpoint.template.macroEnabled.main+xml",
+    }
+)
+
+#: What opening a broken package raises: zipfile, lxml, and opc's MissingPart (a KeyError).
+_OPEN_ERRORS: tuple[type[BaseException], ...] = (etree.LxmlError, KeyError, ValueError, OSError, *ZIP_ERRORS)
+
+# Placeholder types (``p:ph/@type``) that decide what a shape's text is.
+_TITLES = frozenset({"title", "ctrTitle"})
+_PH_TYPES = frozenset(
+    {"clipArt", "body", "ctrTitle", "chart", "dt", "ftr", "hdr", "media", "obj", "dgm", "pic", "sldImg"}
+    | {"sldNum", "subTitle", "tbl", "title"}
+)
+#: The master placeholder type a layout placeholder inherits its position from (python-pptx's map:
+#: a type it lacks, such as a header, inherits nothing).
+_POSITION_BASE = {
+    "body": "body",
+    "chart": "body",
+    "clipArt": "body",
+    "ctrTitle": "title",
+    "dgm": "body",
+    "dt": "dt",
+    "ftr": "ftr",
+    "media": "body",
+    "obj": "body",
+    "pic": "body",
+    "sldNum": "sldNum",
+    "subTitle": "body",
+    "tbl": "body",
+    "title": "title",
+}
+#: EMU per unit of the universal measures a coordinate may be written in (``1.5in``).
+_UNITS = {"mm": 36000, "cm": 360000, "in": 914400, "pt": 12700, "pc": 152400, "pi": 152400}
+
+
+class _SchemaError(Exception):
+    """XML that breaks PresentationML's schema where a required child or attribute is missing."""
+
+
+class _WrongElement(AttributeError):
+    """A part or shape whose element is not the kind its relationship promises (python-pptx
+    meets these as an AttributeError of its proxies, and the walker treats them the same way)."""
+
+
+_SCHEMA_WORDS = "XML that breaks the format's schema"
+#: What reading one slide or shape can raise for bad content; anything else is a bug of ours.
+_PART_ERRORS: tuple[type[BaseException], ...] = (
+    _SchemaError,
+    _WrongElement,
+    etree.XMLSyntaxError,
+    KeyError,
+    ValueError,
+    *ZIP_ERRORS,
+)
+
+
+def _why(error: BaseException) -> str:
+    return _SCHEMA_WORDS if isinstance(error, _SchemaError | _WrongElement) else what_is_wrong(error)
 
 
 def partition_pptx(path: Path, options: PartitionOptions) -> list[Element]:
     """Partition a .pptx file."""
-    check_zip(path, options, "PPTX")
-    presentation = _open(path)
-    elements: list[Element] = []
-    inherited: dict[tuple[str, int], tuple[float, float]] = {}
-    for number, slide in enumerate(presentation.slides, start=1):
-        for el in _slide_elements(slide, number, inherited):
-            el.metadata["page_number"] = number
-            elements.append(el)
+    with _open(path, options) as deck:
+        elements: list[Element] = []
+        for number, rid in enumerate(deck.slide_rids(), start=1):
+            for el in _slide_elements(deck, rid, number):
+                el.metadata["page_number"] = number
+                elements.append(el)
     return elements
 
 
-def _slide_elements(slide: Any, number: int, inherited: dict[tuple[str, int], tuple[float, float]]) -> list[Element]:
-    """One slide's elements; a slide whose XML python-pptx cannot map is a lost part, and the
-    other slides still come out."""
+def _slide_elements(deck: _Deck, rid: str, number: int) -> list[Element]:
+    """One slide's elements; a slide that is missing or whose XML cannot be read is a lost part,
+    and the other slides still come out."""
     try:
-        return _SlideReader(slide, number, inherited).elements()
-    except _pptx_errors() as e:
-        part_lost(f"slide {number}", what_is_wrong(e))
+        part = deck.main.rels[rid].target_part
+        return _SlideReader(deck, part, number).elements()
+    except _PART_ERRORS as e:
+        part_lost(f"slide {number}", _why(e))
         return []
 
 
-@cache
-def _pptx_errors() -> tuple[type[BaseException], ...]:
-    """What python-pptx raises for XML that breaks its schema or a relationship the package lacks;
-    anything else (an AttributeError, a TypeError) is a bug of ours and is not caught."""
-    from lxml.etree import XMLSyntaxError
-    from pptx.exc import PythonPptxError
-
-    return (PythonPptxError, XMLSyntaxError, KeyError, ValueError, IndexError, NotImplementedError)
-
-
-def _open(path: Path) -> Any:
-    """The python-pptx Presentation; slide shows (.ppsx) and templates (.potx) are read too.
-
-    ``pptx.Presentation()`` accepts only .pptx and .pptm main parts although python-pptx reads
-    all four kinds with the same part class, so the package is opened one level down.
-    """
-    from pptx.package import Package
-    from pptx.parts.presentation import PresentationPart
-
+def _open(path: Path, options: PartitionOptions) -> _Deck:
+    """The deck, once the zip-bomb guard passed it; slide shows (.ppsx), templates (.potx) and
+    their macro variants read like .pptx."""
+    package = Package(open_zip(path, options, "PPTX"))
     try:
-        part = Package.open(str(path)).main_document_part
-        if not isinstance(part, PresentationPart):
-            raise DocumentError(f"not a PowerPoint presentation: its main part is {part.content_type}")
-        presentation = part.presentation
-        list(presentation.slides)  # resolves every slide part: broken relationships fail here
-    except open_errors() as e:  # what python-pptx, lxml and zipfile raise for a broken package
+        main = package.main_part
+        content_type = main.content_type
+        if content_type not in _MAIN_TYPES:
+            raise DocumentError(f"not a PowerPoint presentation: its main part is {content_type}")
+        root = main.element
+        if root.tag != _P + "presentation":
+            raise DocumentError("damaged PPTX file (unreadable content)")
+        return _Deck(package, main, root)
+    except DocumentError:
+        package.close()
+        raise
+    except _OPEN_ERRORS as e:  # what zipfile and lxml raise for a broken package, or a part it lacks
+        package.close()
         raise open_failure("PPTX", e) from e
-    return presentation
+
+
+class _Deck:
+    """An open presentation: its package, and what its slides share (layouts and masters)."""
+
+    def __init__(self, package: Package, main: Part, root: Any) -> None:
+        self.package = package
+        self.main = main
+        self.root = root
+        #: (layout part name, placeholder idx) -> (top, left): see _Placement
+        self.inherited: dict[tuple[str, int], tuple[float, float]] = {}
+        self._templates: dict[str, _Template] = {}
+        self._related: dict[tuple[str, str], Part] = {}
+        self._unreadable: set[str] = set()
+
+    def __enter__(self) -> _Deck:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.package.close()
+
+    def slide_rids(self) -> list[str]:
+        """Relationship ids of the slides in show order: ``p:sldIdLst``, not the rels' order."""
+        lst = self.root.find(_P + "sldIdLst")
+        if lst is None:
+            return []
+        return [sld_id.get(_R + "id") or "" for sld_id in lst.iterchildren(_P + "sldId")]
+
+    def related_one(self, part: Part, reltype: str) -> Part:
+        """The one part ``part`` relates to with ``reltype``, parsed, as python-pptx finds it.
+
+        KeyError when there is none (relationships to parts the zip lacks do not count), ValueError
+        when there are several. A layout or master that is no XML is named as lost once and then
+        treated as missing, so the slides still read without what they would inherit from it.
+        Every slide asks for its layout and master several times, so what is found is kept.
+        """
+        found = self._related.get((part.partname, reltype))
+        if found is None:
+            found = self._related[part.partname, reltype] = self._find_related(part, reltype)
+        return found
+
+    def _find_related(self, part: Part, reltype: str) -> Part:
+        rels = [
+            rel
+            for rel in part.rels.values()
+            if rel.reltype == reltype and (rel.is_external or self.package.has(rel.target_partname))
+        ]
+        if not rels:
+            raise KeyError(f"no {reltype.rpartition('/')[2]} relationship")
+        if len(rels) > 1:
+            raise ValueError(f"several {reltype.rpartition('/')[2]} relationships")
+        target = rels[0].target_part
+        if target.partname in self._unreadable:
+            raise KeyError(target.partname)
+        try:  # parsed here, so a damaged part fails once, by name
+            if reltype in _TEMPLATE_RELS:
+                self._templates[target.partname] = _template(target.blob)
+            else:
+                target.element  # noqa: B018
+        except (etree.XMLSyntaxError, *ZIP_ERRORS) as e:
+            self._unreadable.add(target.partname)
+            part_lost(f"part {target.partname.lstrip('/')}", what_is_wrong(e))
+            raise KeyError(target.partname) from e
+        return target
+
+    def template(self, part: Part) -> _Template:
+        """A layout or master :meth:`related_one` found (KeyError for any other part)."""
+        return self._templates[part.partname]
+
+    def placeholders(self, part: Part, root_tag: str) -> list[Any]:
+        """The top-level shapes of a layout or master that are placeholders, in document order."""
+        template = self._templates[part.partname]
+        if template.root.tag != root_tag:
+            raise _WrongElement(f"{part.partname} is no {root_tag}")
+        if template.placeholders is None:
+            tree = _sp_tree(template.root)
+            template.placeholders = [shape for shape in _shape_elements(tree) if _ph_of(shape) is not None]
+        return template.placeholders
+
+
+@dataclass(slots=True)
+class _Template:
+    """A parsed layout or master, and its placeholders once they are asked for."""
+
+    root: Any
+    placeholders: list[Any] | None = None
+
+
+#: Layouts and masters by their bytes. Decks made from one template (a company's decks, every deck
+#: python-pptx makes) carry identical ones, and the master is the largest part a small deck parses;
+#: so each is parsed once per process. Their elements are only ever read. The XML kept is bounded
+#: (a parsed tree takes several times its bytes), so a worker's memory stays what its cap expects.
+_TEMPLATES: dict[bytes, _Template] = {}
+_TEMPLATE_BYTES_KEPT = 8 * 1024**2
+_TEMPLATE_RELS = frozenset({RT.SLIDE_LAYOUT, RT.SLIDE_MASTER})
+
+
+def _template(blob: bytes) -> _Template:
+    found = _TEMPLATES.get(blob)
+    if found is None:
+        found = _Template(etree.fromstring(blob, XML_PARSER))
+        if len(blob) <= _TEMPLATE_BYTES_KEPT // 8:  # a huge one is parsed per deck instead
+            kept = sum(map(len, _TEMPLATES)) + len(blob)
+            while kept > _TEMPLATE_BYTES_KEPT:  # the oldest go first: batches come template by template
+                kept -= len(oldest := next(iter(_TEMPLATES)))
+                del _TEMPLATES[oldest]
+            _TEMPLATES[blob] = found
+    return found
+
+
+# -- shapes as python-pptx sees them ----------------------------------------------------------------
+
+
+def _sp_tree(root: Any) -> Any:
+    """``p:cSld/p:spTree`` of a slide, layout, master or notes slide (both required)."""
+    c_sld = root.find(_P + "cSld")
+    tree = c_sld.find(_P + "spTree") if c_sld is not None else None
+    if tree is None:
+        raise _SchemaError("no p:cSld/p:spTree")
+    return tree
+
+
+def _shape_elements(tree: Any) -> Iterator[Any]:
+    """The children of a shape tree (or group) that are shapes, in document order."""
+    return tree.iterchildren(*_SHAPE_TAGS)
+
+
+def _ph_of(shape: Any) -> Any:
+    """The shape's ``p:ph`` (it is a placeholder) or None: ``./*[1]/p:nvPr/p:ph``, as PowerPoint
+    keeps it in the first child (``p:nvSpPr``, ``p:nvPicPr``, ...)."""
+    for first in shape.iterchildren(etree.Element):
+        nv_pr = first.find(_P + "nvPr")
+        return nv_pr.find(_P + "ph") if nv_pr is not None else None
+    return None
+
+
+def _ph_type(ph: Any) -> str:
+    """``p:ph/@type`` (default ``obj``); ValueError for a type PresentationML does not have."""
+    value = ph.get("type")
+    if value is None:
+        return "obj"
+    if value not in _PH_TYPES:
+        raise ValueError(f"unknown placeholder type {value!r}")
+    return value
+
+
+def _ph_idx(ph: Any) -> int:
+    value = ph.get("idx")
+    return 0 if value is None else int(value)
+
+
+def _coordinate(value: str) -> int:
+    """An ``ST_Coordinate`` in EMU: an integer, or a universal measure such as ``2.5in``."""
+    if "i" in value or "m" in value or "p" in value:
+        return round(float(value[:-2]) * _UNITS[value[-2:]])
+    return int(value)
+
+
+def _own_offset(shape: Any, attr: str) -> int | None:
+    """A shape's own ``x`` or ``y`` as python-pptx reads it (None when it sets none)."""
+    tag = shape.tag
+    if tag == _GRP_SP:
+        grp_sp_pr = shape.find(_P + "grpSpPr")
+        if grp_sp_pr is None:
+            raise _SchemaError("group without p:grpSpPr")
+        xfrm = grp_sp_pr.find(_A + "xfrm")
+    elif tag in _SP_PR_SHAPES or tag == _GRAPHIC_FRAME:
+        xfrm = _xfrm(shape)
+    else:
+        raise _WrongElement(f"{tag} has no position")
+    off = xfrm.find(_A + "off") if xfrm is not None else None
+    if off is None:
+        return None
+    value = off.get(attr)
+    if value is None:
+        raise _SchemaError(f"a:off without {attr}")
+    return _coordinate(value)
+
+
+def _xfrm(shape: Any) -> Any:
+    """The shape's ``a:xfrm`` (``p:xfrm`` of a graphic frame), or None; _SchemaError where the
+    element holding it, which PresentationML requires, is missing."""
+    tag = shape.tag
+    if tag in _SP_PR_SHAPES:
+        sp_pr = shape.find(_P + "spPr")
+        if sp_pr is None:
+            raise _SchemaError("shape without p:spPr")
+        return sp_pr.find(_A + "xfrm")
+    if tag == _GRAPHIC_FRAME:
+        xfrm = shape.find(_P + "xfrm")
+        if xfrm is None:
+            raise _SchemaError("graphic frame without p:xfrm")
+        return xfrm
+    return None
 
 
 _Affine = tuple[float, float, float, float]  # x' = ax * x + bx, y' = ay * y + by
 _IDENTITY: _Affine = (1.0, 0.0, 1.0, 0.0)
+#: A shape of the reading order: (top, left, position in the slide, element).
+_Placed = tuple[float, float, int, Any]
 
 
 class _Placement:
     """Where shapes sit on a slide, for reading order.
 
-    A placeholder without a position of its own sits where its layout's placeholder does.
-    python-pptx finds that one by searching the layout's shapes on every access; decks reuse a
+    A placeholder without a position of its own sits where its layout's placeholder does (and
+    that one, without its own, where the master's placeholder of its type does). Decks reuse a
     few layouts on every slide, so each (layout, placeholder idx) is looked up once per file.
     """
 
-    def __init__(self, slide: Any, inherited: dict[tuple[str, int], tuple[float, float]]) -> None:
+    def __init__(self, deck: _Deck, slide: Part) -> None:
+        self.deck = deck
         self.slide = slide
-        self.inherited = inherited
 
-    def in_reading_order(self, shapes: Iterable[Any]) -> list[Any]:
+    def in_reading_order(self, tree: Any) -> list[Any]:
         """Leaf shapes, group members included, top to bottom then left to right on the slide.
 
         Members of a group are placed by their position on the slide (their group's child
         coordinates mapped through the group's transform), not by the group's frame: a group that
         spans the slide would otherwise pull all its members ahead of everything below its top edge.
         """
-        placed: list[tuple[float, float, int, Any]] = []
-        self._collect(shapes, _IDENTITY, placed)
+        placed: list[_Placed] = []
+        self._collect(tree, _IDENTITY, placed, top_level=True)
         placed.sort(key=lambda item: item[:3])
         return [shape for *_, shape in placed]
 
-    def _collect(self, shapes: Iterable[Any], affine: _Affine, out: list[tuple[float, float, int, Any]]) -> None:
-        from pptx.shapes.group import GroupShape
-
+    def _collect(self, tree: Any, affine: _Affine, out: list[_Placed], *, top_level: bool) -> None:
         ax, bx, ay, by = affine
-        for shape in shapes:
-            if isinstance(shape, GroupShape):
+        for shape in _shape_elements(tree):
+            if shape.tag == _GRP_SP:
                 gx, gbx, gy, gby = _group_affine(shape)
-                self._collect(shape.shapes, (ax * gx, ax * gbx + bx, ay * gy, ay * gby + by), out)
+                self._collect(shape, (ax * gx, ax * gbx + bx, ay * gy, ay * gby + by), out, top_level=False)
             else:
-                top, left = self._offset(shape)
+                top, left = self._offset(shape, top_level)
                 out.append((ay * top + by, ax * left + bx, len(out), shape))
 
-    def _offset(self, shape: Any) -> tuple[float, float]:
-        """(top, left) of a shape in EMU."""
-        try:
-            xfrm = shape.element.xfrm
-        except AttributeError:
-            xfrm = None
+    def _offset(self, shape: Any, top_level: bool) -> tuple[float, float]:
+        """(top, left) of a shape in EMU. Only placeholders on the slide's top level inherit a
+        position (python-pptx reads group members as plain shapes)."""
+        xfrm = _xfrm(shape)
         off = xfrm.find(_A + "off") if xfrm is not None else None
         if off is not None:
             return _emu(off, "y"), _emu(off, "x")
-        ph = _ph(shape)
+        ph = _ph_of(shape) if shape.tag != _CONTENT_PART else None  # python-pptx sees no placeholder there
         if ph is None:
             return 0.0, 0.0
         try:
-            key = (str(self.slide.slide_layout.part.partname), ph.idx)
-        except (AttributeError, KeyError, ValueError):
+            key: tuple[str, int] | None = (self.deck.related_one(self.slide, RT.SLIDE_LAYOUT).partname, _ph_idx(ph))
+        except (KeyError, ValueError):  # no layout, or a bad idx: nothing to share the lookup with
             key = None
-        found = self.inherited.get(key) if key is not None else None
+        found = self.deck.inherited.get(key) if key is not None else None
         if found is None:
-            found = (_position(shape, "top"), _position(shape, "left"))
+            inherits = top_level and shape.tag in (_SP, _PIC)  # python-pptx's slide placeholder classes
+            found = (self._position(shape, "y", inherits), self._position(shape, "x", inherits))
             if key is not None:
-                self.inherited[key] = found
+                self.deck.inherited[key] = found
         return found
+
+    def _position(self, shape: Any, attr: str, inherits: bool) -> float:
+        try:
+            value = self._inherited(shape, attr) if inherits else _own_offset(shape, attr)
+        except (KeyError, ValueError, _WrongElement):  # a placeholder whose layout lost it
+            return 0.0
+        return float(value or 0)
+
+    def _inherited(self, shape: Any, attr: str) -> int | None:
+        """The offset a slide placeholder inherits: its layout placeholder's (same idx), or, when
+        that one sets none, the master placeholder's of the matching type."""
+        layout = self.deck.related_one(self.slide, RT.SLIDE_LAYOUT)
+        base = _by_idx(self.deck.placeholders(layout, _P + "sldLayout"), _ph_idx(_ph_of(shape)))
+        if base is None:
+            return None
+        own = _own_offset(base, attr)
+        if own is not None or base.tag != _SP:  # only a layout p:sp inherits further
+            return own
+        master = self.deck.related_one(layout, RT.SLIDE_MASTER)
+        master_base = _master_placeholder(self.deck.placeholders(master, _P + "sldMaster"), _position_base(base))
+        return _own_offset(master_base, attr) if master_base is not None else None
+
+
+def _position_base(layout_placeholder: Any) -> str:
+    """The master placeholder type a layout placeholder takes its position from (KeyError: none)."""
+    return _POSITION_BASE[_ph_type(_ph_of(layout_placeholder))]
+
+
+def _by_idx(placeholders: list[Any], idx: int) -> Any:
+    """The first layout placeholder with ``idx``, or None."""
+    for shape in placeholders:
+        if _ph_idx(_ph_of(shape)) == idx:
+            return shape
+    return None
+
+
+def _master_placeholder(placeholders: list[Any], ph_type: str) -> Any:
+    """The first master placeholder of ``ph_type``, or None. python-pptx gives a master placeholder
+    that is no ``p:sp`` (a picture) no type, and its search stops there with an AttributeError."""
+    for shape in placeholders:
+        if shape.tag != _SP:
+            raise _WrongElement("a master placeholder that is no p:sp")
+        if _ph_type(_ph_of(shape)) == ph_type:
+            return shape
+    return None
 
 
 def _group_affine(group: Any) -> _Affine:
     """How a group maps its members' child coordinates onto its parent's coordinates."""
-    xfrm = group.element.find(f"{_P}grpSpPr/{_A}xfrm")
+    xfrm = group.find(f"{_P}grpSpPr/{_A}xfrm")
     if xfrm is None:
         return _IDENTITY
     off, ext = xfrm.find(_A + "off"), xfrm.find(_A + "ext")
@@ -203,95 +524,105 @@ def _emu(el: Any, attr: str) -> float:
         return 0.0
 
 
-def _position(shape: Any, which: str) -> float:
-    try:
-        return float(getattr(shape, which) or 0)
-    except (AttributeError, KeyError, ValueError, TypeError):  # a placeholder whose layout lost it
-        return 0.0
+# -- one slide ----------------------------------------------------------------------------------------
 
 
 class _SlideReader:
     """Turns one slide's shapes and notes into elements."""
 
-    def __init__(self, slide: Any, number: int, inherited: dict[tuple[str, int], tuple[float, float]]) -> None:
-        from pptx.enum.shapes import PP_PLACEHOLDER
-
-        self.slide = slide
+    def __init__(self, deck: _Deck, part: Part, number: int) -> None:
+        self.deck = deck
+        self.part = part
         self.number = number
-        self.placement = _Placement(slide, inherited)
-        self.ph = PP_PLACEHOLDER
-        self.rels = slide.part.rels
+        self.rels = part.rels
+        root = part.element
+        if root.tag != _P + "sld":
+            raise _WrongElement(f"{part.partname} is no p:sld")
+        self.tree = _sp_tree(root)
+        self.placement = _Placement(deck, part)
         try:
-            self.master: Any = slide.slide_layout.slide_master
-        except (KeyError, AttributeError):  # a lost layout or master: nothing to inherit bullets from
+            layout = deck.related_one(part, RT.SLIDE_LAYOUT)
+            self.master: Part | None = deck.related_one(layout, RT.SLIDE_MASTER)
+        except KeyError:  # a lost layout or master: nothing to inherit bullets from
             self.master = None
-        self.titles = {PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE, PP_PLACEHOLDER.VERTICAL_TITLE}
 
     def elements(self) -> list[Element]:
-        out = list(self._shapes(self.placement.in_reading_order(self.slide.shapes)))
+        out = list(self._shapes(self.placement.in_reading_order(self.tree)))
         out.extend(self._notes())
         return out
 
     def _shapes(self, shapes: list[Any]) -> Iterator[Element]:
-        """Each shape's elements; a shape python-pptx cannot read is lost alone, named by slide."""
+        """Each shape's elements; a shape that cannot be read is lost alone, named by slide."""
         for shape in shapes:
             try:
                 elements = list(self._shape(shape))
-            except _pptx_errors() as e:
-                part_lost(f"slide {self.number}: shape {_shape_name(shape)}", what_is_wrong(e))
+            except _PART_ERRORS as e:
+                part_lost(f"slide {self.number}: shape {_shape_name(shape)}", _why(e))
                 continue
             yield from elements
 
     def _shape(self, shape: Any) -> Iterator[Element]:
-        from pptx.shapes.picture import Picture
+        tag = shape.tag
+        if tag == _PIC:
+            yield _image(shape, self.part)
+        elif tag == _GRAPHIC_FRAME:
+            yield from self._graphic_frame(shape)
+        elif tag == _SP:
+            yield from self._text_shape(shape)
 
-        if isinstance(shape, Picture):
-            yield _image(shape)
-        elif shape.has_table:
-            table = self._table(shape.table)
+    def _graphic_frame(self, frame: Any) -> Iterator[Element]:
+        graphic = frame.find(_A + "graphic")
+        data = graphic.find(_A + "graphicData") if graphic is not None else None
+        if data is None:
+            raise _SchemaError("graphic frame without a:graphic/a:graphicData")
+        uri = data.get("uri")
+        if uri is None:
+            raise _SchemaError("a:graphicData without uri")
+        if uri == _TABLE_URI:
+            table = self._table(data.find(_A + "tbl"))
             if table is not None:
                 yield table
-        elif shape.has_chart:
-            yield from chart_elements(shape.chart)
-        elif _diagram_rid(shape):
-            yield from self._diagram(_diagram_rid(shape))
-        elif shape.has_text_frame:
-            yield from self._text_shape(shape)
+        elif uri == _CHART_URI:
+            yield from _chart(data, self.part)
+        elif diagram_rid(data):
+            yield from self._diagram(diagram_rid(data))
 
     # -- text ---------------------------------------------------------------------------------
 
     def _text_shape(self, shape: Any) -> Iterator[Element]:
-        ph = _ph(shape)
-        ph_type = ph.type if ph is not None else None
-        paragraphs = shape.text_frame.paragraphs
-        if ph_type in self.titles:
+        ph = _ph_of(shape)
+        ph_type = _ph_type(ph) if ph is not None else None
+        body = shape.find(_P + "txBody")
+        paragraphs = body.findall(_A + "p") if body is not None else []
+        if ph_type in _TITLES:
             yield from _joined("Title", paragraphs, self.rels, {"category_depth": 0})
-        elif ph_type in (self.ph.FOOTER, self.ph.DATE):
+        elif ph_type in ("ftr", "dt"):
             yield from _joined("Footer", paragraphs, self.rels, {})
-        elif ph_type == self.ph.SLIDE_NUMBER:
+        elif ph_type == "sldNum":
             yield from _joined("PageNumber", paragraphs, self.rels, {})
-        elif ph_type == self.ph.HEADER:
+        elif ph_type == "hdr":
             yield from _joined("Header", paragraphs, self.rels, {})
-        elif ph_type == self.ph.SUBTITLE:
+        elif ph_type == "subTitle":
             for el in _joined("NarrativeText", paragraphs, self.rels, {}):
                 if is_short_line(el.text):
                     el.type, el.metadata["category_depth"] = "Title", 1
                 yield el
         else:
-            styles = self._list_styles(shape, ph)
+            styles = self._list_styles(body, ph)
             for paragraph in paragraphs:
                 el = self._paragraph(paragraph, styles)
                 if el is not None:
                     yield el
 
-    def _paragraph(self, paragraph: Any, styles: list[Any]) -> Element | None:
-        inline = drawing_paragraph(paragraph._p, self.rels)
+    def _paragraph(self, p: Any, styles: list[Any]) -> Element | None:
+        inline = drawing_paragraph(p, self.rels)
         text = inline.text()
         if not text:
             return None
         meta = inline.metadata()
-        level = paragraph.level
-        bullet = _has_bullet(paragraph._p, level, styles)
+        ppr = p.find(_A_PPR)
+        level = _level(ppr)
+        bullet = _has_bullet(ppr, level, styles)
         if bullet or (level > 0 and bullet is None):
             return Element("ListItem", text, {**meta, "category_depth": level})
         if not any(c.isalpha() for c in text):
@@ -303,105 +634,135 @@ class _SlideReader:
             return Element("Title", text, {**meta, "category_depth": 1})
         return Element("NarrativeText", text, meta)
 
-    def _list_styles(self, shape: Any, ph: Any) -> list[Any]:
+    def _list_styles(self, body: Any, ph: Any) -> list[Any]:
         """The list styles a shape's paragraphs inherit bullets from, nearest first."""
-        own = shape.text_frame._txBody.find(_A + "lstStyle")
+        own = body.find(_A + "lstStyle") if body is not None else None
         styles = [own] if own is not None else []
         if ph is not None and self.master is not None:
-            with contextlib.suppress(KeyError, ValueError, AttributeError):  # a lost layout: keep the slide's own
-                styles.extend(self._inherited_list_styles(ph))
+            with contextlib.suppress(KeyError, ValueError, _WrongElement):  # a lost layout: keep the slide's own
+                styles.extend(self._inherited_list_styles(ph, self.master))
         return styles
 
-    def _inherited_list_styles(self, ph: Any) -> Iterator[Any]:
-        ph_type = ph.type
-        layout_ph = self.slide.slide_layout.placeholders.get(idx=ph.idx)
-        base_type = layout_ph.placeholder_format.type if layout_ph is not None else ph_type
-        master_ph = self.master.placeholders.get(_master_type(base_type, self.ph))
-        for ph in (layout_ph, master_ph):
-            body = ph.element.find(f"{_P}txBody") if ph is not None else None
+    def _inherited_list_styles(self, ph: Any, master: Part) -> Iterator[Any]:
+        """The layout placeholder's (same idx) and the master placeholder's (its type) list
+        styles, then the master's body style for body text."""
+        ph_type = _ph_type(ph)
+        layout = self.deck.related_one(self.part, RT.SLIDE_LAYOUT)
+        layout_ph = _by_idx(self.deck.placeholders(layout, _P + "sldLayout"), _ph_idx(ph))
+        base_type = _ph_type(_ph_of(layout_ph)) if layout_ph is not None else ph_type
+        masters = self.deck.placeholders(master, _P + "sldMaster")
+        master_ph = _master_placeholder(masters, _master_type(base_type))
+        for placeholder in (layout_ph, master_ph):
+            body = placeholder.find(_P + "txBody") if placeholder is not None else None
             style = body.find(_A + "lstStyle") if body is not None else None
             if style is not None:
                 yield style
-        if _master_type(ph_type, self.ph) == self.ph.BODY:
-            body_style = self.master.element.find(f"{_P}txStyles/{_P}bodyStyle")
+        if _master_type(ph_type) == "body":
+            body_style = self.deck.template(master).root.find(f"{_P}txStyles/{_P}bodyStyle")
             if body_style is not None:
                 yield body_style
 
-    # -- tables and notes ---------------------------------------------------------------------
+    # -- tables, diagrams and notes -----------------------------------------------------------
 
-    def _table(self, table: Any) -> Element | None:
+    def _table(self, tbl: Any) -> Element | None:
+        if tbl is None:
+            return None
         rows: list[list[TableCell]] = []
         meta: dict[str, list[str]] = {}
-        header = table.first_row
-        for r, row in enumerate(table.rows):
+        tbl_pr = tbl.find(_A + "tblPr")
+        header = tbl_pr is not None and _xsd_bool(tbl_pr.get("firstRow"))
+        for r, tr in enumerate(tbl.iterchildren(_A + "tr")):
             cells = []
-            for cell in row.cells:
-                if cell.is_spanned:
+            for tc in tr.iterchildren(_A + "tc"):
+                if _xsd_bool(tc.get("hMerge")) or _xsd_bool(tc.get("vMerge")):
                     continue  # covered by a merged cell to its left or above
-                lines = []
-                for paragraph in cell.text_frame.paragraphs:
-                    inline = drawing_paragraph(paragraph._p, self.rels)
-                    for key, values in inline.metadata().items():
-                        meta.setdefault(key, []).extend(values)
-                    lines.append(inline.text())
-                text = "\n".join(line for line in lines if line)
-                cells.append(TableCell(text, cell.span_width, cell.span_height, header=header and r == 0))
+                text = self._cell_text(tc, meta)
+                span = (_xsd_int(tc.get("gridSpan")), _xsd_int(tc.get("rowSpan")))
+                cells.append(TableCell(text, span[0], span[1], header=header and r == 0))
             rows.append(cells)
         result = table_element(rows)
         if result is None:
             return None
         return Element("Table", result[0], {**meta, "text_as_html": result[1]})
 
+    def _cell_text(self, tc: Any, meta: dict[str, list[str]]) -> str:
+        """A cell's paragraphs, one a line; its links and emphasis go to the table's ``meta``."""
+        lines = []
+        body = tc.find(_A + "txBody")
+        for p in body.iterchildren(_A + "p") if body is not None else ():
+            inline = drawing_paragraph(p, self.rels)
+            for key, values in inline.metadata().items():
+                meta.setdefault(key, []).extend(values)
+            lines.append(inline.text())
+        return "\n".join(line for line in lines if line)
+
     def _diagram(self, rid: str) -> list[Element]:
         try:
-            part = self.slide.part.related_part(rid)
-        except (KeyError, AttributeError):
+            part = self.rels[rid].target_part
+        except KeyError:  # a lost data part
             return []
         return diagram_elements(part)
 
     def _notes(self) -> Iterator[Element]:
         try:
-            notes = self.slide.notes_slide if self.slide.has_notes_slide else None
-            frame = notes.notes_text_frame if notes is not None else None
-        except (KeyError, AttributeError):  # notes the package lost or damaged: the slide still reads
+            notes = self.deck.related_one(self.part, RT.NOTES_SLIDE)
+            frame = _notes_body(notes)
+        except (KeyError, _WrongElement):  # no notes, or notes the package lost or damaged: the slide still reads
             return
         if frame is None:
             return
-        rels = notes.part.rels
-        for paragraph in frame.paragraphs:
-            inline = drawing_paragraph(paragraph._p, rels)
+        rels = notes.rels
+        for p in frame.iterchildren(_A + "p"):
+            inline = drawing_paragraph(p, rels)
             text = inline.text()
             if text:
                 yield Element("NarrativeText", text, {**inline.metadata(), "slide_notes": True})
 
 
-def _ph(shape: Any) -> Any:
-    """The shape's ``p:ph`` element (it is a placeholder), or None; python-pptx searches for it
-    with XPath on every property that needs it, so it is looked up once per shape here."""
-    try:
-        return shape.element.ph
-    except AttributeError:
-        return None
+def _notes_body(notes: Part) -> Any:
+    """The ``p:txBody`` of the notes slide's body placeholder, or None (it has none)."""
+    root = notes.element
+    if root.tag != _P + "notes":
+        raise _WrongElement(f"{notes.partname} is no p:notes")
+    for shape in _shape_elements(_sp_tree(root)):
+        ph = _ph_of(shape)
+        if ph is not None and _ph_type(ph) == "body":
+            if shape.tag != _SP:
+                raise _WrongElement("a notes body placeholder that is no p:sp")
+            return shape.find(_P + "txBody")
+    return None
 
 
-def _diagram_rid(shape: Any) -> str:
-    """The relationship id of a SmartArt frame's data part, or "" for any other shape."""
-    data = shape.element.find(f"{_A}graphic/{_A}graphicData")
-    return diagram_rid(data) if data is not None else ""
+def _level(ppr: Any) -> int:
+    """A paragraph's outline level (``a:pPr/@lvl``, 0 unless set)."""
+    value = ppr.get("lvl") if ppr is not None else None
+    return 0 if value is None else int(value)
 
 
-def _master_type(ph_type: Any, ph: Any) -> Any:
-    """The master placeholder type a layout placeholder of ``ph_type`` inherits from."""
-    if ph_type in (ph.TITLE, ph.CENTER_TITLE, ph.VERTICAL_TITLE):
-        return ph.TITLE
-    if ph_type in (ph.DATE, ph.FOOTER, ph.SLIDE_NUMBER):
+def _xsd_bool(value: str | None) -> bool:
+    if value is None:
+        return False
+    if value not in ("1", "0", "true", "false"):
+        raise _SchemaError(f"not a boolean: {value!r}")
+    return value in ("1", "true")
+
+
+def _xsd_int(value: str | None) -> int:
+    return 1 if value is None else int(value)
+
+
+def _master_type(ph_type: str) -> str:
+    """The master placeholder type a layout placeholder of ``ph_type`` inherits bullets from."""
+    if ph_type in _TITLES:
+        return "title"
+    if ph_type in ("dt", "ftr", "sldNum"):
         return ph_type
-    return ph.BODY
+    return "body"
 
 
-def _has_bullet(p: Any, level: int, styles: list[Any]) -> bool | None:
-    """True or False when the paragraph or a list style it inherits decides, None when none does."""
-    ppr = p.find(_A + "pPr")
+def _has_bullet(ppr: Any, level: int, styles: list[Any]) -> bool | None:
+    """True or False when the paragraph (its ``a:pPr``) or a list style it inherits decides,
+    None when none does."""
     found = _bullet_in(ppr)
     if found is not None:
         return found
@@ -419,7 +780,7 @@ def _bullet_in(ppr: Any) -> bool | None:
     for child in ppr:
         if child.tag in _BULLET_ON:
             return True
-        if child.tag == _A + "buNone":
+        if child.tag == _BU_NONE:
             return False
     return None
 
@@ -428,8 +789,8 @@ def _joined(kind: str, paragraphs: Iterable[Any], rels: Any, meta: dict[str, Any
     """All paragraphs of one shape as a single element (a title broken over two lines)."""
     texts: list[str] = []
     merged: dict[str, list[str]] = {}
-    for paragraph in paragraphs:
-        inline = drawing_paragraph(paragraph._p, rels)
+    for p in paragraphs:
+        inline = drawing_paragraph(p, rels)
         text = inline.text()
         if text:
             texts.append(text)
@@ -441,17 +802,73 @@ def _joined(kind: str, paragraphs: Iterable[Any], rels: Any, meta: dict[str, Any
 
 def _shape_name(shape: Any) -> str:
     """The shape's name as PowerPoint shows it in the selection pane, or its id."""
-    try:
-        return repr(shape.name) if shape.name else f"#{shape.shape_id}"
-    except (AttributeError, KeyError, ValueError):
-        return "?"
+    for first in shape.iterchildren(etree.Element):
+        c_nv_pr = first.find(_P + "cNvPr")
+        if c_nv_pr is None:
+            break
+        name = c_nv_pr.get("name")
+        return repr(name) if name else f"#{c_nv_pr.get('id')}"
+    return "?"
 
 
-def _image(shape: Any) -> Element:
+def _image(pic: Any, slide: Part) -> Element:
     """A picture as an Image element: its alt text (or title) and its MIME type."""
-    c_nv_pr = shape.element.find(f".//{_P}cNvPr")
+    c_nv_pr = pic.find(f".//{_P}cNvPr")
     alt = collapse((c_nv_pr.get("descr") or c_nv_pr.get("title") or "") if c_nv_pr is not None else "")
     meta: dict[str, Any] = {}
-    with contextlib.suppress(AttributeError, KeyError, ValueError):  # a linked picture, or a broken relationship
-        meta["image_mime_type"] = shape.image.content_type
+    with contextlib.suppress(KeyError, ValueError):  # a linked picture, a lost one, or no image it knows
+        meta["image_mime_type"] = _image_mime_type(pic, slide)
     return Element("Image", alt, meta)
+
+
+#: Content types of the parts python-pptx reads as images (other pictures, an SVG, get no MIME type).
+_IMAGE_PART_TYPES = frozenset(
+    {"image/bmp", "image/gif", "image/jpeg", "image/vnd.ms-photo", "image/png", "image/tiff"}
+    | {"image/x-emf", "image/x-wmf", "image/jpg"}
+)
+#: MIME type by the format Pillow finds in the image's bytes.
+_MIME_BY_FORMAT = {
+    "BMP": "image/bmp",
+    "GIF": "image/gif",
+    "JPEG": "image/jpeg",
+    "PNG": "image/png",
+    "TIFF": "image/tiff",
+    "WMF": "image/x-wmf",
+}
+
+
+def _image_mime_type(pic: Any, slide: Part) -> str:
+    """The MIME type of the picture's image, from its bytes (as python-pptx gives it), not from the
+    name the package gives it (decks label JPEGs ``image/jpg`` or ``image/png``)."""
+    blip = pic.find(f"{_P}blipFill/{_A}blip")
+    rid = blip.get(_R + "embed") if blip is not None else None
+    if rid is None:
+        raise ValueError("no embedded image")
+    part = slide.rels[rid].target_part
+    if part.content_type not in _IMAGE_PART_TYPES:
+        raise KeyError(part.content_type)
+    return _MIME_BY_FORMAT[_image_format(part.blob)]
+
+
+def _image_format(blob: bytes) -> str | None:
+    """Pillow's name for the format of ``blob`` (it reads the header only); None when it finds none."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(blob)) as image:
+            return image.format
+    except (OSError, Image.DecompressionBombError):  # bytes no image reader knows, or absurd dimensions
+        return None
+
+
+def _chart(data: Any, slide: Part) -> list[Element]:
+    """A chart's elements; its part is read by python-pptx's chart classes, imported on first use."""
+    ref = data.find(_C + "chart")
+    rid = ref.get(_R + "id") if ref is not None else None
+    if rid is None:
+        raise ValueError("this graphic frame does not contain a chart")
+    part = slide.rels[rid].target_part
+    from pptx.chart.chart import Chart
+    from pptx.oxml import parse_xml
+
+    return chart_elements(Chart(parse_xml(part.blob), None))
