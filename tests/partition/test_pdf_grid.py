@@ -1,4 +1,4 @@
-"""docbatch's ruled-table cell finder gives exactly pdfplumber's cells (pdfplumber itself is the reference)."""
+"""docbatch's ruled-table finder gives pdfplumber's cells, tables and rows exactly (pdfplumber is the reference)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from pdfplumber import table as pt
 from pdfplumber.utils import filter_edges
 
-from docbatch.partition.pdf_grid import Edge, grid_cells
+from docbatch.partition.pdf_grid import Edge, grid_cells, grid_tables, table_rows
 
 _SNAP = 3.0
 
@@ -74,6 +74,15 @@ def _random_rules(rng: random.Random) -> tuple[list[Edge], list[Edge]]:
 def test_cells_are_pdfplumbers(seed):
     horizontal, vertical = _random_rules(random.Random(seed))
     assert grid_cells(horizontal, vertical, _SNAP) == _plumber_cells(horizontal, vertical)
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_tables_and_rows_are_pdfplumbers(seed):
+    cells = _plumber_cells(*_random_rules(random.Random(seed)))
+    tables = grid_tables(cells)
+    assert tables == pt.cells_to_tables(cells)
+    for group in tables:
+        assert table_rows(group) == [row.cells for row in pt.Table(None, group).rows]
 
 
 def test_a_plain_grid_gives_its_cells():

@@ -1,4 +1,4 @@
-"""PDF: text with positions from pdfium, ruled tables from pdfplumber, structure from geometry.
+"""PDF: text with positions from pdfium, ruled tables by pdfplumber's grid algorithm, structure from geometry.
 
 Pages are read one at a time (loaded, read, closed), so memory stays flat however long the
 document. Each page becomes lines, lines become blocks (paragraphs, headings, list items) and
@@ -253,7 +253,7 @@ def _attach_links(blocks: list[Block], links: list) -> None:
 
 
 def _table_block(table, page_box: tuple[float, ...]) -> Block:
-    """A table as a block, its pdfplumber box (top-left origin) turned into frame and PDF boxes."""
+    """A table as a block, its box (top-left page origin) turned into frame and PDF boxes."""
     x0, top, x1, bottom = table.bbox
     left, _, _, page_top = page_box
     blk = Block([], x0, top, x1, bottom, kind="table", table_html=table.html, table_text=table.text)

@@ -20,7 +20,7 @@ from bisect import bisect_left, bisect_right
 from itertools import groupby
 from operator import itemgetter
 
-__all__ = ["Edge", "grid_cells"]
+__all__ = ["Edge", "grid_cells", "grid_tables", "table_rows"]
 
 #: A rule as (x0, top, x1, bottom) in top-left page coordinates.
 Edge = tuple[float, float, float, float]
@@ -155,3 +155,44 @@ def _smallest_cell(pt: _Point, downs: list[_Point], rights: list[_Point], crossi
             if corner in crossings and vertical(corner, side) and horizontal(corner, down):
                 return (pt[0], pt[1], corner[0], corner[1])
     return None
+
+
+def grid_tables(cells: list[Edge]) -> list[list[Edge]]:
+    """Cells grouped into tables as pdfplumber's ``cells_to_tables`` groups them, in its order.
+
+    A table grows by every cell that shares a corner with it, pass after pass over the cells
+    left, until a pass adds none; tables of one cell are dropped; tables go top to bottom.
+    """
+    remaining = list(cells)
+    tables: list[list[Edge]] = []
+    current: list[Edge] = []
+    corners: set[tuple[float, float]] = set()
+    while remaining:
+        before = len(current)
+        left: list[Edge] = []
+        for cell in remaining:
+            x0, top, x1, bottom = cell
+            mine = ((x0, top), (x0, bottom), (x1, top), (x1, bottom))
+            if not current or any(c in corners for c in mine):
+                corners.update(mine)
+                current.append(cell)
+            else:
+                left.append(cell)
+        remaining = left
+        if len(current) == before:
+            tables.append(current)
+            current, corners = [], set()
+    if current:
+        tables.append(current)
+    tables.sort(key=lambda t: min((c[1], c[0]) for c in t))
+    return [t for t in tables if len(t) > 1]
+
+
+def table_rows(cells: list[Edge]) -> list[list[Edge | None]]:
+    """A table's cells as rows (top to bottom), each with one place per column x0: pdfplumber's ``Table.rows``."""
+    xs = sorted({c[0] for c in cells})
+    rows = []
+    for _, row in groupby(sorted(cells, key=itemgetter(1, 0)), key=itemgetter(1)):
+        at = {cell[0]: cell for cell in row}
+        rows.append([at.get(x) for x in xs])
+    return rows

@@ -2,10 +2,10 @@
 
 Ruled tables: pdfplumber's own page parsing (pdfminer) costs hundreds of milliseconds a page, so
 it is not used: pdfium hands over the page's path objects (rules and cell boxes) in well under a
-millisecond, they become edges, and pdfplumber's table algorithm (snap, join, intersect, cells;
-done on plain tuples in :mod:`pdf_grid`, then pdfplumber's own grouping into tables) turns them
-into rows and cells. Cell text comes from pdfium's text page by rectangle. Pages without at least
-two horizontal and two vertical rules skip this.
+millisecond, they become edges, and pdfplumber's table algorithm (snap, join, intersect, cells,
+tables, rows; done on plain tuples in :mod:`pdf_grid`) turns them into rows and cells. Cell text
+comes from pdfium's text page by rectangle. Pages without at least two horizontal and two
+vertical rules skip this.
 
 Tables without rules (columns aligned by whitespace, as financial and scientific reports set
 them) are found from the page's lines alone (see :func:`unruled_tables`); only a candidate's
@@ -22,7 +22,7 @@ from typing import Any
 import pypdfium2.raw as pdfium_c
 
 from docbatch.partition.pdf_ffi import BoundedText, address, bare
-from docbatch.partition.pdf_grid import Edge, grid_cells
+from docbatch.partition.pdf_grid import Edge, grid_cells, grid_tables, table_rows
 from docbatch.partition.pdf_layout import BULLET, _has_leader
 
 __all__ = ["FoundTable", "aligned_tables", "find_tables", "page_edges", "to_html", "unruled_tables"]
@@ -45,7 +45,7 @@ class FoundTable:
 def find_tables(page, textpage, page_box: tuple[float, float, float, float], lines: list) -> list[FoundTable]:
     """Tables of an unrotated pdfium page, in top-left coordinates of ``page_box``.
 
-    Fully ruled grids go through pdfplumber's cell finder; tables ruled only across (the
+    Fully ruled grids go through pdfplumber's cell finder (:mod:`pdf_grid`); tables ruled only across (the
     "booktabs" style of papers and reports) are read from the alignment of ``lines`` between rules.
     """
     horizontal, vertical = page_edges(page, page_box)
@@ -69,26 +69,24 @@ def _overlaps(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
 def _ruled_tables(
     horizontal: list[Edge], vertical: list[Edge], textpage, page_box: tuple[float, ...]
 ) -> list[FoundTable]:
-    from pdfplumber import table as pt
-
     cells = grid_cells(horizontal, vertical, _SNAP)
     if not cells:
         return []
     bounded = BoundedText(textpage)
     out = []
-    for group in pt.cells_to_tables(cells):
-        found = _table(pt.Table(None, group), bounded, page_box)
+    for group in grid_tables(cells):
+        found = _table(group, bounded, page_box)
         if found is not None:
             out.append(found)
     return out
 
 
-def _table(table, bounded: BoundedText, page_box: tuple[float, ...]) -> FoundTable | None:
+def _table(group: list[Edge], bounded: BoundedText, page_box: tuple[float, ...]) -> FoundTable | None:
     left, _, _, top = page_box
     rows = []
-    for row in table.rows:
+    for row in table_rows(group):
         cells = []
-        for cell in row.cells:
+        for cell in row:
             if cell is None:
                 cells.append(None)
                 continue
@@ -101,7 +99,8 @@ def _table(table, bounded: BoundedText, page_box: tuple[float, ...]) -> FoundTab
     if sum(1 for r in rows if sum(1 for c in r if c) >= 2) < 2:
         return None
     text = " ".join(c for r in rows for c in r if c)
-    return FoundTable(tuple(table.bbox), to_html(rows), text)
+    x0s, tops, x1s, bottoms = zip(*group, strict=True)
+    return FoundTable((min(x0s), min(tops), max(x1s), max(bottoms)), to_html(rows), text)
 
 
 def aligned_tables(
