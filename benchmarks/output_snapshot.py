@@ -13,6 +13,7 @@ or folders (the benchmark's generated documents, say).
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import tempfile
@@ -25,6 +26,7 @@ from benchmarks.pdf_snapshot import _fixtures
 
 __all__ = ["inputs", "snapshot"]
 
+_FIXTURE_MTIME_NS = 1_700_000_000 * 10**9
 _DATE_PROCESSED = re.compile(rb'"date_processed": "[^"]*"')
 
 
@@ -61,11 +63,15 @@ def main(argv: list[str]) -> int:
     out = Path(argv[0])
     out.mkdir(parents=True, exist_ok=True)
     count = 0
-    with tempfile.TemporaryDirectory() as tmp:
-        named = [(f"pdf-fixture__{p.name}", p) for p in _fixtures(Path(tmp))]
-        for name, path in named + list(inputs([Path(a) for a in argv[1:]])):
-            (out / f"{name}.out").write_bytes(snapshot(path))
-            count += 1
+    # the PDF fixtures are built anew each time: a fixed folder and mtime keep their url and version
+    fixtures = Path(tempfile.gettempdir()) / "docbatch-output-snapshot-fixtures"
+    fixtures.mkdir(exist_ok=True)
+    named = [(f"pdf-fixture__{p.name}", p) for p in _fixtures(fixtures)]
+    for _, path in named:
+        os.utime(path, ns=(_FIXTURE_MTIME_NS, _FIXTURE_MTIME_NS))
+    for name, path in named + list(inputs([Path(a) for a in argv[1:]])):
+        (out / f"{name}.out").write_bytes(snapshot(path))
+        count += 1
     print(f"{count} documents written to {out}")
     return 0
 
