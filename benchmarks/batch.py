@@ -9,11 +9,12 @@ small reports (:mod:`benchmarks.generate`, 4 sections each), then runs ``docbatc
 (a pebble pool of the same size, the same per-file timeout) over the same folder, interleaved,
 ``--reps`` times (:func:`benchmarks.speed.bench_format`), and reports the median wall time.
 
-Wall time mixes start-up (interpreter, imports, the pool) with per-file work, so each row also
-gives the median milliseconds one file takes inside a worker (steady state, writing its output
-included, for both tools) and the start-up share: wall time minus the workers' busy time spread
-over the processes. One more docbatch run per format is made in-process to split its CPU between
-the main process (listing, handing out, the run record) and the workers.
+Wall time mixes start-up (interpreter, imports, the pool) with per-file work, so both tools also
+run over a folder of one file (their start-up), each row gives the wall milliseconds each further
+file adds to a run (the slope between the two) and the median milliseconds one file takes inside
+a worker (steady state, writing its output included, for both tools). One more docbatch run per
+format is made in-process to split its CPU between the main process (listing, handing out, the run
+record) and the workers.
 """
 
 from __future__ import annotations
@@ -39,21 +40,27 @@ TOOLS = ("docbatch", "kreuzberg")
 
 @dataclass(frozen=True, slots=True)
 class BatchRow:
-    """One format's batch: both tools' runs, and docbatch's CPU split over one more run."""
+    """One format's batch: both tools' runs over all files and over one file, and docbatch's CPU
+    split over one more run."""
 
     result: FormatResult
+    #: The same tools over a folder holding only the first file: each tool's start-up.
+    one_file: FormatResult
     procs: int
     main_cpu: float | None = None
     workers_cpu: float | None = None
 
     def startup(self, tool: str) -> float | None:
-        """Seconds of the median run not spent on files: wall time minus the workers' busy time
-        (the last run's per-file seconds) shared over the processes."""
-        runs = self.result.runs.get(tool)
-        seconds = self.result.seconds(tool)
-        if not runs or seconds is None or not runs[-1].per_file:
+        """Median wall seconds of a run over one file: interpreter, imports, pool, record."""
+        return self.one_file.seconds(tool)
+
+    def marginal_ms(self, tool: str) -> float | None:
+        """Wall milliseconds each further file adds to a run (all its processes at work): the slope
+        between the one-file run and the whole batch, so start-up is left out."""
+        whole, one = self.result.seconds(tool), self.startup(tool)
+        if whole is None or one is None or self.result.files < 2:
             return None
-        return seconds - sum(runs[-1].per_file) / self.procs
+        return 1000 * (whole - one) / (self.result.files - 1)
 
     def ratio(self) -> float | None:
         """docbatch's wall time over kreuzberg's: at or under 1 meets the aim."""
@@ -87,8 +94,11 @@ def measure_batches(
         work = CACHE_DIR / "batch"
         log(f"batch {fmt}: {len(files)} files, {procs} processes, {reps} interleaved run(s) per tool")
         result = bench_format(fmt, files, by_path, work, tools=TOOLS, procs=procs, reps=reps, timeout=timeout, log=log)
+        one = bench_format(
+            f"{fmt}-one", files[:1], by_path, work, tools=TOOLS, procs=procs, reps=reps, timeout=timeout, log=log
+        )
         main_cpu, workers_cpu = _cpu_split(work / fmt / "input", work / fmt, procs)
-        rows.append(BatchRow(result, procs, main_cpu, workers_cpu))
+        rows.append(BatchRow(result, one, procs, main_cpu, workers_cpu))
     return rows
 
 
@@ -103,25 +113,30 @@ def markdown(rows: list[BatchRow]) -> list[str]:
         "## Batches of small documents: docbatch vs kreuzberg (whole runs)",
         "",
         f"Each format: its generated reports in one folder, both tools with {procs} worker processes and the same "
-        "per-file timeout, interleaved, median wall time. ms/file is the median one file takes inside a worker "
-        "(writing its output included); start-up is wall time minus the workers' busy time over the processes. "
-        "The aim is a time ratio d ÷ k ≤ 1. CPU split: one more docbatch run, CPU seconds of the main process "
-        "(listing, handing out, recording) and of the workers. On a shared machine wall times are noisy.",
+        "per-file timeout, interleaved, median wall time; time d ÷ k ≤ 1 meets the aim. Start-up is the median "
+        "wall time of a run over one file; ms/file added is (wall − start-up) ÷ (files − 1), what each further "
+        "file costs the whole run; ms/file in worker is the median wall time one file takes inside a worker "
+        "(writing its output included; on a busy machine it includes waiting for a core). CPU: one more "
+        "docbatch run, CPU seconds of its main process (listing, handing out, recording) and of its workers, "
+        "and the workers' CPU ms per file. On a shared machine wall times are noisy.",
         "",
-        "| format | files | wall s d / k | files/s d / k | time d ÷ k | ms/file in worker d / k "
-        "| start-up s d / k | docbatch CPU s main / workers | failed d / k |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| format | files | wall s d / k | files/s d / k | time d ÷ k | start-up s d / k | ms/file added d / k "
+        "| ms/file in worker d / k | docbatch CPU s main / workers (ms/file) | failed d / k |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         r = row.result
         wall = " / ".join(_num(r.seconds(t)) for t in TOOLS)
         fps = " / ".join(_num(r.files_per_s(t), "{:.1f}") for t in TOOLS)
-        ms = " / ".join(_num(r.median_ms(t), "{:.1f}") for t in TOOLS)
         start = " / ".join(_num(row.startup(t)) for t in TOOLS)
-        cpu = f"{_num(row.main_cpu)} / {_num(row.workers_cpu)}"
+        added = " / ".join(_num(row.marginal_ms(t), "{:.1f}") for t in TOOLS)
+        ms = " / ".join(_num(r.median_ms(t), "{:.1f}") for t in TOOLS)
+        per_file = None if row.workers_cpu is None else 1000 * row.workers_cpu / r.files
+        cpu = f"{_num(row.main_cpu)} / {_num(row.workers_cpu)} ({_num(per_file, '{:.1f}')})"
         failed = " / ".join("n/a" if t in r.missing else str(len(r.failures(t))) for t in TOOLS)
         lines.append(
-            f"| {r.format} | {r.files} | {wall} | {fps} | {_num(row.ratio())} | {ms} | {start} | {cpu} | {failed} |"
+            f"| {r.format} | {r.files} | {wall} | {fps} | {_num(row.ratio())} | {start} | {added} | {ms} "
+            f"| {cpu} | {failed} |"
         )
     return lines
 
@@ -143,6 +158,7 @@ def as_json(rows: list[BatchRow]) -> list[dict[str, object]]:
                     "files_per_s": row.result.files_per_s(t),
                     "median_ms_per_file": row.result.median_ms(t),
                     "startup_s": row.startup(t),
+                    "marginal_ms_per_file": row.marginal_ms(t),
                     "failed": row.result.failures(t),
                 }
                 for t in TOOLS
