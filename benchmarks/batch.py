@@ -198,7 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     reps = args.reps or (1 if args.quick else 3)
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
     rows = measure_batches(docs=docs, formats=formats, procs=args.procs, reps=reps, timeout=args.timeout, log=log)
-    text = "\n".join(markdown(rows)) + "\n"
+    from benchmarks.report import machine
+
+    command = "python -m benchmarks.batch " + " ".join(argv if argv is not None else sys.argv[1:])
+    stamp = f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))} on {machine()}; `{command.strip()}`."
+    text = "\n".join([*markdown(rows), "", stamp]) + "\n"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     print(text)
