@@ -199,6 +199,13 @@ def _extras(report: Report, by_path: dict[Path, GeneratedDoc], work: Path, args:
     report.sections["driver"] = section(
         CACHE_DIR / "driver", docs=driver_docs, reps=1 if args.quick else 3, processes=args.procs
     )
+    from benchmarks.batch import section as batch_section
+
+    batch_docs = 60 if args.quick else 300
+    log(f"batches: {batch_docs} generated pptx, docx and pdf files per format, docbatch vs kreuzberg")
+    report.sections["batch"] = batch_section(
+        docs=batch_docs, procs=args.procs, reps=1 if args.quick else 3, timeout=args.timeout, log=log
+    )
     log("OCR on rendered pages of known text")
     from benchmarks.ocr import markdown, measure_ocr
     from docbatch.errors import DocumentError

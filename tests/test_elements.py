@@ -99,3 +99,29 @@ def test_control_characters_leave_text_and_html():
     kept = finalize([table, text, blank], info)
     assert [el.text for el in kept] == ["ab", "line one\nline two"]
     assert kept[0].metadata["text_as_html"] == "<table><tr><td>ab</td></tr></table>"
+
+
+def test_clean_text_leaves_ordinary_text_as_it_is_and_cleans_every_odd_character():
+    from docbatch.elements import clean_text
+
+    ordinary = "Tabs\tnewlines\nCR\r, accents é, CJK 日本, U+2028\u2028 and NEL\x85 stay."
+    assert clean_text(ordinary) is ordinary  # nothing to change: the same object, no copy
+    for odd in [chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F)]:
+        assert clean_text(f"a{odd}b") in ("ab", "a\nb"), repr(odd)
+    assert clean_text("pair \ud83d\ude00 lone \ud800") == "pair \U0001f600 lone \ufffd"
+
+
+def test_each_element_gets_its_own_languages_and_data_source():
+    """Document-wide metadata is copied per element: editing one element's never edits another's."""
+    from docbatch.elements import DocumentInfo, Element, finalize
+
+    info = DocumentInfo(
+        filename="a.txt", filetype="text/plain", url="file:///a.txt", record_locator={}, languages=["eng"]
+    )
+    first, second = finalize([Element("Title", "One"), Element("NarrativeText", "Two words here.")], info)
+    first.metadata["languages"].append("deu")
+    first.metadata["data_source"]["url"] = "changed"
+    assert second.metadata["languages"] == ["eng"]
+    assert second.metadata["data_source"]["url"] == "file:///a.txt"
+    # the key order is the output JSON's
+    assert list(second.metadata) == ["parent_id", "filename", "filetype", "languages", "data_source"]

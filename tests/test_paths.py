@@ -102,3 +102,23 @@ def test_local_keys_with_backslashes_get_their_own_outputs(tmp_path):
     (long_text,) = texts.values()
     assert long_text == "A document with the longest name a file can have."
     assert "3 ok, 0 skipped, 0 failed" in result.stderr
+
+
+def test_an_empty_file_is_created_in_place_and_its_folders_made(tmp_path):
+    """A marker (empty) needs no temporary file and rename: nothing else is left beside it."""
+    path = tmp_path / ".docbatch" / "done" / "a.txt.json.0123456789abcdef0123"
+    atomic_write(path, b"")
+    assert path.is_file() and path.read_bytes() == b""
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [path.name]
+    atomic_write(path, b"")  # written again (a --reprocess run): still one empty file
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [path.name]
+
+
+def test_an_empty_write_over_a_link_replaces_the_link_not_its_target(tmp_path):
+    target = tmp_path / "elsewhere.json"
+    target.write_bytes(b"keep me")
+    link = tmp_path / "marker"
+    link.symlink_to(target)
+    atomic_write(link, b"")
+    assert not link.is_symlink() and link.read_bytes() == b""
+    assert target.read_bytes() == b"keep me"

@@ -103,6 +103,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 #: Vertical tab and form feed: line and page breaks some writers use inside a paragraph.
 _BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
 _SURROGATE = re.compile("[\ud800-\udfff]")
+#: Every character :func:`clean_text` changes (the three sets above).
+_NEEDS_CLEANING = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+#: Types kept without text: each stands for something besides its words.
+_KEPT_EMPTY = frozenset({"Image", "PageBreak", "Table"})
 
 # Types that open a section: later elements hang under the nearest one of lower depth.
 _SECTION_TYPES = frozenset({"Title"})
@@ -126,7 +131,8 @@ class Element:
     element_id: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        meta = {k: v for k, v in self.metadata.items() if v is not None and v != [] and v != ""}
+        # a truthy value is kept at once; only falsy ones need telling 0 and False from None, [] and ""
+        meta = {k: v for k, v in self.metadata.items() if v or not (v is None or v == [] or v == "")}
         return {"type": self.type, "element_id": self.element_id, "text": self.text, "metadata": meta}
 
 
@@ -197,11 +203,12 @@ def finalize(elements: Iterable[Element], doc: DocumentInfo) -> list[Element]:
         if el.type not in ELEMENT_TYPES:
             raise ValueError(f"unknown element type {el.type!r}")
         text = clean_text(el.text).strip()
-        if not text and el.type not in ("Image", "PageBreak", "Table"):
+        if not text and el.type not in _KEPT_EMPTY:
             continue
         el.text = text
-        if isinstance(el.metadata.get("text_as_html"), str):
-            el.metadata["text_as_html"] = clean_text(el.metadata["text_as_html"])
+        html = el.metadata.get("text_as_html")
+        if isinstance(html, str):
+            el.metadata["text_as_html"] = clean_text(html)
         remap[i] = len(kept)
         kept.append(el)
     for i, el in enumerate(kept):
@@ -209,8 +216,7 @@ def finalize(elements: Iterable[Element], doc: DocumentInfo) -> list[Element]:
             el.parent = remap.get(el.parent)
         el.element_id = element_id(doc.key, i, el.text, el.metadata.get("page_number"))
     _link_parents(kept)
-    for el in kept:
-        _add_document_metadata(el, doc)
+    _add_document_metadata(kept, doc)
     return kept
 
 
@@ -218,6 +224,8 @@ def clean_text(text: str) -> str:
     """``text`` without control characters; vertical tabs and form feeds become line breaks; UTF-16
     surrogate halves a decoder left are paired into their character (a lone one becomes U+FFFD),
     since no JSON writer or hash takes them."""
+    if not _NEEDS_CLEANING.search(text):  # nearly every text: one scan instead of three passes
+        return text
     if _SURROGATE.search(text):
         text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     return _CONTROL.sub("", text.translate(_BREAKS))
@@ -261,23 +269,29 @@ def _link_parents(elements: list[Element]) -> None:
                 del last_item_at_depth[d]
 
 
-def _add_document_metadata(el: Element, doc: DocumentInfo) -> None:
-    meta = el.metadata
-    meta.setdefault("filename", doc.filename)
-    meta.setdefault("filetype", doc.filetype)
-    if doc.file_directory:
-        meta.setdefault("file_directory", doc.file_directory)
-    if doc.last_modified:
-        meta.setdefault("last_modified", doc.last_modified)
-    if doc.languages and not meta.get("languages"):
-        meta["languages"] = list(doc.languages)
-    meta["data_source"] = {
+def _add_document_metadata(elements: list[Element], doc: DocumentInfo) -> None:
+    """Copy the document-wide facts into each element's metadata (keys in this order: it is the
+    order of the output JSON). Each element gets its own ``languages`` list and ``data_source``
+    dict, so a caller that edits one element's metadata edits no other's."""
+    source = {
         "url": doc.url,
         "version": doc.version,
         "record_locator": doc.record_locator,
         "date_modified": doc.last_modified,
         "date_processed": doc.date_processed,
     }
+    languages = list(doc.languages) if doc.languages else None
+    for el in elements:
+        meta = el.metadata
+        meta.setdefault("filename", doc.filename)
+        meta.setdefault("filetype", doc.filetype)
+        if doc.file_directory:
+            meta.setdefault("file_directory", doc.file_directory)
+        if doc.last_modified:
+            meta.setdefault("last_modified", doc.last_modified)
+        if languages and not meta.get("languages"):
+            meta["languages"] = languages.copy()
+        meta["data_source"] = source.copy()
 
 
 def elements_to_dicts(elements: Iterable[Element]) -> list[dict[str, Any]]:

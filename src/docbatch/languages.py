@@ -54,16 +54,19 @@ def detect_languages(texts: Iterable[str]) -> list[str] | None:
         if size >= _SAMPLE_CHARS:
             break
     sample = " ".join(parts)[:_SAMPLE_CHARS]
-    if len(sample.split()) < _MIN_WORDS and not _is_cjk(sample):
+    # split no further than the words needed: the whole sample's words are never used
+    if len(sample.split(maxsplit=_MIN_WORDS)) < _MIN_WORDS and not _is_cjk(sample):
         return ["eng"]
     import pycld2
 
     clean = sample.translate(_WHITESPACE_CONTROLS)
     if not clean.isprintable():  # rare: other control characters CLD2 would choke on
         clean = "".join(c for c in clean if c.isprintable())
-    clean = clean.encode("utf-8", "replace").decode("utf-8")  # lone surrogates CLD2 refuses
+    # UTF-8 bytes are what CLD2 reads (a str is encoded on the way in); "replace" turns the lone
+    # surrogates it would refuse into "?"
+    data = clean.encode("utf-8", "replace")
     try:
-        _, _, details = pycld2.detect(clean)
+        _, _, details = pycld2.detect(data)
     except pycld2.error:
         return None
     found = [(code, percent) for _, code, percent, _ in details if code != "un" and percent]

@@ -91,13 +91,14 @@ class LocalSource(Source):
 
     def local_path(self, doc: DocumentMeta) -> Path:
         path = Path(doc.record_locator["path"])
-        real = os.path.realpath(path)
-        root = os.path.realpath(self.root)
-        if self.root.is_file():
-            root = os.path.dirname(root)
-        if path.is_symlink() and os.path.commonpath([root, real]) != root:
-            raise DocumentError("symlink points outside the source folder; refused")
-        if not os.path.isfile(real):
+        if path.is_symlink():  # resolved only then: two realpath walks cost more than a small document's write
+            real = os.path.realpath(path)
+            root = os.path.realpath(self.root)
+            if self.root.is_file():
+                root = os.path.dirname(root)
+            if os.path.commonpath([root, real]) != root:
+                raise DocumentError("symlink points outside the source folder; refused")
+        if not os.path.isfile(path):  # follows every link, as the realpath would
             raise DocumentError("not a regular file (dangling symlink, device or fifo)")
         return path
 
