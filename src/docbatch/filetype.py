@@ -13,6 +13,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from docbatch import zipreuse
 from docbatch.formats import FORMATS, FileType, by_name
 
 __all__ = ["FILE_TYPES", "FileType", "detect", "from_extension"]
@@ -102,8 +103,7 @@ def _sniff_zip(path: Path, head: bytes, by_ext: FileType | None) -> FileType:
     ``mimetype`` member or OOXML main part), so the user reads "ods" or "vsdx", not "zip".
     """
     try:
-        with zipfile.ZipFile(path) as zf:
-            found = _zip_format(zf)
+        found = _zip_format_held(path)
     except _ZIP_ERRORS:
         # A damaged package still goes to the reader its name or first member claims, which
         # fails it as a damaged DOCX (say) instead of skipping it as an unsupported zip.
@@ -113,6 +113,19 @@ def _sniff_zip(path: Path, head: bytes, by_ext: FileType | None) -> FileType:
     if by_ext is not None and by_ext.name in _ZIP_FORMATS:
         return by_ext  # a package whose main part is lost: its reader says so
     return FILE_TYPES["zip"]
+
+
+def _zip_format_held(path: Path) -> FileType | None:
+    """The zip's format, keeping the open zip for its reader (:mod:`docbatch.zipreuse`): the
+    reader would otherwise parse the same central directory again."""
+    zf = zipfile.ZipFile(path)
+    try:
+        found = _zip_format(zf)
+    except BaseException:
+        zf.close()
+        raise
+    zipreuse.hold(zf)
+    return found
 
 
 def _zip_format(zf: zipfile.ZipFile) -> FileType | None:

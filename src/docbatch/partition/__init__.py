@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from docbatch import zipreuse
 from docbatch.elements import Element
 from docbatch.errors import DocumentError
 from docbatch.filetype import FileType, detect, from_extension
@@ -40,14 +41,15 @@ def partition_file(
     """
     path = Path(path)
     options = options or PartitionOptions()
-    ft = file_type or _claimed(detect(path, name), name or path.name)
-    if ft.name == "empty":
-        raise DocumentError("empty file (0 bytes)")
-    partitioner = get_partitioner(ft.name)
-    try:
-        return ft, list(partitioner(path, options))
-    except ModuleNotFoundError as e:  # a library imported on first use, missing from this install
-        raise missing_dependency(ft.name, e) from e
+    with zipreuse.scope():  # a zip the sniff opened goes on to its reader, not read twice
+        ft = file_type or _claimed(detect(path, name), name or path.name)
+        if ft.name == "empty":
+            raise DocumentError("empty file (0 bytes)")
+        partitioner = get_partitioner(ft.name)
+        try:
+            return ft, list(partitioner(path, options))
+        except ModuleNotFoundError as e:  # a library imported on first use, missing from this install
+            raise missing_dependency(ft.name, e) from e
 
 
 def _claimed(sniffed: FileType, name: str) -> FileType:
