@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pptx
 import pytest
@@ -438,19 +439,32 @@ def test_a_deck_without_charts_never_imports_python_pptx():
     assert done.stdout.split() == [str(len(partition_pptx(FIXTURES / "deck.pptx", OPTIONS))), "False"]
 
 
+def _master_part(blob: bytes) -> Any:
+    """The master part of a one-member package holding ``blob``, as a deck's reader gets it."""
+    from docbatch.partition.opc import Package
+
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("ppt/slideMasters/slideMaster1.xml", blob)
+    return Package(io.BytesIO(data.getvalue())).part("/ppt/slideMasters/slideMaster1.xml")
+
+
 def test_the_shared_layouts_and_masters_stay_within_their_memory_budget():
     from docbatch.partition import pptx as reader
 
     master = zipfile.ZipFile(FIXTURES / "deck.pptx").read("ppt/slideMasters/slideMaster1.xml")
-    first = reader._template(master)
-    assert reader._template(master) is first  # a second deck of the template parses nothing
+    first = reader._template(_master_part(master))
+    again = _master_part(master)
+    assert reader._template(again) is first  # a second deck of the template parses nothing
+    assert again._blob is None  # nor inflates it: the stored member identifies it
     for i in range(2 * reader._TEMPLATE_BYTES_KEPT // len(master)):
-        reader._template(master.replace(b"<p:cSld", f"<!-- {i} --><p:cSld".encode(), 1))
-    assert sum(map(len, reader._TEMPLATES)) <= reader._TEMPLATE_BYTES_KEPT
-    assert master not in reader._TEMPLATES  # the oldest went first
+        reader._template(_master_part(master.replace(b"<p:cSld", f"<!-- {i} --><p:cSld".encode(), 1)))
+    assert sum(t.size for t in reader._TEMPLATES.values()) <= reader._TEMPLATE_BYTES_KEPT
+    assert first not in reader._TEMPLATES.values()  # the oldest went first
     huge = master.replace(b"<p:cSld", b"<!--" + b"x" * reader._TEMPLATE_BYTES_KEPT + b"--><p:cSld", 1)
-    assert reader._template(huge).root.tag.endswith("sldMaster")
-    assert huge not in reader._TEMPLATES
+    found = reader._template(_master_part(huge))
+    assert found.root.tag.endswith("sldMaster")
+    assert found not in reader._TEMPLATES.values()
 
 
 @pytest.mark.parametrize(("box_top", "first"), [(0.0, "Above the title"), (3.0, "Inherited")])

@@ -249,7 +249,7 @@ class _Deck:
             raise KeyError(target.partname)
         try:  # parsed here, so a damaged part fails once, by name
             if reltype in _TEMPLATE_RELS:
-                self._templates[target.partname] = _template(target.blob)
+                self._templates[target.partname] = _template(target)
             else:
                 target.element  # noqa: B018
         except (etree.XMLSyntaxError, *ZIP_ERRORS) as e:
@@ -279,28 +279,43 @@ class _Template:
 
     root: Any
     placeholders: list[Any] | None = None
+    #: Bytes of its XML, which the cache's bound counts.
+    size: int = 0
 
 
 #: Layouts and masters by their bytes. Decks made from one template (a company's decks, every deck
 #: python-pptx makes) carry identical ones, and the master is the largest part a small deck parses;
 #: so each is parsed once per process. Their elements are only ever read. The XML kept is bounded
 #: (a parsed tree takes several times its bytes), so a worker's memory stays what its cap expects.
-_TEMPLATES: dict[bytes, _Template] = {}
+_TEMPLATES: dict[tuple[str, bytes], _Template] = {}
 _TEMPLATE_BYTES_KEPT = 8 * 1024**2
 _TEMPLATE_RELS = frozenset({RT.SLIDE_LAYOUT, RT.SLIDE_MASTER})
 
 
-def _template(blob: bytes) -> _Template:
-    found = _TEMPLATES.get(blob)
+def _template(part: Part) -> _Template:
+    """The parsed layout or master; one a deck before carried is found without inflating it."""
+    key = _template_key(part)
+    found = _TEMPLATES.get(key)
     if found is None:
-        found = _Template(etree.fromstring(blob, XML_PARSER))
-        if len(blob) <= _TEMPLATE_BYTES_KEPT // 8:  # a huge one is parsed per deck instead
-            kept = sum(map(len, _TEMPLATES)) + len(blob)
+        blob = part.blob
+        found = _Template(etree.fromstring(blob, XML_PARSER), size=len(blob))
+        if found.size <= _TEMPLATE_BYTES_KEPT // 8:  # a huge one is parsed per deck instead
+            kept = sum(t.size for t in _TEMPLATES.values()) + found.size
             while kept > _TEMPLATE_BYTES_KEPT:  # the oldest go first: batches come template by template
-                kept -= len(oldest := next(iter(_TEMPLATES)))
-                del _TEMPLATES[oldest]
-            _TEMPLATES[blob] = found
+                kept -= _TEMPLATES.pop(next(iter(_TEMPLATES))).size
+            _TEMPLATES[key] = found
     return found
+
+
+def _template_key(part: Part) -> tuple[str, bytes]:
+    """The part as stored in the zip (compressed bytes, CRC, size, method), which identifies what it
+    inflates to; its inflated bytes when it has no plain stored form (a stand-in) or the member is
+    damaged, so reading it fails as it always did."""
+    try:
+        stored = part.package.stored(part.partname)
+    except (KeyError, ValueError, OSError, *ZIP_ERRORS):
+        stored = None
+    return ("stored", stored) if stored is not None else ("inflated", part.blob)
 
 
 # -- shapes as python-pptx sees them ----------------------------------------------------------------
