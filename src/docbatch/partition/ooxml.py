@@ -29,6 +29,7 @@ __all__ = [
     "TableCell",
     "chart_elements",
     "chart_from_xml",
+    "child",
     "collapse",
     "contact_type",
     "diagram_elements",
@@ -224,6 +225,16 @@ _A_RUNS = frozenset({_A + "r", _A + "fld"})
 _A_RPR, _A_T, _A_BR, _A_HLINK_CLICK = _A + "rPr", _A + "t", _A + "br", _A + "hlinkClick"
 
 
+def child(el: Any, tag: str) -> Any:
+    """``el.find(tag)`` for one ``{namespace}name`` tag: the first child with that tag, or None.
+
+    lxml's find parses its argument as an ElementPath expression on every call, which costs
+    several times the lookup; a reader walking every shape and paragraph of a deck asks this
+    thousands of times per file.
+    """
+    return next(el.iterchildren(tag), None)
+
+
 def drawing_paragraph(p: Any, rels: Any) -> Inline:
     """Text, links and emphasis of one DrawingML ``a:p`` (slides, SmartArt, charts).
 
@@ -237,7 +248,7 @@ def drawing_paragraph(p: Any, rels: Any) -> Inline:
     for child in p:
         tag = child.tag
         if tag in _A_RUNS:
-            rpr = child.find(_A_RPR)
+            rpr, text = _run_parts(child)
             if rpr is None:
                 url, bold, italic = "", False, False
             else:
@@ -248,7 +259,7 @@ def drawing_paragraph(p: Any, rels: Any) -> Inline:
                 if link_url:
                     inline.add_link(inline.text_since(link_start), link_url)
                 link_url, link_start = url, inline.length
-            inline.add(child.findtext(_A_T) or "", bold=bold, italic=italic)
+            inline.add(text, bold=bold, italic=italic)
         elif tag == _A_BR:
             inline.add("\n")
     if link_url:
@@ -256,10 +267,28 @@ def drawing_paragraph(p: Any, rels: Any) -> Inline:
     return inline
 
 
+def _run_parts(run: Any) -> tuple[Any, str]:
+    """A run's first ``a:rPr`` (or None) and the text of its first ``a:t``.
+
+    The same as ``run.find(a:rPr)`` and ``run.findtext(a:t) or ""``, in one pass over the run's
+    few children: lxml's find goes through its ElementPath layer, which costs several times the
+    lookup itself, and this runs for every run of every deck.
+    """
+    rpr = t = None
+    for sub in run:
+        tag = sub.tag
+        if tag == _A_RPR:
+            if rpr is None:
+                rpr = sub
+        elif tag == _A_T and t is None:
+            t = sub
+    return rpr, (t.text or "") if t is not None else ""
+
+
 def _run_url(rpr: Any, rels: Any) -> str:
-    if rpr is None:
+    if rpr is None or not len(rpr):  # no children: no hlinkClick (most runs), skip the lookup
         return ""
-    click = rpr.find(_A_HLINK_CLICK)
+    click = next(rpr.iterchildren(_A_HLINK_CLICK), None)
     rid = click.get(_R + "id") if click is not None else None
     rel = rels.get(rid) if rid else None
     return rel.target_ref if rel is not None and rel.is_external else ""

@@ -52,6 +52,7 @@ from docbatch.partition.notes import part_lost
 from docbatch.partition.ooxml import (
     TableCell,
     chart_elements,
+    child,
     collapse,
     contact_type,
     diagram_elements,
@@ -216,7 +217,7 @@ class _Deck:
 
     def slide_rids(self) -> list[str]:
         """Relationship ids of the slides in show order: ``p:sldIdLst``, not the rels' order."""
-        lst = self.root.find(_P + "sldIdLst")
+        lst = child(self.root, _P + "sldIdLst")
         if lst is None:
             return []
         return [sld_id.get(_R + "id") or "" for sld_id in lst.iterchildren(_P + "sldId")]
@@ -323,8 +324,8 @@ def _template_key(part: Part) -> tuple[str, bytes]:
 
 def _sp_tree(root: Any) -> Any:
     """``p:cSld/p:spTree`` of a slide, layout, master or notes slide (both required)."""
-    c_sld = root.find(_P + "cSld")
-    tree = c_sld.find(_P + "spTree") if c_sld is not None else None
+    c_sld = child(root, _P + "cSld")
+    tree = child(c_sld, _P + "spTree") if c_sld is not None else None
     if tree is None:
         raise _SchemaError("no p:cSld/p:spTree")
     return tree
@@ -339,8 +340,8 @@ def _ph_of(shape: Any) -> Any:
     """The shape's ``p:ph`` (it is a placeholder) or None: ``./*[1]/p:nvPr/p:ph``, as PowerPoint
     keeps it in the first child (``p:nvSpPr``, ``p:nvPicPr``, ...)."""
     for first in shape.iterchildren(etree.Element):
-        nv_pr = first.find(_P + "nvPr")
-        return nv_pr.find(_P + "ph") if nv_pr is not None else None
+        nv_pr = child(first, _P + "nvPr")
+        return child(nv_pr, _P + "ph") if nv_pr is not None else None
     return None
 
 
@@ -370,15 +371,15 @@ def _own_offset(shape: Any, attr: str) -> int | None:
     """A shape's own ``x`` or ``y`` as python-pptx reads it (None when it sets none)."""
     tag = shape.tag
     if tag == _GRP_SP:
-        grp_sp_pr = shape.find(_P + "grpSpPr")
+        grp_sp_pr = child(shape, _P + "grpSpPr")
         if grp_sp_pr is None:
             raise _SchemaError("group without p:grpSpPr")
-        xfrm = grp_sp_pr.find(_A + "xfrm")
+        xfrm = child(grp_sp_pr, _A + "xfrm")
     elif tag in _SP_PR_SHAPES or tag == _GRAPHIC_FRAME:
         xfrm = _xfrm(shape)
     else:
         raise _WrongElement(f"{tag} has no position")
-    off = xfrm.find(_A + "off") if xfrm is not None else None
+    off = child(xfrm, _A + "off") if xfrm is not None else None
     if off is None:
         return None
     value = off.get(attr)
@@ -392,12 +393,12 @@ def _xfrm(shape: Any) -> Any:
     element holding it, which PresentationML requires, is missing."""
     tag = shape.tag
     if tag in _SP_PR_SHAPES:
-        sp_pr = shape.find(_P + "spPr")
+        sp_pr = child(shape, _P + "spPr")
         if sp_pr is None:
             raise _SchemaError("shape without p:spPr")
-        return sp_pr.find(_A + "xfrm")
+        return child(sp_pr, _A + "xfrm")
     if tag == _GRAPHIC_FRAME:
-        xfrm = shape.find(_P + "xfrm")
+        xfrm = child(shape, _P + "xfrm")
         if xfrm is None:
             raise _SchemaError("graphic frame without p:xfrm")
         return xfrm
@@ -448,7 +449,7 @@ class _Placement:
         """(top, left) of a shape in EMU. Only placeholders on the slide's top level inherit a
         position (python-pptx reads group members as plain shapes)."""
         xfrm = _xfrm(shape)
-        off = xfrm.find(_A + "off") if xfrm is not None else None
+        off = child(xfrm, _A + "off") if xfrm is not None else None
         if off is not None:
             return _emu(off, "y"), _emu(off, "x")
         ph = _ph_of(shape) if shape.tag != _CONTENT_PART else None  # python-pptx sees no placeholder there
@@ -517,8 +518,8 @@ def _group_affine(group: Any) -> _Affine:
     xfrm = group.find(f"{_P}grpSpPr/{_A}xfrm")
     if xfrm is None:
         return _IDENTITY
-    off, ext = xfrm.find(_A + "off"), xfrm.find(_A + "ext")
-    ch_off, ch_ext = xfrm.find(_A + "chOff"), xfrm.find(_A + "chExt")
+    off, ext = child(xfrm, _A + "off"), child(xfrm, _A + "ext")
+    ch_off, ch_ext = child(xfrm, _A + "chOff"), child(xfrm, _A + "chExt")
     if off is None or ch_off is None:
         return _IDENTITY
     sx = _ratio(ext, ch_ext, "cx")
@@ -586,15 +587,15 @@ class _SlideReader:
             yield from self._text_shape(shape)
 
     def _graphic_frame(self, frame: Any) -> Iterator[Element]:
-        graphic = frame.find(_A + "graphic")
-        data = graphic.find(_A + "graphicData") if graphic is not None else None
+        graphic = child(frame, _A + "graphic")
+        data = child(graphic, _A + "graphicData") if graphic is not None else None
         if data is None:
             raise _SchemaError("graphic frame without a:graphic/a:graphicData")
         uri = data.get("uri")
         if uri is None:
             raise _SchemaError("a:graphicData without uri")
         if uri == _TABLE_URI:
-            table = self._table(data.find(_A + "tbl"))
+            table = self._table(child(data, _A + "tbl"))
             if table is not None:
                 yield table
         elif uri == _CHART_URI:
@@ -607,8 +608,8 @@ class _SlideReader:
     def _text_shape(self, shape: Any) -> Iterator[Element]:
         ph = _ph_of(shape)
         ph_type = _ph_type(ph) if ph is not None else None
-        body = shape.find(_P + "txBody")
-        paragraphs = body.findall(_A + "p") if body is not None else []
+        body = child(shape, _P + "txBody")
+        paragraphs = list(body.iterchildren(_A + "p")) if body is not None else []
         if ph_type in _TITLES:
             yield from _joined("Title", paragraphs, self.rels, {"category_depth": 0})
         elif ph_type in ("ftr", "dt"):
@@ -635,7 +636,7 @@ class _SlideReader:
         if not text:
             return None
         meta = inline.metadata()
-        ppr = p.find(_A_PPR)
+        ppr = child(p, _A_PPR)
         level = _level(ppr)
         bullet = _has_bullet(ppr, level, styles)
         if bullet or (level > 0 and bullet is None):
@@ -651,7 +652,7 @@ class _SlideReader:
 
     def _list_styles(self, body: Any, ph: Any) -> list[Any]:
         """The list styles a shape's paragraphs inherit bullets from, nearest first."""
-        own = body.find(_A + "lstStyle") if body is not None else None
+        own = child(body, _A + "lstStyle") if body is not None else None
         styles = [own] if own is not None else []
         if ph is not None and self.master is not None:
             with contextlib.suppress(KeyError, ValueError, _WrongElement):  # a lost layout: keep the slide's own
@@ -668,8 +669,8 @@ class _SlideReader:
         masters = self.deck.placeholders(master, _P + "sldMaster")
         master_ph = _master_placeholder(masters, _master_type(base_type))
         for placeholder in (layout_ph, master_ph):
-            body = placeholder.find(_P + "txBody") if placeholder is not None else None
-            style = body.find(_A + "lstStyle") if body is not None else None
+            body = child(placeholder, _P + "txBody") if placeholder is not None else None
+            style = child(body, _A + "lstStyle") if body is not None else None
             if style is not None:
                 yield style
         if _master_type(ph_type) == "body":
@@ -684,7 +685,7 @@ class _SlideReader:
             return None
         rows: list[list[TableCell]] = []
         meta: dict[str, list[str]] = {}
-        tbl_pr = tbl.find(_A + "tblPr")
+        tbl_pr = child(tbl, _A + "tblPr")
         header = tbl_pr is not None and _xsd_bool(tbl_pr.get("firstRow"))
         for r, tr in enumerate(tbl.iterchildren(_A + "tr")):
             cells = []
@@ -703,7 +704,7 @@ class _SlideReader:
     def _cell_text(self, tc: Any, meta: dict[str, list[str]]) -> str:
         """A cell's paragraphs, one a line; its links and emphasis go to the table's ``meta``."""
         lines = []
-        body = tc.find(_A + "txBody")
+        body = child(tc, _A + "txBody")
         for p in body.iterchildren(_A + "p") if body is not None else ():
             inline = drawing_paragraph(p, self.rels)
             for key, values in inline.metadata().items():
@@ -744,7 +745,7 @@ def _notes_body(notes: Part) -> Any:
         if ph is not None and _ph_type(ph) == "body":
             if shape.tag != _SP:
                 raise _WrongElement("a notes body placeholder that is no p:sp")
-            return shape.find(_P + "txBody")
+            return child(shape, _P + "txBody")
     return None
 
 
@@ -783,7 +784,7 @@ def _has_bullet(ppr: Any, level: int, styles: list[Any]) -> bool | None:
         return found
     tag = f"{_A}lvl{min(level, 8) + 1}pPr"
     for style in styles:
-        found = _bullet_in(style.find(tag))
+        found = _bullet_in(child(style, tag))
         if found is not None:
             return found
     return None
@@ -792,10 +793,10 @@ def _has_bullet(ppr: Any, level: int, styles: list[Any]) -> bool | None:
 def _bullet_in(ppr: Any) -> bool | None:
     if ppr is None:
         return None
-    for child in ppr:
-        if child.tag in _BULLET_ON:
+    for sub in ppr:
+        if sub.tag in _BULLET_ON:
             return True
-        if child.tag == _BU_NONE:
+        if sub.tag == _BU_NONE:
             return False
     return None
 
@@ -818,7 +819,7 @@ def _joined(kind: str, paragraphs: Iterable[Any], rels: Any, meta: dict[str, Any
 def _shape_name(shape: Any) -> str:
     """The shape's name as PowerPoint shows it in the selection pane, or its id."""
     for first in shape.iterchildren(etree.Element):
-        c_nv_pr = first.find(_P + "cNvPr")
+        c_nv_pr = child(first, _P + "cNvPr")
         if c_nv_pr is None:
             break
         name = c_nv_pr.get("name")
@@ -878,7 +879,7 @@ def _image_format(blob: bytes) -> str | None:
 
 def _chart(data: Any, slide: Part) -> list[Element]:
     """A chart's elements; its part is read by python-pptx's chart classes, imported on first use."""
-    ref = data.find(_C + "chart")
+    ref = child(data, _C + "chart")
     rid = ref.get(_R + "id") if ref is not None else None
     if rid is None:
         raise ValueError("this graphic frame does not contain a chart")
