@@ -298,10 +298,12 @@ class Package:
     def _content_types(self) -> tuple[dict[str, str], dict[str, str]]:
         root = etree.fromstring(self.read("[Content_Types].xml"), XML_PARSER)
         overrides = {
-            (el.get("PartName") or "").lower(): el.get("ContentType") or "" for el in root.iterfind(_CT + "Override")
+            (el.get("PartName") or "").lower(): el.get("ContentType") or ""
+            for el in root.iterchildren(_CT + "Override")
         }
         defaults = {
-            (el.get("Extension") or "").lower(): el.get("ContentType") or "" for el in root.iterfind(_CT + "Default")
+            (el.get("Extension") or "").lower(): el.get("ContentType") or ""
+            for el in root.iterchildren(_CT + "Default")
         }
         return overrides, defaults
 
@@ -313,7 +315,7 @@ class Package:
             return {}
         root = etree.fromstring(self.read(rels_name), XML_PARSER)
         rels: dict[str, Relationship] = {}
-        for el in root.iterfind(_PR + "Relationship"):
+        for el in root.iterchildren(_PR + "Relationship"):  # not iterfind: its ElementPath parse costs more
             rid = el.get("Id") or ""
             rels[rid] = Relationship(
                 rid=rid,
