@@ -19,7 +19,6 @@ from __future__ import annotations
 import posixpath
 import struct
 import zipfile
-import zlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -32,8 +31,6 @@ __all__ = ["RT", "MissingPart", "Package", "Part", "Relationship"]
 _CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 _LOCAL_HEADER_SIZE = 30  # a zip local file header before its name and extra field
 _PR = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-#: Zip flag bits zipfile handles specially: encrypted (0x1), patched data (0x20), strong encryption (0x40).
-_UNUSUAL_FLAGS = 0x1 | 0x20 | 0x40
 
 #: The parser python-docx and python-pptx use, so elements come out the same: blank text between
 #: elements dropped, entities unexpanded (billion-laughs and XXE payloads stay text), no network.
@@ -235,54 +232,7 @@ class Package:
             info = self._zip.getinfo(partname.lstrip("/"))
         except KeyError:
             raise MissingPart(partname) from None
-        # zipfile's own reader (a ZipExtFile per member, streamed in chunks) costs several times the
-        # inflating on the small parts a deck is made of; a whole member read in one piece gives the
-        # same bytes. Anything out of the ordinary goes to zipfile, so its errors stay the same.
-        data = self._inflated(info)
-        return data if data is not None else self._zip.read(info)
-
-    def _inflated(self, info: zipfile.ZipInfo) -> bytes | None:
-        """The member's bytes, for a plain stored or deflated member whose local header, size and
-        CRC all agree with the central directory; None for anything else (zipfile decides)."""
-        if info.flag_bits & _UNUSUAL_FLAGS or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            return None
-        raw = self._raw(info)
-        if raw is None:
-            return None
-        if info.compress_type == zipfile.ZIP_STORED:
-            data = raw
-        else:
-            inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-            try:
-                data = inflater.decompress(raw, info.file_size + 1)
-            except zlib.error:
-                return None
-            if not inflater.eof:
-                return None
-        if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
-            return None
-        return data
-
-    def _raw(self, info: zipfile.ZipInfo) -> bytes | None:
-        """The member's stored bytes, after a local header naming the same member; None if the
-        header is not one (zipfile then reports the damage)."""
-        fp = self._zip.fp
-        if fp is None:
-            raise ValueError("the package is closed")
-        fp.seek(info.header_offset)
-        header = fp.read(_LOCAL_HEADER_SIZE)
-        if len(header) != _LOCAL_HEADER_SIZE or header[:4] != b"PK\x03\x04":
-            return None
-        name_length, extra_length = struct.unpack("<HH", header[26:30])
-        try:
-            name = fp.read(name_length).decode("utf-8" if info.flag_bits & 0x800 else "cp437")
-        except UnicodeDecodeError:
-            return None
-        if name != info.orig_filename:
-            return None
-        fp.seek(extra_length, 1)
-        data = fp.read(info.compress_size)
-        return data if len(data) == info.compress_size else None
+        return self._zip.read(info)
 
     def content_type(self, partname: str) -> str:
         """The part's content type (KeyError if ``[Content_Types].xml`` gives it none)."""
