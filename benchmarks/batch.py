@@ -182,7 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=None, help="interleaved runs per tool (default 3, quick 1)")
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--formats", default=",".join(FORMATS))
-    parser.add_argument("--out", type=Path, default=RESULTS_DIR / "batch.md")
+    parser.add_argument(
+        "--out", type=Path, default=RESULTS_DIR / "batch.md", help="the Markdown file, or a folder to write batch.md in"
+    )
     args = parser.parse_args(argv)
     from benchmarks.offline import OFFLINE_ENV, guard_network
 
@@ -203,8 +205,9 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m benchmarks.batch " + " ".join(argv if argv is not None else sys.argv[1:])
     stamp = f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))} on {machine()}; `{command.strip()}`."
     text = "\n".join([*markdown(rows), "", stamp]) + "\n"
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
+    out = args.out / "batch.md" if args.out.is_dir() else args.out  # the results would be lost at the very end
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
     print(text)
     return 0
 

@@ -33,6 +33,9 @@ def main(argv: list[str]) -> int:
     from docbatch.partition.base import PartitionOptions
     from docbatch.partition.pdf import partition_pdf
 
+    if not argv or argv[0].startswith("-"):  # -h, --help, or no OUT_DIR: say how to run it
+        print(__doc__)
+        return 0 if argv and argv[0] in ("-h", "--help") else 2
     out = Path(argv[0])
     out.mkdir(parents=True, exist_ok=True)
     extra = [Path(a) for a in argv[1:] if a != "--floor"]

@@ -155,7 +155,7 @@ def test_a_chunk_spanning_two_pages_has_the_first_page_and_the_range():
 
 def test_metadata_is_consolidated_as_unstructured_does():
     source = {"url": "s3://b/doc.pdf", "version": "1"}
-    box = coordinates([(0, 0), (0, 10), (10, 10), (10, 0)], width=100, height=100)
+    box = coordinates((0, 0, 10, 10), width=100, height=100)
     elements = [
         el("NarrativeText", "alpha", 1, data_source=source, coordinates=box, parent_id="p", link_texts=["a"]),
         el("NarrativeText", "beta", 1, data_source=source, languages=["eng", "deu"], link_texts=["b"]),
@@ -168,7 +168,7 @@ def test_metadata_is_consolidated_as_unstructured_does():
 
 
 def test_orig_elements_give_back_the_originals_with_coordinates():
-    box = coordinates([(1, 2), (1, 20), (30, 20), (30, 2)], width=600, height=800)
+    box = coordinates((1, 2, 30, 20), width=600, height=800)
     elements = [el("Title", "Heading", 3, coordinates=box), el("NarrativeText", "Body text.", 3)]
     (only,) = chunk(elements, strategy="by_title")
     back = decode_orig_elements(only.metadata["orig_elements"])
@@ -329,7 +329,7 @@ def test_round_trip_through_unstructured_reader():
     os.environ.setdefault("DO_NOT_TRACK", "1")
     staging = pytest.importorskip("unstructured.staging.base", reason="unstructured (bench extra) not installed")
     title = pytest.importorskip("unstructured.chunking.title")
-    box = coordinates([(1, 2), (1, 20), (30, 20), (30, 2)], width=600, height=800)
+    box = coordinates((1, 2, 30, 20), width=600, height=800)
     elements = [el("Title", "Heading", 1, coordinates=box), el("NarrativeText", "Body under it.", 1)]
     elements += [el("NarrativeText", WORDS, 1), el("NarrativeText", "Page two text.", 2), table_element(30)]
     ours = chunk(elements, strategy="by_title", max_characters=120)

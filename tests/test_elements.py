@@ -79,7 +79,7 @@ def test_unknown_type_is_a_bug():
 
 
 def test_coordinates_shape():
-    c = coordinates([(1, 2), (1, 5), (7, 5), (7, 2)], width=612, height=792)
+    c = coordinates((1, 2, 7, 5), width=612, height=792)
     assert c == {
         "points": [[1, 2], [1, 5], [7, 5], [7, 2]],
         "system": "PixelSpace",

@@ -154,15 +154,22 @@ class DocumentInfo:
 
 
 def coordinates(
-    points: Sequence[tuple[float, float]],
+    box: tuple[float, float, float, float],
     *,
     width: float,
     height: float,
     system: str = "PixelSpace",
 ) -> dict[str, Any]:
-    """Build unstructured's ``coordinates`` metadata from corner points (top-left origin)."""
+    """unstructured's ``coordinates`` metadata of the box ``(x0, top, x1, bottom)`` (top-left origin).
+
+    Its points are the corners from the top-left, down first, as unstructured lists them. Each
+    bound is rounded once (PDF pages make thousands of these, so it is half the work of rounding
+    every corner).
+    """
+    x0, top, x1, bottom = box
+    x0, top, x1, bottom = round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2)
     return {
-        "points": [[round(x, 2), round(y, 2)] for x, y in points],
+        "points": [[x0, top], [x0, bottom], [x1, bottom], [x1, top]],
         "system": system,
         "layout_width": round(width, 2),
         "layout_height": round(height, 2),

@@ -181,11 +181,7 @@ def _heading_levels(placed: list[Placed], body: float, running: dict[int, str]) 
 
 
 def _element(p: Placed, index: int, body: float, running: dict[int, str], levels: dict) -> Element:
-    x0, y0, x1, y1 = p.box
-    meta = {
-        "page_number": p.page,
-        "coordinates": coordinates([(x0, y0), (x0, y1), (x1, y1), (x1, y0)], width=p.width, height=p.height),
-    }
+    meta = {"page_number": p.page, "coordinates": coordinates(p.box, width=p.width, height=p.height)}
     meta.update(p.extra)
     if p.kind == "table":
         meta["text_as_html"] = p.html
