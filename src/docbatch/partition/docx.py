@@ -100,9 +100,11 @@ P_STYLE, NUM_PR, OUTLINE_LVL, BREAK_BEFORE = _W + "pStyle", _W + "numPr", _W + "
 BOLD, ITALIC, R_STYLE, VANISH = _W + "b", _W + "i", _W + "rStyle", _W + "vanish"
 RENDERED_BREAK = _W + "lastRenderedPageBreak"
 SECT_PR = _W + "sectPr"
-TABS, BR, CR, NB_HYPHEN = frozenset({_W + "tab", _W + "ptab"}), _W + "br", _W + "cr", _W + "noBreakHyphen"
+BR, CR, NB_HYPHEN = _W + "br", _W + "cr", _W + "noBreakHyphen"
 FLD_CHAR, INSTR_TEXT, DRAWING, PICT = _W + "fldChar", _W + "instrText", _W + "drawing", _W + "pict"
 ALTERNATE_CONTENT, W_TYPE = _MC + "AlternateContent", _W + "type"
+#: Run children that are a fixed piece of text (line breaks other than page breaks are read apart).
+_PIECES = {_W + "tab": "\t", _W + "ptab": "\t", CR: "\n", NB_HYPHEN: "-"}
 
 # Elements whose children are more of the same level (paragraph content or body content).
 _INLINE_WRAPPERS = frozenset(
@@ -561,53 +563,70 @@ class _Reader:
                 content.inline.add(" " + "".join(t.text or "" for t in child.iter(_M + "t")) + " ")
 
     def _run(self, r: Any, content: _ParaContent) -> None:
+        children = list(r)  # one proxy per child, shared by the format and content passes
         bold = italic = False
-        rpr = _find(r, RPR)
+        if children and children[0].tag == RPR:  # where the schema puts it: almost every run
+            rpr = children[0]
+            children = children[1:]  # rPr itself is no content
+        else:
+            rpr = next((child for child in children if child.tag == RPR), None)
         if rpr is not None:
             bold, italic, hidden = self._run_format(rpr)
             if hidden:
                 return  # text set hidden (w:vanish) is not part of the document as read
-        self._run_content(r, content, bold, italic)
+        self._run_content(children, content, bold, italic)
 
-    def _run_content(self, r: Any, content: _ParaContent, bold: bool, italic: bool) -> None:
-        inline = content.inline
-        for child in r:
+    def _run_content(self, children: Any, content: _ParaContent, bold: bool, italic: bool) -> None:
+        """Add a run's content. Its text pieces (text, tabs, line breaks) are gathered and added as
+        one string: a run's pieces share its emphasis, so one ``Inline.add`` per run gives the
+        same text, spans and counts as one per piece, for less Python work. Anything else reads
+        or changes the paragraph's state (page breaks test for text so far, fields and links
+        take offsets), so the gathered text is added first."""
+        pieces: list[str] = []
+        for child in children:
             tag = child.tag
             if tag == T:
                 # Between a field's begin and separate marks is its code ({ IF ... }), where a
                 # nested field leaves its result text: part of the code, not of the document.
                 if not content.fields or not any(f.result_start is None for f in content.fields):
-                    inline.add(child.text or "", bold=bold, italic=italic)
-            elif tag in TABS:
-                inline.add("\t", bold=bold, italic=italic)
-            elif tag == BR:
-                kind = child.get(W_TYPE)
-                if kind == "page":
-                    if not self.rendered:
-                        content.page_break()
-                else:
-                    inline.add(" " if kind == "column" else "\n", bold=bold, italic=italic)
-            elif tag == CR:
-                inline.add("\n", bold=bold, italic=italic)
-            elif tag == NB_HYPHEN:
-                inline.add("-", bold=bold, italic=italic)
-            elif tag == RENDERED_BREAK:
-                if self.rendered:
-                    content.page_break()
-            elif tag == FLD_CHAR:
-                self._field_char(child, content)
-            elif tag == INSTR_TEXT:
-                if content.fields and content.fields[-1].result_start is None:
-                    content.fields[-1].instr.append(child.text or "")
-            elif tag == DRAWING:
-                self._drawing(child, content)
-            elif tag == PICT:
-                self._vml(child, content)
-            elif tag == ALTERNATE_CONTENT:
-                choice = child.find(_MC + "Choice")
-                chosen = choice if choice is not None else child.find(_MC + "Fallback")
-                if chosen is not None:
-                    self._run_content(chosen, content, bold, italic)
+                    pieces.append(child.text or "")
+                continue
+            piece = _PIECES.get(tag)
+            if piece is not None:
+                pieces.append(piece)
+                continue
+            if tag == BR and child.get(W_TYPE) != "page":
+                pieces.append(" " if child.get(W_TYPE) == "column" else "\n")
+                continue
+            if pieces:
+                content.inline.add("".join(pieces), bold=bold, italic=italic)
+                pieces = []
+            self._run_mark(child, tag, content, bold, italic)
+        if pieces:
+            content.inline.add("".join(pieces), bold=bold, italic=italic)
+
+    def _run_mark(self, child: Any, tag: str, content: _ParaContent, bold: bool, italic: bool) -> None:
+        """A run child other than text: page breaks, field marks, drawings, alternate content."""
+        if tag == BR:  # a page break (the others are text)
+            if not self.rendered:
+                content.page_break()
+        elif tag == RENDERED_BREAK:
+            if self.rendered:
+                content.page_break()
+        elif tag == FLD_CHAR:
+            self._field_char(child, content)
+        elif tag == INSTR_TEXT:
+            if content.fields and content.fields[-1].result_start is None:
+                content.fields[-1].instr.append(child.text or "")
+        elif tag == DRAWING:
+            self._drawing(child, content)
+        elif tag == PICT:
+            self._vml(child, content)
+        elif tag == ALTERNATE_CONTENT:
+            choice = child.find(_MC + "Choice")
+            chosen = choice if choice is not None else child.find(_MC + "Fallback")
+            if chosen is not None:
+                self._run_content(list(chosen), content, bold, italic)
 
     def _run_format(self, rpr: Any) -> tuple[bool, bool, bool]:
         """(bold, italic, hidden) of a run: its own properties over its character style's."""
