@@ -892,7 +892,7 @@ class _DocxWalker:
             return Element("ListItem", text, {**meta, "category_depth": depth or 0})
         if style.kind == "caption":
             return Element("FigureCaption", text, meta)
-        if style.kind == "text" and any(c.isalpha() for c in text):
+        if style.kind == "text" and any(map(str.isalpha, text)):
             return Element("NarrativeText", text, meta)
         return self._classify_by_text(text, inline, meta, style.bold)
 
@@ -903,7 +903,7 @@ class _DocxWalker:
             if len(text) == bullet.end():
                 return None  # a bullet typed on an empty line
             return Element("ListItem", text[bullet.end() :], {**meta, "category_depth": 0})
-        if not any(c.isalpha() for c in text):
+        if not any(map(str.isalpha, text)):
             return Element("UncategorizedText", text, meta)
         contact = contact_type(text)
         if contact:

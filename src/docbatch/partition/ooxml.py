@@ -303,9 +303,12 @@ def is_short_line(text: str) -> bool:
 
 def reads_as_heading(text: str, inline: Inline, *, style_bold: bool = False) -> bool:
     """A short line set all in bold, or all in capitals, is a heading written without a style."""
+    emphasized = style_bold or inline.all_bold()
+    if not (emphasized or text.isupper()):
+        return False  # most lines: neither bold nor capitals, so the costlier length tests are skipped
     if not is_short_line(text):
         return False
-    return style_bold or inline.all_bold() or (text.isupper() and sum(c.isalpha() for c in text) > 3)
+    return emphasized or sum(map(str.isalpha, text)) > 3
 
 
 def collapse(text: str) -> str:
