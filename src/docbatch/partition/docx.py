@@ -856,7 +856,7 @@ class _DocxWalker:
 
     def _paragraph(self, p: Any, *, top_level: bool) -> None:
         ppr = _find(p, PPR)
-        style, direct = self._paragraph_props(ppr)
+        style, direct, ends_section = self._paragraph_props(ppr)
         if not self.rendered and self.page_used and (direct.break_before or style.break_before):
             self._new_page()
         content = self.reader.paragraph(p)
@@ -874,14 +874,16 @@ class _DocxWalker:
         if content.breaks_after:
             self._new_page(content.breaks_after)
         self.page_used = True
-        if top_level and ppr is not None and _find(ppr, SECT_PR) is not None:
+        if top_level and ends_section:
             self._end_section()
 
-    def _paragraph_props(self, ppr: Any) -> tuple[_ParaStyle, _ParaStyle]:
-        """The paragraph's style, and what its own properties say (only the fields they set)."""
+    def _paragraph_props(self, ppr: Any) -> tuple[_ParaStyle, _ParaStyle, bool]:
+        """The paragraph's style, what its own properties say (only the fields they set), and
+        whether they hold a section's properties (the paragraph then ends that section)."""
         if ppr is None:
-            return self.styles.paragraph(None), _NO_DIRECT
+            return self.styles.paragraph(None), _NO_DIRECT, False
         style_id = num = lvl = brk = None
+        ends_section = False
         for child in ppr:  # one pass over the properties: each find() would walk them again
             tag = child.tag
             if tag == P_STYLE:
@@ -892,13 +894,15 @@ class _DocxWalker:
                 lvl = child
             elif tag == BREAK_BEFORE:
                 brk = child
+            elif tag == SECT_PR:
+                ends_section = True
         style = self.styles.paragraph(style_id)
         if num is None and lvl is None and brk is None:
-            return style, _NO_DIRECT
+            return style, _NO_DIRECT, ends_section
         numbered, ilvl = _numbering(num) if num is not None else (False, None)
         outline = _int(lvl.get(VAL), 9) if lvl is not None else 9
         kind = "title" if outline < 9 else ("list" if numbered else ("none" if num is not None else None))
-        return style, _ParaStyle(kind, outline if outline < 9 else None, numbered, ilvl, _on(brk))
+        return style, _ParaStyle(kind, outline if outline < 9 else None, numbered, ilvl, _on(brk)), ends_section
 
     def _classify(self, text: str, inline: Inline, style: _ParaStyle, direct: _ParaStyle) -> Element | None:
         meta = inline.metadata()
