@@ -196,8 +196,10 @@ def _split_line(
     Each piece's box (left, bottom, right, top) is the union of its rectangles, grown as the
     rectangles are walked: the comparisons do what ``min``/``max`` would, without their calls.
     """
-    cs = reader.char_index(start)
-    ce = reader.char_index(end - 1)
+    if reader.identity:  # nearly every page: no index translation, no calls
+        cs, ce = start, end - 1
+    else:
+        cs, ce = reader.char_index(start), reader.char_index(end - 1)
     if cs < 0 or ce < cs:
         return []
     rects = reader.rects(cs, ce - cs + 1)
