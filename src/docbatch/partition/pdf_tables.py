@@ -17,6 +17,7 @@ from __future__ import annotations
 import ctypes
 import html
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 import pypdfium2.raw as pdfium_c
@@ -249,16 +250,24 @@ def unruled_tables(lines: list, textpage, page_box: tuple[float, ...]) -> list[F
 def _visual_rows(lines: list) -> list[list]:
     """Lines grouped into rows by height (middles within 40% of a line's height), each left to right."""
     rows: list[list] = []
+    # once per line of every page: the row's first line kept at hand, abs/min/max as comparisons
+    first_mid = first_height = 0.0
     for ln in sorted(lines, key=lambda ln: ((ln.y0 + ln.y1) / 2, ln.x0)):
-        mid = (ln.y0 + ln.y1) / 2
+        y0, y1 = ln.y0, ln.y1
+        mid, height = (y0 + y1) / 2, y1 - y0
         if rows:
-            first = rows[-1][0]
-            if abs(mid - (first.y0 + first.y1) / 2) <= 0.4 * max(min(first.height, ln.height), 1.0):
+            low = height if height < first_height else first_height
+            if low < 1.0:
+                low = 1.0
+            reach = 0.4 * low
+            if -reach <= mid - first_mid <= reach:
                 rows[-1].append(ln)
                 continue
         rows.append([ln])
+        first_mid, first_height = mid, height
+    by_left = attrgetter("x0")
     for row in rows:
-        row.sort(key=lambda ln: ln.x0)
+        row.sort(key=by_left)
     return rows
 
 
