@@ -169,9 +169,16 @@ def _usual_pitches(lines: list[Line]) -> dict[float, float]:
     """
     seen: dict[float, Counter] = {}
     for prev, ln in pairwise(lines):
-        pitch = _center(ln) - _center(prev)
-        if ln.size == prev.size and 0.8 * ln.size < pitch < 2.5 * ln.size and ln.x0 < prev.x1 and ln.x1 > prev.x0:
-            seen.setdefault(ln.size, Counter())[round(pitch * 2) / 2] += 1
+        # the cheap size test first, _center inlined, a Counter made only for a new size: once per line
+        size = ln.size
+        if size != prev.size:
+            continue
+        pitch = (ln.y0 + ln.y1) / 2 - (prev.y0 + prev.y1) / 2
+        if 0.8 * size < pitch < 2.5 * size and ln.x0 < prev.x1 and ln.x1 > prev.x0:
+            counts = seen.get(size)
+            if counts is None:
+                counts = seen[size] = Counter()
+            counts[round(pitch * 2) / 2] += 1
     return {size: counts.most_common(1)[0][0] for size, counts in seen.items()}
 
 
