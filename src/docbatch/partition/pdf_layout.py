@@ -64,9 +64,16 @@ class Block:
         return cls([line], line.x0, line.y0, line.x1, line.y1, pdf_box=line.pdf_box)
 
     def add(self, line: Line) -> None:
+        # comparisons rather than min/max: this runs for every line that joins a block
         self.lines.append(line)
-        self.x0, self.y0 = min(self.x0, line.x0), min(self.y0, line.y0)
-        self.x1, self.y1 = max(self.x1, line.x1), max(self.y1, line.y1)
+        if line.x0 < self.x0:
+            self.x0 = line.x0
+        if line.y0 < self.y0:
+            self.y0 = line.y0
+        if line.x1 > self.x1:
+            self.x1 = line.x1
+        if line.y1 > self.y1:
+            self.y1 = line.y1
         self.pdf_box = union(self.pdf_box, line.pdf_box)
 
     @property
@@ -118,13 +125,17 @@ def merge_visual_lines(lines: list[Line]) -> list[Line]:
 
 def _continues(prev: Line, ln: Line) -> bool:
     """Same visual line: mostly overlapping rows, or a smaller script piece touching the row."""
-    overlap = min(prev.y1, ln.y1) - max(prev.y0, ln.y0)
-    low = min(prev.height, ln.height)
-    script = min(prev.size, ln.size) < 0.85 * max(prev.size, ln.size)
-    if overlap < 0.5 * low and not (script and overlap > 0.1 * low):
+    # min and max of two as comparisons (the builtins' picks, without their calls): once per line
+    p_y0, p_y1, l_y0, l_y1 = prev.y0, prev.y1, ln.y0, ln.y1
+    overlap = (l_y1 if l_y1 < p_y1 else p_y1) - (l_y0 if l_y0 > p_y0 else p_y0)
+    p_height, l_height = p_y1 - p_y0, l_y1 - l_y0
+    low = l_height if l_height < p_height else p_height
+    p_size, l_size = prev.size, ln.size
+    small, big = (l_size, p_size) if l_size < p_size else (p_size, l_size if l_size > p_size else p_size)
+    if overlap < 0.5 * low and not (small < 0.85 * big and overlap > 0.1 * low):
         return False
     gap = ln.x0 - prev.x1
-    return -1.0 * ln.size <= gap <= 1.0 * max(prev.size, ln.size)
+    return -1.0 * l_size <= gap <= 1.0 * big
 
 
 def build_blocks(lines: list[Line]) -> list[Block]:
@@ -158,24 +169,40 @@ def _usual_pitches(lines: list[Line]) -> dict[float, float]:
     """
     seen: dict[float, Counter] = {}
     for prev, ln in pairwise(lines):
-        pitch = _center(ln) - _center(prev)
-        if ln.size == prev.size and 0.8 * ln.size < pitch < 2.5 * ln.size and ln.x0 < prev.x1 and ln.x1 > prev.x0:
-            seen.setdefault(ln.size, Counter())[round(pitch * 2) / 2] += 1
+        # the cheap size test first, _center inlined, a Counter made only for a new size: once per line
+        size = ln.size
+        if size != prev.size:
+            continue
+        pitch = (ln.y0 + ln.y1) / 2 - (prev.y0 + prev.y1) / 2
+        if 0.8 * size < pitch < 2.5 * size and ln.x0 < prev.x1 and ln.x1 > prev.x0:
+            counts = seen.get(size)
+            if counts is None:
+                counts = seen[size] = Counter()
+            counts[round(pitch * 2) / 2] += 1
     return {size: counts.most_common(1)[0][0] for size, counts in seen.items()}
 
 
 def _joins(blk: Block, ln: Line, pitches: dict[float, float]) -> bool:
-    prev = blk.lines[-1]
-    size = max(prev.size, ln.size)
-    if abs(prev.size - ln.size) > 0.12 * size or prev.bold != ln.bold:
+    lines = blk.lines
+    prev = lines[-1]
+    # _center inlined and min/max of two as comparisons: this runs for every line against up to three blocks
+    p_size, l_size = prev.size, ln.size
+    size = l_size if l_size > p_size else p_size
+    differ = p_size - l_size
+    if differ > 0.12 * size or -differ > 0.12 * size or prev.bold != ln.bold:
         return False
     if ln.x0 >= blk.x1 or ln.x1 <= blk.x0:
         return False
-    middle = (prev.y0 + prev.y1) / 2  # _center, inlined: this runs for every line against up to three blocks
+    middle = (prev.y0 + prev.y1) / 2
     pitch = (ln.y0 + ln.y1) / 2 - middle
-    limit = min(1.25 * pitches.get(ln.size, 1.2 * size), 1.9 * size)
-    if len(blk.lines) > 1:
-        limit = min(limit, middle - _center(blk.lines[-2]) + 0.3 * size)
+    limit, cap = 1.25 * pitches.get(l_size, 1.2 * size), 1.9 * size
+    if cap < limit:
+        limit = cap
+    if len(lines) > 1:
+        before = lines[-2]
+        cap = middle - (before.y0 + before.y1) / 2 + 0.3 * size
+        if cap < limit:
+            limit = cap
     if not 0.5 * size <= pitch <= limit:
         return False
     if _has_leader(prev.text) or _has_leader(ln.text):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ctypes
 import html
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 import pypdfium2.raw as pdfium_c
@@ -249,16 +250,24 @@ def unruled_tables(lines: list, textpage, page_box: tuple[float, ...]) -> list[F
 def _visual_rows(lines: list) -> list[list]:
     """Lines grouped into rows by height (middles within 40% of a line's height), each left to right."""
     rows: list[list] = []
+    # once per line of every page: the row's first line kept at hand, abs/min/max as comparisons
+    first_mid = first_height = 0.0
     for ln in sorted(lines, key=lambda ln: ((ln.y0 + ln.y1) / 2, ln.x0)):
-        mid = (ln.y0 + ln.y1) / 2
+        y0, y1 = ln.y0, ln.y1
+        mid, height = (y0 + y1) / 2, y1 - y0
         if rows:
-            first = rows[-1][0]
-            if abs(mid - (first.y0 + first.y1) / 2) <= 0.4 * max(min(first.height, ln.height), 1.0):
+            low = height if height < first_height else first_height
+            if low < 1.0:
+                low = 1.0
+            reach = 0.4 * low
+            if -reach <= mid - first_mid <= reach:
                 rows[-1].append(ln)
                 continue
         rows.append([ln])
+        first_mid, first_height = mid, height
+    by_left = attrgetter("x0")
     for row in rows:
-        row.sort(key=lambda ln: ln.x0)
+        row.sort(key=by_left)
     return rows
 
 
@@ -438,26 +447,36 @@ def _polyline_edges(
     points: list[tuple[float, float, bool, bool]], left: float, top: float, horizontal: list, vertical: list
 ) -> None:
     """Axis-aligned straight segments of a path (rectangles and grids) as edges."""
-    start = prev = None
+    start_x = start_y = prev_x = prev_y = 0.0
+    started = False
     for x, y, moves, closes in points:
-        if moves or prev is None:
-            start = prev = (x, y)
+        if moves or not started:
+            start_x = prev_x = x
+            start_y = prev_y = y
+            started = True
             continue
-        _segment(prev, (x, y), left, top, horizontal, vertical)
-        prev = (x, y)
-        if closes and start is not None:
-            _segment(prev, start, left, top, horizontal, vertical)
-            prev = start
+        _segment(prev_x, prev_y, x, y, left, top, horizontal, vertical)
+        prev_x, prev_y = x, y
+        if closes:
+            _segment(prev_x, prev_y, start_x, start_y, left, top, horizontal, vertical)
+            prev_x, prev_y = start_x, start_y
 
 
 def _segment(
-    a: tuple[float, float], b: tuple[float, float], left: float, top: float, horizontal: list, vertical: list
+    ax: float, ay: float, bx: float, by: float, left: float, top: float, horizontal: list, vertical: list
 ) -> None:
-    (ax, ay), (bx, by) = a, b
-    if abs(ay - by) < 0.5 and abs(ax - bx) >= _SNAP:
-        _add_edge(horizontal, vertical, min(ax, bx) - left, max(ax, bx) - left, top - ay, top - ay)
-    elif abs(ax - bx) < 0.5 and abs(ay - by) >= _SNAP:
-        _add_edge(horizontal, vertical, ax - left, ax - left, top - max(ay, by), top - min(ay, by))
+    """The edge along one straight segment, if it is axis-aligned and long enough.
+
+    Plain floats in, and ``min``/``max`` of two as comparisons: grids of cell rectangles make this
+    run for every side of every cell.
+    """
+    dx, dy = ax - bx, ay - by
+    if -0.5 < dy < 0.5 and (dx >= _SNAP or -dx >= _SNAP):
+        low, high = (bx, ax) if bx < ax else (ax, bx if bx > ax else ax)
+        _add_edge(horizontal, vertical, low - left, high - left, top - ay, top - ay)
+    elif -0.5 < dx < 0.5 and (dy >= _SNAP or -dy >= _SNAP):
+        low, high = (by, ay) if by < ay else (ay, by if by > ay else ay)
+        _add_edge(horizontal, vertical, ax - left, ax - left, top - high, top - low)
 
 
 def _add_edge(horizontal: list, vertical: list, x0: float, x1: float, t: float, b: float) -> None:

@@ -55,7 +55,8 @@ class Frame:
         if self.turn == 0:  # nearly every page: point() inlined, once per line
             left, top = self.left, self.top
             ax, bx, ay, by = pdf_box[0] - left, pdf_box[2] - left, top - pdf_box[1], top - pdf_box[3]
-            return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
+            # min and max of two, as comparisons (same picks as the builtins, without their calls)
+            return bx if bx < ax else ax, by if by < ay else ay, bx if bx > ax else ax, by if by > ay else ay
         ax, ay = self.point(pdf_box[0], pdf_box[1])
         bx, by = self.point(pdf_box[2], pdf_box[3])
         return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
@@ -100,14 +101,14 @@ class _Reader:
         )
 
     def rects(self, start: int, count: int) -> list[tuple[float, float, float, float]]:
-        tp, at = self.tp, self.rect_at
-        n = _count_rects(tp, start, count)
-        out = []
+        tp, (l_at, t_at, r_at, b_at) = self.tp, self.rect_at
         left, bottom, right, top = self.l, self.b, self.r, self.t
-        for i in range(max(n, 0)):
-            if _get_rect(tp, i, *at):
-                out.append((left.value, bottom.value, right.value, top.value))
-        return out
+        # one comprehension, arguments unpacked once: this runs for every line of the page
+        return [
+            (left.value, bottom.value, right.value, top.value)
+            for i in range(_count_rects(tp, start, count))
+            if _get_rect(tp, i, l_at, t_at, r_at, b_at)
+        ]
 
     def char_index(self, text_index: int) -> int:
         if self.identity:
@@ -176,8 +177,8 @@ def page_lines(
     frame = Frame(page_box, turn)
     lines = []
     for start, end in spans:
-        for a, b, rects in _split_line(reader, text, start, end, split=turn == 0):
-            lines.append(_make_line(reader, text, a, b, rects, frame))
+        for a, b, pdf_box in _split_line(reader, text, start, end, split=turn == 0):
+            lines.append(_make_line(reader, text, a, b, pdf_box, frame))
     return lines, turn
 
 
@@ -187,37 +188,69 @@ def _is_marker(piece: str) -> bool:
     return len(piece) <= 4 and BULLET.match(piece + " ") is not None
 
 
-def _split_line(reader: _Reader, text: str, start: int, end: int, *, split: bool) -> list[tuple[int, int, list]]:
-    """One pdfium line as (text start, text end, rects) pieces, split at wide gaps (columns, cells)."""
-    cs = reader.char_index(start)
-    ce = reader.char_index(end - 1)
+def _split_line(
+    reader: _Reader, text: str, start: int, end: int, *, split: bool
+) -> list[tuple[int, int, tuple[float, float, float, float]]]:
+    """One pdfium line as (text start, text end, pdf box) pieces, split at wide gaps (columns, cells).
+
+    Each piece's box (left, bottom, right, top) is the union of its rectangles, grown as the
+    rectangles are walked: the comparisons do what ``min``/``max`` would, without their calls.
+    """
+    if reader.identity:  # nearly every page: no index translation, no calls
+        cs, ce = start, end - 1
+    else:
+        cs, ce = reader.char_index(start), reader.char_index(end - 1)
     if cs < 0 or ce < cs:
         return []
     rects = reader.rects(cs, ce - cs + 1)
     if not rects:
         return []
     if not split:
-        return [(start, end, rects)]
+        return [(start, end, _union(rects))]
     pieces = []
-    cur = [rects[0]]
+    prev = rects[0]
+    left, bottom, right, top = prev
     ci = cs
-    for r in rects[1:]:
-        prev = cur[-1]
-        height = max(prev[3] - prev[1], r[3] - r[1], 1.0)
-        overlap = min(prev[3], r[3]) - max(prev[1], r[1])
+    for i in range(1, len(rects)):
+        r = rects[i]
+        r_left, r_bottom, r_right, r_top = r
+        p_bottom, p_top = prev[1], prev[3]
+        height = p_top - p_bottom
+        if r_top - r_bottom > height:
+            height = r_top - r_bottom
+        if height < 1.0:
+            height = 1.0
+        overlap = (r_top if r_top < p_top else p_top) - (r_bottom if r_bottom > p_bottom else p_bottom)
         # pdfium joins a hyphenated wrap onto one line, even into the next column
-        if overlap <= 0 or (overlap > 0.3 * height and r[0] - prev[2] > 1.3 * height):
+        if overlap <= 0 or (overlap > 0.3 * height and r_left - prev[2] > 1.3 * height):
             found = _first_char_in(reader, r, ci, ce)
             if found is not None:
                 ci = found
                 at = reader.text_index(ci)
                 if start < at < end and not _is_marker(text[start:at]):
-                    pieces.append((start, at, cur))
-                    start, cur = at, [r]
+                    pieces.append((start, at, (left, bottom, right, top)))
+                    start, prev = at, r
+                    left, bottom, right, top = r
                     continue
-        cur.append(r)
-    pieces.append((start, end, cur))
+        if r_left < left:
+            left = r_left
+        if r_bottom < bottom:
+            bottom = r_bottom
+        if r_right > right:
+            right = r_right
+        if r_top > top:
+            top = r_top
+        prev = r
+    pieces.append((start, end, (left, bottom, right, top)))
     return pieces
+
+
+def _union(rects: list[tuple[float, float, float, float]]) -> tuple[float, float, float, float]:
+    """The (left, bottom, right, top) box around PDF rectangles."""
+    if len(rects) == 1:
+        return rects[0]
+    lefts, bottoms, rights, tops = zip(*rects, strict=True)
+    return min(lefts), min(bottoms), max(rights), max(tops)
 
 
 def _first_char_in(reader: _Reader, rect: tuple[float, ...], first: int, last: int) -> int | None:
@@ -251,26 +284,24 @@ def _text_turn(reader: _Reader, spans: list[tuple[int, int]]) -> int:
     return votes.most_common(1)[0][0] if votes else 0
 
 
-def _make_line(reader: _Reader, text: str, start: int, stop: int, rects: list, frame: Frame) -> Line:
-    if len(rects) == 1:
-        pdf_box = rects[0]
-    else:
-        lefts, bottoms, rights, tops = zip(*rects, strict=True)
-        pdf_box = (min(lefts), min(bottoms), max(rights), max(tops))
+def _make_line(
+    reader: _Reader, text: str, start: int, stop: int, pdf_box: tuple[float, float, float, float], frame: Frame
+) -> Line:
     x0, y0, x1, y1 = frame.box(pdf_box)
     middle = (start + stop) // 2
     if text[middle].isspace() and stop - start > 2:
         middle += 1
-    mid = reader.char_index(middle)
+    if reader.identity:  # nearly every page: text index and character index agree, no calls
+        mid, first, last = middle, start, stop - 1
+    else:
+        mid, first, last = reader.char_index(middle), reader.char_index(start), reader.char_index(stop - 1)
     size = reader.size(mid) if mid >= 0 else 0.0
     if size <= 0:
         size = y1 - y0
     bold = False
     if mid >= 0 and reader.bold(mid):
-        first, last = reader.char_index(start), reader.char_index(stop - 1)
         bold = first >= 0 and last >= 0 and reader.bold(first) and reader.bold(last)
-    span = (start, stop - 1) if reader.identity else (reader.char_index(start), reader.char_index(stop - 1))
-    return Line(x0, y0, x1, y1, text[start:stop].strip(), round(size * 2) / 2, bold, pdf_box, span)
+    return Line(x0, y0, x1, y1, text[start:stop].strip(), round(size * 2) / 2, bold, pdf_box, (first, last))
 
 
 def line_words(textpage, line: Line, page_box: tuple[float, ...]) -> list[tuple[float, float, str]]:
