@@ -92,7 +92,7 @@ def partitioned(path: Path) -> tuple[list[Any], float]:
     """docbatch's finished elements of one document (as a run writes them), and the seconds taken."""
     from docbatch.elements import DocumentInfo, finalize
     from docbatch.languages import detect_languages
-    from docbatch.partition import partition_file
+    from docbatch.partitioners.auto import partition_file
 
     t0 = time.process_time()
     file_type, elements = partition_file(path, name=path.name)
@@ -167,7 +167,7 @@ def run(paths: Sequence[Path], log: Callable[[str], None] = print) -> tuple[list
 
 def _chunk_timed(documents: Sequence[tuple[str, list[Any]]], config: dict[str, Any], tally: Tally) -> list[list[str]]:
     """docbatch's chunk texts of every document under one option set, timing chunk and write."""
-    from docbatch.chunking import chunk
+    from docbatch.chunking.strategies import chunk
     from docbatch.elements import elements_to_dicts
 
     scratch = Path(tempfile.mkdtemp(prefix="chunkbench-")) / "out.json"

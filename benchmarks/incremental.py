@@ -163,7 +163,7 @@ def pg_write_rate(result: IncrementalResult, documents: int, elements: int) -> N
         result.notes.append("PostgreSQL write rate skipped: no initdb/pg_ctl (apt-get install postgresql)")
         return
     from docbatch.destinations.postgresql import PostgresDestination
-    from docbatch.sources.base import DocumentMeta
+    from docbatch.model import DocumentMeta
 
     server = PostgresServer(bin_dir)
     server.start()

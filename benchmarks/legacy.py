@@ -2,7 +2,7 @@
 corpus reads to its modern twin (``duplicate-paragraphs.doc`` / ``.docx``, …).
 
 ``python -m benchmarks.legacy`` prints the rows; ``python -m benchmarks`` adds them to its report.
-Times are of :func:`docbatch.partition.partition_file` in this process: the first conversion pays
+Times are of :func:`docbatch.partitioners.auto.partition_file` in this process: the first conversion pays
 for LibreOffice's fresh profile (once per worker in a run), the others reuse it.
 """
 
@@ -44,8 +44,8 @@ def legacy_files(root: Path = CORPUS_DIR) -> list[Path]:
 
 def bench_legacy(files: list[Path], *, reps: int = 3) -> tuple[float | None, list[LegacyRow]]:
     """(first conversion's seconds, one row per file with the median seconds of ``reps`` runs)."""
-    from docbatch.partition import partition_file
-    from docbatch.partition.base import PartitionOptions
+    from docbatch.partitioners.auto import partition_file
+    from docbatch.partitioners.kit.base import PartitionOptions
 
     options = PartitionOptions(detect_languages=False)
     first: float | None = None
@@ -67,8 +67,8 @@ def bench_legacy(files: list[Path], *, reps: int = 3) -> tuple[float | None, lis
 
 
 def _row(path: Path, seconds: float, file_type: str, status: str, elements: list) -> LegacyRow:
-    from docbatch.partition import partition_file
-    from docbatch.partition.base import PartitionOptions
+    from docbatch.partitioners.auto import partition_file
+    from docbatch.partitioners.kit.base import PartitionOptions
 
     row = LegacyRow(_name(path), file_type, status, round(seconds, 3), len(elements))
     twin = path.with_suffix(TWIN_OF[path.suffix.lower()])

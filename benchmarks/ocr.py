@@ -146,8 +146,8 @@ def _mixed_pdf(text_pdf: Path, scan_pdf: Path, n: int, out: Path) -> int:
 
 
 def _docbatch_text(path: str) -> str:
-    from docbatch.partition import partition_file
-    from docbatch.partition.base import PartitionOptions
+    from docbatch.partitioners.auto import partition_file
+    from docbatch.partitioners.kit.base import PartitionOptions
 
     _, elements = partition_file(Path(path), PartitionOptions(detect_languages=False))
     return "\n".join(e.text for e in elements)
@@ -193,7 +193,7 @@ def _warm(fn: Callable[[str], str], image: Path) -> None:
 
 def _engines(inputs: Inputs, dpi: int, limit: int) -> list[Row]:
     """Tesseract and RapidOCR alone on the same rendered pages, one thread each."""
-    from docbatch.partition.ocr import recognize
+    from docbatch.partitioners.ocr.ocr import recognize
 
     images, truths = inputs.images[:limit], inputs.image_truth[:limit]
     engines: dict[str, Callable] = {

@@ -70,8 +70,8 @@ def pdfium_floor(path: Path) -> int:
 
 
 def _docbatch(path: Path) -> int:
-    from docbatch.partition.base import PartitionOptions
-    from docbatch.partition.pdf import partition_pdf
+    from docbatch.partitioners.kit.base import PartitionOptions
+    from docbatch.partitioners.pdf.pdf import partition_pdf
 
     return len(partition_pdf(path, PartitionOptions()))
 

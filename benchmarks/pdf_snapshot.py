@@ -30,8 +30,8 @@ def _fixtures(folder: Path) -> list[Path]:
 def main(argv: list[str]) -> int:
     from docbatch.elements import elements_to_dicts
     from docbatch.errors import DocumentError
-    from docbatch.partition.base import PartitionOptions
-    from docbatch.partition.pdf import partition_pdf
+    from docbatch.partitioners.kit.base import PartitionOptions
+    from docbatch.partitioners.pdf.pdf import partition_pdf
 
     if not argv or argv[0].startswith("-"):  # -h, --help, or no OUT_DIR: say how to run it
         print(__doc__)

@@ -57,10 +57,11 @@ def measure_folder(
     from docbatch.destinations.tree import encode_elements
     from docbatch.document import _document_info
     from docbatch.elements import elements_to_dicts, finalize
-    from docbatch.partition import PartitionOptions, partition_file
-    from docbatch.sources.base import DocumentMeta
+    from docbatch.model import DocumentMeta
+    from docbatch.partitioners.auto import partition_file
+    from docbatch.partitioners.kit.base import PartitionOptions
+    from docbatch.runner.worker import Job, process_document
     from docbatch.sources.local import LocalSource
-    from docbatch.worker import Job, process_document
 
     source = LocalSource(folder)
     docs = [d for d in source.list() if isinstance(d, DocumentMeta)]

@@ -45,7 +45,7 @@ def snapshot(path: Path) -> dict[str, Any]:
     from docbatch.document import partition_document
     from docbatch.elements import elements_to_dicts
     from docbatch.errors import DocumentError
-    from docbatch.partition.base import PartitionOptions
+    from docbatch.partitioners.kit.base import PartitionOptions
     from docbatch.sources.local import LocalSource
 
     doc = next(LocalSource(path.absolute()).list())  # what docbatch.partition(path) does

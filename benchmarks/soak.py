@@ -35,9 +35,9 @@ from pathlib import Path
 import psutil
 
 from docbatch.elements import Element
-from docbatch.partition.base import PartitionOptions
+from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.paths import parts_to_key
-from docbatch.pipeline import FAILED_BEFORE
+from docbatch.runner.pipeline import FAILED_BEFORE
 
 CACHE = Path(__file__).resolve().parent / ".cache" / "soak"
 
@@ -116,7 +116,7 @@ def soak_partition_text(path: Path, options: PartitionOptions) -> list[Element]:
     if head.startswith(b"SOAK-HANG"):
         while True:
             time.sleep(1)
-    from docbatch.partition.text import partition_text
+    from docbatch.partitioners.markup.text import partition_text
 
     return partition_text(path, options)
 
@@ -124,8 +124,8 @@ def soak_partition_text(path: Path, options: PartitionOptions) -> list[Element]:
 def _run_once(src: Path, out: Path, processes: int, timeout: float) -> None:
     """One run in this process (the child the soak kills); workers fork from here."""
     from docbatch.destinations.local import LocalJSONDestination
-    from docbatch.partition import registry
-    from docbatch.pipeline import RunOptions, run
+    from docbatch.partitioners import registry
+    from docbatch.runner.pipeline import RunOptions, run
     from docbatch.sources.local import LocalSource
 
     registry.register("txt", "benchmarks.soak:soak_partition_text")

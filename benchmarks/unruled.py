@@ -226,8 +226,8 @@ def score_tables(elements: list[dict], truth: list[dict]) -> TableScore:
 def unruled_scores(folder: Path, reports: int = 20) -> TableScore:
     """Generate ``reports`` reports under ``folder`` (cached) and score docbatch's tables on all of them."""
     from docbatch.elements import elements_to_dicts
-    from docbatch.partition.base import PartitionOptions
-    from docbatch.partition.pdf import partition_pdf
+    from docbatch.partitioners.kit.base import PartitionOptions
+    from docbatch.partitioners.pdf.pdf import partition_pdf
 
     folder.mkdir(parents=True, exist_ok=True)
     total = TableScore(0, 0, 0, 0, 0)

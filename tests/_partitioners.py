@@ -12,8 +12,8 @@ from pathlib import Path
 
 from docbatch.elements import Element
 from docbatch.errors import NeedsInstall
-from docbatch.partition.base import PartitionOptions
-from docbatch.partition.notes import part_lost, remark
+from docbatch.partitioners.kit.base import PartitionOptions
+from docbatch.partitioners.kit.notes import part_lost, remark
 
 
 def misbehave(path: Path, options: PartitionOptions) -> list[Element]:
@@ -53,7 +53,7 @@ def misbehave(path: Path, options: PartitionOptions) -> list[Element]:
     if word == "XMLMEMORY":
         from lxml import etree
 
-        from docbatch.partition.boundary import library_errors
+        from docbatch.partitioners.kit.boundary import library_errors
 
         with library_errors("XML", (etree.XMLSyntaxError,)):
             etree.fromstring(b"<r>" + b"<a>x</a>" * 12_000_000 + b"</r>", etree.XMLParser(huge_tree=True))

@@ -47,7 +47,7 @@ def pg_server() -> Iterator[PostgresServer]:
 def misbehaving_txt() -> Iterator[None]:
     """Route .txt files to the test partitioner that crashes, hangs or raises on command
     (see _partitioners.misbehave); the pool's workers fork from the test process and see it."""
-    from docbatch.partition import registry
+    from docbatch.partitioners import registry
 
     original = registry.PARTITIONERS["txt"]
     registry.register("txt", "_partitioners:misbehave")

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from docbatch.errors import DocumentError
-from docbatch.partition.ocr import check_available, install_hint
+from docbatch.partitioners.ocr.ocr import check_available, install_hint
 
 PAGE_MM = (148, 105)  # A6 landscape
 DPI = 200

@@ -11,7 +11,7 @@ import pytest
 from lxml import html as lxml_html
 
 import docbatch
-from docbatch.chunking import CHUNK_TYPES, ChunkingOptions, chunk, decode_orig_elements
+from docbatch.chunking.strategies import CHUNK_TYPES, ChunkingOptions, chunk, decode_orig_elements
 from docbatch.elements import Element, coordinates
 from docbatch.errors import ConfigError
 from support import run_cli

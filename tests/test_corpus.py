@@ -11,7 +11,7 @@ import sqlite3
 
 import pytest
 
-from docbatch.partition.legacy import soffice_path
+from docbatch.partitioners.legacy.legacy import soffice_path
 from support import CORPUS, run_cli
 
 pytestmark = [pytest.mark.corpus, pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")]

@@ -12,10 +12,10 @@ import pytest
 from docbatch.destinations.base import Destination
 from docbatch.destinations.registry import open_destination
 from docbatch.errors import ConfigError
-from docbatch.sources.base import DocumentMeta
+from docbatch.model import DocumentMeta
 
 DOC = DocumentMeta(uri="s3://src/docs/a/b.txt", key="a/b.txt", size=5, version="v1")
-S1, S2 = "a1" * 10, "b2" * 10  # stamps as docbatch.incremental.stamp makes them
+S1, S2 = "a1" * 10, "b2" * 10  # stamps as docbatch.model.stamp makes them
 ELEMENTS = [
     {"type": "Title", "element_id": "e1", "text": "Hello", "metadata": {"filename": "b.txt"}},
     {"type": "NarrativeText", "element_id": "e2", "text": "World", "metadata": {"parent_id": "e1"}},

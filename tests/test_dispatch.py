@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from docbatch.destinations.local import LocalJSONDestination
-from docbatch.dispatch import SMALL_BYTES
-from docbatch.executors import ProcessExecutor
-from docbatch.pipeline import RunOptions, run
+from docbatch.runner.dispatch import SMALL_BYTES
+from docbatch.runner.executors import ProcessExecutor
+from docbatch.runner.pipeline import RunOptions, run
 from docbatch.sources.local import LocalSource
 from support import load_outputs
 

@@ -9,9 +9,9 @@ import pytest
 
 from _ole import write_ole
 from docbatch.errors import DocumentError, EncryptedDocument, UnsupportedFileType
-from docbatch.filetype import FILE_TYPES, detect
-from docbatch.formats import FORMATS
-from docbatch.partition import partition_file
+from docbatch.partitioners.auto import partition_file
+from docbatch.partitioners.filetype import FILE_TYPES, detect
+from docbatch.partitioners.formats import FORMATS
 
 
 def _write(path, data: bytes):

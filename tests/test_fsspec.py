@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from docbatch.destinations.local import LocalJSONDestination
-from docbatch.pipeline import RunOptions, run
+from docbatch.runner.pipeline import RunOptions, run
 from docbatch.sources.fsspec import FsspecSource
 from support import load_outputs, run_cli
 from webhdfs import WebHDFSServer

@@ -13,9 +13,9 @@ import pytest
 
 from docbatch.destinations.local import LocalJSONDestination
 from docbatch.errors import ConfigError
-from docbatch.partition.base import PartitionOptions
-from docbatch.pipeline import FAILED_BEFORE, UNCHANGED, RunOptions, RunSummary, run
-from docbatch.sources.base import DocumentMeta
+from docbatch.model import DocumentMeta
+from docbatch.partitioners.kit.base import PartitionOptions
+from docbatch.runner.pipeline import FAILED_BEFORE, UNCHANGED, RunOptions, RunSummary, run
 from docbatch.sources.local import LocalSource
 from support import cli_env, kill_mid_run, load_outputs, touch_later, write_files
 

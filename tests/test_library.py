@@ -93,7 +93,7 @@ def test_bad_and_unsupported_documents_raise_document_errors():
 
 
 def test_a_partial_document_warns_with_its_lost_parts(tmp_path: Path):
-    from docbatch.partition.registry import PARTITIONERS, register
+    from docbatch.partitioners.registry import PARTITIONERS, register
 
     register("txt", "_partitioners:misbehave")
     try:
@@ -101,8 +101,8 @@ def test_a_partial_document_warns_with_its_lost_parts(tmp_path: Path):
             warnings.simplefilter("always")
             elements = docbatch.partition(b"LOSSY but the rest is here", filename="a.txt")
     finally:
-        register("txt", "docbatch.partition.text:partition_text")
-    assert PARTITIONERS["txt"] == "docbatch.partition.text:partition_text"
+        register("txt", "docbatch.partitioners.markup.text:partition_text")
+    assert PARTITIONERS["txt"] == "docbatch.partitioners.markup.text:partition_text"
     assert elements[0].text == "LOSSY but the rest is here"
     assert [str(w.message) for w in caught if w.category is docbatch.PartialDocumentWarning] == [
         "parts lost: page 2: unreadable"

@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 
 from docbatch.destinations.local import LocalJSONDestination
-from docbatch.pipeline import RunOptions, run
+from docbatch.runner.pipeline import RunOptions, run
 from docbatch.sources.local import LocalSource
 from support import load_outputs
 

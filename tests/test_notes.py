@@ -6,9 +6,9 @@ import sqlite3
 from pathlib import Path
 
 from docbatch.destinations.local import LocalJSONDestination
-from docbatch.partition.notes import Notes, collecting, part_lost, remark
-from docbatch.pipeline import RunOptions, run
-from docbatch.report import Reporter, print_summary
+from docbatch.partitioners.kit.notes import Notes, collecting, part_lost, remark
+from docbatch.runner.pipeline import RunOptions, run
+from docbatch.runner.report import Reporter, print_summary
 from docbatch.sources.local import LocalSource
 
 

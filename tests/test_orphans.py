@@ -18,7 +18,7 @@ from support import REPO, cli_env, run_cli
 #: The CLI with .txt routed to the test partitioner that hangs on command (tests/_partitioners.py).
 _HANGING_CLI = (
     "import sys; sys.path.insert(0, sys.argv.pop(1));"
-    "from docbatch.partition import registry; registry.register('txt', '_partitioners:misbehave');"
+    "from docbatch.partitioners import registry; registry.register('txt', '_partitioners:misbehave');"
     "from docbatch.cli import main; main(prog_name='docbatch')"
 )
 
@@ -78,7 +78,7 @@ def _fork(child) -> int:
 
 @pytest.mark.skipif(sys.platform != "linux", reason="fork without exec, as pool workers start")
 def test_a_forked_child_does_not_keep_a_dead_parents_lock(tmp_path: Path):
-    from docbatch.record import RunLock
+    from docbatch.runner.record import RunLock
 
     def lock_fork_and_die() -> None:  # take the lock, fork a long-lived child, die without unlocking
         RunLock(tmp_path).__enter__()
@@ -166,7 +166,7 @@ def test_a_second_sigterm_stops_at_once_despite_a_hanging_document(tmp_path: Pat
 
 @pytest.mark.skipif(sys.platform != "linux", reason="signals the Linux way")
 def test_one_sigterm_does_not_wait_for_a_hanging_document_past_the_grace(tmp_path: Path):
-    from docbatch.pipeline import StopRequest
+    from docbatch.runner.pipeline import StopRequest
 
     main, args = _start_hanging_cli(tmp_path, {"hang.txt": "HANG", "later.txt": "later"}, "--timeout", "600")
     try:
@@ -192,7 +192,7 @@ def test_one_sigterm_does_not_wait_for_a_hanging_document_past_the_grace(tmp_pat
 
 @pytest.mark.skipif(sys.platform != "linux", reason="fork without exec")
 def test_the_parent_watch_ends_a_worker_where_no_death_signal_is_offered(tmp_path: Path, monkeypatch):
-    from docbatch import worker
+    from docbatch.runner import worker
 
     monkeypatch.setattr(worker, "_set_death_signal", lambda: False)  # as on macOS
 

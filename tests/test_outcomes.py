@@ -10,7 +10,7 @@ import pytest
 
 from docbatch.destinations.local import LocalJSONDestination
 from docbatch.errors import MissingDependency, internal_error, one_line
-from docbatch.pipeline import RunOptions, RunSummary, run
+from docbatch.runner.pipeline import RunOptions, RunSummary, run
 from docbatch.sources.local import LocalSource
 
 

@@ -15,8 +15,8 @@ import pytest
 
 from docbatch.destinations.local import LocalJSONDestination
 from docbatch.errors import ConfigError
-from docbatch.pipeline import RunOptions, run
-from docbatch.record import RunLock
+from docbatch.runner.pipeline import RunOptions, run
+from docbatch.runner.record import RunLock
 from docbatch.sources.local import LocalSource
 from support import cli_env, load_outputs, write_files
 
@@ -235,8 +235,8 @@ def test_a_corrupt_run_record_is_set_aside_and_a_new_one_started(tmp_path):
 def test_a_wall_clock_step_does_not_time_documents_out(tmp_path, misbehaving_txt, monkeypatch):
     """The pool's threads run in this process: a clock jumping an hour ahead mid-document
     once failed every document in flight as a timeout."""
-    from docbatch.executors import ProcessExecutor
-    from docbatch.worker import Job
+    from docbatch.runner.executors import ProcessExecutor
+    from docbatch.runner.worker import Job
 
     src = write_files(tmp_path / "src", {"slow.txt": "SLOW 1.5", "hang.txt": "HANG"})
     job = Job(source=LocalSource(src), destination=LocalJSONDestination(tmp_path / "out"), download_dir=tmp_path)
@@ -268,8 +268,8 @@ def test_a_timed_out_worker_leaves_no_temporary_folder(tmp_path, misbehaving_txt
 
 
 def test_the_summary_keeps_a_bounded_number_of_failures(tmp_path):
-    from docbatch.pipeline import RunSummary
-    from docbatch.record import DocResult
+    from docbatch.model import DocResult
+    from docbatch.runner.pipeline import RunSummary
 
     summary = RunSummary()
     for i in range(RunSummary.FAILURES_KEPT * 3):
@@ -324,8 +324,8 @@ def _wedged_worker(*args: object) -> None:
 
 
 def test_a_worker_stuck_before_running_anything_stops_the_run_instead_of_hanging(tmp_path, monkeypatch):
-    from docbatch import executors
     from docbatch.errors import RunStopped
+    from docbatch.runner import executors
 
     monkeypatch.setattr(executors, "start_worker", _wedged_worker)
     monkeypatch.setattr(executors.ProcessExecutor, "QUEUE_GRACE_SECONDS", 1.0)

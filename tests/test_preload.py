@@ -11,13 +11,14 @@ from support import cli_env
 _SCRIPT = """
 import sys
 from docbatch.destinations.local import LocalJSONDestination
-from docbatch.pipeline import RunOptions, run
+from docbatch.runner.pipeline import RunOptions, run
 from docbatch.sources.local import LocalSource
 
 from pathlib import Path
 src, out = Path(sys.argv[1]), Path(sys.argv[2])
 summary = run(LocalSource(src), LocalJSONDestination(out), RunOptions(num_processes=1, download_dir=out.parent / "dl"))
-print(summary.ok, "docbatch.partition.markdown" in sys.modules, "docbatch.partition.pdf" in sys.modules)
+loaded = sys.modules
+print(summary.ok, "docbatch.partitioners.markup.markdown" in loaded, "docbatch.partitioners.pdf.pdf" in loaded)
 """
 
 
@@ -41,7 +42,7 @@ def test_a_run_imports_the_partitioners_of_its_listed_types_before_forking(tmp_p
 
 def test_preload_imports_the_slow_libraries_a_format_declares_and_passes_over_unknown_types() -> None:
     code = (
-        "import sys; from docbatch.partition.registry import preload; "
+        "import sys; from docbatch.partitioners.registry import preload; "
         "print(preload(['msg', 'no-such-type', 'vsd']), 'extract_msg' in sys.modules)"
     )
     done = subprocess.run(

@@ -9,11 +9,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from docbatch import report
-from docbatch.pipeline import RunSummary
-from docbatch.record import FAILED, OK, DocResult
-from docbatch.report import Reporter, print_summary
-from docbatch.sources.base import DocumentMeta
+from docbatch.model import FAILED, OK, DocResult, DocumentMeta
+from docbatch.runner import report
+from docbatch.runner.pipeline import RunSummary
+from docbatch.runner.report import Reporter, print_summary
 
 _STAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ")
 

@@ -234,8 +234,8 @@ def _recorded_urls(server: S3Server) -> list[str]:
 def test_each_worker_opens_its_own_client(s3_server):
     """A forked worker must not read from the parent's pooled connections (the two processes
     would read each other's responses and hang): the Job it keeps has no client yet."""
-    from docbatch import worker
     from docbatch.destinations.local import LocalJSONDestination
+    from docbatch.runner import worker
     from docbatch.sources.s3 import S3Source
 
     source = S3Source("s3://any-bucket/prefix/", endpoint_url=s3_server.url)

@@ -9,9 +9,9 @@ import fsspec
 import pytest
 
 from docbatch.destinations.local import LocalJSONDestination
-from docbatch.pipeline import RunOptions, run
-from docbatch.record import FAILED, DocResult
-from docbatch.report import Reporter
+from docbatch.model import FAILED, DocResult
+from docbatch.runner.pipeline import RunOptions, run
+from docbatch.runner.report import Reporter
 from docbatch.sanitize import redact_url, safe_line
 from docbatch.sources.fsspec import FsspecSource
 from support import run_cli

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from docbatch.paths import safe_join, temp_path
-from docbatch.pipeline import SOURCE_FAULTS_TO_STOP
+from docbatch.runner.pipeline import SOURCE_FAULTS_TO_STOP
 from faultproxy import FaultProxy
 from support import S3Server, load_outputs, run_cli, without_root_override
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from docbatch import zipreuse
 from docbatch.errors import DocumentError
-from docbatch.filetype import detect
-from docbatch.partition import partition_file
-from docbatch.partition.archive import open_zip
-from docbatch.partition.base import PartitionOptions
+from docbatch.partitioners import zipreuse
+from docbatch.partitioners.auto import partition_file
+from docbatch.partitioners.filetype import detect
+from docbatch.partitioners.kit.archive import open_zip
+from docbatch.partitioners.kit.base import PartitionOptions
 
 DECK = Path(__file__).parent / "fixtures" / "pptx" / "deck.pptx"
 

@@ -20,13 +20,13 @@ from typing import Any
 
 import click
 
-from docbatch.chunking import STRATEGIES, ChunkingOptions
+from docbatch.chunking.strategies import STRATEGIES, ChunkingOptions
 from docbatch.destinations.registry import open_destination
 from docbatch.errors import ConfigError
-from docbatch.memory import memory_cap
-from docbatch.partition.base import PartitionOptions
-from docbatch.pipeline import RunOptions, StopRequest, default_download_dir, run
-from docbatch.report import Reporter, print_summary
+from docbatch.partitioners.kit.base import PartitionOptions
+from docbatch.runner.memory import memory_cap
+from docbatch.runner.pipeline import RunOptions, StopRequest, default_download_dir, run
+from docbatch.runner.report import Reporter, print_summary
 from docbatch.sanitize import safe_line
 from docbatch.sources.base import Source
 
@@ -34,7 +34,7 @@ __all__ = ["main"]
 
 
 def _memory_cap(value: str, processes: int) -> int | None:
-    """``--max-memory`` in bytes (see :func:`docbatch.memory.memory_cap`), or a usage error."""
+    """``--max-memory`` in bytes (see :func:`docbatch.runner.memory.memory_cap`), or a usage error."""
     try:
         return memory_cap(value, processes)
     except ValueError as e:
@@ -347,8 +347,8 @@ def fsspec_command(
 )
 def report_command(output: Path, failed: bool, run_id: str | None, fmt: str) -> None:
     """Show a run from the run record in OUTPUT (default: structured-outputs)."""
-    from docbatch.record import read_run
-    from docbatch.report import format_run
+    from docbatch.runner.record import read_run
+    from docbatch.runner.report import format_run
 
     try:
         run_row, rows = read_run(output, run_id, failed_only=failed)

@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from docbatch.elements import DocumentInfo, Element, clean_text, finalize
-from docbatch.filetype import FileType
 from docbatch.languages import detect_languages
-from docbatch.partition import PartitionOptions, partition_file
-from docbatch.partition.notes import Notes, collecting
+from docbatch.model import DocumentMeta
+from docbatch.partitioners.auto import partition_file
+from docbatch.partitioners.filetype import FileType
+from docbatch.partitioners.kit.base import PartitionOptions
+from docbatch.partitioners.kit.notes import Notes, collecting
 from docbatch.paths import printable
-from docbatch.sources.base import DocumentMeta
 from docbatch.sources.local import LocalSource
 
 __all__ = ["PartialDocumentWarning", "Partitioned", "partition", "partition_document"]
@@ -82,7 +83,7 @@ def partition(
 
     ``source`` is a path, the document's bytes, or a binary file object. ``filename`` names the
     document when ``source`` is bytes or a file (its extension breaks ties in type detection; it
-    becomes ``metadata.filename``). ``options`` are :class:`~docbatch.partition.PartitionOptions`
+    becomes ``metadata.filename``). ``options`` are :class:`~docbatch.partitioners.kit.base.PartitionOptions`
     fields (``process_attachments=True``, ``detect_languages=False``, ...).
 
     A path gets the same ids and ``data_source`` as a run over it; bytes have no location, so

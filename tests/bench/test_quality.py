@@ -60,7 +60,8 @@ def test_generated_file_has_expected_elements(tmp_path: Path, fmt: str) -> None:
 def test_generated_msg_is_a_real_outlook_message(tmp_path: Path) -> None:
     """The .msg writer produces what Outlook would: docbatch reads the same elements and
     envelope from it as from the .eml of the same document, and scores it perfectly."""
-    from docbatch.partition import PartitionOptions, partition_file
+    from docbatch.partitioners.auto import partition_file
+    from docbatch.partitioners.kit.base import PartitionOptions
 
     [msg] = generate(tmp_path, ["msg"], count=1)
     [eml] = generate(tmp_path, ["eml"], count=1)

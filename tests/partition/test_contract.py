@@ -20,8 +20,9 @@ import pytest
 
 from docbatch.elements import ELEMENT_TYPES, METADATA_KEYS, DocumentInfo, elements_to_dicts, finalize
 from docbatch.errors import DocumentError, UnsupportedFileType
-from docbatch.partition import PartitionOptions, partition_file
-from docbatch.partition.notes import collecting
+from docbatch.partitioners.auto import partition_file
+from docbatch.partitioners.kit.base import PartitionOptions
+from docbatch.partitioners.kit.notes import collecting
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared" / "corpus" / "unstructured-example-docs"

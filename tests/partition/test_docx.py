@@ -18,9 +18,9 @@ from PIL import Image
 
 from docbatch.elements import DocumentInfo, elements_to_dicts, finalize
 from docbatch.errors import DocumentError
-from docbatch.partition import partition_file
-from docbatch.partition.base import PartitionOptions
-from docbatch.partition.docx import partition_docx
+from docbatch.partitioners.auto import partition_file
+from docbatch.partitioners.kit.base import PartitionOptions
+from docbatch.partitioners.ooxml.docx import partition_docx
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/unstructured-example-docs"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "docx"
@@ -576,7 +576,7 @@ def test_chart_declaring_billions_of_points_keeps_only_its_title():
     """python-pptx loops over every declared point: the count is checked before it does."""
     import re
 
-    from docbatch.partition.ooxml import chart_from_xml
+    from docbatch.partitioners.ooxml.ooxml import chart_from_xml
 
     blob = re.sub(rb'<c:ptCount val="\d+"/>', b'<c:ptCount val="99999999999"/>', _chart_xml())
     assert [(el.type, el.text) for el in chart_from_xml(blob)] == [("FigureCaption", "Units sold")]
@@ -635,7 +635,7 @@ def test_smartart_nodes_become_list_items(tmp_path):
 )
 def test_package_missing_a_part_keeps_the_rest(tmp_path, member, lost):
     """Word opens a document whose picture or header part is missing; so do we, naming the part."""
-    from docbatch.partition.notes import collecting
+    from docbatch.partitioners.kit.notes import collecting
 
     src = FIXTURES / "report.docx"
     dst = tmp_path / "incomplete.docx"
@@ -662,7 +662,7 @@ def _drop_member(src: Path, dst: Path, member: str) -> Path:
 
 
 def _partition_noting(path: Path) -> tuple[list, list[str]]:
-    from docbatch.partition.notes import collecting
+    from docbatch.partitioners.kit.notes import collecting
 
     with collecting() as notes:
         elements = partition_docx(path, OPTIONS)
@@ -761,8 +761,8 @@ def test_opening_imports_neither_python_docx_nor_python_pptx(tmp_path):
     code = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from docbatch.partition.base import PartitionOptions\n"
-        "from docbatch.partition.docx import partition_docx\n"
+        "from docbatch.partitioners.kit.base import PartitionOptions\n"
+        "from docbatch.partitioners.ooxml.docx import partition_docx\n"
         f"assert partition_docx(Path({str(FIXTURES / 'report.docx')!r}), PartitionOptions())\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('docx', 'pptx')))\n"
     )

@@ -9,9 +9,9 @@ import pytest
 
 from docbatch.elements import DocumentInfo, Element, elements_to_dicts, finalize
 from docbatch.errors import DocumentError, UnsupportedFileType
-from docbatch.partition import partition_file
-from docbatch.partition.base import PartitionOptions
-from docbatch.partition.elementjson import partition_json, partition_ndjson
+from docbatch.partitioners.auto import partition_file
+from docbatch.partitioners.kit.base import PartitionOptions
+from docbatch.partitioners.markup.elementjson import partition_json, partition_ndjson
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/unstructured-example-docs"
 OPTIONS = PartitionOptions(detect_languages=False)

@@ -9,9 +9,9 @@ import pytest
 
 from docbatch.elements import DocumentInfo, finalize
 from docbatch.errors import DocumentError, EncryptedDocument
-from docbatch.partition import partition_file
-from docbatch.partition.base import PartitionOptions
-from docbatch.partition.epub import partition_epub
+from docbatch.partitioners.auto import partition_file
+from docbatch.partitioners.kit.base import PartitionOptions
+from docbatch.partitioners.markup.epub import partition_epub
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/unstructured-example-docs"
 OPTIONS = PartitionOptions(detect_languages=False)

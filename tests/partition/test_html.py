@@ -10,9 +10,9 @@ import pytest
 
 from docbatch.elements import DocumentInfo, elements_to_dicts, finalize
 from docbatch.errors import DocumentError
-from docbatch.partition import partition_file
-from docbatch.partition.base import PartitionOptions
-from docbatch.partition.html import (
+from docbatch.partitioners.auto import partition_file
+from docbatch.partitioners.kit.base import PartitionOptions
+from docbatch.partitioners.markup.html import (
     decode_html_bytes,
     partition_html,
     partition_html_string,

@@ -8,11 +8,12 @@ import pytest
 from PIL import Image
 
 from docbatch.errors import DocumentError, UnsupportedFileType
-from docbatch.filetype import detect
-from docbatch.partition import ocr, partition_file
-from docbatch.partition.base import PartitionOptions
-from docbatch.partition.image import partition_image
-from docbatch.partition.notes import collecting
+from docbatch.partitioners.auto import partition_file
+from docbatch.partitioners.filetype import detect
+from docbatch.partitioners.kit.base import PartitionOptions
+from docbatch.partitioners.kit.notes import collecting
+from docbatch.partitioners.ocr import ocr
+from docbatch.partitioners.ocr.image import partition_image
 from ocr_fixtures import PAGES, needs_heif, needs_ocr, page_images, text_pdf
 
 EXPECTED = [("Title" if k == "title" else "ListItem" if k == "item" else "NarrativeText", t) for k, t in PAGES[0]]

@@ -16,9 +16,10 @@ import pptx
 import pytest
 
 from docbatch.errors import DocumentError
-from docbatch.partition import legacy, partition_file
-from docbatch.partition.base import PartitionOptions
-from docbatch.partition.legacy import Converter, soffice_path
+from docbatch.partitioners.auto import partition_file
+from docbatch.partitioners.kit.base import PartitionOptions
+from docbatch.partitioners.legacy import legacy
+from docbatch.partitioners.legacy.legacy import Converter, soffice_path
 
 OPTIONS = PartitionOptions(detect_languages=False)
 needs_soffice = pytest.mark.skipif(

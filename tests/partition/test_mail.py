@@ -10,9 +10,9 @@ import pytest
 
 from docbatch.elements import METADATA_KEYS, DocumentInfo, elements_to_dicts, finalize
 from docbatch.errors import DocumentError, EncryptedDocument
-from docbatch.partition import partition_file
-from docbatch.partition.base import PartitionOptions
-from docbatch.partition.mail import (
+from docbatch.partitioners.auto import partition_file
+from docbatch.partitioners.kit.base import PartitionOptions
+from docbatch.partitioners.mail.mail import (
     ATTACHMENTS_KEY,
     MAX_ATTACHMENT_DEPTH,
     format_address,
@@ -356,7 +356,7 @@ def test_msg_html_encapsulated_in_rtf_is_recovered():
     from extract_msg.enums import DeencapType
     from extract_msg.exceptions import DeencapNotEncapsulated
 
-    from docbatch.partition.mail import _deencapsulate_rtf
+    from docbatch.partitioners.mail.mail import _deencapsulate_rtf
 
     msg = extract_msg.openMsg(str(FIXTURES / "fake-email.msg"))
     try:

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from docbatch.errors import DocumentError
-from docbatch.partition import ocr
-from docbatch.partition.base import PartitionOptions
-from docbatch.partition.notes import collecting
-from docbatch.partition.pdf import partition_pdf
+from docbatch.partitioners.kit.base import PartitionOptions
+from docbatch.partitioners.kit.notes import collecting
+from docbatch.partitioners.ocr import ocr
+from docbatch.partitioners.pdf.pdf import partition_pdf
 from ocr_fixtures import PAGES, blank_pdf, needs_ocr, page_images, scanned_pdf, text_pdf, words
 
 

@@ -15,8 +15,8 @@ from odf.table import Table, TableCell, TableRow
 from odf.text import List, ListItem, P
 
 from docbatch.errors import DocumentError
-from docbatch.partition import partition_file
-from docbatch.partition.base import PartitionOptions
+from docbatch.partitioners.auto import partition_file
+from docbatch.partitioners.kit.base import PartitionOptions
 
 OPTIONS = PartitionOptions(detect_languages=False)
 

@@ -12,9 +12,9 @@ from odf.style import Style
 
 from docbatch.elements import DocumentInfo, finalize
 from docbatch.errors import DocumentError, EncryptedDocument
-from docbatch.partition import partition_file
-from docbatch.partition.base import PartitionOptions
-from docbatch.partition.odt import partition_odt
+from docbatch.partitioners.auto import partition_file
+from docbatch.partitioners.kit.base import PartitionOptions
+from docbatch.partitioners.odf.odt import partition_odt
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/unstructured-example-docs"
 OPTIONS = PartitionOptions(detect_languages=False)

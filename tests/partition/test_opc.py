@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from docbatch.partition.opc import MissingPart, Package
+from docbatch.partitioners.ooxml.opc import MissingPart, Package
 
 
 def test_a_missing_member_is_a_missing_part() -> None:

@@ -9,10 +9,10 @@ import pytest
 
 from docbatch.elements import DocumentInfo, elements_to_dicts, finalize
 from docbatch.errors import DocumentError, EncryptedDocument
-from docbatch.partition import partition_file
-from docbatch.partition.base import PartitionOptions
-from docbatch.partition.notes import collecting
-from docbatch.partition.pdf import partition_pdf
+from docbatch.partitioners.auto import partition_file
+from docbatch.partitioners.kit.base import PartitionOptions
+from docbatch.partitioners.kit.notes import collecting
+from docbatch.partitioners.pdf.pdf import partition_pdf
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pdf"
 CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/unstructured-example-docs"
@@ -228,7 +228,7 @@ def _many_links(path: Path, rows: int = 24, cols: int = 25) -> Path:
 def test_many_links_get_the_text_pdfium_finds_under_each_box(tmp_path):
     import pypdfium2 as pdfium
 
-    from docbatch.partition.pdf_links import page_links
+    from docbatch.partitioners.pdf.links import page_links
 
     doc = pdfium.PdfDocument(str(_many_links(tmp_path / "links.pdf")))
     page = doc[0]
@@ -266,7 +266,7 @@ def test_bounded_text_in_one_call_is_pypdfium2s_bounded_text(pdfs):
 
     import pypdfium2 as pdfium
 
-    from docbatch.partition.pdf_ffi import BoundedText
+    from docbatch.partitioners.pdf.ffi import BoundedText
 
     doc = pdfium.PdfDocument(str(pdfs["structured.pdf"]))
     page = doc[0]

@@ -9,7 +9,7 @@ import pytest
 from pdfplumber import table as pt
 from pdfplumber.utils import filter_edges
 
-from docbatch.partition.pdf_grid import Edge, grid_cells, grid_tables, table_rows
+from docbatch.partitioners.pdf.grid import Edge, grid_cells, grid_tables, table_rows
 
 _SNAP = 3.0
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from docbatch.partition.base import PartitionOptions
-from docbatch.partition.pdf import partition_pdf
+from docbatch.partitioners.kit.base import PartitionOptions
+from docbatch.partitioners.pdf.pdf import partition_pdf
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pdf"
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # ``benchmarks`` lives at the repository root

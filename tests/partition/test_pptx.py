@@ -16,9 +16,9 @@ from pptx.util import Inches, Pt
 
 from docbatch.elements import DocumentInfo, elements_to_dicts, finalize
 from docbatch.errors import DocumentError
-from docbatch.partition.base import PartitionOptions
-from docbatch.partition.notes import collecting
-from docbatch.partition.pptx import partition_pptx
+from docbatch.partitioners.kit.base import PartitionOptions
+from docbatch.partitioners.kit.notes import collecting
+from docbatch.partitioners.ooxml.pptx import partition_pptx
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/unstructured-example-docs"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pptx"
@@ -430,8 +430,8 @@ def test_a_deck_without_charts_never_imports_python_pptx():
     import sys
 
     code = (
-        "import sys; from pathlib import Path; from docbatch.partition.base import PartitionOptions; "
-        "from docbatch.partition.pptx import partition_pptx; "
+        "import sys; from pathlib import Path; from docbatch.partitioners.kit.base import PartitionOptions; "
+        "from docbatch.partitioners.ooxml.pptx import partition_pptx; "
         f"els = partition_pptx(Path({str(FIXTURES / 'deck.pptx')!r}), PartitionOptions()); "
         "print(len(els), 'pptx' in sys.modules)"
     )
@@ -441,7 +441,7 @@ def test_a_deck_without_charts_never_imports_python_pptx():
 
 def _master_part(blob: bytes) -> Any:
     """The master part of a one-member package holding ``blob``, as a deck's reader gets it."""
-    from docbatch.partition.opc import Package
+    from docbatch.partitioners.ooxml.opc import Package
 
     data = io.BytesIO()
     with zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -450,7 +450,7 @@ def _master_part(blob: bytes) -> Any:
 
 
 def test_the_shared_layouts_and_masters_stay_within_their_memory_budget():
-    from docbatch.partition import pptx as reader
+    from docbatch.partitioners.ooxml import pptx as reader
 
     master = zipfile.ZipFile(FIXTURES / "deck.pptx").read("ppt/slideMasters/slideMaster1.xml")
     first = reader._template(_master_part(master))

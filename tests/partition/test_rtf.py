@@ -8,9 +8,9 @@ import pytest
 
 from docbatch.elements import DocumentInfo, finalize
 from docbatch.errors import DocumentError
-from docbatch.partition import partition_file
-from docbatch.partition.base import PartitionOptions
-from docbatch.partition.rtf import partition_rtf, partition_rtf_string
+from docbatch.partitioners.auto import partition_file
+from docbatch.partitioners.kit.base import PartitionOptions
+from docbatch.partitioners.markup.rtf import partition_rtf, partition_rtf_string
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/unstructured-example-docs"
 OPTIONS = PartitionOptions(detect_languages=False)

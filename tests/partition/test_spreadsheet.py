@@ -12,9 +12,10 @@ import pytest
 
 from docbatch.elements import DocumentInfo, elements_to_dicts, finalize
 from docbatch.errors import DocumentError, EncryptedDocument
-from docbatch.partition import partition_file, spreadsheet
-from docbatch.partition.base import PartitionOptions
-from docbatch.partition.spreadsheet import (
+from docbatch.partitioners.auto import partition_file
+from docbatch.partitioners.kit.base import PartitionOptions
+from docbatch.partitioners.spreadsheet import spreadsheet
+from docbatch.partitioners.spreadsheet.spreadsheet import (
     cell_text,
     classify_cell,
     partition_csv,
@@ -531,7 +532,7 @@ def _with_member(src: Path, dst: Path, member: str, data: bytes) -> Path:
 def test_broken_worksheet_is_lost_alone_and_named(tmp_path):
     """(calamine reads sheets one at a time; openpyxl parses every sheet on opening, so with it a
     broken sheet fails the workbook.)"""
-    from docbatch.partition.notes import collecting
+    from docbatch.partitioners.kit.notes import collecting
 
     wb = openpyxl.Workbook()
     wb.active.title = "Good"
@@ -561,7 +562,7 @@ def test_xls_xlrd_cannot_read_is_read_by_calamine():
     """xlrd-rejects.xls is small.xls with three bytes changed (two of them in cell values): xlrd
     fails (KeyError inside its BIFF reader), python-calamine reads it whole, so nothing is lost."""
     pytest.importorskip("python_calamine")
-    from docbatch.partition.notes import collecting
+    from docbatch.partitioners.kit.notes import collecting
 
     with collecting() as notes:
         rescued = partition_xls(FIXTURES / "xlrd-rejects.xls", OPTIONS)

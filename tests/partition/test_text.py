@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from docbatch.elements import DocumentInfo, elements_to_dicts, finalize
-from docbatch.partition import partition_file
-from docbatch.partition.base import PartitionOptions
-from docbatch.partition.text import classify_paragraph, partition_text, partition_text_string
+from docbatch.partitioners.auto import partition_file
+from docbatch.partitioners.kit.base import PartitionOptions
+from docbatch.partitioners.markup.text import classify_paragraph, partition_text, partition_text_string
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "text"
 CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/unstructured-example-docs"

@@ -2,7 +2,7 @@
 
 A rerun decides from the destination alone, never from the run record (which may be lost with
 the machine): each destination can say, in one listing, which outputs it holds and the *stamp*
-each was made from (:func:`docbatch.incremental.stamp`: the document's version from the source
+each was made from (:func:`docbatch.model.stamp`: the document's version from the source
 listing plus the processing fingerprint). Backends keep stamps however suits them (marker
 objects beside the outputs, a table), but always so that a stamp is only ever present for an
 output that is whole and made from that stamp's version.
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from docbatch.sources.base import DocumentMeta
+from docbatch.model import DocumentMeta
 
 __all__ = ["Destination", "Known", "local_state_dir"]
 

@@ -25,7 +25,7 @@ from psycopg import sql
 
 from docbatch.destinations.base import Destination, Known, local_state_dir
 from docbatch.errors import ConfigError, TransientError
-from docbatch.sources.base import DocumentMeta
+from docbatch.model import DocumentMeta
 
 __all__ = ["PostgresDestination"]
 

@@ -1,6 +1,6 @@
 """Which destination backend handles which output: a URL scheme -> backend map.
 
-Like :mod:`docbatch.partition.registry`, entries are dotted paths imported only when that kind
+Like :mod:`docbatch.partitioners.registry`, entries are dotted paths imported only when that kind
 of output is asked for, so a local run never imports psycopg, and a backend whose library is
 missing is reported with the extra that installs it.
 """

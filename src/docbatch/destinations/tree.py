@@ -27,9 +27,8 @@ from typing import Any
 import orjson
 
 from docbatch.destinations.base import Destination, Known
-from docbatch.incremental import STAMP_LENGTH
+from docbatch.model import STAMP_LENGTH, DocumentMeta
 from docbatch.paths import safe_name
-from docbatch.sources.base import DocumentMeta
 
 __all__ = ["DONE", "FAILED", "SOURCE", "TreeDestination", "encode_elements"]
 

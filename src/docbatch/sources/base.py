@@ -11,43 +11,11 @@ from __future__ import annotations
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-__all__ = ["DocumentMeta", "ListingFault", "Source", "folders_inside"]
+from docbatch.model import DocumentMeta, ListingFault
 
-
-@dataclass(frozen=True, slots=True)
-class DocumentMeta:
-    """What a source knows of a document before reading it."""
-
-    #: Where the document lives, e.g. ``s3://bucket/a/b.pdf`` or ``file:///data/a/b.pdf``.
-    uri: str
-    #: Path relative to the source root; names the output (``a/b.pdf`` -> ``a/b.pdf.json``).
-    key: str
-    size: int | None = None
-    #: Changes when the content changes: an S3 ETag, or a file's mtime in nanoseconds.
-    version: str | None = None
-    #: ISO 8601, UTC.
-    last_modified: str | None = None
-    #: Enough for the source to find the document again (bucket and key, or a path).
-    record_locator: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class ListingFault:
-    """A part of the source that could not be listed (an unreadable folder, say).
-
-    Sources yield it among the documents so that the run records it as a failed row and exits
-    non-zero, instead of silently processing everything else.
-    """
-
-    uri: str
-    #: The folder's key relative to the source root, ending with ``/``.
-    key: str
-    reason: str
-    version: str | None = None
+__all__ = ["Source", "folders_inside"]
 
 
 def folders_inside(root: str, folders: Iterable[Path]) -> frozenset[str]:

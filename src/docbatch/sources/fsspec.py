@@ -16,8 +16,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from docbatch.errors import ConfigError, DocumentError, TransientError
+from docbatch.model import DocumentMeta, ListingFault
 from docbatch.sanitize import redact_url
-from docbatch.sources.base import DocumentMeta, ListingFault, Source, folders_inside
+from docbatch.sources.base import Source, folders_inside
 
 __all__ = ["FsspecSource"]
 

@@ -9,7 +9,8 @@ from pathlib import Path
 from urllib.parse import quote_from_bytes
 
 from docbatch.errors import ConfigError, DocumentError
-from docbatch.sources.base import DocumentMeta, ListingFault, Source, folders_inside
+from docbatch.model import DocumentMeta, ListingFault
+from docbatch.sources.base import Source, folders_inside
 
 __all__ = ["LocalSource"]
 

@@ -15,7 +15,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 from docbatch.errors import ConfigError, DocumentError, TransientError
-from docbatch.sources.base import DocumentMeta, Source
+from docbatch.model import DocumentMeta
+from docbatch.sources.base import Source
 
 __all__ = ["S3Source", "parse_s3_url"]
 

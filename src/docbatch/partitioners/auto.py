@@ -1,0 +1,60 @@
+"""Turn one local file into elements: detect its type, pick its partitioner, run it.
+
+One module per format family lives beside this file (``pdf.py``, ``docx.py``, ``html.py``, ...);
+``registry.py`` maps detected file types to them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docbatch.elements import Element
+from docbatch.errors import DocumentError
+from docbatch.partitioners import zipreuse
+from docbatch.partitioners.filetype import FileType, detect, from_extension
+from docbatch.partitioners.kit.base import PartitionOptions
+from docbatch.partitioners.registry import PARTITIONERS, get_partitioner, missing_dependency
+
+__all__ = ["PartitionOptions", "partition_file"]
+
+#: Formats stored in a container (a zip package, an OLE2 file) that sniffing names only when the
+#: container is whole. A damaged one sniffs as a bare "zip" or "unknown"; its name says what it
+#: claims to be, and that format's reader says what is wrong (failed), rather than "unsupported
+#: file type zip" (skipped) for what is a broken document.
+_CONTAINED = {
+    "zip": frozenset({"docx", "pptx", "xlsx", "epub", "odt", "ods", "odp", "xlsb"}),
+    "unknown": frozenset({"xls", "msg", "doc", "ppt"}),
+}
+
+
+def partition_file(
+    path: str | Path,
+    options: PartitionOptions | None = None,
+    *,
+    name: str | None = None,
+    file_type: FileType | None = None,
+) -> tuple[FileType, list[Element]]:
+    """Partition the file at ``path``; ``name`` is its original name, used for the extension.
+
+    Returns the detected file type and the elements, not yet finalized (no ids or document
+    metadata: see :func:`docbatch.elements.finalize`).
+    """
+    path = Path(path)
+    options = options or PartitionOptions()
+    with zipreuse.scope():  # a zip the sniff opened goes on to its reader, not read twice
+        ft = file_type or _claimed(detect(path, name), name or path.name)
+        if ft.name == "empty":
+            raise DocumentError("empty file (0 bytes)")
+        partitioner = get_partitioner(ft.name)
+        try:
+            return ft, list(partitioner(path, options))
+        except ModuleNotFoundError as e:  # a library imported on first use, missing from this install
+            raise missing_dependency(ft.name, e) from e
+
+
+def _claimed(sniffed: FileType, name: str) -> FileType:
+    """The type ``name`` claims when the content sniffed as a container too damaged to tell."""
+    claimed = from_extension(name)
+    if claimed is not None and claimed.name in _CONTAINED.get(sniffed.name, ()) and claimed.name in PARTITIONERS:
+        return claimed
+    return sniffed

@@ -1,0 +1,378 @@
+"""Legacy Office (.doc .dot .ppt .pps .pot, and .xls no reader can open) through LibreOffice.
+
+LibreOffice headless converts the binary file to its OOXML twin (docx, pptx, xlsx) in a private
+temporary folder, and the OOXML partitioner reads that; the document keeps its own file type
+(``application/msword``, …) because :mod:`docbatch.runner.worker` reports the detected one.
+
+One :class:`Converter` lives in each worker process, with its own LibreOffice profile
+(``-env:UserInstallation``): two workers sharing a profile would hand their conversions to each
+other's instance, or block on its lock. Start-up is paid once per worker: the converter starts
+one ``soffice.bin`` listening on a pipe and keeps it, driving it over UNO through
+:mod:`docbatch.partitioners.legacy.uno_bridge` (run by the Python LibreOffice's ``uno`` module was built
+for, so docbatch's interpreter never loads pyuno). Measured on this 2-core machine, shared with
+other jobs, so noisy:
+
+==============================================  ==========================================
+one ``soffice.bin --convert-to`` per document   ~1–4 s each (a whole office start each time)
+one office kept, driven over UNO                ~2.7 s once per worker, then ~0.05–0.3 s each
+==============================================  ==========================================
+
+Without a UNO-capable Python (``python3-uno`` not installed) each conversion falls back to its
+own ``soffice.bin --convert-to`` run on the same profile. Either way LibreOffice runs as
+``soffice.bin`` itself (not the ``soffice`` script, whose ``oosplash`` would outlive a killed
+worker), in its own session, with the kernel told to kill it when its parent dies
+(``PR_SET_PDEATHSIG``): a document past ``--timeout`` takes its conversion down with it when the
+pool stops the worker. ``TMPDIR`` points into the converter's private folder, removed when the
+worker exits; a worker killed before it could clean up has its folder removed by the next
+converter made on the machine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
+from multiprocessing import util as mp_util
+from pathlib import Path
+
+from docbatch.elements import Element
+from docbatch.errors import DocumentError, EncryptedDocument, NeedsInstall
+from docbatch.partitioners.formats import by_name
+from docbatch.partitioners.kit.base import PartitionOptions
+
+__all__ = ["Converter", "converter", "partition_doc", "partition_ppt", "partition_xls", "soffice_path"]
+
+#: Longest one conversion may take when no pool timeout stops it first (a library call, a test).
+CONVERT_TIMEOUT = 600.0
+#: Longest LibreOffice may take to start (a fresh profile on a busy machine takes ~10 s).
+START_TIMEOUT = 180.0
+#: soffice.bin's exit status after it made a fresh profile: "start me again".
+_RESTART_REQUESTED = 81
+_PR_SET_PDEATHSIG = 1
+_PROFILE_PREFIX = "docbatch-soffice-profile-"
+
+
+def soffice_path() -> Path | None:
+    """LibreOffice's ``soffice.bin`` (or, failing that, its ``soffice`` launcher), if installed."""
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if found is None:
+        return None
+    real = Path(found).resolve()
+    binary = real.with_name("soffice.bin")
+    return binary if binary.is_file() else real
+
+
+#: Export filter for each target extension (LibreOffice's filter names).
+_FILTERS = {
+    "docx": "MS Word 2007 XML",
+    "pptx": "Impress MS PowerPoint 2007 XML",
+    "xlsx": "Calc MS Excel 2007 XML",
+    "doc": "MS Word 97",
+    "ppt": "MS PowerPoint 97",
+}
+
+
+class Converter:
+    """Converts files with LibreOffice headless: one office, one profile, for this process's life.
+
+    With a Python that has LibreOffice's UNO bridge, one office is started on first use and kept
+    (:class:`_UnoOffice`); without it each conversion runs ``soffice.bin --convert-to`` on the
+    same profile (:func:`_convert_once`).
+    """
+
+    def __init__(self, soffice: Path) -> None:
+        self.soffice = soffice
+        _remove_stale_profiles()
+        self.home = Path(tempfile.mkdtemp(prefix=f"{_PROFILE_PREFIX}{os.getpid()}-"))
+        self.profile = self.home / "profile"
+        (self.home / "tmp").mkdir()
+        self._office: _UnoOffice | None = None
+        self._uno_python = _uno_python()
+        # Pool workers leave through multiprocessing's exit path, which runs these, not atexit's.
+        self._finalizer = mp_util.Finalize(None, _shutdown, args=(self,), exitpriority=10)
+
+    def close(self) -> None:
+        """Stop the office and remove the profile (also done when the worker process exits)."""
+        self._finalizer()
+
+    @contextlib.contextmanager
+    def converted(self, path: Path, source_ext: str, target: str) -> Iterator[Path]:
+        """``path`` converted to ``target`` (an extension: docx, pptx, xlsx) in a private folder
+        that is removed, with everything LibreOffice left in it, when the block ends."""
+        with tempfile.TemporaryDirectory(prefix="docbatch-convert-") as tmp:
+            work = Path(tmp).absolute()
+            source = work / f"document{source_ext}"  # a plain name: the original may hold anything
+            os.symlink(path.resolve(), source)
+            out = work / "out" / f"document.{target}"
+            out.parent.mkdir()
+            self._convert(source, out, target, work)
+            if not out.is_file():
+                raise DocumentError(
+                    f"LibreOffice could not convert {path.name} to {target.upper()}; the file is damaged or not "
+                    f"a {source_ext.lstrip('.').upper()} file"
+                )
+            yield out
+
+    def _convert(self, source: Path, out: Path, target: str, work: Path) -> None:
+        if self._uno_python is None:
+            _convert_once(self.soffice, self.profile, source, target, work)
+            return
+        if self._office is None or not self._office.alive():
+            self._office = _UnoOffice(self._uno_python, self.soffice, self.home)
+        self._office.convert(source, out, _FILTERS[target])
+
+    def stop_office(self) -> None:
+        if self._office is not None:
+            self._office.stop()
+            self._office = None
+
+
+def _shutdown(converter: Converter) -> None:
+    converter.stop_office()
+    shutil.rmtree(converter.home, ignore_errors=True)
+
+
+class _UnoOffice:
+    """One ``soffice.bin`` kept running, driven by :mod:`docbatch.partitioners.legacy.uno_bridge`.
+
+    The bridge runs under the Python LibreOffice's ``uno`` module was built for, in its own
+    session so one ``killpg`` stops it and its office; both die with this worker.
+    """
+
+    def __init__(self, python: str, soffice: Path, home: Path) -> None:
+        bridge = Path(__file__).with_name("uno_bridge.py")
+        pipe = f"docbatch-{os.getpid()}-{home.name[-8:]}"
+        command = [python, str(bridge), str(soffice), (home / "profile").absolute().as_uri(), pipe]
+        env = {**os.environ, "TMPDIR": str(home / "tmp"), "HOME": str(home), "SAL_USE_VCLPLUGIN": "svp"}
+        self.process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
+        reply = self._read(START_TIMEOUT)
+        if not reply.get("ready"):
+            self.stop()
+            raise DocumentError("LibreOffice did not start; check that soffice runs headless on this machine")
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def convert(self, source: Path, out: Path, filter_name: str) -> None:
+        request = {"src": str(source), "dst": str(out), "filter": filter_name}
+        try:
+            assert self.process.stdin is not None
+            self.process.stdin.write((json.dumps(request) + "\n").encode())
+            self.process.stdin.flush()
+            reply = self._read(CONVERT_TIMEOUT)
+        except BaseException:  # a timeout, a dead office, an alarm: the next document gets a new one
+            self.stop()
+            raise
+        if not reply.get("ok"):
+            raise DocumentError(f"LibreOffice could not convert the file: {reply.get('error', 'no reason given')}")
+
+    def _read(self, timeout: float) -> dict:
+        """One JSON line from the bridge; DocumentError if none comes in ``timeout`` seconds."""
+        stdout = self.process.stdout
+        assert stdout is not None
+        ready, _, _ = select.select([stdout], [], [], timeout)
+        line = stdout.readline() if ready else b""
+        if not line:
+            self.stop()
+            raise DocumentError(
+                "LibreOffice stopped while converting the file"
+                if ready
+                else f"LibreOffice took longer than {timeout:g} s converting the file"
+            )
+        return json.loads(line)
+
+    def stop(self) -> None:
+        """Close the bridge's input (it then ends its office); kill both if they linger."""
+        with contextlib.suppress(OSError):
+            if self.process.stdin is not None:
+                self.process.stdin.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def _uno_python() -> str | None:
+    """A Python that can import LibreOffice's ``uno`` (Debian's python3 with python3-uno), or None."""
+    for candidate in ("/usr/bin/python3", "/usr/lib/libreoffice/program/python"):
+        if not os.access(candidate, os.X_OK):
+            continue
+        probe = subprocess.run(
+            [candidate, "-c", "import uno"], stdin=subprocess.DEVNULL, capture_output=True, timeout=60, check=False
+        )
+        if probe.returncode == 0:
+            return candidate
+    return None
+
+
+def _convert_once(soffice: Path, profile: Path, source: Path, target: str, work: Path) -> None:
+    """One ``soffice.bin --convert-to`` run on the worker's profile (no UNO bridge available)."""
+    command = [
+        str(soffice),
+        f"-env:UserInstallation={profile.absolute().as_uri()}",
+        "--headless",
+        "--invisible",
+        "--nologo",
+        "--nodefault",
+        "--nolockcheck",
+        "--norestore",
+        "--convert-to",
+        target,
+        "--outdir",
+        str(work / "out"),
+        str(source),
+    ]
+    for _ in range(2):  # the first run on a fresh profile exits asking to be started again
+        code, output = _run_soffice(command, work)
+        if code != _RESTART_REQUESTED:
+            break
+    if code != 0:
+        last = output.strip().splitlines()[-1:] or [f"exit status {code}"]
+        raise DocumentError(f"LibreOffice failed converting {source.suffix} to {target}: {last[0][:200]}")
+
+
+def _remove_stale_profiles() -> None:
+    """Remove profiles of workers that died without cleaning up (a timeout or crash kills them)."""
+    for profile in Path(tempfile.gettempdir()).glob(f"{_PROFILE_PREFIX}*"):
+        pid = profile.name[len(_PROFILE_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(profile, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def _run_soffice(command: list[str], work: Path) -> tuple[int, str]:
+    """Run one LibreOffice process to its end; on any way out of here it is dead."""
+    env = {**os.environ, "TMPDIR": str(work), "SAL_USE_VCLPLUGIN": "svp", "HOME": str(work)}
+    process = subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=work,
+        start_new_session=True,
+        preexec_fn=_die_with_parent,
+    )
+    try:
+        output, _ = process.communicate(timeout=CONVERT_TIMEOUT)
+    except subprocess.TimeoutExpired as e:
+        raise DocumentError(f"LibreOffice took longer than {CONVERT_TIMEOUT:g} s converting the file") from e
+    finally:
+        if process.poll() is None:  # a timeout, or an alarm or kill of this task: take the office down
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    return process.returncode, output.decode("utf-8", "replace") if output else ""
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: the kernel kills it when the worker that started it dies."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+_converter: tuple[int, Converter] | None = None
+
+
+def converter(file_type: str) -> Converter:
+    """This process's converter, made on first use; a forked child makes its own."""
+    global _converter
+    if _converter is not None and _converter[0] == os.getpid():
+        return _converter[1]
+    soffice = soffice_path()
+    if soffice is None:
+        hint = by_name(file_type).install_hint
+        raise NeedsInstall(f"reading {file_type.upper()} files needs LibreOffice, which is not installed; {hint}")
+    _converter = (os.getpid(), Converter(soffice))
+    return _converter[1]
+
+
+def _through(
+    path: Path, options: PartitionOptions, file_type: str, target: str, read: Callable[..., list[Element]]
+) -> list[Element]:
+    _check_not_encrypted(path, file_type)
+    with converter(file_type).converted(path, f".{file_type}", target) as modern:
+        return read(modern, options)
+
+
+def partition_doc(path: Path, options: PartitionOptions) -> list[Element]:
+    """Partition a Word 97-2003 document or template (.doc, .dot) as the DOCX LibreOffice makes of it."""
+    from docbatch.partitioners.ooxml.docx import partition_docx
+
+    return _through(path, options, "doc", "docx", partition_docx)
+
+
+def partition_ppt(path: Path, options: PartitionOptions) -> list[Element]:
+    """Partition a PowerPoint 97-2003 file (.ppt, .pps, .pot) as the PPTX LibreOffice makes of it."""
+    from docbatch.partitioners.ooxml.pptx import partition_pptx
+
+    return _through(path, options, "ppt", "pptx", partition_pptx)
+
+
+def partition_xls(path: Path, options: PartitionOptions) -> list[Element]:
+    """Partition an Excel 97-2003 workbook: xlrd, then python-calamine, then LibreOffice to XLSX.
+
+    xlrd reads most BIFF files; calamine reads some it rejects (both in spreadsheet.py); LibreOffice
+    opens nearly all the rest. The first reader's reason is the one reported when every one fails.
+    """
+    from docbatch.partitioners.spreadsheet import spreadsheet
+
+    try:
+        return spreadsheet.partition_xls(path, options)
+    except EncryptedDocument:
+        raise
+    except DocumentError as first:
+        if soffice_path() is None:
+            raise
+        try:
+            return _through(path, options, "xls", "xlsx", spreadsheet.partition_xlsx)
+        except DocumentError:
+            raise first from None
+
+
+def _check_not_encrypted(path: Path, file_type: str) -> None:
+    """A password-protected legacy file makes LibreOffice fail silently: say what it is instead."""
+    import olefile
+
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            streams = {"/".join(s).lower() for s in ole.listdir(streams=True, storages=True)}
+            encrypted = "encryptedsummary" in streams or _fib_encrypted(ole, streams)
+    except OSError as e:  # olefile's damaged-header error
+        raise DocumentError(f"damaged {file_type.upper()} file: {e}") from e
+    if encrypted:
+        raise EncryptedDocument(f"password-protected {file_type.upper()} file; remove the password and retry")
+
+
+def _fib_encrypted(ole: object, streams: set[str]) -> bool:
+    """Word's File Information Block says fEncrypted (bit 8 of the flags at offset 0x0A)."""
+    if "worddocument" not in streams:
+        return False
+    fib = ole.openstream("WordDocument").read(12)  # type: ignore[attr-defined]
+    return len(fib) >= 12 and bool(int.from_bytes(fib[10:12], "little") & 0x0100)

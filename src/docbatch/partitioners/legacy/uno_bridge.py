@@ -1,0 +1,134 @@
+"""A long-lived LibreOffice, driven over UNO: run as a script by a Python that has ``uno``.
+
+Not imported by docbatch: :mod:`docbatch.partitioners.legacy.legacy` runs this file with the Python that
+LibreOffice's bridge was built for (Debian's ``/usr/bin/python3`` with ``python3-uno``), so the
+worker's own interpreter never loads pyuno (which replaces ``builtins.__import__``).
+
+Usage: ``python3 uno_bridge.py SOFFICE_BIN PROFILE_DIR PIPE_NAME``. It starts ``soffice.bin``
+listening on the named pipe, prints ``{"ready": true}``, then reads one JSON request per line
+(``{"src": path, "dst": path, "filter": name}``) and answers each with one JSON line
+(``{"ok": true}`` or ``{"ok": false, "error": "..."}``). It ends when its input closes, taking the
+office with it; the kernel kills both if the worker above them dies (``PR_SET_PDEATHSIG``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+_PR_SET_PDEATHSIG = 1
+_RESTART_REQUESTED = 81  # soffice.bin's exit status after making a fresh profile
+_CONNECT_SECONDS = 120.0
+
+
+def _die_with_parent() -> None:
+    ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _start_office(soffice: str, profile: str, pipe: str) -> subprocess.Popen:
+    command = [
+        soffice,
+        f"-env:UserInstallation={profile}",
+        "--headless",
+        "--invisible",
+        "--nologo",
+        "--nodefault",
+        "--nolockcheck",
+        "--norestore",
+        f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext",
+    ]
+    return subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=_die_with_parent,
+    )
+
+
+def _connect(soffice: str, profile: str, pipe: str) -> tuple[subprocess.Popen, Any]:
+    """Start the office and return it with its Desktop; a fresh profile's restart is done here."""
+    import uno
+
+    office = _start_office(soffice, profile, pipe)
+    local = uno.getComponentContext()
+    resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
+    deadline = time.monotonic() + _CONNECT_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            ctx = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
+            return office, ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+        except Exception:  # NoConnectException until the office listens
+            if office.poll() is not None:
+                if office.returncode != _RESTART_REQUESTED:
+                    raise RuntimeError(f"LibreOffice exited with status {office.returncode} on start") from None
+                office = _start_office(soffice, profile, pipe)
+            time.sleep(0.05)
+    office.kill()
+    raise RuntimeError(f"LibreOffice did not answer within {_CONNECT_SECONDS:g} s")
+
+
+def _props(**values: Any) -> tuple:
+    from com.sun.star.beans import PropertyValue
+
+    out = []
+    for name, value in values.items():
+        prop = PropertyValue()
+        prop.Name, prop.Value = name, value
+        out.append(prop)
+    return tuple(out)
+
+
+def _convert(desktop: Any, src: str, dst: str, filter_name: str) -> None:
+    import uno
+
+    # Never run macros, never update links, never ask (a password prompt fails the load instead).
+    load = _props(Hidden=True, ReadOnly=True, MacroExecutionMode=0, UpdateDocMode=0)
+    document = desktop.loadComponentFromURL(uno.systemPathToFileUrl(src), "_blank", 0, load)
+    if document is None:
+        raise RuntimeError("LibreOffice could not open the file")
+    try:
+        document.storeToURL(uno.systemPathToFileUrl(dst), _props(FilterName=filter_name, Overwrite=True))
+    finally:
+        with contextlib.suppress(Exception):
+            document.close(True)
+
+
+def _reply(**fields: Any) -> None:
+    sys.stdout.write(json.dumps(fields) + "\n")
+    sys.stdout.flush()
+
+
+def main(argv: list[str]) -> int:
+    soffice, profile, pipe = argv
+    office, desktop = _connect(soffice, profile, pipe)
+    _reply(ready=True)
+    try:
+        for line in sys.stdin:
+            request = json.loads(line)
+            try:
+                _convert(desktop, request["src"], request["dst"], request["filter"])
+                _reply(ok=True)
+            except Exception as e:  # reported to the worker, which fails that one document
+                message = getattr(e, "Message", "") or str(e)
+                _reply(ok=False, error=f"{type(e).__name__}: {' '.join(message.split())[:200]}")
+            if office.poll() is not None:
+                return 1  # the office crashed on that document: the worker starts a new bridge
+    finally:
+        with contextlib.suppress(Exception):
+            desktop.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            office.wait(timeout=10)
+        if office.poll() is None:
+            office.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

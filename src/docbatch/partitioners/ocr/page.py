@@ -1,0 +1,163 @@
+"""An OCR'd page as placed blocks: words into lines, lines into blocks, blocks into reading order.
+
+Scanned PDF pages and images share this step, so both go on to the same typing of titles,
+paragraphs and list items (:mod:`layout`) as a PDF read from its text layer. What a text layer
+gives for free is estimated from pixels: the font size from the engine's row height, bold from
+how much ink a line puts down against the page's usual line, and a bullet from a small glyph
+standing alone at the start of a line (Tesseract reads ``•`` as ``¢``, ``e`` or ``°``).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter
+from itertools import groupby
+from typing import TYPE_CHECKING
+
+from PIL import Image as PILImage
+
+from docbatch.partitioners.layout.blocks import Block, Line, build_blocks, reading_order
+from docbatch.partitioners.layout.page import Placed, block_text
+from docbatch.partitioners.ocr.ocr import Word, iso_languages, recognize
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+__all__ = ["MAX_OCR_PIXELS", "ocr_page"]
+
+#: Largest image handed to the engine: an A4 page at 300 dpi is 8.7 million pixels, so this keeps
+#: body text of a poster-sized page legible while the worker holds at most ~40 MB of gray pixels.
+MAX_OCR_PIXELS = 40_000_000
+#: What Tesseract reads a bullet glyph as, when the glyph stands alone before an item.
+_BULLET_READINGS = frozenset(
+    {"•", "¢", "«", "¢«", "°", "e", "o", "©", "®", "*", "»", "+", "-", "—", "◦", "■", "□", "§"}
+)
+#: Words read with less confidence than this (0-100) are noise (specks, rules, textures), except a
+#: bullet glyph, which Tesseract reads with little confidence because it is no letter.
+_MIN_CONFIDENCE = 30.0
+#: A line this many times as inky as the page's usual line is set in bold.
+_BOLD_INK = 1.3
+_DARK = 128  # gray level under which a pixel is ink
+_SMALL_WORD = 12.0  # pixels: words lower than this are read again from an enlarged copy
+_GOOD_WORD = 24.0  # the word height that enlarged copy aims for
+_MAX_UPSCALE = 4.0
+
+
+def ocr_page(
+    image: Image, *, page: int, size: tuple[float, float], languages: str, dpi: int = 0
+) -> tuple[list[Placed], Counter]:
+    """The page's blocks, in reading order, with boxes in page units: ``size`` is the page's
+    width and height in them (points for a PDF page, original pixels for a downscaled image).
+
+    Returns the blocks and the characters per font size seen, for the document's body size.
+    """
+    gray = image if image.mode == "L" else image.convert("L")
+    words = recognize(gray, languages, dpi=dpi)
+    factor = _upscale_factor(words, gray)
+    if factor > 1.0:
+        gray = gray.resize((round(gray.width * factor), round(gray.height * factor)), PILImage.Resampling.BICUBIC)
+        words = recognize(gray, languages, dpi=round(dpi * factor))
+    width, height = size
+    scale = gray.width / width
+    lines = _lines(words, gray, scale)
+    sizes: Counter[float] = Counter()
+    for ln in lines:
+        sizes[ln.size] += len(ln.text)
+    meta = {"languages": iso_languages(languages)}
+    placed = []
+    for blk in reading_order(build_blocks(lines), width):
+        text = block_text(blk)
+        if text:
+            placed.append(_place(blk, page, width, height, text, dict(meta)))
+    return placed, sizes
+
+
+def _upscale_factor(words: list[Word], gray: Image) -> float:
+    """How much to enlarge an image whose text is too small for the engine (a 72 dpi page), else 1.
+
+    Tesseract reads best with words some 20-30 pixels high and loses letters under about 12; a
+    second pass on an enlarged copy costs less than text read wrong. Word boxes, not the engine's
+    row height, measure it: on tiny text the row height stays at its floor of 20.
+    """
+    if not words:
+        return 1.0
+    word = statistics.median(w.box[3] - w.box[1] for w in words)
+    if word >= _SMALL_WORD:
+        return 1.0
+    room = math.sqrt(MAX_OCR_PIXELS / max(gray.width * gray.height, 1))
+    return max(1.0, min(_GOOD_WORD / max(word, 1.0), _MAX_UPSCALE, room))
+
+
+def _lines(words: list[Word], gray: Image, scale: float) -> list[Line]:
+    """One :class:`Line` per engine line, in the top-left frame of the page (``pdf_box`` flipped to match)."""
+    page_height = gray.height / scale
+    lines: list[Line] = []
+    inks: list[float] = []
+    for _, group in groupby(words, key=lambda w: w.line):
+        line_words = _kept(list(group))
+        if not line_words:
+            continue
+        x0 = min(w.box[0] for w in line_words)
+        y0 = min(w.box[1] for w in line_words)
+        x1 = max(w.box[2] for w in line_words)
+        y1 = max(w.box[3] for w in line_words)
+        text = " ".join(w.text for w in line_words)
+        size = round(line_words[0].row_height / scale * 2) / 2
+        box = (x0 / scale, y0 / scale, x1 / scale, y1 / scale)
+        pdf_box = (box[0], page_height - box[3], box[2], page_height - box[1])
+        lines.append(Line(*box, text, size, False, pdf_box))
+        inks.append(_ink(gray, line_words))
+    _mark_bold(lines, inks)
+    return lines
+
+
+def _kept(words: list[Word]) -> list[Word]:
+    """The line's confident words, a bullet glyph (small, alone, first) spelled ``•``."""
+    first, rest = words[0], [w for w in words[1:] if w.confidence >= _MIN_CONFIDENCE]
+    if rest and _is_bullet(first):
+        return [Word("•", first.box, first.confidence, first.line, first.row_height), *rest]
+    return [first, *rest] if first.confidence >= _MIN_CONFIDENCE else rest
+
+
+def _is_bullet(word: Word) -> bool:
+    """A short mark well under the line's height: a letter such as "e" or "o" is taller."""
+    return word.text in _BULLET_READINGS and word.box[3] - word.box[1] <= 0.6 * word.row_height
+
+
+def _ink(gray: Image, words: list[Word]) -> float:
+    """Share of the words' box pixels that are ink: word boxes, so that the gaps between words
+    and a short line's tight box weigh the same on every line."""
+    dark = area = 0
+    for w in words:
+        crop = gray.crop(w.box)
+        dark += sum(crop.histogram()[:_DARK])
+        area += crop.width * crop.height
+    return dark / max(area, 1)
+
+
+def _mark_bold(lines: list[Line], inks: list[float]) -> None:
+    """Bold lines put down clearly more ink than the page's usual line of several words."""
+    usual = [ink for ln, ink in zip(lines, inks, strict=True) if len(ln.text.split()) >= 4]
+    if len(usual) < 2:
+        return
+    median = statistics.median(usual)
+    for ln, ink in zip(lines, inks, strict=True):
+        ln.bold = ink > _BOLD_INK * median
+
+
+def _place(blk: Block, page: int, width: float, height: float, text: str, extra: dict) -> Placed:
+    return Placed(
+        page=page,
+        box=(blk.x0, blk.y0, blk.x1, blk.y1),
+        width=width,
+        height=height,
+        text=text,
+        kind="text",
+        size=blk.size,
+        bold=blk.bold,
+        n_lines=len(blk.lines),
+        vertical=False,
+        html="",
+        extra=extra,
+    )

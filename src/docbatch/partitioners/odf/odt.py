@@ -1,0 +1,418 @@
+"""OpenDocument text (.odt): one walk over ``content.xml`` turns ODF blocks into elements.
+
+ODF states its structure outright, so nothing is guessed that the file says: ``text:h`` with its
+``outline-level`` is a Title of that depth, paragraphs styled Title / Subtitle / Heading N (also
+through automatic styles that inherit from them) are Titles, ``text:list`` items are ListItems
+with their nesting depth, and ``table:table`` is a Table with ``text_as_html`` (spans kept).
+Only ordinary paragraphs go through the plain-text classifier (a typed bullet is a ListItem).
+Running headers and footers of the page styles become Header and Footer elements.
+Links become ``link_texts`` / ``link_urls``; footnote bodies follow the paragraph that cites
+them; text boxes are read where they are anchored; tracked deletions and comments are left out.
+
+``page_number`` comes from the ``text:soft-page-break`` marks LibreOffice writes where its layout
+broke pages; a file without them (one page, or another producer) gets no page numbers.
+
+The XML is read with lxml's parser locked down (no entities, no DTD, no network), not odfpy:
+odfpy loads every part of the package into its own object tree and is an order of magnitude
+slower. unstructured converts ODT with pandoc to DOCX first; this needs no subprocess.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from docbatch.elements import Element, inline_metadata
+from docbatch.errors import DocumentError, EncryptedDocument
+from docbatch.partitioners.kit.archive import check_zip
+from docbatch.partitioners.kit.base import PartitionOptions
+from docbatch.partitioners.markup.epub import ZIP_READ_ERRORS, read_member
+from docbatch.partitioners.markup.text import partition_text_string
+
+__all__ = [
+    "OdfWalker",
+    "check_odf_not_encrypted",
+    "paragraph_text",
+    "parse_odf_xml",
+    "partition_odt",
+    "partition_odt_xml",
+    "read_odf_package",
+    "style_parents",
+]
+
+_NS = {
+    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+    "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+    "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
+    "draw": "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0",
+    "xlink": "http://www.w3.org/1999/xlink",
+}
+
+
+def _q(prefix: str, name: str) -> str:
+    return f"{{{_NS[prefix]}}}{name}"
+
+
+_H, _P, _LIST, _LIST_ITEM, _LIST_HEADER = (_q("text", n) for n in ("h", "p", "list", "list-item", "list-header"))
+_TABLE, _ROW, _CELL, _COVERED = (_q("table", n) for n in ("table", "table-row", "table-cell", "covered-table-cell"))
+_ROW_GROUPS = frozenset(
+    _q("table", n) for n in ("table-header-rows", "table-rows", "table-row-group", "table-column-group")
+)
+_SOFT_BREAK = _q("text", "soft-page-break")
+_SPACE, _TAB, _LINE_BREAK = _q("text", "s"), _q("text", "tab"), _q("text", "line-break")
+_NOTE, _NOTE_BODY, _LINK = _q("text", "note"), _q("text", "note-body"), _q("text", "a")
+_FRAME, _TEXT_BOX = _q("draw", "frame"), _q("draw", "text-box")
+# Parts of the tree that are not the document's visible text.
+_SKIP = frozenset(
+    {
+        _q("text", "tracked-changes"),
+        _q("text", "sequence-decls"),
+        _q("text", "variable-decls"),
+        _q("text", "user-field-decls"),
+        _q("office", "annotation"),
+        _q("office", "annotation-end"),
+        _q("office", "forms"),
+        _q("table", "table-columns"),
+        _q("table", "table-column"),
+        _q("text", "page-number"),  # layout fields: "1" in a running footer is not content
+        _q("text", "page-count"),
+    }
+)
+_MANIFEST_NS = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
+_STYLE_NAME, _PARENT_STYLE = _q("style", "name"), _q("style", "parent-style-name")
+_HEADING_STYLE = re.compile(r"^heading(?:_20_|\s*)(\d+)$", re.IGNORECASE)
+_MAX_REPEAT = 100  # repeated rows / columns: spreadsheets in tables repeat empty cells thousands of times
+
+_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True
+)
+
+
+def partition_odt(path: Path, options: PartitionOptions) -> list[Element]:
+    """Partition an OpenDocument text file."""
+    content, styles = read_odf_package(path, options, "ODT")
+    return partition_odt_xml(content, styles)
+
+
+def read_odf_package(path: Path, options: PartitionOptions, kind: str) -> tuple[bytes, bytes | None]:
+    """``content.xml`` and ``styles.xml`` of an OpenDocument package (``kind`` names it in errors)."""
+    check_zip(path, options, kind)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            if "content.xml" not in names:
+                raise DocumentError("not an OpenDocument file (no content.xml)")
+            check_odf_not_encrypted(zf, names)
+            styles = read_member(zf, "styles.xml") if "styles.xml" in names else None
+            return read_member(zf, "content.xml"), styles
+    except zipfile.BadZipFile as e:
+        raise DocumentError(f"not a valid {kind} (broken zip: {e})") from e
+    except (zipfile.LargeZipFile, *ZIP_READ_ERRORS) as e:
+        raise DocumentError(f"unreadable {kind}: {e}") from e
+
+
+def check_odf_not_encrypted(zf: zipfile.ZipFile, names: set[str]) -> None:
+    """EncryptedDocument if the package's manifest says its content is password-protected."""
+    if "META-INF/manifest.xml" in names and _is_encrypted(read_member(zf, "META-INF/manifest.xml")):
+        raise EncryptedDocument("password-protected OpenDocument file; remove the password and retry")
+
+
+def _is_encrypted(manifest: bytes) -> bool:
+    """True if the manifest says content.xml is encrypted (ODF's own password protection)."""
+    try:
+        root = etree.fromstring(manifest, _PARSER)
+    except etree.XMLSyntaxError:
+        return False
+    if root is None:
+        return False
+    path_attr = f"{{{_MANIFEST_NS}}}full-path"
+    return any(
+        entry.get(path_attr) == "content.xml" and entry.find(f"{{{_MANIFEST_NS}}}encryption-data") is not None
+        for entry in root.iter(f"{{{_MANIFEST_NS}}}file-entry")
+    )
+
+
+def partition_odt_xml(content: bytes, styles: bytes | None = None) -> list[Element]:
+    """Partition the ``content.xml`` of an ODF text document.
+
+    ``styles.xml`` resolves style names and holds the running headers and footers of the page
+    styles, which become Header elements first and Footer elements last (each distinct text once).
+    """
+    root = parse_odf_xml(content)
+    styles_root = parse_odf_xml(styles) if styles else None
+    parents = style_parents(styles_root) if styles_root is not None else {}
+    parents.update(style_parents(root))
+    body = root.find(f"{_q('office', 'body')}/{_q('office', 'text')}")
+    if body is None:
+        raise DocumentError("not an OpenDocument text document (no office:text body)")
+    walker = OdfWalker(parents, has_pages=root.find(f".//{_SOFT_BREAK}") is not None)
+    try:
+        walker.blocks(body)
+    except RecursionError as e:
+        raise DocumentError("ODT nested too deeply to partition") from e
+    if styles_root is None:
+        return walker.out
+    return _running(styles_root, "header", "Header") + walker.out + _running(styles_root, "footer", "Footer")
+
+
+def _running(styles_root: Any, region: str, kind: str) -> list[Element]:
+    """Distinct paragraphs of the page styles' headers or footers (first-page and even-page too)."""
+    out: list[Element] = []
+    seen: set[str] = set()
+    tags = {_q("style", region), _q("style", f"{region}-first"), _q("style", f"{region}-left")}
+    for master in styles_root.iter(_q("style", "master-page")):
+        for part in master:
+            if part.tag not in tags:
+                continue
+            for para in part.iter(_P, _H):
+                text = paragraph_text(para)
+                if text and text not in seen:
+                    seen.add(text)
+                    out.append(Element(kind, text))
+    return out
+
+
+def paragraph_text(para: Any) -> str:
+    """The visible text of one paragraph-like element, whitespace collapsed."""
+    inline = _Inline()
+    _collect(para, inline)
+    return " ".join("".join(inline.parts).split())
+
+
+def parse_odf_xml(data: bytes) -> Any:
+    """Parse an ODF XML part with entities, DTDs and network locked out."""
+    try:
+        return etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as e:
+        raise DocumentError(f"malformed ODT XML: {str(e).splitlines()[0] if str(e) else 'parse error'}") from e
+
+
+def style_parents(root: Any) -> dict[str, str]:
+    """Style name -> parent style name, for automatic styles (P1 -> Heading_20_1) and named ones."""
+    out = {}
+    for style in root.iter(_q("style", "style")):
+        name, parent = style.get(_STYLE_NAME), style.get(_PARENT_STYLE)
+        if name and parent:
+            out[name] = parent
+    return out
+
+
+@dataclass
+class _Inline:
+    """What one paragraph's inline content holds besides its text."""
+
+    parts: list[str] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[Any] = field(default_factory=list)
+    boxes: list[Any] = field(default_factory=list)
+    breaks: int = 0
+
+
+class OdfWalker:
+    """Walks block-level ODF content, appending elements to ``out``."""
+
+    def __init__(self, style_parents: dict[str, str], *, has_pages: bool) -> None:
+        self.style_parents = style_parents
+        self.page = 1 if has_pages else None
+        self.out: list[Element] = []
+
+    # -- blocks -------------------------------------------------------------------------------
+
+    def blocks(self, container: Any, list_depth: int | None = None) -> None:
+        for child in container:
+            tag = child.tag
+            if not isinstance(tag, str) or tag in _SKIP:
+                continue
+            if tag == _SOFT_BREAK:
+                self._page_break()
+            elif tag == _H:
+                self._heading(child)
+            elif tag == _P:
+                self._paragraph(child, list_depth)
+            elif tag == _LIST:
+                self._list(child, 0 if list_depth is None else list_depth + 1)
+            elif tag == _TABLE:
+                self._table(child)
+            else:  # sections, indexes (a table of contents), text boxes, wrappers: their blocks count
+                self.blocks(child, list_depth)
+
+    def _list(self, el: Any, depth: int) -> None:
+        for item in el:
+            if item.tag in (_LIST_ITEM, _LIST_HEADER):
+                self.blocks(item, depth)
+            elif item.tag == _SOFT_BREAK:
+                self._page_break()
+
+    def _heading(self, el: Any) -> None:
+        try:
+            level = max(1, min(int(el.get(_q("text", "outline-level")) or 1), 10))
+        except ValueError:
+            level = 1
+        self._emit(el, "Title", {"category_depth": level - 1})
+
+    def _paragraph(self, el: Any, list_depth: int | None) -> None:
+        if list_depth is not None:
+            self._emit(el, "ListItem", {"category_depth": list_depth})
+            return
+        depth = self._style_heading_depth(el.get(_q("text", "style-name")))
+        if depth is not None:
+            self._emit(el, "Title", {"category_depth": depth})
+        else:
+            self._emit(el, None, {})
+
+    def _style_heading_depth(self, style: str | None) -> int | None:
+        """Depth if the paragraph's style (or one it inherits from) is Title, Subtitle or Heading N."""
+        for _ in range(20):  # inheritance chains are short; a cycle must not loop forever
+            if not style:
+                return None
+            lowered = style.lower()
+            if lowered == "title":
+                return 0
+            if lowered == "subtitle":
+                return 1
+            match = _HEADING_STYLE.match(style)
+            if match:
+                return max(int(match.group(1)) - 1, 0)
+            style = self.style_parents.get(style)
+        return None
+
+    def _emit(self, el: Any, kind: str | None, meta: dict[str, Any]) -> None:
+        """One element for a paragraph-like block, then its footnotes and text boxes."""
+        page = self.page
+        inline = _Inline()
+        _collect(el, inline)
+        text = " ".join("".join(inline.parts).split())
+        if text and kind is None:  # an ordinary paragraph: a typed bullet, a heading-like line, ...
+            guessed = partition_text_string(text)
+            kind, text = (guessed[0].type, guessed[0].text) if guessed else ("UncategorizedText", text)
+            meta.update(guessed[0].metadata if guessed else {})
+        if text and kind:  # a lone typed bullet leaves no text
+            meta.update(inline_metadata(inline.links))
+            if page is not None:
+                meta["page_number"] = page
+            self.out.append(Element(kind, text, meta))
+        if self.page is not None:
+            self.page += inline.breaks
+        for note in inline.notes:
+            self.blocks(note)
+        for box in inline.boxes:
+            self.blocks(box)
+
+    def _page_break(self) -> None:
+        if self.page is not None:
+            self.page += 1
+
+    # -- tables -------------------------------------------------------------------------------
+
+    def _table(self, el: Any) -> None:
+        rows = _table_rows(el)
+        rows = [row for row in rows if any(text for text, _, _ in row)]
+        if not rows:
+            return
+        html_rows = []
+        for row in rows:
+            cells = "".join(
+                f"<td{_span_attrs(cols, rowspan)}>{html.escape(text, quote=False)}</td>" for text, cols, rowspan in row
+            )
+            html_rows.append(f"<tr>{cells}</tr>")
+        text = "\n".join(" ".join(t for t, _, _ in row if t) for row in rows)
+        meta: dict[str, Any] = {"text_as_html": f"<table>{''.join(html_rows)}</table>"}
+        if self.page is not None:
+            meta["page_number"] = self.page
+        self.out.append(Element("Table", text, meta))
+        self.page = None if self.page is None else self.page + sum(1 for _ in el.iter(_SOFT_BREAK))
+
+
+_Cell = tuple[str, int, int]  # text, colspan, rowspan
+
+
+def _table_rows(table: Any) -> list[list[_Cell]]:
+    """Rows of ``table`` (not of tables nested in its cells), repeats expanded up to a cap."""
+    rows: list[list[_Cell]] = []
+    for row in _row_elements(table):
+        cells = _row_cells(row)
+        repeat = _count(row.get(_q("table", "number-rows-repeated")))
+        rows.extend([cells] * (repeat if any(t for t, _, _ in cells) else 1))
+    return rows
+
+
+def _row_elements(container: Any) -> list[Any]:
+    out = []
+    for child in container:
+        if child.tag == _ROW:
+            out.append(child)
+        elif child.tag in _ROW_GROUPS:
+            out.extend(_row_elements(child))
+    return out
+
+
+def _row_cells(row: Any) -> list[_Cell]:
+    cells: list[_Cell] = []
+    for cell in row:
+        if cell.tag != _CELL:
+            continue  # covered cells are the other half of a span
+        inline = _Inline()
+        _collect(cell, inline)
+        text = " ".join("".join(inline.parts).split())
+        colspan = _count(cell.get(_q("table", "number-columns-spanned")))
+        rowspan = _count(cell.get(_q("table", "number-rows-spanned")))
+        repeat = _count(cell.get(_q("table", "number-columns-repeated")))
+        cells.extend([(text, colspan, rowspan)] * (repeat if text else min(repeat, 1)))
+    while cells and not cells[-1][0] and cells[-1][1] == 1:
+        cells.pop()  # trailing empty cells: layout padding, not data
+    return cells
+
+
+def _count(value: str | None) -> int:
+    try:
+        return max(1, min(int(value or 1), _MAX_REPEAT))
+    except ValueError:
+        return 1
+
+
+def _span_attrs(colspan: int, rowspan: int) -> str:
+    return (f' colspan="{colspan}"' if colspan > 1 else "") + (f' rowspan="{rowspan}"' if rowspan > 1 else "")
+
+
+# -- inline text -------------------------------------------------------------------------------
+
+
+def _collect(el: Any, inline: _Inline) -> None:
+    """Gather the visible text under ``el``; footnotes and text boxes are set aside as blocks."""
+    if el.text:
+        inline.parts.append(el.text)
+    for child in el:
+        tag = child.tag
+        if isinstance(tag, str) and tag not in _SKIP:
+            _collect_child(child, tag, inline)
+        if child.tail:
+            inline.parts.append(child.tail)
+
+
+def _collect_child(child: Any, tag: str, inline: _Inline) -> None:
+    if tag == _SPACE:
+        inline.parts.append(" " * _count(child.get(_q("text", "c"))))
+    elif tag in (_TAB, _LINE_BREAK):
+        inline.parts.append(" ")
+    elif tag == _SOFT_BREAK:
+        inline.breaks += 1
+    elif tag == _NOTE:
+        inline.notes.extend(child.iter(_NOTE_BODY))
+    elif tag == _FRAME:
+        inline.boxes.extend(child.iter(_TEXT_BOX))
+    elif tag in (_P, _H, _LIST, _TABLE):
+        _collect(child, inline)  # blocks nested in a table cell: part of the cell's text
+        inline.parts.append(" ")
+    else:
+        if tag == _LINK and child.get(_q("xlink", "href")):
+            text = " ".join("".join(child.itertext()).split())
+            if text:
+                inline.links.append((text, child.get(_q("xlink", "href"))))
+        _collect(child, inline)
