@@ -25,7 +25,6 @@ from docbatch.partitioners.filetype import FileType
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.partitioners.kit.notes import Notes, collecting
 from docbatch.paths import printable
-from docbatch.sources.local import LocalSource
 
 __all__ = ["PartialDocumentWarning", "Partitioned", "partition", "partition_document"]
 
@@ -97,7 +96,7 @@ def partition(
         path = Path(source).absolute()
         if not path.is_file():
             raise FileNotFoundError(f"{path} is not a file; give the path of one document.")
-        doc = next(LocalSource(path).list())  # what `docbatch local <path>` would see
+        doc = DocumentMeta.of_file(str(path), path.name)  # what `docbatch local <path>` would see
         if filename:
             doc = replace(doc, key=filename)
         return _finish(partition_document(path, doc, opts))

@@ -13,9 +13,12 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
+from urllib.parse import quote_from_bytes
 
 __all__ = [
     "DELETED",
@@ -47,6 +50,25 @@ class DocumentMeta:
     last_modified: str | None = None
     #: Enough for the source to find the document again (bucket and key, or a path).
     record_locator: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of_file(cls, path: str, key: str) -> DocumentMeta:
+        """A file on local disk as a local listing sees it: its ``file://`` URI, size and
+        ``mtime_ns`` version (None for a dangling symlink: reading it reports that)."""
+        try:
+            st = os.stat(path)
+            size, version = st.st_size, str(st.st_mtime_ns)
+            modified = datetime.fromtimestamp(st.st_mtime, UTC).isoformat()
+        except OSError:  # a dangling symlink: fetch reports it
+            size = version = modified = None
+        return cls(
+            uri="file://" + quote_from_bytes(os.fsencode(path)),  # Path.as_uri(), without the Path
+            key=key,
+            size=size,
+            version=version,
+            last_modified=modified,
+            record_locator={"path": path},
+        )
 
 
 @dataclass(frozen=True, slots=True)

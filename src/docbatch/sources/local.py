@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote_from_bytes
 
@@ -38,7 +37,7 @@ class LocalSource(Source):
 
     def list(self) -> Iterator[DocumentMeta | ListingFault]:
         if self.root.is_file():
-            yield self._meta(str(self.root), self.root.name)
+            yield DocumentMeta.of_file(str(self.root), self.root.name)
             return
         # Plain strings, not Path objects: listing a million files should cost a stat each.
         root = str(self.root)
@@ -49,7 +48,7 @@ class LocalSource(Source):
             dirnames[:] = sorted(d for d in dirnames if os.path.join(dirpath, d) not in self._excluded)
             for fname in sorted(filenames):
                 path = os.path.join(dirpath, fname)
-                yield self._meta(path, path[start:].replace(os.sep, "/"))
+                yield DocumentMeta.of_file(path, path[start:].replace(os.sep, "/"))
         yield from self._faults(errors, start)
 
     def count(self, so_far: Callable[[int], None] | None = None) -> int:
@@ -73,22 +72,6 @@ class LocalSource(Source):
                 reason=f"folder not listed: {error.strerror or error}; check its permissions and rerun",
             )
         errors.clear()
-
-    def _meta(self, path: str, key: str) -> DocumentMeta:
-        try:
-            st = os.stat(path)
-            size, version = st.st_size, str(st.st_mtime_ns)
-            modified = datetime.fromtimestamp(st.st_mtime, UTC).isoformat()
-        except OSError:  # a dangling symlink: fetch reports it
-            size = version = modified = None
-        return DocumentMeta(
-            uri="file://" + quote_from_bytes(os.fsencode(path)),  # Path.as_uri(), without the Path
-            key=key,
-            size=size,
-            version=version,
-            last_modified=modified,
-            record_locator={"path": path},
-        )
 
     def local_path(self, doc: DocumentMeta) -> Path:
         path = Path(doc.record_locator["path"])
