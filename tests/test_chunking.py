@@ -11,7 +11,8 @@ import pytest
 from lxml import html as lxml_html
 
 import docbatch
-from docbatch.chunking.strategies import CHUNK_TYPES, ChunkingOptions, chunk, decode_orig_elements
+from docbatch.chunking.base import CHUNK_TYPES, ChunkingOptions, decode_orig_elements
+from docbatch.chunking.strategies import chunk
 from docbatch.elements import Element, coordinates
 from docbatch.errors import ConfigError
 from support import run_cli

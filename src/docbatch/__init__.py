@@ -6,7 +6,8 @@ here is also a subpackage: the readers live in ``docbatch.partitioners``, the ru
 ``docbatch.runner``, so every module imports as ``import docbatch.a.b as m``.
 """
 
-from docbatch.chunking.strategies import ChunkingOptions, chunk
+from docbatch.chunking.base import ChunkingOptions
+from docbatch.chunking.strategies import chunk
 from docbatch.document import PartialDocumentWarning, partition
 from docbatch.elements import Element
 from docbatch.errors import ConfigError, DocbatchError, DocumentError, MissingDependency, UnsupportedFileType

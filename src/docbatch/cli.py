@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-from docbatch.chunking.strategies import STRATEGIES, ChunkingOptions
+from docbatch.chunking.base import STRATEGIES, ChunkingOptions
 from docbatch.destinations.registry import open_destination
 from docbatch.errors import ConfigError
 from docbatch.partitioners.kit.base import PartitionOptions

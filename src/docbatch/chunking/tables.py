@@ -25,7 +25,7 @@ from typing import Any
 from lxml import etree
 from lxml import html as lxml_html
 
-from docbatch.chunking.strategies import (
+from docbatch.chunking.base import (
     ChunkingOptions,
     encode_orig_elements,
     orig_too_big,

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import ClassVar
 
-from docbatch.chunking.strategies import ChunkingOptions
+from docbatch.chunking.base import ChunkingOptions
 from docbatch.destinations.base import Destination, Known
 from docbatch.errors import ConfigError, DocbatchError, MissingDependency, RunStopped, one_line
 from docbatch.model import DELETED, FAILED, OK, PARTIAL, SKIPPED, DocResult, DocumentMeta, ListingFault, stamp

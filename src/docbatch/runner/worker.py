@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from docbatch.chunking.strategies import ChunkingOptions, chunk
+from docbatch.chunking.base import ChunkingOptions
+from docbatch.chunking.strategies import chunk
 from docbatch.destinations.base import Destination
 from docbatch.document import partition_document
 from docbatch.elements import SCHEMA_VERSION, elements_to_dicts

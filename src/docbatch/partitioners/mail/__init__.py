@@ -1,0 +1,2 @@
+"""E-mail: .eml, .mbox and Outlook .msg, with their attachments.
+"""

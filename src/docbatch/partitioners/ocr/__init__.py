@@ -1,0 +1,3 @@
+"""Text from pixels: ``ocr.py`` drives Tesseract, ``page.py`` lays out one page's words, ``image.py``
+reads image files.
+"""

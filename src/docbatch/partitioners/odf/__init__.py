@@ -1,0 +1,2 @@
+"""OpenDocument: ``odt.py`` reads text documents, ``odf.py`` spreadsheets and presentations.
+"""

@@ -1,0 +1,2 @@
+"""Spreadsheets: .xlsx, .xlsb, .xls, .csv and .tsv.
+"""
