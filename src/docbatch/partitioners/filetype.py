@@ -16,7 +16,7 @@ from pathlib import Path
 from docbatch.partitioners import zipreuse
 from docbatch.partitioners.formats import FORMATS, FileType, by_name
 
-__all__ = ["FILE_TYPES", "FileType", "detect", "from_extension"]
+__all__ = ["FILE_TYPES", "FileType", "detect", "from_extension", "nul_pattern_encoding"]
 
 #: Every declared file type by short name (see :mod:`docbatch.partitioners.formats`).
 FILE_TYPES: dict[str, FileType] = {t.name: t for t in FORMATS}
@@ -222,11 +222,28 @@ def _looks_binary(head: bytes) -> bool:
         return False  # a BOM: text in some Unicode encoding
     if b"\x00" in head:
         # UTF-16/32 without a BOM put NULs at regular places between letters; binary does not.
-        from docbatch.partitioners.kit.encoding import nul_pattern_encoding
-
         return nul_pattern_encoding(head) is None
     control = len(head.translate(None, _NOT_CONTROL))  # the control bytes text never holds
     return control > len(head) * 0.1
+
+
+def nul_pattern_encoding(head: bytes) -> str | None:
+    """UTF-16/32 without a BOM: ASCII letters leave NULs at fixed positions."""
+    n = len(head) - len(head) % 4
+    if n < 4 or b"\x00" not in head:
+        return None
+    cols = [head[i:n:4].count(0) / (n // 4) for i in range(4)]
+    if cols[1] > 0.9 and cols[2] > 0.9 and cols[3] > 0.9 and cols[0] < 0.5:
+        return "utf-32-le"
+    if cols[0] > 0.9 and cols[1] > 0.9 and cols[2] > 0.9 and cols[3] < 0.5:
+        return "utf-32-be"
+    even = head[0:n:2].count(0) / (n // 2)
+    odd = head[1:n:2].count(0) / (n // 2)
+    if odd > 0.7 and even < 0.3:
+        return "utf-16-le"
+    if even > 0.7 and odd < 0.3:
+        return "utf-16-be"
+    return None
 
 
 def _sniff_text(head: bytes) -> str:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from docbatch.errors import MissingDependency, UnsupportedFileType
 from docbatch.partitioners.formats import FORMATS
-from docbatch.partitioners.kit.base import Partitioner
+
+if TYPE_CHECKING:  # an annotation only: no import at run time, no floor
+    from docbatch.partitioners.kit.base import Partitioner
 
 __all__ = ["PARTITIONERS", "get_partitioner", "missing_dependency", "preload", "register"]
 

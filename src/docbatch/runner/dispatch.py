@@ -19,10 +19,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Future
 from queue import Empty, SimpleQueue
+from typing import TYPE_CHECKING
 
 from docbatch.errors import DocbatchError
 from docbatch.model import DocResult, DocumentMeta
-from docbatch.runner.executors import Executor
+
+if TYPE_CHECKING:  # an annotation only: no import at run time, no floor
+    from docbatch.runner.executors import Executor
 
 __all__ = ["BATCH_TARGET_SECONDS", "SMALL_BYTES", "Dispatcher"]
 

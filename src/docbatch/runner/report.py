@@ -15,12 +15,14 @@ import time
 import traceback
 from collections import Counter
 from types import TracebackType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from docbatch.model import FAILED, OK, PARTIAL, SKIPPED, DocResult, DocumentMeta
-from docbatch.runner.pipeline import RunSummary
 from docbatch.runner.record import REPORT_COLUMNS
 from docbatch.sanitize import safe_line
+
+if TYPE_CHECKING:  # an annotation only: no import at run time, no floor
+    from docbatch.runner.pipeline import RunSummary
 
 __all__ = ["Reporter", "format_run", "print_summary"]
 

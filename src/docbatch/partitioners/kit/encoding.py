@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from docbatch.errors import DocumentError
+from docbatch.partitioners.filetype import nul_pattern_encoding
 
-__all__ = ["decode_bytes", "nul_pattern_encoding", "read_text"]
+__all__ = ["decode_bytes", "read_text"]
 
 _BOMS = [
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -52,25 +53,6 @@ def decode_bytes(data: bytes, *, name: str = "document") -> str:
     if best is None:
         raise DocumentError("not a text file (no text encoding fits its bytes)")
     return data.decode(best.encoding, errors="replace")
-
-
-def nul_pattern_encoding(head: bytes) -> str | None:
-    """UTF-16/32 without a BOM: ASCII letters leave NULs at fixed positions."""
-    n = len(head) - len(head) % 4
-    if n < 4 or b"\x00" not in head:
-        return None
-    cols = [head[i:n:4].count(0) / (n // 4) for i in range(4)]
-    if cols[1] > 0.9 and cols[2] > 0.9 and cols[3] > 0.9 and cols[0] < 0.5:
-        return "utf-32-le"
-    if cols[0] > 0.9 and cols[1] > 0.9 and cols[2] > 0.9 and cols[3] < 0.5:
-        return "utf-32-be"
-    even = head[0:n:2].count(0) / (n // 2)
-    odd = head[1:n:2].count(0) / (n // 2)
-    if odd > 0.7 and even < 0.3:
-        return "utf-16-le"
-    if even > 0.7 and odd < 0.3:
-        return "utf-16-be"
-    return None
 
 
 def _prefer_cp1252(matches: Any, best: Any) -> Any:

@@ -54,9 +54,10 @@ from docbatch.errors import (
     internal_error,
     one_line,
 )
+from docbatch.partitioners.filetype import nul_pattern_encoding
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.partitioners.kit.boundary import damaged, library_errors
-from docbatch.partitioners.kit.encoding import decode_bytes, nul_pattern_encoding
+from docbatch.partitioners.kit.encoding import decode_bytes
 from docbatch.partitioners.kit.notes import part_lost
 
 __all__ = ["MAX_ATTACHMENT_DEPTH", "partition_eml", "partition_mbox", "partition_msg"]

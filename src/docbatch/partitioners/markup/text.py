@@ -53,7 +53,7 @@ def read_text_file(path: str | Path) -> str:
 def decode_text_bytes(data: bytes) -> str:
     """Decode text bytes; UTF-16/32 without a BOM is checked before UTF-8, which accepts NULs."""
     if b"\x00" in data[:4096] and not data.startswith(_BOMS):
-        from docbatch.partitioners.kit.encoding import nul_pattern_encoding
+        from docbatch.partitioners.filetype import nul_pattern_encoding
 
         guess = nul_pattern_encoding(data[:4096])
         if guess:
