@@ -21,8 +21,8 @@ from docbatch.partitioners.markup.html import (
     table_from_rows,
 )
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "html"
-CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/unstructured-example-docs"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "html"
+CORPUS = Path(__file__).resolve().parents[4] / "shared/corpus/unstructured-example-docs"
 OPTIONS = PartitionOptions()
 
 

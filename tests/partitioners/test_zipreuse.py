@@ -16,7 +16,7 @@ from docbatch.partitioners.filetype import detect
 from docbatch.partitioners.kit.archive import open_zip
 from docbatch.partitioners.kit.base import PartitionOptions
 
-DECK = Path(__file__).parent / "fixtures" / "pptx" / "deck.pptx"
+DECK = Path(__file__).resolve().parents[1] / "fixtures" / "pptx" / "deck.pptx"
 
 
 @pytest.fixture

@@ -20,8 +20,8 @@ from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.partitioners.kit.notes import collecting
 from docbatch.partitioners.ooxml.pptx import partition_pptx
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/unstructured-example-docs"
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pptx"
+CORPUS = Path(__file__).resolve().parents[4] / "shared/corpus/unstructured-example-docs"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "pptx"
 OPTIONS = PartitionOptions()
 
 TITLE_SLIDE, TITLE_AND_CONTENT, TITLE_ONLY = 0, 1, 5

@@ -17,8 +17,8 @@ import pytest
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.partitioners.pdf.pdf import partition_pdf
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pdf"
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # ``benchmarks`` lives at the repository root
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "pdf"
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # ``benchmarks`` lives at the repository root
 
 
 def _load_maker():
@@ -144,7 +144,7 @@ def test_generated_reports_reach_the_precision_and_recall_aims(tmp_path):
     assert score.cell_accuracy >= 0.9
 
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/unstructured-example-docs"
+CORPUS = Path(__file__).resolve().parents[4] / "shared/corpus/unstructured-example-docs"
 
 
 @pytest.mark.corpus

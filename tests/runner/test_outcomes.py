@@ -65,7 +65,7 @@ def test_truncated_office_file_fails_and_the_cli_exits_1(tmp_path):
     import subprocess
     import sys
 
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[2]
     src = tmp_path / "src"
     src.mkdir()
     docx = (repo / "samples" / "office" / "quarterly-report.docx").read_bytes()

@@ -184,7 +184,7 @@ def test_without_uno_each_conversion_runs_its_own_office(made, monkeypatch):
 
 # -- the shared corpus: legacy files and their modern twins ---------------------------------------
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/unstructured-example-docs"
+CORPUS = Path(__file__).resolve().parents[4] / "shared/corpus/unstructured-example-docs"
 _TWINS = {".doc": ".docx", ".ppt": ".pptx"}
 
 

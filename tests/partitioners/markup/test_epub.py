@@ -13,7 +13,7 @@ from docbatch.partitioners.auto import partition_file
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.partitioners.markup.epub import partition_epub
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/unstructured-example-docs"
+CORPUS = Path(__file__).resolve().parents[4] / "shared/corpus/unstructured-example-docs"
 OPTIONS = PartitionOptions(detect_languages=False)
 
 CONTAINER = """<?xml version="1.0"?>

@@ -14,8 +14,8 @@ from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.partitioners.kit.notes import collecting
 from docbatch.partitioners.pdf.pdf import partition_pdf
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pdf"
-CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/unstructured-example-docs"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "pdf"
+CORPUS = Path(__file__).resolve().parents[4] / "shared/corpus/unstructured-example-docs"
 
 
 def _load_maker():

@@ -22,8 +22,8 @@ from docbatch.partitioners.auto import partition_file
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.partitioners.ooxml.docx import partition_docx
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/unstructured-example-docs"
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "docx"
+CORPUS = Path(__file__).resolve().parents[4] / "shared/corpus/unstructured-example-docs"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "docx"
 OPTIONS = PartitionOptions()
 
 

@@ -12,7 +12,7 @@ from docbatch.partitioners.auto import partition_file
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.partitioners.markup.rtf import partition_rtf, partition_rtf_string
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/unstructured-example-docs"
+CORPUS = Path(__file__).resolve().parents[4] / "shared/corpus/unstructured-example-docs"
 OPTIONS = PartitionOptions(detect_languages=False)
 
 DOCUMENT = r"""{\rtf1\ansi\ansicpg1252\deff0{\fonttbl{\f0 Arial;}}

@@ -22,8 +22,8 @@ from docbatch.partitioners.mail.mail import (
     safe_filename,
 )
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
-CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/unstructured-example-docs"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "mail"
+CORPUS = Path(__file__).resolve().parents[4] / "shared/corpus/unstructured-example-docs"
 OPTIONS = PartitionOptions(detect_languages=False)
 WITH_ATTACHMENTS = PartitionOptions(detect_languages=False, process_attachments=True)
 

@@ -12,8 +12,8 @@ from docbatch.partitioners.auto import partition_file
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.partitioners.markup.rst import partition_rst, partition_rst_string
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rst"
-CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/unstructured-example-docs"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "rst"
+CORPUS = Path(__file__).resolve().parents[4] / "shared/corpus/unstructured-example-docs"
 OPTIONS = PartitionOptions()
 
 

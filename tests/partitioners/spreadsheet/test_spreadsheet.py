@@ -25,8 +25,8 @@ from docbatch.partitioners.spreadsheet.spreadsheet import (
     sniff_delimiter,
 )
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "spreadsheet"
-CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/unstructured-example-docs"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "spreadsheet"
+CORPUS = Path(__file__).resolve().parents[4] / "shared/corpus/unstructured-example-docs"
 OPTIONS = PartitionOptions()
 
 
