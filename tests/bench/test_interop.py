@@ -27,9 +27,9 @@ staging = pytest.importorskip("unstructured.staging.base", reason="unstructured 
 #: Metadata keys docbatch adds on purpose although unstructured has no field for them (documented
 #: where they are written); unstructured must still keep them as ad-hoc metadata when loading.
 EXTENSION_KEYS = {
-    "attachment_filenames",  # email: names of the attachments (partition/mail.py)
-    "slide_notes",  # pptx: the element is a slide's speaker notes (partition/pptx.py)
-    "note_type",  # docx: "footnote" or "endnote" on the notes emitted after the body (partition/docx.py)
+    "attachment_filenames",  # email: names of the attachments (partitioners/mail/mail.py)
+    "slide_notes",  # pptx: the element is a slide's speaker notes (partitioners/ooxml/pptx.py)
+    "note_type",  # docx: "footnote" or "endnote" on the notes emitted after the body (partitioners/ooxml/docx.py)
 }
 
 

@@ -90,7 +90,7 @@ def _text(name: str, mime: str, extensions: tuple[str, ...], partitioner: str | 
 
 
 def _image(name: str, mime: str, extensions: tuple[str, ...], *magic: bytes) -> FileType:
-    """An image: its text comes from OCR (see partition/ocr.py, which says what to install when absent)."""
+    """An image: its text comes from OCR (see ocr/ocr.py, which says what to install when absent)."""
     return FileType(name, mime, extensions, _P + "ocr.image:partition_image", magic=magic, extra="ocr")
 
 

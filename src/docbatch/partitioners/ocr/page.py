@@ -1,10 +1,10 @@
 """An OCR'd page as placed blocks: words into lines, lines into blocks, blocks into reading order.
 
 Scanned PDF pages and images share this step, so both go on to the same typing of titles,
-paragraphs and list items (:mod:`layout`) as a PDF read from its text layer. What a text layer
-gives for free is estimated from pixels: the font size from the engine's row height, bold from
-how much ink a line puts down against the page's usual line, and a bullet from a small glyph
-standing alone at the start of a line (Tesseract reads ``•`` as ``¢``, ``e`` or ``°``).
+paragraphs and list items (:mod:`~docbatch.partitioners.layout.page`) as a PDF read from its
+text layer. What a text layer gives for free is estimated from pixels: the font size from the
+engine's row height, bold from how much ink a line puts down against the page's usual line, and
+a bullet from a small glyph standing alone at the start of a line (Tesseract reads ``•`` as ``¢``, ``e`` or ``°``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Word documents (.docx): the package read lazily (partition/opc.py), one lxml walk over the body.
+"""Word documents (.docx): the package read lazily (ooxml/opc.py), one lxml walk over the body.
 
 Opening reads only the relationships, the content types and the few XML parts a damaged copy of
 which decides the outcome (see :func:`_check`); the walk reads the rest as it meets it. Styles

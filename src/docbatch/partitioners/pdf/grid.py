@@ -10,7 +10,7 @@ fifth of docbatch's time. This module does the same steps on plain tuples.
 The cells must be exactly pdfplumber's (same floats, same order), so the arithmetic is done the
 way pdfplumber does it: a snapped edge is moved by ``mean - position`` (not set to the mean), the
 mean is summed in pdfplumber's order, a joined edge keeps the length pdfplumber would compute, and
-every sort is stable on the same keys. ``tests/partition/test_pdf_grid.py`` checks the result
+every sort is stable on the same keys. ``tests/partitioners/pdf/test_pdf_grid.py`` checks the result
 against pdfplumber itself on random grids.
 """
 

@@ -2,13 +2,13 @@
 
 Pages are read one at a time (loaded, read, closed), so memory stays flat however long the
 document. Each page becomes lines, lines become blocks (paragraphs, headings, list items) and
-blocks are put in reading order (see :mod:`pdf_layout`). Only then, with the whole document
+blocks are put in reading order (see :mod:`~docbatch.partitioners.layout.blocks`). Only then, with the whole document
 seen, are blocks typed: headings by font size and weight against the document's body text,
-running heads and page numbers by repetition across pages (see :mod:`layout`).
+running heads and page numbers by repetition across pages (see :mod:`~docbatch.partitioners.layout.page`).
 
 Each page is read from its text layer unless that layer is missing or garbage and the page
 shows something to read (a scan, or glyphs without Unicode): such a page is rendered and OCR'd
-(:mod:`ocr_page`), so a mixed PDF costs OCR time only on its scanned pages. A page with neither
+(:mod:`~docbatch.partitioners.ocr.page`), so a mixed PDF costs OCR time only on its scanned pages. A page with neither
 text nor image is blank, not a failure.
 """
 

@@ -3,7 +3,7 @@
 Ruled tables: pdfplumber's own page parsing (pdfminer) costs hundreds of milliseconds a page, so
 it is not used: pdfium hands over the page's path objects (rules and cell boxes) in well under a
 millisecond, they become edges, and pdfplumber's table algorithm (snap, join, intersect, cells,
-tables, rows; done on plain tuples in :mod:`pdf_grid`) turns them into rows and cells. Cell text
+tables, rows; done on plain tuples in :mod:`.grid`) turns them into rows and cells. Cell text
 comes from pdfium's text page by rectangle. Pages without at least two horizontal and two
 vertical rules skip this.
 
@@ -46,7 +46,7 @@ class FoundTable:
 def find_tables(page, textpage, page_box: tuple[float, float, float, float], lines: list) -> list[FoundTable]:
     """Tables of an unrotated pdfium page, in top-left coordinates of ``page_box``.
 
-    Fully ruled grids go through pdfplumber's cell finder (:mod:`pdf_grid`); tables ruled only across (the
+    Fully ruled grids go through pdfplumber's cell finder (:mod:`.grid`); tables ruled only across (the
     "booktabs" style of papers and reports) are read from the alignment of ``lines`` between rules.
     """
     horizontal, vertical = page_edges(page, page_box)
@@ -230,7 +230,7 @@ _CHANNEL = 0.6  # font sizes: the narrowest whitespace channel between two colum
 def unruled_tables(lines: list, textpage, page_box: tuple[float, ...]) -> list[FoundTable]:
     """Tables without any rules: runs of rows whose words stand in the same whitespace columns.
 
-    pdfium's lines come split at wide gaps (see ``pdf_text._split_line``), so a table row arrives
+    pdfium's lines come split at wide gaps (see ``text._split_line``), so a table row arrives
     as several short pieces at one height. Rows of two or more short pieces, close one under the
     other, form a candidate. Prose in two columns also gives two pieces a row, but long ones: a
     piece with more than ``_CELL_WORDS`` words (figures not counted; the first, label column may
@@ -420,7 +420,7 @@ class _Geometry:
 def page_edges(page, page_box: tuple[float, float, float, float]) -> tuple[list[Edge], list[Edge]]:
     """The page's straight rules (top-level path objects) as horizontal and vertical edges, top-left coordinates.
 
-    Each list keeps drawing order, which the cell finder's snapping depends on (see :mod:`pdf_grid`).
+    Each list keeps drawing order, which the cell finder's snapping depends on (see :mod:`.grid`).
     """
     geo = _Geometry()
     left, _, _, top = page_box

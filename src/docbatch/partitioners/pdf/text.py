@@ -83,7 +83,7 @@ class _Reader:
     """Holds the ctypes scratch values for one text page so each call allocates nothing."""
 
     def __init__(self, textpage, *, identity: bool = False) -> None:
-        # the bare address: see pdf_ffi, a typed call costs a quarter more
+        # the bare address: see ffi.py, a typed call costs a quarter more
         self.tp = address(textpage.raw)
         # pdfium's text mirrors its character list one to one on nearly every page; then the
         # index translation calls can be skipped
