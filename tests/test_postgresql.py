@@ -114,3 +114,20 @@ def test_kill_9_mid_run_then_rerun_leaves_nothing_missing_duplicated_or_stale(pg
     for key, elements in rows.items():
         assert [seq for seq, _, _ in elements] == [0, 1], key  # whole, and nothing duplicated
         assert elements[0][2].endswith("v2"), key  # nothing stale
+
+
+def test_each_source_of_a_shared_table_removes_only_its_own_rows(pg_server, table_url, tmp_path):
+    url, table = table_url
+    one = write_files(tmp_path / "one", {"a.txt": "Alpha\n\nText."})
+    two = write_files(tmp_path / "two", {"b.txt": "Beta\n\nText.", "c.txt": "Gamma\n\nText."})
+    assert _run(one, url, cwd=tmp_path).returncode == 0
+    assert _run(two, url, "--allow-other-source", cwd=tmp_path).returncode == 0
+    first = _run(one, url, "--delete-orphans", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "Deleted from the source" not in first.stderr
+    assert sorted(_rows(pg_server, table)) == ["a.txt", "b.txt", "c.txt"]
+    (two / "c.txt").unlink()
+    second = _run(two, url, "--allow-other-source", "--delete-orphans", cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert "Deleted from the source: 1" in second.stderr
+    assert sorted(_rows(pg_server, table)) == ["a.txt", "b.txt"]

@@ -12,10 +12,15 @@ import hashlib
 
 from docbatch.sources.base import DocumentMeta
 
-__all__ = ["STAMP_LENGTH", "stamp"]
+__all__ = ["STAMP_LENGTH", "UNVERSIONED", "stamp"]
 
 #: Hex digits of a stamp: 80 bits, so two versions never share one by chance.
 STAMP_LENGTH = 20
+
+#: The stamp stored for an output whose document has no version: no rerun's stamp ever equals it
+#: (so the document is always redone), but it marks the output as docbatch's own, which is what
+#: lets ``--delete-orphans`` remove it once the document is gone, and never a file it did not write.
+UNVERSIONED = "0" * STAMP_LENGTH
 
 
 def stamp(doc: DocumentMeta, fingerprint: str) -> str | None:

@@ -4,7 +4,8 @@
 
     <table>            one row per element: doc_key, seq, source_url, element_id, type, text,
                        metadata (JSONB), version
-    <table>_documents  one row per document: its stamp, status (ok or failed) and reason
+    <table>_documents  one row per document: its stamp, status (ok or failed), reason, and the
+                       source that wrote it when not the table's first (see Destination.owner)
     <table>_docbatch   the source the table was filled from, and the records of finished runs
 
 Each document is written in one transaction (its old rows deleted, the new ones copied in, its
@@ -25,6 +26,7 @@ from psycopg import sql
 
 from docbatch.destinations.base import Destination, Known, local_state_dir
 from docbatch.errors import ConfigError, TransientError
+from docbatch.incremental import UNVERSIONED
 from docbatch.sources.base import DocumentMeta
 
 __all__ = ["PostgresDestination"]
@@ -41,6 +43,7 @@ CREATE TABLE IF NOT EXISTS {documents} (
     updated timestamptz NOT NULL DEFAULT now()
 );
 CREATE TABLE IF NOT EXISTS {meta} (name text PRIMARY KEY, value bytea NOT NULL);
+ALTER TABLE {documents} ADD COLUMN IF NOT EXISTS source text;
 """
 
 
@@ -96,13 +99,13 @@ class PostgresDestination(Destination):
         return doc.key
 
     def state(self) -> dict[str, Known]:
-        query = sql.SQL("SELECT doc_key, stamp, status FROM {documents}").format(**self._names())
+        query = sql.SQL("SELECT doc_key, stamp, status, source FROM {documents}").format(**self._names())
         known: dict[str, Known] = {}
         with self._errors(starting=True), self.conn.cursor() as cur:
-            for key, stamp, status in cur.execute(query):
-                entry = known[key] = Known(output=status == _OK)
-                if stamp:
-                    (entry.done if status == _OK else entry.failed).add(stamp)
+            for key, stamp, status, source in cur.execute(query):
+                entry = known[key] = Known(output=status == _OK, owner=source)
+                # every row is docbatch's own: one without a version still gets a stamp, so it counts as ours
+                (entry.done if status == _OK else entry.failed).add(stamp or UNVERSIONED)
         return known
 
     def write(self, doc: DocumentMeta, elements: list[dict[str, Any]], stamp: str | None) -> str:
@@ -148,11 +151,12 @@ class PostgresDestination(Destination):
     ) -> None:
         cur.execute(
             sql.SQL(
-                "INSERT INTO {documents} (doc_key, source_url, stamp, status, reason) VALUES (%s, %s, %s, %s, %s) "
+                "INSERT INTO {documents} (doc_key, source_url, stamp, status, reason, source) "
+                "VALUES (%s, %s, %s, %s, %s, %s) "
                 "ON CONFLICT (doc_key) DO UPDATE SET source_url = EXCLUDED.source_url, stamp = EXCLUDED.stamp, "
-                "status = EXCLUDED.status, reason = EXCLUDED.reason, updated = now()"
+                "status = EXCLUDED.status, reason = EXCLUDED.reason, source = EXCLUDED.source, updated = now()"
             ).format(**self._names()),
-            (_clean(doc.key), _clean(doc.uri), stamp, status, _clean(reason)),
+            (_clean(doc.key), _clean(doc.uri), stamp, status, _clean(reason), self.owner and _clean(self.owner)),
         )
 
     def _get_meta(self, name: str) -> bytes | None:

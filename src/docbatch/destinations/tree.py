@@ -3,8 +3,9 @@
 Layout under the root, the same on every store::
 
     <key>.json                          the document's elements
-    .docbatch/done/<key>.json.<stamp>   empty; written after the output, so it vouches for it
-    .docbatch/failed/<key>.json.<stamp> the reason this version failed for good
+    .docbatch/done/<key>.json.<stamp>   written after the output, so it vouches for it: empty, or
+                                        the label of the source that wrote it (see _label)
+    .docbatch/failed/<key>.json.<stamp> the label, then the reason this version failed for good
     .docbatch/source                    the source the tree was first filled from
 
 Why marker files rather than one manifest: a manifest is one file rewritten by every document,
@@ -27,7 +28,7 @@ from typing import Any
 import orjson
 
 from docbatch.destinations.base import Destination, Known
-from docbatch.incremental import STAMP_LENGTH
+from docbatch.incremental import STAMP_LENGTH, UNVERSIONED
 from docbatch.paths import safe_name
 from docbatch.sources.base import DocumentMeta
 
@@ -44,6 +45,22 @@ _JSON_OPTIONS = orjson.OPT_INDENT_2
 def encode_elements(elements: list[dict[str, Any]]) -> bytes:
     """An output's bytes: indented JSON ending in a newline (the local backend checks that ending)."""
     return orjson.dumps(elements, option=_JSON_OPTIONS) + b"\n"
+
+
+#: How a marker written for another source than the tree's first begins: that source's
+#: description, on a line of its own. The first source's markers stay empty (as markers were
+#: before sources could share a tree), so an unlabelled marker is the first source's.
+_LABEL = b"docbatch-source: "
+
+
+def _label(owner: str | None) -> bytes:
+    return _LABEL + owner.encode("utf-8", "surrogateescape") + b"\n" if owner else b""
+
+
+def _owner(marker: bytes | None) -> str | None:
+    if not marker or not marker.startswith(_LABEL):
+        return None
+    return marker[len(_LABEL) :].split(b"\n", 1)[0].decode("utf-8", "surrogateescape")
 
 
 def _is_stamp(text: str) -> bool:
@@ -93,15 +110,14 @@ class TreeDestination(Destination):
     def write(self, doc: DocumentMeta, elements: list[dict[str, Any]], stamp: str | None) -> str:
         name = self.name_for(doc)
         self._put(name, encode_elements(elements))
-        if stamp:
-            self._put(f"{DONE}{name}.{stamp}", b"")
+        self._put(f"{DONE}{name}.{stamp or UNVERSIONED}", _label(self.owner))
         return self._where(name)
 
     def mark_failed(self, doc: DocumentMeta, stamp: str | None, reason: str) -> None:
         name = self.name_for(doc)
         self._delete(name)  # an older version's output no longer tells what the document holds
         if stamp:
-            self._put(f"{FAILED}{name}.{stamp}", reason.encode())
+            self._put(f"{FAILED}{name}.{stamp}", _label(self.owner) + reason.encode())
 
     def forget(self, name: str, known: Known) -> None:
         for stamp in known.done:
@@ -112,6 +128,12 @@ class TreeDestination(Destination):
     def remove(self, name: str, known: Known) -> None:
         self.forget(name, known)
         self._delete(name)
+
+    def owner_of(self, name: str, known: Known) -> str | None:
+        """Read from one of the output's markers (one read, only for outputs a run may remove)."""
+        marker = next((f"{DONE}{name}.{s}" for s in sorted(known.done)), None)
+        marker = marker or next((f"{FAILED}{name}.{s}" for s in sorted(known.failed)), None)
+        return _owner(self._read(marker)) if marker else None
 
     def recorded_source(self) -> str | None:
         data = self._read(SOURCE)
