@@ -162,22 +162,24 @@ def _regen(config: pytest.Config) -> bool:
     return config.getoption("--regen-golden") or os.environ.get("DOCBATCH_REGEN_GOLDEN", "") not in ("", "0")
 
 
-def _check(name: str, produced: Any, expected_path: Path, what: str = "output") -> None:
+def _difference(name: str, produced: Any, expected_path: Path, what: str = "output") -> str | None:
+    """None when ``produced`` is the golden at ``expected_path``; else what differs, as a unified diff."""
     if not expected_path.is_file():
-        pytest.fail(f"{name}: no golden {expected_path.relative_to(GOLDEN)}; write it with --regen-golden", False)
+        return f"{name}: no golden {expected_path.relative_to(GOLDEN)}; write it with --regen-golden"
     expected = expected_path.read_text(encoding="utf-8")
     actual = _dumps(produced)
-    if actual != expected:
-        diff = "".join(
-            difflib.unified_diff(
-                expected.splitlines(keepends=True),
-                actual.splitlines(keepends=True),
-                f"golden/{expected_path.relative_to(GOLDEN)}",
-                f"{what} now",
-                n=3,
-            )
+    if actual == expected:
+        return None
+    diff = "".join(
+        difflib.unified_diff(
+            expected.splitlines(keepends=True),
+            actual.splitlines(keepends=True),
+            f"golden/{expected_path.relative_to(GOLDEN)}",
+            f"{what} now",
+            n=3,
         )
-        pytest.fail(f"{name}: the {what} differs from its golden (--regen-golden if intended):\n{diff}", False)
+    )
+    return f"{name}: the {what} differs from its golden (--regen-golden if intended):\n{diff}"
 
 
 @pytest.mark.parametrize("name", _inputs())
@@ -191,7 +193,9 @@ def test_golden(name, tmp_path, request):
         expected_path.parent.mkdir(parents=True, exist_ok=True)
         expected_path.write_text(_dumps(produced), encoding="utf-8")
         return
-    _check(name, produced, expected_path)
+    difference = _difference(name, produced, expected_path)
+    if difference:
+        pytest.fail(difference, pytrace=False)
 
 
 def test_the_cli_writes_the_goldens(tmp_path):
@@ -205,18 +209,28 @@ def test_the_cli_writes_the_goldens(tmp_path):
         _staged(name, src)
     result = run_cli(["local", str(src), "--structured-output-dir", str(out)], cwd=tmp_path, env=cli_env(), timeout=600)
     written = load_outputs(out)
+    differences, outputs = [], set()
     for name in names:
         expected_path = EXPECTED / f"{name}.json"
         expected = json.loads(expected_path.read_text(encoding="utf-8"))
-        key = f"{Path(name).name}.json"
-        if isinstance(expected, dict) and "error" in expected:
-            assert key not in written, f"{name} failed in the library but the CLI wrote an output"
+        if isinstance(expected, dict) and "error" in expected:  # failed: no output, the reason in the log
+            reason = expected["error"].split(": ", 1)[1].replace("<dir>", str(src))
+            if f"{Path(name).name}: {reason}" not in result.stderr:
+                differences.append(f"{name}: the CLI did not report its failure as {reason!r}")
             continue
-        assert key in written, f"{name}: the CLI wrote no output\n{result.stderr[-2000:]}"
+        key = f"{Path(name).name}.json"
+        outputs.add(key)
+        if key not in written:
+            differences.append(f"{name}: the CLI wrote no output")
+            continue
         produced = _normalised(written[key], src)
         if isinstance(expected, dict):  # lost parts: the CLI writes the elements, the warning goes to the record
             produced = {**expected, "elements": produced}
-        _check(name, produced, expected_path, "CLI output")
+        differences.append(_difference(name, produced, expected_path, "CLI output"))
+    if extra := written.keys() - outputs:
+        differences.append(f"the CLI wrote outputs no golden expects: {sorted(extra)}")
+    if any(differences):
+        pytest.fail("\n".join(filter(None, differences)) + f"\n\nCLI stderr:\n{result.stderr[-2000:]}", False)
 
 
 def test_every_partitioned_format_has_a_golden():

@@ -158,7 +158,7 @@ def make_xlsb(path: Path) -> None:
 
 def make_csv(path: Path) -> None:
     path.write_text(
-        "Region,Quarter,Revenue\nNorth,Q1,1250.50\n\"South, coastal\",Q1,980\nEast,Q2,\"2,100.75\"\n", encoding="utf-8"
+        'Region,Quarter,Revenue\nNorth,Q1,1250.50\n"South, coastal",Q1,980\nEast,Q2,"2,100.75"\n', encoding="utf-8"
     )
 
 
@@ -330,8 +330,16 @@ def _soffice_convert(src: Path, dst: Path, target: str) -> None:
         raise SystemExit(f"{dst.name} needs LibreOffice (soffice) to be written")
     with tempfile.TemporaryDirectory() as out, tempfile.TemporaryDirectory() as profile:
         subprocess.run(
-            [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", target, "--outdir",
-             out, str(src)],
+            [
+                soffice,
+                f"-env:UserInstallation=file://{profile}",
+                "--headless",
+                "--convert-to",
+                target,
+                "--outdir",
+                out,
+                str(src),
+            ],
             check=True,
             capture_output=True,
             timeout=180,
