@@ -56,6 +56,13 @@ COPIED: dict[str, str] = {
     "txt/hebrew.txt": "text/hebrew.txt",
     "txt/utf16-nobom.txt": "text/utf16-nobom.txt",
     "txt/utf32.txt": "text/utf32.txt",
+    "txt/utf16be-nobom.txt": "text/utf16be-nobom.txt",
+    "txt/whitespace.txt": "text/whitespace.txt",  # nothing to read: an empty output
+    "html/utf16-nobom.html": "html/utf16-nobom.html",
+    "xml/billion-laughs.xml": "html/billion-laughs.xml",  # entity expansion refused
+    "xml/xxe.xml": "html/xxe.xml",  # external entities never fetched
+    "xml/xxe-dtd.xml": "html/xxe-dtd.xml",
+    "msg/exchange-sender.msg": "mail/exchange-sender.msg",
     "eml/with-attachment.eml": "mail/with-attachment.eml",
     "msg/fake-email.msg": "mail/fake-email.msg",
     "msg/fake-email-attachment.msg": "mail/fake-email-attachment.msg",
@@ -77,6 +84,7 @@ _PDF = {
     "table-unruled.pdf": "booktabs.pdf",
     "rotated.pdf": "rotated.pdf",
     "encrypted.pdf": "encrypted.pdf",  # fails: the golden is its reason
+    "broken.pdf": "broken.pdf",  # fails as damaged
 }
 
 
@@ -88,6 +96,14 @@ def _pdf_fixtures() -> dict[str, Callable[[Path], Path]]:
 
 
 # -- OOXML variants: the same package under another main content type ----------------------------
+
+
+def _cut(src: Path, dst: Path, member: str) -> None:
+    """A copy of the zip ``src`` with ``member`` cut to its first half: a lost part, the rest read."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            zout.writestr(info, data[: len(data) // 2] if info.filename == member else data)
 
 
 def _retyped(src: Path, dst: Path, old: str, new: str) -> None:
@@ -383,6 +399,8 @@ def makers() -> dict[str, Callable[[Path], None]]:
         out[name] = lambda p, m=main: _retyped(FIXTURES / "docx/report.docx", p, _WORD_MAIN, m)
     for name, main in _DECK_VARIANTS.items():
         out[name] = lambda p, m=main: _retyped(FIXTURES / "pptx/deck.pptx", p, _DECK_MAIN, m)
+    out["docx/lost-header.docx"] = lambda p: _cut(FIXTURES / "docx/report.docx", p, "word/header1.xml")
+    out["pptx/lost-slide.pptx"] = lambda p: _cut(FIXTURES / "pptx/deck.pptx", p, "ppt/slides/slide2.xml")
     out["xlsx/book.xlsx"] = make_xlsx
     for name, main in _BOOK_VARIANTS.items():
         out[name] = lambda p, m=main: _retyped(INPUTS / "xlsx/book.xlsx", p, _BOOK_MAIN, m)
