@@ -286,3 +286,19 @@ def test_an_unversioned_output_is_still_docbatchs_own_and_removed_when_gone(tmp_
     removed = _run(src, out, source=_Unversioned(src), delete_orphans=True)
     assert (removed.ok, removed.deleted) == (1, 1)
     assert sorted(load_outputs(out)) == ["a.txt.json"]
+
+
+@pytest.mark.parametrize("length", [229, 230, 240, 250])
+def test_a_name_near_the_file_name_limit_is_done_once_and_then_skipped(tmp_path, length):
+    """The output ``<name>.json`` fits in 255 bytes; its marker (``.<stamp>`` more) must too."""
+    name = "n" * (length - 4) + ".txt"
+    src = write_files(tmp_path / "src", {name: "Alpha\n\nText."})
+    out = tmp_path / "out"
+    first = _run(src, out)
+    assert (first.ok, first.failed) == (1, 0), first.failures
+    again = _run(src, out)
+    assert (again.skipped, again.failed) == (1, 0), again.failures
+    (src / name).unlink()
+    write_files(src, {"other.txt": "Other\n\nText."})
+    assert _run(src, out, delete_orphans=True).deleted == 1
+    assert sorted(load_outputs(out)) == ["other.txt.json"]

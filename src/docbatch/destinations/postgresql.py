@@ -16,6 +16,7 @@ old ones, and a kill leaves either the old document or the new one, never half o
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
@@ -96,7 +97,7 @@ class PostgresDestination(Destination):
         return local_state_dir(self.describe())
 
     def name_for(self, doc: DocumentMeta) -> str:
-        return doc.key
+        return _key(doc.key)
 
     def state(self) -> dict[str, Known]:
         query = sql.SQL("SELECT doc_key, stamp, status, source FROM {documents}").format(**self._names())
@@ -114,7 +115,7 @@ class PostgresDestination(Destination):
             "COPY {elements} (doc_key, seq, source_url, element_id, type, text, metadata, version) FROM STDIN"
         ).format(**names)
         with self._errors(), self.conn.transaction(), self.conn.cursor() as cur:
-            cur.execute(sql.SQL("DELETE FROM {elements} WHERE doc_key = %s").format(**names), (doc.key,))
+            cur.execute(sql.SQL("DELETE FROM {elements} WHERE doc_key = %s").format(**names), (_key(doc.key),))
             with cur.copy(copy) as rows:
                 for seq, element in enumerate(elements):
                     rows.write_row(_row(doc, seq, element))
@@ -124,7 +125,7 @@ class PostgresDestination(Destination):
     def mark_failed(self, doc: DocumentMeta, stamp: str | None, reason: str) -> None:
         names = self._names()
         with self._errors(), self.conn.transaction(), self.conn.cursor() as cur:
-            cur.execute(sql.SQL("DELETE FROM {elements} WHERE doc_key = %s").format(**names), (doc.key,))
+            cur.execute(sql.SQL("DELETE FROM {elements} WHERE doc_key = %s").format(**names), (_key(doc.key),))
             self._set_document(cur, doc, stamp, _FAILED, reason)
 
     def forget(self, name: str, known: Known) -> None:
@@ -156,7 +157,7 @@ class PostgresDestination(Destination):
                 "ON CONFLICT (doc_key) DO UPDATE SET source_url = EXCLUDED.source_url, stamp = EXCLUDED.stamp, "
                 "status = EXCLUDED.status, reason = EXCLUDED.reason, source = EXCLUDED.source, updated = now()"
             ).format(**self._names()),
-            (_clean(doc.key), _clean(doc.uri), stamp, status, _clean(reason), self.owner and _clean(self.owner)),
+            (_key(doc.key), _clean(doc.uri), stamp, status, _clean(reason), self.owner and _clean(self.owner)),
         )
 
     def _get_meta(self, name: str) -> bytes | None:
@@ -201,10 +202,15 @@ class _Translate:
         raise TransientError(f"writing to PostgreSQL failed: {first}") from exc
 
 
+#: A NUL character as JSON escapes it, ``\u0000``, preceded by an even number of backslashes (so
+#: not the text "\u0000", which JSON writes as ``\\u0000``): jsonb refuses the character.
+_JSON_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+
+
 def _row(doc: DocumentMeta, seq: int, element: dict[str, Any]) -> tuple[Any, ...]:
-    metadata = orjson.dumps(element.get("metadata", {})).decode().replace("\\u0000", "")
+    metadata = _JSON_NUL.sub(r"\1", _clean(orjson.dumps(element.get("metadata", {})).decode()))
     return (
-        _clean(doc.key),
+        _key(doc.key),
         seq,
         _clean(doc.uri),
         element.get("element_id"),
@@ -213,6 +219,12 @@ def _row(doc: DocumentMeta, seq: int, element: dict[str, Any]) -> tuple[Any, ...
         metadata,
         doc.version,
     )
+
+
+def _key(key: str) -> str:
+    """A document key as a text column holds it: a local file name's undecodable bytes (kept by
+    Python as surrogates) become ``\\xNN``, so every key has one row and a rerun finds it again."""
+    return key.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
 
 
 def _clean(text: str) -> str:

@@ -8,6 +8,9 @@ Layout under the root, the same on every store::
     .docbatch/failed/<key>.json.<stamp> the label, then the reason this version failed for good
     .docbatch/source                    the source the tree was first filled from
 
+A marker whose name would pass a file name's 255 bytes (an output name near the limit, plus
+``.<stamp>``) is ``<key>.json/<stamp>`` instead: a folder named as the output, the stamp inside.
+
 Why marker files rather than one manifest: a manifest is one file rewritten by every document,
 so a kill can leave it half-written or behind the outputs, and on an object store it would be a
 read-modify-write race between workers. A marker per output is written with one atomic PUT or
@@ -67,6 +70,28 @@ def _is_stamp(text: str) -> bool:
     return len(text) == STAMP_LENGTH and all(c in "0123456789abcdef" for c in text)
 
 
+#: Longest file name the stores we write to take (NAME_MAX on Linux and macOS).
+_NAME_MAX = 255
+
+
+def _marker(kind: str, name: str, stamp: str) -> str:
+    """Where the ``kind`` (DONE or FAILED) marker of output ``name`` for ``stamp`` lives."""
+    last = name.rpartition("/")[2]
+    if len(last.encode("utf-8", "surrogateescape")) + 1 + len(stamp) > _NAME_MAX:
+        return f"{kind}{name}/{stamp}"
+    return f"{kind}{name}.{stamp}"
+
+
+def _parse_marker(rest: str) -> tuple[str, str] | None:
+    """``(output name, stamp)`` from a marker's path below its kind's folder; None for anything
+    else (a temporary file a killed write left behind)."""
+    folder, _, last = rest.rpartition("/")
+    if folder and _is_stamp(last):
+        return folder, last
+    name, _, stamp = rest.rpartition(".")
+    return (name, stamp) if name and _is_stamp(stamp) else None
+
+
 class TreeDestination(Destination):
     """Outputs and markers as files under one root; subclasses supply five store operations."""
 
@@ -98,9 +123,10 @@ class TreeDestination(Destination):
         for rel in self._list():
             if rel.startswith(DONE) or rel.startswith(FAILED):
                 marker_dir = DONE if rel.startswith(DONE) else FAILED
-                name, _, stamp = rel[len(marker_dir) :].rpartition(".")
-                if not _is_stamp(stamp):
+                parsed = _parse_marker(rel[len(marker_dir) :])
+                if parsed is None:
                     continue  # a temporary file a killed write left behind, not a marker
+                name, stamp = parsed
                 entry = known.setdefault(name, Known())
                 (entry.done if marker_dir == DONE else entry.failed).add(stamp)
             elif not rel.startswith(_META) and rel.endswith(".json"):
@@ -110,20 +136,20 @@ class TreeDestination(Destination):
     def write(self, doc: DocumentMeta, elements: list[dict[str, Any]], stamp: str | None) -> str:
         name = self.name_for(doc)
         self._put(name, encode_elements(elements))
-        self._put(f"{DONE}{name}.{stamp or UNVERSIONED}", _label(self.owner))
+        self._put(_marker(DONE, name, stamp or UNVERSIONED), _label(self.owner))
         return self._where(name)
 
     def mark_failed(self, doc: DocumentMeta, stamp: str | None, reason: str) -> None:
         name = self.name_for(doc)
         self._delete(name)  # an older version's output no longer tells what the document holds
         if stamp:
-            self._put(f"{FAILED}{name}.{stamp}", _label(self.owner) + reason.encode())
+            self._put(_marker(FAILED, name, stamp), _label(self.owner) + reason.encode())
 
     def forget(self, name: str, known: Known) -> None:
         for stamp in known.done:
-            self._delete(f"{DONE}{name}.{stamp}")
+            self._delete(_marker(DONE, name, stamp))
         for stamp in known.failed:
-            self._delete(f"{FAILED}{name}.{stamp}")
+            self._delete(_marker(FAILED, name, stamp))
 
     def remove(self, name: str, known: Known) -> None:
         self.forget(name, known)
@@ -131,8 +157,8 @@ class TreeDestination(Destination):
 
     def owner_of(self, name: str, known: Known) -> str | None:
         """Read from one of the output's markers (one read, only for outputs a run may remove)."""
-        marker = next((f"{DONE}{name}.{s}" for s in sorted(known.done)), None)
-        marker = marker or next((f"{FAILED}{name}.{s}" for s in sorted(known.failed)), None)
+        marker = next((_marker(DONE, name, s) for s in sorted(known.done)), None)
+        marker = marker or next((_marker(FAILED, name, s) for s in sorted(known.failed)), None)
         return _owner(self._read(marker)) if marker else None
 
     def recorded_source(self) -> str | None:
