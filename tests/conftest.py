@@ -11,6 +11,15 @@ from pgserver import PostgresServer, find_bin_dir
 from support import S3Server
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--regen-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/golden/expected/ from the current output (also: DOCBATCH_REGEN_GOLDEN=1); review the diff",
+    )
+
+
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[S3Server]:
     from moto.server import ThreadedMotoServer

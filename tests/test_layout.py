@@ -32,6 +32,7 @@ PARTS: dict[str, int] = {
     "paths": 0,
     "sanitize": 0,
     "languages": 0,
+    "locations": 0,
     # the four independent parts
     "partitioners": 1,
     "chunking": 1,

@@ -27,6 +27,7 @@ __all__ = [
     "PARTIAL",
     "SKIPPED",
     "STAMP_LENGTH",
+    "UNVERSIONED",
     "DocResult",
     "DocumentMeta",
     "ListingFault",
@@ -135,6 +136,11 @@ class DocResult:
 
 #: Hex digits of a stamp: 80 bits, so two versions never share one by chance.
 STAMP_LENGTH = 20
+
+#: The stamp stored for an output whose document has no version: no rerun's stamp ever equals it
+#: (so the document is always redone), but it marks the output as docbatch's own, which is what
+#: lets ``--delete-orphans`` remove it once the document is gone, and never a file it did not write.
+UNVERSIONED = "0" * STAMP_LENGTH
 
 
 def stamp(doc: DocumentMeta, fingerprint: str) -> str | None:

@@ -6,6 +6,7 @@ no old rows, deleted ones are reported (and removed when asked), and kill -9 lea
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import uuid
@@ -114,3 +115,37 @@ def test_kill_9_mid_run_then_rerun_leaves_nothing_missing_duplicated_or_stale(pg
     for key, elements in rows.items():
         assert [seq for seq, _, _ in elements] == [0, 1], key  # whole, and nothing duplicated
         assert elements[0][2].endswith("v2"), key  # nothing stale
+
+
+def test_each_source_of_a_shared_table_removes_only_its_own_rows(pg_server, table_url, tmp_path):
+    url, table = table_url
+    one = write_files(tmp_path / "one", {"a.txt": "Alpha\n\nText."})
+    two = write_files(tmp_path / "two", {"b.txt": "Beta\n\nText.", "c.txt": "Gamma\n\nText."})
+    assert _run(one, url, cwd=tmp_path).returncode == 0
+    assert _run(two, url, "--allow-other-source", cwd=tmp_path).returncode == 0
+    first = _run(one, url, "--delete-orphans", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "Deleted from the source" not in first.stderr
+    assert sorted(_rows(pg_server, table)) == ["a.txt", "b.txt", "c.txt"]
+    (two / "c.txt").unlink()
+    second = _run(two, url, "--allow-other-source", "--delete-orphans", cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert "Deleted from the source: 1" in second.stderr
+    assert sorted(_rows(pg_server, table)) == ["a.txt", "b.txt"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file names that are not UTF-8 need a byte-name file system")
+def test_undecodable_file_names_and_literal_escapes_are_written_once_and_then_skipped(pg_server, table_url, tmp_path):
+    url, table = table_url
+    src = tmp_path / "src"
+    src.mkdir()
+    (Path(os.fsdecode(bytes(src) + b"/caf\xe9.txt"))).write_text("Latin-1 name\n\nText.")
+    (src / "literal \\u0000 name.txt").write_text("Literal escape\n\nText with \\u0000 in it.")
+    first = _run(src, url, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "2 ok, 0 skipped, 0 failed" in first.stderr
+    rows = _rows(pg_server, table)
+    assert sorted(rows) == ["caf\\xe9.txt", "literal \\u0000 name.txt"]
+    assert rows["literal \\u0000 name.txt"][1][2] == "Text with \\u0000 in it."
+    again = _run(src, url, cwd=tmp_path)
+    assert "0 ok, 2 skipped, 0 failed" in again.stderr, again.stderr

@@ -161,3 +161,30 @@ def test_kill_9_mid_run_then_rerun_leaves_nothing_missing_duplicated_or_stale(s3
     assert all(elements[0]["text"].endswith("v2") for elements in outputs.values())  # nothing stale
     stamps = _markers(s3_server, out, "done")
     assert len(stamps) == 120 and len({s.rsplit(".", 1)[0] for s in stamps}) == 120  # one stamp per output
+
+
+def _keys(server: S3Server, bucket: str) -> list[str]:
+    pages = server.client.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+    return sorted(obj["Key"] for page in pages for obj in page.get("Contents", ()))
+
+
+@pytest.mark.parametrize("output", ["", "docs/", "docs/out/"])
+def test_an_output_overlapping_the_source_prefix_is_refused_with_exit_2(s3_server, buckets, tmp_path, output):
+    """The bucket root above the source, the source prefix itself, or a prefix inside it: outputs
+    would mix with the documents (and be listed as documents next time)."""
+    src, _ = buckets
+    before = _keys(s3_server, src)
+    result = _run(s3_server, f"s3://{src}/docs/", f"s3://{src}/{output}", "--delete-orphans", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "source" in result.stderr and "Traceback" not in result.stderr
+    assert _keys(s3_server, src) == before  # nothing written, nothing deleted
+
+
+def test_delete_orphans_keeps_objects_docbatch_did_not_write(s3_server, buckets, tmp_path):
+    src, out = buckets
+    s3_server.client.put_object(Bucket=out, Key="out/notes.json", Body=b'{"mine": true}')
+    for _ in range(2):
+        result = _run(s3_server, f"s3://{src}/docs/", f"s3://{out}/out/", "--delete-orphans", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert "Deleted from the source" not in result.stderr
+    assert s3_server.client.get_object(Bucket=out, Key="out/notes.json")["Body"].read() == b'{"mine": true}'

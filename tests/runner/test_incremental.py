@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from docbatch.model import DocumentMeta
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.runner.pipeline import FAILED_BEFORE, UNCHANGED, RunOptions, RunSummary, run
 from docbatch.sources.local import LocalSource
-from support import cli_env, kill_mid_run, load_outputs, touch_later, write_files
+from support import cli_env, kill_mid_run, load_outputs, run_cli, touch_later, write_files
 
 
 def _run(src: Path, out: Path, source: LocalSource | None = None, **kw) -> RunSummary:
@@ -191,3 +192,113 @@ def test_kill_9_while_redoing_changed_documents_leaves_nothing_stale(tmp_path):
     assert all(elements[0]["text"].endswith("v2") for elements in outputs.values())
     markers = [p.name for p in (out / ".docbatch/done").rglob("*") if p.is_file()]
     assert len(markers) == 150 and not set(markers) & old
+
+
+# --- what --delete-orphans may delete: only docbatch's own outputs, of this source ---
+
+
+def test_delete_orphans_never_touches_json_files_docbatch_did_not_write(tmp_path):
+    src = write_files(tmp_path / "src", {"a.txt": "Alpha\n\nText."})
+    out = write_files(tmp_path / "out", {"notes.json": '{"mine": true}', "other-run/x.pdf.json": "[]"})
+    first = _run(src, out, delete_orphans=True)
+    assert (first.ok, first.deleted) == (1, 0)
+    second = _run(src, out, delete_orphans=True)
+    assert (second.skipped, second.deleted) == (1, 0)
+    assert (out / "notes.json").read_text() == '{"mine": true}'
+    assert (out / "other-run/x.pdf.json").read_text() == "[]"
+
+
+@pytest.mark.parametrize("where", ["same", "parent"])
+def test_an_output_that_holds_the_source_is_refused_before_any_work(tmp_path, where):
+    src = write_files(tmp_path / "data/docs", {"a.txt": "Alpha\n\nText.", "keep.json": '{"user": 1}'})
+    out = src if where == "same" else src.parent
+    with pytest.raises(ConfigError, match="contains the source"):
+        _run(src, out, delete_orphans=True)
+    assert sorted(p.name for p in src.iterdir() if p.name != ".docbatch") == ["a.txt", "keep.json"]
+    assert (src / "keep.json").read_text() == '{"user": 1}'
+
+
+def test_an_output_inside_a_local_source_is_left_out_of_its_listing(tmp_path):
+    src = write_files(tmp_path / "src", {"a.txt": "Alpha\n\nText."})
+    out = src / "out"
+    assert _run(src, out).ok == 1
+    assert (_run(src, out).skipped, sorted(load_outputs(out))) == (1, ["a.txt.json"])
+
+
+def test_each_source_of_a_shared_output_removes_only_its_own_outputs(tmp_path):
+    one = write_files(tmp_path / "one", {"a.txt": "Alpha\n\nText."})
+    two = write_files(tmp_path / "two", {"b.txt": "Beta\n\nText.", "c.txt": "Gamma\n\nText."})
+    out = tmp_path / "out"
+    _run(one, out)
+    _run(two, out, allow_other_source=True)
+    again = _run(one, out, delete_orphans=True)  # the first source: b and c are not its orphans
+    assert (again.skipped, again.deleted) == (1, 0)
+    assert sorted(load_outputs(out)) == ["a.txt.json", "b.txt.json", "c.txt.json"]
+    (two / "c.txt").unlink()
+    (one / "a.txt").unlink()
+    write_files(one, {"z.txt": "Zeta\n\nText."})
+    second = _run(two, out, allow_other_source=True, delete_orphans=True)
+    assert (second.skipped, second.deleted) == (1, 1)  # c only; a is the first source's
+    assert sorted(load_outputs(out)) == ["a.txt.json", "b.txt.json"]
+    first = _run(one, out, delete_orphans=True)
+    assert (first.ok, first.deleted) == (1, 1)  # a only; b is the second source's
+    assert sorted(load_outputs(out)) == ["b.txt.json", "z.txt.json"]
+
+
+def test_an_empty_listing_deletes_nothing_and_stops_with_a_config_error(tmp_path):
+    src = write_files(tmp_path / "src", {"a.txt": "Alpha\n\nText.", "b.txt": "Beta\n\nText."})
+    out = tmp_path / "out"
+    _run(src, out)
+    for path in src.iterdir():
+        path.unlink()  # an unmounted share lists as an empty folder
+    with pytest.raises(ConfigError, match="lists no documents"):
+        _run(src, out, delete_orphans=True)
+    assert sorted(load_outputs(out)) == ["a.txt.json", "b.txt.json"]
+
+
+def test_an_empty_listing_exits_2_with_or_without_delete_orphans(tmp_path):
+    src = write_files(tmp_path / "src", {"a.txt": "Alpha\n\nText."})
+    out = tmp_path / "out"
+    args = ["local", str(src), "--structured-output-dir", str(out)]
+    assert run_cli(args, cwd=tmp_path).returncode == 0
+    (src / "a.txt").unlink()
+    for extra in ([], ["--delete-orphans"]):
+        result = run_cli([*args, *extra], cwd=tmp_path)
+        assert result.returncode == 2, result.stderr
+        assert "lists no documents" in result.stderr
+    assert sorted(load_outputs(out)) == ["a.txt.json"]
+
+
+class _Unversioned(LocalSource):
+    """A source that gives no version (always redone), as some fsspec stores do."""
+
+    def list(self) -> Iterator[DocumentMeta]:
+        for doc in super().list():
+            yield replace(doc, version=None)
+
+
+def test_an_unversioned_output_is_still_docbatchs_own_and_removed_when_gone(tmp_path):
+    src = write_files(tmp_path / "src", {"a.txt": "Alpha\n\nText.", "b.txt": "Beta\n\nText."})
+    out = tmp_path / "out"
+    assert _run(src, out, source=_Unversioned(src)).ok == 2
+    assert _run(src, out, source=_Unversioned(src)).ok == 2  # no version: nothing tells it is unchanged
+    (src / "b.txt").unlink()
+    removed = _run(src, out, source=_Unversioned(src), delete_orphans=True)
+    assert (removed.ok, removed.deleted) == (1, 1)
+    assert sorted(load_outputs(out)) == ["a.txt.json"]
+
+
+@pytest.mark.parametrize("length", [229, 230, 240, 250])
+def test_a_name_near_the_file_name_limit_is_done_once_and_then_skipped(tmp_path, length):
+    """The output ``<name>.json`` fits in 255 bytes; its marker (``.<stamp>`` more) must too."""
+    name = "n" * (length - 4) + ".txt"
+    src = write_files(tmp_path / "src", {name: "Alpha\n\nText."})
+    out = tmp_path / "out"
+    first = _run(src, out)
+    assert (first.ok, first.failed) == (1, 0), first.failures
+    again = _run(src, out)
+    assert (again.skipped, again.failed) == (1, 0), again.failures
+    (src / name).unlink()
+    write_files(src, {"other.txt": "Other\n\nText."})
+    assert _run(src, out, delete_orphans=True).deleted == 1
+    assert sorted(load_outputs(out)) == ["other.txt.json"]

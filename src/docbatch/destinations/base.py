@@ -32,6 +32,14 @@ class Known:
     done: set[str] = field(default_factory=set)
     #: Stamps of versions that failed for good (damaged, encrypted, unsupported).
     failed: set[str] = field(default_factory=set)
+    #: The source that wrote it, when the store lists it (see :meth:`Destination.owner_of`).
+    owner: str | None = None
+
+    @property
+    def ours(self) -> bool:
+        """Whether docbatch wrote it: only an output with a stamp is docbatch's. A file that merely
+        looks like an output (a user's ``notes.json``) has none, and is never reported or removed."""
+        return bool(self.done or self.failed)
 
 
 class Destination(ABC):
@@ -39,6 +47,10 @@ class Destination(ABC):
     keep their clients (connections, sessions) out of the pickle."""
 
     name: str = "destination"
+    #: The source this run writes for, when it is not the one the destination was first filled
+    #: from (``--allow-other-source``); None for that first one. Stored with every stamp, so each
+    #: source's ``--delete-orphans`` removes only its own outputs. Set by the run before workers start.
+    owner: str | None = None
 
     def check(self) -> None:  # noqa: B027 - optional hook
         """Reach the destination and create what it needs; raise ConfigError (one sentence) if not."""
@@ -74,6 +86,14 @@ class Destination(ABC):
     @abstractmethod
     def remove(self, name: str, known: Known) -> None:
         """Delete the output and stamps of a document gone from its source."""
+
+    def owner_of(self, name: str, known: Known) -> str | None:
+        """The source that wrote the output ``name`` (as :attr:`owner` was when it was written)."""
+        return known.owner
+
+    def location(self) -> str | None:
+        """The tree the outputs go to, as :mod:`docbatch.locations` spells it (None for a database)."""
+        return None
 
     @abstractmethod
     def recorded_source(self) -> str | None:

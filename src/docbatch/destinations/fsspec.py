@@ -16,6 +16,7 @@ from typing import Any
 from docbatch.destinations.base import local_state_dir
 from docbatch.destinations.tree import TreeDestination
 from docbatch.errors import ConfigError, TransientError
+from docbatch.locations import protocol_of, tree_location
 
 __all__ = ["FsspecDestination"]
 
@@ -61,6 +62,9 @@ class FsspecDestination(TreeDestination):
 
     def state_dir(self) -> Path:
         return local_state_dir(self.describe())
+
+    def location(self) -> str | None:
+        return tree_location(protocol_of(self.fs), self._root)
 
     def _list(self) -> Iterator[str]:
         start = len(self._root) + 1

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from docbatch.destinations.tree import TreeDestination
 from docbatch.errors import ConfigError
+from docbatch.locations import local_location
 from docbatch.paths import atomic_write, disk_fault
 
 __all__ = ["LocalJSONDestination"]
@@ -39,6 +40,9 @@ class LocalJSONDestination(TreeDestination):
 
     def local_root(self) -> Path | None:
         return self.output_dir
+
+    def location(self) -> str | None:
+        return local_location(self.output_dir)
 
     def state_dir(self) -> Path:
         return self.output_dir

@@ -4,7 +4,8 @@
 
     <table>            one row per element: doc_key, seq, source_url, element_id, type, text,
                        metadata (JSONB), version
-    <table>_documents  one row per document: its stamp, status (ok or failed) and reason
+    <table>_documents  one row per document: its stamp, status (ok or failed), reason, and the
+                       source that wrote it when not the table's first (see Destination.owner)
     <table>_docbatch   the source the table was filled from, and the records of finished runs
 
 Each document is written in one transaction (its old rows deleted, the new ones copied in, its
@@ -15,6 +16,7 @@ old ones, and a kill leaves either the old document or the new one, never half o
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
@@ -25,7 +27,7 @@ from psycopg import sql
 
 from docbatch.destinations.base import Destination, Known, local_state_dir
 from docbatch.errors import ConfigError, TransientError
-from docbatch.model import DocumentMeta
+from docbatch.model import UNVERSIONED, DocumentMeta
 
 __all__ = ["PostgresDestination"]
 
@@ -41,6 +43,7 @@ CREATE TABLE IF NOT EXISTS {documents} (
     updated timestamptz NOT NULL DEFAULT now()
 );
 CREATE TABLE IF NOT EXISTS {meta} (name text PRIMARY KEY, value bytea NOT NULL);
+ALTER TABLE {documents} ADD COLUMN IF NOT EXISTS source text;
 """
 
 
@@ -93,16 +96,16 @@ class PostgresDestination(Destination):
         return local_state_dir(self.describe())
 
     def name_for(self, doc: DocumentMeta) -> str:
-        return doc.key
+        return _key(doc.key)
 
     def state(self) -> dict[str, Known]:
-        query = sql.SQL("SELECT doc_key, stamp, status FROM {documents}").format(**self._names())
+        query = sql.SQL("SELECT doc_key, stamp, status, source FROM {documents}").format(**self._names())
         known: dict[str, Known] = {}
         with self._errors(starting=True), self.conn.cursor() as cur:
-            for key, stamp, status in cur.execute(query):
-                entry = known[key] = Known(output=status == _OK)
-                if stamp:
-                    (entry.done if status == _OK else entry.failed).add(stamp)
+            for key, stamp, status, source in cur.execute(query):
+                entry = known[key] = Known(output=status == _OK, owner=source)
+                # every row is docbatch's own: one without a version still gets a stamp, so it counts as ours
+                (entry.done if status == _OK else entry.failed).add(stamp or UNVERSIONED)
         return known
 
     def write(self, doc: DocumentMeta, elements: list[dict[str, Any]], stamp: str | None) -> str:
@@ -111,7 +114,7 @@ class PostgresDestination(Destination):
             "COPY {elements} (doc_key, seq, source_url, element_id, type, text, metadata, version) FROM STDIN"
         ).format(**names)
         with self._errors(), self.conn.transaction(), self.conn.cursor() as cur:
-            cur.execute(sql.SQL("DELETE FROM {elements} WHERE doc_key = %s").format(**names), (doc.key,))
+            cur.execute(sql.SQL("DELETE FROM {elements} WHERE doc_key = %s").format(**names), (_key(doc.key),))
             with cur.copy(copy) as rows:
                 for seq, element in enumerate(elements):
                     rows.write_row(_row(doc, seq, element))
@@ -121,7 +124,7 @@ class PostgresDestination(Destination):
     def mark_failed(self, doc: DocumentMeta, stamp: str | None, reason: str) -> None:
         names = self._names()
         with self._errors(), self.conn.transaction(), self.conn.cursor() as cur:
-            cur.execute(sql.SQL("DELETE FROM {elements} WHERE doc_key = %s").format(**names), (doc.key,))
+            cur.execute(sql.SQL("DELETE FROM {elements} WHERE doc_key = %s").format(**names), (_key(doc.key),))
             self._set_document(cur, doc, stamp, _FAILED, reason)
 
     def forget(self, name: str, known: Known) -> None:
@@ -148,11 +151,12 @@ class PostgresDestination(Destination):
     ) -> None:
         cur.execute(
             sql.SQL(
-                "INSERT INTO {documents} (doc_key, source_url, stamp, status, reason) VALUES (%s, %s, %s, %s, %s) "
+                "INSERT INTO {documents} (doc_key, source_url, stamp, status, reason, source) "
+                "VALUES (%s, %s, %s, %s, %s, %s) "
                 "ON CONFLICT (doc_key) DO UPDATE SET source_url = EXCLUDED.source_url, stamp = EXCLUDED.stamp, "
-                "status = EXCLUDED.status, reason = EXCLUDED.reason, updated = now()"
+                "status = EXCLUDED.status, reason = EXCLUDED.reason, source = EXCLUDED.source, updated = now()"
             ).format(**self._names()),
-            (_clean(doc.key), _clean(doc.uri), stamp, status, _clean(reason)),
+            (_key(doc.key), _clean(doc.uri), stamp, status, _clean(reason), self.owner and _clean(self.owner)),
         )
 
     def _get_meta(self, name: str) -> bytes | None:
@@ -197,10 +201,15 @@ class _Translate:
         raise TransientError(f"writing to PostgreSQL failed: {first}") from exc
 
 
+#: A NUL character as JSON escapes it, ``\u0000``, preceded by an even number of backslashes (so
+#: not the text "\u0000", which JSON writes as ``\\u0000``): jsonb refuses the character.
+_JSON_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+
+
 def _row(doc: DocumentMeta, seq: int, element: dict[str, Any]) -> tuple[Any, ...]:
-    metadata = orjson.dumps(element.get("metadata", {})).decode().replace("\\u0000", "")
+    metadata = _JSON_NUL.sub(r"\1", _clean(orjson.dumps(element.get("metadata", {})).decode()))
     return (
-        _clean(doc.key),
+        _key(doc.key),
         seq,
         _clean(doc.uri),
         element.get("element_id"),
@@ -209,6 +218,12 @@ def _row(doc: DocumentMeta, seq: int, element: dict[str, Any]) -> tuple[Any, ...
         metadata,
         doc.version,
     )
+
+
+def _key(key: str) -> str:
+    """A document key as a text column holds it: a local file name's undecodable bytes (kept by
+    Python as surrogates) become ``\\xNN``, so every key has one row and a rerun finds it again."""
+    return key.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
 
 
 def _clean(text: str) -> str:

@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 from docbatch.destinations.base import local_state_dir
 from docbatch.destinations.tree import TreeDestination
 from docbatch.errors import ConfigError, TransientError
+from docbatch.locations import tree_location
 
 __all__ = ["S3Destination"]
 
@@ -48,6 +49,9 @@ class S3Destination(TreeDestination):
 
     def describe(self) -> str:
         return f"s3 {self.url}"
+
+    def location(self) -> str | None:
+        return tree_location("s3", f"{self.bucket}/{self.prefix}")
 
     @property
     def client(self) -> Any:

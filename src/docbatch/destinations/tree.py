@@ -3,9 +3,13 @@
 Layout under the root, the same on every store::
 
     <key>.json                          the document's elements
-    .docbatch/done/<key>.json.<stamp>   empty; written after the output, so it vouches for it
-    .docbatch/failed/<key>.json.<stamp> the reason this version failed for good
+    .docbatch/done/<key>.json.<stamp>   written after the output, so it vouches for it: empty, or
+                                        the label of the source that wrote it (see _label)
+    .docbatch/failed/<key>.json.<stamp> the label, then the reason this version failed for good
     .docbatch/source                    the source the tree was first filled from
+
+A marker whose name would pass a file name's 255 bytes (an output name near the limit, plus
+``.<stamp>``) is ``<key>.json/<stamp>`` instead: a folder named as the output, the stamp inside.
 
 Why marker files rather than one manifest: a manifest is one file rewritten by every document,
 so a kill can leave it half-written or behind the outputs, and on an object store it would be a
@@ -27,7 +31,7 @@ from typing import Any
 import orjson
 
 from docbatch.destinations.base import Destination, Known
-from docbatch.model import STAMP_LENGTH, DocumentMeta
+from docbatch.model import STAMP_LENGTH, UNVERSIONED, DocumentMeta
 from docbatch.paths import safe_name
 
 __all__ = ["DONE", "FAILED", "SOURCE", "TreeDestination", "encode_elements"]
@@ -45,8 +49,46 @@ def encode_elements(elements: list[dict[str, Any]]) -> bytes:
     return orjson.dumps(elements, option=_JSON_OPTIONS) + b"\n"
 
 
+#: How a marker written for another source than the tree's first begins: that source's
+#: description, on a line of its own. The first source's markers stay empty (as markers were
+#: before sources could share a tree), so an unlabelled marker is the first source's.
+_LABEL = b"docbatch-source: "
+
+
+def _label(owner: str | None) -> bytes:
+    return _LABEL + owner.encode("utf-8", "surrogateescape") + b"\n" if owner else b""
+
+
+def _owner(marker: bytes | None) -> str | None:
+    if not marker or not marker.startswith(_LABEL):
+        return None
+    return marker[len(_LABEL) :].split(b"\n", 1)[0].decode("utf-8", "surrogateescape")
+
+
 def _is_stamp(text: str) -> bool:
     return len(text) == STAMP_LENGTH and all(c in "0123456789abcdef" for c in text)
+
+
+#: Longest file name the stores we write to take (NAME_MAX on Linux and macOS).
+_NAME_MAX = 255
+
+
+def _marker(kind: str, name: str, stamp: str) -> str:
+    """Where the ``kind`` (DONE or FAILED) marker of output ``name`` for ``stamp`` lives."""
+    last = name.rpartition("/")[2]
+    if len(last.encode("utf-8", "surrogateescape")) + 1 + len(stamp) > _NAME_MAX:
+        return f"{kind}{name}/{stamp}"
+    return f"{kind}{name}.{stamp}"
+
+
+def _parse_marker(rest: str) -> tuple[str, str] | None:
+    """``(output name, stamp)`` from a marker's path below its kind's folder; None for anything
+    else (a temporary file a killed write left behind)."""
+    folder, _, last = rest.rpartition("/")
+    if folder and _is_stamp(last):
+        return folder, last
+    name, _, stamp = rest.rpartition(".")
+    return (name, stamp) if name and _is_stamp(stamp) else None
 
 
 class TreeDestination(Destination):
@@ -80,9 +122,10 @@ class TreeDestination(Destination):
         for rel in self._list():
             if rel.startswith(DONE) or rel.startswith(FAILED):
                 marker_dir = DONE if rel.startswith(DONE) else FAILED
-                name, _, stamp = rel[len(marker_dir) :].rpartition(".")
-                if not _is_stamp(stamp):
+                parsed = _parse_marker(rel[len(marker_dir) :])
+                if parsed is None:
                     continue  # a temporary file a killed write left behind, not a marker
+                name, stamp = parsed
                 entry = known.setdefault(name, Known())
                 (entry.done if marker_dir == DONE else entry.failed).add(stamp)
             elif not rel.startswith(_META) and rel.endswith(".json"):
@@ -92,25 +135,30 @@ class TreeDestination(Destination):
     def write(self, doc: DocumentMeta, elements: list[dict[str, Any]], stamp: str | None) -> str:
         name = self.name_for(doc)
         self._put(name, encode_elements(elements))
-        if stamp:
-            self._put(f"{DONE}{name}.{stamp}", b"")
+        self._put(_marker(DONE, name, stamp or UNVERSIONED), _label(self.owner))
         return self._where(name)
 
     def mark_failed(self, doc: DocumentMeta, stamp: str | None, reason: str) -> None:
         name = self.name_for(doc)
         self._delete(name)  # an older version's output no longer tells what the document holds
         if stamp:
-            self._put(f"{FAILED}{name}.{stamp}", reason.encode())
+            self._put(_marker(FAILED, name, stamp), _label(self.owner) + reason.encode())
 
     def forget(self, name: str, known: Known) -> None:
         for stamp in known.done:
-            self._delete(f"{DONE}{name}.{stamp}")
+            self._delete(_marker(DONE, name, stamp))
         for stamp in known.failed:
-            self._delete(f"{FAILED}{name}.{stamp}")
+            self._delete(_marker(FAILED, name, stamp))
 
     def remove(self, name: str, known: Known) -> None:
         self.forget(name, known)
         self._delete(name)
+
+    def owner_of(self, name: str, known: Known) -> str | None:
+        """Read from one of the output's markers (one read, only for outputs a run may remove)."""
+        marker = next((_marker(DONE, name, s) for s in sorted(known.done)), None)
+        marker = marker or next((_marker(FAILED, name, s) for s in sorted(known.failed)), None)
+        return _owner(self._read(marker)) if marker else None
 
     def recorded_source(self) -> str | None:
         data = self._read(SOURCE)

@@ -33,6 +33,7 @@ from typing import ClassVar
 from docbatch.chunking.base import ChunkingOptions
 from docbatch.destinations.base import Destination, Known
 from docbatch.errors import ConfigError, DocbatchError, MissingDependency, RunStopped, one_line
+from docbatch.locations import contains
 from docbatch.model import DELETED, FAILED, OK, PARTIAL, SKIPPED, DocResult, DocumentMeta, ListingFault, stamp
 from docbatch.partitioners.filetype import from_extension
 from docbatch.partitioners.kit.base import PartitionOptions
@@ -175,8 +176,10 @@ def run(
     _prepare_state_dir(state_dir)
     with RunLock(state_dir):
         source.check()
+        _refuse_overlap(source, destination)
         source.exclude(p for p in (destination.local_root(), state_dir, options.download_dir) if p is not None)
-        same_source = _claim(destination, source, allow_other=options.allow_other_source)
+        if not _claim(destination, source, allow_other=options.allow_other_source):
+            destination.owner = _source_id(source)  # before the workers get their copy of it
         record = RunRecord(state_dir, source=source.describe(), destination=destination.describe())
         summary = RunSummary(run_id=record.run_id, record_path=record.path, record_set_aside=record.set_aside)
         started = time.perf_counter()
@@ -198,14 +201,14 @@ def run(
         temp_dir = _fresh_temp_dir(state_dir)
         try:
             with contextlib.suppress(_Abandoned):
-                _process_all(
-                    source, destination, options, collect, stop, temp_dir, find_orphans=same_source, on_submit=on_submit
-                )
+                _process_all(source, destination, options, collect, stop, temp_dir, on_submit=on_submit)
             summary.interrupted = stop.requested
-            # every listed document gets a row, so no row means the listing was empty
-            if summary.total == 0 and not summary.deleted and not stop.requested:
+            # every listed document gets a row, so no row means the listing was empty (and then
+            # no output was taken for deleted: see _process_all)
+            if summary.total == 0 and not stop.requested:
                 raise ConfigError(
-                    f"Nothing to process: {source.describe()} lists no documents; check the path or prefix."
+                    f"Nothing to process: {source.describe()} lists no documents; check the path or prefix "
+                    "(existing outputs are left as they are)."
                 )
         finally:
             summary.seconds = time.perf_counter() - started
@@ -218,14 +221,40 @@ def run(
     return summary
 
 
+def _source_id(source: Source) -> str:
+    return source.describe().rstrip("/")
+
+
+def _refuse_overlap(source: Source, destination: Destination) -> None:
+    """Refuse an output that holds the source: its outputs would land among the documents, be
+    read back in as documents, and a user's own files would share a tree with docbatch's.
+
+    An output inside a local source is fine: the source leaves it out of its listing.
+    """
+    where, what = destination.location(), source.location()
+    if where is None or what is None:
+        return
+    if contains(where, what):
+        raise ConfigError(
+            f"The output {destination.describe()} contains the source {source.describe()}, so outputs would mix "
+            "with the documents; choose an output folder or prefix outside the source."
+        )
+    if contains(what, where) and destination.local_root() is None:
+        raise ConfigError(
+            f"The output {destination.describe()} lies inside the source {source.describe()}, so the next run "
+            "would read the outputs back in as documents; choose an output prefix outside the source."
+        )
+
+
 def _claim(destination: Destination, source: Source, *, allow_other: bool) -> bool:
     """Make sure the destination holds this source's outputs; True when it does.
 
     The first run into a destination stores its source; a later run from another source would
-    mix two corpora and take the first one's documents for deleted ones, so it stops here
-    unless told otherwise (and then deletions are not looked for).
+    mix two corpora, so it stops here unless told otherwise. Then that source's outputs carry
+    its name (:attr:`Destination.owner`), so that each source only ever reports or removes its
+    own outputs as deleted.
     """
-    current = source.describe().rstrip("/")
+    current = _source_id(source)
     recorded = destination.recorded_source()
     if recorded is None:
         destination.remember_source(current)
@@ -367,7 +396,6 @@ def _process_all(
     stop: StopRequest,
     temp_dir: Path,
     *,
-    find_orphans: bool,
     on_submit: Callable[[DocumentMeta], None] | None = None,
 ) -> None:
     job = Job(
@@ -390,11 +418,10 @@ def _process_all(
         address=options.ray_address,
     )
     known = destination.state()  # before the source is listed: see _orphans
-    faults: list[ListingFault] = []
+    listing = _Listing()
     with executor:
         dispatcher = Dispatcher(executor, collect)
-        listing = _UntilStopped(source, stop)
-        todo = _to_process(listing, destination, options, job.fingerprint, known, collect, faults)
+        todo = _to_process(_UntilStopped(source, stop), destination, options, job.fingerprint, known, collect, listing)
         first = _peek(todo)
         executor.preload(_expected_types(first))  # before the first submit forks the workers
         for doc in itertools.chain(first, todo):
@@ -412,7 +439,9 @@ def _process_all(
             if stop.abandon_in_flight():
                 raise _Abandoned  # leaves the executor at once; those documents get no row and are redone
             dispatcher.drain(block=True)
-    if find_orphans and not faults and not stop.requested:  # only after a whole listing
+    # Only after a whole listing that found documents: an empty one (an unmounted share, a
+    # mistyped prefix) looks exactly like a source whose documents were all deleted.
+    if listing.documents and not listing.faults and not stop.requested:
         _orphans(destination, known, collect, delete=options.delete_orphans)
 
 
@@ -440,6 +469,14 @@ def _expected_types(docs: list[DocumentMeta]) -> set[str]:
     return {t.name for t in map(from_extension, (d.key for d in docs)) if t is not None}
 
 
+@dataclass(slots=True)
+class _Listing:
+    """What the source's listing held besides its documents' names: how many, and its holes."""
+
+    documents: int = 0
+    faults: list[ListingFault] = field(default_factory=list)
+
+
 def _to_process(
     source: Source,
     destination: Destination,
@@ -447,7 +484,7 @@ def _to_process(
     fingerprint: str,
     known: dict[str, Known],
     collect: OnResult,
-    faults: list[ListingFault],
+    listing: _Listing,
 ) -> Iterator[DocumentMeta]:
     """The documents that need work; skipped and refused ones are recorded here, unfetched.
 
@@ -457,7 +494,7 @@ def _to_process(
     loses its old stamps, so a kill before its new output is written never leaves the old stamp
     vouching for it.
     """
-    for doc in _listed(source, collect, faults):
+    for doc in _listed(source, collect, listing):
         try:
             name = destination.name_for(doc)
             entry = known.pop(name, None)
@@ -473,14 +510,15 @@ def _to_process(
         yield doc
 
 
-def _listed(source: Source, collect: OnResult, faults: list[ListingFault]) -> Iterator[DocumentMeta]:
-    """The source's documents; each part it could not list is recorded as a failed row (and kept
-    in ``faults``: a listing with holes must not make the documents in them look deleted)."""
+def _listed(source: Source, collect: OnResult, listing: _Listing) -> Iterator[DocumentMeta]:
+    """The source's documents, counted; each part it could not list is recorded as a failed row
+    (and kept: a listing with holes must not make the documents in them look deleted)."""
     for item in source.list():
         if isinstance(item, ListingFault):
-            faults.append(item)
+            listing.faults.append(item)
             collect(DocResult.of(item, FAILED, item.reason))
         else:
+            listing.documents += 1
             yield item
 
 
@@ -510,9 +548,13 @@ def _orphans(destination: Destination, known: dict[str, Known], collect: OnResul
     """Report (and with ``delete`` remove) the outputs whose document the listing no longer has.
 
     Called only after the source was listed to its end: a listing cut short by an error raises
-    before this, so it can never make present documents look deleted.
+    before this, so it can never make present documents look deleted. Only outputs docbatch
+    wrote (they carry a stamp) for this very source are candidates: a user's own JSON in the
+    output tree, or another source's outputs in a shared one, are never touched.
     """
     for name, entry in sorted(known.items()):
+        if not entry.ours or destination.owner_of(name, entry) != destination.owner:
+            continue
         status = DELETED if entry.output or entry.done else None
         reason = "gone from the source; " + ("output removed" if delete else "--delete-orphans removes its output")
         try:

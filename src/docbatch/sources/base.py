@@ -57,6 +57,11 @@ class Source(ABC):
         """Leave these local folders out of the listing: the run's own output and download dirs,
         which a source on the same disk would otherwise read back in, one level deeper each run."""
 
+    def location(self) -> str | None:
+        """The folder the documents are listed from, as :mod:`docbatch.locations` spells it, once
+        :meth:`check` has run; None for a single document or a source that cannot say."""
+        return None
+
     def local_path(self, doc: DocumentMeta) -> Path | None:
         """The document's path when it is already on local disk (then nothing is downloaded)."""
         return None

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from docbatch.errors import ConfigError, DocumentError, TransientError
+from docbatch.locations import protocol_of, tree_location
 from docbatch.model import DocumentMeta, ListingFault
 from docbatch.sanitize import redact_url
 from docbatch.sources.base import Source, folders_inside
@@ -78,9 +79,13 @@ class FsspecSource(Source):
     def exclude(self, folders: Iterable[Path]) -> None:
         self._exclude = tuple(folders)
 
+    def location(self) -> str | None:
+        fs, root = self.fs, self._root.rstrip("/")
+        return None if fs.isfile(root) else tree_location(protocol_of(fs), root)
+
     def _excluded(self, root: str) -> frozenset[str]:
         """The excluded folders as this filesystem names them: only a local one can hold them."""
-        if "file" not in (self.fs.protocol if isinstance(self.fs.protocol, tuple) else (self.fs.protocol,)):
+        if protocol_of(self.fs) != "file":
             return frozenset()
         return folders_inside(root, self._exclude)
 
@@ -173,7 +178,7 @@ class FsspecSource(Source):
         checksum = next((info[k] for k in _VERSION_KEYS if info.get(k)), None)
         version = checksum or (str(modified) if modified else None)
         path = info.get("name", key)
-        protocol = self.fs.protocol if isinstance(self.fs.protocol, str) else self.fs.protocol[0]
+        protocol = protocol_of(self.fs)
         return DocumentMeta(
             uri=self.fs.unstrip_protocol(path),
             key=key,

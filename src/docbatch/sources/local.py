@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import quote_from_bytes
 
 from docbatch.errors import ConfigError, DocumentError
+from docbatch.locations import local_location
 from docbatch.model import DocumentMeta, ListingFault
 from docbatch.sources.base import Source, folders_inside
 
@@ -28,6 +29,9 @@ class LocalSource(Source):
 
     def describe(self) -> str:
         return f"local {self.root}"
+
+    def location(self) -> str | None:
+        return local_location(self.root) if self.root.is_dir() else None
 
     def check(self) -> None:
         if not self.root.exists():

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from docbatch.errors import ConfigError, DocumentError, TransientError
+from docbatch.locations import tree_location
 from docbatch.model import DocumentMeta
 from docbatch.sources.base import Source
 
@@ -61,6 +62,9 @@ class S3Source(Source):
 
     def describe(self) -> str:
         return f"s3 s3://{self.bucket}/{self.prefix}"
+
+    def location(self) -> str | None:
+        return None if self._single else tree_location("s3", f"{self.bucket}/{self._dir_prefix()}")
 
     @property
     def client(self) -> Any:
