@@ -177,7 +177,7 @@ FORMATS: tuple[FileType, ...] = (
         "xlsb",
         "application/vnd.ms-excel.sheet.binary.macroEnabled.12",
         (".xlsb",),
-        _P + "spreadsheet.spreadsheet:partition_xlsb",
+        _LEGACY + "partition_xlsb",  # calamine, then LibreOffice
         content_types=("application/vnd.ms-excel.sheet.binary.macroEnabled.main",),
         zip_member="xl/workbook.bin",
         holds=_OOXML_EMBEDDED,

@@ -52,7 +52,15 @@ from docbatch.errors import DocumentError, EncryptedDocument, NeedsInstall, Tran
 from docbatch.partitioners.formats import by_name
 from docbatch.partitioners.kit.base import PartitionOptions
 
-__all__ = ["Converter", "converter", "partition_doc", "partition_ppt", "partition_xls", "soffice_path"]
+__all__ = [
+    "Converter",
+    "converter",
+    "partition_doc",
+    "partition_ppt",
+    "partition_xls",
+    "partition_xlsb",
+    "soffice_path",
+]
 
 #: Longest one conversion may take when no pool timeout stops it first (a library call, a test).
 CONVERT_TIMEOUT = 600.0
@@ -62,6 +70,7 @@ START_TIMEOUT = 180.0
 _RESTART_REQUESTED = 81
 _PR_SET_PDEATHSIG = 1
 _PROFILE_PREFIX = "docbatch-soffice-profile-"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def soffice_path() -> Path | None:
@@ -395,10 +404,38 @@ def partition_xls(path: Path, options: PartitionOptions) -> list[Element]:
             raise first from None
 
 
+def partition_xlsb(path: Path, options: PartitionOptions) -> list[Element]:
+    """Partition an Excel binary workbook: python-calamine, then LibreOffice to XLSX.
+
+    calamine fails on some valid workbooks Excel writes (a record it does not expect); LibreOffice
+    opens them. The zip-bomb guard and the encrypted check run first, in calamine's path, so a
+    bomb or an encrypted file never reaches LibreOffice; calamine's reason is kept when both fail.
+    """
+    from docbatch.partitioners.spreadsheet import spreadsheet
+
+    try:
+        return spreadsheet.partition_xlsb(path, options)
+    except EncryptedDocument:
+        raise
+    except DocumentError as first:
+        if soffice_path() is None or not str(first).startswith("damaged XLSB"):
+            raise
+        try:
+            with converter("xlsb").converted(path, ".xlsb", "xlsx") as modern:
+                return spreadsheet.partition_xlsx(modern, options)
+        except DocumentError:
+            raise first from None
+
+
 def _check_not_encrypted(path: Path, file_type: str) -> None:
     """A password-protected legacy file makes LibreOffice fail silently: say what it is instead."""
     import olefile
 
+    with open(path, "rb") as f:
+        if f.read(8) != _OLE_MAGIC:
+            # Word 2 and Word 6 for DOS, WordPerfect, Works: older formats named .doc, no OLE2
+            # container to look into. LibreOffice reads them (and says so when it cannot).
+            return
     try:
         with olefile.OleFileIO(str(path)) as ole:
             streams = {"/".join(s).lower() for s in ole.listdir(streams=True, storages=True)}
