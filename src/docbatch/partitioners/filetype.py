@@ -77,10 +77,10 @@ def detect(path: str | Path, name: str | None = None) -> FileType:
 
 
 def _sniff_magic(head: bytes, path: Path, by_ext: FileType | None) -> FileType | None:
+    if head.startswith(b"PK\x03\x04"):  # first: a zip may hold a PDF (an iWork preview) in its first bytes
+        return _sniff_zip(path, head, by_ext)
     if b"%PDF-" in head[:1024]:
         return FILE_TYPES["pdf"]  # some writers put junk before the header; readers accept it
-    if head.startswith(b"PK\x03\x04"):
-        return _sniff_zip(path, head, by_ext)
     if head.startswith(_OLE_MAGIC):
         return _sniff_ole(path)
     for magic, kind in _MAGIC:

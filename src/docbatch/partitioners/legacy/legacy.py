@@ -422,9 +422,12 @@ def partition_xlsb(path: Path, options: PartitionOptions) -> list[Element]:
             raise
         try:
             with converter("xlsb").converted(path, ".xlsb", "xlsx") as modern:
-                return spreadsheet.partition_xlsx(modern, options)
+                elements = spreadsheet.partition_xlsx(modern, options)
         except DocumentError:
             raise first from None
+        if not elements:  # LibreOffice turns records it cannot read into an empty sheet: no read
+            raise first from None
+        return elements
 
 
 def _check_not_encrypted(path: Path, file_type: str) -> None:
