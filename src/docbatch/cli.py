@@ -22,12 +22,14 @@ import click
 
 from docbatch.chunking.base import STRATEGIES, ChunkingOptions
 from docbatch.destinations.registry import open_destination
+from docbatch.embedding import PROVIDERS, EmbeddingOptions
 from docbatch.errors import ConfigError
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.runner.memory import memory_cap
 from docbatch.runner.pipeline import RunOptions, StopRequest, default_download_dir, run
 from docbatch.runner.report import Reporter, print_summary
 from docbatch.sanitize import safe_line
+from docbatch.shaping import DEFAULT_FIELDS, ShapingOptions
 from docbatch.sources.base import Source
 
 __all__ = ["main"]
@@ -79,8 +81,9 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--output",
             default=None,
             metavar="URL",
-            help="Write elements to a database instead: postgresql://user@host:port/db[?table=elements] "
-            "(pip install 'docbatch[postgresql]').",
+            help="Write elements to a database instead: postgresql://user@host:port/db[?table=elements&index=hnsw] "
+            "(pip install 'docbatch[postgresql]'), or a LanceDB vector table: lancedb:///path/to/db[?table=elements] "
+            "(pip install 'docbatch[lancedb]').",
         ),
         _option(
             "--reprocess",
@@ -168,7 +171,7 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
-    return chunking_options(func)
+    return chunking_options(embedding_options(shaping_options(func)))
 
 
 def chunking_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -243,6 +246,109 @@ _CHUNKING_FLAGS = (
     "multipage_sections",
     "include_orig_elements",
 )
+
+
+def embedding_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The embedding flags (unstructured-ingest's names), handed to the command as one ``embedding`` option object."""
+
+    @functools.wraps(func)
+    def with_embedding(*args: Any, **kwargs: Any) -> Any:
+        fields = {name: kwargs.pop(f"embedding_{name}") for name in _EMBEDDING_FLAGS}
+        try:
+            kwargs["embedding"] = EmbeddingOptions(**fields, processes=kwargs["num_processes"])
+        except ConfigError as e:
+            raise click.UsageError(str(e)) from None
+        return func(*args, **kwargs)
+
+    decorators = [
+        _option(
+            "--embedding-provider",
+            type=click.Choice(list(PROVIDERS)),
+            default=None,
+            help='Embed each element or chunk into its "embeddings": openai (any OpenAI-compatible endpoint) or '
+            "local (an ONNX model folder, on this CPU). pip install 'docbatch[embed]'.",
+        ),
+        _option(
+            "--embedding-model-name",
+            default=None,
+            help="The model: a name the endpoint knows [openai default: text-embedding-3-small], or for local the "
+            "folder holding model.onnx and tokenizer.json.",
+        ),
+        _option("--embedding-api-key", default=None, help="The endpoint's API key (never printed nor recorded)."),
+        _option(
+            "--embedding-base-url",
+            default=None,
+            help="An OpenAI-compatible endpoint: Azure, Ollama (http://localhost:11434/v1), vLLM, TEI "
+            "[default: https://api.openai.com/v1].",
+        ),
+        _option(
+            "--embedding-batch-size",
+            type=click.IntRange(min=1),
+            default=64,
+            show_default=True,
+            help="Texts per embedding request (or per local model call).",
+        ),
+        _option(
+            "--embedding-max-concurrency",
+            type=click.IntRange(min=1),
+            default=8,
+            show_default=True,
+            help="Embedding requests in flight across the run, shared among the workers (each gets at least one).",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        with_embedding = decorator(with_embedding)
+    return with_embedding
+
+
+_EMBEDDING_FLAGS = ("provider", "model_name", "api_key", "base_url", "batch_size", "max_concurrency")
+
+
+def _names(value: str | None) -> tuple[str, ...]:
+    """A comma-separated flag's names, as unstructured-ingest takes them."""
+    return tuple(name.strip() for name in (value or "").split(",") if name.strip())
+
+
+def shaping_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """unstructured-ingest's metadata flags, handed to the command as one ``shaping`` option object."""
+
+    @functools.wraps(func)
+    def with_shaping(*args: Any, **kwargs: Any) -> Any:
+        try:
+            kwargs["shaping"] = ShapingOptions(
+                metadata_exclude=_names(kwargs.pop("metadata_exclude")),
+                metadata_include=_names(kwargs.pop("metadata_include")),
+                fields_include=_names(kwargs.pop("fields_include")),
+                flatten_metadata=kwargs.pop("flatten_metadata"),
+            )
+        except ConfigError as e:
+            raise click.UsageError(str(e)) from None
+        return func(*args, **kwargs)
+
+    decorators = [
+        _option(
+            "--metadata-exclude",
+            default=None,
+            metavar="KEYS",
+            help="Comma-separated metadata keys to drop; a dotted key drops a nested one (data_source.url).",
+        ),
+        _option("--metadata-include", default=None, metavar="KEYS", help="Comma-separated metadata keys to keep."),
+        _option(
+            "--fields-include",
+            default=",".join(DEFAULT_FIELDS),
+            metavar="FIELDS",
+            show_default=True,
+            help="Comma-separated top-level fields of each element to write.",
+        ),
+        _option(
+            "--flatten-metadata",
+            is_flag=True,
+            help="Move metadata keys to each element's top level (nested keys joined with _), as vector stores want.",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        with_shaping = decorator(with_shaping)
+    return with_shaping
 
 
 def download_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -383,6 +489,8 @@ def _run(
     ocr_languages: str,
     verbose: bool,
     chunking: ChunkingOptions,
+    embedding: EmbeddingOptions,
+    shaping: ShapingOptions,
     endpoint_url: str | None = None,
 ) -> None:
     if output and structured_output_dir:
@@ -411,6 +519,8 @@ def _run(
             process_attachments=process_attachments, email_body=email_body, ocr=ocr, ocr_languages=ocr_languages
         ),
         chunking=chunking,
+        embedding=embedding,
+        shaping=shaping,
     )
     reporter = Reporter(verbose=verbose)
     stop = StopRequest()

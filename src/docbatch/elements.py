@@ -129,11 +129,16 @@ class Element:
     metadata: dict[str, Any] = field(default_factory=dict)
     parent: int | None = None
     element_id: str = ""
+    #: The text's vector, set by :func:`docbatch.embedding.embed` (None until embedded).
+    embeddings: list[float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         # a truthy value is kept at once; only falsy ones need telling 0 and False from None, [] and ""
         meta = {k: v for k, v in self.metadata.items() if v or not (v is None or v == [] or v == "")}
-        return {"type": self.type, "element_id": self.element_id, "text": self.text, "metadata": meta}
+        out = {"type": self.type, "element_id": self.element_id, "text": self.text, "metadata": meta}
+        if self.embeddings is not None:  # unstructured's key, beside metadata, and only when embedded
+            out["embeddings"] = self.embeddings
+        return out
 
 
 @dataclass(slots=True, frozen=True)
@@ -316,6 +321,7 @@ def elements_from_dicts(items: Iterable[dict[str, Any]]) -> list[Element]:
                 text=item.get("text", ""),
                 metadata=dict(item.get("metadata") or {}),
                 element_id=item.get("element_id", ""),
+                embeddings=item.get("embeddings"),
             )
         )
     return out

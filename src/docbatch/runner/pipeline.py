@@ -32,6 +32,7 @@ from typing import ClassVar
 
 from docbatch.chunking.base import ChunkingOptions
 from docbatch.destinations.base import Destination, Known
+from docbatch.embedding import EmbeddingOptions
 from docbatch.errors import ConfigError, DocbatchError, MissingDependency, RunStopped, one_line
 from docbatch.locations import contains
 from docbatch.model import DELETED, FAILED, OK, PARTIAL, SKIPPED, DocResult, DocumentMeta, ListingFault, stamp
@@ -43,6 +44,7 @@ from docbatch.runner.executors import make_executor
 from docbatch.runner.memory import AUTO, memory_cap
 from docbatch.runner.record import RECORD_DIRNAME, RunLock, RunRecord
 from docbatch.runner.worker import Job
+from docbatch.shaping import ShapingOptions
 from docbatch.sources.base import Source
 
 __all__ = ["RunOptions", "RunSummary", "StopRequest", "default_download_dir", "run"]
@@ -89,6 +91,10 @@ class RunOptions:
     partition: PartitionOptions = field(default_factory=PartitionOptions)
     #: How each document's elements are chunked; off unless a strategy is set.
     chunking: ChunkingOptions = field(default_factory=ChunkingOptions)
+    #: How each element or chunk is embedded; off unless a provider is set.
+    embedding: EmbeddingOptions = field(default_factory=EmbeddingOptions)
+    #: Which fields and metadata keys are written (unstructured-ingest's --metadata-* flags).
+    shaping: ShapingOptions = field(default_factory=ShapingOptions)
 
 
 @dataclass(slots=True)
@@ -285,10 +291,17 @@ SOURCE_FAULTS_TO_STOP = 10
 
 
 class _StopRule:
-    """Stops the run on a fault that every later document would meet too."""
+    """Stops the run on a fault that every later document would meet too.
+
+    The embedding provider is held to the source's rule: one failure (after its own retries,
+    which absorb throttling) fails only its document, which the next run redoes; ten in a row
+    mean the provider is down or refusing the key, and partitioning the rest of the source only
+    to throw each document away at its last step would waste hours to say the same thing.
+    """
 
     def __init__(self) -> None:
         self.source_faults = 0  # in a row
+        self.embedding_faults = 0  # in a row
 
     def check(self, result: DocResult) -> None:
         if result.fault == "output":
@@ -298,6 +311,12 @@ class _StopRule:
             raise RunStopped(
                 f"Stopped: the source failed to deliver {self.source_faults} documents in a row "
                 f"(last: {result.reason}); check the endpoint, network and credentials, then rerun to resume."
+            )
+        self.embedding_faults = self.embedding_faults + 1 if result.fault == "embedding" else 0
+        if self.embedding_faults >= SOURCE_FAULTS_TO_STOP:
+            raise RunStopped(
+                f"Stopped: embedding failed for {self.embedding_faults} documents in a row (last: {result.reason}); "
+                "check --embedding-base-url, the key and the provider, then rerun to resume."
             )
 
 
@@ -406,6 +425,8 @@ def _process_all(
         preserve_downloads=options.preserve_downloads,
         partition=options.partition,
         chunking=options.chunking,
+        embedding=options.embedding,
+        shaping=options.shaping,
         temp_dir=temp_dir,
     )
     executor = make_executor(
