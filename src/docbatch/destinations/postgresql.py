@@ -1,9 +1,11 @@
 """Elements as rows of a PostgreSQL table, through psycopg 3 (``pip install 'docbatch[postgresql]'``).
 
-``postgresql://user[:password]@host:port/db[?table=elements]`` creates, when missing::
+``postgresql://user[:password]@host:port/db[?table=elements][&index=hnsw]`` creates, when missing::
 
-    <table>            one row per element: doc_key, seq, source_url, element_id, type, text,
-                       metadata (JSONB), version
+    <table>            one row per element or chunk: doc_key (the source key), seq (its position
+                       in the document), source_url, element_id, type, text, metadata (JSONB),
+                       version, filename, page_number, and with embeddings a pgvector
+                       ``embeddings vector(n)`` column (see docbatch.destinations.pgvector)
     <table>_documents  one row per document: its stamp, status (ok or failed), reason, and the
                        source that wrote it when not the table's first (see Destination.owner)
     <table>_docbatch   the source the table was filled from, and the records of finished runs
@@ -11,7 +13,8 @@
 Each document is written in one transaction (its old rows deleted, the new ones copied in, its
 ``_documents`` row updated), so a rerun never duplicates rows, a changed document never keeps
 old ones, and a kill leaves either the old document or the new one, never half of either. The
-``_documents`` table is what a rerun skips by: one query, no per-document lookups.
+``_documents`` table is what a rerun skips by: one query, no per-document lookups. The primary
+key (doc_key, seq) is also the index a retriever needs to fetch or filter one document's rows.
 """
 
 from __future__ import annotations
@@ -26,8 +29,10 @@ import psycopg
 from psycopg import sql
 
 from docbatch.destinations.base import Destination, Known, local_state_dir
+from docbatch.destinations.pgvector import INDEXES, check_extension, ensure_vector_column, vector_text
 from docbatch.errors import ConfigError, TransientError
 from docbatch.model import UNVERSIONED, DocumentMeta
+from docbatch.shaping import element_metadata
 
 __all__ = ["PostgresDestination"]
 
@@ -44,7 +49,9 @@ CREATE TABLE IF NOT EXISTS {documents} (
 );
 CREATE TABLE IF NOT EXISTS {meta} (name text PRIMARY KEY, value bytea NOT NULL);
 ALTER TABLE {documents} ADD COLUMN IF NOT EXISTS source text;
+ALTER TABLE {elements} ADD COLUMN IF NOT EXISTS filename text, ADD COLUMN IF NOT EXISTS page_number integer;
 """
+_COLUMNS = "doc_key, seq, source_url, element_id, type, text, metadata, version, filename, page_number"
 
 
 class PostgresDestination(Destination):
@@ -56,10 +63,15 @@ class PostgresDestination(Destination):
         parsed = urlparse(url)
         query = dict(parse_qsl(parsed.query))
         self.table = query.pop("table", "elements")
+        self.index = query.pop("index", None) or None
+        if self.index is not None and self.index not in INDEXES:
+            raise ConfigError(f"Unknown vector index {self.index!r} in the output URL; use index=hnsw or none.")
         #: The URL as libpq takes it (docbatch's own ``table`` parameter removed).
         self.conninfo = urlunparse(parsed._replace(query=urlencode(query)))
         self.where = f"{parsed.hostname or 'localhost'}:{parsed.port or 5432}{parsed.path}"
         self._conn: psycopg.Connection | None = None
+        #: The embeddings column's dimension once this process has made sure of it.
+        self._dim: int | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -85,6 +97,8 @@ class PostgresDestination(Destination):
     def check(self) -> None:
         try:
             self.conn.execute(sql.SQL(_SCHEMA).format(**self._names()))
+            if self.index:  # an index asked for means vectors are coming: say now if they cannot
+                check_extension(self.conn, self.where)
         except psycopg.Error as e:
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise ConfigError(
@@ -110,14 +124,19 @@ class PostgresDestination(Destination):
 
     def write(self, doc: DocumentMeta, elements: list[dict[str, Any]], stamp: str | None) -> str:
         names = self._names()
-        copy = sql.SQL(
-            "COPY {elements} (doc_key, seq, source_url, element_id, type, text, metadata, version) FROM STDIN"
-        ).format(**names)
+        vectors = next((len(e["embeddings"]) for e in elements if e.get("embeddings")), None)
+        if vectors is not None and vectors != self._dim:
+            with self._errors():
+                ensure_vector_column(self.conn, self.table, vectors, self.index, self.where)
+            self._dim = vectors
+        columns = _COLUMNS + (", embeddings" if vectors else "")
+        copy = sql.SQL("COPY {elements} ({columns}) FROM STDIN").format(columns=sql.SQL(columns), **names)
         with self._errors(), self.conn.transaction(), self.conn.cursor() as cur:
             cur.execute(sql.SQL("DELETE FROM {elements} WHERE doc_key = %s").format(**names), (_key(doc.key),))
             with cur.copy(copy) as rows:
                 for seq, element in enumerate(elements):
-                    rows.write_row(_row(doc, seq, element))
+                    row = _row(doc, seq, element)
+                    rows.write_row((*row, vector_text(element)) if vectors else row)
             self._set_document(cur, doc, stamp, _OK, "")
         return f"{self.where}/{self.table}"
 
@@ -207,7 +226,9 @@ _JSON_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
 
 
 def _row(doc: DocumentMeta, seq: int, element: dict[str, Any]) -> tuple[Any, ...]:
-    metadata = _JSON_NUL.sub(r"\1", _clean(orjson.dumps(element.get("metadata", {})).decode()))
+    meta = element_metadata(element)  # nested, or flattened by --flatten-metadata
+    metadata = _JSON_NUL.sub(r"\1", _clean(orjson.dumps(meta).decode()))
+    page = meta.get("page_number")
     return (
         _key(doc.key),
         seq,
@@ -217,6 +238,8 @@ def _row(doc: DocumentMeta, seq: int, element: dict[str, Any]) -> tuple[Any, ...
         _clean(element.get("text") or ""),
         metadata,
         doc.version,
+        _clean(str(meta.get("filename") or "")) or None,
+        page if isinstance(page, int) else None,
     )
 
 
