@@ -222,6 +222,8 @@ def run(
             record.close()
             shutil.rmtree(temp_dir, ignore_errors=True)
             summary.record_note = _keep_record(destination, record)
+            with contextlib.suppress(DocbatchError):  # tidying only: the next run's finish does it as well
+                destination.finish()
             if not options.preserve_downloads:
                 _remove_leftover_downloads(options.download_dir)
     return summary
