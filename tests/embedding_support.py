@@ -64,7 +64,8 @@ class FakeOpenAI:
         self.requests: list[dict] = []  # bodies of the embedding requests answered 200
         self.throttle = 0  # answer this many requests with 429 + Retry-After first
         self.retry_after = "0.2"
-        self.down = False  # answer every request with 503
+        self.down = False  # answer every request with 503 (Retry-After: 0, so retries cost no time)
+        self.key = ""  # when set, a request without this bearer key gets 401 echoing what it sent
         self.delay = 0.0  # seconds before each answer, to make requests overlap
         self.in_flight = 0
         self.max_in_flight = 0
@@ -94,7 +95,10 @@ class FakeOpenAI:
                 return 404, {}, b'{"error": {"message": "not found"}}'
             body = json.loads(handler.rfile.read(length))
             if self.down:
-                return 503, {}, b'{"error": {"message": "overloaded"}}'
+                return 503, {"Retry-After": "0"}, b'{"error": {"message": "overloaded"}}'
+            sent = handler.headers.get("Authorization", "")
+            if self.key and sent != f"Bearer {self.key}":
+                return 401, {}, json.dumps({"error": {"message": f"Incorrect API key provided: {sent}"}}).encode()
             if throttled:
                 return 429, {"Retry-After": self.retry_after}, b'{"error": {"message": "rate limited"}}'
             with self._lock:

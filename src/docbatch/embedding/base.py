@@ -51,7 +51,8 @@ class EmbeddingOptions:
     model_name: str | None = None
     #: Never in repr, the fingerprint, describe() or an error message.
     api_key: str | None = field(default=None, repr=False)
-    base_url: str | None = None
+    #: May hold a user and password too, so it is left out of repr (see public_base_url).
+    base_url: str | None = field(default=None, repr=False)
     batch_size: int = 64
     max_concurrency: int = 8
     processes: int = 1

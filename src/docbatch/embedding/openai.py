@@ -65,7 +65,8 @@ class OpenAIEmbedder(Embedder):
             if response.status_code == 200:
                 return self._vectors(response, len(texts))
             if (response.status_code in _RETRIED or response.status_code >= 500) and not last:
-                time.sleep(_retry_after(response) or _backoff(attempt))
+                wait = _retry_after(response)
+                time.sleep(_backoff(attempt) if wait is None else wait)
                 continue
             raise self._failure(_status_text(response, attempt, self.options.api_key))
         raise AssertionError("unreachable: the last attempt returns or raises")
