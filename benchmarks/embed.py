@@ -150,7 +150,7 @@ def _rows(doc: int, vectors: Any) -> list[dict[str, Any]]:
 def store_rates(docs: int, work: Path, result: EmbedResult) -> None:
     import numpy as np
 
-    from docbatch.sources.base import DocumentMeta
+    from docbatch.model import DocumentMeta
 
     vectors = np.random.default_rng(1).standard_normal((docs * CHUNKS_PER_DOC, DIM)).astype(np.float32)
     batches = [_rows(d, vectors) for d in range(docs)]

@@ -33,11 +33,13 @@ PARTS: dict[str, int] = {
     "sanitize": 0,
     "languages": 0,
     "locations": 0,
+    "shaping": 0,
     # the four independent parts
     "partitioners": 1,
     "chunking": 1,
     "sources": 1,
     "destinations": 1,
+    "embedding": 1,
     # one document, end to end
     "document": 2,
     # the run

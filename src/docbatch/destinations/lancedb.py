@@ -40,10 +40,9 @@ import pyarrow as pa
 
 from docbatch.destinations.base import Destination, Known, local_state_dir
 from docbatch.errors import ConfigError, OutputUnavailable, TransientError
-from docbatch.incremental import UNVERSIONED
 from docbatch.locations import local_location
+from docbatch.model import UNVERSIONED, DocumentMeta
 from docbatch.shaping import element_metadata
-from docbatch.sources.base import DocumentMeta
 
 __all__ = ["LanceDBDestination"]
 
