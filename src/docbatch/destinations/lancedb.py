@@ -9,13 +9,11 @@
     <table>_documents  one row per document: its stamp, status (ok or failed), reason, source
     <table>_docbatch   the source the table was filled from, and the records of finished runs
 
-Why LanceDB over Chroma's persistent client, measured by ``benchmarks/embed.py`` (4,000 vectors
-of 256 dims, one write per document of 20): the same write rate with per-document replacement
-(~610 against ~660 rows/s, LanceDB's including the stamps Chroma's lacks), 4.8 against 17.0 MB
-on disk once compacted (the raw floats are 4.1 MB), and writers in several processes, which
-Chroma's SQLite-backed client does not support; Chroma's top-10 query is faster without an
-index (1.2 against 4.9 ms), a gap an ANN index on the table closes for large tables. LanceDB also
-opens object-store URIs, which a later ``lancedb+s3://`` output can use.
+Why LanceDB over Chroma's persistent client, measured by ``benchmarks/embed.py`` (results in
+``benchmarks/results/embed.md``): a similar write rate with per-document replacement, about a
+third of the disk once compacted (the raw floats and little more), and writers in several
+processes, which Chroma's SQLite-backed client does not support; Chroma's top-10 query is faster
+without an index, a gap an ANN index on the table closes for large tables.
 
 Every write is a Lance commit, atomic on its own, and a document takes three: its stamp is
 dropped (:meth:`forget`, before the pipeline redoes it), its old rows deleted, its new rows
