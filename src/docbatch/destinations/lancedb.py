@@ -152,8 +152,7 @@ class LanceDBDestination(Destination):
         try:
             table = self.db.open_table(self.table)
         except ValueError:  # "not found": this is the first document written
-            schema = _elements_schema(dim)
-            table = self._retrying(lambda: self.db.create_table(self.table, schema=schema, exist_ok=True))
+            table = self._create_elements(dim)
         field = table.schema.field("vector") if "vector" in table.schema.names else None
         found = field.type.list_size if field is not None else None
         if dim is not None and found != dim:
@@ -163,6 +162,12 @@ class LanceDBDestination(Destination):
                 "write to a new table (?table=...) or use the table's model"
             )
         return table
+
+    def _create_elements(self, dim: int | None) -> Any:
+        try:
+            return self.db.create_table(self.table, schema=_elements_schema(dim), exist_ok=True)
+        except (OSError, RuntimeError, ValueError):  # another worker made it a moment before
+            return self._retrying(lambda: self.db.open_table(self.table))
 
     def mark_failed(self, doc: DocumentMeta, stamp: str | None, reason: str) -> None:
         self._delete_rows(_key(doc.key))

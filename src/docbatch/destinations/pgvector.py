@@ -4,8 +4,9 @@ The column is added by the first write that carries embeddings, its dimension ta
 document's vectors, so a run without embeddings never needs the extension. It is added in a
 transaction of its own, before the document's: two workers adding it at once from inside their
 write transactions (each already holding the table's row lock) would deadlock on the
-``ALTER TABLE``. ``?index=hnsw`` adds pgvector's HNSW index (cosine distance, the metric
-embedding models are trained for) with the column, so it is maintained as rows arrive.
+``ALTER TABLE``; an advisory lock makes workers take turns at it. ``?index=hnsw`` adds pgvector's
+HNSW index (cosine distance, the metric embedding models are trained for) with the column, so it
+is maintained as rows arrive.
 """
 
 from __future__ import annotations
@@ -59,28 +60,32 @@ def ensure_vector_column(conn: psycopg.Connection, table: str, dim: int, index: 
     Raises OutputUnavailable when the column holds another dimension: every document of this
     run would fail alike, so the run stops at the first (see the pipeline's stop rule).
     """
-    try:
-        check_extension(conn, where)
-    except ConfigError as e:
-        raise OutputUnavailable(str(e).rstrip(".")) from e
     names = {"table": sql.Identifier(table), "index": sql.Identifier(f"{table}_embeddings_{index}")}
-    conn.execute(
-        sql.SQL("ALTER TABLE {table} ADD COLUMN IF NOT EXISTS embeddings vector({dim})").format(
-            dim=sql.Literal(dim), **names
-        )
-    )
-    found = column_dimension(conn, table)
-    if found != dim:
-        raise OutputUnavailable(
-            f"the PostgreSQL table {table} holds {found}-dimensional embeddings and this model makes {dim}; "
-            "write to a new table (?table=...) or use the table's model"
-        )
-    if index:
+    with conn.transaction():
+        # IF NOT EXISTS is no guard against a worker doing the same at the same moment (both see no
+        # index, the second insert into the catalogue fails): workers take turns, by the table's name
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"docbatch-vector:{table}",))
+        try:
+            check_extension(conn, where)
+        except ConfigError as e:
+            raise OutputUnavailable(str(e).rstrip(".")) from e
         conn.execute(
-            sql.SQL("CREATE INDEX IF NOT EXISTS {index} ON {table} USING {method} (embeddings {ops})").format(
-                method=sql.SQL(index), ops=sql.SQL(INDEXES[index]), **names
+            sql.SQL("ALTER TABLE {table} ADD COLUMN IF NOT EXISTS embeddings vector({dim})").format(
+                dim=sql.Literal(dim), **names
             )
         )
+        found = column_dimension(conn, table)
+        if found != dim:
+            raise OutputUnavailable(
+                f"the PostgreSQL table {table} holds {found}-dimensional embeddings and this model makes {dim}; "
+                "write to a new table (?table=...) or use the table's model"
+            )
+        if index:
+            conn.execute(
+                sql.SQL("CREATE INDEX IF NOT EXISTS {index} ON {table} USING {method} (embeddings {ops})").format(
+                    method=sql.SQL(index), ops=sql.SQL(INDEXES[index]), **names
+                )
+            )
 
 
 def vector_text(element: dict[str, Any]) -> str | None:

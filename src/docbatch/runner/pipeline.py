@@ -209,6 +209,9 @@ def run(
             with contextlib.suppress(_Abandoned):
                 _process_all(source, destination, options, collect, stop, temp_dir, on_submit=on_submit)
             summary.interrupted = stop.requested
+            if not stop.requested:  # not on the way out of a Ctrl-C: the next run's does it as well
+                with contextlib.suppress(DocbatchError):
+                    destination.finish()
             # every listed document gets a row, so no row means the listing was empty (and then
             # no output was taken for deleted: see _process_all)
             if summary.total == 0 and not stop.requested:
@@ -222,8 +225,6 @@ def run(
             record.close()
             shutil.rmtree(temp_dir, ignore_errors=True)
             summary.record_note = _keep_record(destination, record)
-            with contextlib.suppress(DocbatchError):  # tidying only: the next run's finish does it as well
-                destination.finish()
             if not options.preserve_downloads:
                 _remove_leftover_downloads(options.download_dir)
     return summary
