@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import re
 import signal
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +24,9 @@ from docbatch.chunking.base import STRATEGIES, ChunkingOptions
 from docbatch.destinations.registry import open_destination
 from docbatch.embedding import PROVIDERS, EmbeddingOptions
 from docbatch.errors import ConfigError
-from docbatch.partitioners.kit.base import PartitionOptions
+from docbatch.partitioners.kit.base import EMAIL_BODIES, OCR_MODES, PartitionOptions, ocr_language_codes
 from docbatch.runner.memory import memory_cap
-from docbatch.runner.pipeline import RunOptions, StopRequest, default_download_dir, run
+from docbatch.runner.pipeline import EXECUTORS, MIN_TIMEOUT, RunOptions, StopRequest, default_download_dir, run
 from docbatch.runner.report import Reporter, print_summary
 from docbatch.sanitize import safe_line
 from docbatch.shaping import DEFAULT_FIELDS, ShapingOptions
@@ -45,9 +45,16 @@ def _memory_cap(value: str, processes: int) -> int | None:
 
 def _check_languages(ctx: click.Context, param: click.Parameter, value: str) -> str:
     """Tesseract language codes joined by "+": eng, eng+deu, chi_sim."""
-    if not re.fullmatch(r"[A-Za-z_]{3,16}(\+[A-Za-z_]{3,16})*", value):
-        raise click.BadParameter("give Tesseract language codes joined by +, e.g. eng or eng+deu")
+    try:
+        ocr_language_codes(value)
+    except ValueError:
+        raise click.BadParameter("give Tesseract language codes joined by +, e.g. eng or eng+deu") from None
     return value
+
+
+def _default(options: type, name: str) -> Any:
+    """The default of field ``name`` of an options class: a flag's default is the library's, written once."""
+    return next(f.default for f in fields(options) if f.name == name)
 
 
 #: Every option can also come from the environment: ``--num-processes`` from
@@ -108,14 +115,14 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
         _option(
             "--num-processes",
             type=click.IntRange(min=1),
-            default=2,
+            default=_default(RunOptions, "num_processes"),
             show_default=True,
             help="Worker processes partitioning documents in parallel.",
         ),
         _option(
             "--max-tasks-per-worker",
             type=click.IntRange(min=0),
-            default=500,
+            default=_default(RunOptions, "max_tasks_per_worker"),
             show_default=True,
             help="Replace each worker after this many tasks (0: never), so slow leaks in parsers' C "
             "libraries cannot build up over a long run. A task is one document, or a batch of small ones "
@@ -123,14 +130,14 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         _option(
             "--timeout",
-            type=click.FloatRange(min=0.1),
-            default=300.0,
+            type=click.FloatRange(min=MIN_TIMEOUT),
+            default=_default(RunOptions, "timeout"),
             show_default=True,
             help="Seconds one document may take before it is failed and its worker replaced.",
         ),
         _option(
             "--max-memory",
-            default="auto",
+            default=_default(RunOptions, "max_memory"),
             metavar="SIZE",
             show_default=True,
             help="Cap each worker's memory (2G, none, or auto: a share of this machine's, at most 4G); "
@@ -138,31 +145,31 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         _option(
             "--executor",
-            type=click.Choice(["processes", "ray"]),
-            default="processes",
+            type=click.Choice(EXECUTORS),
+            default=_default(RunOptions, "executor"),
             show_default=True,
             help="Run workers in a local process pool, or on a Ray cluster (pip install 'docbatch[ray]').",
         ),
         _option("--ray-address", default=None, help="Ray cluster for --executor ray (default: start a local one)."),
         _option(
             "--email-body",
-            type=click.Choice(["html", "text"]),
-            default="html",
+            type=click.Choice(EMAIL_BODIES),
+            default=_default(PartitionOptions, "email_body"),
             show_default=True,
             help="Which body to partition when an email has both.",
         ),
         _option("--process-attachments", is_flag=True, help="Partition email attachments as elements of their own."),
         _option(
             "--ocr",
-            type=click.Choice(["auto", "never", "always"]),
-            default="auto",
+            type=click.Choice(OCR_MODES),
+            default=_default(PartitionOptions, "ocr"),
             show_default=True,
             help="OCR images and scanned PDF pages: where no text layer is (auto), every page (always) or none "
             "(never). Needs pip install 'docbatch[ocr]' and Tesseract (see the README).",
         ),
         _option(
             "--ocr-languages",
-            default="eng",
+            default=_default(PartitionOptions, "ocr_languages"),
             show_default=True,
             callback=_check_languages,
             help="Tesseract languages for OCR, joined by + (eng+deu); each needs its tesseract-ocr-<lang> package.",
@@ -196,7 +203,11 @@ def chunking_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "a section), by_page (never across a page).",
         ),
         _option(
-            "--max-characters", type=click.IntRange(min=1), default=500, show_default=True, help="Hard chunk size."
+            "--max-characters",
+            type=click.IntRange(min=1),
+            default=_default(ChunkingOptions, "max_characters"),
+            show_default=True,
+            help="Hard chunk size.",
         ),
         _option(
             "--new-after-n-chars",
@@ -207,7 +218,7 @@ def chunking_options(func: Callable[..., Any]) -> Callable[..., Any]:
         _option(
             "--overlap",
             type=click.IntRange(min=0),
-            default=0,
+            default=_default(ChunkingOptions, "overlap"),
             show_default=True,
             help="Characters of a split element's previous piece repeated at the start of the next.",
         ),
@@ -220,13 +231,13 @@ def chunking_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         _option(
             "--multipage-sections/--no-multipage-sections",
-            default=True,
+            default=_default(ChunkingOptions, "multipage_sections"),
             show_default=True,
             help="by_title: let a section's chunk span pages.",
         ),
         _option(
             "--include-orig-elements/--no-include-orig-elements",
-            default=True,
+            default=_default(ChunkingOptions, "include_orig_elements"),
             show_default=True,
             help="Keep each chunk's original elements (coordinates, pages) in metadata.orig_elements.",
         ),
@@ -362,7 +373,7 @@ def download_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         _option(
             "--re-download/--no-re-download",
-            default=False,
+            default=_default(RunOptions, "re_download"),
             show_default=True,
             help="Download again documents already present in the download dir.",
         ),

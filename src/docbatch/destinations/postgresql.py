@@ -32,6 +32,7 @@ from docbatch.destinations.base import Destination, Known, local_state_dir
 from docbatch.destinations.pgvector import INDEXES, check_extension, ensure_vector_column, vector_text
 from docbatch.errors import ConfigError, TransientError
 from docbatch.model import UNVERSIONED, DocumentMeta
+from docbatch.sanitize import redact_url, secrets_of, url_password
 from docbatch.shaping import element_metadata
 
 __all__ = ["PostgresDestination"]
@@ -60,6 +61,7 @@ class PostgresDestination(Destination):
     name = "postgresql"
 
     def __init__(self, url: str) -> None:
+        _check_password(url)
         parsed = urlparse(url)
         query = dict(parse_qsl(parsed.query))
         self.table = query.pop("table", "elements")
@@ -68,7 +70,10 @@ class PostgresDestination(Destination):
             raise ConfigError(f"Unknown vector index {self.index!r} in the output URL; use index=hnsw or none.")
         #: The URL as libpq takes it (docbatch's own ``table`` parameter removed).
         self.conninfo = urlunparse(parsed._replace(query=urlencode(query)))
-        self.where = f"{parsed.hostname or 'localhost'}:{parsed.port or 5432}{parsed.path}"
+        try:
+            self.where = f"{parsed.hostname or 'localhost'}:{parsed.port or 5432}{parsed.path}"
+        except ValueError:  # urllib quotes the bad port, which may be part of a password
+            raise ConfigError(f"The PostgreSQL URL {redact_url(url)} has no valid port; check it.") from None
         self._conn: psycopg.Connection | None = None
         #: The embeddings column's dimension once this process has made sure of it.
         self._dim: int | None = None
@@ -100,7 +105,7 @@ class PostgresDestination(Destination):
             if self.index:  # an index asked for means vectors are coming: say now if they cannot
                 check_extension(self.conn, self.where)
         except psycopg.Error as e:
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            first = _first_line(e, self.conninfo)
             raise ConfigError(
                 f"Cannot use PostgreSQL at {self.where} ({first}); check the URL, the credentials and that "
                 "the server is running."
@@ -214,7 +219,7 @@ class _Translate:
         if conn is not None and (conn.broken or isinstance(exc, psycopg.OperationalError)):
             conn.close()
             self.destination._conn = None
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = _first_line(exc, self.destination.conninfo)
         if self.starting:
             raise ConfigError(f"PostgreSQL at {self.destination.where} failed: {first}; check the server.") from exc
         raise TransientError(f"writing to PostgreSQL failed: {first}") from exc
@@ -252,3 +257,29 @@ def _key(key: str) -> str:
 def _clean(text: str) -> str:
     """PostgreSQL text holds no NUL byte and only valid UTF-8 (undecodable file-name bytes)."""
     return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
+#: What libpq cannot read raw in a URL's password: it must be percent-encoded.
+_RAW_IN_PASSWORD = re.compile(r"[/#?@]|%(?![0-9A-Fa-f]{2})")
+
+
+def _check_password(url: str) -> None:
+    """Refuse, in one sentence naming no secret, a password libpq would misread: a raw ``/``,
+    ``#``, ``?`` or ``@`` ends the user info early (the rest read as a host, port or database,
+    and quoted back in libpq's error), a ``%`` not followed by two hex digits is a bad escape."""
+    password = url_password(url)
+    if password is not None and _RAW_IN_PASSWORD.search(password):
+        raise ConfigError(
+            f"The password in the PostgreSQL URL {redact_url(url)} holds a character a URL must "
+            "percent-encode (%25 for %, %23 for #, %2F for /, %3F for ?, %40 for @); encode it and retry."
+        )
+
+
+def _first_line(error: BaseException, conninfo: str) -> str:
+    """The first line of a psycopg error, any secret of the URL that libpq quoted replaced."""
+    text = str(error).strip()
+    first = text.splitlines()[0] if text else type(error).__name__
+    for secret in secrets_of(conninfo):
+        first = first.replace(secret, "***")
+    return first
+

@@ -47,7 +47,7 @@ from docbatch.runner.worker import Job
 from docbatch.shaping import ShapingOptions
 from docbatch.sources.base import Source
 
-__all__ = ["RunOptions", "RunSummary", "StopRequest", "default_download_dir", "run"]
+__all__ = ["EXECUTORS", "MIN_TIMEOUT", "RunOptions", "RunSummary", "StopRequest", "default_download_dir", "run"]
 
 
 def default_download_dir() -> Path:
@@ -55,6 +55,12 @@ def default_download_dir() -> Path:
     runs never share half-fetched files."""
     alphabet = string.ascii_lowercase + string.digits
     return Path("tmp-ingest-" + "".join(secrets.choice(alphabet) for _ in range(6)))
+
+
+#: Where documents can run: a local process pool, or a Ray cluster (see docbatch.runner.executors).
+EXECUTORS = ("processes", "ray")
+#: The shortest per-document timeout, in seconds: below it no document could finish.
+MIN_TIMEOUT = 0.1
 
 
 @dataclass(slots=True)
@@ -67,8 +73,9 @@ class RunOptions:
 
     download_dir: Path = field(default_factory=default_download_dir)
     num_processes: int = 2
-    #: Documents a worker processes before it is replaced (0: never); see ProcessExecutor.
-    max_tasks_per_worker: int = 0
+    #: Tasks a worker runs before it is replaced (0: never), so slow leaks in parsers' C libraries
+    #: cannot build up over a long run; see ProcessExecutor.
+    max_tasks_per_worker: int = 500
     #: Redo every document, current or not.
     reprocess: bool = False
     #: Try again documents whose unchanged version failed for good (damaged, encrypted, unsupported).
@@ -95,6 +102,21 @@ class RunOptions:
     embedding: EmbeddingOptions = field(default_factory=EmbeddingOptions)
     #: Which fields and metadata keys are written (unstructured-ingest's --metadata-* flags).
     shaping: ShapingOptions = field(default_factory=ShapingOptions)
+
+    def __post_init__(self) -> None:
+        """Refuse, in one sentence, a value the run cannot use, where the options are made."""
+        if self.num_processes < 1:
+            raise ConfigError(f"num_processes must be >= 1, got {self.num_processes}.")
+        if self.max_tasks_per_worker < 0:
+            raise ConfigError(f"max_tasks_per_worker must be >= 0 (0: never replace), got {self.max_tasks_per_worker}.")
+        if not self.timeout >= MIN_TIMEOUT:
+            raise ConfigError(f"timeout must be at least {MIN_TIMEOUT} seconds, got {self.timeout}.")
+        if self.executor not in EXECUTORS:
+            raise ConfigError(f"executor must be one of {', '.join(EXECUTORS)}, got {self.executor!r}.")
+        try:
+            memory_cap(self.max_memory, self.num_processes)
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
 
 
 @dataclass(slots=True)

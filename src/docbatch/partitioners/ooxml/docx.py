@@ -61,7 +61,7 @@ from docbatch.partitioners.kit.archive import check_zip
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.partitioners.kit.boundary import ZIP_ERRORS, damaged, library_errors, what_is_wrong
 from docbatch.partitioners.kit.notes import part_lost
-from docbatch.partitioners.markup.text import classify_paragraph
+from docbatch.partitioners.kit.paragraphs import classify_paragraph
 from docbatch.partitioners.ooxml.ooxml import (
     Inline,
     TableCell,

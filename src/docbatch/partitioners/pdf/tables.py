@@ -15,13 +15,12 @@ own lines are read character by character.
 from __future__ import annotations
 
 import ctypes
-import html
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Any
 
 import pypdfium2.raw as pdfium_c
 
+from docbatch.partitioners.kit.tables import Cell, table_html
 from docbatch.partitioners.layout.blocks import BULLET, _has_leader
 from docbatch.partitioners.pdf.ffi import BoundedText, address, bare
 from docbatch.partitioners.pdf.grid import Edge, grid_cells, grid_tables, table_rows
@@ -486,18 +485,15 @@ def _add_edge(horizontal: list, vertical: list, x0: float, x1: float, t: float, 
 
 def to_html(rows: list[list[str | None]]) -> str:
     """A plain HTML table; ``None`` cells (covered by a merged cell) widen the cell to their left."""
-    out = ["<table>"]
-    for row in rows:
-        out.append("<tr>")
-        cells: list[list[Any]] = []
-        for value in row:
-            if value is None and cells:
-                cells[-1][1] += 1
-            elif value is not None:
-                cells.append([value, 1])
-        for value, span in cells:
-            attr = f' colspan="{span}"' if span > 1 else ""
-            out.append(f"<td{attr}>{html.escape(value)}</td>")
-        out.append("</tr>")
-    out.append("</table>")
-    return "".join(out)
+    return table_html([_merged(row) for row in rows], escape_quotes=True)
+
+
+def _merged(row: list[str | None]) -> list[Cell]:
+    """The row's cells, each ``None`` after a cell widening it by a column (a leading one is dropped)."""
+    cells: list[Cell] = []
+    for value in row:
+        if value is None and cells:
+            cells[-1].colspan += 1
+        elif value is not None:
+            cells.append(Cell(value))
+    return cells
