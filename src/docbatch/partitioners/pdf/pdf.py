@@ -30,6 +30,7 @@ from docbatch.partitioners.kit.notes import part_lost, remark
 from docbatch.partitioners.layout.blocks import Block, build_blocks, merge_visual_lines, reading_order
 from docbatch.partitioners.layout.page import Placed, block_text, margin_zone, to_elements
 from docbatch.partitioners.ocr.page import MAX_OCR_PIXELS, ocr_page
+from docbatch.partitioners.pdf.forms import form_lines, open_forms, with_form_values
 from docbatch.partitioners.pdf.links import page_links
 from docbatch.partitioners.pdf.tables import find_tables
 from docbatch.partitioners.pdf.text import Frame, page_lines
@@ -104,6 +105,7 @@ def _read_document(
     doc = _open(path)
     placed: list[Placed] = []
     try:
+        open_forms(doc)  # before any page is loaded, as pdfium asks
         n_pages = len(doc)
         if n_pages == 0:
             raise DocumentError("PDF has no pages")
@@ -201,6 +203,8 @@ def _read_text_layer(
     tables = find_tables(page, textpage, box, lines) if lines and turn == 0 and rotation == 0 else []
     links = page_links(doc, page, textpage) if lines else []
     text_frame = Frame(box, turn)
+    if doc.formenv is not None:  # filled-in values live in widgets, not in the page's text
+        lines = with_form_values(lines, form_lines(doc, page, text_frame))
     lines = merge_visual_lines(lines)
     for ln in lines:
         sizes[ln.size] += len(ln.text)
