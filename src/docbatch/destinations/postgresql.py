@@ -3,7 +3,7 @@
 ``postgresql://user[:password]@host:port/db[?table=elements]`` creates, when missing::
 
     <table>            one row per element: doc_key, seq, source_url, element_id, type, text,
-                       metadata (JSONB), version
+                       metadata (JSONB), version, checked (a CheckBox's state, NULL otherwise)
     <table>_documents  one row per document: its stamp, status (ok or failed), reason, and the
                        source that wrote it when not the table's first (see Destination.owner)
     <table>_docbatch   the source the table was filled from, and the records of finished runs
@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS {documents} (
 );
 CREATE TABLE IF NOT EXISTS {meta} (name text PRIMARY KEY, value bytea NOT NULL);
 ALTER TABLE {documents} ADD COLUMN IF NOT EXISTS source text;
+ALTER TABLE {elements} ADD COLUMN IF NOT EXISTS checked boolean;
 """
 
 
@@ -111,7 +112,7 @@ class PostgresDestination(Destination):
     def write(self, doc: DocumentMeta, elements: list[dict[str, Any]], stamp: str | None) -> str:
         names = self._names()
         copy = sql.SQL(
-            "COPY {elements} (doc_key, seq, source_url, element_id, type, text, metadata, version) FROM STDIN"
+            "COPY {elements} (doc_key, seq, source_url, element_id, type, text, metadata, version, checked) FROM STDIN"
         ).format(**names)
         with self._errors(), self.conn.transaction(), self.conn.cursor() as cur:
             cur.execute(sql.SQL("DELETE FROM {elements} WHERE doc_key = %s").format(**names), (_key(doc.key),))
@@ -217,6 +218,7 @@ def _row(doc: DocumentMeta, seq: int, element: dict[str, Any]) -> tuple[Any, ...
         _clean(element.get("text") or ""),
         metadata,
         doc.version,
+        element.get("checked"),
     )
 
 
