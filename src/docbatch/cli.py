@@ -57,6 +57,16 @@ def _default(options: type, name: str) -> Any:
     return next(f.default for f in fields(options) if f.name == name)
 
 
+def _check_image_types(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
+    """ "Image,Table" as ("Image", "Table"); names as unstructured spells them, any case."""
+    known = {"image": "Image", "table": "Table"}
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    bad = [n for n in names if n.lower() not in known]
+    if bad:
+        raise click.BadParameter(f"unknown element type {bad[0]!r}: give Image, Table or both, joined by a comma")
+    return tuple(dict.fromkeys(known[n.lower()] for n in names))
+
+
 #: Every option can also come from the environment: ``--num-processes`` from
 #: ``DOCBATCH_NUM_PROCESSES``, and so on (a flag given on the command line wins).
 ENV_PREFIX = "DOCBATCH"
@@ -173,6 +183,18 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
             show_default=True,
             callback=_check_languages,
             help="Tesseract languages for OCR, joined by + (eng+deu); each needs its tesseract-ocr-<lang> package.",
+        ),
+        _option(
+            "--extract-image-block-types",
+            default="",
+            callback=_check_image_types,
+            help="Element types that carry their picture in metadata.image_base64, joined by commas: Image, Table "
+            "(unstructured's option; needs --extract-image-block-to-payload).",
+        ),
+        _option(
+            "--extract-image-block-to-payload",
+            is_flag=True,
+            help="Put the pictures of --extract-image-block-types into the elements (image_base64, image_mime_type).",
         ),
         _option("-v", "--verbose", is_flag=True, help="Print every document and tracebacks of failures."),
     ]
@@ -498,6 +520,8 @@ def _run(
     process_attachments: bool,
     ocr: str,
     ocr_languages: str,
+    extract_image_block_types: tuple[str, ...],
+    extract_image_block_to_payload: bool,
     verbose: bool,
     chunking: ChunkingOptions,
     embedding: EmbeddingOptions,
@@ -506,6 +530,11 @@ def _run(
 ) -> None:
     if output and structured_output_dir:
         raise click.UsageError("Give --structured-output-dir or --output, not both.")
+    if extract_image_block_types and not extract_image_block_to_payload:
+        # unstructured's other mode writes picture files beside the output: not built yet
+        raise click.UsageError(
+            "--extract-image-block-types needs --extract-image-block-to-payload: pictures go into the elements only."
+        )
     try:
         target = output or structured_output_dir or "structured-outputs"
         destination = open_destination(target, endpoint_url=endpoint_url)
@@ -527,7 +556,12 @@ def _run(
         executor=executor,
         ray_address=ray_address,
         partition=PartitionOptions(
-            process_attachments=process_attachments, email_body=email_body, ocr=ocr, ocr_languages=ocr_languages
+            process_attachments=process_attachments,
+            email_body=email_body,
+            ocr=ocr,
+            ocr_languages=ocr_languages,
+            extract_image_block_types=extract_image_block_types,
+            extract_image_block_to_payload=extract_image_block_to_payload,
         ),
         chunking=chunking,
         embedding=embedding,

@@ -4,8 +4,9 @@
 
     <table>            one row per element or chunk: doc_key (the source key), seq (its position
                        in the document), source_url, element_id, type, text, metadata (JSONB),
-                       version, filename, page_number, and with embeddings a pgvector
-                       ``embeddings vector(n)`` column (see docbatch.destinations.pgvector)
+                       version, filename, page_number, checked (a CheckBox's state, NULL otherwise),
+                       and with embeddings a pgvector ``embeddings vector(n)`` column (see
+                       docbatch.destinations.pgvector)
     <table>_documents  one row per document: its stamp, status (ok or failed), reason, and the
                        source that wrote it when not the table's first (see Destination.owner)
     <table>_docbatch   the source the table was filled from, and the records of finished runs
@@ -51,8 +52,9 @@ CREATE TABLE IF NOT EXISTS {documents} (
 CREATE TABLE IF NOT EXISTS {meta} (name text PRIMARY KEY, value bytea NOT NULL);
 ALTER TABLE {documents} ADD COLUMN IF NOT EXISTS source text;
 ALTER TABLE {elements} ADD COLUMN IF NOT EXISTS filename text, ADD COLUMN IF NOT EXISTS page_number integer;
+ALTER TABLE {elements} ADD COLUMN IF NOT EXISTS checked boolean;
 """
-_COLUMNS = "doc_key, seq, source_url, element_id, type, text, metadata, version, filename, page_number"
+_COLUMNS = "doc_key, seq, source_url, element_id, type, text, metadata, version, filename, page_number, checked"
 
 
 class PostgresDestination(Destination):
@@ -245,6 +247,7 @@ def _row(doc: DocumentMeta, seq: int, element: dict[str, Any]) -> tuple[Any, ...
         doc.version,
         _clean(str(meta.get("filename") or "")) or None,
         page if isinstance(page, int) else None,
+        element.get("checked"),
     )
 
 

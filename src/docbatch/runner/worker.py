@@ -83,6 +83,9 @@ class Job:
             f"schema={SCHEMA_VERSION};attachments={p.process_attachments};"
             f"email_body={p.email_body};languages={p.detect_languages};ocr={p.ocr}:{p.ocr_languages}"
         )
+        if p.extract_image_block_types:  # absent when off, so existing outputs keep their stamps
+            kinds = ",".join(sorted(p.extract_image_block_types))
+            text += f";images={kinds}:payload={p.extract_image_block_to_payload}:max={p.max_image_pixels}"
         # each part is empty when its step is off, so turning a new step off keeps older outputs current
         parts = [
             f"chunking={self.chunking.fingerprint()}" if self.chunking.enabled else "",

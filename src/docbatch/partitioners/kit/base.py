@@ -60,6 +60,12 @@ class PartitionOptions:
     ocr: str = "auto"
     #: Tesseract languages for OCR, joined by "+" ("eng+deu"); reported in ``metadata.languages``.
     ocr_languages: str = DEFAULT_OCR_LANGUAGES
+    #: Element types that carry their picture ("Image", "Table"), as unstructured's option of this name.
+    extract_image_block_types: tuple[str, ...] = ()
+    #: Pictures go into ``metadata.image_base64`` (the only way so far; see the README).
+    extract_image_block_to_payload: bool = False
+    #: Pixels of the largest picture carried; a larger one is left out with a remark.
+    max_image_pixels: int = 50_000_000
 
     def __post_init__(self) -> None:
         """Refuse a value no partitioner knows, in one sentence, where the options are made
