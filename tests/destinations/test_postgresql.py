@@ -149,3 +149,19 @@ def test_undecodable_file_names_and_literal_escapes_are_written_once_and_then_sk
     assert rows["literal \\u0000 name.txt"][1][2] == "Text with \\u0000 in it."
     again = _run(src, url, cwd=tmp_path)
     assert "0 ok, 2 skipped, 0 failed" in again.stderr, again.stderr
+
+
+def test_a_checkbox_keeps_its_state_in_a_column_of_its_own(pg_server, table_url, tmp_path):
+    import json
+
+    url, table = table_url
+    boxes = [
+        {"type": "Title", "element_id": "a", "text": "Consent", "metadata": {}},
+        {"type": "CheckBox", "element_id": "b", "text": "", "checked": True, "metadata": {"page_number": 1}},
+        {"type": "CheckBox", "element_id": "c", "text": "", "checked": False, "metadata": {"page_number": 1}},
+    ]
+    src = write_files(tmp_path / "src", {"form.json": json.dumps(boxes)})
+    assert _run(src, url, cwd=tmp_path).returncode == 0
+    with psycopg.connect(pg_server.url) as conn:
+        rows = conn.execute(f"SELECT type, checked FROM {table} ORDER BY seq").fetchall()
+    assert rows == [("Title", None), ("CheckBox", True), ("CheckBox", False)]

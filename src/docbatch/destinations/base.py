@@ -51,6 +51,9 @@ class Destination(ABC):
     #: from (``--allow-other-source``); None for that first one. Stored with every stamp, so each
     #: source's ``--delete-orphans`` removes only its own outputs. Set by the run before workers start.
     owner: str | None = None
+    #: Whether workers may be forked from a process that has used this destination; False starts
+    #: them afresh (spawn), for a library whose state does not survive a fork.
+    fork_safe: bool = True
 
     def check(self) -> None:  # noqa: B027 - optional hook
         """Reach the destination and create what it needs; raise ConfigError (one sentence) if not."""
@@ -113,6 +116,9 @@ class Destination(ABC):
 
     def keep_record(self, run_id: str, path: Path) -> None:  # noqa: B027 - optional hook
         """Copy the finished run record into the destination when it lives elsewhere."""
+
+    def finish(self) -> None:  # noqa: B027 - optional hook
+        """Tidy up once the workers are done (a store compacting a run's many small commits)."""
 
 
 def local_state_dir(identity: str) -> Path:

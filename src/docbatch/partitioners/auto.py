@@ -13,6 +13,7 @@ from docbatch.elements import Element
 from docbatch.errors import DocumentError
 from docbatch.partitioners import zipreuse
 from docbatch.partitioners.filetype import FileType, detect, from_extension
+from docbatch.partitioners.kit import images
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.partitioners.registry import PARTITIONERS, get_partitioner, missing_dependency
 
@@ -48,9 +49,10 @@ def partition_file(
             raise DocumentError("empty file (0 bytes)")
         partitioner = get_partitioner(ft.name)
         try:
-            elements = list(partitioner(path, options))
-            if ft.holds and (options.process_attachments or ft.holds_always):
-                elements += _held(ft.holds, path, options, Path(name or path.name).name, len(elements))
+            with images.requested(options.extract_image_block_types, options.max_image_pixels):
+                elements = list(partitioner(path, options))
+                if ft.holds and (options.process_attachments or ft.holds_always):
+                    elements += _held(ft.holds, path, options, Path(name or path.name).name, len(elements))
             return ft, elements
         except ModuleNotFoundError as e:  # a library imported on first use, missing from this install
             raise missing_dependency(ft.name, e) from e

@@ -26,7 +26,8 @@ from docbatch.errors import DocumentError
 from docbatch.partitioners.kit.archive import open_zip
 from docbatch.partitioners.kit.attachments import Attachment
 from docbatch.partitioners.kit.base import PartitionOptions
-from docbatch.partitioners.kit.boundary import ZIP_ERRORS, damaged, what_is_wrong
+from docbatch.partitioners.kit.boundary import damaged, what_is_wrong
+from docbatch.partitioners.kit.members import ZIP_READ_ERRORS
 from docbatch.partitioners.kit.notes import part_lost
 
 __all__ = ["archive_body", "gzip_members", "tar_members", "zip_members"]
@@ -63,7 +64,7 @@ def zip_members(path: Path, options: PartitionOptions) -> Iterator[Attachment]:
                 continue
             try:
                 data = zf.read(info)
-            except ZIP_ERRORS as e:
+            except ZIP_READ_ERRORS as e:
                 part_lost(f"member {info.filename}", what_is_wrong(e))
                 continue
             yield Attachment(info.filename, data)

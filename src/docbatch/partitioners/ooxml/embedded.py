@@ -16,7 +16,8 @@ from pathlib import Path
 
 from docbatch.partitioners.kit.attachments import Attachment
 from docbatch.partitioners.kit.base import PartitionOptions
-from docbatch.partitioners.kit.boundary import ZIP_ERRORS, what_is_wrong
+from docbatch.partitioners.kit.boundary import what_is_wrong
+from docbatch.partitioners.kit.members import ZIP_READ_ERRORS
 from docbatch.partitioners.kit.notes import part_lost
 from docbatch.partitioners.kit.oleobject import OLE_MAGIC, ole_payload
 
@@ -33,7 +34,7 @@ def ooxml_embedded(path: Path, options: PartitionOptions) -> Iterator[Attachment
             for name in names:
                 try:
                     data = zf.read(name)
-                except ZIP_ERRORS as e:
+                except ZIP_READ_ERRORS as e:
                     part_lost(f"embedded {name}", what_is_wrong(e))
                     continue
                 base = name.rsplit("/", 1)[-1]
