@@ -63,10 +63,13 @@ METADATA_KEYS = frozenset(
         "attached_to_filename",
         # docbatch's additions, where unstructured's schema has no field (its readers keep unknown
         # keys as ad-hoc metadata fields): an email's attachment names, and a mark on the
-        # elements of a slide's speaker notes, and on footnotes and endnotes ("footnote" or "endnote").
+        # elements of a slide's speaker notes, on footnotes and endnotes ("footnote" or "endnote")
+        # and on comments ("comment", with their author; parent_id names what they comment on).
         "attachment_filenames",
         "slide_notes",
         "note_type",
+        "comment_author",
+        "comment_anchor",  # the cell a workbook's comment stands on ("B2")
         "bcc_recipient",
         "category_depth",
         "cc_recipient",

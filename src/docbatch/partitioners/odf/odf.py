@@ -21,6 +21,7 @@ from docbatch.partitioners.kit.archive import check_zip
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.partitioners.kit.members import ZIP_READ_ERRORS
 from docbatch.partitioners.odf.odt import (
+    ANNOTATION,
     OdfWalker,
     check_odf_not_encrypted,
     paragraph_text,
@@ -39,6 +40,8 @@ _PAGE = f"{{{_DRAW}}}page"
 _NOTES = f"{{{_PRESENTATION}}}notes"
 _CLASS = f"{{{_PRESENTATION}}}class"
 _TITLE_CLASSES = {"title": 0, "subtitle": 1}
+#: A slide's comments: ODF 1.3's element, and the one LibreOffice wrote before it (its own namespace).
+_COMMENTS = frozenset({ANNOTATION, "{http://openoffice.org/2009/office}annotation"})
 # Frames the layout fills in on every slide: not the slide's content.
 _LAYOUT_CLASSES = frozenset({"page-number", "date-time", "header", "footer", "page"})
 
@@ -79,12 +82,17 @@ def partition_odp(path: Path, options: PartitionOptions) -> list[Element]:
 
 
 def _slide_elements(page: Any, parents: dict[str, str]) -> list[Element]:
-    """One slide: its frames in document order (LibreOffice writes them in reading order), then notes."""
+    """One slide: its frames in document order (LibreOffice writes them in reading order), then
+    notes, then comments."""
     walker = OdfWalker(parents, has_pages=False)
     notes: list[Any] = []
+    comments: list[Any] = []
     for frame in page:
         if frame.tag == _NOTES:
             notes.append(frame)
+            continue
+        if frame.tag in _COMMENTS:
+            comments.append(frame)
             continue
         kind = frame.get(_CLASS)
         if kind in _LAYOUT_CLASSES:
@@ -97,6 +105,8 @@ def _slide_elements(page: Any, parents: dict[str, str]) -> list[Element]:
         for frame in note:
             if frame.get(_CLASS) == "notes":
                 walker.blocks(frame)
+    for comment in comments:
+        walker.annotation(comment, None)
     return walker.out
 
 

@@ -36,6 +36,7 @@ from docbatch.partitioners.kit.tables import Cell, table_html, table_text
 from docbatch.partitioners.markup.text import partition_text_string
 
 __all__ = [
+    "ANNOTATION",
     "OdfWalker",
     "check_odf_not_encrypted",
     "paragraph_text",
@@ -69,6 +70,7 @@ _SOFT_BREAK = _q("text", "soft-page-break")
 _SPACE, _TAB, _LINE_BREAK = _q("text", "s"), _q("text", "tab"), _q("text", "line-break")
 _NOTE, _NOTE_BODY, _LINK = _q("text", "note"), _q("text", "note-body"), _q("text", "a")
 _FRAME, _TEXT_BOX = _q("draw", "frame"), _q("draw", "text-box")
+ANNOTATION, _CREATOR = _q("office", "annotation"), "{http://purl.org/dc/elements/1.1/}creator"
 # Parts of the tree that are not the document's visible text.
 _SKIP = frozenset(
     {
@@ -76,7 +78,6 @@ _SKIP = frozenset(
         _q("text", "sequence-decls"),
         _q("text", "variable-decls"),
         _q("text", "user-field-decls"),
-        _q("office", "annotation"),
         _q("office", "annotation-end"),
         _q("office", "forms"),
         _q("table", "table-columns"),
@@ -179,6 +180,11 @@ def _running(styles_root: Any, region: str, kind: str) -> list[Element]:
     return out
 
 
+def collapse_text(el: Any) -> str:
+    """All text under ``el`` (None: none), whitespace collapsed."""
+    return " ".join("".join(el.itertext()).split()) if el is not None else ""
+
+
 def paragraph_text(para: Any) -> str:
     """The visible text of one paragraph-like element, whitespace collapsed."""
     inline = _Inline()
@@ -212,6 +218,7 @@ class _Inline:
     links: list[tuple[str, str]] = field(default_factory=list)
     notes: list[Any] = field(default_factory=list)
     boxes: list[Any] = field(default_factory=list)
+    annotations: list[Any] = field(default_factory=list)
     breaks: int = 0
 
 
@@ -232,6 +239,8 @@ class OdfWalker:
                 continue
             if tag == _SOFT_BREAK:
                 self._page_break()
+            elif tag == ANNOTATION:
+                self.annotation(child, len(self.out) - 1 if self.out else None)
             elif tag == _H:
                 self._heading(child)
             elif tag == _P:
@@ -298,12 +307,29 @@ class OdfWalker:
             if page is not None:
                 meta["page_number"] = page
             self.out.append(Element(kind, text, meta))
+        anchor = len(self.out) - 1 if self.out else None
+        for annotation in inline.annotations:
+            self.annotation(annotation, anchor)
         if self.page is not None:
             self.page += inline.breaks
         for note in inline.notes:
             self.blocks(note)
         for box in inline.boxes:
             self.blocks(box)
+
+    def annotation(self, el: Any, anchor: int | None) -> None:
+        """A comment (``office:annotation``): one NarrativeText of its paragraphs marked
+        ``note_type: "comment"`` with its ``comment_author``, linked by ``parent_id`` to the
+        element it stands in (``anchor``, an index of ``out``)."""
+        lines = [paragraph_text(p) for p in el.iter(_P, _H)]
+        text = "\n".join(line for line in lines if line)
+        if not text:
+            return
+        creator = el.find(_CREATOR)
+        meta: dict[str, Any] = {"note_type": "comment", "comment_author": collapse_text(creator)}
+        if self.page is not None:
+            meta["page_number"] = self.page
+        self.out.append(Element("NarrativeText", text, meta, parent=anchor))
 
     def _page_break(self) -> None:
         if self.page is not None:
@@ -395,6 +421,8 @@ def _collect_child(child: Any, tag: str, inline: _Inline) -> None:
         inline.breaks += 1
     elif tag == _NOTE:
         inline.notes.extend(child.iter(_NOTE_BODY))
+    elif tag == ANNOTATION:
+        inline.annotations.append(child)
     elif tag == _FRAME:
         inline.boxes.extend(child.iter(_TEXT_BOX))
     elif tag in (_P, _H, _LIST, _TABLE):

@@ -39,7 +39,9 @@ page breaks, ``pageBreakBefore`` and sections that start on a new page. Counting
 every hard break twice. A paragraph that runs over a page break keeps the page it starts on
 (splitting it would cut a sentence in two). Headers and footers are emitted once per section that defines its own
 (first-page and even-page variants only when the section uses them): headers before the
-section's first element, footers after its last.
+section's first element, footers after its last. Comments follow the element their mark stands
+in, as NarrativeText marked ``note_type: "comment"`` with ``comment_author``, their ``parent_id``
+that element's.
 """
 
 from __future__ import annotations
@@ -101,6 +103,7 @@ P_STYLE, NUM_PR, OUTLINE_LVL, BREAK_BEFORE = _W + "pStyle", _W + "numPr", _W + "
 BOLD, ITALIC, R_STYLE, VANISH = _W + "b", _W + "i", _W + "rStyle", _W + "vanish"
 RENDERED_BREAK = _W + "lastRenderedPageBreak"
 SECT_PR = _W + "sectPr"
+COMMENT_REFERENCE = _W + "commentReference"
 BR, CR, NB_HYPHEN = _W + "br", _W + "cr", _W + "noBreakHyphen"
 FLD_CHAR, INSTR_TEXT, DRAWING, PICT = _W + "fldChar", _W + "instrText", _W + "drawing", _W + "pict"
 ALTERNATE_CONTENT, W_TYPE = _MC + "AlternateContent", _W + "type"
@@ -812,6 +815,7 @@ class _DocxWalker:
         self.parity: int | None = None  # page parity (1 odd, 0 even) the next page must have
         self.last_heading_depth = -1
         self.out: list[Element] = []
+        self.comments = _comments(document, self.styles, xml_parts)
 
     def run(self) -> list[Element]:
         for child in self.body:
@@ -819,7 +823,23 @@ class _DocxWalker:
         self._end_section(last=True)
         for kind in ("footnote", "endnote"):
             self.out.extend(_notes(self.document, self.styles, kind))
+        for comment_id in list(self.comments):  # comments whose mark the body lost: still the document's words
+            self._comment(comment_id, None)
         return self.out
+
+    def _comments_in(self, container: Any, anchor: int | None) -> None:
+        """The comments whose mark stands in ``container``, each after the element it comments on."""
+        if not self.comments:
+            return  # most documents: no second walk of the paragraph
+        for reference in container.iter(COMMENT_REFERENCE):
+            self._comment(reference.get(_W + "id") or "", anchor)
+
+    def _comment(self, comment_id: str, anchor: int | None) -> None:
+        comment = self.comments.pop(comment_id, None)
+        if comment is not None:
+            comment.parent = anchor
+            comment.metadata["page_number"] = self.page
+            self.out.append(comment)
 
     # -- emitting -----------------------------------------------------------------------------
 
@@ -868,6 +888,7 @@ class _DocxWalker:
         element = self._classify(text, content.inline, style, direct) if text else None
         if element is not None:
             self._emit(element)
+        self._comments_in(p, len(self.out) - 1 if self.out else None)
         for figure in content.figures:
             self._emit(figure)
         for box in content.boxes:
@@ -955,6 +976,7 @@ class _DocxWalker:
         self._new_page(reader.leading_breaks)
         if table is not None:
             self._emit(Element("Table", table[0], {**reader.meta, "text_as_html": table[1]}))
+        self._comments_in(tbl, len(self.out) - 1 if self.out else None)
         for figure in reader.figures:
             self._emit(figure)
         self._new_page(reader.page_breaks - reader.leading_breaks)
@@ -1085,6 +1107,25 @@ def _notes(document_part: Part, styles: _Styles, kind: str) -> list[Element]:
             if text.strip():
                 out.append(Element("NarrativeText", text, {"note_type": kind, **inline.metadata()}))
     return out
+
+
+def _comments(document_part: Part, styles: _Styles, xml_parts: frozenset[str]) -> dict[str, Element]:
+    """The document's comments by id, each one NarrativeText (its paragraphs joined by newlines)
+    marked ``note_type: "comment"`` with its ``comment_author``; the walk places each after the
+    element its mark stands in and links it there by ``parent_id``."""
+    rel = next((r for r in document_part.rels.values() if r.reltype == RT.COMMENTS and not r.is_external), None)
+    if rel is None or rel.target_partname not in xml_parts:
+        return {}
+    part = rel.target_part
+    reader = _Reader(part, styles, rendered=True)
+    comments: dict[str, Element] = {}
+    for comment in part.element.iterchildren(_W + "comment"):
+        lines = [reader.paragraph(p).inline.text() for p in comment.iter(P)]
+        text = "\n".join(line for line in lines if line.strip())
+        if text:
+            meta = {"note_type": "comment", "comment_author": comment.get(_W + "author") or ""}
+            comments[comment.get(_W + "id") or ""] = Element("NarrativeText", text, meta)
+    return comments
 
 
 def _even_odd_headers(document: Part, xml_parts: frozenset[str]) -> bool:

@@ -20,7 +20,10 @@ what the slide says it is:
 
 Speaker notes follow the slide's own elements on the same page, as NarrativeText with
 ``slide_notes: true`` in their metadata (a key of docbatch's own: unstructured's schema has none
-for notes, and its readers keep unknown keys).
+for notes, and its readers keep unknown keys). The slide's comments come last, marked
+``note_type: "comment"`` with ``comment_author``. Text boxes of the master and layout (not their
+placeholders) are Headers or Footers by where they stand, given once per deck on the first slide
+showing them.
 
 Reading: python-pptx loads a whole package before the first slide is read (every part reachable
 from the root inflated, every XML part parsed into its proxy classes), which was most of the time
@@ -209,6 +212,26 @@ class _Deck:
         self._templates: dict[str, _Template] = {}
         self._related: dict[tuple[str, str], Part] = {}
         self._unreadable: set[str] = set()
+        #: Layouts and masters whose own text boxes a slide already gave (see _SlideReader._furniture).
+        self.furniture_given: set[str] = set()
+        self._authors: dict[str, dict[str, str]] | None = None
+        size = child(root, _P + "sldSz")
+        height = size.get("cy", "") if size is not None else ""
+        #: The slide height in EMU (PowerPoint's default 4:3 height when the deck says none).
+        self.slide_height = int(height) if height.isdigit() else 6858000
+
+    def comment_authors(self, kind: str) -> dict[str, str]:
+        """Comment authors' names by id: ``legacy`` from ``commentAuthors.xml``, ``modern`` from
+        ``authors.xml`` (an unreadable list only costs the names)."""
+        if self._authors is None:
+            self._authors = {"legacy": {}, "modern": {}}
+            for rel in self.main.rels.values():
+                which = _AUTHOR_LISTS.get(rel.reltype)
+                if which and not rel.is_external and self.package.has(rel.target_partname):
+                    with contextlib.suppress(etree.XMLSyntaxError, *ZIP_ERRORS):
+                        for author in rel.target_part.element:
+                            self._authors[which][author.get("id") or ""] = author.get("name") or ""
+        return self._authors[kind]
 
     def __enter__(self) -> _Deck:
         return self
@@ -564,9 +587,47 @@ class _SlideReader:
             self.master = None
 
     def elements(self) -> list[Element]:
-        out = list(self._shapes(self.placement.in_reading_order(self.tree)))
+        headers, footers = self._furniture()
+        out = [*headers, *self._shapes(self.placement.in_reading_order(self.tree)), *footers]
         out.extend(self._notes())
+        out.extend(self._comments())
         return out
+
+    # -- what the layout and master add -------------------------------------------------------
+
+    def _furniture(self) -> tuple[list[Element], list[Element]]:
+        """Text boxes of the master and layout this slide shows (a company name, "Confidential"):
+        Headers when they stand in the slide's upper half, else Footers, given once per deck on
+        the first slide showing them (repeating them on every slide would bury the slides' own words).
+
+        Placeholders are left out: the master's footer or slide number shows only through a
+        placeholder of the slide's own, which the slide's shapes already give.
+        """
+        headers: list[Element] = []
+        footers: list[Element] = []
+        if not _shows_master_shapes(self.part.element):
+            return headers, footers
+        try:
+            layout = self.deck.related_one(self.part, RT.SLIDE_LAYOUT)
+            templates = [layout]
+            if _shows_master_shapes(self.deck.template(layout).root):
+                templates.insert(0, self.deck.related_one(layout, RT.SLIDE_MASTER))
+        except (KeyError, ValueError):  # a lost layout or master: the slide's own shapes still read
+            return headers, footers
+        for template in templates:
+            if template.partname in self.deck.furniture_given:
+                continue
+            self.deck.furniture_given.add(template.partname)
+            with contextlib.suppress(*_PART_ERRORS):  # a damaged template costs only its own text boxes
+                for shape in _shape_elements(_sp_tree(self.deck.template(template).root)):
+                    if shape.tag != _SP or _ph_of(shape) is not None:
+                        continue
+                    upper = (_own_offset(shape, "y") or 0) < self.deck.slide_height / 2
+                    body = child(shape, _P + "txBody")
+                    paragraphs = body.iterchildren(_A + "p") if body is not None else ()
+                    kind = "Header" if upper else "Footer"
+                    (headers if upper else footers).extend(_joined(kind, paragraphs, template.rels, {}))
+        return headers, footers
 
     def _shapes(self, shapes: list[Any]) -> Iterator[Element]:
         """Each shape's elements; a shape that cannot be read is lost alone, named by slide."""
@@ -734,6 +795,48 @@ class _SlideReader:
             text = inline.text()
             if text:
                 yield Element("NarrativeText", text, {**inline.metadata(), "slide_notes": True})
+
+    def _comments(self) -> Iterator[Element]:
+        """The slide's comments (PowerPoint's legacy list and the modern threaded one), each a
+        NarrativeText marked ``note_type: "comment"`` with its ``comment_author``."""
+        for rel in self.rels.values():
+            kind = _COMMENT_LISTS.get(rel.reltype)
+            if kind is None or rel.is_external or not self.deck.package.has(rel.target_partname):
+                continue
+            try:
+                root = rel.target_part.element
+            except (etree.XMLSyntaxError, *ZIP_ERRORS) as e:
+                part_lost(f"slide {self.number}: comments", what_is_wrong(e))
+                continue
+            authors = self.deck.comment_authors(kind)
+            for comment in root:
+                text = _comment_text(comment, rel.target_part.rels)
+                if text:
+                    author = authors.get(comment.get("authorId") or "", "")
+                    yield Element("NarrativeText", text, {"note_type": "comment", "comment_author": author})
+
+
+#: Comment list relationship types of a slide, and author list types of the presentation.
+_COMMENT_LISTS = {RT.COMMENTS: "legacy", "http://schemas.microsoft.com/office/2018/10/relationships/comments": "modern"}
+_AUTHOR_LISTS = {
+    RT.COMMENTS[: -len("comments")] + "commentAuthors": "legacy",
+    "http://schemas.microsoft.com/office/2018/10/relationships/authors": "modern",
+}
+
+
+def _comment_text(comment: Any, rels: Any) -> str:
+    """One comment's words: a legacy ``p:cm``'s ``p:text``, or a modern comment's paragraphs and
+    its replies', one line each."""
+    legacy = child(comment, _P + "text")
+    if legacy is not None:
+        return collapse(legacy.text or "")
+    lines = [drawing_paragraph(p, rels).text() for p in comment.iter(_A + "p")]
+    return "\n".join(line for line in lines if line)
+
+
+def _shows_master_shapes(root: Any) -> bool:
+    """Whether a slide or layout shows the shapes of what it is made from (``showMasterSp``)."""
+    return root.get("showMasterSp") not in ("0", "false")  # a value outside the schema: shown, as by default
 
 
 def _notes_body(notes: Part) -> Any:

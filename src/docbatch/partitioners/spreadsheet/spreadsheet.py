@@ -42,6 +42,7 @@ from docbatch.partitioners.kit.encoding import read_text
 from docbatch.partitioners.kit.notes import part_lost
 from docbatch.partitioners.kit.paragraphs import mostly_figures
 from docbatch.partitioners.kit.tables import table_html, table_text
+from docbatch.partitioners.spreadsheet.xlsx_parts import with_sheet_parts
 
 __all__ = [
     "partition_csv",
@@ -97,7 +98,8 @@ def partition_xlsx(path: Path, options: PartitionOptions) -> list[Element]:
     """
     check_zip(path, options, "XLSX")
     _check_inflated_sizes(path, options.max_uncompressed_bytes)
-    return _with_fallback("XLSX", path, [(_calamine_book, _calamine_errors), (_openpyxl_book, _openpyxl_errors)])
+    cells = _with_fallback("XLSX", path, [(_calamine_book, _calamine_errors), (_openpyxl_book, _openpyxl_errors)])
+    return with_sheet_parts(path, cells)
 
 
 def partition_xls(path: Path, options: PartitionOptions) -> list[Element]:
