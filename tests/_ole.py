@@ -1,7 +1,7 @@
 """A minimal OLE2 compound-file writer, so tests can make OLE containers without Office.
 
-Version 3 layout: the header, one FAT sector, one directory sector, then each stream padded to
-whole sectors. Streams are at least 4096 bytes so they live in the regular FAT, not the mini
+Version 3 layout: the header, one FAT sector, the directory sectors (four entries each), then each
+stream padded to whole sectors. Streams are at least 4096 bytes so they live in the regular FAT, not the mini
 stream; the directory's root has the streams as a chain of right siblings.
 """
 
@@ -16,11 +16,10 @@ _MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def write_ole(path: Path, streams: dict[str, bytes], *, clsid: bytes = bytes(16)) -> Path:
-    """Write an OLE2 file at ``path`` holding ``streams`` (at most 3) under a root with ``clsid``."""
-    if len(streams) > 3:
-        raise ValueError("one directory sector holds the root and three streams")
+    """Write an OLE2 file at ``path`` holding ``streams`` under a root with ``clsid``."""
     datas = [data.ljust(4096, b"\0") for data in streams.values()]
-    fat = [_FAT, _END]
+    directory_sectors = -(-(len(streams) + 1) // 4)
+    fat = [_FAT, *range(2, directory_sectors + 1), _END]  # sector 0 the FAT, then the directory's chain
     starts = []
     for data in datas:
         count = -(-len(data) // _SECTOR)
@@ -34,7 +33,7 @@ def write_ole(path: Path, streams: dict[str, bytes], *, clsid: bytes = bytes(16)
     for index, (name, start) in enumerate(zip(streams, starts, strict=True), start=1):
         right = index + 1 if index < len(streams) else _NONE
         entries.append(_entry(name, 2, right=right, start=start, size=len(streams[name])))
-    while len(entries) < 4:
+    while len(entries) < 4 * directory_sectors:
         entries.append(_entry("", 0, start=0, size=0))
     body = b"".join(data.ljust(-(-len(data) // _SECTOR) * _SECTOR, b"\0") for data in datas)
     path.write_bytes(_header() + fat_sector + b"".join(entries) + body)

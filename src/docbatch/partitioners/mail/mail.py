@@ -27,6 +27,7 @@ never fails the email.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import logging
 import mimetypes
@@ -424,14 +425,88 @@ def partition_msg(path: Path, options: PartitionOptions) -> list[Element]:
 
 
 def _open_msg(path: Path) -> Any:
+    """The message, its 8-bit strings read in the message's own code page (see :func:`_msg_codec`)."""
     import extract_msg
 
     for name in ("extract_msg", "RTFDE"):
         logging.getLogger(name).setLevel(logging.CRITICAL)  # it logs tracebacks for ordinary fallbacks
     with library_errors("MSG", _msg_errors()):
-        return extract_msg.openMsg(
+        msg = extract_msg.openMsg(
             str(path), strict=False, delayAttachments=False, deencapsulationFunc=_deencapsulate_rtf
         )
+        codec = _msg_codec(msg)
+        if codec is None:
+            return msg
+        msg.close()
+        return extract_msg.openMsg(
+            str(path),
+            strict=False,
+            delayAttachments=False,
+            deencapsulationFunc=_deencapsulate_rtf,
+            overrideEncoding=codec,
+        )
+
+
+#: PR_MESSAGE_CODEPAGE (the code page of the 8-bit string properties), then PR_INTERNET_CPID (the
+#: body's as sent): extract-msg reads only the first, and without it takes ISO-8859-15.
+_CODE_PAGE_PROPERTIES = ("3FFD0003", "3FDE0003")
+_ANSICPG = re.compile(rb"\\ansicpg(\d{3,5})")
+#: Windows code pages whose Python codec is not named ``cp<number>``.
+_CODE_PAGE_CODECS = {
+    65001: "utf-8",
+    20127: "ascii",
+    20932: "euc_jp",
+    51932: "euc_jp",
+    50220: "iso2022_jp",
+    50221: "iso2022_jp",
+    50222: "iso2022_jp",
+    20936: "gb2312",
+    52936: "hz",
+    54936: "gb18030",
+    51949: "euc_kr",
+    10000: "mac_roman",
+    **{28590 + n: f"iso8859_{n}" for n in range(1, 16)},
+}
+
+
+def _msg_codec(msg: Any) -> str | None:
+    """The codec of an 8-bit message whose strings extract-msg would read as ISO-8859-15 for want of
+    PR_MESSAGE_CODEPAGE: the one PR_INTERNET_CPID or the RTF body's ``\\ansicpg`` names (a Big5
+    message from Outlook often has only these). None when extract-msg already reads it right."""
+    if msg.areStringsUnicode or _CODE_PAGE_PROPERTIES[0] in msg.props:
+        return None
+    page = msg.getPropertyVal(_CODE_PAGE_PROPERTIES[1])
+    if not isinstance(page, int):
+        rtf = _safe_attr(msg, "rtfBody")
+        found = _ANSICPG.search(rtf[:4096]) if isinstance(rtf, bytes) else None
+        page = int(found.group(1)) if found else None
+    return _codec_of(page) if isinstance(page, int) else None
+
+
+def _codec_of(code_page: int) -> str | None:
+    """Python's codec for a Windows code page; None for one Python does not have, or for
+    ISO-8859-15 (what extract-msg reads without one)."""
+    name = _CODE_PAGE_CODECS.get(code_page, f"cp{code_page}")
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        return None
+    return None if codec == "iso8859-15" else codec
+
+
+def _html_in_code_page(msg: Any, html: bytes) -> str | bytes:
+    """An HTML body that declares no charset, decoded in the code page PR_INTERNET_CPID names
+    (the HTML partitioner would guess it from the bytes, and short Big5 reads as anything)."""
+    if b"charset" in html[:4096].lower():
+        return html
+    page = msg.getPropertyVal(_CODE_PAGE_PROPERTIES[1])
+    codec = _codec_of(page) if isinstance(page, int) else None
+    if codec is None:
+        return html
+    try:
+        return html.decode(codec)
+    except UnicodeDecodeError:
+        return html
 
 
 @cache
@@ -512,7 +587,7 @@ def _msg_body_elements(msg: Any, options: PartitionOptions) -> list[Element]:
         return partition_body_text(text)
     html = _msg_html(msg)
     if html:
-        return partition_body_html(html, options)
+        return partition_body_html(_html_in_code_page(msg, html) if isinstance(html, bytes) else html, options)
     if has_text:
         return partition_body_text(text)
     rtf = _safe_attr(msg, "rtfBody")
