@@ -16,7 +16,7 @@ from pathlib import Path
 from docbatch.partitioners import zipreuse
 from docbatch.partitioners.formats import FORMATS, FileType, by_name
 
-__all__ = ["FILE_TYPES", "FileType", "detect", "from_extension", "nul_pattern_encoding"]
+__all__ = ["FILE_TYPES", "FileType", "detect", "ebcdic_markup", "from_extension", "nul_pattern_encoding"]
 
 #: Every declared file type by short name (see :mod:`docbatch.partitioners.formats`).
 FILE_TYPES: dict[str, FileType] = {t.name: t for t in FORMATS}
@@ -62,6 +62,8 @@ def detect(path: str | Path, name: str | None = None) -> FileType:
     sniffed = _sniff_magic(head, path, by_ext)
     if sniffed:
         return sniffed
+    if ebcdic_markup(head):
+        return FILE_TYPES["html"]  # a page from an IBM host: its line ends (0x15, 0x25) look binary in ASCII
     if _looks_binary(head):
         return by_ext if by_ext and by_ext.name not in _TEXTUAL else FILE_TYPES["unknown"]
     sniffed_text = _sniff_text(head)
@@ -232,6 +234,21 @@ def _looks_binary(head: bytes) -> bool:
         return nul_pattern_encoding(head) is None
     control = len(head.translate(None, _NOT_CONTROL))  # the control bytes text never holds
     return control > len(head) * 0.1
+
+
+#: Share of bytes at or above 0x80 in EBCDIC text: its letters live there (a-i at 0x81, A-I at 0xC1).
+_EBCDIC_HIGH_SHARE = 0.3
+
+
+def ebcdic_markup(head: bytes) -> bool:
+    """HTML in an EBCDIC code page (IBM037, 500, 420, ...): read in IBM037, whose markup
+    characters every EBCDIC page shares, it opens like a web page, and most of its bytes are
+    high, where EBCDIC keeps its letters. ASCII or UTF-8 bytes never open like that: ``<`` is
+    0x4C ("L") and ``h`` 0x88 in EBCDIC."""
+    if len(head) < 16 or sum(b >= 0x80 for b in head) < len(head) * _EBCDIC_HIGH_SHARE:
+        return False
+    text = head[:512].decode("cp037").lstrip().lower()
+    return text.startswith(("<!doctype html", "<html")) or (text.startswith("<?xml") and "<html" in text)
 
 
 def nul_pattern_encoding(head: bytes) -> str | None:

@@ -13,13 +13,16 @@ replaces the odd bad unit, so a UTF-16 file with one broken character stays UTF-
 from __future__ import annotations
 
 import codecs
+import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
 from docbatch.errors import DocumentError
 from docbatch.partitioners.filetype import nul_pattern_encoding
 
-__all__ = ["decode_bytes", "decode_text_bytes", "read_text", "read_text_file"]
+__all__ = ["decode_bytes", "decode_ebcdic", "decode_text_bytes", "read_text", "read_text_file"]
 
 #: The BOMs that make :func:`decode_text_bytes` skip the NUL pattern (UTF-32 LE starts with UTF-16 LE's).
 _TEXT_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -86,3 +89,46 @@ def _prefer_cp1252(matches: Any, best: Any) -> Any:
         if match.encoding == "cp1252" and match.chaos <= best.chaos and match.coherence >= best.coherence:
             return match
     return best
+
+
+#: A charset an EBCDIC page declares (``charset=IBM420``), read from the page decoded as IBM037.
+_DECLARED_CHARSET = re.compile(r"""(?:charset|encoding)\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
+#: The EBCDIC code page assumed when a page declares none: IBM037 (US/Canada), the most common.
+_EBCDIC_DEFAULT = "cp037"
+_ICONV_TIMEOUT_S = 60
+
+
+def decode_ebcdic(data: bytes) -> str:
+    """Decode text in an EBCDIC code page: the one the text declares, else IBM037.
+
+    Python has codecs for the Latin EBCDIC pages (037, 500, 1140, 273, 1026, ...) but not for
+    the others (IBM420 Arabic, 424 Hebrew, 875 Greek, ...), which the system's ``iconv`` reads.
+    Without it such a page is read as IBM037: its markup and Latin letters are right, its own
+    script is lost.
+    """
+    found = _DECLARED_CHARSET.search(data[:4096].decode(_EBCDIC_DEFAULT))
+    name = found.group(1) if found else _EBCDIC_DEFAULT
+    try:
+        return data.decode(name, errors="replace")
+    except LookupError:
+        pass
+    decoded = _iconv(data, name)
+    return decoded if decoded is not None else data.decode(_EBCDIC_DEFAULT, errors="replace")
+
+
+def _iconv(data: bytes, charset: str) -> str | None:
+    """``data`` decoded by the system's iconv, or None when it has no such charset (or no iconv)."""
+    iconv = shutil.which("iconv")
+    if iconv is None:
+        return None
+    try:
+        done = subprocess.run(
+            [iconv, "-c", "-f", charset, "-t", "UTF-8"],
+            input=data,
+            capture_output=True,
+            timeout=_ICONV_TIMEOUT_S,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.decode("utf-8", errors="replace") if done.returncode in (0, 1) and done.stdout else None

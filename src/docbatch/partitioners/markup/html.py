@@ -30,8 +30,9 @@ from lxml import etree
 
 from docbatch.elements import Element, inline_metadata
 from docbatch.errors import DocumentError
+from docbatch.partitioners.filetype import ebcdic_markup
 from docbatch.partitioners.kit.base import PartitionOptions
-from docbatch.partitioners.kit.encoding import decode_text_bytes
+from docbatch.partitioners.kit.encoding import decode_ebcdic, decode_text_bytes
 from docbatch.partitioners.kit.tables import Cell, table_html, table_text
 
 __all__ = ["partition_html", "partition_html_string", "partition_xml", "partition_xml_bytes", "table_from_rows"]
@@ -153,10 +154,12 @@ def partition_html_string(html: str | bytes, options: PartitionOptions | None = 
 
 
 def decode_html_bytes(data: bytes) -> str:
-    """Decode HTML bytes: a BOM wins, then a declared charset, then detection."""
+    """Decode HTML bytes: a BOM wins, then EBCDIC, then a declared charset, then detection."""
     if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:1024]:
         return decode_text_bytes(data)
     head = data[:4096]
+    if ebcdic_markup(head):
+        return decode_ebcdic(data)
     match = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
     if match:
         try:
