@@ -154,3 +154,25 @@ def test_garbage_text_layer_is_replaced_by_ocr(tmp_path, scans):
     pdf.output(str(path))
     elements, _ = _pdf(path)
     assert elements[0].text == "Quarterly Warehouse Review"
+
+
+#: A page whose words are vector outlines: no text layer, no image (see make_outlined_text.py).
+OUTLINED = Path(__file__).parents[2] / "fixtures" / "pdf" / "outlined-text.pdf"
+
+
+@needs_ocr
+def test_a_page_of_outlined_words_is_ocrd_not_blank():
+    """Before: "no text on 1 blank page" (issue 24)."""
+    elements, notes = _pdf(OUTLINED)
+    assert [el.text for el in elements] == [
+        "Quarterly report",
+        "Revenue grew in every region",
+        "Costs fell by a tenth",
+    ]
+    assert not notes.lost
+
+
+def test_a_page_of_outlined_words_is_not_read_under_ocr_never():
+    """As a scan: the user is told which option reads it."""
+    with pytest.raises(DocumentError, match=r"not read because OCR is off \(--ocr never\); run with --ocr auto"):
+        _pdf(OUTLINED, ocr="never")

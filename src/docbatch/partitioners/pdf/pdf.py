@@ -8,8 +8,9 @@ running heads and page numbers by repetition across pages (see :mod:`~docbatch.p
 
 Each page is read from its text layer unless that layer is missing or garbage and the page
 shows something to read (a scan, or glyphs without Unicode): such a page is rendered and OCR'd
-(:mod:`~docbatch.partitioners.ocr.page`), so a mixed PDF costs OCR time only on its scanned pages. A page with neither
-text nor image is blank, not a failure.
+(:mod:`~docbatch.partitioners.ocr.page`), so a mixed PDF costs OCR time only on its scanned pages. So is a page with
+no text layer and no image but many vector paths: words converted to outlines (``gs -dNoOutputFonts``, a
+design tool's "create outlines") draw each glyph as a path. A page with none of these is blank, not a failure.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ _LARGE_IMAGE = 0.5  # share of the page area a scan covers
 #: Characters a real text layer rarely has: no Unicode for the glyph, private use, control codes.
 _GARBAGE = re.compile(r"[\ufffd\ue000-\uf8ff\x00-\x08\x0b\x0c\x0e-\x1f]")
 _GARBAGE_SHARE = 0.3
+#: Vector paths on a page without text or image from which it is taken for outlined words and
+#: OCR'd: a glyph is a path, so one short line of them passes it, a few rules or a logo do not.
+_OUTLINE_PATHS = 20
 
 
 def partition_pdf(path: Path, options: PartitionOptions) -> list[Element]:
@@ -166,12 +170,12 @@ def _how_to_read(page: pdfium.PdfPage, text: str, ocr: str) -> str:
     """ "text", "ocr", "unread" (a scan under ``--ocr never``) or "blank"."""
     chars = len("".join(text.split()))
     if ocr == "always":
-        return "ocr" if chars or _image_share(page) > 0 else "blank"
+        return "ocr" if chars or _image_share(page) > 0 or _outlined(page) else "blank"
     garbage = chars > 0 and len(_GARBAGE.findall(text)) > _GARBAGE_SHARE * chars
     if chars >= _FEW_CHARS and not garbage:
         return "text"
     share = _image_share(page)
-    scanned = garbage or (chars == 0 and share > 0) or share >= _LARGE_IMAGE
+    scanned = garbage or (chars == 0 and (share > 0 or _outlined(page))) or share >= _LARGE_IMAGE
     if not scanned:
         return "text" if chars else "blank"
     return "unread" if ocr == "never" else "ocr"
@@ -186,6 +190,12 @@ def _image_share(page: pdfium.PdfPage) -> float:
         x0, y0, x1, y1 = obj.get_bounds() if hasattr(obj, "get_bounds") else obj.get_pos()  # pypdfium2 5 / 4
         best = max(best, min((x1 - x0) * (y1 - y0) / area, 1.0), 1e-6)
     return best
+
+
+def _outlined(page: pdfium.PdfPage) -> bool:
+    """Whether the page draws at least :data:`_OUTLINE_PATHS` vector paths (counting stops there)."""
+    paths = page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,), max_depth=3)
+    return sum(1 for _ in zip(range(_OUTLINE_PATHS), paths, strict=False)) >= _OUTLINE_PATHS
 
 
 def _read_by_ocr(page: pdfium.PdfPage, index: int, sizes: Counter[float], options: PartitionOptions) -> list[Placed]:
