@@ -114,10 +114,17 @@ def test_the_options_are_part_of_the_processing_fingerprint():
     assert "images" not in off  # outputs made without pictures keep their stamps
 
 
-@pytest.mark.parametrize("flags", [["--extract-image-block-types", "Image"], ["--extract-image-block-types", "Foo"]])
-def test_cli_refuses_what_it_cannot_do_in_one_sentence(tmp_path, flags):
+def test_cli_refuses_an_unknown_element_type_in_one_sentence(tmp_path):
     from support import run_cli
 
     (tmp_path / "a.txt").write_text("hello")
-    result = run_cli(["local", str(tmp_path / "a.txt"), *flags], cwd=tmp_path)
+    result = run_cli(["local", str(tmp_path / "a.txt"), "--extract-image-block-types", "Foo"], cwd=tmp_path)
     assert result.returncode == 2
+
+
+def test_the_library_call_takes_pictures_in_the_elements_only(tmp_path):
+    """Files go beside a run's outputs (tests/runner/test_picture_files.py); partition() has no output."""
+    from docbatch.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="extract_image_block_to_payload=True"):
+        docbatch.partition(_pdf(tmp_path / "p.pdf", _picture("JPEG")), extract_image_block_types=("Image",))

@@ -48,7 +48,8 @@ def partition_file(
             raise DocumentError("empty file (0 bytes)")
         partitioner = get_partitioner(ft.name)
         try:
-            with images.requested(options.extract_image_block_types, options.max_image_pixels):
+            payload = options.extract_image_block_to_payload
+            with images.requested(options.extract_image_block_types, options.max_image_pixels, payload=payload):
                 return ft, list(partitioner(path, options))
         except ModuleNotFoundError as e:  # a library imported on first use, missing from this install
             raise missing_dependency(ft.name, e) from e
