@@ -20,22 +20,18 @@ copied into JSON would cost a worker gigabytes.
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import io
 import mimetypes
-import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from docbatch.elements import Element
 from docbatch.model import PICTURE_EXTENSIONS, Picture
-from docbatch.partitioners.kit.members import ZIP_READ_ERRORS
 from docbatch.partitioners.kit.notes import remark
 
 __all__ = [
@@ -47,7 +43,6 @@ __all__ = [
     "requested",
     "take_pictures",
     "wants",
-    "zip_member",
 ]
 
 #: Bytes of one picture kept as it is stored (Base64 adds a third in the JSON).
@@ -133,28 +128,6 @@ def attach(meta: dict, kind: str, load: Callable[[], bytes], mime: str | None = 
         meta[_PENDING] = _Pending(data, mime, kind)
     else:
         meta["image_base64"] = base64.b64encode(data).decode("ascii")
-
-
-def zip_member(package: zipfile.ZipFile | Path, name: str) -> Callable[[], bytes]:
-    """A loader of the picture ``name`` stored in a zip package (EPUB, ODT), for :func:`attach`.
-
-    ``package`` is an open zip, or the path of one opened for this picture alone (a reader that
-    has closed its package). The member's size is checked before it is read; a missing member is
-    a KeyError and a damaged one an OSError, which :func:`attach` turns into a remark.
-    """
-
-    def load() -> bytes:
-        with contextlib.ExitStack() as stack:
-            zf = package if isinstance(package, zipfile.ZipFile) else stack.enter_context(zipfile.ZipFile(package))
-            info = zf.getinfo(name)
-            if info.file_size > MAX_IMAGE_BYTES:
-                raise ValueError(f"{info.file_size // 1024**2} MB picture")
-            try:
-                return zf.read(info)
-            except ZIP_READ_ERRORS as e:
-                raise OSError(f"damaged picture {name}") from e
-
-    return load
 
 
 def is_package_link(src: str) -> bool:

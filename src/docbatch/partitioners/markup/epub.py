@@ -27,8 +27,7 @@ from docbatch.errors import DocumentError, EncryptedDocument, one_line
 from docbatch.partitioners.kit.archive import check_zip
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.partitioners.kit.boundary import damaged
-from docbatch.partitioners.kit.images import zip_member
-from docbatch.partitioners.kit.members import ZIP_READ_ERRORS, read_member
+from docbatch.partitioners.kit.members import ZIP_READ_ERRORS, read_member, zip_member
 from docbatch.partitioners.kit.notes import part_lost
 
 __all__ = ["partition_epub", "spine_documents"]

@@ -32,7 +32,7 @@ from docbatch.errors import DocumentError, EncryptedDocument
 from docbatch.partitioners.kit import images
 from docbatch.partitioners.kit.archive import check_zip
 from docbatch.partitioners.kit.base import PartitionOptions
-from docbatch.partitioners.kit.members import ZIP_READ_ERRORS, read_member
+from docbatch.partitioners.kit.members import ZIP_READ_ERRORS, read_member, zip_member
 from docbatch.partitioners.kit.tables import Cell, table_html, table_text
 from docbatch.partitioners.markup.text import partition_text_string
 
@@ -324,7 +324,7 @@ class OdfWalker:
         frame = image.getparent()
         alt = " ".join(" ".join(t for tag in (_TITLE, _DESC) for t in frame.itertext(tag)).split())
         meta: dict[str, Any] = {} if self.page is None else {"page_number": self.page}
-        images.attach(meta, "Image", images.zip_member(self.package, href), images.guess_mime(href))
+        images.attach(meta, "Image", zip_member(self.package, href), images.guess_mime(href))
         self.out.append(Element("Image", alt, meta))
 
     def _page_break(self) -> None:
