@@ -157,3 +157,17 @@ def test_the_cli_writes_picture_files_without_the_payload_flag(tmp_path):
     assert result.returncode == 0, result.stderr
     (image,) = _images(json.loads((tmp_path / "out/d.docx.json").read_text()))
     assert Path(image["metadata"]["image_path"]).read_bytes() == RED
+
+
+def test_pictures_of_a_document_inside_an_archive_go_beside_the_archives_output(tmp_path):
+    import zipfile
+
+    src, out = tmp_path / "src", tmp_path / "out"
+    inner = _docx(tmp_path / "inner.docx", RED)
+    src.mkdir()
+    with zipfile.ZipFile(src / "a.zip", "w") as zf:
+        zf.write(inner, "folder/inner.docx")
+    assert _run(src, LocalJSONDestination(out)).ok == 1
+    (image,) = _images(json.loads((out / "a.zip.json").read_text()))
+    assert Path(image["metadata"]["image_path"]).read_bytes() == RED
+    assert _picture_files(out) == {Path(image["metadata"]["image_path"]).relative_to(out).as_posix()}
