@@ -110,14 +110,14 @@ def attach(meta: dict, kind: str, load: Callable[[], bytes], mime: str | None = 
         return
     if len(data) > MAX_IMAGE_BYTES:
         limit = MAX_IMAGE_BYTES // 1024**2
-        remark(f"a picture of {len(data) // 1024**2} MB left out of image_base64 (limit {limit} MB)")
+        remark(f"a picture of {len(data) // 1024**2} MB left out (limit {limit} MB)")
         return
     found = _probe(data)
     if found is not None:
         pixels, fmt = found
         if pixels > max_pixels():
             limit = max_pixels() / 1e6
-            remark(f"a picture of {pixels / 1e6:.0f} megapixels left out of image_base64 (limit {limit:.0f})")
+            remark(f"a picture of {pixels / 1e6:.0f} megapixels left out (limit {limit:.0f})")
             return
         mime = _MIME_BY_FORMAT.get(fmt, mime)
     if not mime:
