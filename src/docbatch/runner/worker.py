@@ -34,6 +34,7 @@ from docbatch.errors import (
     DocumentError,
     MissingDependency,
     NeedsInstall,
+    OutOfMemory,
     OutputUnavailable,
     SourceUnavailable,
     TransientError,
@@ -218,8 +219,11 @@ def process_document(job: Job, doc: DocumentMeta) -> DocResult:
         result.status, result.reason, result.fault = FAILED, one_line(e), "source"
         result.detail = traceback.format_exc()
     except DocumentError as e:  # the document itself is bad (damaged, encrypted, gone), or needs a tool
-        if exhausted_memory(e):  # libxml2's failed allocation, raised as malformed XML
+        # libxml2's failed allocation, raised as malformed XML, or LibreOffice dead at the cap:
+        # a resource failure, not the document's, so it is not remembered and the next run retries it
+        if isinstance(e, OutOfMemory) or exhausted_memory(e):
             result.status, result.reason = FAILED, out_of_memory(_max_memory)
+            result.detail = one_line(e) if isinstance(e, OutOfMemory) else None
             return _timed(result, start)
         result.status, result.reason = FAILED, one_line(e)
         result.detail = traceback.format_exc()

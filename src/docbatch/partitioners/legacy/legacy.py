@@ -33,6 +33,7 @@ import contextlib
 import ctypes
 import json
 import os
+import resource
 import select
 import shutil
 import signal
@@ -43,7 +44,7 @@ from multiprocessing import util as mp_util
 from pathlib import Path
 
 from docbatch.elements import Element
-from docbatch.errors import DocumentError, EncryptedDocument, NeedsInstall
+from docbatch.errors import DocumentError, EncryptedDocument, NeedsInstall, OutOfMemory
 from docbatch.partitioners.formats import by_name
 from docbatch.partitioners.kit.base import PartitionOptions
 
@@ -160,10 +161,15 @@ class _UnoOffice:
             start_new_session=True,
             preexec_fn=_die_with_parent,
         )
-        reply = self._read(START_TIMEOUT)
+        try:
+            reply = self._read(START_TIMEOUT)
+        except _OfficeStopped as e:
+            raise _office_died("start", e) from e
         if not reply.get("ready"):
             self.stop()
-            raise DocumentError("LibreOffice did not start; check that soffice runs headless on this machine")
+            raise _office_died(
+                "start", DocumentError("LibreOffice did not start; check that soffice runs headless on this machine")
+            )
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -175,9 +181,15 @@ class _UnoOffice:
             self.process.stdin.write((json.dumps(request) + "\n").encode())
             self.process.stdin.flush()
             reply = self._read(CONVERT_TIMEOUT)
-        except BaseException:  # a timeout, a dead office, an alarm: the next document gets a new one
+        except _OfficeStopped as e:
+            raise _office_died("convert", e) from e
+        except BaseException:  # a timeout, an alarm: the next document gets a new office
             self.stop()
             raise
+        if reply.get("crashed"):
+            self.stop()
+            crash = DocumentError(f"LibreOffice crashed converting the file: {reply.get('error')}")
+            raise _office_died("convert", crash)
         if not reply.get("ok"):
             raise DocumentError(f"LibreOffice could not convert the file: {reply.get('error', 'no reason given')}")
 
@@ -189,11 +201,9 @@ class _UnoOffice:
         line = stdout.readline() if ready else b""
         if not line:
             self.stop()
-            raise DocumentError(
-                "LibreOffice stopped while converting the file"
-                if ready
-                else f"LibreOffice took longer than {timeout:g} s converting the file"
-            )
+            if ready:
+                raise _OfficeStopped("LibreOffice stopped while converting the file")
+            raise DocumentError(f"LibreOffice took longer than {timeout:g} s converting the file")
         return json.loads(line)
 
     def stop(self) -> None:
@@ -245,7 +255,25 @@ def _convert_once(soffice: Path, profile: Path, source: Path, target: str, work:
             break
     if code != 0:
         last = output.strip().splitlines()[-1:] or [f"exit status {code}"]
-        raise DocumentError(f"LibreOffice failed converting {source.suffix} to {target}: {last[0][:200]}")
+        raise _office_died(
+            "convert", DocumentError(f"LibreOffice failed converting {source.suffix} to {target}: {last[0][:200]}")
+        )
+
+
+class _OfficeStopped(DocumentError):
+    """The bridge ended without an answer: it or its office died."""
+
+
+def _office_died(step: str, error: DocumentError) -> DocumentError:
+    """What a LibreOffice that died (or never started) means: under a memory cap
+    (``--max-memory``, inherited by the office as RLIMIT_AS) it ran out of memory, which the next
+    run tries again; otherwise ``error``, the document's own failure."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == resource.RLIM_INFINITY:
+        return error
+    return OutOfMemory(
+        f"LibreOffice could not {step} under the memory cap of {soft // 1024**2} MiB its worker runs with ({error})"
+    )
 
 
 def _remove_stale_profiles() -> None:

@@ -105,6 +105,15 @@ def _reply(**fields: Any) -> None:
     sys.stdout.flush()
 
 
+def _ended(office: subprocess.Popen, wait: float) -> bool:
+    """Whether ``office`` has exited, waiting up to ``wait`` seconds for it."""
+    try:
+        office.wait(timeout=wait)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
+
+
 def main(argv: list[str]) -> int:
     soffice, profile, pipe = argv
     office, desktop = _connect(soffice, profile, pipe)
@@ -117,7 +126,10 @@ def main(argv: list[str]) -> int:
                 _reply(ok=True)
             except Exception as e:  # reported to the worker, which fails that one document
                 message = getattr(e, "Message", "") or str(e)
-                _reply(ok=False, error=f"{type(e).__name__}: {' '.join(message.split())[:200]}")
+                error = f"{type(e).__name__}: {' '.join(message.split())[:200]}"
+                # A dropped connection means the office died (at a memory cap, say): the worker
+                # must not take that for the document's own fault.
+                _reply(ok=False, error=error, crashed=_ended(office, 2 if "Disposed" in error else 0))
             if office.poll() is not None:
                 return 1  # the office crashed on that document: the worker starts a new bridge
     finally:
