@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from docbatch.model import FAILED, OK, PARTIAL, SKIPPED, DocResult, DocumentMeta
 from docbatch.runner.record import REPORT_COLUMNS
-from docbatch.sanitize import safe_line
+from docbatch.sanitize import safe_cell, safe_line
 
 if TYPE_CHECKING:  # an annotation only: no import at run time, no floor
     from docbatch.runner.pipeline import RunSummary
@@ -234,15 +234,16 @@ def _is_terminal(stream: TextIO) -> bool:
 
 def format_run(run: dict[str, Any], rows: list[dict[str, Any]], fmt: str) -> str:
     """A run and its document rows (see :func:`docbatch.runner.record.read_run`) as ``table``, ``csv``
-    or ``json``. The table is for a terminal, so its text passes the sanitiser; csv and json are
-    data, escaped by their own rules."""
+    or ``json``. The table is for a terminal and csv for a spreadsheet, so their text passes the
+    sanitiser (csv cells that would run as formulas are prefixed too); json is data, escaped by its
+    own rules."""
     if fmt == "json":
         return json.dumps({"run": run, "documents": rows}, indent=2, ensure_ascii=False)
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=REPORT_COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
         return buffer.getvalue().rstrip("\n")
     started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run["started"])) if run.get("started") else "?"
     state = "finished" if run.get("finished") else "did not finish (killed, or still running)"
