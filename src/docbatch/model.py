@@ -125,7 +125,8 @@ class DocResult:
     #: pipeline records this result, then stops the run with exit status 2.
     stops_run: bool = False
     #: Set when the failure is the run's environment, not the document: "source" (the source
-    #: did not deliver it) or "output" (nothing can be written). Decides whether the run stops.
+    #: did not deliver it), "outage" (the source stayed unreachable past the patience) or
+    #: "output" (nothing can be written). Decides whether the run stops.
     fault: str | None = None
 
     @classmethod

@@ -293,6 +293,10 @@ class _StopRule:
     def check(self, result: DocResult) -> None:
         if result.fault == "output":
             raise RunStopped(f"Stopped: {result.reason}.")
+        if result.fault == "outage":
+            raise RunStopped(
+                f"Stopped: {result.reason}; check the endpoint and the network, then rerun to resume."
+            )
         self.source_faults = self.source_faults + 1 if result.fault == "source" else 0
         if self.source_faults >= SOURCE_FAULTS_TO_STOP:
             raise RunStopped(
