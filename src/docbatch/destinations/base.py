@@ -10,6 +10,7 @@ output that is whole and made from that stamp's version.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from abc import ABC, abstractmethod
@@ -110,6 +111,12 @@ class Destination(ABC):
     def local_root(self) -> Path | None:
         """The local folder outputs go to, if any: a source on the same disk must not list it."""
         return None
+
+    def lock(self) -> contextlib.AbstractContextManager[None]:
+        """Hold the destination against a second run for as long as the block lasts, where the
+        destination itself can (a PostgreSQL advisory lock); raise ConfigError when another run
+        holds it. The local lock in :meth:`state_dir` only guards one machine and one spelling."""
+        return contextlib.nullcontext()
 
     def keep_record(self, run_id: str, path: Path) -> None:  # noqa: B027 - optional hook
         """Copy the finished run record into the destination when it lives elsewhere."""

@@ -16,7 +16,10 @@ old ones, and a kill leaves either the old document or the new one, never half o
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
@@ -55,7 +58,7 @@ class PostgresDestination(Destination):
     def __init__(self, url: str) -> None:
         parsed = urlparse(url)
         query = dict(parse_qsl(parsed.query))
-        self.table = query.pop("table", "elements")
+        self.schema, self.table = _table_name(query.pop("table", "elements"))
         #: The URL as libpq takes it (docbatch's own ``table`` parameter removed).
         self.conninfo = urlunparse(parsed._replace(query=urlencode(query)))
         self.where = f"{parsed.hostname or 'localhost'}:{parsed.port or 5432}{parsed.path}"
@@ -67,14 +70,47 @@ class PostgresDestination(Destination):
         return state
 
     def describe(self) -> str:
-        return f"postgresql {self.where} table {self.table}"  # never the password
+        return f"postgresql {self.where} table {self.qualified}"  # never the password
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.table}" if self.schema else self.table
 
     def _names(self) -> dict[str, sql.Identifier]:
+        schema = (self.schema,) if self.schema else ()
         return {
-            "elements": sql.Identifier(self.table),
-            "documents": sql.Identifier(f"{self.table}_documents"),
-            "meta": sql.Identifier(f"{self.table}_docbatch"),
+            "elements": sql.Identifier(*schema, self.table),
+            "documents": sql.Identifier(*schema, f"{self.table}_documents"),
+            "meta": sql.Identifier(*schema, f"{self.table}_docbatch"),
         }
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """A session advisory lock on the server, keyed by the table itself (its database and
+        oid), so two runs into one table are kept apart however their URLs spell the host, and
+        from any machine. Held on a connection of its own: the server frees it if the run dies."""
+        try:
+            conn = psycopg.connect(self.conninfo, autocommit=True, connect_timeout=10)
+        except psycopg.Error as e:
+            raise ConfigError(f"Cannot lock the table {self.qualified} at {self.where} ({_first(e)}).") from e
+        try:
+            table = self._names()["elements"].as_string(conn)
+            try:
+                query = "SELECT current_database(), %s::regclass::oid::bigint"
+                database, oid = conn.execute(query, (table,)).fetchone()
+                digest = hashlib.sha256(f"docbatch:{database}:{oid}".encode()).digest()
+                key = int.from_bytes(digest[:8], "big", signed=True)
+                (locked,) = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+            except psycopg.Error as e:
+                raise ConfigError(f"Cannot lock the table {self.qualified} at {self.where} ({_first(e)}).") from e
+            if not locked:
+                raise ConfigError(
+                    f"Another docbatch run is writing to the table {self.qualified} at {self.where}; "
+                    "wait for it to finish or choose another ?table=."
+                )
+            yield
+        finally:
+            conn.close()  # ends the session, and the lock with it
 
     @property
     def conn(self) -> psycopg.Connection:
@@ -86,9 +122,8 @@ class PostgresDestination(Destination):
         try:
             self.conn.execute(sql.SQL(_SCHEMA).format(**self._names()))
         except psycopg.Error as e:
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise ConfigError(
-                f"Cannot use PostgreSQL at {self.where} ({first}); check the URL, the credentials and that "
+                f"Cannot use PostgreSQL at {self.where} ({_first(e)}); check the URL, the credentials and that "
                 "the server is running."
             ) from e
 
@@ -119,7 +154,7 @@ class PostgresDestination(Destination):
                 for seq, element in enumerate(elements):
                     rows.write_row(_row(doc, seq, element))
             self._set_document(cur, doc, stamp, _OK, "")
-        return f"{self.where}/{self.table}"
+        return f"{self.where}/{self.qualified}"
 
     def mark_failed(self, doc: DocumentMeta, stamp: str | None, reason: str) -> None:
         names = self._names()
@@ -195,10 +230,44 @@ class _Translate:
         if conn is not None and (conn.broken or isinstance(exc, psycopg.OperationalError)):
             conn.close()
             self.destination._conn = None
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = _first(exc)
         if self.starting:
             raise ConfigError(f"PostgreSQL at {self.destination.where} failed: {first}; check the server.") from exc
         raise TransientError(f"writing to PostgreSQL failed: {first}") from exc
+
+
+def _first(error: BaseException) -> str:
+    """The first line of a psycopg error (its detail and hint lines follow), or its type's name."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+#: PostgreSQL keeps this many bytes of a name and silently cuts the rest (NAMEDATALEN - 1).
+_NAME_BYTES = 63
+#: The longest suffix added to the table's name (``<table>_documents``).
+_SUFFIX_BYTES = len("_documents")
+
+
+def _table_name(value: str) -> tuple[str | None, str]:
+    """``?table=`` as (schema, table): ``elements`` or ``reports.elements``. A name whose
+    ``<table>_documents`` would pass 63 bytes is refused: PostgreSQL would cut it silently, and
+    two tables of one prefix would share one documents table (or a cut name one of another)."""
+    parts = value.split(".")
+    if len(parts) > 2 or not all(parts):
+        raise ConfigError(
+            f"The table {value!r} is not a name; give ?table=name or ?table=schema.name (no other dots)."
+        )
+    schema, table = (None, parts[0]) if len(parts) == 1 else (parts[0], parts[1])
+    longest = _NAME_BYTES - _SUFFIX_BYTES
+    for kind, name in (("schema", schema), ("table", table)):
+        size = len(name.encode("utf-8", "surrogateescape")) if name else 0
+        limit = longest if kind == "table" else _NAME_BYTES
+        if size > limit:
+            raise ConfigError(
+                f"The {kind} name {name!r} is {size} bytes; PostgreSQL cuts names at {_NAME_BYTES} bytes and "
+                f"docbatch adds {_SUFFIX_BYTES} (_documents), so use at most {limit} bytes."
+            )
+    return schema, table
 
 
 #: A NUL character as JSON escapes it, ``\u0000``, preceded by an even number of backslashes (so

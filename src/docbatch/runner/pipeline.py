@@ -174,7 +174,7 @@ def run(
     destination.check()  # first: for a local output it makes the folder that holds the lock
     state_dir = destination.state_dir()
     _prepare_state_dir(state_dir)
-    with RunLock(state_dir):
+    with RunLock(state_dir), destination.lock():
         source.check()
         _refuse_overlap(source, destination)
         source.exclude(p for p in (destination.local_root(), state_dir, options.download_dir) if p is not None)
