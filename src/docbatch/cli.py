@@ -27,7 +27,7 @@ from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.runner.memory import memory_cap
 from docbatch.runner.pipeline import RunOptions, StopRequest, default_download_dir, run
 from docbatch.runner.report import Reporter, print_summary
-from docbatch.sanitize import safe_line
+from docbatch.sanitize import redact_url, safe_line
 from docbatch.sources.base import Source
 
 __all__ = ["main"]
@@ -334,9 +334,14 @@ def fsspec_command(
 
 
 @main.command("report")
-@click.argument("output", type=click.Path(file_okay=False, path_type=Path), default=Path("structured-outputs"))
+@click.argument("output", default="structured-outputs")
 @click.option("--failed", is_flag=True, help="Only the documents that failed.")
 @click.option("--run", "run_id", metavar="ID", default=None, help="A run id (or its start); default: the latest run.")
+@click.option(
+    "--now",
+    is_flag=True,
+    help="The latest outcome of every document across all runs (what is broken now), not one run.",
+)
 @click.option(
     "--format",
     "fmt",
@@ -345,18 +350,53 @@ def fsspec_command(
     show_default=True,
     help="Output format.",
 )
-def report_command(output: Path, failed: bool, run_id: str | None, fmt: str) -> None:
-    """Show a run from the run record in OUTPUT (default: structured-outputs)."""
-    from docbatch.runner.record import read_run
+@click.option("--endpoint-url", default=None, help="S3-compatible endpoint of an s3:// OUTPUT.")
+def report_command(
+    output: str, failed: bool, run_id: str | None, now: bool, fmt: str, endpoint_url: str | None
+) -> None:
+    """Show a run from the run record in OUTPUT (default: structured-outputs): a folder, or the
+    s3://, fsspec or postgresql:// URL a run wrote to."""
     from docbatch.runner.report import format_run
 
+    if now and run_id:
+        click.echo("Error: give --now or --run, not both.", err=True)
+        sys.exit(2)
     try:
-        run_row, rows = read_run(output, run_id, failed_only=failed)
+        run_row, rows = _read_report(output, run_id, failed=failed, now=now, endpoint_url=endpoint_url)
     except ConfigError as e:
         click.echo(f"Error: {safe_line(str(e))}", err=True)
         sys.exit(2)
     # not click.echo: it strips escape sequences off a pipe, and csv and json must keep the keys as they are
     sys.stdout.write(format_run(run_row, rows, fmt) + "\n")
+
+
+def _read_report(
+    output: str, run_id: str | None, *, failed: bool, now: bool, endpoint_url: str | None
+) -> tuple[dict, list[dict]]:
+    """The run (or the now view) the report shows, from a local output's record or from the copy a
+    remote output keeps (fetched into a temporary file)."""
+    import tempfile
+
+    from docbatch.runner.record import read_record, read_run
+
+    if "://" not in output or output.lower().startswith("file://"):
+        local = Path(output[len("file://") :] if output.lower().startswith("file://") else output)
+        return read_run(local, run_id, failed_only=failed, now=now)
+    shown = redact_url(output)
+    destination = open_destination(output, endpoint_url=endpoint_url)
+    try:
+        data = destination.read_record(run_id) if run_id else None
+        data = data or destination.read_record(None)  # the latest copy holds this machine's earlier runs too
+    except ConfigError:
+        raise
+    except Exception as e:  # a backend's own error reading its store
+        raise ConfigError(f"Cannot read the run record of {shown} ({type(e).__name__}: {safe_line(str(e))}).") from e
+    if data is None:
+        raise ConfigError(f"No run record in {shown}; give the output of a docbatch run that has finished.")
+    with tempfile.TemporaryDirectory(prefix="docbatch-report-") as tmp:
+        path = Path(tmp) / "record.sqlite"
+        path.write_bytes(data)
+        return read_record(path, run_id, failed_only=failed, now=now, shown=f"kept in {shown}")
 
 
 def _run(

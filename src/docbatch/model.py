@@ -23,10 +23,12 @@ from urllib.parse import quote_from_bytes
 __all__ = [
     "DELETED",
     "FAILED",
+    "FAILED_BEFORE",
     "OK",
     "PARTIAL",
     "SKIPPED",
     "STAMP_LENGTH",
+    "UNCHANGED",
     "UNVERSIONED",
     "DocResult",
     "DocumentMeta",
@@ -104,6 +106,11 @@ OK, PARTIAL, SKIPPED, FAILED = Status.OK, Status.PARTIAL, Status.SKIPPED, Status
 #: An output whose document is gone from a complete listing of the source (kept, or removed
 #: with --delete-orphans); not a document of the run, so not counted in its total.
 DELETED = "deleted"
+
+#: The skip reasons a rerun gives a document it leaves alone: rows that repeat an earlier outcome
+#: (the run record keeps them for the latest run only).
+UNCHANGED = "output exists"
+FAILED_BEFORE = "unchanged since it failed or was skipped for good (--retry-failed tries it again)"
 
 
 @dataclass(slots=True)

@@ -119,7 +119,13 @@ class Destination(ABC):
         return contextlib.nullcontext()
 
     def keep_record(self, run_id: str, path: Path) -> None:  # noqa: B027 - optional hook
-        """Copy the finished run record into the destination when it lives elsewhere."""
+        """Copy the finished run record into the destination when it lives elsewhere: as the
+        copy of run ``run_id`` and as the latest (what :meth:`read_record` gives by default)."""
+
+    def read_record(self, run_id: str | None = None) -> bytes | None:
+        """The bytes of a run record :meth:`keep_record` kept: the latest, or the copy made at the
+        end of run ``run_id`` (its full id); None when there is none."""
+        return None
 
 
 def local_state_dir(identity: str) -> Path:

@@ -179,7 +179,12 @@ class PostgresDestination(Destination):
         self._set_meta("source", source.encode())
 
     def keep_record(self, run_id: str, path: Path) -> None:
-        self._set_meta(f"record/{run_id}", path.read_bytes())
+        data = path.read_bytes()
+        self._set_meta(f"record/{run_id}", data)
+        self._set_meta("record/latest", data)
+
+    def read_record(self, run_id: str | None = None) -> bytes | None:
+        return self._get_meta(f"record/{run_id or 'latest'}")
 
     def _set_document(
         self, cur: psycopg.Cursor, doc: DocumentMeta, stamp: str | None, status: str, reason: str

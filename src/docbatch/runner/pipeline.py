@@ -34,7 +34,19 @@ from docbatch.chunking.base import ChunkingOptions
 from docbatch.destinations.base import Destination, Known
 from docbatch.errors import ConfigError, DocbatchError, MissingDependency, RunStopped, one_line
 from docbatch.locations import contains
-from docbatch.model import DELETED, FAILED, OK, PARTIAL, SKIPPED, DocResult, DocumentMeta, ListingFault, stamp
+from docbatch.model import (
+    DELETED,
+    FAILED,
+    FAILED_BEFORE,
+    OK,
+    PARTIAL,
+    SKIPPED,
+    UNCHANGED,
+    DocResult,
+    DocumentMeta,
+    ListingFault,
+    stamp,
+)
 from docbatch.partitioners.filetype import from_extension
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.paths import disk_fault
@@ -45,7 +57,7 @@ from docbatch.runner.record import RECORD_DIRNAME, RunLock, RunRecord
 from docbatch.runner.worker import Job
 from docbatch.sources.base import Source
 
-__all__ = ["RunOptions", "RunSummary", "StopRequest", "default_download_dir", "run"]
+__all__ = ["FAILED_BEFORE", "UNCHANGED", "RunOptions", "RunSummary", "StopRequest", "default_download_dir", "run"]
 
 
 def default_download_dir() -> Path:
@@ -526,9 +538,6 @@ def _listed(source: Source, collect: OnResult, listing: _Listing) -> Iterator[Do
             yield item
 
 
-#: The skip reasons a rerun gives.
-UNCHANGED = "output exists"
-FAILED_BEFORE = "unchanged since it failed or was skipped for good (--retry-failed tries it again)"
 
 
 def _skip_reason(

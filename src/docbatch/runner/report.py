@@ -246,13 +246,15 @@ def format_run(run: dict[str, Any], rows: list[dict[str, Any]], fmt: str) -> str
         writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
         return buffer.getvalue().rstrip("\n")
     started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run["started"])) if run.get("started") else "?"
-    state = "finished" if run.get("finished") else "did not finish (killed, or still running)"
     partial = f"{run['partial']} partial, " if run.get("partial") else ""
     deleted = f", {run['deleted']} deleted from the source" if run.get("deleted") else ""
-    lines = [
-        f"run {run['run_id']} of {safe_line(run['source'] or '?')}, started {started}, {state}: "
-        f"{run['ok'] or 0} ok, {partial}{run['skipped'] or 0} skipped, {run['failed'] or 0} failed{deleted}"
-    ]
+    counts = f"{run['ok'] or 0} ok, {partial}{run['skipped'] or 0} skipped, {run['failed'] or 0} failed{deleted}"
+    if run["run_id"] == "now":
+        head = f"now: the latest outcome of each document of {safe_line(run['source'] or '?')} over {run['runs']} runs"
+        lines = [f"{head} (the last started {started}): {counts}"]
+    else:
+        state = "finished" if run.get("finished") else "did not finish (killed, or still running)"
+        lines = [f"run {run['run_id']} of {safe_line(run['source'] or '?')}, started {started}, {state}: {counts}"]
     for row in rows:
         reason = f": {safe_line(row['reason'])}" if row["reason"] else ""
         lines.append(f"{row['status']:7} {safe_line(row['key'])}{reason}")
