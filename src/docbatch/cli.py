@@ -164,6 +164,31 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
             callback=_check_languages,
             help="Tesseract languages for OCR, joined by + (eng+deu); each needs its tesseract-ocr-<lang> package.",
         ),
+        _option(
+            "--file-glob",
+            multiple=True,
+            metavar="PATTERNS",
+            help="Only documents matching these globs, comma-separated: *.pdf,*.docx (a name), "
+            "reports/*.pdf (a path below the source); .pdf alone means *.pdf.",
+        ),
+        _option(
+            "--file-exclude",
+            multiple=True,
+            metavar="PATTERNS",
+            help="Leave out documents matching these globs (as --file-glob); they are never counted as deleted.",
+        ),
+        _option(
+            "--recursive/--no-recursive",
+            default=True,
+            show_default=True,
+            help="Take documents in subfolders too, or only those at the top of the source.",
+        ),
+        _option(
+            "--max-docs",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Process at most this many documents (a trial run); nothing is reported deleted.",
+        ),
         _option("-v", "--verbose", is_flag=True, help="Print every document and tracebacks of failures."),
     ]
     for decorator in reversed(decorators):
@@ -310,13 +335,31 @@ def s3_command(
 
 
 @main.command("local")
-@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.argument("path")
 @processing_options
-def local_command(path: Path, **common: Any) -> None:
-    """Process every document in a local folder (recursively), or one file."""
+def local_command(path: str, **common: Any) -> None:
+    """Process every document in a local folder (recursively), or one file. A glob such as
+    'docs/*.pdf' (quoted) takes the folder before its first wildcard with the rest as --file-glob."""
     from docbatch.sources.local import LocalSource
 
-    _run(LocalSource(path), download_dir=None, re_download=False, preserve_downloads=False, **common)
+    folder, pattern = _split_glob(path)
+    if pattern:
+        common["file_glob"] = (*common["file_glob"], pattern)
+    _run(LocalSource(folder), download_dir=None, re_download=False, preserve_downloads=False, **common)
+
+
+def _split_glob(path: str) -> tuple[Path, str | None]:
+    """A local PATH as (the folder or file to list, the glob below it or None)."""
+    if Path(path).exists() or not any(c in path for c in "*?["):
+        if not Path(path).exists():
+            raise click.BadParameter(f"Path {path!r} does not exist.", param_hint="'PATH'")
+        return Path(path), None
+    parts = Path(path).parts
+    first = next(i for i, part in enumerate(parts) if any(c in part for c in "*?["))
+    folder = Path(*parts[:first]) if first else Path(".")
+    if not folder.is_dir():
+        raise click.BadParameter(f"{folder} (the folder of the glob {path}) does not exist.", param_hint="PATH")
+    return folder, "/" + "/".join(parts[first:])  # anchored: * in a glob path never crosses a folder
 
 
 @main.command("fsspec")
@@ -423,6 +466,10 @@ def _run(
     ocr_languages: str,
     verbose: bool,
     chunking: ChunkingOptions,
+    file_glob: tuple[str, ...] = (),
+    file_exclude: tuple[str, ...] = (),
+    recursive: bool = True,
+    max_docs: int | None = None,
     endpoint_url: str | None = None,
 ) -> None:
     if output and structured_output_dir:
@@ -451,6 +498,10 @@ def _run(
             process_attachments=process_attachments, email_body=email_body, ocr=ocr, ocr_languages=ocr_languages
         ),
         chunking=chunking,
+        file_glob=file_glob,
+        file_exclude=file_exclude,
+        recursive=recursive,
+        max_docs=max_docs,
     )
     reporter = Reporter(verbose=verbose)
     stop = StopRequest()
