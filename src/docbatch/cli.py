@@ -190,6 +190,20 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Process at most this many documents (a trial run); nothing is reported deleted.",
         ),
         _option("-v", "--verbose", is_flag=True, help="Print every document and tracebacks of failures."),
+        _option(
+            "-q",
+            "--quiet",
+            is_flag=True,
+            help="Print only warnings, errors and the summary (no document lines, no progress).",
+        ),
+        _option(
+            "--log-format",
+            type=click.Choice(["text", "json"]),
+            default="text",
+            show_default=True,
+            help="json: one object per line (time, level, message; document, status, reason for a document) "
+            "for log shippers.",
+        ),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -466,6 +480,8 @@ def _run(
     ocr_languages: str,
     verbose: bool,
     chunking: ChunkingOptions,
+    quiet: bool = False,
+    log_format: str = "text",
     file_glob: tuple[str, ...] = (),
     file_exclude: tuple[str, ...] = (),
     recursive: bool = True,
@@ -503,7 +519,9 @@ def _run(
         recursive=recursive,
         max_docs=max_docs,
     )
-    reporter = Reporter(verbose=verbose)
+    if quiet and verbose:
+        raise click.UsageError("Give -q or -v, not both.")
+    reporter = Reporter(verbose=verbose, quiet=quiet, log_format=log_format)
     stop = StopRequest()
     try:
         with reporter, _stopping_on_signals(stop, reporter):
@@ -517,21 +535,22 @@ def _run(
                 on_submit=reporter.submitted,
             )
     except ConfigError as e:
-        reporter.line(f"Error: {e}")
+        reporter.line(f"Error: {e}", level="error")
         sys.exit(2)
     except KeyboardInterrupt:
-        reporter.line("Interrupted; rerun the same command to resume.")
+        reporter.line("Interrupted; rerun the same command to resume.", level="warning")
         sys.exit(130)
     except Exception as e:  # a bug of ours: one sentence, the traceback only with -v
         if verbose:
             reporter.traceback()
         reporter.line(
-            f"Error: the run stopped on an unexpected {type(e).__name__}: {e}; rerun with -v for the traceback."
+            f"Error: the run stopped on an unexpected {type(e).__name__}: {e}; rerun with -v for the traceback.",
+            level="error",
         )
         sys.exit(2)
     print_summary(summary, reporter)
     if summary.interrupted:
-        reporter.line("Interrupted; rerun the same command to resume.")
+        reporter.line("Interrupted; rerun the same command to resume.", level="warning")
         sys.exit(130)
     sys.exit(1 if summary.failed else 0)
 
@@ -542,9 +561,9 @@ def _stopping_on_signals(stop: StopRequest, reporter: Reporter) -> Iterator[None
 
     def on_signal(signum: int, frame: Any) -> None:
         if stop.request():
-            reporter.line("Stopping after the documents in flight (Ctrl-C again to stop now).")
+            reporter.line("Stopping after the documents in flight (Ctrl-C again to stop now).", level="warning")
         else:
-            reporter.line("Stopping now.")
+            reporter.line("Stopping now.", level="warning")
             raise KeyboardInterrupt  # wherever the run is: the record is closed on the way out
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
