@@ -85,6 +85,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         metavar="N",
         help="also measure a rerun of N unchanged documents S3 -> S3 and the PostgreSQL write rate (default: skip)",
     )
+    p.add_argument(
+        "--embed", action="store_true", help="also measure local embedding and vector write rates (results/embed.md)"
+    )
     p.add_argument("--out", type=Path, default=RESULTS_DIR, help="where latest.md, latest.json and the PNG go")
     p.add_argument("--no-chunking", action="store_true", help="skip the chunking comparison")
     return p.parse_args(argv)
@@ -167,6 +170,12 @@ def main(argv: list[str] | None = None) -> int:
 
         log(f"incremental: rerun of {args.incremental} unchanged documents S3 -> S3, PostgreSQL write rate")
         report.notes.extend(f"Incremental: {line}" for line in measure(args.incremental).lines())
+    if args.embed:
+        from benchmarks import embed
+
+        log("embed: local provider docs/s, pgvector and LanceDB write rates")
+        done = embed.write_markdown(embed.measure(), "python -m benchmarks --embed", args.out / "embed.md")
+        report.notes.append(f"Embeddings and vector write rates: see {done.name}")
     _write(report, args.out)
     log(f"results in {args.out}/latest.md")
     print((args.out / "latest.md").read_text(encoding="utf-8"))

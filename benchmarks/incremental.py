@@ -156,7 +156,7 @@ def _timed_run(cmd: list[str], env: dict[str, str], log: Path) -> tuple[float, s
 def pg_write_rate(result: IncrementalResult, documents: int, elements: int) -> None:
     """Write ``documents`` x ``elements`` through the PostgreSQL destination and time it."""
     sys.path.insert(0, str(REPO_DIR / "tests"))  # the tests' throwaway-server helper
-    from pgserver import PostgresServer, find_bin_dir
+    from postgres_server import PostgresServer, find_bin_dir
 
     bin_dir = find_bin_dir()
     if bin_dir is None:

@@ -2,8 +2,9 @@
 
     PYTHONPATH=<checkout>/src python -m benchmarks.ooxml_speed docx [--corpus] [--kreuzberg] [--profile N]
 
-Files: the generated batch (``/tmp/prof/gen/v*/<fmt>``, made by the lead's generator), or with
-``--corpus`` the shared corpus's files of that extension. Every file is partitioned once unmeasured
+Files: the harness's generated documents of that format (``benchmarks/.cache/``, made by
+:mod:`benchmarks.generate` when missing; ``--count`` of them), or with ``--corpus`` the shared
+corpus's files of that extension. Every file is partitioned once unmeasured
 (imports, caches), then the batch is timed ``--reps`` times (default 3) and the median reported,
 in ms per file (wall and process CPU). ``--kreuzberg`` times ``extract_file_sync`` on the same
 files the same way; ``--profile N`` prints cProfile's top N functions by own time over one more
@@ -21,15 +22,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import CORPUS_DIR
-
-_GENERATED = Path("/tmp/prof/gen")
+from benchmarks import CACHE_DIR, CORPUS_DIR
 
 
-def _files(fmt: str, corpus: bool) -> list[Path]:
+def _files(fmt: str, corpus: bool, count: int) -> list[Path]:
     if corpus:
         return sorted(p for p in CORPUS_DIR.rglob(f"*.{fmt}") if p.is_file())
-    return sorted(_GENERATED.glob(f"v*/{fmt}/*.{fmt}"))
+    from benchmarks.generate import generate
+
+    return [doc.path for doc in generate(CACHE_DIR / "gen", [fmt], count=count)]
 
 
 def _time(files: list[Path], run: Callable[[Path], object], reps: int) -> tuple[float, float]:
@@ -69,8 +70,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--kreuzberg", action="store_true", help="also time kreuzberg on the same files")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="print cProfile's top N by own time")
     parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--count", type=int, default=30, help="generated documents to time")
     args = parser.parse_args(argv)
-    files = _files(args.format, args.corpus)
+    files = _files(args.format, args.corpus, args.count)
     if not files:
         print(f"no {args.format} files found", file=sys.stderr)
         return 1

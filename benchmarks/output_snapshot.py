@@ -2,8 +2,10 @@
 
     PYTHONPATH=<checkout>/src python -m benchmarks.output_snapshot OUT_DIR [EXTRA ...]
 
-Speed work on the per-document path (ids, metadata, languages, JSON writing) must not change a
-byte of any output. Run this with the old and the new ``src`` and ``diff -r`` the two folders.
+Speed work (on the per-document path, in a format's reader) must not change a byte of any output.
+``tests/test_golden.py`` checks one small input per format; this covers the whole corpus and every
+file under ``tests/`` besides, with no checked-in expectation: run it with the old and the new
+``src`` and ``diff -r`` the two folders.
 Each file's snapshot is ``docbatch.partition(...)`` encoded exactly as the local destination
 writes it, with ``date_processed`` (the one field that differs between runs) blanked; a document
 that fails gets its reason instead. The inputs: every non-Python file under ``tests/``, the PDF
@@ -13,21 +15,29 @@ or folders (the benchmark's generated documents, say).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import sys
-import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
-from benchmarks import CORPUS_DIR, REPO_DIR
-from benchmarks.pdf_snapshot import _fixtures
+from benchmarks import CACHE_DIR, CORPUS_DIR, REPO_DIR
 
-__all__ = ["inputs", "snapshot"]
+__all__ = ["inputs", "pdf_fixtures", "snapshot"]
 
 _FIXTURE_MTIME_NS = 1_700_000_000 * 10**9
 _DATE_PROCESSED = re.compile(rb'"date_processed": "[^"]*"')
+
+
+def pdf_fixtures(folder: Path) -> list[Path]:
+    """The PDF fixtures ``tests/fixtures/pdf/make_fixtures.py`` builds, written into ``folder``."""
+    spec = importlib.util.spec_from_file_location("pdf_make_fixtures", REPO_DIR / "tests/fixtures/pdf/make_fixtures.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return [make(folder / name) for name, make in module.FIXTURES.items()]
 
 
 def inputs(extra: list[Path]) -> Iterator[tuple[str, Path]]:
@@ -64,9 +74,9 @@ def main(argv: list[str]) -> int:
     out.mkdir(parents=True, exist_ok=True)
     count = 0
     # the PDF fixtures are built anew each time: a fixed folder and mtime keep their url and version
-    fixtures = Path(tempfile.gettempdir()) / "docbatch-output-snapshot-fixtures"
-    fixtures.mkdir(exist_ok=True)
-    named = [(f"pdf-fixture__{p.name}", p) for p in _fixtures(fixtures)]
+    fixtures = CACHE_DIR / "output-snapshot-fixtures"
+    fixtures.mkdir(parents=True, exist_ok=True)
+    named = [(f"pdf-fixture__{p.name}", p) for p in pdf_fixtures(fixtures)]
     for _, path in named:
         os.utime(path, ns=(_FIXTURE_MTIME_NS, _FIXTURE_MTIME_NS))
     for name, path in named + list(inputs([Path(a) for a in argv[1:]])):

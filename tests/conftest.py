@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from pgserver import PostgresServer, find_bin_dir
+from embedding_support import FakeOpenAI, make_local_model
+from postgres_server import PostgresServer, find_bin_dir
 from support import S3Server
 
 
@@ -62,3 +63,38 @@ def misbehaving_txt() -> Iterator[None]:
     registry.register("txt", "_partitioners:misbehave")
     yield
     registry.register("txt", original)
+
+
+@pytest.fixture(scope="session")
+def pgvector_server() -> Iterator[str]:
+    """A PostgreSQL with pgvector, from the ``pgserver`` package (the Debian server here has no
+    pgvector); yields a URL to which ``&table=...`` may be added. Skipped when it cannot start."""
+    pytest.importorskip("psycopg", reason="psycopg is not installed: pip install 'docbatch[postgresql]'")
+    pgserver = pytest.importorskip("pgserver", reason="pgserver is not installed: pip install '.[test]'")
+    import tempfile
+
+    root = tempfile.mkdtemp(prefix="docbatch-pgvector-")
+    try:
+        server = pgserver.get_server(root, cleanup_mode="delete")
+    except Exception as e:  # pgserver raises its own errors, and OSError from its binaries
+        pytest.skip(f"pgserver's PostgreSQL did not start ({type(e).__name__}: {e})")
+    try:
+        server.psql("CREATE EXTENSION IF NOT EXISTS vector;")
+        yield server.get_uri()
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[FakeOpenAI]:
+    """A fake OpenAI-compatible embeddings server on a loopback port (see embedding_support)."""
+    with FakeOpenAI().serving() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def local_model(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A tiny ONNX embedding model folder, built in code (see embedding_support.make_local_model)."""
+    pytest.importorskip("onnxruntime", reason="onnxruntime is not installed: pip install '.[embed]'")
+    pytest.importorskip("onnx", reason="onnx is not installed: pip install '.[test]'")
+    return str(make_local_model(tmp_path_factory.mktemp("model")))

@@ -33,11 +33,15 @@ PARTS: dict[str, int] = {
     "sanitize": 0,
     "languages": 0,
     "locations": 0,
-    # the four independent parts
+    "shaping": 0,
+    # the independent parts; stores: one connection per store, for its source and its destination
     "partitioners": 1,
     "chunking": 1,
-    "sources": 1,
-    "destinations": 1,
+    "embedding": 1,
+    "stores": 1,
+    # where documents come from and outputs go, each on the connection of its store
+    "sources": 2,
+    "destinations": 2,
     # one document, end to end
     "document": 2,
     # the run

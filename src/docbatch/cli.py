@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import re
 import signal
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +22,14 @@ import click
 
 from docbatch.chunking.base import STRATEGIES, ChunkingOptions
 from docbatch.destinations.registry import open_destination
+from docbatch.embedding import PROVIDERS, EmbeddingOptions
 from docbatch.errors import ConfigError
-from docbatch.partitioners.kit.base import PartitionOptions
+from docbatch.partitioners.kit.base import EMAIL_BODIES, OCR_MODES, PartitionOptions, ocr_language_codes
 from docbatch.runner.memory import memory_cap
-from docbatch.runner.pipeline import RunOptions, StopRequest, default_download_dir, run
+from docbatch.runner.pipeline import EXECUTORS, MIN_TIMEOUT, RunOptions, StopRequest, default_download_dir, run
 from docbatch.runner.report import Reporter, print_summary
 from docbatch.sanitize import redact_url, safe_line
+from docbatch.shaping import DEFAULT_FIELDS, ShapingOptions
 from docbatch.sources.base import Source
 
 __all__ = ["main"]
@@ -43,9 +45,26 @@ def _memory_cap(value: str, processes: int) -> int | None:
 
 def _check_languages(ctx: click.Context, param: click.Parameter, value: str) -> str:
     """Tesseract language codes joined by "+": eng, eng+deu, chi_sim."""
-    if not re.fullmatch(r"[A-Za-z_]{3,16}(\+[A-Za-z_]{3,16})*", value):
-        raise click.BadParameter("give Tesseract language codes joined by +, e.g. eng or eng+deu")
+    try:
+        ocr_language_codes(value)
+    except ValueError:
+        raise click.BadParameter("give Tesseract language codes joined by +, e.g. eng or eng+deu") from None
     return value
+
+
+def _default(options: type, name: str) -> Any:
+    """The default of field ``name`` of an options class: a flag's default is the library's, written once."""
+    return next(f.default for f in fields(options) if f.name == name)
+
+
+def _check_image_types(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
+    """ "Image,Table" as ("Image", "Table"); names as unstructured spells them, any case."""
+    known = {"image": "Image", "table": "Table"}
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    bad = [n for n in names if n.lower() not in known]
+    if bad:
+        raise click.BadParameter(f"unknown element type {bad[0]!r}: give Image, Table or both, joined by a comma")
+    return tuple(dict.fromkeys(known[n.lower()] for n in names))
 
 
 #: Every option can also come from the environment: ``--num-processes`` from
@@ -79,8 +98,9 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--output",
             default=None,
             metavar="URL",
-            help="Write elements to a database instead: postgresql://user@host:port/db[?table=elements] "
-            "(pip install 'docbatch[postgresql]').",
+            help="Write elements to a database instead: postgresql://user@host:port/db[?table=elements&index=hnsw] "
+            "(pip install 'docbatch[postgresql]'), or a LanceDB vector table: lancedb:///path/to/db[?table=elements] "
+            "(pip install 'docbatch[lancedb]').",
         ),
         _option(
             "--reprocess",
@@ -105,14 +125,14 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
         _option(
             "--num-processes",
             type=click.IntRange(min=1),
-            default=2,
+            default=_default(RunOptions, "num_processes"),
             show_default=True,
             help="Worker processes partitioning documents in parallel.",
         ),
         _option(
             "--max-tasks-per-worker",
             type=click.IntRange(min=0),
-            default=500,
+            default=_default(RunOptions, "max_tasks_per_worker"),
             show_default=True,
             help="Replace each worker after this many tasks (0: never), so slow leaks in parsers' C "
             "libraries cannot build up over a long run. A task is one document, or a batch of small ones "
@@ -120,14 +140,14 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         _option(
             "--timeout",
-            type=click.FloatRange(min=0.1),
-            default=300.0,
+            type=click.FloatRange(min=MIN_TIMEOUT),
+            default=_default(RunOptions, "timeout"),
             show_default=True,
             help="Seconds one document may take before it is failed and its worker replaced.",
         ),
         _option(
             "--max-memory",
-            default="auto",
+            default=_default(RunOptions, "max_memory"),
             metavar="SIZE",
             show_default=True,
             help="Cap each worker's memory (2G, none, or auto: a share of this machine's, at most 4G); "
@@ -135,31 +155,31 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         _option(
             "--executor",
-            type=click.Choice(["processes", "ray"]),
-            default="processes",
+            type=click.Choice(EXECUTORS),
+            default=_default(RunOptions, "executor"),
             show_default=True,
             help="Run workers in a local process pool, or on a Ray cluster (pip install 'docbatch[ray]').",
         ),
         _option("--ray-address", default=None, help="Ray cluster for --executor ray (default: start a local one)."),
         _option(
             "--email-body",
-            type=click.Choice(["html", "text"]),
-            default="html",
+            type=click.Choice(EMAIL_BODIES),
+            default=_default(PartitionOptions, "email_body"),
             show_default=True,
             help="Which body to partition when an email has both.",
         ),
         _option("--process-attachments", is_flag=True, help="Partition email attachments as elements of their own."),
         _option(
             "--ocr",
-            type=click.Choice(["auto", "never", "always"]),
-            default="auto",
+            type=click.Choice(OCR_MODES),
+            default=_default(PartitionOptions, "ocr"),
             show_default=True,
             help="OCR images and scanned PDF pages: where no text layer is (auto), every page (always) or none "
             "(never). Needs pip install 'docbatch[ocr]' and Tesseract (see the README).",
         ),
         _option(
             "--ocr-languages",
-            default="eng",
+            default=_default(PartitionOptions, "ocr_languages"),
             show_default=True,
             callback=_check_languages,
             help="Tesseract languages for OCR, joined by + (eng+deu); each needs its tesseract-ocr-<lang> package.",
@@ -189,6 +209,18 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
             default=None,
             help="Process at most this many documents (a trial run); nothing is reported deleted.",
         ),
+        _option(
+            "--extract-image-block-types",
+            default="",
+            callback=_check_image_types,
+            help="Element types that carry their picture in metadata.image_base64, joined by commas: Image, Table "
+            "(unstructured's option; needs --extract-image-block-to-payload).",
+        ),
+        _option(
+            "--extract-image-block-to-payload",
+            is_flag=True,
+            help="Put the pictures of --extract-image-block-types into the elements (image_base64, image_mime_type).",
+        ),
         _option("-v", "--verbose", is_flag=True, help="Print every document and tracebacks of failures."),
         _option(
             "-q",
@@ -207,7 +239,7 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
-    return chunking_options(func)
+    return chunking_options(embedding_options(shaping_options(func)))
 
 
 def chunking_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -232,7 +264,11 @@ def chunking_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "a section), by_page (never across a page).",
         ),
         _option(
-            "--max-characters", type=click.IntRange(min=1), default=500, show_default=True, help="Hard chunk size."
+            "--max-characters",
+            type=click.IntRange(min=1),
+            default=_default(ChunkingOptions, "max_characters"),
+            show_default=True,
+            help="Hard chunk size.",
         ),
         _option(
             "--new-after-n-chars",
@@ -243,7 +279,7 @@ def chunking_options(func: Callable[..., Any]) -> Callable[..., Any]:
         _option(
             "--overlap",
             type=click.IntRange(min=0),
-            default=0,
+            default=_default(ChunkingOptions, "overlap"),
             show_default=True,
             help="Characters of a split element's previous piece repeated at the start of the next.",
         ),
@@ -256,13 +292,13 @@ def chunking_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         _option(
             "--multipage-sections/--no-multipage-sections",
-            default=True,
+            default=_default(ChunkingOptions, "multipage_sections"),
             show_default=True,
             help="by_title: let a section's chunk span pages.",
         ),
         _option(
             "--include-orig-elements/--no-include-orig-elements",
-            default=True,
+            default=_default(ChunkingOptions, "include_orig_elements"),
             show_default=True,
             help="Keep each chunk's original elements (coordinates, pages) in metadata.orig_elements.",
         ),
@@ -284,6 +320,109 @@ _CHUNKING_FLAGS = (
 )
 
 
+def embedding_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The embedding flags (unstructured-ingest's names), handed to the command as one ``embedding`` option object."""
+
+    @functools.wraps(func)
+    def with_embedding(*args: Any, **kwargs: Any) -> Any:
+        fields = {name: kwargs.pop(f"embedding_{name}") for name in _EMBEDDING_FLAGS}
+        try:
+            kwargs["embedding"] = EmbeddingOptions(**fields, processes=kwargs["num_processes"])
+        except ConfigError as e:
+            raise click.UsageError(str(e)) from None
+        return func(*args, **kwargs)
+
+    decorators = [
+        _option(
+            "--embedding-provider",
+            type=click.Choice(list(PROVIDERS)),
+            default=None,
+            help='Embed each element or chunk into its "embeddings": openai (any OpenAI-compatible endpoint) or '
+            "local (an ONNX model folder, on this CPU). pip install 'docbatch[embed]'.",
+        ),
+        _option(
+            "--embedding-model-name",
+            default=None,
+            help="The model: a name the endpoint knows [openai default: text-embedding-3-small], or for local the "
+            "folder holding model.onnx and tokenizer.json.",
+        ),
+        _option("--embedding-api-key", default=None, help="The endpoint's API key (never printed nor recorded)."),
+        _option(
+            "--embedding-base-url",
+            default=None,
+            help="An OpenAI-compatible endpoint: Azure, Ollama (http://localhost:11434/v1), vLLM, TEI "
+            "[default: https://api.openai.com/v1].",
+        ),
+        _option(
+            "--embedding-batch-size",
+            type=click.IntRange(min=1),
+            default=64,
+            show_default=True,
+            help="Texts per embedding request (or per local model call).",
+        ),
+        _option(
+            "--embedding-max-concurrency",
+            type=click.IntRange(min=1),
+            default=8,
+            show_default=True,
+            help="Embedding requests in flight across the run, shared among the workers (each gets at least one).",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        with_embedding = decorator(with_embedding)
+    return with_embedding
+
+
+_EMBEDDING_FLAGS = ("provider", "model_name", "api_key", "base_url", "batch_size", "max_concurrency")
+
+
+def _names(value: str | None) -> tuple[str, ...]:
+    """A comma-separated flag's names, as unstructured-ingest takes them."""
+    return tuple(name.strip() for name in (value or "").split(",") if name.strip())
+
+
+def shaping_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """unstructured-ingest's metadata flags, handed to the command as one ``shaping`` option object."""
+
+    @functools.wraps(func)
+    def with_shaping(*args: Any, **kwargs: Any) -> Any:
+        try:
+            kwargs["shaping"] = ShapingOptions(
+                metadata_exclude=_names(kwargs.pop("metadata_exclude")),
+                metadata_include=_names(kwargs.pop("metadata_include")),
+                fields_include=_names(kwargs.pop("fields_include")),
+                flatten_metadata=kwargs.pop("flatten_metadata"),
+            )
+        except ConfigError as e:
+            raise click.UsageError(str(e)) from None
+        return func(*args, **kwargs)
+
+    decorators = [
+        _option(
+            "--metadata-exclude",
+            default=None,
+            metavar="KEYS",
+            help="Comma-separated metadata keys to drop; a dotted key drops a nested one (data_source.url).",
+        ),
+        _option("--metadata-include", default=None, metavar="KEYS", help="Comma-separated metadata keys to keep."),
+        _option(
+            "--fields-include",
+            default=",".join(DEFAULT_FIELDS),
+            metavar="FIELDS",
+            show_default=True,
+            help="Comma-separated top-level fields of each element to write.",
+        ),
+        _option(
+            "--flatten-metadata",
+            is_flag=True,
+            help="Move metadata keys to each element's top level (nested keys joined with _), as vector stores want.",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        with_shaping = decorator(with_shaping)
+    return with_shaping
+
+
 def download_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The flags of sources whose documents are downloaded before partitioning."""
     decorators = [
@@ -295,7 +434,7 @@ def download_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         _option(
             "--re-download/--no-re-download",
-            default=False,
+            default=_default(RunOptions, "re_download"),
             show_default=True,
             help="Download again documents already present in the download dir.",
         ),
@@ -478,6 +617,8 @@ def _run(
     process_attachments: bool,
     ocr: str,
     ocr_languages: str,
+    extract_image_block_types: tuple[str, ...],
+    extract_image_block_to_payload: bool,
     verbose: bool,
     chunking: ChunkingOptions,
     quiet: bool = False,
@@ -486,10 +627,17 @@ def _run(
     file_exclude: tuple[str, ...] = (),
     recursive: bool = True,
     max_docs: int | None = None,
+    embedding: EmbeddingOptions,
+    shaping: ShapingOptions,
     endpoint_url: str | None = None,
 ) -> None:
     if output and structured_output_dir:
         raise click.UsageError("Give --structured-output-dir or --output, not both.")
+    if extract_image_block_types and not extract_image_block_to_payload:
+        # unstructured's other mode writes picture files beside the output: not built yet
+        raise click.UsageError(
+            "--extract-image-block-types needs --extract-image-block-to-payload: pictures go into the elements only."
+        )
     try:
         target = output or structured_output_dir or "structured-outputs"
         destination = open_destination(target, endpoint_url=endpoint_url)
@@ -511,13 +659,20 @@ def _run(
         executor=executor,
         ray_address=ray_address,
         partition=PartitionOptions(
-            process_attachments=process_attachments, email_body=email_body, ocr=ocr, ocr_languages=ocr_languages
+            process_attachments=process_attachments,
+            email_body=email_body,
+            ocr=ocr,
+            ocr_languages=ocr_languages,
+            extract_image_block_types=extract_image_block_types,
+            extract_image_block_to_payload=extract_image_block_to_payload,
         ),
         chunking=chunking,
         file_glob=file_glob,
         file_exclude=file_exclude,
         recursive=recursive,
         max_docs=max_docs,
+        embedding=embedding,
+        shaping=shaping,
     )
     if quiet and verbose:
         raise click.UsageError("Give -q or -v, not both.")

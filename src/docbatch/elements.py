@@ -52,6 +52,8 @@ ELEMENT_TYPES = frozenset(
         "PageBreak",
         "PageNumber",
         "UncategorizedText",
+        # read back from element JSON only; its state is the top-level ``checked``, as unstructured writes it
+        "CheckBox",
     }
 )
 
@@ -107,7 +109,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _NEEDS_CLEANING = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 #: Types kept without text: each stands for something besides its words.
-_KEPT_EMPTY = frozenset({"Image", "PageBreak", "Table"})
+_KEPT_EMPTY = frozenset({"Image", "PageBreak", "Table", "CheckBox"})  # a CheckBox says its state, not a text
 
 # Types that open a section: later elements hang under the nearest one of lower depth.
 _SECTION_TYPES = frozenset({"Title"})
@@ -129,11 +131,21 @@ class Element:
     metadata: dict[str, Any] = field(default_factory=dict)
     parent: int | None = None
     element_id: str = ""
+    #: The text's vector, set by :func:`docbatch.embedding.embed` (None until embedded).
+    embeddings: list[float] | None = None
+    #: A CheckBox's state. unstructured writes it beside ``type`` (not in metadata) and its
+    #: ``elements_from_dicts`` reads ``item["checked"]``: a CheckBox without it cannot be read back.
+    checked: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         # a truthy value is kept at once; only falsy ones need telling 0 and False from None, [] and ""
         meta = {k: v for k, v in self.metadata.items() if v or not (v is None or v == [] or v == "")}
-        return {"type": self.type, "element_id": self.element_id, "text": self.text, "metadata": meta}
+        out = {"type": self.type, "element_id": self.element_id, "text": self.text, "metadata": meta}
+        if self.embeddings is not None:  # unstructured's key, beside metadata, and only when embedded
+            out["embeddings"] = self.embeddings
+        if self.type == "CheckBox":
+            out["checked"] = bool(self.checked)
+        return out
 
 
 @dataclass(slots=True, frozen=True)
@@ -316,6 +328,8 @@ def elements_from_dicts(items: Iterable[dict[str, Any]]) -> list[Element]:
                 text=item.get("text", ""),
                 metadata=dict(item.get("metadata") or {}),
                 element_id=item.get("element_id", ""),
+                embeddings=item.get("embeddings"),
+                checked=bool(item.get("checked")) if item["type"] == "CheckBox" else None,
             )
         )
     return out

@@ -13,6 +13,8 @@
     │   └── RunStopped             the run cannot go on (output disk full): stops at once, exit 2
     ├── OutputUnavailable      the output or download disk is full or not writable
     └── TransientError         a fault that may pass (network, throttling): retried, then failed
+        └── EmbeddingUnavailable   the embedding provider did not answer: the document fails,
+                                   is tried again next run, and many in a row stop the run
 
 Backends translate third-party exceptions into this tree at their boundary (``raise ... from e``)
 so the pipeline can tell bad input from a misconfigured run without knowing any library.
@@ -24,6 +26,7 @@ __all__ = [
     "ConfigError",
     "DocbatchError",
     "DocumentError",
+    "EmbeddingUnavailable",
     "EncryptedDocument",
     "MissingDependency",
     "NeedsInstall",
@@ -117,3 +120,8 @@ class OutputUnavailable(DocbatchError):
 
 class TransientError(DocbatchError):
     """A fault that may pass if the same request is tried again later."""
+
+
+class EmbeddingUnavailable(TransientError):
+    """The embedding provider failed this document's texts (down, throttling past the retries,
+    refusing the key or the model); the message never holds the key."""

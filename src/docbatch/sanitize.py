@@ -9,38 +9,84 @@ retitle the window or clear the screen. Every line the reporter prints goes thro
 
 from __future__ import annotations
 
+import contextlib
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from docbatch.paths import printable
 
-__all__ = ["redact_url", "safe_cell", "safe_line"]
+__all__ = ["redact_url", "safe_cell", "safe_line", "secrets_of", "url_password"]
 
 #: Query parameters that carry secrets in the URLs of object stores and signed links.
 _SECRET_PARAMS = re.compile(r"(?i)(pass|secret|token|key|sig|signature|credential|auth)")
 _REDACTED = "***"
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*$")
 
 
 def redact_url(url: str) -> str:
     """``url`` with the password of its user info and secret-looking query values replaced.
 
     The user name stays (it tells which account was used); anything unparsable is returned
-    as it is, since a string that is no URL carries no URL credentials.
+    as it is, since a string that is no URL carries no URL credentials. A password holding a
+    raw ``/``, ``#``, ``?`` or ``@`` (which a URL must percent-encode, and users do not) is
+    redacted whole, up to the last ``@``, rather than read as a host or a path.
     """
+    span = _password_span(url)
+    if span is not None:
+        url = url[: span[0]] + _REDACTED + url[span[1] :]
     try:
         parts = urlsplit(url)
     except ValueError:
         return url
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, host = netloc.rsplit("@", 1)
-        user = userinfo.split(":", 1)[0]
-        netloc = f"{user}:{_REDACTED}@{host}" if ":" in userinfo else f"{user}@{host}"
     query = parts.query
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
         query = urlencode([(k, _REDACTED if _SECRET_PARAMS.search(k) else v) for k, v in pairs], safe="*")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+def secrets_of(url: str) -> list[str]:
+    """The secrets ``url`` holds as a library may quote them: its password (as written and
+    percent-decoded) and the values of secret-looking query parameters."""
+    found = []
+    span = _password_span(url)
+    if span is not None:
+        password = url[span[0] : span[1]]
+        found += [password, unquote(password)]
+    with contextlib.suppress(ValueError):
+        query = urlsplit(url[: span[0]] + url[span[1] :] if span else url).query
+        found += [v for k, v in parse_qsl(query, keep_blank_values=True) if _SECRET_PARAMS.search(k)]
+    return [secret for secret in dict.fromkeys(found) if secret]
+
+
+def url_password(url: str) -> str | None:
+    """The password of ``url``'s user info as written (percent-encoded or not), or None."""
+    span = _password_span(url)
+    return None if span is None else url[span[0] : span[1]]
+
+
+def _password_span(url: str) -> tuple[int, int] | None:
+    """Where the password of ``url``'s user info is (start, end), or None when it has none.
+
+    The user info runs from ``scheme://`` to an ``@``: the first one when it comes before any
+    ``/``, ``?`` or ``#`` (a well-formed URL), else the last one, when what precedes it reads
+    as ``user:password`` with a raw ``/``, ``#`` or ``?`` in the password. ``host:port/a@b`` reads
+    so too and is redacted: no rule tells it from ``user:12/34@host``, and showing too little of a
+    URL costs less than showing a password.
+    """
+    start = url.find("://")
+    if start < 0 or not _SCHEME.match(url[:start]):
+        return None
+    start += 3
+    rest = url[start:]
+    end_of_authority = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    at = rest.rfind("@", 0, end_of_authority)
+    if at < 0:
+        at = rest.rfind("@")
+        if at < 0 or ":" not in rest[:end_of_authority]:
+            return None
+    colon = rest.find(":", 0, at)
+    return None if colon < 0 else (start + colon + 1, start + at)
 
 
 def safe_line(text: str) -> str:

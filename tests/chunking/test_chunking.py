@@ -362,3 +362,21 @@ def test_a_split_paragraph_repeats_orig_elements_only_within_a_bound():
     assert decode_orig_elements(chunks[0].metadata["orig_elements"])[0].text == paragraph.text
     small = chunk([Element("NarrativeText", "word " * 300, {})], strategy="basic", max_characters=500)
     assert len(small) == 3 and all("orig_elements" in c.metadata for c in small)  # as unstructured, when small
+
+
+def test_a_checkbox_in_orig_elements_keeps_checked_where_unstructured_reads_it():
+    import base64
+    import zlib
+
+    elements = [
+        Element("Title", "Consent", {"page_number": 1}, element_id="t"),
+        Element("NarrativeText", "I agree to the terms.", {"page_number": 1}, element_id="n"),
+        Element("CheckBox", "", {"page_number": 1}, element_id="c", checked=True),
+    ]
+    chunks = chunk(elements, strategy="basic")
+    encoded = [c.metadata["orig_elements"] for c in chunks]
+    dicts = [d for e in encoded for d in json.loads(zlib.decompress(base64.b64decode(e)))]
+    # unstructured's elements_from_dicts builds CheckBox(checked=item["checked"]): the key must be there
+    assert [d["checked"] for d in dicts if d["type"] == "CheckBox"] == [True]
+    back = [el for e in encoded for el in decode_orig_elements(e)]
+    assert [(el.type, el.checked) for el in back if el.type == "CheckBox"] == [("CheckBox", True)]

@@ -1,5 +1,6 @@
 """One contract every destination keeps, run against each backend on a real store: a local
-folder, fsspec's memory filesystem, S3 (moto's server) and PostgreSQL (a real server)."""
+folder, fsspec's memory filesystem, S3 (moto's server), PostgreSQL (a real server) and LanceDB
+(a database folder on disk)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ ELEMENTS = [
 ]
 
 
-@pytest.fixture(params=["local", "memory", "s3", "postgresql"])
+@pytest.fixture(params=["local", "memory", "s3", "postgresql", "lancedb"])
 def destination(request, tmp_path, monkeypatch) -> Iterator[Destination]:
     name = uuid.uuid4().hex[:8]
     if request.param == "local":
@@ -41,6 +42,9 @@ def destination(request, tmp_path, monkeypatch) -> Iterator[Destination]:
             monkeypatch.setenv(key, value)
         monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
         target = f"s3://out-{name}/prefix/"
+    elif request.param == "lancedb":
+        pytest.importorskip("lancedb", reason="lancedb is not installed: pip install '.[lancedb]'")
+        target = f"lancedb://{tmp_path}/db?table=t_{name}"
     else:
         target = request.getfixturevalue("pg_server").url + f"?table=t_{name}"
     destination = open_destination(target)
@@ -99,7 +103,7 @@ def test_hostile_keys_stay_inside_file_trees_and_never_share_a_name(destination)
     keys = ["../../etc/passwd", "/abs/x", "c//d.txt", "c/./d.txt", "c/d.txt", "c\\d.txt"]
     names = [destination.name_for(DocumentMeta(uri="x", key=k)) for k in keys]
     assert len(set(names)) == len(keys)  # every key its own output
-    if destination.name == "postgresql":
+    if destination.name in ("postgresql", "lancedb"):
         assert names == keys  # a row's key is data, never a path
         return
     for name in names:

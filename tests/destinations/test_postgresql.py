@@ -194,3 +194,19 @@ def test_schema_dot_table_writes_into_that_schema(pg_server, tmp_path):
     assert literal == (0,) and [t for (t,) in texts] == ["Alpha", "The body."]
     rerun = _run(src, url, cwd=tmp_path)
     assert rerun.returncode == 0 and "1 skipped" in rerun.stderr
+
+
+def test_a_checkbox_keeps_its_state_in_a_column_of_its_own(pg_server, table_url, tmp_path):
+    import json
+
+    url, table = table_url
+    boxes = [
+        {"type": "Title", "element_id": "a", "text": "Consent", "metadata": {}},
+        {"type": "CheckBox", "element_id": "b", "text": "", "checked": True, "metadata": {"page_number": 1}},
+        {"type": "CheckBox", "element_id": "c", "text": "", "checked": False, "metadata": {"page_number": 1}},
+    ]
+    src = write_files(tmp_path / "src", {"form.json": json.dumps(boxes)})
+    assert _run(src, url, cwd=tmp_path).returncode == 0
+    with psycopg.connect(pg_server.url) as conn:
+        rows = conn.execute(f"SELECT type, checked FROM {table} ORDER BY seq").fetchall()
+    assert rows == [("Title", None), ("CheckBox", True), ("CheckBox", False)]

@@ -77,7 +77,6 @@ _TABLE_DROPPED = frozenset(
 )
 
 
-
 @dataclass(frozen=True, slots=True)
 class ChunkingOptions:
     """How a document's elements are chunked; ``strategy=None`` (the default) leaves them whole.

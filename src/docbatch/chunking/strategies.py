@@ -74,6 +74,8 @@ _LIST_CONCATENATE = frozenset({"emphasized_text_contents", "emphasized_text_tags
 _LIST_UNIQUE = frozenset({"languages"})
 _STRING_CONCATENATE = frozenset({"text_as_html"})
 _RULES = {name: rule for rule in (_FIRST, _LIST_CONCATENATE, _LIST_UNIQUE, _STRING_CONCATENATE) for name in rule}
+
+
 def chunk(
     elements: Iterable[Element], options: ChunkingOptions | None = None, *, key: str | None = None, **changes: Any
 ) -> list[Element]:

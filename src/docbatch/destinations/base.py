@@ -52,6 +52,9 @@ class Destination(ABC):
     #: from (``--allow-other-source``); None for that first one. Stored with every stamp, so each
     #: source's ``--delete-orphans`` removes only its own outputs. Set by the run before workers start.
     owner: str | None = None
+    #: Whether workers may be forked from a process that has used this destination; False starts
+    #: them afresh (spawn), for a library whose state does not survive a fork.
+    fork_safe: bool = True
 
     def check(self) -> None:  # noqa: B027 - optional hook
         """Reach the destination and create what it needs; raise ConfigError (one sentence) if not."""
@@ -126,6 +129,9 @@ class Destination(ABC):
         """The bytes of a run record :meth:`keep_record` kept: the latest, or the copy made at the
         end of run ``run_id`` (its full id); None when there is none."""
         return None
+
+    def finish(self) -> None:  # noqa: B027 - optional hook
+        """Tidy up once the workers are done (a store compacting a run's many small commits)."""
 
 
 def local_state_dir(identity: str) -> Path:

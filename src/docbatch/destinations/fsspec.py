@@ -17,6 +17,7 @@ from docbatch.destinations.base import local_state_dir
 from docbatch.destinations.tree import TreeDestination
 from docbatch.errors import ConfigError, TransientError
 from docbatch.locations import protocol_of, tree_location
+from docbatch.stores.fsspec import FsspecConnection
 
 __all__ = ["FsspecDestination"]
 
@@ -28,7 +29,7 @@ class FsspecDestination(TreeDestination):
 
     def __init__(self, url: str, **storage_options: Any) -> None:
         self.url = url.rstrip("/")
-        self.storage_options = storage_options
+        self.connection = FsspecConnection(self.url, storage_options)
         self._fs: Any = None
         self._root = ""
 
@@ -38,17 +39,12 @@ class FsspecDestination(TreeDestination):
         return state
 
     def describe(self) -> str:
-        return f"fsspec {self.url.split('?', 1)[0]}"
+        return f"fsspec {self.connection.shown}"
 
     @property
     def fs(self) -> Any:
         if self._fs is None:
-            from fsspec.core import url_to_fs
-
-            try:
-                self._fs, root = url_to_fs(self.url, **self.storage_options)
-            except (ImportError, ValueError) as e:
-                raise ConfigError(f"Cannot open the output {self.url}: {e}") from e
+            self._fs, root = self.connection.open("the output ")
             self._root = root.rstrip("/")
         return self._fs
 
@@ -58,7 +54,8 @@ class FsspecDestination(TreeDestination):
         except ConfigError:
             raise
         except Exception as e:  # any backend's own error: the run cannot start
-            raise ConfigError(f"Cannot use the output {self.url} ({type(e).__name__}: {e}).") from e
+            said = self.connection.said(e)
+            raise ConfigError(f"Cannot use the output {self.connection.shown} ({type(e).__name__}: {said}).") from e
 
     def state_dir(self) -> Path:
         return local_state_dir(self.describe())
@@ -85,7 +82,8 @@ class FsspecDestination(TreeDestination):
                 self.fs.makedirs(parent, exist_ok=True)
                 self.fs.pipe_file(path, data)
         except Exception as e:  # any backend's own error
-            raise TransientError(f"writing to {self.url} failed ({type(e).__name__}: {e})") from e
+            said = self.connection.said(e)
+            raise TransientError(f"writing to {self.connection.shown} failed ({type(e).__name__}: {said})") from e
 
     def _read(self, rel: str) -> bytes | None:
         try:
@@ -98,4 +96,4 @@ class FsspecDestination(TreeDestination):
             self.fs.rm_file(f"{self._root}/{rel}")
 
     def _where(self, rel: str) -> str:
-        return f"{self.url}/{rel}"
+        return f"{self.connection.shown}/{rel}"

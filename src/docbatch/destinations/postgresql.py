@@ -1,9 +1,12 @@
 """Elements as rows of a PostgreSQL table, through psycopg 3 (``pip install 'docbatch[postgresql]'``).
 
-``postgresql://user[:password]@host:port/db[?table=elements]`` creates, when missing::
+``postgresql://user[:password]@host:port/db[?table=elements][&index=hnsw]`` creates, when missing::
 
-    <table>            one row per element: doc_key, seq, source_url, element_id, type, text,
-                       metadata (JSONB), version
+    <table>            one row per element or chunk: doc_key (the source key), seq (its position
+                       in the document), source_url, element_id, type, text, metadata (JSONB),
+                       version, filename, page_number, checked (a CheckBox's state, NULL otherwise),
+                       and with embeddings a pgvector ``embeddings vector(n)`` column (see
+                       docbatch.destinations.pgvector)
     <table>_documents  one row per document: its stamp, status (ok or failed), reason, and the
                        source that wrote it when not the table's first (see Destination.owner)
     <table>_docbatch   the source the table was filled from, and the records of finished runs
@@ -11,7 +14,8 @@
 Each document is written in one transaction (its old rows deleted, the new ones copied in, its
 ``_documents`` row updated), so a rerun never duplicates rows, a changed document never keeps
 old ones, and a kill leaves either the old document or the new one, never half of either. The
-``_documents`` table is what a rerun skips by: one query, no per-document lookups.
+``_documents`` table is what a rerun skips by: one query, no per-document lookups. The primary
+key (doc_key, seq) is also the index a retriever needs to fetch or filter one document's rows.
 """
 
 from __future__ import annotations
@@ -29,8 +33,11 @@ import psycopg
 from psycopg import sql
 
 from docbatch.destinations.base import Destination, Known, local_state_dir
+from docbatch.destinations.pgvector import INDEXES, check_extension, ensure_vector_column, vector_text
 from docbatch.errors import ConfigError, TransientError
 from docbatch.model import UNVERSIONED, DocumentMeta
+from docbatch.sanitize import redact_url, secrets_of, url_password
+from docbatch.shaping import element_metadata
 
 __all__ = ["PostgresDestination"]
 
@@ -47,7 +54,10 @@ CREATE TABLE IF NOT EXISTS {documents} (
 );
 CREATE TABLE IF NOT EXISTS {meta} (name text PRIMARY KEY, value bytea NOT NULL);
 ALTER TABLE {documents} ADD COLUMN IF NOT EXISTS source text;
+ALTER TABLE {elements} ADD COLUMN IF NOT EXISTS filename text, ADD COLUMN IF NOT EXISTS page_number integer;
+ALTER TABLE {elements} ADD COLUMN IF NOT EXISTS checked boolean;
 """
+_COLUMNS = "doc_key, seq, source_url, element_id, type, text, metadata, version, filename, page_number, checked"
 
 
 class PostgresDestination(Destination):
@@ -56,13 +66,22 @@ class PostgresDestination(Destination):
     name = "postgresql"
 
     def __init__(self, url: str) -> None:
+        _check_password(url)
         parsed = urlparse(url)
         query = dict(parse_qsl(parsed.query))
         self.schema, self.table = _table_name(query.pop("table", "elements"))
+        self.index = query.pop("index", None) or None
+        if self.index is not None and self.index not in INDEXES:
+            raise ConfigError(f"Unknown vector index {self.index!r} in the output URL; use index=hnsw or none.")
         #: The URL as libpq takes it (docbatch's own ``table`` parameter removed).
         self.conninfo = urlunparse(parsed._replace(query=urlencode(query)))
-        self.where = f"{parsed.hostname or 'localhost'}:{parsed.port or 5432}{parsed.path}"
+        try:
+            self.where = f"{parsed.hostname or 'localhost'}:{parsed.port or 5432}{parsed.path}"
+        except ValueError:  # urllib quotes the bad port, which may be part of a password
+            raise ConfigError(f"The PostgreSQL URL {redact_url(url)} has no valid port; check it.") from None
         self._conn: psycopg.Connection | None = None
+        #: The embeddings column's dimension once this process has made sure of it.
+        self._dim: int | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -92,7 +111,8 @@ class PostgresDestination(Destination):
         try:
             conn = psycopg.connect(self.conninfo, autocommit=True, connect_timeout=10)
         except psycopg.Error as e:
-            raise ConfigError(f"Cannot lock the table {self.qualified} at {self.where} ({_first(e)}).") from e
+            said = _first_line(e, self.conninfo)
+            raise ConfigError(f"Cannot lock the table {self.qualified} at {self.where} ({said}).") from e
         try:
             table = self._names()["elements"].as_string(conn)
             try:
@@ -102,7 +122,8 @@ class PostgresDestination(Destination):
                 key = int.from_bytes(digest[:8], "big", signed=True)
                 (locked,) = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
             except psycopg.Error as e:
-                raise ConfigError(f"Cannot lock the table {self.qualified} at {self.where} ({_first(e)}).") from e
+                said = _first_line(e, self.conninfo)
+                raise ConfigError(f"Cannot lock the table {self.qualified} at {self.where} ({said}).") from e
             if not locked:
                 raise ConfigError(
                     f"Another docbatch run is writing to the table {self.qualified} at {self.where}; "
@@ -121,9 +142,12 @@ class PostgresDestination(Destination):
     def check(self) -> None:
         try:
             self.conn.execute(sql.SQL(_SCHEMA).format(**self._names()))
+            if self.index:  # an index asked for means vectors are coming: say now if they cannot
+                check_extension(self.conn, self.where)
         except psycopg.Error as e:
+            first = _first_line(e, self.conninfo)
             raise ConfigError(
-                f"Cannot use PostgreSQL at {self.where} ({_first(e)}); check the URL, the credentials and that "
+                f"Cannot use PostgreSQL at {self.where} ({first}); check the URL, the credentials and that "
                 "the server is running."
             ) from e
 
@@ -145,14 +169,19 @@ class PostgresDestination(Destination):
 
     def write(self, doc: DocumentMeta, elements: list[dict[str, Any]], stamp: str | None) -> str:
         names = self._names()
-        copy = sql.SQL(
-            "COPY {elements} (doc_key, seq, source_url, element_id, type, text, metadata, version) FROM STDIN"
-        ).format(**names)
+        vectors = next((len(e["embeddings"]) for e in elements if e.get("embeddings")), None)
+        if vectors is not None and vectors != self._dim:
+            with self._errors():
+                ensure_vector_column(self.conn, self.table, vectors, self.index, self.where, self.schema)
+            self._dim = vectors
+        columns = _COLUMNS + (", embeddings" if vectors else "")
+        copy = sql.SQL("COPY {elements} ({columns}) FROM STDIN").format(columns=sql.SQL(columns), **names)
         with self._errors(), self.conn.transaction(), self.conn.cursor() as cur:
             cur.execute(sql.SQL("DELETE FROM {elements} WHERE doc_key = %s").format(**names), (_key(doc.key),))
             with cur.copy(copy) as rows:
                 for seq, element in enumerate(elements):
-                    rows.write_row(_row(doc, seq, element))
+                    row = _row(doc, seq, element)
+                    rows.write_row((*row, vector_text(element)) if vectors else row)
             self._set_document(cur, doc, stamp, _OK, "")
         return f"{self.where}/{self.qualified}"
 
@@ -235,16 +264,10 @@ class _Translate:
         if conn is not None and (conn.broken or isinstance(exc, psycopg.OperationalError)):
             conn.close()
             self.destination._conn = None
-        first = _first(exc)
+        first = _first_line(exc, self.destination.conninfo)
         if self.starting:
             raise ConfigError(f"PostgreSQL at {self.destination.where} failed: {first}; check the server.") from exc
         raise TransientError(f"writing to PostgreSQL failed: {first}") from exc
-
-
-def _first(error: BaseException) -> str:
-    """The first line of a psycopg error (its detail and hint lines follow), or its type's name."""
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 #: PostgreSQL keeps this many bytes of a name and silently cuts the rest (NAMEDATALEN - 1).
@@ -281,7 +304,9 @@ _JSON_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
 
 
 def _row(doc: DocumentMeta, seq: int, element: dict[str, Any]) -> tuple[Any, ...]:
-    metadata = _JSON_NUL.sub(r"\1", _clean(orjson.dumps(element.get("metadata", {})).decode()))
+    meta = element_metadata(element)  # nested, or flattened by --flatten-metadata
+    metadata = _JSON_NUL.sub(r"\1", _clean(orjson.dumps(meta).decode()))
+    page = meta.get("page_number")
     return (
         _key(doc.key),
         seq,
@@ -291,6 +316,9 @@ def _row(doc: DocumentMeta, seq: int, element: dict[str, Any]) -> tuple[Any, ...
         _clean(element.get("text") or ""),
         metadata,
         doc.version,
+        _clean(str(meta.get("filename") or "")) or None,
+        page if isinstance(page, int) else None,
+        element.get("checked"),
     )
 
 
@@ -303,3 +331,29 @@ def _key(key: str) -> str:
 def _clean(text: str) -> str:
     """PostgreSQL text holds no NUL byte and only valid UTF-8 (undecodable file-name bytes)."""
     return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
+#: What libpq cannot read raw in a URL's password: it must be percent-encoded.
+_RAW_IN_PASSWORD = re.compile(r"[/#?@]|%(?![0-9A-Fa-f]{2})")
+
+
+def _check_password(url: str) -> None:
+    """Refuse, in one sentence naming no secret, a password libpq would misread: a raw ``/``,
+    ``#``, ``?`` or ``@`` ends the user info early (the rest read as a host, port or database,
+    and quoted back in libpq's error), a ``%`` not followed by two hex digits is a bad escape."""
+    password = url_password(url)
+    if password is not None and _RAW_IN_PASSWORD.search(password):
+        raise ConfigError(
+            f"The password in the PostgreSQL URL {redact_url(url)} holds a character a URL must "
+            "percent-encode (%25 for %, %23 for #, %2F for /, %3F for ?, %40 for @); encode it and retry."
+        )
+
+
+def _first_line(error: BaseException, conninfo: str) -> str:
+    """The first line of a psycopg error, any secret of the URL that libpq quoted replaced."""
+    text = str(error).strip()
+    first = text.splitlines()[0] if text else type(error).__name__
+    for secret in secrets_of(conninfo):
+        first = first.replace(secret, "***")
+    return first
+

@@ -23,11 +23,13 @@ DESTINATIONS: dict[str, str] = {
     "s3a": "docbatch.destinations.s3:S3Destination",
     "postgresql": "docbatch.destinations.postgresql:PostgresDestination",
     "postgres": "docbatch.destinations.postgresql:PostgresDestination",
+    "lancedb": "docbatch.destinations.lancedb:LanceDBDestination",
 }
 _FSSPEC = "docbatch.destinations.fsspec:FsspecDestination"
 _INSTALL_HINTS = {
     "postgresql": "pip install 'docbatch[postgresql]'",
     "postgres": "pip install 'docbatch[postgresql]'",
+    "lancedb": "pip install 'docbatch[lancedb]'",
 }
 
 

@@ -1,23 +1,23 @@
 """Outputs as objects under an S3 prefix (or an S3-compatible store), through boto3.
 
-boto3 rather than fsspec's s3fs: boto3 is already what the S3 source uses (same credential
-chain, retries and endpoint), and s3fs pins its own botocore, which would fight boto3's. A PUT
+boto3 rather than fsspec's s3fs: the connection is the S3 source's own
+(:mod:`docbatch.stores.s3`: same credential chain, retries and endpoint), and s3fs pins its own
+botocore, which would fight boto3's. A PUT
 is atomic (an object is all there or absent), so outputs and markers are written directly, with
 no temporary object a kill could leave behind.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from docbatch.destinations.base import local_state_dir
 from docbatch.destinations.tree import TreeDestination
 from docbatch.errors import ConfigError, TransientError
 from docbatch.locations import tree_location
+from docbatch.stores.s3 import S3Connection, S3Fault, error_code, fault_of, parse_s3_url
 
 __all__ = ["S3Destination"]
 
@@ -28,14 +28,10 @@ class S3Destination(TreeDestination):
     name = "s3"
 
     def __init__(self, url: str, *, endpoint_url: str | None = None, max_attempts: int = 8) -> None:
-        parsed = urlparse(url)
-        if not parsed.netloc:
-            raise ConfigError(f"{url!r} names no bucket; write the output as s3://bucket/prefix/.")
-        self.bucket = parsed.netloc
-        path = parsed.path.strip("/")
+        self.bucket, path = parse_s3_url(url)
+        path = path.strip("/")
         self.prefix = f"{path}/" if path else ""
-        self.endpoint_url = endpoint_url
-        self.max_attempts = max_attempts
+        self.connection = S3Connection(endpoint_url, max_attempts=max_attempts)
         self._client: Any = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -56,12 +52,7 @@ class S3Destination(TreeDestination):
     @property
     def client(self) -> Any:
         if self._client is None:
-            import boto3
-            from botocore.config import Config
-
-            config = Config(retries={"mode": "adaptive", "max_attempts": self.max_attempts})
-            endpoint = self.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
-            self._client = boto3.session.Session().client("s3", endpoint_url=endpoint, config=config)
+            self._client = self.connection.client()
         return self._client
 
     def check(self) -> None:
@@ -101,6 +92,15 @@ class S3Destination(TreeDestination):
         return f"s3://{self.bucket}/{self.prefix}{rel}"
 
 
+#: What a fault means to a writer, in the words of a one-sentence reason.
+_WRITING_ADVICE = {
+    S3Fault.NO_BUCKET: "create it or fix --structured-output-dir",
+    S3Fault.ACCESS_DENIED: "check the credentials' permissions to write there",
+    S3Fault.CREDENTIALS_REJECTED: "check them",
+    S3Fault.NO_CREDENTIALS: "configure them (AWS_PROFILE or AWS_ACCESS_KEY_ID)",
+}
+
+
 class _translate:
     """botocore's errors as docbatch's: before the run starts every fault is a ConfigError (one
     sentence, exit 2); during it, a failed write is transient (the document is redone next run)."""
@@ -117,18 +117,17 @@ class _translate:
 
         if exc is None or not isinstance(exc, bx.BotoCoreError | bx.ClientError):
             return False
-        if isinstance(exc, bx.ClientError):
-            code = exc.response.get("Error", {}).get("Code", "")
-            what = {
-                "NoSuchBucket": "the bucket does not exist; create it or fix --structured-output-dir",
-                "AccessDenied": "access denied; check the credentials' permissions to write there",
-                "InvalidAccessKeyId": "AWS rejected the credentials; check them",
-                "SignatureDoesNotMatch": "AWS rejected the credentials; check them",
-            }.get(code, f"S3 error {code}")
-        elif isinstance(exc, bx.NoCredentialsError):
-            what = "no AWS credentials found; configure them (AWS_PROFILE or AWS_ACCESS_KEY_ID)"
-        else:
-            what = f"cannot reach the S3 endpoint ({type(exc).__name__}); check the endpoint and the network"
+        what = _what(exc)
         if self.starting:
             raise ConfigError(f"Cannot use the output {self.where}: {what}.") from exc
         raise TransientError(f"writing to {self.where} failed: {what}") from exc
+
+
+def _what(exc: Any) -> str:
+    fault = fault_of(exc)
+    if fault in _WRITING_ADVICE:
+        return f"{fault.value}; {_WRITING_ADVICE[fault]}"
+    code = error_code(exc) if hasattr(exc, "response") else ""
+    if code:
+        return f"S3 error {code}"
+    return f"{S3Fault.UNREACHABLE.value} ({type(exc).__name__}); check the endpoint and the network"

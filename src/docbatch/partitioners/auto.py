@@ -12,6 +12,7 @@ from docbatch.elements import Element
 from docbatch.errors import DocumentError
 from docbatch.partitioners import zipreuse
 from docbatch.partitioners.filetype import FileType, detect, from_extension
+from docbatch.partitioners.kit import images
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.partitioners.registry import PARTITIONERS, get_partitioner, missing_dependency
 
@@ -47,7 +48,8 @@ def partition_file(
             raise DocumentError("empty file (0 bytes)")
         partitioner = get_partitioner(ft.name)
         try:
-            return ft, list(partitioner(path, options))
+            with images.requested(options.extract_image_block_types, options.max_image_pixels):
+                return ft, list(partitioner(path, options))
         except ModuleNotFoundError as e:  # a library imported on first use, missing from this install
             raise missing_dependency(ft.name, e) from e
 

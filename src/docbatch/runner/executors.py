@@ -8,6 +8,7 @@ timeout, a crash, running out of memory), so the pipeline never needs to know wh
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import threading
@@ -120,11 +121,15 @@ class ProcessExecutor(Executor):
         self.slots = max(2, processes * 2)
         if job.partition.detect_languages:
             languages.preload()  # workers fork from this process and inherit the loaded model
+        # a store whose library breaks in a forked child (LanceDB's async runtime) gets workers
+        # started afresh: they import what they need themselves, at ~1 s each
+        context = multiprocessing if job.destination.fork_safe else multiprocessing.get_context("spawn")
         self._pool = pebble.ProcessPool(
             max_workers=max(1, processes),
             max_tasks=max_tasks,
             initializer=start_worker,
             initargs=(job, max_memory, os.getpid()),
+            context=context,
         )
         self._started: dict[Future, float | None] = {}  # in flight -> monotonic start, once running
         self._submitted: dict[Future, float] = {}  # in flight -> monotonic time it was handed out

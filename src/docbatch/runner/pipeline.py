@@ -33,6 +33,7 @@ from typing import ClassVar
 
 from docbatch.chunking.base import ChunkingOptions
 from docbatch.destinations.base import Destination, Known
+from docbatch.embedding import EmbeddingOptions
 from docbatch.errors import ConfigError, DocbatchError, MissingDependency, RunStopped, one_line
 from docbatch.locations import contains
 from docbatch.model import (
@@ -56,9 +57,20 @@ from docbatch.runner.executors import make_executor
 from docbatch.runner.memory import AUTO, memory_cap
 from docbatch.runner.record import RECORD_DIRNAME, RunLock, RunRecord
 from docbatch.runner.worker import Job
+from docbatch.shaping import ShapingOptions
 from docbatch.sources.base import Source
 
-__all__ = ["FAILED_BEFORE", "UNCHANGED", "RunOptions", "RunSummary", "StopRequest", "default_download_dir", "run"]
+__all__ = [
+    "EXECUTORS",
+    "FAILED_BEFORE",
+    "MIN_TIMEOUT",
+    "UNCHANGED",
+    "RunOptions",
+    "RunSummary",
+    "StopRequest",
+    "default_download_dir",
+    "run",
+]
 
 
 def default_download_dir() -> Path:
@@ -66,6 +78,12 @@ def default_download_dir() -> Path:
     runs never share half-fetched files."""
     alphabet = string.ascii_lowercase + string.digits
     return Path("tmp-ingest-" + "".join(secrets.choice(alphabet) for _ in range(6)))
+
+
+#: Where documents can run: a local process pool, or a Ray cluster (see docbatch.runner.executors).
+EXECUTORS = ("processes", "ray")
+#: The shortest per-document timeout, in seconds: below it no document could finish.
+MIN_TIMEOUT = 0.1
 
 
 @dataclass(slots=True)
@@ -78,8 +96,9 @@ class RunOptions:
 
     download_dir: Path = field(default_factory=default_download_dir)
     num_processes: int = 2
-    #: Documents a worker processes before it is replaced (0: never); see ProcessExecutor.
-    max_tasks_per_worker: int = 0
+    #: Tasks a worker runs before it is replaced (0: never), so slow leaks in parsers' C libraries
+    #: cannot build up over a long run; see ProcessExecutor.
+    max_tasks_per_worker: int = 500
     #: Redo every document, current or not.
     reprocess: bool = False
     #: Try again documents whose unchanged version failed for good (damaged, encrypted, unsupported).
@@ -108,6 +127,27 @@ class RunOptions:
     file_exclude: tuple[str, ...] = ()
     recursive: bool = True
     max_docs: int | None = None
+    #: How each element or chunk is embedded; off unless a provider is set.
+    embedding: EmbeddingOptions = field(default_factory=EmbeddingOptions)
+    #: Which fields and metadata keys are written (unstructured-ingest's --metadata-* flags).
+    shaping: ShapingOptions = field(default_factory=ShapingOptions)
+
+    def __post_init__(self) -> None:
+        """Refuse, in one sentence, a value the run cannot use, where the options are made."""
+        if self.num_processes < 1:
+            raise ConfigError(f"num_processes must be >= 1, got {self.num_processes}.")
+        if self.max_tasks_per_worker < 0:
+            raise ConfigError(f"max_tasks_per_worker must be >= 0 (0: never replace), got {self.max_tasks_per_worker}.")
+        if not self.timeout >= MIN_TIMEOUT:
+            raise ConfigError(f"timeout must be at least {MIN_TIMEOUT} seconds, got {self.timeout}.")
+        if self.max_docs is not None and self.max_docs < 1:
+            raise ConfigError(f"max_docs must be >= 1 (or None: every document), got {self.max_docs}.")
+        if self.executor not in EXECUTORS:
+            raise ConfigError(f"executor must be one of {', '.join(EXECUTORS)}, got {self.executor!r}.")
+        try:
+            memory_cap(self.max_memory, self.num_processes)
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
 
 
 @dataclass(slots=True)
@@ -222,6 +262,9 @@ def run(
             with contextlib.suppress(_Abandoned):
                 _process_all(source, destination, options, collect, stop, temp_dir, on_submit=on_submit)
             summary.interrupted = stop.requested
+            if not stop.requested:  # not on the way out of a Ctrl-C: the next run's does it as well
+                with contextlib.suppress(DocbatchError):
+                    destination.finish()
             # every listed document gets a row, so no row means the listing was empty (and then
             # no output was taken for deleted: see _process_all)
             if summary.total == 0 and not stop.requested:
@@ -309,10 +352,17 @@ SOURCE_FAULTS_TO_STOP = 10
 
 
 class _StopRule:
-    """Stops the run on a fault that every later document would meet too."""
+    """Stops the run on a fault that every later document would meet too.
+
+    The embedding provider is held to the source's rule: one failure (after its own retries,
+    which absorb throttling) fails only its document, which the next run redoes; ten in a row
+    mean the provider is down or refusing the key, and partitioning the rest of the source only
+    to throw each document away at its last step would waste hours to say the same thing.
+    """
 
     def __init__(self) -> None:
         self.source_faults = 0  # in a row
+        self.embedding_faults = 0  # in a row
 
     def check(self, result: DocResult) -> None:
         if result.fault == "output":
@@ -326,6 +376,12 @@ class _StopRule:
             raise RunStopped(
                 f"Stopped: the source failed to deliver {self.source_faults} documents in a row "
                 f"(last: {result.reason}); check the endpoint, network and credentials, then rerun to resume."
+            )
+        self.embedding_faults = self.embedding_faults + 1 if result.fault == "embedding" else 0
+        if self.embedding_faults >= SOURCE_FAULTS_TO_STOP:
+            raise RunStopped(
+                f"Stopped: embedding failed for {self.embedding_faults} documents in a row (last: {result.reason}); "
+                "check --embedding-base-url, the key and the provider, then rerun to resume."
             )
 
 
@@ -434,6 +490,8 @@ def _process_all(
         preserve_downloads=options.preserve_downloads,
         partition=options.partition,
         chunking=options.chunking,
+        embedding=options.embedding,
+        shaping=options.shaping,
         temp_dir=temp_dir,
     )
     executor = make_executor(

@@ -28,10 +28,12 @@ from docbatch.chunking.strategies import chunk
 from docbatch.destinations.base import Destination
 from docbatch.document import partition_document
 from docbatch.elements import SCHEMA_VERSION, elements_to_dicts
+from docbatch.embedding import EmbeddingOptions, embed
 from docbatch.errors import (
     ConfigError,
     DocbatchError,
     DocumentError,
+    EmbeddingUnavailable,
     MissingDependency,
     NeedsInstall,
     OutOfMemory,
@@ -46,6 +48,7 @@ from docbatch.model import FAILED, OK, PARTIAL, SKIPPED, DocResult, DocumentMeta
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.paths import disk_fault, safe_join, temp_path
 from docbatch.runner.memory import exhausted_memory, out_of_memory, watch_memory
+from docbatch.shaping import ShapingOptions, shape
 from docbatch.sources.base import Source
 
 __all__ = ["Job", "limit_memory", "process_batch", "process_document", "process_next", "start_worker"]
@@ -64,6 +67,8 @@ class Job:
     preserve_downloads: bool = False
     partition: PartitionOptions = field(default_factory=PartitionOptions)
     chunking: ChunkingOptions = field(default_factory=ChunkingOptions)
+    embedding: EmbeddingOptions = field(default_factory=EmbeddingOptions)
+    shaping: ShapingOptions = field(default_factory=ShapingOptions)
     #: This run's folder for the temporary files of workers (attachments, converters): the
     #: main process removes it at the end, so a worker killed mid-document leaves nothing behind.
     temp_dir: Path | None = None
@@ -79,8 +84,16 @@ class Job:
             f"schema={SCHEMA_VERSION};attachments={p.process_attachments};"
             f"email_body={p.email_body};languages={p.detect_languages};ocr={p.ocr}:{p.ocr_languages}"
         )
-        chunking = self.chunking.fingerprint()
-        return f"{text};chunking={chunking}" if chunking else text
+        if p.extract_image_block_types:  # absent when off, so existing outputs keep their stamps
+            kinds = ",".join(sorted(p.extract_image_block_types))
+            text += f";images={kinds}:payload={p.extract_image_block_to_payload}:max={p.max_image_pixels}"
+        # each part is empty when its step is off, so turning a new step off keeps older outputs current
+        parts = [
+            f"chunking={self.chunking.fingerprint()}" if self.chunking.enabled else "",
+            f"embedding={self.embedding.fingerprint()}" if self.embedding.enabled else "",
+            f"shaping={self.shaping.fingerprint()}" if self.shaping.enabled else "",
+        ]
+        return ";".join([text, *filter(None, parts)])
 
 
 def limit_memory(max_bytes: int | None) -> None:
@@ -206,7 +219,9 @@ def process_document(job: Job, doc: DocumentMeta) -> DocResult:
         elements = done.elements
         if job.chunking.enabled:  # here, so chunking runs in the workers and every destination gets chunks
             elements = chunk(elements, job.chunking)
-        result.output = job.destination.write(doc, elements_to_dicts(elements), current)
+        if job.embedding.enabled:  # after chunking: a retriever searches chunks, and there are fewer
+            embed(elements, job.embedding)
+        result.output = job.destination.write(doc, shape(elements_to_dicts(elements), job.shaping), current)
         result.elements = len(elements)
     except UnsupportedFileType as e:
         result.status, result.reason = SKIPPED, one_line(e)
@@ -217,6 +232,8 @@ def process_document(job: Job, doc: DocumentMeta) -> DocResult:
         result.status, result.reason, result.fault = FAILED, one_line(e), "output"
     except SourceOutage as e:  # the source is down: the run stops, a rerun resumes
         result.status, result.reason, result.fault = FAILED, one_line(e), "outage"
+    except EmbeddingUnavailable as e:  # the provider's fault, not the document's: tried again next run
+        result.status, result.reason, result.fault = FAILED, one_line(e), "embedding"
     except SourceUnavailable as e:  # the source's fault, not the document's: tried again next run
         result.status, result.reason, result.fault = FAILED, one_line(e), "source"
         result.detail = traceback.format_exc()

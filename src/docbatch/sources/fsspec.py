@@ -7,19 +7,17 @@ before it has been listed whole.
 
 from __future__ import annotations
 
-import errno
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from docbatch.errors import ConfigError, DocumentError, TransientError
 from docbatch.locations import protocol_of, tree_location
 from docbatch.model import DocumentMeta, ListingFault
-from docbatch.sanitize import redact_url
 from docbatch.sources.base import Source, folders_inside
+from docbatch.stores.fsspec import FsspecConnection, is_outage
 
 __all__ = ["FsspecSource"]
 
@@ -34,7 +32,7 @@ class FsspecSource(Source):
 
     def __init__(self, url: str, **storage_options: Any) -> None:
         self.url = url
-        self.storage_options = storage_options
+        self.connection = FsspecConnection(url, storage_options)
         self._fs: Any = None
         self._root: str = ""
         self._exclude: tuple[Path, ...] = ()
@@ -45,22 +43,12 @@ class FsspecSource(Source):
         return state
 
     def describe(self) -> str:
-        return f"fsspec {redact_url(self.url)}"
-
-    def _said(self, error: BaseException) -> str:
-        """The error's message without the URL's password, which libraries may quote."""
-        password = urlsplit(self.url).password
-        return str(error).replace(password, "***") if password else str(error)
+        return f"fsspec {self.connection.shown}"
 
     @property
     def fs(self) -> Any:
         if self._fs is None:
-            from fsspec.core import url_to_fs
-
-            try:
-                self._fs, self._root = url_to_fs(self.url, **self.storage_options)
-            except (ImportError, ValueError) as e:
-                raise ConfigError(f"Cannot open {redact_url(self.url)}: {self._said(e)}") from e
+            self._fs, self._root = self.connection.open()
         return self._fs
 
     def check(self) -> None:
@@ -70,11 +58,11 @@ class FsspecSource(Source):
             raise
         except Exception as e:
             raise ConfigError(
-                f"Cannot reach {redact_url(self.url)} ({type(e).__name__}: {self._said(e)}); "
+                f"Cannot reach {self.connection.shown} ({type(e).__name__}: {self.connection.said(e)}); "
                 "check the URL and credentials."
             ) from e
         if not exists:
-            raise ConfigError(f"{redact_url(self.url)} does not exist; check the URL.")
+            raise ConfigError(f"{self.connection.shown} does not exist; check the URL.")
 
     def exclude(self, folders: Iterable[Path]) -> None:
         self._exclude = tuple(folders)
@@ -153,7 +141,7 @@ class FsspecSource(Source):
             try:
                 return self.fs.ls(folder, detail=True)
             except Exception as e:
-                if not _is_outage(e):
+                if not is_outage(e):
                     raise
                 if time.monotonic() + pause > give_up:
                     waited = time.monotonic() - started
@@ -189,7 +177,7 @@ class FsspecSource(Source):
         )
 
     def is_outage(self, error: BaseException) -> bool:
-        return isinstance(error, TransientError) and error.__cause__ is not None and _is_outage(error.__cause__)
+        return isinstance(error, TransientError) and error.__cause__ is not None and is_outage(error.__cause__)
 
     def fetch(self, doc: DocumentMeta, dest: Path) -> None:
         try:
@@ -204,37 +192,3 @@ class FsspecSource(Source):
 
 class _Unreachable(OSError):
     """A folder's listing failed through an outage that outlasted the patience."""
-
-
-#: errno values of a network that is down or a server that went away.
-_OUTAGE_ERRNOS = frozenset(
-    {
-        errno.ECONNREFUSED,
-        errno.ECONNRESET,
-        errno.ECONNABORTED,
-        errno.ETIMEDOUT,
-        errno.EHOSTUNREACH,
-        errno.ENETUNREACH,
-        errno.ENETDOWN,
-        errno.EPIPE,
-    }
-)
-#: Exception class names that stand for an outage in the network libraries fsspec's
-#: filesystems use (requests, aiohttp), which this module does not import.
-_OUTAGE_NAMES = frozenset(
-    {"ConnectionError", "Timeout", "ClientConnectionError", "ServerTimeoutError", "ServerDisconnectedError"}
-)
-
-
-def _is_outage(error: BaseException) -> bool:
-    """True for a fault an outage causes, which may pass; not for a refusal (permissions, a
-    missing folder, bad credentials), which waiting does not change."""
-    if isinstance(error, ConnectionError | TimeoutError):
-        return True
-    if isinstance(error, OSError) and error.errno in _OUTAGE_ERRNOS:
-        return True
-    response = getattr(error, "response", None)
-    status = getattr(response, "status_code", None) or getattr(error, "status", None)
-    if isinstance(status, int) and (status >= 500 or status == 429):
-        return True
-    return any(cls.__name__ in _OUTAGE_NAMES for cls in type(error).__mro__)

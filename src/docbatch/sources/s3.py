@@ -1,35 +1,24 @@
-"""Amazon S3 and S3-compatible stores, through boto3.
-
-boto3's standard configuration applies (credential chain, AWS_PROFILE, AWS_ENDPOINT_URL,
-AWS_DEFAULT_REGION); ``endpoint_url`` and ``anonymous`` override it. Requests are retried by
-botocore's own retry modes; a body that arrives shorter than its Content-Length is refused.
+"""Documents from Amazon S3 and S3-compatible stores, through the connection in
+:mod:`docbatch.stores.s3` (shared with the S3 destination). A body that arrives shorter than its
+Content-Length is refused.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from docbatch.errors import ConfigError, DocumentError, TransientError
 from docbatch.locations import tree_location
 from docbatch.model import DocumentMeta
 from docbatch.sources.base import Source
+from docbatch.stores.s3 import S3Connection, S3Fault, error_code, fault_of, http_status, parse_s3_url
 
 __all__ = ["S3Source", "parse_s3_url"]
 
 _CHUNK = 1024 * 1024
-
-
-def parse_s3_url(url: str) -> tuple[str, str]:
-    """``s3://bucket/some/prefix`` -> ``("bucket", "some/prefix")``."""
-    parsed = urlparse(url)
-    if parsed.scheme != "s3" or not parsed.netloc:
-        raise ConfigError(f"{url!r} is not an S3 URL; write it as s3://bucket/prefix/.")
-    return parsed.netloc, parsed.path.lstrip("/")
 
 
 class S3Source(Source):
@@ -48,10 +37,7 @@ class S3Source(Source):
     ) -> None:
         self.url = url
         self.bucket, self.prefix = parse_s3_url(url)
-        self.anonymous = anonymous
-        self.endpoint_url = endpoint_url
-        self.retry_mode = retry_mode
-        self.max_attempts = max_attempts
+        self.connection = S3Connection(endpoint_url, anonymous, retry_mode, max_attempts)
         self._client: Any = None
         self._single: bool | None = None
 
@@ -69,18 +55,7 @@ class S3Source(Source):
     @property
     def client(self) -> Any:
         if self._client is None:
-            import boto3
-            from botocore import UNSIGNED
-            from botocore.config import Config
-
-            config = Config(
-                retries={"mode": self.retry_mode, "max_attempts": self.max_attempts},
-                signature_version=UNSIGNED if self.anonymous else None,
-                connect_timeout=20,
-                read_timeout=60,
-            )
-            endpoint = self.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
-            self._client = boto3.session.Session().client("s3", endpoint_url=endpoint, config=config)
+            self._client = self.connection.client()
         return self._client
 
     def check(self) -> None:
@@ -101,7 +76,7 @@ class S3Source(Source):
         try:
             self.client.head_object(Bucket=self.bucket, Key=self.prefix)
         except ClientError as e:
-            if _status(e) in (403, 404):
+            if http_status(e) in (403, 404):
                 return False
             raise
         return True
@@ -196,7 +171,7 @@ def _fetch_outage(error: BaseException) -> bool:
     cause = error.__cause__
     if isinstance(cause, bx.EndpointConnectionError | bx.ConnectTimeoutError | bx.ConnectionClosedError):
         return True
-    return isinstance(cause, bx.ClientError) and (_status(cause) or 0) >= 500
+    return isinstance(cause, bx.ClientError) and (http_status(cause) or 0) >= 500
 
 
 def _is_outage(error: Exception) -> bool:
@@ -209,12 +184,8 @@ def _is_outage(error: Exception) -> bool:
     return isinstance(error.__cause__, bx.EndpointConnectionError | bx.ConnectTimeoutError)
 
 
-def _status(error: Any) -> int | None:
-    return error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-
-
 class _translate_errors:
-    """Turn botocore's exceptions into docbatch's tree, with one readable sentence."""
+    """botocore's faults as docbatch's errors while reading, with one readable sentence."""
 
     def __init__(self, where: str) -> None:
         self.where = where
@@ -223,43 +194,40 @@ class _translate_errors:
         return None
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
-        if exc is None:
+        fault = None if exc is None else fault_of(exc)
+        if fault is None:
             return False
-        from botocore import exceptions as bx
+        raise _reading_error(fault, self.where, exc) from exc
 
-        if isinstance(exc, bx.NoCredentialsError):
-            raise ConfigError(
-                f"No AWS credentials found for {self.where}; configure them (AWS_PROFILE, "
+
+def _reading_error(fault: S3Fault, where: str, exc: Any) -> Exception:
+    """What ``fault`` means to a run reading ``where``: a refusal stops it in one sentence, a
+    gone object fails one document, an outage or a server error is retried."""
+    from botocore.exceptions import ClientError
+
+    code = error_code(exc) if isinstance(exc, ClientError) else ""
+    match fault:
+        case S3Fault.NO_CREDENTIALS:
+            return ConfigError(
+                f"No AWS credentials found for {where}; configure them (AWS_PROFILE, "
                 "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) or pass --anonymous for a public bucket."
-            ) from exc
-        if isinstance(exc, bx.EndpointConnectionError | bx.ConnectTimeoutError):
-            raise ConfigError(
-                f"Cannot reach the S3 endpoint for {self.where}; check --endpoint-url and the network."
-            ) from exc
-        if isinstance(exc, bx.ClientError):
-            code = exc.response.get("Error", {}).get("Code", "")
-            status = _status(exc)
-            if code == "NoSuchBucket":
-                raise ConfigError(f"Bucket of {self.where} does not exist; check the bucket name in --s3-url.") from exc
-            if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken"):
-                raise ConfigError(
-                    f"AWS rejected the credentials for {self.where} ({code}); check them or use --anonymous."
-                ) from exc
-            if code == "NoSuchKey" or status == 404:
-                raise DocumentError("object no longer exists (deleted after listing)") from exc
-            if status == 403 or code == "AccessDenied":
-                raise ConfigError(
-                    f"Access denied to {self.where}; check the credentials' permissions "
-                    "or use --anonymous for a public bucket."
-                ) from exc
-            if status and status >= 500:
-                raise TransientError(f"S3 server error {status} ({code}) after retries") from exc
-            raise DocumentError(f"S3 error {code or status}") from exc
-        from urllib3.exceptions import HTTPError as URLLib3Error  # what botocore lets through unwrapped
-
-        interrupted = (bx.ReadTimeoutError, bx.ResponseStreamingError, bx.IncompleteReadError, ConnectionError)
-        if isinstance(exc, (*interrupted, URLLib3Error)):
-            raise TransientError(f"download interrupted ({type(exc).__name__})") from exc
-        if isinstance(exc, bx.BotoCoreError):
-            raise TransientError(f"S3 request failed ({type(exc).__name__})") from exc
-        return False
+            )
+        case S3Fault.UNREACHABLE:
+            return ConfigError(f"Cannot reach the S3 endpoint for {where}; check --endpoint-url and the network.")
+        case S3Fault.NO_BUCKET:
+            return ConfigError(f"Bucket of {where} does not exist; check the bucket name in --s3-url.")
+        case S3Fault.CREDENTIALS_REJECTED:
+            return ConfigError(f"AWS rejected the credentials for {where} ({code}); check them or use --anonymous.")
+        case S3Fault.NOT_FOUND:
+            return DocumentError("object no longer exists (deleted after listing)")
+        case S3Fault.ACCESS_DENIED:
+            return ConfigError(
+                f"Access denied to {where}; check the credentials' permissions or use --anonymous for a public bucket."
+            )
+        case S3Fault.SERVER_ERROR:
+            return TransientError(f"S3 server error {http_status(exc)} ({code}) after retries")
+        case S3Fault.INTERRUPTED:
+            return TransientError(f"download interrupted ({type(exc).__name__})")
+    if code or isinstance(exc, ClientError):
+        return DocumentError(f"S3 error {code or http_status(exc)}")
+    return TransientError(f"S3 request failed ({type(exc).__name__})")

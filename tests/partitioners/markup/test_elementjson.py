@@ -136,3 +136,17 @@ def test_corpus_spring_weather_json_and_ndjson_agree():
     _, from_ndjson = partition_file(CORPUS / "spring-weather.html.ndjson", OPTIONS)
     assert [(e.type, e.text) for e in from_json] == [(e.type, e.text) for e in from_ndjson]
     assert from_json[0].text == "News Around NOAA"
+
+
+def test_a_checkbox_reads_back_with_its_state_as_unstructured_writes_it(tmp_path):
+    items = [
+        {"type": "CheckBox", "element_id": "b", "text": "", "checked": True, "metadata": {"page_number": 2}},
+        {"type": "CheckBox", "element_id": "c", "text": "", "checked": False, "metadata": {}},
+    ]
+    path = tmp_path / "boxes.json"
+    path.write_text(json.dumps(items), encoding="utf-8")
+    out = elements_to_dicts(partition_json(path, PartitionOptions()))
+    assert [(e["type"], e["checked"], e["metadata"].get("page_number")) for e in out] == [
+        ("CheckBox", True, 2),
+        ("CheckBox", False, None),
+    ]

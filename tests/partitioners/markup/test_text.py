@@ -10,7 +10,7 @@ import pytest
 from docbatch.elements import DocumentInfo, elements_to_dicts, finalize
 from docbatch.partitioners.auto import partition_file
 from docbatch.partitioners.kit.base import PartitionOptions
-from docbatch.partitioners.markup.text import classify_paragraph, partition_text, partition_text_string
+from docbatch.partitioners.markup.text import partition_text, partition_text_string
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "text"
 CORPUS = Path(__file__).resolve().parents[4] / "shared/corpus/unstructured-example-docs"
@@ -84,14 +84,6 @@ def test_line_endings_and_form_feeds():
         ("NarrativeText", "Second part."),
         ("NarrativeText", "Third part."),
     ]
-
-
-def test_classify_paragraph():
-    assert classify_paragraph("Introduction") == "Title"
-    assert classify_paragraph("This is a sentence.") == "NarrativeText"
-    assert classify_paragraph("- a bullet") == "ListItem"
-    assert classify_paragraph("12 345 678") == "UncategorizedText"
-    assert classify_paragraph("8uPr5e8gVGVzbGEgLSDw4/j5+iDn+unu5CDy7CDk") == "NarrativeText"
 
 
 def test_separator_lines_and_empty_bullets_dropped():

@@ -116,7 +116,7 @@ def test_ruled_table_becomes_a_table_with_html(pdfs):
     table = elements[1]
     assert table.text == "Fruit Colour Price Apple Red 1.20 Banana Yellow 0.80"
     assert table.metadata["text_as_html"] == (
-        "<table><tr><td>Fruit</td><td>Colour</td><td>Price</td></tr>"
+        "<table><tr><th>Fruit</th><th>Colour</th><th>Price</th></tr>"
         "<tr><td>Apple</td><td>Red</td><td>1.20</td></tr>"
         "<tr><td>Banana</td><td>Yellow</td><td>0.80</td></tr></table>"
     )
@@ -126,7 +126,7 @@ def test_table_ruled_only_across_is_found_from_column_alignment(pdfs):
     elements = _run(pdfs["booktabs.pdf"])
     assert [e.type for e in elements] == ["NarrativeText", "Table", "NarrativeText"]
     assert elements[1].metadata["text_as_html"] == (
-        "<table><tr><td>System</td><td>Test A</td><td>Test B</td></tr>"
+        "<table><tr><th>System</th><th>Test A</th><th>Test B</th></tr>"
         "<tr><td>Baseline</td><td>61.2</td><td>58.0</td></tr>"
         "<tr><td>Ours</td><td>70.4</td><td>66.9</td></tr>"
         "<tr><td>Oracle</td><td>88.1</td><td>85.5</td></tr></table>"

@@ -55,7 +55,7 @@ def _statement_page(w, top: float = 640, gap: float = 70) -> None:
 
 
 def _rows(html: str) -> list[list[str]]:
-    return [re.findall(r"<td>(.*?)</td>", tr) for tr in re.findall(r"<tr>(.*?)</tr>", html)]
+    return [re.findall(r"<t[dh]>(.*?)</t[dh]>", tr) for tr in re.findall(r"<tr>(.*?)</tr>", html)]
 
 
 def _tables(path: Path):

@@ -1,8 +1,13 @@
 """Decode text files whose encoding nobody wrote down.
 
 Shared by every text-based partitioner (plain text, Markdown, CSV, HTML without a meta charset).
-A BOM decides first; then UTF-8; then UTF-16/32 without BOM, recognised by their NUL pattern;
+A BOM decides first; then UTF-16/32 without BOM, recognised by their NUL pattern; then UTF-8;
 then charset-normalizer's detection (cp1252, ISO-8859-x, Shift-JIS, ...).
+
+Two entry points differ in how far they trust the NUL pattern: :func:`decode_bytes` (CSV, mail
+parts) decodes by it only if the bytes decode cleanly, while :func:`decode_text_bytes` (files
+already known to be text: plain text, Markdown, reStructuredText, Org, HTML) trusts it and
+replaces the odd bad unit, so a UTF-16 file with one broken character stays UTF-16.
 """
 
 from __future__ import annotations
@@ -14,7 +19,10 @@ from typing import Any
 from docbatch.errors import DocumentError
 from docbatch.partitioners.filetype import nul_pattern_encoding
 
-__all__ = ["decode_bytes", "read_text"]
+__all__ = ["decode_bytes", "decode_text_bytes", "read_text", "read_text_file"]
+
+#: The BOMs that make :func:`decode_text_bytes` skip the NUL pattern (UTF-32 LE starts with UTF-16 LE's).
+_TEXT_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 _BOMS = [
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -28,6 +36,20 @@ _BOMS = [
 def read_text(path: str | Path) -> str:
     """Read and decode a whole text file."""
     return decode_bytes(Path(path).read_bytes(), name=str(path))
+
+
+def read_text_file(path: str | Path) -> str:
+    """Read and decode a file known to be text (see :func:`decode_text_bytes`)."""
+    return decode_text_bytes(Path(path).read_bytes())
+
+
+def decode_text_bytes(data: bytes) -> str:
+    """Decode text bytes; UTF-16/32 without a BOM is checked before UTF-8, which accepts NULs."""
+    if b"\x00" in data[:4096] and not data.startswith(_TEXT_BOMS):
+        guess = nul_pattern_encoding(data[:4096])
+        if guess:
+            return data.decode(guess, errors="replace")
+    return decode_bytes(data)
 
 
 def decode_bytes(data: bytes, *, name: str = "document") -> str:

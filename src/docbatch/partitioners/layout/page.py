@@ -186,6 +186,8 @@ def _element(p: Placed, index: int, body: float, running: dict[int, str], levels
     if p.kind == "table":
         meta["text_as_html"] = p.html
         return Element("Table", p.text, meta)
+    if p.kind == "image":
+        return Element("Image", p.text, meta)
     if index in running:
         return Element(running[index], p.text, meta)
     if _is_heading(p, body):

@@ -1,2 +1,1 @@
-"""E-mail: .eml, .mbox and Outlook .msg, with their attachments.
-"""
+"""E-mail: .eml, .mbox and Outlook .msg, with their attachments."""

@@ -108,6 +108,8 @@ def elements_from_json_items(items: list[dict[str, Any]]) -> list[Element]:
         parent_id = original.get("parent_id")
         meta = {k: v for k, v in original.items() if k in METADATA_KEYS and k not in _DROPPED_METADATA}
         el = Element(_element_type(item["type"]), item.get("text") or "", meta)
+        if el.type == "CheckBox":
+            el.checked = bool(item.get("checked"))
         if isinstance(parent_id, str):
             el.parent = index_of_id.get(parent_id)
         out.append(el)

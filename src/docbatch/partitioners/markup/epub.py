@@ -14,10 +14,8 @@ came from and keeps page-based chunking from merging text across chapters.
 
 from __future__ import annotations
 
-import lzma
 import posixpath
 import zipfile
-import zlib
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -28,23 +26,12 @@ from docbatch.elements import Element
 from docbatch.errors import DocumentError, EncryptedDocument, one_line
 from docbatch.partitioners.kit.archive import check_zip
 from docbatch.partitioners.kit.base import PartitionOptions
-from docbatch.partitioners.kit.boundary import damaged, what_is_wrong
+from docbatch.partitioners.kit.boundary import damaged
+from docbatch.partitioners.kit.members import ZIP_READ_ERRORS, read_member
 from docbatch.partitioners.kit.notes import part_lost
 
-__all__ = ["ZIP_READ_ERRORS", "partition_epub", "read_member", "spine_documents"]
+__all__ = ["partition_epub", "spine_documents"]
 
-
-#: What reading a damaged zip member raises (bad CRC, corrupt deflate or LZMA data, mangled names).
-ZIP_READ_ERRORS = (
-    zipfile.BadZipFile,
-    zlib.error,
-    lzma.LZMAError,
-    EOFError,
-    UnicodeDecodeError,
-    NotImplementedError,
-    ValueError,
-    OSError,
-)
 
 _HTML_TYPES = frozenset({"application/xhtml+xml", "text/html", "application/html"})
 _HTML_EXTENSIONS = (".xhtml", ".html", ".htm")
@@ -65,14 +52,6 @@ def partition_epub(path: Path, options: PartitionOptions) -> list[Element]:
             return _partition_chapters(zf, chapters, options)
     except (zipfile.LargeZipFile, *ZIP_READ_ERRORS) as e:
         raise damaged("EPUB", e) from e
-
-
-def read_member(zf: zipfile.ZipFile, name: str) -> bytes:
-    """One member's bytes; a damaged member is a DocumentError naming it, not a zlib traceback."""
-    try:
-        return zf.read(name)
-    except ZIP_READ_ERRORS as e:
-        raise DocumentError(f"damaged archive member {name} ({what_is_wrong(e)})") from e
 
 
 def spine_documents(zf: zipfile.ZipFile) -> list[str]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import html as html_lib
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -32,7 +31,8 @@ from lxml import etree
 from docbatch.elements import Element, inline_metadata
 from docbatch.errors import DocumentError
 from docbatch.partitioners.kit.base import PartitionOptions
-from docbatch.partitioners.markup.text import decode_text_bytes
+from docbatch.partitioners.kit.encoding import decode_text_bytes
+from docbatch.partitioners.kit.tables import Cell, table_html, table_text
 
 __all__ = ["partition_html", "partition_html_string", "partition_xml", "partition_xml_bytes", "table_from_rows"]
 
@@ -620,15 +620,8 @@ def _table_element(rows: list[list[_Cell]]) -> Element | None:
     if not rows:
         return None
     rows = _drop_empty_columns(rows)
-    html_rows = []
-    for row in rows:
-        cells = []
-        for tag, text, colspan, rowspan in row:
-            attrs = (f' colspan="{colspan}"' if colspan > 1 else "") + (f' rowspan="{rowspan}"' if rowspan > 1 else "")
-            cells.append(f"<{tag}{attrs}>{html_lib.escape(text, quote=False)}</{tag}>")
-        html_rows.append("<tr>" + "".join(cells) + "</tr>")
-    text = "\n".join(" ".join(t for _, t, _, _ in row if t) for row in rows)
-    return Element("Table", text, {"text_as_html": "<table>" + "".join(html_rows) + "</table>"})
+    cells = [[Cell(text, colspan, rowspan, tag == "th") for tag, text, colspan, rowspan in row] for row in rows]
+    return Element("Table", table_text(cells), {"text_as_html": table_html(cells)})
 
 
 def _drop_empty_columns(rows: list[list[_Cell]]) -> list[list[_Cell]]:

@@ -16,7 +16,7 @@ from markdown_it.rules_block import StateBlock
 
 from docbatch.elements import Element, inline_metadata
 from docbatch.partitioners.kit.base import PartitionOptions
-from docbatch.partitioners.markup.text import read_text_file
+from docbatch.partitioners.kit.encoding import read_text_file
 
 __all__ = ["partition_markdown", "partition_markdown_string"]
 

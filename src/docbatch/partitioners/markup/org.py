@@ -16,7 +16,7 @@ from typing import Any
 from docbatch.elements import Element, inline_metadata
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.partitioners.kit.boundary import damaged
-from docbatch.partitioners.markup.text import read_text_file
+from docbatch.partitioners.kit.encoding import read_text_file
 
 __all__ = ["partition_org", "partition_org_string"]
 

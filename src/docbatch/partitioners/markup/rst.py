@@ -15,7 +15,7 @@ from docbatch.elements import Element, inline_metadata
 from docbatch.errors import DocumentError
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.partitioners.kit.boundary import damaged
-from docbatch.partitioners.markup.text import read_text_file
+from docbatch.partitioners.kit.encoding import read_text_file
 
 __all__ = ["partition_rst", "partition_rst_string"]
 

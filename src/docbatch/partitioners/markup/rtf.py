@@ -8,7 +8,6 @@ unstructured converts RTF with pandoc; this reads the same text without a subpro
 
 from __future__ import annotations
 
-import html
 import re
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from docbatch.elements import Element
 from docbatch.errors import DocumentError
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.partitioners.kit.boundary import damaged
+from docbatch.partitioners.kit.tables import table_html, table_text
 from docbatch.partitioners.markup.text import partition_text_string
 
 __all__ = ["is_rtf", "partition_rtf", "partition_rtf_string", "rtf_to_plain_text"]
@@ -159,8 +159,4 @@ def _is_table_row(line: str) -> bool:
 
 def _table(rows: list[list[str]]) -> Element:
     """A Table element with plain text (cells joined by spaces) and a simple HTML rendering."""
-    html_rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(cell, quote=False)}</td>" for cell in row) + "</tr>" for row in rows
-    )
-    text = "\n".join(" ".join(cell for cell in row if cell) for row in rows)
-    return Element("Table", text, {"text_as_html": f"<table>{html_rows}</table>"})
+    return Element("Table", table_text(rows), {"text_as_html": table_html(rows)})

@@ -10,55 +10,30 @@ indentation giving the nesting depth.
 
 from __future__ import annotations
 
-import codecs
 import re
 from itertools import pairwise
 from pathlib import Path
 
 from docbatch.elements import Element
 from docbatch.partitioners.kit.base import PartitionOptions
-from docbatch.partitioners.kit.encoding import decode_bytes
+from docbatch.partitioners.kit.bullets import LIST_MARKER
+from docbatch.partitioners.kit.encoding import read_text_file
+from docbatch.partitioners.kit.paragraphs import classify_paragraph
 
-__all__ = [
-    "classify_paragraph",
-    "decode_text_bytes",
-    "mostly_figures",
-    "partition_text",
-    "partition_text_string",
-    "read_text_file",
-]
+__all__ = ["partition_text", "partition_text_string"]
 
-_BULLET = re.compile(r"^\s*(?:[-*•●○▪◦‣⁃–]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)])(?:\s+|$)")
 _BLANK_LINES = re.compile(r"\n[ \t\v\u00a0]*\n")
-_LETTER = re.compile(r"[^\W\d_]")
 _RULE = re.compile(r"^[\s\-=_*~#.·•+]*$")
 _SENTENCE_END = tuple(".!?:")
 # A line shorter than this share of the block's usual width is short.
 _SHORT_LINE = 0.75
 # Lines on each side whose lengths estimate the wrap width around a line.
 _WINDOW = 3
-_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 def partition_text(path: Path, options: PartitionOptions) -> list[Element]:
     """Partition a plain-text file."""
     return partition_text_string(read_text_file(path))
-
-
-def read_text_file(path: str | Path) -> str:
-    """Read and decode a text file (shared by the Markdown, RST and Org partitioners)."""
-    return decode_text_bytes(Path(path).read_bytes())
-
-
-def decode_text_bytes(data: bytes) -> str:
-    """Decode text bytes; UTF-16/32 without a BOM is checked before UTF-8, which accepts NULs."""
-    if b"\x00" in data[:4096] and not data.startswith(_BOMS):
-        from docbatch.partitioners.filetype import nul_pattern_encoding
-
-        guess = nul_pattern_encoding(data[:4096])
-        if guess:
-            return data.decode(guess, errors="replace")
-    return decode_bytes(data)
 
 
 def partition_text_string(text: str) -> list[Element]:
@@ -82,7 +57,7 @@ def _is_rule(line: str) -> bool:
 
 
 def _single_line(line: str) -> Element:
-    bullet = _BULLET.match(line)
+    bullet = LIST_MARKER.match(line)
     if bullet:
         return Element("ListItem", line[bullet.end() :].strip(), {"category_depth": 0})
     return Element(classify_paragraph(line), line)
@@ -112,7 +87,7 @@ class _BlockReader:
         for i, raw in enumerate(lines):
             line = raw.strip()
             indent = len(raw) - len(raw.lstrip())
-            bullet = _BULLET.match(line)
+            bullet = LIST_MARKER.match(line)
             if bullet:
                 self._flush()
                 self._open_item(line[bullet.end() :].strip(), indent)
@@ -174,34 +149,3 @@ def _join_lines(lines: list[str]) -> str:
         else:
             parts.append(" " + line)
     return "".join(parts)
-
-
-def classify_paragraph(text: str, *, single_line: bool = True) -> str:
-    """Guess the element type of one paragraph of plain text."""
-    bullet = _BULLET.match(text)
-    if bullet and text[bullet.end() :].strip():  # a marker alone ("-", "(12)") lists nothing
-        return "ListItem"
-    if single_line and _looks_like_title(text):
-        return "Title"
-    if _LETTER.search(text) is None:
-        return "UncategorizedText"
-    return "NarrativeText"
-
-
-def _looks_like_title(text: str) -> bool:
-    """Short, unpunctuated, capitalised: a heading. A single long token (a hash, base64) is not."""
-    if len(text) > 120 or not (text[0].isupper() or text[0].isdigit()):
-        return False
-    if text[-1] in ".,;:!?" and not text.endswith("..."):
-        return False
-    words = text.split()
-    if len(words) > 12 or (len(words) == 1 and len(text) > 30):
-        return False
-    return _LETTER.search(text) is not None and not mostly_figures(text)
-
-
-def mostly_figures(text: str) -> bool:
-    """More digits than letters ("1993–94", "Q1 2023", "Total 647 202 33"): a value or a row of
-    them, not a heading, however short the line."""
-    digits = sum(ch.isdigit() for ch in text)
-    return digits > 0 and digits > len(_LETTER.findall(text))

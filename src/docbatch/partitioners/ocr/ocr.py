@@ -17,20 +17,17 @@ use N cores instead of N workers each spawning an OpenMP team that fight over th
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from docbatch.errors import DocumentError, NeedsInstall
+from docbatch.partitioners.kit.base import DEFAULT_OCR_LANGUAGES, ocr_language_codes
 
 if TYPE_CHECKING:
     from PIL.Image import Image
 
-__all__ = ["DEFAULT_LANGUAGES", "Word", "check_available", "install_hint", "iso_languages", "recognize"]
-
-#: Tesseract's language codes joined by ``+``, as ``--ocr-languages`` takes them.
-DEFAULT_LANGUAGES = "eng"
+__all__ = ["Word", "check_available", "install_hint", "iso_languages", "recognize"]
 
 #: Where Debian, Fedora, Homebrew and source builds put the language data, in the order tried.
 _TESSDATA_DIRS = (
@@ -40,7 +37,6 @@ _TESSDATA_DIRS = (
     "/usr/local/share/tessdata",
     "/opt/homebrew/share/tessdata",
 )
-_LANGUAGE = re.compile(r"^[A-Za-z_]{3,16}$")
 #: Tesseract codes that are not ISO 639-3 already (most are: eng, deu, fra, spa, ...).
 _ISO = {"chi_sim": "zho", "chi_tra": "zho", "jpn_vert": "jpn", "kor_vert": "kor", "osd": ""}
 
@@ -61,7 +57,7 @@ class Word:
     row_height: float
 
 
-def install_hint(languages: str = DEFAULT_LANGUAGES) -> str:
+def install_hint(languages: str = DEFAULT_OCR_LANGUAGES) -> str:
     """The one sentence that says what to install for OCR in ``languages``."""
     packages = " ".join(f"tesseract-ocr-{lang.lower().replace('_', '-')}" for lang in _split(languages))
     return f"OCR needs Tesseract: run pip install 'docbatch[ocr]' and apt-get install tesseract-ocr {packages}"
@@ -73,12 +69,12 @@ def iso_languages(languages: str) -> list[str]:
     return list(dict.fromkeys(c for c in codes if c))
 
 
-def check_available(languages: str = DEFAULT_LANGUAGES) -> None:
+def check_available(languages: str = DEFAULT_OCR_LANGUAGES) -> None:
     """Raise :class:`DocumentError` with :func:`install_hint` unless OCR in ``languages`` can run here."""
     _engine(languages)
 
 
-def recognize(image: Image, languages: str = DEFAULT_LANGUAGES, *, dpi: int = 0) -> list[Word]:
+def recognize(image: Image, languages: str = DEFAULT_OCR_LANGUAGES, *, dpi: int = 0) -> list[Word]:
     """The words Tesseract reads in ``image`` (a PIL image), in reading order.
 
     ``dpi`` tells Tesseract the scan resolution when it is known (a rendered PDF page); without
@@ -146,10 +142,10 @@ def _engine(languages: str):
 
 def _start(languages: str):
     """Load Tesseract for ``languages``, or say in one sentence what to install."""
-    langs = _split(languages)
-    bad = [lang for lang in langs if not _LANGUAGE.match(lang)]
-    if bad or not langs:
-        raise DocumentError(f"OCR language {languages!r} is not of the form eng or eng+deu")
+    try:
+        langs = ocr_language_codes(languages)
+    except ValueError as e:
+        raise DocumentError(str(e)) from None
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # read when libtesseract starts its first thread
     try:
         import tesserocr

@@ -1,2 +1,1 @@
-"""OpenDocument: ``odt.py`` reads text documents, ``odf.py`` spreadsheets and presentations.
-"""
+"""OpenDocument: ``odt.py`` reads text documents, ``odf.py`` spreadsheets and presentations."""

@@ -19,7 +19,7 @@ from docbatch.elements import Element
 from docbatch.errors import DocumentError
 from docbatch.partitioners.kit.archive import check_zip
 from docbatch.partitioners.kit.base import PartitionOptions
-from docbatch.partitioners.markup.epub import ZIP_READ_ERRORS
+from docbatch.partitioners.kit.members import ZIP_READ_ERRORS
 from docbatch.partitioners.odf.odt import (
     OdfWalker,
     check_odf_not_encrypted,

@@ -19,7 +19,6 @@ slower. unstructured converts ODT with pandoc to DOCX first; this needs no subpr
 
 from __future__ import annotations
 
-import html
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -32,7 +31,8 @@ from docbatch.elements import Element, inline_metadata
 from docbatch.errors import DocumentError, EncryptedDocument
 from docbatch.partitioners.kit.archive import check_zip
 from docbatch.partitioners.kit.base import PartitionOptions
-from docbatch.partitioners.markup.epub import ZIP_READ_ERRORS, read_member
+from docbatch.partitioners.kit.members import ZIP_READ_ERRORS, read_member
+from docbatch.partitioners.kit.tables import Cell, table_html, table_text
 from docbatch.partitioners.markup.text import partition_text_string
 
 __all__ = [
@@ -316,17 +316,11 @@ class OdfWalker:
         rows = [row for row in rows if any(text for text, _, _ in row)]
         if not rows:
             return
-        html_rows = []
-        for row in rows:
-            cells = "".join(
-                f"<td{_span_attrs(cols, rowspan)}>{html.escape(text, quote=False)}</td>" for text, cols, rowspan in row
-            )
-            html_rows.append(f"<tr>{cells}</tr>")
-        text = "\n".join(" ".join(t for t, _, _ in row if t) for row in rows)
-        meta: dict[str, Any] = {"text_as_html": f"<table>{''.join(html_rows)}</table>"}
+        cells = [[Cell(text, cols, rowspan) for text, cols, rowspan in row] for row in rows]
+        meta: dict[str, Any] = {"text_as_html": table_html(cells)}
         if self.page is not None:
             meta["page_number"] = self.page
-        self.out.append(Element("Table", text, meta))
+        self.out.append(Element("Table", table_text(cells), meta))
         self.page = None if self.page is None else self.page + sum(1 for _ in el.iter(_SOFT_BREAK))
 
 
@@ -375,10 +369,6 @@ def _count(value: str | None) -> int:
         return max(1, min(int(value or 1), _MAX_REPEAT))
     except ValueError:
         return 1
-
-
-def _span_attrs(colspan: int, rowspan: int) -> str:
-    return (f' colspan="{colspan}"' if colspan > 1 else "") + (f' rowspan="{rowspan}"' if rowspan > 1 else "")
 
 
 # -- inline text -------------------------------------------------------------------------------

@@ -57,11 +57,12 @@ from lxml import etree
 
 from docbatch.elements import Element
 from docbatch.errors import DocumentError
+from docbatch.partitioners.kit import images
 from docbatch.partitioners.kit.archive import check_zip
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.partitioners.kit.boundary import ZIP_ERRORS, damaged, library_errors, what_is_wrong
 from docbatch.partitioners.kit.notes import part_lost
-from docbatch.partitioners.markup.text import classify_paragraph
+from docbatch.partitioners.kit.paragraphs import classify_paragraph
 from docbatch.partitioners.ooxml.ooxml import (
     Inline,
     TableCell,
@@ -728,6 +729,7 @@ class _Reader:
         if rel is not None and not rel.is_external:
             with contextlib.suppress(KeyError, ValueError, AttributeError):
                 meta["image_mime_type"] = rel.target_part.content_type
+                images.attach(meta, "Image", lambda: rel.target_part.blob, meta["image_mime_type"])
         return Element("Image", alt, meta)
 
 

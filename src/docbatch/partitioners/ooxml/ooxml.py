@@ -9,7 +9,6 @@ resolution off, so billion-laughs and XXE payloads stay unexpanded text.)
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,9 @@ from docbatch.errors import DocumentError, EncryptedDocument
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.partitioners.kit.boundary import damaged, what_is_wrong
 from docbatch.partitioners.kit.notes import part_lost
-from docbatch.partitioners.markup.text import mostly_figures
+from docbatch.partitioners.kit.paragraphs import mostly_figures
+from docbatch.partitioners.kit.tables import Cell as TableCell
+from docbatch.partitioners.kit.tables import table_html, table_text
 
 __all__ = [
     "Inline",
@@ -396,16 +397,6 @@ class Inline:
             self.emphasis.append((start, tag, text))
 
 
-@dataclass(slots=True)
-class TableCell:
-    """One cell as it appears in the HTML: text and how many grid columns and rows it covers."""
-
-    text: str
-    colspan: int = 1
-    rowspan: int = 1
-    header: bool = False
-
-
 def table_element(rows: list[list[TableCell]]) -> tuple[str, str] | None:
     """``(text, text_as_html)`` of a table, or None when every cell is empty.
 
@@ -415,15 +406,4 @@ def table_element(rows: list[list[TableCell]]) -> tuple[str, str] | None:
     """
     if not any(cell.text for row in rows for cell in row):
         return None
-    html_rows = []
-    for row in rows:
-        cells = []
-        for cell in row:
-            tag = "th" if cell.header else "td"
-            attrs = (f' colspan="{cell.colspan}"' if cell.colspan > 1 else "") + (
-                f' rowspan="{cell.rowspan}"' if cell.rowspan > 1 else ""
-            )
-            cells.append(f"<{tag}{attrs}>{html.escape(cell.text.replace(chr(10), ' '), quote=False)}</{tag}>")
-        html_rows.append("<tr>" + "".join(cells) + "</tr>")
-    lines = (" ".join(c.text.replace("\n", " ") for c in row if c.text) for row in rows)
-    return "\n".join(line for line in lines if line), "<table>" + "".join(html_rows) + "</table>"
+    return table_text(rows, newline_as_space=True), table_html(rows, newline_as_space=True)

@@ -45,6 +45,7 @@ from lxml import etree
 
 from docbatch.elements import Element
 from docbatch.errors import DocumentError
+from docbatch.partitioners.kit import images
 from docbatch.partitioners.kit.archive import open_zip
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.partitioners.kit.boundary import ZIP_ERRORS, what_is_wrong
@@ -834,6 +835,7 @@ def _image(pic: Any, slide: Part) -> Element:
     meta: dict[str, Any] = {}
     with contextlib.suppress(KeyError, ValueError):  # a linked picture, a lost one, or no image it knows
         meta["image_mime_type"] = _image_mime_type(pic, slide)
+        images.attach(meta, "Image", lambda: _image_part(pic, slide).blob, meta["image_mime_type"])
     return Element("Image", alt, meta)
 
 
@@ -856,14 +858,19 @@ _MIME_BY_FORMAT = {
 def _image_mime_type(pic: Any, slide: Part) -> str:
     """The MIME type of the picture's image, from its bytes (as python-pptx gives it), not from the
     name the package gives it (decks label JPEGs ``image/jpg`` or ``image/png``)."""
+    part = _image_part(pic, slide)
+    if part.content_type not in _IMAGE_PART_TYPES:
+        raise KeyError(part.content_type)
+    return _MIME_BY_FORMAT[_image_format(part.blob)]
+
+
+def _image_part(pic: Any, slide: Part) -> Part:
+    """The package part of the picture's embedded image; ValueError for a linked one."""
     blip = pic.find(f"{_P}blipFill/{_A}blip")
     rid = blip.get(_R + "embed") if blip is not None else None
     if rid is None:
         raise ValueError("no embedded image")
-    part = slide.rels[rid].target_part
-    if part.content_type not in _IMAGE_PART_TYPES:
-        raise KeyError(part.content_type)
-    return _MIME_BY_FORMAT[_image_format(part.blob)]
+    return slide.rels[rid].target_part
 
 
 def _image_format(blob: bytes) -> str | None:

@@ -26,11 +26,14 @@ import pypdfium2.raw as pdfium_c
 from docbatch.elements import Element
 from docbatch.errors import DocumentError, EncryptedDocument
 from docbatch.partitioners.kit.base import PartitionOptions
+from docbatch.partitioners.kit.images import wants
 from docbatch.partitioners.kit.notes import part_lost, remark
 from docbatch.partitioners.layout.blocks import Block, build_blocks, merge_visual_lines, reading_order
 from docbatch.partitioners.layout.page import Placed, block_text, margin_zone, to_elements
 from docbatch.partitioners.ocr.page import MAX_OCR_PIXELS, ocr_page
+from docbatch.partitioners.pdf.forms import form_lines, open_forms, with_form_values
 from docbatch.partitioners.pdf.links import page_links
+from docbatch.partitioners.pdf.pictures import image_objects, table_png
 from docbatch.partitioners.pdf.tables import find_tables
 from docbatch.partitioners.pdf.text import Frame, page_lines
 
@@ -104,6 +107,7 @@ def _read_document(
     doc = _open(path)
     placed: list[Placed] = []
     try:
+        open_forms(doc)  # before any page is loaded, as pdfium asks
         n_pages = len(doc)
         if n_pages == 0:
             raise DocumentError("PDF has no pages")
@@ -201,19 +205,24 @@ def _read_text_layer(
     tables = find_tables(page, textpage, box, lines) if lines and turn == 0 and rotation == 0 else []
     links = page_links(doc, page, textpage) if lines else []
     text_frame = Frame(box, turn)
+    if doc.formenv is not None:  # filled-in values live in widgets, not in the page's text
+        lines = with_form_values(lines, form_lines(doc, page, text_frame))
     lines = merge_visual_lines(lines)
     for ln in lines:
         sizes[ln.size] += len(ln.text)
     tables_blocks = [_table_block(t, box) for t in tables]
     if tables_blocks:
         lines = [ln for ln in lines if not any(_inside(ln, tb) for tb in tables_blocks)]
-    blocks = reading_order(build_blocks(lines) + tables_blocks, text_frame.width)
+        for tb in tables_blocks:
+            tb.extra.update(table_png(page, tb.pdf_box))
+    pictures = [_image_block(box_, meta, text_frame) for box_, meta in image_objects(page)] if wants("Image") else []
+    blocks = reading_order(build_blocks(lines) + tables_blocks + pictures, text_frame.width)
     _attach_links(blocks, links)
     display = Frame(box, rotation)
     out = []
     for blk in blocks:
-        text = blk.table_text if blk.kind == "table" else block_text(blk)
-        if text or blk.kind == "table":
+        text = blk.table_text if blk.kind in ("table", "image") else block_text(blk)
+        if text or blk.kind in ("table", "image"):
             out.append(_place(blk, index + 1, display, text))
     return _running_heads_first(out)
 
@@ -258,6 +267,15 @@ def _table_block(table, page_box: tuple[float, ...]) -> Block:
     left, _, _, page_top = page_box
     blk = Block([], x0, top, x1, bottom, kind="table", table_html=table.html, table_text=table.text)
     blk.pdf_box = (left + x0, page_top - bottom, left + x1, page_top - top)
+    return blk
+
+
+def _image_block(pdf_box: tuple[float, ...], meta: dict, frame: Frame) -> Block:
+    """A picture as a block of its own kind (an Image element), placed by its box."""
+    x0, y0, x1, y1 = frame.box(pdf_box)
+    blk = Block([], x0, y0, x1, y1, kind="image")
+    blk.pdf_box = tuple(pdf_box)
+    blk.extra.update(meta)
     return blk
 
 

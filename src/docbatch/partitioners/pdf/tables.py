@@ -15,13 +15,14 @@ own lines are read character by character.
 from __future__ import annotations
 
 import ctypes
-import html
+import itertools
+import re
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Any
 
 import pypdfium2.raw as pdfium_c
 
+from docbatch.partitioners.kit.tables import Cell, table_html
 from docbatch.partitioners.layout.blocks import BULLET, _has_leader
 from docbatch.partitioners.pdf.ffi import BoundedText, address, bare
 from docbatch.partitioners.pdf.grid import Edge, grid_cells, grid_tables, table_rows
@@ -101,7 +102,8 @@ def _table(group: list[Edge], bounded: BoundedText, page_box: tuple[float, ...])
         return None
     text = " ".join(c for r in rows for c in r if c)
     x0s, tops, x1s, bottoms = zip(*group, strict=True)
-    return FoundTable((min(x0s), min(tops), max(x1s), max(bottoms)), to_html(rows), text)
+    header = int(len(rows) > 1 and _names_figures(rows))
+    return FoundTable((min(x0s), min(tops), max(x1s), max(bottoms)), to_html(rows, header_rows=header), text)
 
 
 def aligned_tables(
@@ -131,7 +133,7 @@ def aligned_tables(
         words = [(ln, w) for ln in inside for w in line_words(textpage, ln, page_box)]
         body = [w for ln, w in words if (ln.y0 + ln.y1) / 2 > tops[1]] or [w for _, w in words]
         cuts = _column_cuts(body)
-        found = _aligned_table(words, cuts, (x0, top, x1, bottom)) if cuts else None
+        found = _aligned_table(words, cuts, (x0, top, x1, bottom), tops[1]) if cuts else None
         if found is not None:
             out.append(found)
     return out
@@ -152,19 +154,25 @@ def _rule_groups(horizontal: list[Edge]) -> list[tuple[float, float, list[float]
     return [(g[0][0], g[0][2], [e[1] for e in g]) for g in groups if len(g) >= 3]
 
 
-def _aligned_table(words: list, cuts: list[float], bbox: tuple[float, float, float, float]) -> FoundTable | None:
+def _aligned_table(
+    words: list, cuts: list[float], bbox: tuple[float, float, float, float], head_rule: float
+) -> FoundTable | None:
+    """Rows of ``words`` cut into columns at ``cuts``; the rows above ``head_rule`` (the second rule) are the header."""
     rows: list[list[str]] = []
+    header = 0
     last_line = None
     for ln, (x0, x1, text) in sorted(words, key=lambda lw: ((lw[0].y0 + lw[0].y1) / 2, lw[1][0])):
         if last_line is None or (ln.y0 + ln.y1) / 2 - (last_line.y0 + last_line.y1) / 2 > 0.5 * ln.size:
             rows.append([""] * (len(cuts) + 1))
+            header += (ln.y0 + ln.y1) / 2 < head_rule
         last_line = ln
         col = sum(1 for c in cuts if (x0 + x1) / 2 > c)
         rows[-1][col] = f"{rows[-1][col]} {text}".strip()
     if sum(1 for r in rows if sum(1 for c in r if c) >= 2) < 2 or not _cells_look_tabular(rows):
         return None
     text = " ".join(c for r in rows for c in r if c)
-    return FoundTable(bbox, to_html(rows), text)
+    # a header of every row (no body under the second rule) is no header
+    return FoundTable(bbox, to_html(rows, header_rows=header if header < len(rows) else 0), text)
 
 
 def _cells_look_tabular(rows: list[list[str]]) -> bool:
@@ -225,6 +233,7 @@ _MIN_ROWS = 3  # rows of two or more cells an unruled table needs
 _CELL_WORDS = 4  # a piece of a row with more words (figures aside) is running text, not a cell
 _LABEL_WORDS = 8  # the first, label, column may say more ("Net cash provided by operating activities")
 _CHANNEL = 0.6  # font sizes: the narrowest whitespace channel between two columns
+_ROW_PITCH = 2.6  # font sizes: the widest row pitch of a table (padded Word cells with space after: 2.25)
 
 
 def unruled_tables(lines: list, textpage, page_box: tuple[float, ...]) -> list[FoundTable]:
@@ -294,37 +303,78 @@ def _tabular_runs(rows: list[list]) -> list[list[list]]:
     runs: list[list[list]] = []
     cur: list[list] = []
     pending: list[list] = []  # label rows waiting for the tabular row that keeps them
+    before: list | None = None  # the row above, kept or not: it may head the next run's columns
     for row in rows:
         last = (pending or cur)[-1] if (pending or cur) else None
         if last is not None and not _follows(last, row):
-            runs.append(cur)
+            runs.append(cur + _wrapped_tail(cur, pending))
             cur, pending = [], []
         if _is_tabular(row):
+            if not cur and before is not None and _is_header_over(before, row):
+                cur.append(before)
             cur.extend(pending)
             cur.append(row)
             pending = []
         elif cur and _is_label(row):
             pending.append(row)
         else:
-            runs.append(cur)
+            runs.append(cur + _wrapped_tail(cur, pending))
             cur, pending = [], []
-    runs.append(cur)
-    return [r for r in runs if sum(1 for row in r if len(row) >= 2) >= _MIN_ROWS]
+        before = row
+    runs.append(cur + _wrapped_tail(cur, pending))
+    # a one-piece first row is a header over the figures (see _is_header_over): it counts as a row
+    return [r for r in runs if r and sum(1 for row in r if len(row) >= 2) + (len(r[0]) == 1) >= _MIN_ROWS]
+
+
+def _wrapped_tail(cur: list[list], pending: list[list]) -> list[list]:
+    """The label lines after a run's last row that finish its wrapped label cell ("Maintenance / contracts").
+
+    Such a line is set at the line pitch under the label and ends before the row's figures start; a
+    note or caption under the table is set further down or runs across the columns.
+    """
+    if not cur or not pending or len(cur[-1]) < 2:
+        return []
+    last = cur[-1]
+    tail = []
+    for row in pending:
+        above = (tail or [last])[-1]
+        pitch = (row[0].y0 + row[0].y1) / 2 - (above[0].y0 + above[0].y1) / 2
+        if pitch > 1.5 * row[0].size or row[0].x1 >= last[1].x0:
+            break
+        tail.append(row)
+    return tail
+
+
+def _is_header_over(above: list, first: list) -> bool:
+    """``above`` heads the columns of the table starting at ``first`` though it is no tabular row itself.
+
+    A header over the figures only (a blank corner cell, one metric: "Budget") arrives as one short
+    piece. It is taken when every piece is short and starts right of the first row's label cell, so
+    a caption or a heading over the table (set from the left margin) stays text.
+    """
+    if not _follows(above, first) or any(_words(ln.text) > _CELL_WORDS or _has_leader(ln.text) for ln in above):
+        return False
+    return all(ln.x0 > first[0].x1 for ln in above)
 
 
 def _follows(above: list, below: list) -> bool:
-    """``below`` is the next row of ``above``'s table: less than two line heights further down."""
-    top = min(ln.y0 for ln in below)
-    bottom = max(ln.y1 for ln in above)
-    height = max(ln.height for ln in above + below)
-    return top - bottom < 1.2 * height
+    """``below`` is the next row of ``above``'s table: its middle at most ``_ROW_PITCH`` font sizes further down.
+
+    Measured middle to middle and in font sizes, not by the gap between glyph boxes: a row of
+    figures without descenders has a shorter box than the header over it, and table rows are set
+    with cell padding (reportlab 1.8 sizes apart, a Word table exported by LibreOffice 2.25).
+    """
+    pitch = (below[0].y0 + below[0].y1) / 2 - (above[0].y0 + above[0].y1) / 2
+    size = max(ln.size for ln in above + below)
+    return pitch <= _ROW_PITCH * max(size, 1.0)
 
 
 def _unruled_table(run: list[list], textpage, page_box: tuple[float, ...]) -> FoundTable | None:
     from docbatch.partitioners.pdf.text import line_words
 
-    words = [[w for ln in row for w in line_words(textpage, ln, page_box)] for row in run]
     size = sorted(ln.size for row in run for ln in row)[len(run) // 2]
+    run = _join_wrapped(run)
+    words = [[w for ln in row for w in line_words(textpage, ln, page_box)] for row in run]
     # the header row may hold spanning or centred labels, and label rows reach into the figures:
     # the body rows of two or more pieces alone give the channels
     body = [w for row, ws in zip(run[1:], words[1:], strict=True) if len(row) >= 2 for w in ws]
@@ -350,7 +400,10 @@ def _unruled_table(run: list[list], textpage, page_box: tuple[float, ...]) -> Fo
     filled = sum(1 for r in full for c in r if c)
     if filled * 3 < 2 * len(full) * len(grid[0]) or any(sum(1 for c in r if c) < 2 for r in full):
         return None
-    if len(full) * 4 < 3 * len(grid):  # section labels are a few rows of a table, not most of it
+    if len(full) < _MIN_ROWS and any(not all(r) for r in full):
+        return None  # two rows under a one-piece header are a table only when they fill every column
+    labels = len(grid) - len(full) - (len(run[0]) == 1)  # a one-piece first row is the header
+    if labels * 4 > len(grid):  # section labels are a few rows of a table, not most of it
         return None
     if not _cells_look_tabular(grid) or _reads_as_prose(grid) or not _has_figures(grid):
         return None
@@ -360,7 +413,60 @@ def _unruled_table(run: list[list], textpage, page_box: tuple[float, ...]) -> Fo
     lines = [ln for row in run for ln in row]
     bbox = (min(w[0] for w in kept), min(ln.y0 for ln in lines), max(w[1] for w in kept), max(ln.y1 for ln in lines))
     text = " ".join(c for r in grid for c in r if c)
-    return FoundTable(bbox, to_html(grid), text)
+    return FoundTable(bbox, to_html(grid, header_rows=int(_heads_columns(grid, run))), text)
+
+
+_NUMBER = re.compile(r"[-+\u2212(]?[$\u20ac\u00a3]?\d[\d,.]*%?\)?")  # a figure: -1,234.5% (12) $40
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def _heads_columns(grid: list[list[str]], run: list[list]) -> bool:
+    """The first row names the columns: bold over plain rows, or words over figures (see :func:`_names_figures`)."""
+    if len(grid) < 2 or not any(grid[0][1:]):
+        return False
+    return (all(ln.bold for ln in run[0]) and not all(ln.bold for ln in run[1])) or _names_figures(grid)
+
+
+def _names_figures(rows: list[list[str | None]]) -> bool:
+    """The first row holds no figure (years aside) over columns of which the body's cells are a quarter figures.
+
+    That is how a header row reads without its typography; a table of words only keeps ``<td>``.
+    """
+    heads = [c for c in rows[0][1:] if c]
+    body = [c for r in rows[1:] for c in r[1:] if c]
+    if not heads or not body or any(_NUMBER.fullmatch(c) and not _YEAR.fullmatch(c) for c in heads):
+        return False
+    return sum(1 for c in body if _NUMBER.fullmatch(c)) * 4 >= len(body)
+
+
+def _join_wrapped(run: list[list]) -> list[list]:
+    """Rows with a cell wrapped onto two lines joined: a one-piece line much closer to a neighbour than the pitch.
+
+    A long label wraps inside its cell ("Maintenance" over "contracts") while the figures of the row
+    sit on the first line (top-aligned cells) or between the two (centred). Such a line is nearer its
+    row than the table's rows are to each other; a section label row is set at the full pitch.
+    """
+    if len(run) < 3:
+        return run
+    mids = [(row[0].y0 + row[0].y1) / 2 for row in run]
+    gaps = sorted(b - a for a, b in itertools.pairwise(mids))
+    near = 0.75 * gaps[len(gaps) // 2]
+    out: list[list] = []
+    pending: list = []  # a wrapped line above its row's figures (centred cells)
+    for i, row in enumerate(run):
+        above = mids[i] - mids[i - 1] if i else float("inf")
+        below = mids[i + 1] - mids[i] if i + 1 < len(run) else float("inf")
+        if len(row) == 1 and min(above, below) < near:
+            if above <= below and out:
+                out[-1] = out[-1] + row
+            else:
+                pending.extend(row)
+            continue
+        out.append(sorted(pending + row, key=lambda ln: ((ln.y0 + ln.y1) / 2, ln.x0)) if pending else row)
+        pending = []
+    if pending:
+        out.append(pending)
+    return out
 
 
 def _prose_beside(grid: list[list[str]]) -> bool:
@@ -484,20 +590,20 @@ def _add_edge(horizontal: list, vertical: list, x0: float, x1: float, t: float, 
     (horizontal if abs(b - t) < abs(x1 - x0) else vertical).append((x0, t, x1, b))
 
 
-def to_html(rows: list[list[str | None]]) -> str:
-    """A plain HTML table; ``None`` cells (covered by a merged cell) widen the cell to their left."""
-    out = ["<table>"]
-    for row in rows:
-        out.append("<tr>")
-        cells: list[list[Any]] = []
-        for value in row:
-            if value is None and cells:
-                cells[-1][1] += 1
-            elif value is not None:
-                cells.append([value, 1])
-        for value, span in cells:
-            attr = f' colspan="{span}"' if span > 1 else ""
-            out.append(f"<td{attr}>{html.escape(value)}</td>")
-        out.append("</tr>")
-    out.append("</table>")
-    return "".join(out)
+def to_html(rows: list[list[str | None]], header_rows: int = 0) -> str:
+    """A plain HTML table; ``None`` cells (covered by a merged cell) widen the cell to their left.
+
+    The first ``header_rows`` rows are set as ``<th>`` cells (chunking repeats them over each piece).
+    """
+    return table_html([_merged(row, header=r < header_rows) for r, row in enumerate(rows)], escape_quotes=True)
+
+
+def _merged(row: list[str | None], *, header: bool) -> list[Cell]:
+    """The row's cells, each ``None`` after a cell widening it by a column (a leading one is dropped)."""
+    cells: list[Cell] = []
+    for value in row:
+        if value is None and cells:
+            cells[-1].colspan += 1
+        elif value is not None:
+            cells.append(Cell(value, header=header))
+    return cells

@@ -1,2 +1,1 @@
-"""Spreadsheets: .xlsx, .xlsb, .xls, .csv and .tsv.
-"""
+"""Spreadsheets: .xlsx, .xlsb, .xls, .csv and .tsv."""

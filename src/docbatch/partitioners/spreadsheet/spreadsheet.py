@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import html
 import io
 import re
 import warnings
@@ -38,9 +37,11 @@ from docbatch.errors import DocumentError, EncryptedDocument, one_line
 from docbatch.partitioners.kit.archive import check_zip
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.partitioners.kit.boundary import ZIP_ERRORS, library_errors, what_is_wrong
+from docbatch.partitioners.kit.bullets import BULLET_GLYPH
 from docbatch.partitioners.kit.encoding import read_text
 from docbatch.partitioners.kit.notes import part_lost
-from docbatch.partitioners.markup.text import mostly_figures
+from docbatch.partitioners.kit.paragraphs import mostly_figures
+from docbatch.partitioners.kit.tables import table_html, table_text
 
 __all__ = [
     "partition_csv",
@@ -65,8 +66,6 @@ _ONE_COLUMN = "\x1f"
 #: The longest CSV field read. The csv module holds a field as 4-byte characters in a buffer it
 #: doubles, so a field costs up to 8 bytes a character: 16 MiB caps one field near 128 MiB.
 _CSV_FIELD_LIMIT = 16 * 1024**2
-_CELL_SEP = "\x1f"
-_ROW_SEP = "\x1e"
 
 _HEADING_MAX_ROWS = 3
 # A number as sheets show it: 1,234.5  -81  (12)  45%  $3.20  12 553; and dashes for zero.
@@ -75,7 +74,6 @@ _YEAR = re.compile(r"^(19|20)\d\d$")
 
 _TITLE_MAX_WORDS = 12
 _TITLE_MAX_CHARS = 120
-_BULLET = re.compile(r"^[-*•●○▪◦‣⁃–]\s+")
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
 _URL = re.compile(r"^(https?://|www\.)\S+$", re.IGNORECASE)
 
@@ -675,23 +673,15 @@ def _block_table(block: list[SparseRow], metadata: dict[str, Any]) -> Element:
 
 
 def _table_element(grid: list[list[str]], width: int, metadata: dict[str, Any]) -> Element:
-    """A Table element from rows of cell texts (rows shorter than ``width`` are padded).
-
-    The HTML is built with a few whole-table string operations instead of work per cell: cells
-    are joined with the ASCII unit separator and rows with the record separator, both of which
-    ``str.split()`` treats as whitespace, so no collapsed cell text can hold them.
-    """
+    """A Table element from rows of cell texts (rows shorter than ``width`` are padded)."""
     padded = (row if len(row) == width else row + [""] * (width - len(row)) for row in grid)
-    body = html.escape(_ROW_SEP.join(_CELL_SEP.join(row) for row in padded), quote=False)
-    body = body.replace(_CELL_SEP, "</td><td>").replace(_ROW_SEP, "</td></tr><tr><td>")
-    html_text = f"<table><tr><td>{body}</td></tr></table>".replace("<td></td>", "<td/>")
-    text = "\n\n".join(" ".join(filter(None, row)) for row in grid)
-    return Element("Table", text, {**metadata, "text_as_html": html_text})
+    html_text = table_html(padded, self_closing_empty=True)
+    return Element("Table", table_text(grid, row_separator="\n\n"), {**metadata, "text_as_html": html_text})
 
 
 def _text_element(text: str, metadata: dict[str, Any]) -> Element:
     """A lone cell: a caption or note beside a table, typed by its shape."""
-    return Element(classify_cell(text), _BULLET.sub("", text, count=1), dict(metadata))
+    return Element(classify_cell(text), BULLET_GLYPH.sub("", text, count=1), dict(metadata))
 
 
 def classify_cell(text: str) -> str:
@@ -700,7 +690,7 @@ def classify_cell(text: str) -> str:
         return "UncategorizedText"
     if _EMAIL.match(text):
         return "EmailAddress"
-    if _BULLET.match(text):
+    if BULLET_GLYPH.match(text):
         return "ListItem"
     if mostly_figures(text) or text.upper() in ("TRUE", "FALSE"):
         return "UncategorizedText"  # a value ("3 kg", "Q1 2023", a boolean), not a heading
