@@ -6,6 +6,7 @@ One module per format family lives beside this file (``pdf.py``, ``docx.py``, ``
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from docbatch.elements import Element
@@ -49,9 +50,23 @@ def partition_file(
         partitioner = get_partitioner(ft.name)
         try:
             with images.requested(options.extract_image_block_types, options.max_image_pixels):
-                return ft, list(partitioner(path, options))
+                elements = list(partitioner(path, options))
+                if ft.holds and (options.process_attachments or ft.holds_always):
+                    elements += _held(ft.holds, path, options, Path(name or path.name).name, len(elements))
+            return ft, elements
         except ModuleNotFoundError as e:  # a library imported on first use, missing from this install
             raise missing_dependency(ft.name, e) from e
+
+
+def _held(holds: str, path: Path, options: PartitionOptions, container: str, start: int) -> list[Element]:
+    """The elements of the documents a file holds (embedded, attached, archived), after its own
+    and under its first element, as :mod:`~docbatch.partitioners.kit.attachments` makes them."""
+    from docbatch.partitioners.kit.attachments import attachment_elements
+
+    module_name, _, func_name = holds.partition(":")
+    members = getattr(importlib.import_module(module_name), func_name)(path, options)
+    anchor = 0 if start else None
+    return attachment_elements(members, options, read=partition_file, container=container, anchor=anchor, start=start)
 
 
 def _claimed(sniffed: FileType, name: str) -> FileType:

@@ -32,6 +32,7 @@ _ZIP_FORMATS = frozenset(t.name for t in FORMATS if t.zip_mimetype or t.content_
 _TEXTUAL = frozenset(t.name for t in FORMATS if t.textual)
 
 _SNIFF_BYTES = 4096
+_IWORK = frozenset({"pages", "key", "numbers"})
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_ERRORS = (
     zipfile.BadZipFile,
@@ -76,15 +77,17 @@ def detect(path: str | Path, name: str | None = None) -> FileType:
 
 
 def _sniff_magic(head: bytes, path: Path, by_ext: FileType | None) -> FileType | None:
+    if head.startswith(b"PK\x03\x04"):  # first: a zip may hold a PDF (an iWork preview) in its first bytes
+        return _sniff_zip(path, head, by_ext)
     if b"%PDF-" in head[:1024]:
         return FILE_TYPES["pdf"]  # some writers put junk before the header; readers accept it
-    if head.startswith(b"PK\x03\x04"):
-        return _sniff_zip(path, head, by_ext)
     if head.startswith(_OLE_MAGIC):
         return _sniff_ole(path)
     for magic, kind in _MAGIC:
         if head.startswith(magic):
             return kind
+    if head[257:262] == b"ustar":  # POSIX and GNU tar headers: the magic sits after the first name
+        return FILE_TYPES["tar"]
     if head[:4] == b"RIFF" and head[8:12] in _RIFF:
         return FILE_TYPES[_RIFF[head[8:12]]]
     if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
@@ -108,8 +111,12 @@ def _sniff_zip(path: Path, head: bytes, by_ext: FileType | None) -> FileType:
         # A damaged package still goes to the reader its name or first member claims, which
         # fails it as a damaged DOCX (say) instead of skipping it as an unsupported zip.
         return _claimed_by_head(head) or (by_ext if by_ext and by_ext.name in _ZIP_FORMATS else FILE_TYPES["zip"])
+    if found is not None and found.name in _IWORK and by_ext is not None and by_ext.name in _IWORK:
+        return by_ext  # Pages, Keynote and Numbers packages hold the same members: the name tells them apart
     if found is not None:
         return found
+    if by_ext is not None and by_ext.name in _IWORK:
+        return by_ext
     if by_ext is not None and by_ext.name in _ZIP_FORMATS:
         return by_ext  # a package whose main part is lost: its reader says so
     return FILE_TYPES["zip"]

@@ -14,6 +14,7 @@ How a format is recognised, first match wins in this order:
 - ``content_types``: the main part's content type in an OOXML zip's ``[Content_Types].xml``;
 - ``zip_member``: a member that only this format's zip holds (when ``[Content_Types].xml`` is lost);
 - ``ole_streams``: a stream or storage name in an OLE2 compound file (matched case-insensitively);
+- a tar's ``ustar`` at offset 257 (see filetype);
 - ``extensions``: for text formats whose bytes look alike, and for a container too damaged to open.
 """
 
@@ -48,6 +49,12 @@ class FileType:
     #: expecting this format imports them in the main process before its workers fork, so
     #: the workers share one import instead of paying one each (see registry.preload).
     preload: tuple[str, ...] = ()
+    #: "module:function" giving the documents a file of this format holds (embedded objects,
+    #: attachments, archive members) as ``Attachment``s; each is partitioned as a document of its own
+    #: (:mod:`docbatch.partitioners.kit.attachments`) with ``--process-attachments``.
+    holds: str | None = None
+    #: The held documents are the content (an archive): read without ``--process-attachments``.
+    holds_always: bool = False
 
 
 _P = "docbatch.partitioners."
@@ -56,11 +63,17 @@ _WORD = _P + "ooxml.docx:partition_docx"
 _POWERPOINT = _P + "ooxml.pptx:partition_pptx"
 _EXCEL = _P + "spreadsheet.spreadsheet:partition_xlsx"
 _LEGACY = _P + "legacy.legacy:"
+_OOXML_EMBEDDED = _P + "ooxml.embedded:ooxml_embedded"
+_OLE_EMBEDDED = _P + "kit.oleobject:ole_embedded"
+_ARCHIVE = _P + "archives.archives:"
+_IWORK = _P + "archives.iwork:partition_iwork"
 _LIBREOFFICE_HINT = "install LibreOffice: apt-get install -y libreoffice-writer-nogui libreoffice-impress-nogui"
 
 
 def _word(name: str, mime: str, ext: str, main: str) -> FileType:
-    return FileType(name, mime, (ext,), _WORD, content_types=(main,), zip_member="word/document.xml")
+    return FileType(
+        name, mime, (ext,), _WORD, content_types=(main,), zip_member="word/document.xml", holds=_OOXML_EMBEDDED
+    )
 
 
 def _powerpoint(name: str, mime: str, ext: str, main: str) -> FileType:
@@ -73,11 +86,14 @@ def _powerpoint(name: str, mime: str, ext: str, main: str) -> FileType:
         content_types=(main,),
         zip_member="ppt/presentation.xml",
         preload=("pptx.chart.chart", "pptx.oxml"),
+        holds=_OOXML_EMBEDDED,
     )
 
 
 def _excel(name: str, mime: str, ext: str, main: str, partitioner: str = _EXCEL) -> FileType:
-    return FileType(name, mime, (ext,), partitioner, content_types=(main,), zip_member="xl/workbook.xml")
+    return FileType(
+        name, mime, (ext,), partitioner, content_types=(main,), zip_member="xl/workbook.xml", holds=_OOXML_EMBEDDED
+    )
 
 
 def _odf(name: str, kind: str, ext: str, partitioner: str | None) -> FileType:
@@ -95,7 +111,14 @@ def _image(name: str, mime: str, extensions: tuple[str, ...], *magic: bytes) -> 
 
 
 FORMATS: tuple[FileType, ...] = (
-    FileType("pdf", "application/pdf", (".pdf",), _P + "pdf.pdf:partition_pdf", magic=(b"%PDF-",)),
+    FileType(
+        "pdf",
+        "application/pdf",
+        (".pdf",),
+        _P + "pdf.pdf:partition_pdf",
+        magic=(b"%PDF-",),
+        holds=_P + "pdf.attachments:pdf_attachments",
+    ),
     # Word: OOXML documents, templates and macro variants all read as WordprocessingML.
     _word("docx", _OOXML + "wordprocessingml.document", ".docx", _OOXML + "wordprocessingml.document.main+xml"),
     _word("dotx", _OOXML + "wordprocessingml.template", ".dotx", _OOXML + "wordprocessingml.template.main+xml"),
@@ -154,9 +177,10 @@ FORMATS: tuple[FileType, ...] = (
         "xlsb",
         "application/vnd.ms-excel.sheet.binary.macroEnabled.12",
         (".xlsb",),
-        _P + "spreadsheet.spreadsheet:partition_xlsb",
+        _LEGACY + "partition_xlsb",  # calamine, then LibreOffice
         content_types=("application/vnd.ms-excel.sheet.binary.macroEnabled.main",),
         zip_member="xl/workbook.bin",
+        holds=_OOXML_EMBEDDED,
     ),
     # Other OOXML packages, known by name so a user reads what they are.
     FileType(
@@ -182,6 +206,7 @@ FORMATS: tuple[FileType, ...] = (
         _LEGACY + "partition_doc",
         ole_streams=("WordDocument",),
         install_hint=_LIBREOFFICE_HINT,
+        holds=_OLE_EMBEDDED,
     ),
     FileType(
         "ppt",
@@ -190,6 +215,7 @@ FORMATS: tuple[FileType, ...] = (
         _LEGACY + "partition_ppt",
         ole_streams=("PowerPoint Document",),
         install_hint=_LIBREOFFICE_HINT,
+        holds=_OLE_EMBEDDED,
     ),
     FileType(
         "xls",
@@ -197,6 +223,7 @@ FORMATS: tuple[FileType, ...] = (
         (".xls", ".xlt"),
         _LEGACY + "partition_xls",  # xlrd, then calamine, then LibreOffice
         ole_streams=("Workbook", "Book"),
+        holds=_OLE_EMBEDDED,
     ),
     FileType(
         "msg",
@@ -227,7 +254,36 @@ FORMATS: tuple[FileType, ...] = (
         _P + "markup.epub:partition_epub",
         zip_mimetype="application/epub+zip",
     ),
-    FileType("zip", "application/zip", (".zip",)),
+    # Apple iWork: zips of protobuf parts, with a preview PDF inside when saved with one.
+    FileType("pages", "application/vnd.apple.pages", (".pages",), _IWORK, zip_member="Index/Document.iwa"),
+    FileType("key", "application/vnd.apple.keynote", (".key",), _IWORK, zip_member="index.apxl"),
+    FileType("numbers", "application/vnd.apple.numbers", (".numbers",), _IWORK),
+    # Archives: no text of their own, their members partitioned as documents (always, see archives.py).
+    FileType(
+        "zip",
+        "application/zip",
+        (".zip",),
+        _ARCHIVE + "archive_body",
+        holds=_ARCHIVE + "zip_members",
+        holds_always=True,
+    ),
+    FileType(
+        "tar",
+        "application/x-tar",
+        (".tar",),
+        _ARCHIVE + "archive_body",
+        holds=_ARCHIVE + "tar_members",
+        holds_always=True,
+    ),
+    FileType(
+        "gzip",
+        "application/gzip",
+        (".gz", ".tgz"),
+        _ARCHIVE + "archive_body",
+        magic=(b"\x1f\x8b",),
+        holds=_ARCHIVE + "gzip_members",
+        holds_always=True,
+    ),
     FileType("rtf", "text/rtf", (".rtf",), _P + "markup.rtf:partition_rtf", magic=(b"{\\rtf",)),
     # Text formats: content sniffing tells HTML, XML, JSON and email apart; the extension the rest.
     _text("html", "text/html", (".html", ".htm", ".xhtml"), _P + "markup.html:partition_html"),

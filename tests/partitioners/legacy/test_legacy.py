@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import docx
@@ -229,3 +230,82 @@ def test_a_run_with_the_default_relative_output_dir_converts_too(made, tmp_path)
         "deck.ppt.json",
         "report.doc.json",
     ]
+
+
+# -- an office that dies: restarted, the document retried once, no other document taken down -----
+
+
+def _kill_office(converter: Converter) -> None:
+    """SIGKILL the converter's soffice.bin (the bridge's child), as a crash would end it."""
+    import psutil
+
+    office = converter._office
+    assert office is not None, "UNO available: the office is kept between conversions"
+    children = psutil.Process(office.process.pid).children(recursive=True)
+    for child in children:
+        child.kill()
+    for child in children:  # dead once a zombie: the bridge reaps it only when it next looks
+        deadline = time.monotonic() + 10
+        while child.is_running() and child.status() != psutil.STATUS_ZOMBIE and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
+needs_uno = pytest.mark.skipif(legacy._uno_python() is None, reason="no Python with LibreOffice's uno module")
+
+
+@needs_soffice
+@needs_uno
+def test_an_office_killed_between_documents_is_restarted_for_the_next(made, tmp_path):
+    """The office died after one document (a crash, the OOM killer): the next document is no
+    collateral ("Binary URP bridge already disposed" before), it converts in a fresh office."""
+    converter = Converter(soffice_path())
+    try:
+        with converter.converted(made["doc"], ".doc", "docx"):
+            pass
+        _kill_office(converter)
+        with converter.converted(made["ppt"], ".ppt", "pptx") as out:
+            assert out.read_bytes().startswith(b"PK")
+    finally:
+        converter.close()
+
+
+@needs_soffice
+@needs_uno
+def test_a_file_that_crashes_every_office_fails_alone_in_a_plain_sentence(made, monkeypatch):
+    """A test hook kills the office as each conversion of `crasher.doc` is sent, as a file that
+    crashes LibreOffice does: tried once more in a fresh office, it fails with a sentence a user
+    can act on (no UNO internals, no `cxx:` lines); the next .doc in the same worker converts."""
+    converter = Converter(soffice_path())
+    real_convert = legacy._UnoOffice.convert
+    attempts: list[str] = []
+
+    def crashing_convert(office, source: Path, out: Path, filter_name: str) -> None:
+        if source.resolve().name == "crasher.doc":
+            attempts.append(source.name)
+            _kill_office(converter)
+        real_convert(office, source, out, filter_name)
+
+    monkeypatch.setattr(legacy._UnoOffice, "convert", crashing_convert)
+    crasher = Path(shutil.copy(made["doc"], made["doc"].with_name("crasher.doc")))
+    try:
+        with pytest.raises(DocumentError) as caught, converter.converted(crasher, ".doc", "docx"):
+            pass
+        assert str(caught.value) == legacy.CRASHED
+        assert "cxx" not in str(caught.value) and "disposed" not in str(caught.value)
+        assert len(attempts) == 2  # once in the kept office, once in a fresh one
+        with converter.converted(made["doc"], ".doc", "docx") as out:
+            assert out.read_bytes().startswith(b"PK")
+    finally:
+        converter.close()
+
+
+@needs_soffice
+@needs_uno
+def test_the_worker_converter_survives_its_office_dying(made):
+    """The worker's own converter (what partition_file uses): the office is killed after a .doc;
+    the next .ppt of that worker reads in full, instead of failing as collateral."""
+    converter = legacy.converter("doc")
+    _, first = partition_file(made["doc"], OPTIONS)
+    _kill_office(converter)
+    _, second = partition_file(made["ppt"], OPTIONS)
+    assert [e.text for e in first] and [e.text for e in second]

@@ -25,6 +25,11 @@ worker), in its own session, with the kernel told to kill it when its parent die
 pool stops the worker. ``TMPDIR`` points into the converter's private folder, removed when the
 worker exits; a worker killed before it could clean up has its folder removed by the next
 converter made on the machine.
+
+An office that dies (a file crashes it, something kills it) is noticed by the bridge, which then
+exits; the converter starts a fresh one and converts that document once more. A file that
+crashes the fresh office too fails alone with :data:`CRASHED`; the documents after it get yet
+another office, so one crash never fails the rest of a worker's legacy documents.
 """
 
 from __future__ import annotations
@@ -44,11 +49,19 @@ from multiprocessing import util as mp_util
 from pathlib import Path
 
 from docbatch.elements import Element
-from docbatch.errors import DocumentError, EncryptedDocument, NeedsInstall, OutOfMemory
+from docbatch.errors import DocbatchError, DocumentError, EncryptedDocument, NeedsInstall, OutOfMemory, TransientError
 from docbatch.partitioners.formats import by_name
 from docbatch.partitioners.kit.base import PartitionOptions
 
-__all__ = ["Converter", "converter", "partition_doc", "partition_ppt", "partition_xls", "soffice_path"]
+__all__ = [
+    "Converter",
+    "converter",
+    "partition_doc",
+    "partition_ppt",
+    "partition_xls",
+    "partition_xlsb",
+    "soffice_path",
+]
 
 #: Longest one conversion may take when no pool timeout stops it first (a library call, a test).
 CONVERT_TIMEOUT = 600.0
@@ -58,6 +71,7 @@ START_TIMEOUT = 180.0
 _RESTART_REQUESTED = 81
 _PR_SET_PDEATHSIG = 1
 _PROFILE_PREFIX = "docbatch-soffice-profile-"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def soffice_path() -> Path | None:
@@ -122,12 +136,23 @@ class Converter:
             yield out
 
     def _convert(self, source: Path, out: Path, target: str, work: Path) -> None:
+        """Convert in the kept office; when the office dies on the way, once more in a fresh one.
+
+        The office may have died on an earlier document (then this one is no collateral: the
+        fresh office converts it) or on this one (then it crashes the fresh office too and fails
+        alone, in a sentence; the next document gets yet another office)."""
         if self._uno_python is None:
             _convert_once(self.soffice, self.profile, source, target, work)
             return
-        if self._office is None or not self._office.alive():
-            self._office = _UnoOffice(self._uno_python, self.soffice, self.home)
-        self._office.convert(source, out, _FILTERS[target])
+        for _ in range(2):
+            if self._office is None or not self._office.alive():
+                self._office = _UnoOffice(self._uno_python, self.soffice, self.home)
+            try:
+                self._office.convert(source, out, _FILTERS[target])
+                return
+            except _OfficeDied:
+                self._office = None  # already stopped; the next attempt or document starts anew
+        raise _office_died("convert", DocumentError(CRASHED))
 
     def stop_office(self) -> None:
         if self._office is not None:
@@ -138,6 +163,15 @@ class Converter:
 def _shutdown(converter: Converter) -> None:
     converter.stop_office()
     shutil.rmtree(converter.home, ignore_errors=True)
+
+
+#: The reason of a document that took down a fresh office too: the file's fault, said plainly.
+CRASHED = "LibreOffice crashed while converting this file; it is likely damaged (open and save it again to repair)"
+
+
+class _OfficeDied(Exception):
+    """The office died or its UNO bridge was disposed during a conversion: the office's fault
+    until a fresh office dies on the same file, so never a document's reason by itself."""
 
 
 class _UnoOffice:
@@ -161,15 +195,12 @@ class _UnoOffice:
             start_new_session=True,
             preexec_fn=_die_with_parent,
         )
-        try:
-            reply = self._read(START_TIMEOUT)
-        except _OfficeStopped as e:
-            raise _office_died("start", e) from e
-        if not reply.get("ready"):
+        reply = self._read(START_TIMEOUT)
+        if not reply or not reply.get("ready"):
             self.stop()
-            raise _office_died(
-                "start", DocumentError("LibreOffice did not start; check that soffice runs headless on this machine")
-            )
+            # the machine's fault, not the document's: tried again on the next run
+            started = TransientError("LibreOffice did not start; check that soffice runs headless on this machine")
+            raise _office_died("start", started)
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -181,30 +212,29 @@ class _UnoOffice:
             self.process.stdin.write((json.dumps(request) + "\n").encode())
             self.process.stdin.flush()
             reply = self._read(CONVERT_TIMEOUT)
-        except _OfficeStopped as e:
-            raise _office_died("convert", e) from e
+        except BrokenPipeError as e:  # the bridge itself is gone
+            self.stop()
+            raise _OfficeDied from e
         except BaseException:  # a timeout, an alarm: the next document gets a new office
             self.stop()
             raise
-        if reply.get("crashed"):
+        if reply is None or reply.get("crashed"):
             self.stop()
-            crash = DocumentError(f"LibreOffice crashed converting the file: {reply.get('error')}")
-            raise _office_died("convert", crash)
+            raise _OfficeDied
         if not reply.get("ok"):
-            raise DocumentError(f"LibreOffice could not convert the file: {reply.get('error', 'no reason given')}")
+            raise DocumentError(_refusal(reply.get("error", "")))
 
-    def _read(self, timeout: float) -> dict:
-        """One JSON line from the bridge; DocumentError if none comes in ``timeout`` seconds."""
+    def _read(self, timeout: float) -> dict | None:
+        """One JSON line from the bridge, or None when it ended without one; DocumentError if
+        none comes in ``timeout`` seconds."""
         stdout = self.process.stdout
         assert stdout is not None
         ready, _, _ = select.select([stdout], [], [], timeout)
         line = stdout.readline() if ready else b""
-        if not line:
+        if not ready:
             self.stop()
-            if ready:
-                raise _OfficeStopped("LibreOffice stopped while converting the file")
             raise DocumentError(f"LibreOffice took longer than {timeout:g} s converting the file")
-        return json.loads(line)
+        return json.loads(line) if line else None
 
     def stop(self) -> None:
         """Close the bridge's input (it then ends its office); kill both if they linger."""
@@ -217,6 +247,14 @@ class _UnoOffice:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
+
+
+def _refusal(error: str) -> str:
+    """The reason for a file a live office would not open or save, without UNO's internals
+    (``IOException: SfxBaseModel::impl_store … sfxbasemodel.cxx:3201``) that tell a user nothing."""
+    if "could not open" in error or error.startswith(("IOException", "IllegalArgumentException")):
+        return "LibreOffice could not open the file; it is damaged or not in a format LibreOffice reads"
+    return "LibreOffice could not convert the file; it is likely damaged (open and save it again to repair)"
 
 
 def _uno_python() -> str | None:
@@ -253,6 +291,8 @@ def _convert_once(soffice: Path, profile: Path, source: Path, target: str, work:
         code, output = _run_soffice(command, work)
         if code != _RESTART_REQUESTED:
             break
+    if code < 0 or code >= 128:  # killed by a signal: each run is its own office, so this file crashed it
+        raise _office_died("convert", DocumentError(CRASHED))
     if code != 0:
         last = output.strip().splitlines()[-1:] or [f"exit status {code}"]
         raise _office_died(
@@ -260,14 +300,11 @@ def _convert_once(soffice: Path, profile: Path, source: Path, target: str, work:
         )
 
 
-class _OfficeStopped(DocumentError):
-    """The bridge ended without an answer: it or its office died."""
-
-
-def _office_died(step: str, error: DocumentError) -> DocumentError:
+def _office_died(step: str, error: DocbatchError) -> DocbatchError:
     """What a LibreOffice that died (or never started) means: under a memory cap
     (``--max-memory``, inherited by the office as RLIMIT_AS) it ran out of memory, which the next
-    run tries again; otherwise ``error``, the document's own failure."""
+    run tries again (a file that crashes a fresh office is otherwise taken as damaged, for good);
+    without a cap, ``error`` as it is."""
     soft, _ = resource.getrlimit(resource.RLIMIT_AS)
     if soft == resource.RLIM_INFINITY:
         return error
@@ -384,10 +421,41 @@ def partition_xls(path: Path, options: PartitionOptions) -> list[Element]:
             raise first from None
 
 
+def partition_xlsb(path: Path, options: PartitionOptions) -> list[Element]:
+    """Partition an Excel binary workbook: python-calamine, then LibreOffice to XLSX.
+
+    calamine fails on some valid workbooks Excel writes (a record it does not expect); LibreOffice
+    opens them. The zip-bomb guard and the encrypted check run first, in calamine's path, so a
+    bomb or an encrypted file never reaches LibreOffice; calamine's reason is kept when both fail.
+    """
+    from docbatch.partitioners.spreadsheet import spreadsheet
+
+    try:
+        return spreadsheet.partition_xlsb(path, options)
+    except EncryptedDocument:
+        raise
+    except DocumentError as first:
+        if soffice_path() is None or not str(first).startswith("damaged XLSB"):
+            raise
+        try:
+            with converter("xlsb").converted(path, ".xlsb", "xlsx") as modern:
+                elements = spreadsheet.partition_xlsx(modern, options)
+        except DocumentError:
+            raise first from None
+        if not elements:  # LibreOffice turns records it cannot read into an empty sheet: no read
+            raise first from None
+        return elements
+
+
 def _check_not_encrypted(path: Path, file_type: str) -> None:
     """A password-protected legacy file makes LibreOffice fail silently: say what it is instead."""
     import olefile
 
+    with open(path, "rb") as f:
+        if f.read(8) != _OLE_MAGIC:
+            # Word 2 and Word 6 for DOS, WordPerfect, Works: older formats named .doc, no OLE2
+            # container to look into. LibreOffice reads them (and says so when it cannot).
+            return
     try:
         with olefile.OleFileIO(str(path)) as ole:
             streams = {"/".join(s).lower() for s in ole.listdir(streams=True, storages=True)}

@@ -9,6 +9,11 @@ listening on the named pipe, prints ``{"ready": true}``, then reads one JSON req
 (``{"src": path, "dst": path, "filter": name}``) and answers each with one JSON line
 (``{"ok": true}`` or ``{"ok": false, "error": "..."}``). It ends when its input closes, taking the
 office with it; the kernel kills both if the worker above them dies (``PR_SET_PDEATHSIG``).
+
+When the office is gone (it crashed on a document, or something killed it) the bridge answers
+``{"ok": false, "crashed": true}`` and exits: every later call on its disposed UNO bridge would
+fail ("Binary URP bridge already disposed"), so the worker starts a fresh bridge and office and
+tries that document again, instead of failing the next documents as collateral.
 """
 
 from __future__ import annotations
@@ -105,13 +110,18 @@ def _reply(**fields: Any) -> None:
     sys.stdout.flush()
 
 
-def _ended(office: subprocess.Popen, wait: float) -> bool:
-    """Whether ``office`` has exited, waiting up to ``wait`` seconds for it."""
+def _office_gone(office: subprocess.Popen, desktop: Any) -> bool:
+    """Whether the office died (or its bridge was disposed), as opposed to refusing one file.
+
+    A killed office's pipe closes a moment before its process is reaped, so a cheap call over
+    the bridge is the quicker test: on a dead office it raises DisposedException at once."""
+    if office.poll() is not None:
+        return True
     try:
-        office.wait(timeout=wait)
-    except subprocess.TimeoutExpired:
-        return False
-    return True
+        desktop.getFrames()
+    except Exception:
+        return True
+    return False
 
 
 def main(argv: list[str]) -> int:
@@ -121,17 +131,18 @@ def main(argv: list[str]) -> int:
     try:
         for line in sys.stdin:
             request = json.loads(line)
+            if _office_gone(office, desktop):  # died while idle (killed, out of memory): nothing tried
+                _reply(ok=False, crashed=True)
+                return 1
             try:
                 _convert(desktop, request["src"], request["dst"], request["filter"])
                 _reply(ok=True)
             except Exception as e:  # reported to the worker, which fails that one document
+                if _office_gone(office, desktop):
+                    _reply(ok=False, crashed=True)
+                    return 1  # the office crashed on that document: the worker starts a new bridge
                 message = getattr(e, "Message", "") or str(e)
-                error = f"{type(e).__name__}: {' '.join(message.split())[:200]}"
-                # A dropped connection means the office died (at a memory cap, say): the worker
-                # must not take that for the document's own fault.
-                _reply(ok=False, error=error, crashed=_ended(office, 2 if "Disposed" in error else 0))
-            if office.poll() is not None:
-                return 1  # the office crashed on that document: the worker starts a new bridge
+                _reply(ok=False, error=f"{type(e).__name__}: {' '.join(message.split())[:200]}")
     finally:
         with contextlib.suppress(Exception):
             desktop.terminate()

@@ -31,7 +31,6 @@ import contextlib
 import logging
 import mimetypes
 import re
-import tempfile
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -49,22 +48,18 @@ from docbatch.elements import METADATA_KEYS, Element
 from docbatch.errors import (
     DocumentError,
     EncryptedDocument,
-    MissingDependency,
-    UnsupportedFileType,
-    internal_error,
-    one_line,
 )
 from docbatch.partitioners.filetype import nul_pattern_encoding
+from docbatch.partitioners.kit.attachments import MAX_DEPTH, Attachment, attachment_elements, safe_filename
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.partitioners.kit.boundary import damaged, library_errors
 from docbatch.partitioners.kit.encoding import decode_bytes
-from docbatch.partitioners.kit.notes import part_lost
 
-__all__ = ["MAX_ATTACHMENT_DEPTH", "partition_eml", "partition_mbox", "partition_msg"]
+__all__ = ["MAX_ATTACHMENT_DEPTH", "partition_eml", "partition_mbox", "partition_msg", "safe_filename"]
 
 
-#: How many levels of emails attached to emails are partitioned.
-MAX_ATTACHMENT_DEPTH = 3
+#: How many levels of emails attached to emails are partitioned (every container shares the bound).
+MAX_ATTACHMENT_DEPTH = MAX_DEPTH
 #: Metadata key listing an email's attachments (not one of unstructured's names; see module doc).
 ATTACHMENTS_KEY = "attachment_filenames"
 
@@ -76,13 +71,6 @@ _ADDRESS_SPECIALS = re.compile(r'[()<>@,;:\\".\[\]]')
 _SIGNATURE_TYPES = frozenset(
     {"application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature"}
 )
-
-
-class Attachment(NamedTuple):
-    """One attached file: its (unsanitised) name and bytes."""
-
-    name: str
-    data: bytes
 
 
 class Envelope(NamedTuple):
@@ -662,69 +650,17 @@ def _attachment_elements(
     start: int,
     envelope: Envelope,
 ) -> list[Element]:
-    """Partition each attachment; its elements hang under ``anchor`` and follow index ``start``."""
-    depth = _depth.get()
-    if depth >= MAX_ATTACHMENT_DEPTH:
-        part_lost(f"attachments of {email_name}", f"nested deeper than {MAX_ATTACHMENT_DEPTH} levels")
-        return []
-    out: list[Element] = []
-    token = _depth.set(depth + 1)
-    try:
-        with tempfile.TemporaryDirectory(prefix="docbatch-attachment-") as tmp:
-            for att in attachments:
-                elements = _partition_attachment(att, options, Path(tmp), email_name)
-                offset = start + len(out)  # links inside an attachment (a nested email) shift with it
-                for el in elements:
-                    el.parent = anchor if el.parent is None else el.parent + offset
-                    el.metadata.setdefault("attached_to_filename", email_name)  # nested ones keep theirs
-                    if "last_modified" in envelope.metadata:
-                        el.metadata.setdefault("last_modified", envelope.metadata["last_modified"])
-                out.extend(elements)
-    finally:
-        _depth.reset(token)
-    return out
-
-
-def _partition_attachment(att: Attachment, options: PartitionOptions, tmp: Path, email_name: str) -> list[Element]:
-    """One attachment's elements; one that fails is a lost part of its email, named with why.
-
-    An unsupported type (a picture, a signature) is nothing lost; a missing library stops the run.
-    """
+    """Partition each attachment (:mod:`~docbatch.partitioners.kit.attachments`, the one way every
+    container does it); its elements also get the email's date when they have none."""
     from docbatch.partitioners.auto import partition_file
 
-    if not att.data:
-        return []  # an empty attachment has nothing to partition and nothing wrong with it
-    name = safe_filename(att.name)
-    path = tmp / name
-    try:
-        path.write_bytes(att.data)
-        file_type, elements = partition_file(path, options, name=name)
-    except UnsupportedFileType:
-        return []  # images, signatures, archives: nothing to partition, nothing wrong
-    except DocumentError as e:
-        part_lost(f"attachment {name}", one_line(e))
-        return []
-    except MissingDependency:
-        raise
-    except Exception as e:  # a bug of ours in one attachment's reader must not lose its email
-        part_lost(f"attachment {name}", internal_error(e))
-        return []
-    finally:
-        path.unlink(missing_ok=True)
-    for el in elements:
-        el.metadata.setdefault("filename", att.name)
-        el.metadata.setdefault("filetype", file_type.mime)
-    return elements
-
-
-def safe_filename(name: str) -> str:
-    """An attachment name safe to create in a temp folder: no directories, no control characters."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    base = _UNSAFE_NAME_CHARS.sub("_", base).strip(" .")
-    if len(base) > _MAX_NAME:
-        stem, dot, ext = base.rpartition(".")
-        base = (stem[: _MAX_NAME - len(ext) - 1] + dot + ext) if dot and len(ext) < 16 else base[:_MAX_NAME]
-    return base or "attachment"
+    out = attachment_elements(
+        attachments, options, read=partition_file, container=email_name, anchor=anchor, start=start
+    )
+    if "last_modified" in envelope.metadata:
+        for el in out:
+            el.metadata.setdefault("last_modified", envelope.metadata["last_modified"])
+    return out
 
 
 def _clean(text: str) -> str:

@@ -10,6 +10,7 @@ resolution off, so billion-laughs and XXE payloads stay unexpanded text.)
 from __future__ import annotations
 
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,9 +61,39 @@ _CITY_STATE_ZIP = re.compile(r"^[A-Za-z][A-Za-z .'-]*,\s*[A-Z]{2}\s+\d{5}(?:-\d{
 _NEWLINES = re.compile(r" *\n[\s]*")
 
 
+#: The password Excel encrypts a workbook with when it is only write-protected ("Protect Workbook",
+#: "read-only recommended"): Excel, LibreOffice and Tika open such a file without asking.
+EXCEL_DEFAULT_PASSWORD = "VelvetSweatshop"
+
+
 def partition_encrypted(path: Path, options: PartitionOptions) -> list[Element]:
-    """An encrypted OOXML package (an OLE2 file around it): nothing is readable without the password."""
-    raise EncryptedDocument("password-protected Office file; remove the password and retry")
+    """An encrypted OOXML package (an OLE2 file around it): read when it opens with Excel's
+    built-in key, as Excel does; otherwise nothing is readable without the password."""
+    from docbatch.partitioners.auto import partition_file
+
+    with tempfile.TemporaryDirectory(prefix="docbatch-decrypted-") as tmp:
+        plain = Path(tmp) / "decrypted"
+        if not _decrypt_with_default_key(path, plain):
+            raise EncryptedDocument("password-protected Office file; remove the password and retry")
+        file_type, elements = partition_file(plain, options)
+        if file_type.name == "ooxml-encrypted":  # encrypted twice over: no loop, no further guess
+            raise EncryptedDocument("password-protected Office file; remove the password and retry")
+        return elements
+
+
+def _decrypt_with_default_key(path: Path, out: Path) -> bool:
+    """Whether ``path`` decrypts with :data:`EXCEL_DEFAULT_PASSWORD` (into ``out``)."""
+    import msoffcrypto
+
+    try:
+        with open(path, "rb") as f:
+            office = msoffcrypto.OfficeFile(f)
+            office.load_key(password=EXCEL_DEFAULT_PASSWORD)
+            with open(out, "wb") as sink:
+                office.decrypt(sink)
+    except Exception:  # msoffcrypto's InvalidKeyError, DecryptionError, or its parser on a damaged file
+        return False
+    return True
 
 
 def open_failure(kind: str, error: BaseException) -> DocumentError:
@@ -95,10 +126,13 @@ def chart_elements(chart: Any) -> list[Element]:
     try:
         title = chart.chart_title.text_frame.text if chart.has_title and chart.chart_title.has_text_frame else ""
         table = _chart_table(chart) if _chart_size(chart.element) <= MAX_CHART_POINTS else None
-    except (PythonPptxError, KeyError, ValueError, IndexError, NotImplementedError) as e:
-        # python-pptx's own verdicts on chart XML it cannot map (NotImplementedError: a chart
-        # type it does not know, such as the 3-D ones)
-        part_lost("chart", "unsupported chart type" if isinstance(e, NotImplementedError) else what_is_wrong(e))
+    except (PythonPptxError, KeyError, ValueError, IndexError, NotImplementedError, AttributeError, TypeError) as e:
+        # python-pptx's own verdicts on chart XML it cannot map: NotImplementedError for a chart
+        # type it does not know (the 3-D ones), AttributeError for a plot element it has no class
+        # for ("'_Element' object has no attribute 'iter_sers'": a bar-of-pie chart). Only the
+        # chart is lost, never the deck.
+        unsupported = isinstance(e, NotImplementedError | AttributeError | TypeError)
+        part_lost("chart", "unsupported chart type" if unsupported else what_is_wrong(e))
         return []
     out = [Element("FigureCaption", collapse(title))] if collapse(title) else []
     if table is not None:
@@ -150,9 +184,11 @@ def chart_from_xml(blob: bytes) -> list[Element]:
     from pptx.oxml import parse_xml
 
     try:
-        return chart_elements(Chart(parse_xml(blob), None))
-    except (etree.XMLSyntaxError, ValueError, AttributeError, TypeError):
+        chart = Chart(parse_xml(blob), None)
+    except (etree.XMLSyntaxError, ValueError, AttributeError, TypeError) as e:
+        part_lost("chart", what_is_wrong(e))
         return []
+    return chart_elements(chart)
 
 
 #: ``a:graphicData`` URI of a SmartArt diagram.

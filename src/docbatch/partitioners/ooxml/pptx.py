@@ -52,7 +52,7 @@ from docbatch.partitioners.kit.boundary import ZIP_ERRORS, what_is_wrong
 from docbatch.partitioners.kit.notes import part_lost
 from docbatch.partitioners.ooxml.ooxml import (
     TableCell,
-    chart_elements,
+    chart_from_xml,
     child,
     collapse,
     contact_type,
@@ -890,8 +890,4 @@ def _chart(data: Any, slide: Part) -> list[Element]:
     rid = ref.get(_R + "id") if ref is not None else None
     if rid is None:
         raise ValueError("this graphic frame does not contain a chart")
-    part = slide.rels[rid].target_part
-    from pptx.chart.chart import Chart
-    from pptx.oxml import parse_xml
-
-    return chart_elements(Chart(parse_xml(part.blob), None))
+    return chart_from_xml(slide.rels[rid].target_part.blob)

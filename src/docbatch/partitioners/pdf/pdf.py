@@ -80,6 +80,16 @@ def _pages(n: int, kind: str = "") -> str:
     return f"{n} {kind + ' ' if kind else ''}page{'' if n == 1 else 's'}"
 
 
+def _load_failure(code: int | None, message: str) -> str:
+    """The reason for a PDF pdfium would not load, in its words where they say something; a file
+    that fails with no error recorded reads "success" (FPDF_ERR_SUCCESS), and "unknown error"
+    says nothing, so those are named for what they are."""
+    if code in (pdfium_c.FPDF_ERR_SUCCESS, pdfium_c.FPDF_ERR_UNKNOWN, None):
+        return "damaged PDF file (no readable cross-reference table or page tree); it may be truncated"
+    reason = message.split("(PDFium: ")[-1].rstrip(").") if "PDFium" in message else message
+    return f"not a readable PDF: {reason.lower()}"
+
+
 def _open(path: Path) -> pdfium.PdfDocument:
     """Open with pdfium, translating its failures; an empty user password is tried by pdfium itself."""
     try:
@@ -90,8 +100,7 @@ def _open(path: Path) -> pdfium.PdfDocument:
             raise EncryptedDocument("password-protected PDF; remove the password and retry") from e
         if code == pdfium_c.FPDF_ERR_SECURITY:
             raise EncryptedDocument("PDF uses an unsupported security handler") from e
-        reason = str(e).split("(PDFium: ")[-1].rstrip(").") if "PDFium" in str(e) else str(e)
-        raise DocumentError(f"not a readable PDF: {reason.lower()}") from e
+        raise DocumentError(_load_failure(code, str(e))) from e
     except (OSError, ValueError) as e:
         raise DocumentError(f"cannot open PDF: {e}") from e
 

@@ -1,0 +1,1 @@
+"""Containers whose members are the content: zip and tar archives, Apple iWork packages."""

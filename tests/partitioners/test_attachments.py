@@ -1,0 +1,132 @@
+"""Documents inside documents, one mechanism (kit/attachments.py): objects embedded in DOCX, PPTX
+and XLSX packages (as themselves or in OLE wrappers), files attached to a PDF; every fixture is
+made here, with the libraries that write those formats."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import zipfile
+from pathlib import Path
+
+import docx
+import openpyxl
+import pptx
+import pypdfium2 as pdfium
+import pytest
+
+import docbatch
+from _ole import write_ole
+from docbatch.partitioners.kit.oleobject import ole_payload
+from ocr_fixtures import text_pdf
+
+
+def _xlsx_bytes() -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Region", "Revenue"])
+    sheet.append(["North", 1200])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _pdf_bytes(tmp_path: Path) -> bytes:
+    # padded past 4096 bytes: the test OLE writer keeps streams out of the mini stream
+    return text_pdf(tmp_path / "inner.pdf").read_bytes().ljust(5000, b"\n")
+
+
+def _with_members(package: Path, members: dict[str, bytes]) -> Path:
+    """``package`` with ``members`` added, as Office stores embedded objects under ``embeddings/``."""
+    with zipfile.ZipFile(package, "a") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return package
+
+
+def _docx(path: Path) -> Path:
+    document = docx.Document()
+    document.add_paragraph("The figures are in the embedded workbook.")
+    document.save(path)
+    return path
+
+
+def _texts(elements) -> str:
+    return "\n".join(el.text for el in elements)
+
+
+def test_a_workbook_and_an_ole_wrapped_pdf_in_a_docx_are_read_with_process_attachments(tmp_path):
+    ole = write_ole(tmp_path / "ole.bin", {"CONTENTS": _pdf_bytes(tmp_path)}).read_bytes()
+    path = _with_members(
+        _docx(tmp_path / "report.docx"),
+        {"word/embeddings/Microsoft_Excel_Worksheet.xlsx": _xlsx_bytes(), "word/embeddings/oleObject1.bin": ole},
+    )
+    plain = docbatch.partition(path, detect_languages=False)
+    assert "North" not in _texts(plain)  # off by default: what a run without the flag wrote stays
+    elements = docbatch.partition(path, detect_languages=False, process_attachments=True)
+    body, *inner = elements
+    assert body.text == "The figures are in the embedded workbook."
+    assert "North" in _texts(inner) and "Quarterly Warehouse Review" in _texts(inner)
+    for el in inner:
+        meta = el.to_dict()["metadata"]
+        assert meta["attached_to_filename"] == "report.docx"
+        assert meta["parent_id"] == body.element_id
+    types = {el.to_dict()["metadata"]["filetype"] for el in inner}
+    assert types == {"application/pdf", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def test_a_pdf_embedded_in_a_deck_through_the_packager_keeps_its_name(tmp_path):
+    deck = pptx.Presentation()
+    deck.slides.add_slide(deck.slide_layouts[5]).shapes.title.text = "Quarterly results"
+    deck.save(tmp_path / "deck.pptx")
+    pdf = _pdf_bytes(tmp_path)
+    label = b"figures.pdf\x00"
+    native = b"\x02\x00" + label + b"C:\\figures.pdf\x00" + b"\x00\x00\x03\x00" + (4).to_bytes(4, "little")
+    native += b"C:\\\x00" + len(pdf).to_bytes(4, "little") + pdf
+    native = len(native).to_bytes(4, "little") + native
+    ole = write_ole(tmp_path / "ole.bin", {"\x01Ole10Native": native}).read_bytes()
+    path = _with_members(tmp_path / "deck.pptx", {"ppt/embeddings/oleObject1.bin": ole})
+    inner = docbatch.partition(path, detect_languages=False, process_attachments=True)[1:]
+    assert "Freight Contract Notes" in _texts(inner)
+    assert {el.to_dict()["metadata"]["filename"] for el in inner} == {"figures.pdf"}
+
+
+def test_ole_payload_gives_a_legacy_office_object_whole():
+    data = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100  # no wrapper olefile can open
+    assert ole_payload("oleObject1.bin", data).data == data
+
+
+def test_files_attached_to_a_pdf_are_read(tmp_path):
+    outer = text_pdf(tmp_path / "cover.pdf", [[("title", "Cover letter")]])
+    pdf = pdfium.PdfDocument(str(outer))
+    attachment = pdf.new_attachment("minutes.txt")
+    attachment.set_data(b"Minutes of the board meeting held in March.")
+    with open(tmp_path / "with-attachment.pdf", "wb") as f:
+        pdf.save(f)
+    pdf.close()
+    elements = docbatch.partition(tmp_path / "with-attachment.pdf", detect_languages=False, process_attachments=True)
+    assert [el.text for el in elements] == ["Cover letter", "Minutes of the board meeting held in March."]
+    meta = elements[1].to_dict()["metadata"]
+    assert (meta["filename"], meta["attached_to_filename"], meta["filetype"]) == (
+        "minutes.txt",
+        "with-attachment.pdf",
+        "text/plain",
+    )
+
+
+def test_a_damaged_embedded_workbook_is_a_lost_part_of_its_document(tmp_path):
+    path = _with_members(
+        _docx(tmp_path / "report.docx"), {"word/embeddings/Microsoft_Excel_Worksheet.xlsx": b"PK\x03\x04broken"}
+    )
+    with pytest.warns(docbatch.PartialDocumentWarning, match="attachment Microsoft_Excel_Worksheet.xlsx: damaged"):
+        elements = docbatch.partition(path, detect_languages=False, process_attachments=True)
+    assert [el.text for el in elements] == ["The figures are in the embedded workbook."]
+
+
+def test_the_corpus_docx_with_pictures_gives_no_extra_elements(tmp_path):
+    corpus = Path(__file__).resolve().parents[3] / "shared/corpus/unstructured-example-docs/contains-pictures.docx"
+    if not corpus.is_file():
+        pytest.skip("shared corpus not present")
+    path = Path(shutil.copy(corpus, tmp_path / corpus.name))
+    with_flag = docbatch.partition(path, detect_languages=False, process_attachments=True)
+    assert len(with_flag) == len(docbatch.partition(path, detect_languages=False))
