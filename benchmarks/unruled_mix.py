@@ -547,8 +547,12 @@ def _f1(counts: list[int]) -> float:
     return 2 * common / (found + true) if found + true else 1.0
 
 
-def mix_scores(folder: Path, docs: int = 12, negatives: int = 2) -> list[MixScore]:
-    """Partition every generated PDF and score its tables and prose, per generator."""
+def mix_scores(folder: Path, docs: int = 12, negatives: int = 2, *, ocr: bool = False) -> list[MixScore]:
+    """Partition every generated PDF and score its tables and prose, per generator.
+
+    ``ocr`` reads every page by OCR (``ocr="always"``: the text layer ignored, as a scan of the
+    printed page), so the same documents score the finder on Tesseract's word boxes.
+    """
     from benchmarks.unruled import score_tables
     from docbatch.elements import elements_to_dicts
     from docbatch.partitioners.kit.base import PartitionOptions
@@ -560,7 +564,8 @@ def mix_scores(folder: Path, docs: int = 12, negatives: int = 2) -> list[MixScor
         prose, all_prose = [0, 0, 0], [0, 0, 0]
         for pdf in paths:
             truth = json.loads(pdf.with_suffix(".truth.json").read_text(encoding="utf-8"))
-            elements = elements_to_dicts(partition_pdf(pdf, PartitionOptions()))
+            options = PartitionOptions(ocr="always" if ocr else "auto")
+            elements = elements_to_dicts(partition_pdf(pdf, options))
             s = score_tables(elements, truth["tables"])
             for i, v in enumerate((s.true_tables, s.found_tables, s.matched, s.cells_right, s.cells)):
                 counts[i] += v

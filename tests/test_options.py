@@ -19,6 +19,7 @@ from docbatch.runner.pipeline import RunOptions
         {"ocr_languages": "eng++deu"},
         {"ocr_languages": "en"},
         {"max_uncompressed_bytes": 0},
+        {"extract_image_block_types": ("Figure",)},
     ],
 )
 def test_partition_options_refuse_what_no_partitioner_knows(kwargs):

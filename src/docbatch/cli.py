@@ -213,8 +213,9 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--extract-image-block-types",
             default="",
             callback=_check_image_types,
-            help="Element types that carry their picture in metadata.image_base64, joined by commas: Image, Table "
-            "(unstructured's option; needs --extract-image-block-to-payload).",
+            help="Element types whose pictures are kept, joined by commas: Image, Table (unstructured's option). "
+            "Written as files beside each output (metadata.image_path), or with --extract-image-block-to-payload "
+            "into the elements.",
         ),
         _option(
             "--extract-image-block-to-payload",
@@ -633,11 +634,6 @@ def _run(
 ) -> None:
     if output and structured_output_dir:
         raise click.UsageError("Give --structured-output-dir or --output, not both.")
-    if extract_image_block_types and not extract_image_block_to_payload:
-        # unstructured's other mode writes picture files beside the output: not built yet
-        raise click.UsageError(
-            "--extract-image-block-types needs --extract-image-block-to-payload: pictures go into the elements only."
-        )
     try:
         target = output or structured_output_dir or "structured-outputs"
         destination = open_destination(target, endpoint_url=endpoint_url)

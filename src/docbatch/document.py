@@ -12,17 +12,19 @@ from __future__ import annotations
 import os
 import tempfile
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from docbatch.elements import DocumentInfo, Element, clean_text, finalize
+from docbatch.errors import ConfigError
 from docbatch.languages import detect_languages
-from docbatch.model import DocumentMeta
+from docbatch.model import DocumentMeta, Picture
 from docbatch.partitioners.auto import partition_file
 from docbatch.partitioners.filetype import FileType
 from docbatch.partitioners.kit.base import PartitionOptions
+from docbatch.partitioners.kit.images import take_pictures
 from docbatch.partitioners.kit.notes import Notes, collecting
 from docbatch.paths import printable
 
@@ -40,6 +42,9 @@ class Partitioned:
     file_type: FileType
     elements: list[Element]
     notes: Notes
+    #: The pictures to write beside the output (see :attr:`PartitionOptions.picture_files`); their
+    #: elements' ``image_path`` holds each one's file name.
+    pictures: list[Picture] = field(default_factory=list)
 
 
 def partition_document(path: Path, doc: DocumentMeta, options: PartitionOptions) -> Partitioned:
@@ -53,7 +58,7 @@ def partition_document(path: Path, doc: DocumentMeta, options: PartitionOptions)
     finished = finalize(elements, _document_info(doc, file_type, elements, options))
     if not finished and not notes.lost and not notes.remarks:
         notes.remarks.append("no text found")  # an ok with nothing in it always says why
-    return Partitioned(file_type, finished, notes)
+    return Partitioned(file_type, finished, notes, take_pictures(finished))
 
 
 def _document_info(
@@ -92,6 +97,8 @@ def partition(
     document with lost parts returns the rest and warns with :class:`PartialDocumentWarning`.
     """
     opts = PartitionOptions(**options)
+    if opts.picture_files:  # files need a destination to go to; a run has one, this call has not
+        raise ConfigError("partition() carries pictures in the elements only: add extract_image_block_to_payload=True.")
     if isinstance(source, str | os.PathLike):
         path = Path(source).absolute()
         if not path.is_file():

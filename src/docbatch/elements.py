@@ -81,6 +81,7 @@ METADATA_KEYS = frozenset(
         "header_footer_type",
         "image_base64",
         "image_mime_type",
+        "image_path",
         "image_url",
         "is_continuation",
         "languages",

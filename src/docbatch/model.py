@@ -4,6 +4,8 @@
   :class:`ListingFault` a part of the source it could not list; destinations key outputs by them.
 - :class:`DocResult` and :class:`Status` say how one document ended: the one thing a worker returns
   and the run record stores.
+- :class:`Picture` is one picture of a document written as a file beside its output
+  (``--extract-image-block-types`` without ``--extract-image-block-to-payload``).
 - A *stamp* is a short digest of the document's version and size as the source listing gives
   them (an S3 ETag, a local ``mtime_ns``, fsspec's checksum, ETag or mtime) and the run's
   processing fingerprint (:attr:`docbatch.runner.worker.Job.fingerprint`). Destinations store it with
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -26,6 +29,7 @@ __all__ = [
     "FAILED_BEFORE",
     "OK",
     "PARTIAL",
+    "PICTURE_EXTENSIONS",
     "SKIPPED",
     "STAMP_LENGTH",
     "UNCHANGED",
@@ -33,7 +37,9 @@ __all__ = [
     "DocResult",
     "DocumentMeta",
     "ListingFault",
+    "Picture",
     "Status",
+    "is_picture_name",
     "stamp",
 ]
 
@@ -72,6 +78,38 @@ class DocumentMeta:
             last_modified=modified,
             record_locator={"path": path},
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """A picture on its way from the partitioner to the destination, written beside the output."""
+
+    #: The file's name inside the document's pictures folder: ``figure-<page>-<n>-<digest>.<ext>``.
+    name: str
+    data: bytes = field(repr=False)
+    mime: str
+
+
+#: File name extensions of the types pictures come in; any other type is written as ``.bin``.
+PICTURE_EXTENSIONS = {
+    "image/bmp": "bmp",
+    "image/gif": "gif",
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/svg+xml": "svg",
+    "image/tiff": "tif",
+    "image/webp": "webp",
+    "image/x-emf": "emf",
+    "image/x-wmf": "wmf",
+}
+_PICTURE_EXTENSION = "|".join(sorted({*PICTURE_EXTENSIONS.values(), "bin"}))
+_PICTURE_NAME = re.compile(rf"(?:figure|table)-\d+-\d+-[0-9a-f]{{12}}\.(?:{_PICTURE_EXTENSION})")
+
+
+def is_picture_name(name: str) -> bool:
+    """Whether a file name is one :class:`Picture` names take: destinations remove only those, never
+    an output (``*.json``) of a document whose key happens to lie in a pictures folder."""
+    return _PICTURE_NAME.fullmatch(name) is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ import pytest
 from docbatch.destinations.base import Destination
 from docbatch.destinations.registry import open_destination
 from docbatch.errors import ConfigError
-from docbatch.model import DocumentMeta
+from docbatch.model import DocumentMeta, Picture
 from support import cli_env, run_cli
 
 DOC = DocumentMeta(uri="s3://src/docs/a/b.txt", key="a/b.txt", size=5, version="v1")
@@ -144,3 +144,110 @@ def test_a_store_without_implicit_folders_gets_its_parent_folders_made(tmp_path)
     assert any((out / ".docbatch" / "records").glob("*.sqlite"))
     again = run_cli(args, cwd=tmp_path, env=cli_env(XDG_CACHE_HOME=str(tmp_path / "cache")))
     assert again.returncode == 0 and "2 skipped" in again.stderr
+
+
+# Pictures written as files beside the output (--extract-image-block-types without the payload flag).
+PICTURES = [
+    Picture("figure-1-1-" + "0" * 12 + ".png", b"\x89PNG first", "image/png"),
+    Picture("table-2-1-" + "1" * 12 + ".png", b"\x89PNG second", "image/png"),
+]
+
+
+def _pictures(destination: Destination) -> set[str]:
+    entry = destination.state().get(destination.name_for(DOC))
+    return {rel.rpartition("/")[2] for rel in entry.pictures} if entry else set()
+
+
+def _file_trees_only(destination: Destination) -> None:
+    if not destination.writes_pictures:
+        with pytest.raises(ConfigError, match="image_base64"):  # the run refuses the mode in one sentence
+            destination.picture_location(DOC, PICTURES[0].name)
+        pytest.skip("a database output takes pictures in the elements only")
+
+
+def test_pictures_are_written_beside_the_output_where_image_path_says(destination):
+    _file_trees_only(destination)
+    destination.write(DOC, ELEMENTS, S1, PICTURES)
+    name = destination.name_for(DOC)
+    entry = destination.state()[name]
+    assert list(destination.state()) == [name]  # the pictures belong to the output, they are no outputs
+    assert entry.output and entry.done == {S1}
+    assert entry.pictures == {f"a/b.txt.images/{p.name}" for p in PICTURES}
+    for picture in PICTURES:
+        rel = f"a/b.txt.images/{picture.name}"
+        assert destination._read(rel) == picture.data
+        assert destination.picture_location(DOC, picture.name) == destination._where(rel)
+
+
+def test_a_rewrite_with_fewer_pictures_leaves_none_stale(destination):
+    _file_trees_only(destination)
+    destination.write(DOC, ELEMENTS, S1, PICTURES)
+    name = destination.name_for(DOC)
+    destination.forget(name, destination.state()[name])
+    destination.write(DOC, ELEMENTS[:1], S2, PICTURES[:1])
+    assert _pictures(destination) == {PICTURES[0].name}
+    destination.write(DOC, ELEMENTS[:1], S2, [])
+    assert _pictures(destination) == set()
+    assert destination.state()[name].done == {S2}
+
+
+def test_a_run_without_picture_files_leaves_the_pictures_alone(destination):
+    _file_trees_only(destination)
+    destination.write(DOC, ELEMENTS, S1, PICTURES)
+    destination.write(DOC, ELEMENTS, S1)
+    assert _pictures(destination) == {p.name for p in PICTURES}
+
+
+def test_pictures_go_before_the_output_and_stale_ones_before_the_marker(destination, monkeypatch):
+    """So a kill at any moment leaves no output pointing at a missing picture, and no marker
+    vouching for an output with stale pictures beside it."""
+    _file_trees_only(destination)
+    destination.write(DOC, ELEMENTS, S1, PICTURES[1:])
+    steps: list[str] = []
+    put, delete = destination._put, destination._delete
+    monkeypatch.setattr(destination, "_put", lambda rel, data: (steps.append(f"put {rel}"), put(rel, data))[1])
+    monkeypatch.setattr(destination, "_delete", lambda rel: (steps.append(f"delete {rel}"), delete(rel))[1])
+    destination.write(DOC, ELEMENTS, S2, PICTURES[:1])
+    assert steps == [
+        f"put a/b.txt.images/{PICTURES[0].name}",
+        "put a/b.txt.json",
+        f"delete a/b.txt.images/{PICTURES[1].name}",
+        f"put .docbatch/done/a/b.txt.json.{S2}",
+    ]
+
+
+def test_a_permanent_failure_and_a_removal_drop_the_pictures(destination):
+    _file_trees_only(destination)
+    destination.write(DOC, ELEMENTS, S1, PICTURES)
+    name = destination.name_for(DOC)
+    destination.forget(name, destination.state()[name])
+    destination.mark_failed(DOC, S2, "damaged file")
+    assert _pictures(destination) == set()
+    destination.forget(name, destination.state()[name])
+    destination.write(DOC, ELEMENTS, S1, PICTURES)
+    destination.remove(name, destination.state()[name])
+    assert destination.state() == {}
+
+
+def test_pictures_a_killed_removal_left_are_removed_by_the_next(destination):
+    _file_trees_only(destination)
+    destination.write(DOC, ELEMENTS, S1, PICTURES)
+    name = destination.name_for(DOC)
+    destination.forget(name, destination.state()[name])
+    destination._delete(name)  # killed here: the pictures are left without their output
+    entry = destination.state()[name]
+    assert entry.ours and not entry.output
+    destination.remove(name, entry)
+    assert destination.state() == {}
+
+
+def test_only_files_named_as_pictures_are_ever_removed(destination):
+    """A document whose key lies in a pictures folder has its output there; it is no picture."""
+    _file_trees_only(destination)
+    inside = DocumentMeta(uri="s3://src/docs/a/b.txt.images/c.png", key="a/b.txt.images/c.png", version="v1")
+    destination.write(inside, ELEMENTS, S1)
+    destination.write(DOC, ELEMENTS, S1, PICTURES)
+    destination.write(DOC, ELEMENTS, S1, [])
+    destination.mark_failed(DOC, S2, "damaged file")
+    state = destination.state()
+    assert state[destination.name_for(inside)].output and _pictures(destination) == set()

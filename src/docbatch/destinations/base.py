@@ -14,11 +14,13 @@ import contextlib
 import hashlib
 import os
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from docbatch.model import DocumentMeta
+from docbatch.errors import ConfigError
+from docbatch.model import DocumentMeta, Picture
 
 __all__ = ["Destination", "Known", "local_state_dir"]
 
@@ -35,12 +37,16 @@ class Known:
     failed: set[str] = field(default_factory=set)
     #: The source that wrote it, when the store lists it (see :meth:`Destination.owner_of`).
     owner: str | None = None
+    #: The picture files written beside the output (file trees only), as paths under the root.
+    pictures: set[str] = field(default_factory=set)
 
     @property
     def ours(self) -> bool:
         """Whether docbatch wrote it: only an output with a stamp is docbatch's. A file that merely
-        looks like an output (a user's ``notes.json``) has none, and is never reported or removed."""
-        return bool(self.done or self.failed)
+        looks like an output (a user's ``notes.json``) has none, and is never reported or removed.
+        Pictures named as docbatch names them, with no output beside them, are what a kill while
+        removing an output left: docbatch's too."""
+        return bool(self.done or self.failed or (self.pictures and not self.output))
 
 
 class Destination(ABC):
@@ -55,6 +61,8 @@ class Destination(ABC):
     #: Whether workers may be forked from a process that has used this destination; False starts
     #: them afresh (spawn), for a library whose state does not survive a fork.
     fork_safe: bool = True
+    #: Whether pictures can be written as files beside the outputs (see :meth:`picture_location`).
+    writes_pictures: bool = False
 
     def check(self) -> None:  # noqa: B027 - optional hook
         """Reach the destination and create what it needs; raise ConfigError (one sentence) if not."""
@@ -75,8 +83,23 @@ class Destination(ABC):
         return True
 
     @abstractmethod
-    def write(self, doc: DocumentMeta, elements: list[dict[str, Any]], stamp: str | None) -> str:
-        """Store the elements, then their stamp, each atomically; return where they went."""
+    def write(
+        self,
+        doc: DocumentMeta,
+        elements: list[dict[str, Any]],
+        stamp: str | None,
+        pictures: Sequence[Picture] | None = None,
+    ) -> str:
+        """Store the elements, then their stamp, each atomically; return where they went.
+
+        ``pictures`` (only where :attr:`writes_pictures`) are the document's picture files: written
+        before the elements that point at them, and those of an earlier version not among them
+        removed before the stamp. None: the run writes no picture files (nothing is removed).
+        """
+
+    def picture_location(self, doc: DocumentMeta, name: str) -> str:
+        """Where the picture file ``name`` of ``doc`` goes: the ``metadata.image_path`` elements carry."""
+        raise ConfigError(f"The output {self.describe()} takes pictures only in the elements (image_base64).")
 
     @abstractmethod
     def mark_failed(self, doc: DocumentMeta, stamp: str | None, reason: str) -> None:

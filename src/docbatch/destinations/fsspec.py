@@ -91,6 +91,15 @@ class FsspecDestination(TreeDestination):
         except FileNotFoundError:
             return None
 
+    def _files_in(self, folder: str) -> Iterator[str]:
+        try:
+            found = self.fs.ls(f"{self._root}/{folder}", detail=True)
+        except FileNotFoundError:
+            return
+        for entry in found:
+            if entry.get("type") == "file":
+                yield entry["name"].rstrip("/").rpartition("/")[2]
+
     def _delete(self, rel: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self.fs.rm_file(f"{self._root}/{rel}")

@@ -26,7 +26,7 @@ and a conflict it reports is tried again here.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -39,7 +39,7 @@ import pyarrow as pa
 from docbatch.destinations.base import Destination, Known, local_state_dir
 from docbatch.errors import ConfigError, OutputUnavailable, TransientError
 from docbatch.locations import local_location
-from docbatch.model import UNVERSIONED, DocumentMeta
+from docbatch.model import UNVERSIONED, DocumentMeta, Picture
 from docbatch.shaping import element_metadata
 
 __all__ = ["LanceDBDestination"]
@@ -134,7 +134,13 @@ class LanceDBDestination(Destination):
             (entry.done if row["status"] == _OK else entry.failed).add(row["stamp"] or UNVERSIONED)
         return known
 
-    def write(self, doc: DocumentMeta, elements: list[dict[str, Any]], stamp: str | None) -> str:
+    def write(
+        self,
+        doc: DocumentMeta,
+        elements: list[dict[str, Any]],
+        stamp: str | None,
+        pictures: Sequence[Picture] | None = None,  # never given: the run refuses picture files here
+    ) -> str:
         dims = {len(e["embeddings"]) for e in elements if e.get("embeddings")}
         if len(dims) > 1:
             raise OutputUnavailable(f"the embeddings of {doc.key} differ in length ({sorted(dims)})")

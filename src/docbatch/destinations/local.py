@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -80,6 +81,17 @@ class LocalJSONDestination(TreeDestination):
 
     def _delete(self, rel: str) -> None:
         (self.output_dir / rel).unlink(missing_ok=True)
+
+    def _files_in(self, folder: str) -> Iterator[str]:
+        try:
+            with os.scandir(self.output_dir / folder) as entries:
+                yield from sorted(e.name for e in entries if e.is_file(follow_symlinks=False))
+        except (FileNotFoundError, NotADirectoryError):
+            return
+
+    def _tidy(self, folder: str) -> None:
+        with contextlib.suppress(OSError):  # not empty (a user's file, a key's output) or already gone
+            (self.output_dir / folder).rmdir()
 
     def _where(self, rel: str) -> str:
         return str(self.output_dir / rel)

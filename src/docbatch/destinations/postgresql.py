@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
@@ -35,7 +35,7 @@ from psycopg import sql
 from docbatch.destinations.base import Destination, Known, local_state_dir
 from docbatch.destinations.pgvector import INDEXES, check_extension, ensure_vector_column, vector_text
 from docbatch.errors import ConfigError, TransientError
-from docbatch.model import UNVERSIONED, DocumentMeta
+from docbatch.model import UNVERSIONED, DocumentMeta, Picture
 from docbatch.sanitize import redact_url, secrets_of, url_password
 from docbatch.shaping import element_metadata
 
@@ -167,7 +167,13 @@ class PostgresDestination(Destination):
                 (entry.done if status == _OK else entry.failed).add(stamp or UNVERSIONED)
         return known
 
-    def write(self, doc: DocumentMeta, elements: list[dict[str, Any]], stamp: str | None) -> str:
+    def write(
+        self,
+        doc: DocumentMeta,
+        elements: list[dict[str, Any]],
+        stamp: str | None,
+        pictures: Sequence[Picture] | None = None,  # never given: the run refuses picture files here
+    ) -> str:
         names = self._names()
         vectors = next((len(e["embeddings"]) for e in elements if e.get("embeddings")), None)
         if vectors is not None and vectors != self._dim:
@@ -356,4 +362,3 @@ def _first_line(error: BaseException, conninfo: str) -> str:
     for secret in secrets_of(conninfo):
         first = first.replace(secret, "***")
     return first
-

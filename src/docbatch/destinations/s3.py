@@ -84,6 +84,14 @@ class S3Destination(TreeDestination):
                     return None
                 raise
 
+    def _files_in(self, folder: str) -> Iterator[str]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        start = len(self.prefix) + len(folder) + 1
+        with _translate(self.url):
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=f"{self.prefix}{folder}/", Delimiter="/"):
+                for obj in page.get("Contents", ()):
+                    yield obj["Key"][start:]
+
     def _delete(self, rel: str) -> None:
         with _translate(self.url):
             self.client.delete_object(Bucket=self.bucket, Key=self.prefix + rel)

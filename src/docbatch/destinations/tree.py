@@ -3,6 +3,8 @@
 Layout under the root, the same on every store::
 
     <key>.json                          the document's elements
+    <key>.images/figure-<page>-<n>-<digest>.<ext>
+                                        its pictures, when written as files (``image_path``)
     .docbatch/done/<key>.json.<stamp>   written after the output, so it vouches for it: empty, or
                                         the label of the source that wrote it (see _label)
     .docbatch/failed/<key>.json.<stamp> the label, then the reason this version failed for good
@@ -19,22 +21,29 @@ root tells a rerun everything (no read, no HEAD per document) and survives the l
 record. A changed document's markers are removed before it is redone (see
 :meth:`~docbatch.destinations.base.Destination.forget`), so no marker ever vouches for another
 version's output, whatever moment a kill comes at.
+
+Pictures are written before the output that points at them, and an earlier version's pictures
+the new output no longer names are removed after it and before its marker: a kill at any moment
+leaves no output pointing at a missing picture, and no marker vouching for an output with stale
+pictures beside it (the unmarked document is redone, which removes them). Their names carry a
+digest of their bytes, so a new picture never replaces one an older output still points at.
 """
 
 from __future__ import annotations
 
+import hashlib
 from abc import abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from docbatch.destinations.base import Destination, Known
-from docbatch.model import STAMP_LENGTH, UNVERSIONED, DocumentMeta
+from docbatch.model import STAMP_LENGTH, UNVERSIONED, DocumentMeta, Picture, is_picture_name
 from docbatch.paths import safe_name
 
-__all__ = ["DONE", "FAILED", "SOURCE", "TreeDestination", "encode_elements"]
+__all__ = ["DONE", "FAILED", "SOURCE", "TreeDestination", "encode_elements", "pictures_folder"]
 
 _META = ".docbatch/"
 DONE = _META + "done/"
@@ -83,6 +92,41 @@ def _marker(kind: str, name: str, stamp: str) -> str:
     return f"{kind}{name}.{stamp}"
 
 
+_OUTPUT = ".json"
+_PICTURES = ".images"
+
+
+def pictures_folder(name: str) -> str:
+    """The folder of output ``name``'s picture files: ``a/b.pdf.json`` -> ``a/b.pdf.images``.
+
+    A name whose last part would pass NAME_MAX gets a digest of it instead (a hidden name, as
+    :func:`docbatch.paths.temp_path` makes), so a document near the limit still has its pictures.
+    """
+    stem = name[: -len(_OUTPUT)] if name.endswith(_OUTPUT) else name
+    parent, _, last = stem.rpartition("/")
+    folder = last + _PICTURES
+    if len(folder.encode("utf-8", "surrogateescape")) > _NAME_MAX:
+        folder = ".~" + hashlib.sha256(last.encode("utf-8", "surrogateescape")).hexdigest()[:16] + _PICTURES
+    return f"{parent}/{folder}" if parent else folder
+
+
+def _picture_owner(folder: str) -> str | None:
+    """The output name a pictures folder was made for, when its name tells (not a digest's)."""
+    last = folder.rpartition("/")[2]
+    if not folder.endswith(_PICTURES) or last.startswith(".~"):
+        return None
+    return folder[: -len(_PICTURES)] + _OUTPUT
+
+
+def _attach_pictures(known: dict[str, Known], folders: dict[str, set[str]]) -> None:
+    """Put the listed picture files under the outputs their folders belong to."""
+    digested = {pictures_folder(name): name for name in known if pictures_folder(name).rpartition("/")[2][:2] == ".~"}
+    for folder, files in folders.items():
+        name = digested.get(folder) or _picture_owner(folder)
+        if name is not None:
+            known.setdefault(name, Known()).pictures |= files
+
+
 def _parse_marker(rest: str) -> tuple[str, str] | None:
     """``(output name, stamp)`` from a marker's path below its kind's folder; None for anything
     else (a temporary file a killed write left behind)."""
@@ -95,6 +139,8 @@ def _parse_marker(rest: str) -> tuple[str, str] | None:
 
 class TreeDestination(Destination):
     """Outputs and markers as files under one root; subclasses supply five store operations."""
+
+    writes_pictures = True
 
     @abstractmethod
     def _list(self) -> Iterator[str]:
@@ -116,11 +162,23 @@ class TreeDestination(Destination):
     def _where(self, rel: str) -> str:
         """A file's full location, for the run record."""
 
+    def _files_in(self, folder: str) -> Iterator[str]:
+        """The names of the files directly in ``folder`` (none when it is missing); stores override
+        this with a listing of that folder alone."""
+        start = len(folder) + 1
+        for rel in self._list():
+            if rel.startswith(folder + "/") and "/" not in rel[start:]:
+                yield rel[start:]
+
+    def _tidy(self, folder: str) -> None:
+        """Remove ``folder`` once empty, where a store has folders of its own (a local disk)."""
+
     def name_for(self, doc: DocumentMeta) -> str:
         return safe_name(doc.key, ".json")
 
     def state(self) -> dict[str, Known]:
         known: dict[str, Known] = {}
+        pictures: dict[str, set[str]] = {}
         for rel in self._list():
             if rel.startswith(DONE) or rel.startswith(FAILED):
                 marker_dir = DONE if rel.startswith(DONE) else FAILED
@@ -130,19 +188,50 @@ class TreeDestination(Destination):
                 name, stamp = parsed
                 entry = known.setdefault(name, Known())
                 (entry.done if marker_dir == DONE else entry.failed).add(stamp)
-            elif not rel.startswith(_META) and rel.endswith(".json"):
+            elif rel.startswith(_META):
+                continue
+            elif rel.endswith(_OUTPUT):
                 known.setdefault(rel, Known()).output = True
+            else:
+                folder, _, last = rel.rpartition("/")
+                if folder.endswith(_PICTURES) and is_picture_name(last):
+                    pictures.setdefault(folder, set()).add(rel)
+        _attach_pictures(known, pictures)
         return known
 
-    def write(self, doc: DocumentMeta, elements: list[dict[str, Any]], stamp: str | None) -> str:
+    def write(
+        self,
+        doc: DocumentMeta,
+        elements: list[dict[str, Any]],
+        stamp: str | None,
+        pictures: Sequence[Picture] | None = None,
+    ) -> str:
         name = self.name_for(doc)
+        folder = pictures_folder(name)
+        for picture in pictures or ():
+            self._put(f"{folder}/{picture.name}", picture.data)
         self._put(name, encode_elements(elements))
+        if pictures is not None:  # before the marker: a kill here leaves the document to redo
+            self._drop_pictures(folder, keep={p.name for p in pictures})
         self._put(_marker(DONE, name, stamp or UNVERSIONED), _label(self.owner))
         return self._where(name)
+
+    def picture_location(self, doc: DocumentMeta, name: str) -> str:
+        return self._where(f"{pictures_folder(self.name_for(doc))}/{name}")
+
+    def _drop_pictures(self, folder: str, keep: Iterable[str] = ()) -> None:
+        """Remove the picture files in ``folder`` besides ``keep`` (never a file docbatch did not name)."""
+        kept = set(keep)
+        stale = [f for f in self._files_in(folder) if is_picture_name(f) and f not in kept]
+        for file in stale:
+            self._delete(f"{folder}/{file}")
+        if stale and not kept:
+            self._tidy(folder)
 
     def mark_failed(self, doc: DocumentMeta, stamp: str | None, reason: str) -> None:
         name = self.name_for(doc)
         self._delete(name)  # an older version's output no longer tells what the document holds
+        self._drop_pictures(pictures_folder(name))  # after it: no output ever points at a missing picture
         if stamp:
             self._put(_marker(FAILED, name, stamp), _label(self.owner) + reason.encode())
 
@@ -155,6 +244,10 @@ class TreeDestination(Destination):
     def remove(self, name: str, known: Known) -> None:
         self.forget(name, known)
         self._delete(name)
+        for rel in sorted(known.pictures):  # after the output that pointed at them
+            self._delete(rel)
+        if known.pictures:
+            self._tidy(pictures_folder(name))
 
     def owner_of(self, name: str, known: Known) -> str | None:
         """Read from one of the output's markers (one read, only for outputs a run may remove)."""

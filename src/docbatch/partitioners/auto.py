@@ -49,7 +49,8 @@ def partition_file(
             raise DocumentError("empty file (0 bytes)")
         partitioner = get_partitioner(ft.name)
         try:
-            with images.requested(options.extract_image_block_types, options.max_image_pixels):
+            payload = options.extract_image_block_to_payload
+            with images.requested(options.extract_image_block_types, options.max_image_pixels, payload=payload):
                 elements = list(partitioner(path, options))
                 if ft.holds and (options.process_attachments or ft.holds_always):
                     elements += _held(ft.holds, path, options, Path(name or path.name).name, len(elements))

@@ -230,6 +230,11 @@ def run(
     and after the run when the source listed nothing at all (a typo in a prefix looks exactly
     like that).
     """
+    if options.partition.picture_files and not destination.writes_pictures:
+        raise ConfigError(
+            f"The output {destination.describe()} cannot hold picture files: add --extract-image-block-to-payload "
+            "to put the pictures into the elements."
+        )
     destination.check()  # first: for a local output it makes the folder that holds the lock
     state_dir = destination.state_dir()
     _prepare_state_dir(state_dir)

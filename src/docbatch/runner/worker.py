@@ -26,7 +26,7 @@ from pathlib import Path
 from docbatch.chunking.base import ChunkingOptions
 from docbatch.chunking.strategies import chunk
 from docbatch.destinations.base import Destination
-from docbatch.document import partition_document
+from docbatch.document import Partitioned, partition_document
 from docbatch.elements import SCHEMA_VERSION, elements_to_dicts
 from docbatch.embedding import EmbeddingOptions, embed
 from docbatch.errors import (
@@ -44,7 +44,7 @@ from docbatch.errors import (
     internal_error,
     one_line,
 )
-from docbatch.model import FAILED, OK, PARTIAL, SKIPPED, DocResult, DocumentMeta, stamp
+from docbatch.model import FAILED, OK, PARTIAL, SKIPPED, DocResult, DocumentMeta, Picture, stamp
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.paths import disk_fault, safe_join, temp_path
 from docbatch.runner.memory import exhausted_memory, out_of_memory, watch_memory
@@ -217,11 +217,12 @@ def process_document(job: Job, doc: DocumentMeta) -> DocResult:
         elif done.notes.remarks:
             result.reason = done.notes.remark_text()
         elements = done.elements
+        pictures = _locate_pictures(job, doc, done) if job.partition.picture_files else None
         if job.chunking.enabled:  # here, so chunking runs in the workers and every destination gets chunks
             elements = chunk(elements, job.chunking)
         if job.embedding.enabled:  # after chunking: a retriever searches chunks, and there are fewer
             embed(elements, job.embedding)
-        result.output = job.destination.write(doc, shape(elements_to_dicts(elements), job.shaping), current)
+        result.output = job.destination.write(doc, shape(elements_to_dicts(elements), job.shaping), current, pictures)
         result.elements = len(elements)
     except UnsupportedFileType as e:
         result.status, result.reason = SKIPPED, one_line(e)
@@ -266,6 +267,16 @@ def process_document(job: Job, doc: DocumentMeta) -> DocResult:
         if downloaded and path is not None and not job.preserve_downloads:
             path.unlink(missing_ok=True)  # failed and skipped downloads too: nothing left behind
     return _timed(result, start)
+
+
+def _locate_pictures(job: Job, doc: DocumentMeta, done: Partitioned) -> list[Picture]:
+    """The document's pictures, each element's ``image_path`` made the full location its file
+    gets in the destination (before chunking, so chunks' ``orig_elements`` carry it too)."""
+    for el in done.elements:
+        name = el.metadata.get("image_path")
+        if name:
+            el.metadata["image_path"] = job.destination.picture_location(doc, name)
+    return done.pictures
 
 
 def _timed(result: DocResult, start: float) -> DocResult:

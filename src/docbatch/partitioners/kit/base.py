@@ -62,7 +62,8 @@ class PartitionOptions:
     ocr_languages: str = DEFAULT_OCR_LANGUAGES
     #: Element types that carry their picture ("Image", "Table"), as unstructured's option of this name.
     extract_image_block_types: tuple[str, ...] = ()
-    #: Pictures go into ``metadata.image_base64`` (the only way so far; see the README).
+    #: Pictures go into ``metadata.image_base64``; without it they are written as files beside the
+    #: output (``metadata.image_path``), as unstructured's ``extract_image_block_output_dir``.
     extract_image_block_to_payload: bool = False
     #: Pixels of the largest picture carried; a larger one is left out with a remark.
     max_image_pixels: int = 50_000_000
@@ -80,6 +81,14 @@ class PartitionOptions:
             raise ConfigError(f"{e}.") from None
         if self.max_uncompressed_bytes <= 0:
             raise ConfigError(f"max_uncompressed_bytes must be > 0, got {self.max_uncompressed_bytes}.")
+        unknown = set(self.extract_image_block_types) - {"Image", "Table"}
+        if unknown:
+            raise ConfigError(f"extract_image_block_types takes Image and Table, got {sorted(unknown)[0]!r}.")
+
+    @property
+    def picture_files(self) -> bool:
+        """Whether pictures are written as files beside the output rather than into the elements."""
+        return bool(self.extract_image_block_types) and not self.extract_image_block_to_payload
 
 
 Partitioner = Callable[[Path, PartitionOptions], list[Element]]

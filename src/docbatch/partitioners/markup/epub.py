@@ -27,7 +27,7 @@ from docbatch.errors import DocumentError, EncryptedDocument, one_line
 from docbatch.partitioners.kit.archive import check_zip
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.partitioners.kit.boundary import damaged
-from docbatch.partitioners.kit.members import ZIP_READ_ERRORS, read_member
+from docbatch.partitioners.kit.members import ZIP_READ_ERRORS, read_member, zip_member
 from docbatch.partitioners.kit.notes import part_lost
 
 __all__ = ["partition_epub", "spine_documents"]
@@ -111,8 +111,11 @@ def _partition_chapters(zf: zipfile.ZipFile, chapters: list[str], options: Parti
     elements: list[Element] = []
     failures = 0
     for number, name in enumerate(chapters, start=1):
+        folder = posixpath.dirname(name)
         try:
-            chapter = partition_html_string(read_member(zf, name), options)
+            chapter = partition_html_string(
+                read_member(zf, name), options, resources=lambda src, folder=folder: _picture(zf, folder, src)
+            )
         except DocumentError as e:  # one unreadable chapter should not lose the book
             part_lost(f"chapter {number} ({name})", one_line(e))
             failures += 1
@@ -144,6 +147,11 @@ def _resolve(base: str, href: str) -> str:
     """A manifest href as a zip member name: relative to the OPF's folder, URL-decoded, no fragment."""
     href = unquote(href.split("#", 1)[0])
     return posixpath.normpath(posixpath.join(base, href)).lstrip("/")
+
+
+def _picture(zf: zipfile.ZipFile, folder: str, src: str) -> bytes:
+    """A picture a chapter in ``folder`` names by ``src``: the book's own file, as stored."""
+    return zip_member(zf, _resolve(folder, src))()
 
 
 def _is_html(name: str, media_type: str) -> bool:

@@ -25,11 +25,13 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from lxml import etree
 
 from docbatch.elements import Element, inline_metadata
 from docbatch.errors import DocumentError
+from docbatch.partitioners.kit import images
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.partitioners.kit.encoding import decode_text_bytes
 from docbatch.partitioners.kit.tables import Cell, table_html, table_text
@@ -133,10 +135,14 @@ def partition_html(path: Path, options: PartitionOptions) -> list[Element]:
     return partition_html_string(Path(path).read_bytes(), options)
 
 
-def partition_html_string(html: str | bytes, options: PartitionOptions | None = None) -> list[Element]:
+def partition_html_string(
+    html: str | bytes, options: PartitionOptions | None = None, *, resources: Resources | None = None
+) -> list[Element]:
     """Partition HTML given as text or raw bytes (email bodies, EPUB chapters, ...).
 
     Bytes are decoded by BOM, then ``<meta charset>``, then detection; text is used as is.
+    ``resources`` loads a picture named by a relative ``src`` from the document's own package
+    (an EPUB's), for ``--extract-image-block-types``; a remote ``src`` is never fetched.
     """
     text = html if isinstance(html, str) else decode_html_bytes(html)
     if not text.strip():
@@ -146,7 +152,7 @@ def partition_html_string(html: str | bytes, options: PartitionOptions | None = 
         root = _parse_html(text)
     if root is None:
         return []
-    walker = _HtmlWalker()
+    walker = _HtmlWalker(resources)
     walker.walk(root)
     walker.flush()
     return walker.out
@@ -300,7 +306,8 @@ class _HtmlWalker:
     pathologically nested pages (thousands of unclosed ``<font>`` tags) cannot exhaust the stack.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, resources: Resources | None = None) -> None:
+        self.resources = resources
         self.out: list[Element] = []
         self.parts: list[str] = []
         self.links: list[tuple[str, str]] = []
@@ -425,7 +432,7 @@ class _HtmlWalker:
                 self.parts.append(" ")
             self.after_br = True
         elif tag == "img":
-            image = _image_element(el)
+            image = _image_element(el, self.resources)
             if image is not None:
                 self.images.append(image)
         elif tag == "a" or tag in _EMPHASIS:
@@ -527,7 +534,7 @@ def _looks_like_code(pre: Any) -> bool:
     return codey / len(lines) > 0.5 and len(lines) < 2000
 
 
-def _image_element(el: Any) -> Element | None:
+def _image_element(el: Any, resources: Resources | None = None) -> Element | None:
     """An <img> as an Image element: alt text, and its URL or inline data."""
     src = (el.get("src") or "").strip()
     alt = _collapse(el.get("alt") or "")
@@ -536,7 +543,9 @@ def _image_element(el: Any) -> Element | None:
     if not alt and (_tiny(el.get("width")) or _tiny(el.get("height"))):
         return None  # a spacer or tracking pixel
     meta: dict[str, Any] = {}
-    if src.startswith("data:"):
+    if images.wants("Image"):  # asked for: the picture's own bytes, within the limits, in either mode
+        _attach_picture(meta, src, resources)
+    elif src.startswith("data:"):
         header, _, payload = src.partition(",")
         if ";base64" in header and len(payload) <= _MAX_INLINE_IMAGE:
             try:
@@ -549,6 +558,30 @@ def _image_element(el: Any) -> Element | None:
     elif src:
         meta["image_url"] = src
     return Element("Image", alt, meta)
+
+
+#: Loads a file of the document's own package by the relative name a ``src`` gives.
+Resources = Callable[[str], bytes]
+
+
+def _attach_picture(meta: dict[str, Any], src: str, resources: Resources | None) -> None:
+    """A ``data:`` URI decoded, or a package's own picture; a remote address stays ``image_url``."""
+    if src.startswith("data:"):
+        header, _, payload = src.partition(",")
+        mime = header[5:].split(";", 1)[0].strip().lower() or None
+        images.attach(meta, "Image", lambda: _data_uri_bytes(header, payload), mime)
+        return
+    if src:
+        meta["image_url"] = src
+    if resources is not None and images.is_package_link(src):
+        images.attach(meta, "Image", lambda: resources(src), images.guess_mime(src))
+
+
+def _data_uri_bytes(header: str, payload: str) -> bytes:
+    """The bytes of a ``data:`` URI: Base64 (binascii.Error is a ValueError) or percent-encoded."""
+    if ";base64" in header.lower():
+        return base64.b64decode(payload, validate=False)
+    return unquote_to_bytes(payload)
 
 
 def _tiny(size: str | None) -> bool:

@@ -5,10 +5,15 @@ paragraphs and list items (:mod:`~docbatch.partitioners.layout.page`) as a PDF r
 text layer. What a text layer gives for free is estimated from pixels: the font size from the
 engine's row height, bold from how much ink a line puts down against the page's usual line, and
 a bullet from a small glyph standing alone at the start of a line (Tesseract reads ``•`` as ``¢``, ``e`` or ``°``).
+
+Tables without rules are found as on a text layer, by the same finder
+(:func:`~docbatch.partitioners.pdf.tables.unruled_tables`) fed the engine's word boxes: each engine
+line is cut at wide gaps into pieces, as pdfium's lines arrive, and the pieces' words give the columns.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 from collections import Counter
@@ -20,6 +25,7 @@ from PIL import Image as PILImage
 from docbatch.partitioners.layout.blocks import Block, Line, build_blocks, reading_order
 from docbatch.partitioners.layout.page import Placed, block_text
 from docbatch.partitioners.ocr.ocr import Word, iso_languages, recognize
+from docbatch.partitioners.pdf.tables import FoundTable, WordsOf, unruled_tables
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -60,14 +66,17 @@ def ocr_page(
         words = recognize(gray, languages, dpi=round(dpi * factor))
     width, height = size
     scale = gray.width / width
-    lines = _lines(words, gray, scale)
+    lines, line_words = _lines(words, gray, scale)
     sizes: Counter[float] = Counter()
     for ln in lines:
         sizes[ln.size] += len(ln.text)
+    tables = [_table_block(t, height) for t in unruled_tables(*_pieces(lines, line_words))]
+    if tables:
+        lines = [ln for ln in lines if not any(_inside(ln, tb) for tb in tables)]
     meta = {"languages": iso_languages(languages)}
     placed = []
-    for blk in reading_order(build_blocks(lines), width):
-        text = block_text(blk)
+    for blk in reading_order(build_blocks(lines) + tables, width):
+        text = blk.table_text if blk.kind == "table" else block_text(blk)
         if text:
             placed.append(_place(blk, page, width, height, text, dict(meta)))
     return placed, sizes
@@ -89,10 +98,16 @@ def _upscale_factor(words: list[Word], gray: Image) -> float:
     return max(1.0, min(_GOOD_WORD / max(word, 1.0), _MAX_UPSCALE, room))
 
 
-def _lines(words: list[Word], gray: Image, scale: float) -> list[Line]:
-    """One :class:`Line` per engine line, in the top-left frame of the page (``pdf_box`` flipped to match)."""
+#: A word's (x0, x1, text) in page units, as the table finder reads a line.
+_PlacedWord = tuple[float, float, str]
+
+
+def _lines(words: list[Word], gray: Image, scale: float) -> tuple[list[Line], list[list[_PlacedWord]]]:
+    """One :class:`Line` per engine line, in the top-left frame of the page (``pdf_box`` flipped to
+    match), and each line's words."""
     page_height = gray.height / scale
     lines: list[Line] = []
+    placed_words: list[list[_PlacedWord]] = []
     inks: list[float] = []
     for _, group in groupby(words, key=lambda w: w.line):
         line_words = _kept(list(group))
@@ -107,9 +122,52 @@ def _lines(words: list[Word], gray: Image, scale: float) -> list[Line]:
         box = (x0 / scale, y0 / scale, x1 / scale, y1 / scale)
         pdf_box = (box[0], page_height - box[3], box[2], page_height - box[1])
         lines.append(Line(*box, text, size, False, pdf_box))
+        placed_words.append([(w.box[0] / scale, w.box[2] / scale, w.text) for w in line_words])
         inks.append(_ink(gray, line_words))
     _mark_bold(lines, inks)
-    return lines
+    return lines, placed_words
+
+
+#: Font sizes of white between two words that part a line into pieces: wider than a word space
+#: (a third of a size) and than the gap after a full stop, narrower than table columns are set.
+_PIECE_GAP = 1.0
+
+
+def _pieces(lines: list[Line], words: list[list[_PlacedWord]]) -> tuple[list[Line], WordsOf]:
+    """The lines cut at wide gaps (table cells, page columns), as pdfium splits a text layer's
+    lines, and a way to read each piece's words."""
+    pieces: list[Line] = []
+    of_piece: dict[int, list[_PlacedWord]] = {}
+    for ln, line_words in zip(lines, words, strict=True):
+        groups: list[list[_PlacedWord]] = [[line_words[0]]]
+        for prev, word in itertools.pairwise(line_words):
+            if word[0] - prev[1] > _PIECE_GAP * ln.size:
+                groups.append([])
+            groups[-1].append(word)
+        for group in groups:
+            piece = _piece(ln, group) if len(groups) > 1 else ln
+            pieces.append(piece)
+            of_piece[id(piece)] = group
+    return pieces, lambda piece: of_piece.get(id(piece), [])
+
+
+def _piece(ln: Line, group: list[_PlacedWord]) -> Line:
+    x0, x1 = group[0][0], group[-1][1]
+    _, bottom, _, top = ln.pdf_box
+    return Line(x0, ln.y0, x1, ln.y1, " ".join(w[2] for w in group), ln.size, ln.bold, (x0, bottom, x1, top))
+
+
+def _table_block(table: FoundTable, page_height: float) -> Block:
+    """A found table as a block of its own kind (a Table element), its box flipped for ``pdf_box``."""
+    x0, top, x1, bottom = table.bbox
+    blk = Block([], x0, top, x1, bottom, kind="table", table_html=table.html, table_text=table.text)
+    blk.pdf_box = (x0, page_height - bottom, x1, page_height - top)
+    return blk
+
+
+def _inside(line: Line, blk: Block) -> bool:
+    cx, cy = (line.x0 + line.x1) / 2, (line.y0 + line.y1) / 2
+    return blk.x0 <= cx <= blk.x1 and blk.y0 <= cy <= blk.y1
 
 
 def _kept(words: list[Word]) -> list[Word]:
@@ -153,11 +211,11 @@ def _place(blk: Block, page: int, width: float, height: float, text: str, extra:
         width=width,
         height=height,
         text=text,
-        kind="text",
-        size=blk.size,
-        bold=blk.bold,
+        kind=blk.kind,
+        size=blk.size if blk.lines else 0.0,
+        bold=blk.bold if blk.lines else False,
         n_lines=len(blk.lines),
         vertical=False,
-        html="",
+        html=blk.table_html,
         extra=extra,
     )

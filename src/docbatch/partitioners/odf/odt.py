@@ -29,9 +29,10 @@ from lxml import etree
 
 from docbatch.elements import Element, inline_metadata
 from docbatch.errors import DocumentError, EncryptedDocument
+from docbatch.partitioners.kit import images
 from docbatch.partitioners.kit.archive import check_zip
 from docbatch.partitioners.kit.base import PartitionOptions
-from docbatch.partitioners.kit.members import ZIP_READ_ERRORS, read_member
+from docbatch.partitioners.kit.members import ZIP_READ_ERRORS, read_member, zip_member
 from docbatch.partitioners.kit.tables import Cell, table_html, table_text
 from docbatch.partitioners.markup.text import partition_text_string
 
@@ -53,6 +54,7 @@ _NS = {
     "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
     "draw": "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0",
     "xlink": "http://www.w3.org/1999/xlink",
+    "svg": "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0",
 }
 
 
@@ -68,7 +70,8 @@ _ROW_GROUPS = frozenset(
 _SOFT_BREAK = _q("text", "soft-page-break")
 _SPACE, _TAB, _LINE_BREAK = _q("text", "s"), _q("text", "tab"), _q("text", "line-break")
 _NOTE, _NOTE_BODY, _LINK = _q("text", "note"), _q("text", "note-body"), _q("text", "a")
-_FRAME, _TEXT_BOX = _q("draw", "frame"), _q("draw", "text-box")
+_FRAME, _TEXT_BOX, _IMAGE = _q("draw", "frame"), _q("draw", "text-box"), _q("draw", "image")
+_TITLE, _DESC = _q("svg", "title"), _q("svg", "desc")
 # Parts of the tree that are not the document's visible text.
 _SKIP = frozenset(
     {
@@ -98,7 +101,7 @@ _PARSER = etree.XMLParser(
 def partition_odt(path: Path, options: PartitionOptions) -> list[Element]:
     """Partition an OpenDocument text file."""
     content, styles = read_odf_package(path, options, "ODT")
-    return partition_odt_xml(content, styles)
+    return partition_odt_xml(content, styles, package=path)
 
 
 def read_odf_package(path: Path, options: PartitionOptions, kind: str) -> tuple[bytes, bytes | None]:
@@ -139,11 +142,12 @@ def _is_encrypted(manifest: bytes) -> bool:
     )
 
 
-def partition_odt_xml(content: bytes, styles: bytes | None = None) -> list[Element]:
+def partition_odt_xml(content: bytes, styles: bytes | None = None, *, package: Path | None = None) -> list[Element]:
     """Partition the ``content.xml`` of an ODF text document.
 
     ``styles.xml`` resolves style names and holds the running headers and footers of the page
     styles, which become Header elements first and Footer elements last (each distinct text once).
+    ``package`` is the file the pictures are read from, when ``--extract-image-block-types`` asks.
     """
     root = parse_odf_xml(content)
     styles_root = parse_odf_xml(styles) if styles else None
@@ -152,7 +156,7 @@ def partition_odt_xml(content: bytes, styles: bytes | None = None) -> list[Eleme
     body = root.find(f"{_q('office', 'body')}/{_q('office', 'text')}")
     if body is None:
         raise DocumentError("not an OpenDocument text document (no office:text body)")
-    walker = OdfWalker(parents, has_pages=root.find(f".//{_SOFT_BREAK}") is not None)
+    walker = OdfWalker(parents, has_pages=root.find(f".//{_SOFT_BREAK}") is not None, package=package)
     try:
         walker.blocks(body)
     except RecursionError as e:
@@ -212,16 +216,21 @@ class _Inline:
     links: list[tuple[str, str]] = field(default_factory=list)
     notes: list[Any] = field(default_factory=list)
     boxes: list[Any] = field(default_factory=list)
+    #: ``draw:image`` elements of the frames anchored in the paragraph.
+    pictures: list[Any] = field(default_factory=list)
     breaks: int = 0
 
 
 class OdfWalker:
     """Walks block-level ODF content, appending elements to ``out``."""
 
-    def __init__(self, style_parents: dict[str, str], *, has_pages: bool) -> None:
+    def __init__(self, style_parents: dict[str, str], *, has_pages: bool, package: Path | None = None) -> None:
         self.style_parents = style_parents
         self.page = 1 if has_pages else None
         self.out: list[Element] = []
+        #: The package pictures are read from; Image elements are made only when they are asked for
+        #: (as for PDF), so outputs without ``--extract-image-block-types`` stay as they were.
+        self.package = package if images.wants("Image") else None
 
     # -- blocks -------------------------------------------------------------------------------
 
@@ -300,10 +309,23 @@ class OdfWalker:
             self.out.append(Element(kind, text, meta))
         if self.page is not None:
             self.page += inline.breaks
+        for picture in inline.pictures:
+            self._picture(picture)
         for note in inline.notes:
             self.blocks(note)
         for box in inline.boxes:
             self.blocks(box)
+
+    def _picture(self, image: Any) -> None:
+        """An Image element for a picture stored in the package (a linked one has no bytes here)."""
+        href = image.get(_q("xlink", "href")) or ""
+        if self.package is None or not images.is_package_link(href):
+            return
+        frame = image.getparent()
+        alt = " ".join(" ".join(t for tag in (_TITLE, _DESC) for t in frame.itertext(tag)).split())
+        meta: dict[str, Any] = {} if self.page is None else {"page_number": self.page}
+        images.attach(meta, "Image", zip_member(self.package, href), images.guess_mime(href))
+        self.out.append(Element("Image", alt, meta))
 
     def _page_break(self) -> None:
         if self.page is not None:
@@ -397,6 +419,9 @@ def _collect_child(child: Any, tag: str, inline: _Inline) -> None:
         inline.notes.extend(child.iter(_NOTE_BODY))
     elif tag == _FRAME:
         inline.boxes.extend(child.iter(_TEXT_BOX))
+        image = child.find(_IMAGE)  # the first: a second one is the fallback of another format
+        if image is not None:
+            inline.pictures.append(image)
     elif tag in (_P, _H, _LIST, _TABLE):
         _collect(child, inline)  # blocks nested in a table cell: part of the cell's text
         inline.parts.append(" ")

@@ -33,7 +33,7 @@ def image_objects(page: pdfium.PdfPage) -> list[tuple[tuple[float, float, float,
         meta: dict = {}
         width, height = obj.get_px_size()
         if width * height > images.max_pixels():
-            remark(f"a picture of {width * height / 1e6:.0f} megapixels left out of image_base64")
+            remark(f"a picture of {width * height / 1e6:.0f} megapixels left out")
         else:
             stored = _stored_jpeg(obj)
             if stored is not None:

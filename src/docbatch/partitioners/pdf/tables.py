@@ -17,17 +17,18 @@ from __future__ import annotations
 import ctypes
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from operator import attrgetter
 
 import pypdfium2.raw as pdfium_c
 
 from docbatch.partitioners.kit.tables import Cell, table_html
-from docbatch.partitioners.layout.blocks import BULLET, _has_leader
+from docbatch.partitioners.layout.blocks import BULLET, Line, _has_leader
 from docbatch.partitioners.pdf.ffi import BoundedText, address, bare
 from docbatch.partitioners.pdf.grid import Edge, grid_cells, grid_tables, table_rows
 
-__all__ = ["FoundTable", "aligned_tables", "find_tables", "page_edges", "to_html", "unruled_tables"]
+__all__ = ["FoundTable", "WordsOf", "aligned_tables", "find_tables", "page_edges", "to_html", "unruled_tables"]
 
 _THIN = 2.5  # points: a path box this thin along one axis is a rule
 _MAX_SEGMENTS = 400  # paths with more segments are drawings, not grids
@@ -60,7 +61,9 @@ def find_tables(page, textpage, page_box: tuple[float, float, float, float], lin
     free = lines
     if taken:
         free = [ln for ln in lines if not any(_overlaps((ln.x0, ln.y0, ln.x1, ln.y1), b) for b in taken)]
-    ruled.extend(unruled_tables(free, textpage, page_box))
+    from docbatch.partitioners.pdf.text import line_words
+
+    ruled.extend(unruled_tables(free, lambda ln: line_words(textpage, ln, page_box)))
     return ruled
 
 
@@ -236,8 +239,16 @@ _CHANNEL = 0.6  # font sizes: the narrowest whitespace channel between two colum
 _ROW_PITCH = 2.6  # font sizes: the widest row pitch of a table (padded Word cells with space after: 2.25)
 
 
-def unruled_tables(lines: list, textpage, page_box: tuple[float, ...]) -> list[FoundTable]:
+#: The words of one line as (x0, x1, text), left to right, in the lines' own coordinates.
+WordsOf = Callable[[Line], list[tuple[float, float, str]]]
+
+
+def unruled_tables(lines: list[Line], words_of: WordsOf) -> list[FoundTable]:
     """Tables without any rules: runs of rows whose words stand in the same whitespace columns.
+
+    The geometry alone decides, so the same finder serves a text layer (``words_of`` reads a
+    candidate's characters from pdfium) and an OCR'd page (Tesseract's word boxes, see
+    :mod:`docbatch.partitioners.ocr.page`).
 
     pdfium's lines come split at wide gaps (see ``text._split_line``), so a table row arrives
     as several short pieces at one height. Rows of two or more short pieces, close one under the
@@ -250,7 +261,7 @@ def unruled_tables(lines: list, textpage, page_box: tuple[float, ...]) -> list[F
     """
     out = []
     for run in _tabular_runs(_visual_rows(lines)):
-        found = _unruled_table(run, textpage, page_box)
+        found = _unruled_table(run, words_of)
         if found is not None:
             out.append(found)
     return out
@@ -369,12 +380,10 @@ def _follows(above: list, below: list) -> bool:
     return pitch <= _ROW_PITCH * max(size, 1.0)
 
 
-def _unruled_table(run: list[list], textpage, page_box: tuple[float, ...]) -> FoundTable | None:
-    from docbatch.partitioners.pdf.text import line_words
-
+def _unruled_table(run: list[list], words_of: WordsOf) -> FoundTable | None:
     size = sorted(ln.size for row in run for ln in row)[len(run) // 2]
     run = _join_wrapped(run)
-    words = [[w for ln in row for w in line_words(textpage, ln, page_box)] for row in run]
+    words = [[w for ln in row for w in words_of(ln)] for row in run]
     # the header row may hold spanning or centred labels, and label rows reach into the figures:
     # the body rows of two or more pieces alone give the channels
     body = [w for row, ws in zip(run[1:], words[1:], strict=True) if len(row) >= 2 for w in ws]
