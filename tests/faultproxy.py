@@ -5,12 +5,14 @@ matching request: ``"503"`` (SlowDown throttling), ``"500"`` (InternalError), ``
 (AccessDenied), ``"drop"`` (the
 connection closes with no response), ``"truncate"`` (headers promise the whole body, half is
 sent, then the connection closes). Requests without a pending fault pass through unchanged.
+:meth:`FaultProxy.outage` drops every matching request for some seconds instead, as an outage does.
 """
 
 from __future__ import annotations
 
 import http.client
 import threading
+import time
 from collections import defaultdict, deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlparse
@@ -28,6 +30,7 @@ class FaultProxy:
         self.upstream = (parsed.hostname, parsed.port)
         self.rules: dict[str, deque[str]] = defaultdict(deque)
         self.injected: list[tuple[str, str]] = []
+        self.outages: dict[str, float] = {}  # path part -> monotonic end of its outage
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
@@ -42,6 +45,11 @@ class FaultProxy:
         with self._lock:
             self.rules[path_part].extend(faults)
 
+    def outage(self, path_part: str, seconds: float) -> None:
+        """Drop every request whose path holds ``path_part`` for the next ``seconds``."""
+        with self._lock:
+            self.outages[path_part] = time.monotonic() + seconds
+
     def __enter__(self) -> FaultProxy:
         self._thread.start()
         return self
@@ -52,6 +60,10 @@ class FaultProxy:
 
     def _next_fault(self, method: str, path: str) -> str | None:
         with self._lock:
+            for part, end in self.outages.items():
+                if part in path and time.monotonic() < end:
+                    self.injected.append(("drop", f"{method} {path}"))
+                    return "drop"
             for part, queue in self.rules.items():
                 if part in path and queue:
                     fault = queue.popleft()

@@ -63,3 +63,43 @@ def test_ocr_flags_reach_the_partitioners(tmp_path):
     assert list(load_outputs(out)) == ["note.txt.json"]
     bad = run_cli(["local", str(src), "--ocr-languages", "eng; rm"], cwd=tmp_path)
     assert bad.returncode == 2 and "--ocr-languages" in bad.stderr
+
+
+def test_log_format_json_writes_one_object_per_line_for_log_shippers(tmp_path):
+    import json
+
+    from support import run_cli
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "good.txt").write_text("Good\n\nA fine document.")
+    (src / "bad\x1b[2J.pdf").write_bytes(b"%PDF-1.7\nnot really")
+    result = run_cli(
+        ["local", str(src), "--structured-output-dir", str(tmp_path / "out"), "--log-format", "json", "-v"],
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert "\x1b" not in result.stderr
+    records = [json.loads(line) for line in lines]  # every line is one object
+    assert all({"time", "level", "message"} <= set(r) for r in records)
+    docs = {r["document"]: r for r in records if "document" in r and r["message"].startswith(("ok", "failed"))}
+    assert docs["good.txt"]["status"] == "ok" and docs["good.txt"]["level"] == "info"
+    bad = docs["bad\x1b[2J.pdf"]
+    assert bad["status"] == "failed" and bad["level"] == "error" and "PDF" in bad["reason"]
+
+
+def test_quiet_prints_only_the_summary_and_failures(tmp_path):
+    from support import run_cli
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(3):
+        (src / f"good{i}.txt").write_text(f"Good {i}\n\nA fine document.")
+    (src / "empty.txt").write_bytes(b"")
+    result = run_cli(["local", str(src), "--structured-output-dir", str(tmp_path / "out"), "-q"], cwd=tmp_path)
+    assert result.returncode == 1
+    lines = [line.split(" ", 2)[2] for line in result.stderr.strip().splitlines()]
+    assert lines == ["4 documents" + lines[0][len("4 documents") :], "Failed:", "  empty.txt: empty file (0 bytes)"]
+    both = run_cli(["local", str(src), "-q", "-v"], cwd=tmp_path)
+    assert both.returncode == 2 and "Give -q or -v, not both." in both.stderr

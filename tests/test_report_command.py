@@ -35,9 +35,10 @@ def test_report_shows_the_latest_run_or_a_chosen_one_in_three_formats(tmp_path):
 
     failed = run_cli(["report", str(out), "--failed", "--run", first_run, "--format", "csv"], cwd=tmp_path)
     rows = list(csv.DictReader(io.StringIO(failed.stdout)))
-    assert sorted(r["key"] for r in rows) == ["bad\x1b[2J.pdf", "empty.txt"] and {r["status"] for r in rows} == {
+    assert sorted(r["key"] for r in rows) == ["bad\\x1b[2J.pdf", "empty.txt"] and {r["status"] for r in rows} == {
         "failed"
     }
+    assert "\x1b" not in failed.stdout
 
     chosen = json.loads(run_cli(["report", str(out), "--run", first_run, "--format", "json"], cwd=tmp_path).stdout)
     assert chosen["run"]["run_id"] == first_run
@@ -55,3 +56,26 @@ def test_report_takes_a_relative_output_dir(tmp_path):
     table = run_cli(["report", out.name], cwd=out.parent)  # as a user types it: docbatch report out
     assert table.returncode == 0, table.stderr
     assert "ok      more.txt" in table.stdout.splitlines()
+
+
+def test_report_csv_escapes_terminal_sequences_and_cells_a_spreadsheet_would_run(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("=HYPERLINK(1).txt", "+1.txt", "-2.txt", "@SUM(1).txt", "bell\x07.txt", "plain.txt"):
+        (src / name).write_bytes(b"")  # empty: failed, with the name in the key and the uri
+    out = tmp_path / "out"
+    run_cli(["local", str(src), "--structured-output-dir", str(out)], cwd=tmp_path)
+    report = run_cli(["report", str(out), "--format", "csv"], cwd=tmp_path)
+    assert report.returncode == 0, report.stderr
+    assert "\x07" not in report.stdout and "\x1b" not in report.stdout
+    rows = list(csv.DictReader(io.StringIO(report.stdout)))
+    assert sorted(r["key"] for r in rows) == [
+        "'+1.txt",
+        "'-2.txt",
+        "'=HYPERLINK(1).txt",
+        "'@SUM(1).txt",
+        "bell\\x07.txt",
+        "plain.txt",
+    ]
+    for row in rows:  # no cell of any column starts as a formula
+        assert not any(str(v).startswith(("=", "+", "-", "@")) for v in row.values()), row

@@ -28,7 +28,7 @@ from docbatch.partitioners.kit.base import EMAIL_BODIES, OCR_MODES, PartitionOpt
 from docbatch.runner.memory import memory_cap
 from docbatch.runner.pipeline import EXECUTORS, MIN_TIMEOUT, RunOptions, StopRequest, default_download_dir, run
 from docbatch.runner.report import Reporter, print_summary
-from docbatch.sanitize import safe_line
+from docbatch.sanitize import redact_url, safe_line
 from docbatch.shaping import DEFAULT_FIELDS, ShapingOptions
 from docbatch.sources.base import Source
 
@@ -185,6 +185,31 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Tesseract languages for OCR, joined by + (eng+deu); each needs its tesseract-ocr-<lang> package.",
         ),
         _option(
+            "--file-glob",
+            multiple=True,
+            metavar="PATTERNS",
+            help="Only documents matching these globs, comma-separated: *.pdf,*.docx (a name), "
+            "reports/*.pdf (a path below the source); .pdf alone means *.pdf.",
+        ),
+        _option(
+            "--file-exclude",
+            multiple=True,
+            metavar="PATTERNS",
+            help="Leave out documents matching these globs (as --file-glob); they are never counted as deleted.",
+        ),
+        _option(
+            "--recursive/--no-recursive",
+            default=True,
+            show_default=True,
+            help="Take documents in subfolders too, or only those at the top of the source.",
+        ),
+        _option(
+            "--max-docs",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Process at most this many documents (a trial run); nothing is reported deleted.",
+        ),
+        _option(
             "--extract-image-block-types",
             default="",
             callback=_check_image_types,
@@ -198,6 +223,20 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Put the pictures of --extract-image-block-types into the elements (image_base64, image_mime_type).",
         ),
         _option("-v", "--verbose", is_flag=True, help="Print every document and tracebacks of failures."),
+        _option(
+            "-q",
+            "--quiet",
+            is_flag=True,
+            help="Print only warnings, errors and the summary (no document lines, no progress).",
+        ),
+        _option(
+            "--log-format",
+            type=click.Choice(["text", "json"]),
+            default="text",
+            show_default=True,
+            help="json: one object per line (time, level, message; document, status, reason for a document) "
+            "for log shippers.",
+        ),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -450,13 +489,31 @@ def s3_command(
 
 
 @main.command("local")
-@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.argument("path")
 @processing_options
-def local_command(path: Path, **common: Any) -> None:
-    """Process every document in a local folder (recursively), or one file."""
+def local_command(path: str, **common: Any) -> None:
+    """Process every document in a local folder (recursively), or one file. A glob such as
+    'docs/*.pdf' (quoted) takes the folder before its first wildcard with the rest as --file-glob."""
     from docbatch.sources.local import LocalSource
 
-    _run(LocalSource(path), download_dir=None, re_download=False, preserve_downloads=False, **common)
+    folder, pattern = _split_glob(path)
+    if pattern:
+        common["file_glob"] = (*common["file_glob"], pattern)
+    _run(LocalSource(folder), download_dir=None, re_download=False, preserve_downloads=False, **common)
+
+
+def _split_glob(path: str) -> tuple[Path, str | None]:
+    """A local PATH as (the folder or file to list, the glob below it or None)."""
+    if Path(path).exists() or not any(c in path for c in "*?["):
+        if not Path(path).exists():
+            raise click.BadParameter(f"Path {path!r} does not exist.", param_hint="'PATH'")
+        return Path(path), None
+    parts = Path(path).parts
+    first = next(i for i, part in enumerate(parts) if any(c in part for c in "*?["))
+    folder = Path(*parts[:first]) if first else Path(".")
+    if not folder.is_dir():
+        raise click.BadParameter(f"{folder} (the folder of the glob {path}) does not exist.", param_hint="PATH")
+    return folder, "/" + "/".join(parts[first:])  # anchored: * in a glob path never crosses a folder
 
 
 @main.command("fsspec")
@@ -474,9 +531,14 @@ def fsspec_command(
 
 
 @main.command("report")
-@click.argument("output", type=click.Path(file_okay=False, path_type=Path), default=Path("structured-outputs"))
+@click.argument("output", default="structured-outputs")
 @click.option("--failed", is_flag=True, help="Only the documents that failed.")
 @click.option("--run", "run_id", metavar="ID", default=None, help="A run id (or its start); default: the latest run.")
+@click.option(
+    "--now",
+    is_flag=True,
+    help="The latest outcome of every document across all runs (what is broken now), not one run.",
+)
 @click.option(
     "--format",
     "fmt",
@@ -485,18 +547,53 @@ def fsspec_command(
     show_default=True,
     help="Output format.",
 )
-def report_command(output: Path, failed: bool, run_id: str | None, fmt: str) -> None:
-    """Show a run from the run record in OUTPUT (default: structured-outputs)."""
-    from docbatch.runner.record import read_run
+@click.option("--endpoint-url", default=None, help="S3-compatible endpoint of an s3:// OUTPUT.")
+def report_command(
+    output: str, failed: bool, run_id: str | None, now: bool, fmt: str, endpoint_url: str | None
+) -> None:
+    """Show a run from the run record in OUTPUT (default: structured-outputs): a folder, or the
+    s3://, fsspec or postgresql:// URL a run wrote to."""
     from docbatch.runner.report import format_run
 
+    if now and run_id:
+        click.echo("Error: give --now or --run, not both.", err=True)
+        sys.exit(2)
     try:
-        run_row, rows = read_run(output, run_id, failed_only=failed)
+        run_row, rows = _read_report(output, run_id, failed=failed, now=now, endpoint_url=endpoint_url)
     except ConfigError as e:
         click.echo(f"Error: {safe_line(str(e))}", err=True)
         sys.exit(2)
     # not click.echo: it strips escape sequences off a pipe, and csv and json must keep the keys as they are
     sys.stdout.write(format_run(run_row, rows, fmt) + "\n")
+
+
+def _read_report(
+    output: str, run_id: str | None, *, failed: bool, now: bool, endpoint_url: str | None
+) -> tuple[dict, list[dict]]:
+    """The run (or the now view) the report shows, from a local output's record or from the copy a
+    remote output keeps (fetched into a temporary file)."""
+    import tempfile
+
+    from docbatch.runner.record import read_record, read_run
+
+    if "://" not in output or output.lower().startswith("file://"):
+        local = Path(output[len("file://") :] if output.lower().startswith("file://") else output)
+        return read_run(local, run_id, failed_only=failed, now=now)
+    shown = redact_url(output)
+    destination = open_destination(output, endpoint_url=endpoint_url)
+    try:
+        data = destination.read_record(run_id) if run_id else None
+        data = data or destination.read_record(None)  # the latest copy holds this machine's earlier runs too
+    except ConfigError:
+        raise
+    except Exception as e:  # a backend's own error reading its store
+        raise ConfigError(f"Cannot read the run record of {shown} ({type(e).__name__}: {safe_line(str(e))}).") from e
+    if data is None:
+        raise ConfigError(f"No run record in {shown}; give the output of a docbatch run that has finished.")
+    with tempfile.TemporaryDirectory(prefix="docbatch-report-") as tmp:
+        path = Path(tmp) / "record.sqlite"
+        path.write_bytes(data)
+        return read_record(path, run_id, failed_only=failed, now=now, shown=f"kept in {shown}")
 
 
 def _run(
@@ -525,6 +622,12 @@ def _run(
     extract_image_block_to_payload: bool,
     verbose: bool,
     chunking: ChunkingOptions,
+    quiet: bool = False,
+    log_format: str = "text",
+    file_glob: tuple[str, ...] = (),
+    file_exclude: tuple[str, ...] = (),
+    recursive: bool = True,
+    max_docs: int | None = None,
     embedding: EmbeddingOptions,
     shaping: ShapingOptions,
     endpoint_url: str | None = None,
@@ -560,10 +663,16 @@ def _run(
             extract_image_block_to_payload=extract_image_block_to_payload,
         ),
         chunking=chunking,
+        file_glob=file_glob,
+        file_exclude=file_exclude,
+        recursive=recursive,
+        max_docs=max_docs,
         embedding=embedding,
         shaping=shaping,
     )
-    reporter = Reporter(verbose=verbose)
+    if quiet and verbose:
+        raise click.UsageError("Give -q or -v, not both.")
+    reporter = Reporter(verbose=verbose, quiet=quiet, log_format=log_format)
     stop = StopRequest()
     try:
         with reporter, _stopping_on_signals(stop, reporter):
@@ -577,21 +686,22 @@ def _run(
                 on_submit=reporter.submitted,
             )
     except ConfigError as e:
-        reporter.line(f"Error: {e}")
+        reporter.line(f"Error: {e}", level="error")
         sys.exit(2)
     except KeyboardInterrupt:
-        reporter.line("Interrupted; rerun the same command to resume.")
+        reporter.line("Interrupted; rerun the same command to resume.", level="warning")
         sys.exit(130)
     except Exception as e:  # a bug of ours: one sentence, the traceback only with -v
         if verbose:
             reporter.traceback()
         reporter.line(
-            f"Error: the run stopped on an unexpected {type(e).__name__}: {e}; rerun with -v for the traceback."
+            f"Error: the run stopped on an unexpected {type(e).__name__}: {e}; rerun with -v for the traceback.",
+            level="error",
         )
         sys.exit(2)
     print_summary(summary, reporter)
     if summary.interrupted:
-        reporter.line("Interrupted; rerun the same command to resume.")
+        reporter.line("Interrupted; rerun the same command to resume.", level="warning")
         sys.exit(130)
     sys.exit(1 if summary.failed else 0)
 
@@ -602,9 +712,9 @@ def _stopping_on_signals(stop: StopRequest, reporter: Reporter) -> Iterator[None
 
     def on_signal(signum: int, frame: Any) -> None:
         if stop.request():
-            reporter.line("Stopping after the documents in flight (Ctrl-C again to stop now).")
+            reporter.line("Stopping after the documents in flight (Ctrl-C again to stop now).", level="warning")
         else:
-            reporter.line("Stopping now.")
+            reporter.line("Stopping now.", level="warning")
             raise KeyboardInterrupt  # wherever the run is: the record is closed on the way out
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}

@@ -5,6 +5,7 @@
     │   ├── UnsupportedFileType    no partitioner for this kind of file (recorded as skipped)
     │   ├── EncryptedDocument      needs a password we do not have
     │   ├── NeedsInstall           needs an optional tool (OCR, LibreOffice) this machine lacks
+    │   ├── OutOfMemory            a tool it needs crashed at the worker's memory cap: retried next run
     │   └── SourceUnavailable      the source did not deliver it (endpoint down, access denied):
     │                              failed, and many in a row stop the run
     ├── ConfigError            the run is misconfigured: one clear sentence, exit status 2
@@ -29,6 +30,7 @@ __all__ = [
     "EncryptedDocument",
     "MissingDependency",
     "NeedsInstall",
+    "OutOfMemory",
     "OutputUnavailable",
     "RunStopped",
     "SourceUnavailable",
@@ -79,6 +81,12 @@ class NeedsInstall(DocumentError):
     Only the documents that need it fail, so the run goes on; unlike a damaged file, the
     document is tried again on the next run, when the tool may be there.
     """
+
+
+class OutOfMemory(DocumentError):
+    """A tool the document needs (LibreOffice) crashed or could not start under the worker's
+    memory cap (``--max-memory``). Like a worker that runs out of memory, the document is failed
+    as out of memory and tried again by the next run (with a larger cap it may well pass)."""
 
 
 class SourceUnavailable(DocumentError):

@@ -26,11 +26,13 @@ from urllib.parse import quote_from_bytes
 __all__ = [
     "DELETED",
     "FAILED",
+    "FAILED_BEFORE",
     "OK",
     "PARTIAL",
     "PICTURE_EXTENSIONS",
     "SKIPPED",
     "STAMP_LENGTH",
+    "UNCHANGED",
     "UNVERSIONED",
     "DocResult",
     "DocumentMeta",
@@ -143,6 +145,11 @@ OK, PARTIAL, SKIPPED, FAILED = Status.OK, Status.PARTIAL, Status.SKIPPED, Status
 #: with --delete-orphans); not a document of the run, so not counted in its total.
 DELETED = "deleted"
 
+#: The skip reasons a rerun gives a document it leaves alone: rows that repeat an earlier outcome
+#: (the run record keeps them for the latest run only).
+UNCHANGED = "output exists"
+FAILED_BEFORE = "unchanged since it failed or was skipped for good (--retry-failed tries it again)"
+
 
 @dataclass(slots=True)
 class DocResult:
@@ -163,7 +170,8 @@ class DocResult:
     #: pipeline records this result, then stops the run with exit status 2.
     stops_run: bool = False
     #: Set when the failure is the run's environment, not the document: "source" (the source
-    #: did not deliver it) or "output" (nothing can be written). Decides whether the run stops.
+    #: did not deliver it), "outage" (the source stayed unreachable past the patience) or
+    #: "output" (nothing can be written). Decides whether the run stops.
     fault: str | None = None
 
     @classmethod

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from docbatch.paths import printable
 
-__all__ = ["redact_url", "safe_line", "secrets_of", "url_password"]
+__all__ = ["redact_url", "safe_cell", "safe_line", "secrets_of", "url_password"]
 
 #: Query parameters that carry secrets in the URLs of object stores and signed links.
 _SECRET_PARAMS = re.compile(r"(?i)(pass|secret|token|key|sig|signature|credential|auth)")
@@ -96,3 +96,19 @@ def safe_line(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+#: What makes a spreadsheet read a cell as a formula (CSV injection): = + - @, and a tab or
+#: carriage return some spreadsheets skip before looking.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """``value`` safe as a CSV cell a spreadsheet opens: text escaped like :func:`safe_line`, and
+    text a spreadsheet would run as a formula (``=HYPERLINK(...)``, ``@SUM(...)``) prefixed with
+    ``'``, which shows it as text. Numbers pass as they are (a negative number is no formula)."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(_FORMULA_STARTS):
+        value = "'" + value
+    return safe_line(value)

@@ -346,6 +346,24 @@ def test_round_trip_through_unstructured_reader():
     assert [t.text for t in theirs] == texts(ours)
 
 
+def test_a_split_paragraph_repeats_orig_elements_only_within_a_bound():
+    import random
+
+    rng = random.Random(7)
+    words = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 9))) for _ in range(50_000)]
+    paragraph = Element("NarrativeText", " ".join(words)[:300_000], {"page_number": 1})
+    chunks = chunk([paragraph], strategy="by_title")  # the defaults: 500 characters, orig_elements kept
+    assert len(chunks) > 500
+    carried = [c for c in chunks if "orig_elements" in c.metadata]
+    assert sum(len(c.metadata["orig_elements"]) for c in carried) <= 1024 * 1024 + len(
+        carried[0].metadata["orig_elements"]
+    )
+    assert carried[0] is chunks[0]  # the first piece still gives back the whole original
+    assert decode_orig_elements(chunks[0].metadata["orig_elements"])[0].text == paragraph.text
+    small = chunk([Element("NarrativeText", "word " * 300, {})], strategy="basic", max_characters=500)
+    assert len(small) == 3 and all("orig_elements" in c.metadata for c in small)  # as unstructured, when small
+
+
 def test_a_checkbox_in_orig_elements_keeps_checked_where_unstructured_reads_it():
     import base64
     import zlib

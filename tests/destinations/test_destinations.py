@@ -14,6 +14,7 @@ from docbatch.destinations.base import Destination
 from docbatch.destinations.registry import open_destination
 from docbatch.errors import ConfigError
 from docbatch.model import DocumentMeta, Picture
+from support import cli_env, run_cli
 
 DOC = DocumentMeta(uri="s3://src/docs/a/b.txt", key="a/b.txt", size=5, version="v1")
 S1, S2 = "a1" * 10, "b2" * 10  # stamps as docbatch.model.stamp makes them
@@ -126,6 +127,23 @@ def test_a_temporary_file_left_by_a_killed_write_is_no_marker(tmp_path):
     (tmp_path / "out/a/.b.txt.json.tmp").write_bytes(b"[")
     state = destination.state()
     assert list(state) == ["a/b.txt.json"] and state["a/b.txt.json"].done == {S1}
+
+
+def test_a_store_without_implicit_folders_gets_its_parent_folders_made(tmp_path):
+    """FTP, SFTP and fsspec's local:// make no folder on a write (S3-like stores have none): the
+    parents of outputs, markers and the kept record are made first."""
+    src = tmp_path / "src"
+    (src / "sub" / "deeper").mkdir(parents=True)
+    (src / "top.txt").write_text("Top\n\nAt the top.")
+    (src / "sub" / "deeper" / "low.txt").write_text("Low\n\nDeep down.")
+    out = tmp_path / "out"
+    args = ["local", str(src), "--structured-output-dir", f"local://{out}"]
+    result = run_cli(args, cwd=tmp_path, env=cli_env(XDG_CACHE_HOME=str(tmp_path / "cache")))
+    assert result.returncode == 0, result.stderr
+    assert (out / "sub" / "deeper" / "low.txt.json").is_file() and (out / "top.txt.json").is_file()
+    assert any((out / ".docbatch" / "records").glob("*.sqlite"))
+    again = run_cli(args, cwd=tmp_path, env=cli_env(XDG_CACHE_HOME=str(tmp_path / "cache")))
+    assert again.returncode == 0 and "2 skipped" in again.stderr
 
 
 # Pictures written as files beside the output (--extract-image-block-types without the payload flag).

@@ -151,6 +151,51 @@ def test_undecodable_file_names_and_literal_escapes_are_written_once_and_then_sk
     assert "0 ok, 2 skipped, 0 failed" in again.stderr, again.stderr
 
 
+def test_two_spellings_of_one_server_are_locked_against_each_other(pg_server, table_url, tmp_path):
+    from docbatch.destinations.postgresql import PostgresDestination
+
+    url, _ = table_url
+    src = write_files(tmp_path / "src", {"a.txt": "Alpha"})
+    assert _run(src, url, cwd=tmp_path).returncode == 0  # the table exists
+    holder = PostgresDestination(url)  # 127.0.0.1, as a first run would hold it
+    with holder.lock():
+        other = url.replace("@127.0.0.1:", "@localhost:")
+        result = _run(src, other, "--reprocess", cwd=tmp_path)
+        assert result.returncode == 2, result.stderr
+        assert "Another docbatch run is writing to the table t_" in result.stderr
+    assert _run(src, url.replace("@127.0.0.1:", "@localhost:"), "--reprocess", cwd=tmp_path).returncode == 0
+
+
+def test_a_table_name_too_long_for_its_documents_table_is_refused(pg_server, tmp_path):
+    src = write_files(tmp_path / "src", {"a.txt": "Alpha"})
+    name = "t" + "x" * 58  # 59 bytes: <table>_documents would be cut at 63
+    result = _run(src, f"{pg_server.url}?table={name}", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"The table name '{name}' is 59 bytes" in lines[0] and "at most 53 bytes" in lines[0]
+    ok = _run(src, f"{pg_server.url}?table={name[:53]}", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+
+
+def test_schema_dot_table_writes_into_that_schema(pg_server, tmp_path):
+    schema = f"s_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_server.url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    src = write_files(tmp_path / "src", {"a.txt": "Alpha\n\nThe body."})
+    url = f"{pg_server.url}?table={schema}.elements"
+    assert _run(src, url, cwd=tmp_path).returncode == 0
+    with psycopg.connect(pg_server.url) as conn:
+        tables = conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s ORDER BY 1", (schema,)
+        ).fetchall()
+        literal = conn.execute("SELECT count(*) FROM pg_class WHERE relname LIKE %s", (f"{schema}.%",)).fetchone()
+        texts = conn.execute(f"SELECT text FROM {schema}.elements ORDER BY seq").fetchall()
+    assert [t for (t,) in tables] == ["elements", "elements_docbatch", "elements_documents"]
+    assert literal == (0,) and [t for (t,) in texts] == ["Alpha", "The body."]
+    rerun = _run(src, url, cwd=tmp_path)
+    assert rerun.returncode == 0 and "1 skipped" in rerun.stderr
+
+
 def test_a_checkbox_keeps_its_state_in_a_column_of_its_own(pg_server, table_url, tmp_path):
     import json
 

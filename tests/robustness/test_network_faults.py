@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from faultproxy import FaultProxy
-from support import S3Server, load_outputs, run_cli
+from support import S3Server, cli_env, load_outputs, run_cli
 
 DOCS = {f"net/doc{i}.txt": f"Document {i}\n\nThe body of document {i} in full.\n".encode() for i in range(4)}
 
@@ -90,3 +90,42 @@ def test_an_outage_longer_than_botocores_retries_during_listing_is_waited_out(s3
     assert result.returncode == 0, result.stderr
     assert served == 12
     assert len(load_outputs(tmp_path / "out")) == 4
+
+
+def _api_run(proxy: FaultProxy, tmp_path, monkeypatch):
+    from docbatch.destinations.local import LocalJSONDestination
+    from docbatch.runner.pipeline import RunOptions, run
+    from docbatch.sources.s3 import S3Source
+
+    for name, value in cli_env().items():
+        if name.startswith("AWS_"):
+            monkeypatch.setenv(name, value)
+    # botocore tries once, so the outage is all ours to wait out (a real run's retries only add to it)
+    source = S3Source("s3://faults/net/", endpoint_url=proxy.url, retry_mode="standard", max_attempts=1)
+    options = RunOptions(download_dir=tmp_path / "dl", num_processes=2, timeout=120)
+    return run(source, LocalJSONDestination(tmp_path / "out"), options)
+
+
+def test_an_outage_during_downloads_is_waited_out(s3_server: S3Server, tmp_path, monkeypatch):
+    with FaultProxy(s3_server.url) as proxy:
+        proxy.outage("/faults/net/doc", 6.0)  # every download is refused for 6 s, the listing is not
+        summary = _api_run(proxy, tmp_path, monkeypatch)
+        assert any(fault == "drop" for fault, _ in proxy.injected)
+    assert (summary.ok, summary.failed) == (4, 0), [r.reason for r in summary.failures]
+    assert len(load_outputs(tmp_path / "out")) == 4
+
+
+def test_an_outage_outlasting_the_patience_stops_the_run_with_a_sentence(s3_server: S3Server, tmp_path, monkeypatch):
+    from docbatch.errors import RunStopped
+    from docbatch.runner import worker
+
+    monkeypatch.setattr(worker, "FETCH_PATIENCE", 3.0)  # a real run waits two minutes; workers fork with this
+    with FaultProxy(s3_server.url) as proxy:
+        proxy.outage("/faults/net/doc", 600.0)
+        stopped = r"^Stopped: the source was unreachable for \d+ s while downloading .*rerun"
+        with pytest.raises(RunStopped, match=stopped):
+            _api_run(proxy, tmp_path, monkeypatch)
+    with sqlite3.connect(tmp_path / "out/.docbatch/record.sqlite") as db:
+        rows = db.execute("SELECT status FROM documents").fetchall()
+    assert 1 <= len(rows) <= 2 and {r for (r,) in rows} == {"failed"}  # the rest are left for the rerun
+    assert not (tmp_path / "out/.docbatch/failed").exists()  # nothing remembered as the documents' fault

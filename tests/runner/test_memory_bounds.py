@@ -89,3 +89,56 @@ def test_a_csv_field_larger_than_the_limit_fails_with_a_reason(tmp_path):
     assert [r.reason for r in summary.failures] == [
         "a field on line 2 is larger than 16 MiB; not a delimited text file a reader can hold"
     ]
+
+
+def test_a_crash_at_the_cap_while_writing_a_huge_output_reads_out_of_memory_and_is_retried(tmp_path):
+    # 25M fields: the table's JSON is encoded by orjson, whose buffer grows by doubling from about
+    # half the cap to past it and crashes the worker with SIGSEGV instead of raising MemoryError.
+    src = tmp_path / "src"
+    src.mkdir()
+    row = ",".join(["1"] * 1000) + "\n"
+    with (src / "wide.csv").open("w") as f:
+        for _ in range(25_000):
+            f.write(row)
+    for _ in range(2):  # a resource failure is not remembered: the rerun tries it again
+        summary = _run(src, tmp_path / "out")
+        assert [r.reason.split(" (")[0] for r in summary.failures] == ["out of memory"]
+    assert not (tmp_path / "out" / ".docbatch" / "failed").exists()
+
+
+def _legacy_doc(folder: Path) -> Path:
+    import docx
+
+    from docbatch.partitioners.legacy import legacy
+
+    document = docx.Document()
+    document.add_paragraph("A short letter.")
+    document.save(folder / "letter.docx")
+    with legacy.converter("doc").converted(folder / "letter.docx", ".docx", "doc") as out:
+        (folder / "letter.doc").write_bytes(out.read_bytes())
+    (folder / "letter.docx").unlink()
+    return folder / "letter.doc"
+
+
+def test_libreoffice_dying_at_the_cap_reads_out_of_memory_and_is_retried(tmp_path):
+    import subprocess
+    import sys
+
+    import pytest
+
+    from docbatch.partitioners.legacy.legacy import soffice_path
+
+    if soffice_path() is None:
+        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui")
+    src = tmp_path / "src"
+    src.mkdir()
+    _legacy_doc(src)
+    # The CLI in a process of its own: the office inherits the worker's cap counted from a small
+    # main process (a worker forked from pytest would give it gigabytes), and 100M is too little.
+    command = [sys.executable, "-m", "docbatch", "local", str(src), "--structured-output-dir", str(tmp_path / "out")]
+    command += ["--max-memory", "100M", "--num-processes", "1"]
+    for _ in range(2):  # not remembered as the document's fault: the rerun tries it again
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert "letter.doc: out of memory (over the --max-memory cap of 100M)" in done.stdout + done.stderr
+    assert not (tmp_path / "out" / ".docbatch" / "failed").exists()

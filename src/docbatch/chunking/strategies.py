@@ -30,7 +30,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from docbatch.chunking.base import ChunkingOptions, encode_orig_elements, orig_too_big, split_text
+from docbatch.chunking.base import (
+    ChunkingOptions,
+    encode_orig_elements,
+    orig_on_every_piece,
+    orig_too_big,
+    split_text,
+)
 from docbatch.elements import Element, element_id
 from docbatch.errors import ConfigError
 
@@ -288,10 +294,13 @@ def _chunks_of(pre: _PreChunk, opts: ChunkingOptions) -> Iterator[Element]:
     pieces = list(split_text(text, opts.max_characters, opts.overlap))
     keep_orig = opts.include_orig_elements and not (len(pieces) > 1 and orig_too_big(pre.elements[0]))
     meta = consolidated_metadata(pre.elements)
+    later = meta
     if keep_orig:
-        meta["orig_elements"] = encode_orig_elements(pre.elements)
+        meta["orig_elements"] = encoded = encode_orig_elements(pre.elements)
+        if not orig_on_every_piece(encoded, len(pieces)):  # the first piece alone carries it
+            later = {k: v for k, v in meta.items() if k != "orig_elements"}
     for i, piece in enumerate(pieces):
-        yield Element("CompositeElement", piece, {**meta, "is_continuation": True} if i else dict(meta))
+        yield Element("CompositeElement", piece, {**later, "is_continuation": True} if i else dict(meta))
 
 
 def consolidated_metadata(elements: Sequence[Element]) -> dict[str, Any]:

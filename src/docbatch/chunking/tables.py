@@ -28,6 +28,7 @@ from lxml import html as lxml_html
 from docbatch.chunking.base import (
     ChunkingOptions,
     encode_orig_elements,
+    orig_on_every_piece,
     orig_too_big,
     split_once,
     split_text,
@@ -68,14 +69,16 @@ def table_chunks(table: Element, prefix: str, opts: ChunkingOptions) -> Iterator
         carried = splitter.carried_header_rows
     if len(pieces) > 1 and orig_too_big(table):
         meta.pop("orig_elements", None)
-    yield from _table_chunk_elements(pieces, meta, table.element_id, carried)
+    every = "orig_elements" not in meta or orig_on_every_piece(meta["orig_elements"], len(pieces))
+    yield from _table_chunk_elements(pieces, meta, table.element_id, carried, orig_on_every=every)
 
 
 def _table_chunk_elements(
-    pieces: Sequence[TextAndHtml], meta: dict[str, Any], table_id: str, carried: int
+    pieces: Sequence[TextAndHtml], meta: dict[str, Any], table_id: str, carried: int, *, orig_on_every: bool = True
 ) -> Iterator[Element]:
     for index, (text, piece_html) in enumerate(pieces):
-        piece_meta = {k: v for k, v in meta.items() if k != "text_as_html"}
+        dropped = ("text_as_html",) if orig_on_every or not index else ("text_as_html", "orig_elements")
+        piece_meta = {k: v for k, v in meta.items() if k not in dropped}
         if piece_html is not None:
             piece_meta["text_as_html"] = piece_html
         piece_meta["is_continuation"] = index > 0 or None

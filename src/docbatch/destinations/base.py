@@ -10,6 +10,7 @@ output that is whole and made from that stamp's version.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from abc import ABC, abstractmethod
@@ -137,8 +138,20 @@ class Destination(ABC):
         """The local folder outputs go to, if any: a source on the same disk must not list it."""
         return None
 
+    def lock(self) -> contextlib.AbstractContextManager[None]:
+        """Hold the destination against a second run for as long as the block lasts, where the
+        destination itself can (a PostgreSQL advisory lock); raise ConfigError when another run
+        holds it. The local lock in :meth:`state_dir` only guards one machine and one spelling."""
+        return contextlib.nullcontext()
+
     def keep_record(self, run_id: str, path: Path) -> None:  # noqa: B027 - optional hook
-        """Copy the finished run record into the destination when it lives elsewhere."""
+        """Copy the finished run record into the destination when it lives elsewhere: as the
+        copy of run ``run_id`` and as the latest (what :meth:`read_record` gives by default)."""
+
+    def read_record(self, run_id: str | None = None) -> bytes | None:
+        """The bytes of a run record :meth:`keep_record` kept: the latest, or the copy made at the
+        end of run ``run_id`` (its full id); None when there is none."""
+        return None
 
     def finish(self) -> None:  # noqa: B027 - optional hook
         """Tidy up once the workers are done (a store compacting a run's many small commits)."""

@@ -69,9 +69,19 @@ class FsspecDestination(TreeDestination):
             yield path[start:]
 
     def _put(self, rel: str, data: bytes) -> None:
+        path = f"{self._root}/{rel}"
         try:
-            self.fs.pipe_file(f"{self._root}/{rel}", data)
-        except OSError as e:
+            try:
+                self.fs.pipe_file(path, data)
+            except Exception:  # FTP says error_perm, SFTP IOError, a local disk FileNotFoundError
+                # a store without implicit folders (FTP, SFTP, a mounted disk) needs the parent made
+                # first; object stores have none to make, so this costs them nothing on success
+                parent = path.rpartition("/")[0]
+                if not parent or self.fs.exists(parent):
+                    raise
+                self.fs.makedirs(parent, exist_ok=True)
+                self.fs.pipe_file(path, data)
+        except Exception as e:  # any backend's own error
             said = self.connection.said(e)
             raise TransientError(f"writing to {self.connection.shown} failed ({type(e).__name__}: {said})") from e
 

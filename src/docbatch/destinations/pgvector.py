@@ -44,23 +44,27 @@ def check_extension(conn: psycopg.Connection, where: str) -> None:
         ) from e
 
 
-def column_dimension(conn: psycopg.Connection, table: str) -> int | None:
+def column_dimension(conn: psycopg.Connection, table: str, schema: str | None = None) -> int | None:
     """The ``embeddings`` column's dimension, or None when the table has no such column yet."""
+    qualified = (schema, table) if schema else (table,)
     row = conn.execute(
         "SELECT atttypmod FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attname = 'embeddings' "
         "AND NOT attisdropped",
-        (sql.Identifier(table).as_string(conn),),
+        (sql.Identifier(*qualified).as_string(conn),),
     ).fetchone()
     return int(row[0]) if row else None
 
 
-def ensure_vector_column(conn: psycopg.Connection, table: str, dim: int, index: str | None, where: str) -> None:
+def ensure_vector_column(
+    conn: psycopg.Connection, table: str, dim: int, index: str | None, where: str, schema: str | None = None
+) -> None:
     """Give ``table`` an ``embeddings vector(dim)`` column (and the index asked for) if it has none.
 
     Raises OutputUnavailable when the column holds another dimension: every document of this
     run would fail alike, so the run stops at the first (see the pipeline's stop rule).
     """
-    names = {"table": sql.Identifier(table), "index": sql.Identifier(f"{table}_embeddings_{index}")}
+    qualified = (schema, table) if schema else (table,)  # the index goes into the table's schema by itself
+    names = {"table": sql.Identifier(*qualified), "index": sql.Identifier(f"{table}_embeddings_{index}")}
     with conn.transaction():
         # IF NOT EXISTS is no guard against a worker doing the same at the same moment (both see no
         # index, the second insert into the catalogue fails): workers take turns, by the table's name
@@ -74,7 +78,7 @@ def ensure_vector_column(conn: psycopg.Connection, table: str, dim: int, index: 
                 dim=sql.Literal(dim), **names
             )
         )
-        found = column_dimension(conn, table)
+        found = column_dimension(conn, table, schema)
         if found != dim:
             raise OutputUnavailable(
                 f"the PostgreSQL table {table} holds {found}-dimensional embeddings and this model makes {dim}; "

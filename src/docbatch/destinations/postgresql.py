@@ -20,8 +20,10 @@ key (doc_key, seq) is also the index a retriever needs to fetch or filter one do
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
@@ -67,7 +69,7 @@ class PostgresDestination(Destination):
         _check_password(url)
         parsed = urlparse(url)
         query = dict(parse_qsl(parsed.query))
-        self.table = query.pop("table", "elements")
+        self.schema, self.table = _table_name(query.pop("table", "elements"))
         self.index = query.pop("index", None) or None
         if self.index is not None and self.index not in INDEXES:
             raise ConfigError(f"Unknown vector index {self.index!r} in the output URL; use index=hnsw or none.")
@@ -87,14 +89,49 @@ class PostgresDestination(Destination):
         return state
 
     def describe(self) -> str:
-        return f"postgresql {self.where} table {self.table}"  # never the password
+        return f"postgresql {self.where} table {self.qualified}"  # never the password
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.table}" if self.schema else self.table
 
     def _names(self) -> dict[str, sql.Identifier]:
+        schema = (self.schema,) if self.schema else ()
         return {
-            "elements": sql.Identifier(self.table),
-            "documents": sql.Identifier(f"{self.table}_documents"),
-            "meta": sql.Identifier(f"{self.table}_docbatch"),
+            "elements": sql.Identifier(*schema, self.table),
+            "documents": sql.Identifier(*schema, f"{self.table}_documents"),
+            "meta": sql.Identifier(*schema, f"{self.table}_docbatch"),
         }
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """A session advisory lock on the server, keyed by the table itself (its database and
+        oid), so two runs into one table are kept apart however their URLs spell the host, and
+        from any machine. Held on a connection of its own: the server frees it if the run dies."""
+        try:
+            conn = psycopg.connect(self.conninfo, autocommit=True, connect_timeout=10)
+        except psycopg.Error as e:
+            said = _first_line(e, self.conninfo)
+            raise ConfigError(f"Cannot lock the table {self.qualified} at {self.where} ({said}).") from e
+        try:
+            table = self._names()["elements"].as_string(conn)
+            try:
+                query = "SELECT current_database(), %s::regclass::oid::bigint"
+                database, oid = conn.execute(query, (table,)).fetchone()
+                digest = hashlib.sha256(f"docbatch:{database}:{oid}".encode()).digest()
+                key = int.from_bytes(digest[:8], "big", signed=True)
+                (locked,) = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+            except psycopg.Error as e:
+                said = _first_line(e, self.conninfo)
+                raise ConfigError(f"Cannot lock the table {self.qualified} at {self.where} ({said}).") from e
+            if not locked:
+                raise ConfigError(
+                    f"Another docbatch run is writing to the table {self.qualified} at {self.where}; "
+                    "wait for it to finish or choose another ?table=."
+                )
+            yield
+        finally:
+            conn.close()  # ends the session, and the lock with it
 
     @property
     def conn(self) -> psycopg.Connection:
@@ -141,7 +178,7 @@ class PostgresDestination(Destination):
         vectors = next((len(e["embeddings"]) for e in elements if e.get("embeddings")), None)
         if vectors is not None and vectors != self._dim:
             with self._errors():
-                ensure_vector_column(self.conn, self.table, vectors, self.index, self.where)
+                ensure_vector_column(self.conn, self.table, vectors, self.index, self.where, self.schema)
             self._dim = vectors
         columns = _COLUMNS + (", embeddings" if vectors else "")
         copy = sql.SQL("COPY {elements} ({columns}) FROM STDIN").format(columns=sql.SQL(columns), **names)
@@ -152,7 +189,7 @@ class PostgresDestination(Destination):
                     row = _row(doc, seq, element)
                     rows.write_row((*row, vector_text(element)) if vectors else row)
             self._set_document(cur, doc, stamp, _OK, "")
-        return f"{self.where}/{self.table}"
+        return f"{self.where}/{self.qualified}"
 
     def mark_failed(self, doc: DocumentMeta, stamp: str | None, reason: str) -> None:
         names = self._names()
@@ -177,7 +214,12 @@ class PostgresDestination(Destination):
         self._set_meta("source", source.encode())
 
     def keep_record(self, run_id: str, path: Path) -> None:
-        self._set_meta(f"record/{run_id}", path.read_bytes())
+        data = path.read_bytes()
+        self._set_meta(f"record/{run_id}", data)
+        self._set_meta("record/latest", data)
+
+    def read_record(self, run_id: str | None = None) -> bytes | None:
+        return self._get_meta(f"record/{run_id or 'latest'}")
 
     def _set_document(
         self, cur: psycopg.Cursor, doc: DocumentMeta, stamp: str | None, status: str, reason: str
@@ -232,6 +274,34 @@ class _Translate:
         if self.starting:
             raise ConfigError(f"PostgreSQL at {self.destination.where} failed: {first}; check the server.") from exc
         raise TransientError(f"writing to PostgreSQL failed: {first}") from exc
+
+
+#: PostgreSQL keeps this many bytes of a name and silently cuts the rest (NAMEDATALEN - 1).
+_NAME_BYTES = 63
+#: The longest suffix added to the table's name (``<table>_documents``).
+_SUFFIX_BYTES = len("_documents")
+
+
+def _table_name(value: str) -> tuple[str | None, str]:
+    """``?table=`` as (schema, table): ``elements`` or ``reports.elements``. A name whose
+    ``<table>_documents`` would pass 63 bytes is refused: PostgreSQL would cut it silently, and
+    two tables of one prefix would share one documents table (or a cut name one of another)."""
+    parts = value.split(".")
+    if len(parts) > 2 or not all(parts):
+        raise ConfigError(
+            f"The table {value!r} is not a name; give ?table=name or ?table=schema.name (no other dots)."
+        )
+    schema, table = (None, parts[0]) if len(parts) == 1 else (parts[0], parts[1])
+    longest = _NAME_BYTES - _SUFFIX_BYTES
+    for kind, name in (("schema", schema), ("table", table)):
+        size = len(name.encode("utf-8", "surrogateescape")) if name else 0
+        limit = longest if kind == "table" else _NAME_BYTES
+        if size > limit:
+            raise ConfigError(
+                f"The {kind} name {name!r} is {size} bytes; PostgreSQL cuts names at {_NAME_BYTES} bytes and "
+                f"docbatch adds {_SUFFIX_BYTES} (_documents), so use at most {limit} bytes."
+            )
+    return schema, table
 
 
 #: A NUL character as JSON escapes it, ``\u0000``, preceded by an even number of backslashes (so

@@ -50,6 +50,8 @@ DONE = _META + "done/"
 FAILED = _META + "failed/"
 SOURCE = _META + "source"
 RECORDS = _META + "records/"
+#: The name the newest kept record is also stored under (run ids are hex, so never this).
+LATEST_RECORD = "latest"
 _JSON_OPTIONS = orjson.OPT_INDENT_2
 
 
@@ -261,4 +263,9 @@ class TreeDestination(Destination):
         self._put(SOURCE, source.encode())
 
     def keep_record(self, run_id: str, path: Path) -> None:
-        self._put(f"{RECORDS}{run_id}.sqlite", path.read_bytes())
+        data = path.read_bytes()
+        self._put(f"{RECORDS}{run_id}.sqlite", data)
+        self._put(f"{RECORDS}{LATEST_RECORD}.sqlite", data)
+
+    def read_record(self, run_id: str | None = None) -> bytes | None:
+        return self._read(f"{RECORDS}{run_id or LATEST_RECORD}.sqlite")

@@ -18,6 +18,7 @@ output names (a few hundred bytes each), the one part of a run that grows with i
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import itertools
 import secrets
 import shutil
@@ -35,7 +36,19 @@ from docbatch.destinations.base import Destination, Known
 from docbatch.embedding import EmbeddingOptions
 from docbatch.errors import ConfigError, DocbatchError, MissingDependency, RunStopped, one_line
 from docbatch.locations import contains
-from docbatch.model import DELETED, FAILED, OK, PARTIAL, SKIPPED, DocResult, DocumentMeta, ListingFault, stamp
+from docbatch.model import (
+    DELETED,
+    FAILED,
+    FAILED_BEFORE,
+    OK,
+    PARTIAL,
+    SKIPPED,
+    UNCHANGED,
+    DocResult,
+    DocumentMeta,
+    ListingFault,
+    stamp,
+)
 from docbatch.partitioners.filetype import from_extension
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.paths import disk_fault
@@ -47,7 +60,17 @@ from docbatch.runner.worker import Job
 from docbatch.shaping import ShapingOptions
 from docbatch.sources.base import Source
 
-__all__ = ["EXECUTORS", "MIN_TIMEOUT", "RunOptions", "RunSummary", "StopRequest", "default_download_dir", "run"]
+__all__ = [
+    "EXECUTORS",
+    "FAILED_BEFORE",
+    "MIN_TIMEOUT",
+    "UNCHANGED",
+    "RunOptions",
+    "RunSummary",
+    "StopRequest",
+    "default_download_dir",
+    "run",
+]
 
 
 def default_download_dir() -> Path:
@@ -98,6 +121,12 @@ class RunOptions:
     partition: PartitionOptions = field(default_factory=PartitionOptions)
     #: How each document's elements are chunked; off unless a strategy is set.
     chunking: ChunkingOptions = field(default_factory=ChunkingOptions)
+    #: Which documents to take (see :class:`Selection`): name globs to include and exclude, whether
+    #: documents in subfolders count, and at most how many to process (a trial run).
+    file_glob: tuple[str, ...] = ()
+    file_exclude: tuple[str, ...] = ()
+    recursive: bool = True
+    max_docs: int | None = None
     #: How each element or chunk is embedded; off unless a provider is set.
     embedding: EmbeddingOptions = field(default_factory=EmbeddingOptions)
     #: Which fields and metadata keys are written (unstructured-ingest's --metadata-* flags).
@@ -111,6 +140,8 @@ class RunOptions:
             raise ConfigError(f"max_tasks_per_worker must be >= 0 (0: never replace), got {self.max_tasks_per_worker}.")
         if not self.timeout >= MIN_TIMEOUT:
             raise ConfigError(f"timeout must be at least {MIN_TIMEOUT} seconds, got {self.timeout}.")
+        if self.max_docs is not None and self.max_docs < 1:
+            raise ConfigError(f"max_docs must be >= 1 (or None: every document), got {self.max_docs}.")
         if self.executor not in EXECUTORS:
             raise ConfigError(f"executor must be one of {', '.join(EXECUTORS)}, got {self.executor!r}.")
         try:
@@ -207,7 +238,7 @@ def run(
     destination.check()  # first: for a local output it makes the folder that holds the lock
     state_dir = destination.state_dir()
     _prepare_state_dir(state_dir)
-    with RunLock(state_dir):
+    with RunLock(state_dir), destination.lock():
         source.check()
         _refuse_overlap(source, destination)
         source.exclude(p for p in (destination.local_root(), state_dir, options.download_dir) if p is not None)
@@ -242,6 +273,11 @@ def run(
             # every listed document gets a row, so no row means the listing was empty (and then
             # no output was taken for deleted: see _process_all)
             if summary.total == 0 and not stop.requested:
+                if Selection.of(options).narrowed:
+                    raise ConfigError(
+                        f"Nothing to process: no document of {source.describe()} matches the selection "
+                        "(--file-glob, --file-exclude, --no-recursive); check the patterns."
+                    )
                 raise ConfigError(
                     f"Nothing to process: {source.describe()} lists no documents; check the path or prefix "
                     "(existing outputs are left as they are)."
@@ -336,6 +372,10 @@ class _StopRule:
     def check(self, result: DocResult) -> None:
         if result.fault == "output":
             raise RunStopped(f"Stopped: {result.reason}.")
+        if result.fault == "outage":
+            raise RunStopped(
+                f"Stopped: {result.reason}; check the endpoint and the network, then rerun to resume."
+            )
         self.source_faults = self.source_faults + 1 if result.fault == "source" else 0
         if self.source_faults >= SOURCE_FAULTS_TO_STOP:
             raise RunStopped(
@@ -492,7 +532,7 @@ def _process_all(
             dispatcher.drain(block=True)
     # Only after a whole listing that found documents: an empty one (an unmounted share, a
     # mistyped prefix) looks exactly like a source whose documents were all deleted.
-    if listing.documents and not listing.faults and not stop.requested:
+    if listing.documents and not listing.faults and not listing.cut and not stop.requested:
         _orphans(destination, known, collect, delete=options.delete_orphans)
 
 
@@ -526,6 +566,62 @@ class _Listing:
 
     documents: int = 0
     faults: list[ListingFault] = field(default_factory=list)
+    #: Documents the selection left out (--file-glob, --file-exclude, --no-recursive).
+    left_out: int = 0
+    #: The listing was not read to its end (--max-docs): nothing can be told deleted.
+    cut: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Which listed documents a run takes, as unstructured-ingest's ``--file-glob`` and
+    ``--recursive`` do, with an exclude besides. A pattern with a ``/`` is matched against the
+    document's path below the source (``reports/*.pdf``), one without against its name
+    (``*.pdf``); ``.pdf`` alone means ``*.pdf``. Documents left out are neither processed nor
+    recorded, and never count as deleted from the source. A path pattern is matched folder by
+    folder (``*`` within a name, ``**`` across folders); a leading ``/`` anchors a pattern
+    without any other ``/`` at the source's top."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    recursive: bool = True
+
+    @classmethod
+    def of(cls, options: RunOptions) -> Selection:
+        return cls(_patterns(options.file_glob), _patterns(options.file_exclude), options.recursive)
+
+    @property
+    def narrowed(self) -> bool:
+        return bool(self.include or self.exclude or not self.recursive)
+
+    def takes(self, key: str) -> bool:
+        if not self.recursive and "/" in key:
+            return False
+        if self.include and not any(_matches(key, p) for p in self.include):
+            return False
+        return not any(_matches(key, p) for p in self.exclude)
+
+
+def _patterns(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Patterns from flags that may each hold several, comma-separated (``*.pdf,*.docx``)."""
+    found = (p.strip() for value in values for p in value.split(","))
+    return tuple(f"*{p}" if p.startswith(".") and not any(c in p for c in "*?[/") else p for p in found if p)
+
+
+def _matches(key: str, pattern: str) -> bool:
+    if "/" not in pattern:
+        return fnmatch.fnmatchcase(key.rpartition("/")[2], pattern)
+    return _path_matches(key.split("/"), pattern.lstrip("/").split("/"))
+
+
+def _path_matches(parts: list[str], pattern: list[str]) -> bool:
+    """A path below the source against a path pattern, folder by folder: ``*`` stays within
+    one name, ``**`` spans any number of folders (as in a shell with globstar)."""
+    if not pattern:
+        return not parts
+    if pattern[0] == "**":
+        return any(_path_matches(parts[i:], pattern[1:]) for i in range(len(parts) + 1))
+    return bool(parts) and fnmatch.fnmatchcase(parts[0], pattern[0]) and _path_matches(parts[1:], pattern[1:])
 
 
 def _to_process(
@@ -545,10 +641,15 @@ def _to_process(
     loses its old stamps, so a kill before its new output is written never leaves the old stamp
     vouching for it.
     """
+    selection = Selection.of(options)
+    taken = 0
     for doc in _listed(source, collect, listing):
         try:
             name = destination.name_for(doc)
-            entry = known.pop(name, None)
+            entry = known.pop(name, None)  # a document left out is still there: its output is no orphan
+            if not selection.takes(doc.key):
+                listing.left_out += 1
+                continue
             reason = _skip_reason(doc, destination, options, fingerprint, name, entry)
             if reason is None and entry is not None and (entry.done or entry.failed):
                 destination.forget(name, entry)
@@ -558,6 +659,10 @@ def _to_process(
         if reason is not None:
             collect(DocResult.of(doc, SKIPPED, reason))
             continue
+        if options.max_docs is not None and taken >= options.max_docs:
+            listing.cut = True  # a trial run: the rest of the listing is not looked at
+            return
+        taken += 1
         yield doc
 
 
@@ -573,9 +678,6 @@ def _listed(source: Source, collect: OnResult, listing: _Listing) -> Iterator[Do
             yield item
 
 
-#: The skip reasons a rerun gives.
-UNCHANGED = "output exists"
-FAILED_BEFORE = "unchanged since it failed or was skipped for good (--retry-failed tries it again)"
 
 
 def _skip_reason(

@@ -18,7 +18,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from docbatch.errors import ConfigError, RunStopped
-from docbatch.model import DocResult
+from docbatch.model import FAILED_BEFORE, UNCHANGED, DocResult
 from docbatch.paths import printable
 
 __all__ = [
@@ -26,6 +26,8 @@ __all__ = [
     "REPORT_COLUMNS",
     "RunLock",
     "RunRecord",
+    "compact",
+    "read_record",
     "read_run",
 ]
 
@@ -70,6 +72,8 @@ class RunRecord:
         #: Where an unreadable earlier record was moved, when this run had to start a new one.
         self.set_aside: Path | None = None
         try:
+            if self.path.exists() and not self.path.is_file():  # a folder (or worse) in its place
+                raise sqlite3.DatabaseError(f"{self.path} is not a file")
             self.db = self._open()
         except sqlite3.OperationalError:  # locked or unwritable: a healthy record must not be moved
             raise
@@ -91,7 +95,11 @@ class RunRecord:
             db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(_SCHEMA)
             _add_missing_columns(db)
-            db.execute("SELECT count(*) FROM runs").fetchone()
+            # a whole header says little: garbage written into the middle of the file shows only
+            # when a damaged page is read, which would fail the run mid-way instead of now
+            (verdict,) = db.execute("PRAGMA quick_check(1)").fetchone()
+            if verdict != "ok":
+                raise sqlite3.DatabaseError(f"damaged: {verdict}")
         except sqlite3.DatabaseError:
             db.close()
             raise
@@ -136,9 +144,49 @@ class RunRecord:
                 "UPDATE runs SET finished=?, ok=?, partial=?, skipped=?, failed=?, deleted=? WHERE run_id=?",
                 (time.time(), ok, partial, skipped, failed, deleted, self.run_id),
             )
+        with contextlib.suppress(sqlite3.Error):  # a record left uncompacted is only larger
+            compact(self.db, self.run_id)
 
     def close(self) -> None:
         self.db.close()
+
+
+#: Runs whose rows the record keeps in full (besides the rows that repeat an earlier outcome,
+#: kept for the latest run only); an older run keeps its counts and the rows that are still
+#: their document's latest outcome, which the "now" view (read_now) shows.
+KEEP_RUNS = 10
+
+#: A row that only repeats an earlier outcome: skipped because nothing changed.
+_REPEAT = "(status = 'skipped' AND reason IN (?, ?))"
+_REPEAT_ARGS = (UNCHANGED, FAILED_BEFORE)
+
+#: Each document's latest row, preferring one that is an outcome over one that repeats it.
+_LATEST = f"""
+SELECT rowid AS id, ROW_NUMBER() OVER (
+    PARTITION BY uri ORDER BY {_REPEAT} ASC, finished DESC, rowid DESC
+) AS n FROM documents
+"""
+
+
+def compact(db: sqlite3.Connection, latest_run: str) -> None:
+    """Keep what reruns and ``report`` need, drop the rest: rows repeating an earlier outcome
+    (a skip-all rerun of 20,000 documents wrote 20,000 of them each night, 39 MB after ten)
+    except the latest run's; rows of runs older than the last :data:`KEEP_RUNS` unless still
+    their document's latest outcome. The file is rebuilt when most of it is free pages."""
+    old = [r for (r,) in db.execute("SELECT run_id FROM runs ORDER BY started DESC LIMIT -1 OFFSET ?", (KEEP_RUNS,))]
+    with db:
+        db.execute(f"DELETE FROM documents WHERE run_id != ? AND {_REPEAT}", (latest_run, *_REPEAT_ARGS))
+        if old:
+            marks = ", ".join("?" * len(old))
+            db.execute(
+                f"DELETE FROM documents WHERE run_id IN ({marks}) "
+                f"AND rowid NOT IN (SELECT id FROM ({_LATEST}) WHERE n = 1)",
+                (*old, *_REPEAT_ARGS),
+            )
+    (pages,) = db.execute("PRAGMA page_count").fetchone()
+    (free,) = db.execute("PRAGMA freelist_count").fetchone()
+    if pages > 256 and free * 2 > pages:
+        db.execute("VACUUM")
 
 
 def _add_missing_columns(db: sqlite3.Connection) -> None:
@@ -231,28 +279,71 @@ class RunLock:
 REPORT_COLUMNS = ("status", "key", "reason", "file_type", "elements", "seconds", "uri", "output")
 
 
-def read_run(output_dir: Path, run_id: str | None = None, *, failed_only: bool = False) -> tuple[dict, list[dict]]:
+def read_run(
+    output_dir: Path, run_id: str | None = None, *, failed_only: bool = False, now: bool = False
+) -> tuple[dict, list[dict]]:
     """One run of the record in ``output_dir`` (the latest unless ``run_id``): its row in
-    ``runs`` and its document rows. Opened read-only, so a report never disturbs a run."""
+    ``runs`` and its document rows. Opened read-only, so a report never disturbs a run.
+
+    With ``now``, the latest outcome of every document across all runs instead (what is broken
+    now, not only in the last run): a run row summing them up (``run_id`` "now") and one row
+    per document, the latest that is an outcome rather than a skip of an unchanged one."""
     path = Path(output_dir) / RECORD_DIRNAME / "record.sqlite"
+    return read_record(path, run_id, failed_only=failed_only, now=now)
+
+
+def read_record(
+    path: Path, run_id: str | None = None, *, failed_only: bool = False, now: bool = False, shown: str | None = None
+) -> tuple[dict, list[dict]]:
+    """:func:`read_run` of the record file at ``path`` (``shown``: how to name it to the user)."""
+    shown = shown or str(path)
     if not path.is_file():
-        raise ConfigError(f"No run record at {path}; give the output dir of a docbatch run.")
+        raise ConfigError(f"No run record at {shown}; give the output of a docbatch run.")
     try:
         db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=30)
     except sqlite3.Error as e:
-        raise ConfigError(f"Cannot open the run record {path} ({e}).") from e
+        raise ConfigError(f"Cannot open the run record {shown} ({e}).") from e
     db.row_factory = sqlite3.Row
+    failed = " AND status = 'failed'" if failed_only else ""
     try:
+        if now:
+            return _read_now(db, failed)
         query = "SELECT * FROM runs WHERE run_id LIKE ? ORDER BY started DESC LIMIT 1"
         run = db.execute(query, (f"{run_id}%" if run_id else "%",)).fetchone()
         if run is None:
-            raise ConfigError(f"No run {run_id!r} in {path}." if run_id else f"The run record {path} holds no run.")
-        where = "run_id = ?" + (" AND status = 'failed'" if failed_only else "")
+            raise ConfigError(f"No run {run_id!r} in {shown}." if run_id else f"The run record {shown} holds no run.")
         rows = db.execute(
-            f"SELECT {', '.join(REPORT_COLUMNS)} FROM documents WHERE {where} ORDER BY rowid", (run["run_id"],)
+            f"SELECT {', '.join(REPORT_COLUMNS)} FROM documents WHERE run_id = ?{failed} ORDER BY rowid",
+            (run["run_id"],),
         )
         return dict(run), [dict(row) for row in rows]
     except sqlite3.DatabaseError as e:
-        raise ConfigError(f"The run record {path} is unreadable ({e}); the next run sets it aside.") from e
+        raise ConfigError(f"The run record {shown} is unreadable ({e}); the next run sets it aside.") from e
     finally:
         db.close()
+
+
+def _read_now(db: sqlite3.Connection, failed: str) -> tuple[dict, list[dict]]:
+    latest = f"SELECT id FROM ({_LATEST}) WHERE n = 1"
+    rows = [
+        dict(row)
+        for row in db.execute(
+            f"SELECT {', '.join(REPORT_COLUMNS)} FROM documents WHERE rowid IN ({latest}){failed} ORDER BY key",
+            _REPEAT_ARGS,
+        )
+    ]
+    runs = db.execute("SELECT count(*), min(started), max(started), max(source) FROM runs").fetchone()
+    counts: dict[str, int] = {}
+    for (status, n) in db.execute(
+        f"SELECT status, count(*) FROM documents WHERE rowid IN ({latest}) GROUP BY status", _REPEAT_ARGS
+    ):
+        counts[status] = n
+    run = {
+        "run_id": "now",
+        "runs": runs[0],
+        "first_started": runs[1],
+        "started": runs[2],
+        "source": runs[3],
+        **{status: counts.get(status, 0) for status in ("ok", "partial", "skipped", "failed", "deleted")},
+    }
+    return run, rows

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from docbatch.model import FAILED, OK, PARTIAL, SKIPPED, DocResult, DocumentMeta
 from docbatch.runner.record import REPORT_COLUMNS
-from docbatch.sanitize import safe_line
+from docbatch.sanitize import safe_cell, safe_line
 
 if TYPE_CHECKING:  # an annotation only: no import at run time, no floor
     from docbatch.runner.pipeline import RunSummary
@@ -45,10 +45,17 @@ class Reporter:
     logged every 10 seconds.
     """
 
-    def __init__(self, *, verbose: bool = False, stream: TextIO | None = None) -> None:
+    def __init__(
+        self, *, verbose: bool = False, quiet: bool = False, log_format: str = "text", stream: TextIO | None = None
+    ) -> None:
         self.stream = stream or sys.stderr
-        self.verbose = verbose
-        self.interactive = _is_terminal(self.stream)
+        self.verbose = verbose and not quiet
+        #: Only warnings and errors (no document lines, no progress; the summary's counts are kept).
+        self.quiet = quiet
+        #: "json": one JSON object per line (time, level, message, and per document: document,
+        #: status, reason) for log shippers; no progress bar, even on a terminal.
+        self.json = log_format == "json"
+        self.interactive = _is_terminal(self.stream) and not self.json and not quiet
         self._console: Any = None
         self._progress: Any = None
         self._task: Any = None
@@ -64,9 +71,20 @@ class Reporter:
 
             self._console = Console(file=self.stream, highlight=False, soft_wrap=True)
 
-    def line(self, text: str) -> None:
+    def line(self, text: str, *, level: str = "info", **fields: Any) -> None:
         """Print text (above the progress bar, when there is one), each line through the one
-        sanitiser: reasons and errors quote file names and document contents."""
+        sanitiser: reasons and errors quote file names and document contents. ``level`` is
+        info, warning or error (with ``-q`` only the last two are printed); ``fields`` go into
+        a JSON line as they are (``document``, ``status``, ``reason``, ``detail``)."""
+        if self.quiet and level == "info" and not fields.pop("always", False):
+            return
+        fields.pop("always", None)
+        if self.json:
+            record = {"time": _iso_now(), "level": level, "message": text, **fields}
+            # ensure_ascii: every control and non-ASCII character escaped, so none reaches a terminal
+            self.stream.write(json.dumps(record, ensure_ascii=True) + "\n")
+            self.stream.flush()
+            return
         stamp = "" if self.interactive else time.strftime("%Y-%m-%d %H:%M:%S ")
         text = "\n".join(stamp + safe_line(part) for part in text.split("\n"))
         if self._console is not None:
@@ -77,7 +95,7 @@ class Reporter:
 
     def traceback(self) -> None:
         """Print the traceback of the exception being handled (for ``-v``)."""
-        self.line(traceback.format_exc().rstrip())
+        self.line(traceback.format_exc().rstrip(), level="error")
 
     def __enter__(self) -> Reporter:
         if self.interactive:
@@ -156,18 +174,26 @@ class Reporter:
             self._running.pop(result.key, None)
         self._done += 1
         self._counts[result.status] += 1
-        if result.status in (FAILED, PARTIAL) or self.verbose:
-            text = f"{result.status:7} {safe_line(result.key)}"  # one line each, whatever they hold
-            if result.reason:
-                text += f": {safe_line(result.reason)}"
-            self.line(text)
-            if self.verbose and result.detail:
-                self.line(result.detail.rstrip())
+        if (result.status in (FAILED, PARTIAL) or self.verbose) and not self.quiet:
+            level = {FAILED: "error", PARTIAL: "warning"}.get(result.status, "info")
+            detail = result.detail.rstrip() if self.verbose and result.detail else None
+            if self.json:
+                fields: dict[str, Any] = {"document": result.key, "status": str(result.status), "reason": result.reason}
+                if detail:
+                    fields["detail"] = detail
+                self.line(f"{result.status} {result.key}", level=level, **fields)
+            else:
+                text = f"{result.status:7} {safe_line(result.key)}"  # one line each, whatever they hold
+                if result.reason:
+                    text += f": {safe_line(result.reason)}"
+                self.line(text, level=level)
+                if detail:
+                    self.line(detail, level=level)
         if self._progress is not None:
             counts = f"{self._counts[OK]} ok, {self._counts[FAILED]} failed"
             rate = self._done / max(time.monotonic() - self._start, 1e-9)
             self._progress.update(self._task, completed=self._done, rate=f"{counts}, {rate:.1f} docs/s")
-        elif time.monotonic() - self._last_line > 10 and not self.verbose:
+        elif time.monotonic() - self._last_line > 10 and not self.verbose and not self.quiet:
             self._last_line = time.monotonic()
             self.line(self.progress_text())
 
@@ -191,32 +217,53 @@ def print_summary(summary: RunSummary, reporter: Reporter) -> None:
     partial = f"{summary.partial} partial, " if summary.partial else ""
     reporter.line(
         f"{summary.total} documents in {summary.seconds:.1f} s ({rate:.1f} docs/s): "
-        f"{summary.ok} ok, {partial}{summary.skipped} skipped, {summary.failed} failed"
+        f"{summary.ok} ok, {partial}{summary.skipped} skipped, {summary.failed} failed",
+        always=True,
     )
     if summary.partials:
-        reporter.line("Partial (done, with parts lost):")
+        reporter.line("Partial (done, with parts lost):", level="warning")
         for result in summary.partials[:_MAX_FAILURES_SHOWN]:
-            reporter.line(f"  {safe_line(result.key)}: {safe_line(result.reason)}")
+            reporter.line(
+                f"  {safe_line(result.key)}: {safe_line(result.reason)}",
+                level="warning",
+                **_document(reporter, result),
+            )
         more = len(summary.partials) - _MAX_FAILURES_SHOWN
         if more > 0:
-            reporter.line(f"  ... and {more} more")
+            reporter.line(f"  ... and {more} more", level="warning")
     for reason, count in summary.skip_reasons.most_common():
         reporter.line(f"Skipped {count}: {safe_line(reason)}")
     if summary.deleted:
         reporter.line(f"Deleted from the source: {summary.deleted} (status 'deleted' in the run record)")
     if summary.failures:
-        reporter.line("Failed:")
+        reporter.line("Failed:", level="error")
         for result in summary.failures[:_MAX_FAILURES_SHOWN]:
-            reporter.line(f"  {safe_line(result.key)}: {safe_line(result.reason)}")
+            reporter.line(
+                f"  {safe_line(result.key)}: {safe_line(result.reason)}", level="error", **_document(reporter, result)
+            )
         more = max(summary.failed, len(summary.failures)) - min(len(summary.failures), _MAX_FAILURES_SHOWN)
         if more > 0:
-            reporter.line(f"  ... and {more} more (docbatch report --failed lists them all)")
+            reporter.line(f"  ... and {more} more (docbatch report --failed lists them all)", level="error")
     if summary.record_path:
         reporter.line(f"Run record: {summary.record_path} (run {summary.run_id})")
     if summary.record_set_aside:
-        reporter.line(f"The earlier run record was unreadable; it was set aside as {summary.record_set_aside}.")
+        reporter.line(
+            f"The earlier run record was unreadable; it was set aside as {summary.record_set_aside}.", level="warning"
+        )
     if summary.record_note:
-        reporter.line(f"Warning: {safe_line(summary.record_note)}")
+        reporter.line(f"Warning: {safe_line(summary.record_note)}", level="warning")
+
+
+def _document(reporter: Reporter, result: DocResult) -> dict[str, Any]:
+    """A summary line's document fields, for a JSON log."""
+    return {"document": result.key, "status": str(result.status), "reason": result.reason} if reporter.json else {}
+
+
+def _iso_now() -> str:
+    """The time now in ISO 8601 with its UTC offset, to the millisecond."""
+    from datetime import datetime
+
+    return datetime.now().astimezone().isoformat(timespec="milliseconds")
 
 
 def _duration(seconds: float) -> str:
@@ -234,24 +281,27 @@ def _is_terminal(stream: TextIO) -> bool:
 
 def format_run(run: dict[str, Any], rows: list[dict[str, Any]], fmt: str) -> str:
     """A run and its document rows (see :func:`docbatch.runner.record.read_run`) as ``table``, ``csv``
-    or ``json``. The table is for a terminal, so its text passes the sanitiser; csv and json are
-    data, escaped by their own rules."""
+    or ``json``. The table is for a terminal and csv for a spreadsheet, so their text passes the
+    sanitiser (csv cells that would run as formulas are prefixed too); json is data, escaped by its
+    own rules."""
     if fmt == "json":
         return json.dumps({"run": run, "documents": rows}, indent=2, ensure_ascii=False)
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=REPORT_COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
         return buffer.getvalue().rstrip("\n")
     started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run["started"])) if run.get("started") else "?"
-    state = "finished" if run.get("finished") else "did not finish (killed, or still running)"
     partial = f"{run['partial']} partial, " if run.get("partial") else ""
     deleted = f", {run['deleted']} deleted from the source" if run.get("deleted") else ""
-    lines = [
-        f"run {run['run_id']} of {safe_line(run['source'] or '?')}, started {started}, {state}: "
-        f"{run['ok'] or 0} ok, {partial}{run['skipped'] or 0} skipped, {run['failed'] or 0} failed{deleted}"
-    ]
+    counts = f"{run['ok'] or 0} ok, {partial}{run['skipped'] or 0} skipped, {run['failed'] or 0} failed{deleted}"
+    if run["run_id"] == "now":
+        head = f"now: the latest outcome of each document of {safe_line(run['source'] or '?')} over {run['runs']} runs"
+        lines = [f"{head} (the last started {started}): {counts}"]
+    else:
+        state = "finished" if run.get("finished") else "did not finish (killed, or still running)"
+        lines = [f"run {run['run_id']} of {safe_line(run['source'] or '?')}, started {started}, {state}: {counts}"]
     for row in rows:
         reason = f": {safe_line(row['reason'])}" if row["reason"] else ""
         lines.append(f"{row['status']:7} {safe_line(row['key'])}{reason}")

@@ -36,6 +36,7 @@ from docbatch.errors import (
     EmbeddingUnavailable,
     MissingDependency,
     NeedsInstall,
+    OutOfMemory,
     OutputUnavailable,
     SourceUnavailable,
     TransientError,
@@ -230,14 +231,19 @@ def process_document(job: Job, doc: DocumentMeta) -> DocResult:
         result.status, result.reason, result.stops_run = FAILED, one_line(e), True
     except OutputUnavailable as e:
         result.status, result.reason, result.fault = FAILED, one_line(e), "output"
+    except SourceOutage as e:  # the source is down: the run stops, a rerun resumes
+        result.status, result.reason, result.fault = FAILED, one_line(e), "outage"
     except EmbeddingUnavailable as e:  # the provider's fault, not the document's: tried again next run
         result.status, result.reason, result.fault = FAILED, one_line(e), "embedding"
     except SourceUnavailable as e:  # the source's fault, not the document's: tried again next run
         result.status, result.reason, result.fault = FAILED, one_line(e), "source"
         result.detail = traceback.format_exc()
     except DocumentError as e:  # the document itself is bad (damaged, encrypted, gone), or needs a tool
-        if exhausted_memory(e):  # libxml2's failed allocation, raised as malformed XML
+        # libxml2's failed allocation, raised as malformed XML, or LibreOffice dead at the cap:
+        # a resource failure, not the document's, so it is not remembered and the next run retries it
+        if isinstance(e, OutOfMemory) or exhausted_memory(e):
             result.status, result.reason = FAILED, out_of_memory(_max_memory)
+            result.detail = one_line(e) if isinstance(e, OutOfMemory) else None
             return _timed(result, start)
         result.status, result.reason = FAILED, one_line(e)
         result.detail = traceback.format_exc()
@@ -305,22 +311,45 @@ def _obtain(job: Job, doc: DocumentMeta) -> tuple[Path, bool]:
     return dest, True
 
 
+#: How long a download waits out an outage of the source (refused or dropped connections,
+#: timeouts, 5xx answers) before its document fails and the run stops: as long as a listing
+#: waits (a 25-second S3 blip once stopped a run with most of its documents unattempted).
+FETCH_PATIENCE = 120.0
+
+
+class SourceOutage(SourceUnavailable):
+    """The source stayed unreachable for :data:`FETCH_PATIENCE` seconds: every later document
+    would meet it too, so the run stops (and a rerun resumes)."""
+
+
 def _download(job: Job, doc: DocumentMeta, dest: Path) -> None:
+    """Fetch ``doc`` to ``dest`` through ``.part``. A body cut off mid-stream (which botocore
+    cannot retry once the response has begun) is tried :data:`_FETCH_ATTEMPTS` times; an outage
+    is waited out with growing pauses for up to :data:`FETCH_PATIENCE` seconds."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = temp_path(dest, ".part")
-    for attempt in range(_FETCH_ATTEMPTS):
+    started = time.monotonic()
+    attempts, pause = 0, 0.5
+    while True:
         try:
             job.source.fetch(doc, part)
             os.replace(part, dest)
             return
-        except TransientError:
-            # botocore already retried each request; this covers a body cut off mid-stream,
-            # which it cannot retry once the response has begun.
-            if attempt == _FETCH_ATTEMPTS - 1:
-                raise
-            time.sleep(0.5 * 2**attempt)
+        except (ConfigError, TransientError) as e:
+            if job.source.is_outage(e):
+                waited = time.monotonic() - started
+                if waited + pause > FETCH_PATIENCE:
+                    raise SourceOutage(
+                        f"the source was unreachable for {waited:.0f} s while downloading ({one_line(e, 160)})"
+                    ) from e
+            else:
+                attempts += 1
+                if not isinstance(e, TransientError) or attempts >= _FETCH_ATTEMPTS:
+                    raise
         finally:
             part.unlink(missing_ok=True)
+        time.sleep(pause)
+        pause = min(pause * 2, 15.0)
 
 
 def _download_is_current(path: Path, doc: DocumentMeta) -> bool:

@@ -70,6 +70,12 @@ class Source(ABC):
     def fetch(self, doc: DocumentMeta, dest: Path) -> None:
         """Write the document's bytes to ``dest``, raising if they arrive incomplete."""
 
+    def is_outage(self, error: BaseException) -> bool:
+        """Whether ``error``, raised by :meth:`fetch`, says the store is unreachable or failing for
+        now (no connection, timeouts, 5xx answers), which waiting may cure; not a refusal (access
+        denied, a missing object) nor a bad body. Downloads wait out such an outage (bounded)."""
+        return False
+
     def describe(self) -> str:
         """A one-line, secret-free description for logs and the run record."""
         return self.name

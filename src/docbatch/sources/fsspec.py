@@ -176,6 +176,9 @@ class FsspecSource(Source):
             record_locator={"protocol": protocol, "remote_file_path": self.fs.unstrip_protocol(path)},
         )
 
+    def is_outage(self, error: BaseException) -> bool:
+        return isinstance(error, TransientError) and error.__cause__ is not None and is_outage(error.__cause__)
+
     def fetch(self, doc: DocumentMeta, dest: Path) -> None:
         try:
             self.fs.get_file(self.fs._strip_protocol(doc.uri), str(dest))

@@ -142,6 +142,9 @@ class S3Source(Source):
             record_locator={"protocol": "s3", "remote_file_path": f"s3://{self.bucket}/{key}"},
         )
 
+    def is_outage(self, error: BaseException) -> bool:
+        return _fetch_outage(error)
+
     def fetch(self, doc: DocumentMeta, dest: Path) -> None:
         """Stream the object to ``dest``; refuse a body shorter or longer than announced."""
         key = doc.uri[len(f"s3://{self.bucket}/") :]
@@ -158,6 +161,17 @@ class S3Source(Source):
             raise TransientError(f"download truncated: got {written} of {expected} bytes")
         if doc.size is not None and written != doc.size:
             raise TransientError(f"object changed size since listing ({doc.size} -> {written} bytes)")
+
+
+def _fetch_outage(error: BaseException) -> bool:
+    """An outage behind a failed download: no connection, a connection closed before any answer,
+    or a 5xx after botocore's retries. Not a body cut short once it began: the store answered."""
+    from botocore import exceptions as bx
+
+    cause = error.__cause__
+    if isinstance(cause, bx.EndpointConnectionError | bx.ConnectTimeoutError | bx.ConnectionClosedError):
+        return True
+    return isinstance(cause, bx.ClientError) and (http_status(cause) or 0) >= 500
 
 
 def _is_outage(error: Exception) -> bool:

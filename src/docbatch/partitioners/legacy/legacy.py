@@ -38,6 +38,7 @@ import contextlib
 import ctypes
 import json
 import os
+import resource
 import select
 import shutil
 import signal
@@ -48,7 +49,7 @@ from multiprocessing import util as mp_util
 from pathlib import Path
 
 from docbatch.elements import Element
-from docbatch.errors import DocumentError, EncryptedDocument, NeedsInstall, TransientError
+from docbatch.errors import DocbatchError, DocumentError, EncryptedDocument, NeedsInstall, OutOfMemory, TransientError
 from docbatch.partitioners.formats import by_name
 from docbatch.partitioners.kit.base import PartitionOptions
 
@@ -151,7 +152,7 @@ class Converter:
                 return
             except _OfficeDied:
                 self._office = None  # already stopped; the next attempt or document starts anew
-        raise DocumentError(CRASHED)
+        raise _office_died("convert", DocumentError(CRASHED))
 
     def stop_office(self) -> None:
         if self._office is not None:
@@ -198,7 +199,8 @@ class _UnoOffice:
         if not reply or not reply.get("ready"):
             self.stop()
             # the machine's fault, not the document's: tried again on the next run
-            raise TransientError("LibreOffice did not start; check that soffice runs headless on this machine")
+            started = TransientError("LibreOffice did not start; check that soffice runs headless on this machine")
+            raise _office_died("start", started)
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -290,10 +292,25 @@ def _convert_once(soffice: Path, profile: Path, source: Path, target: str, work:
         if code != _RESTART_REQUESTED:
             break
     if code < 0 or code >= 128:  # killed by a signal: each run is its own office, so this file crashed it
-        raise DocumentError(CRASHED)
+        raise _office_died("convert", DocumentError(CRASHED))
     if code != 0:
         last = output.strip().splitlines()[-1:] or [f"exit status {code}"]
-        raise DocumentError(f"LibreOffice failed converting {source.suffix} to {target}: {last[0][:200]}")
+        raise _office_died(
+            "convert", DocumentError(f"LibreOffice failed converting {source.suffix} to {target}: {last[0][:200]}")
+        )
+
+
+def _office_died(step: str, error: DocbatchError) -> DocbatchError:
+    """What a LibreOffice that died (or never started) means: under a memory cap
+    (``--max-memory``, inherited by the office as RLIMIT_AS) it ran out of memory, which the next
+    run tries again (a file that crashes a fresh office is otherwise taken as damaged, for good);
+    without a cap, ``error`` as it is."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == resource.RLIM_INFINITY:
+        return error
+    return OutOfMemory(
+        f"LibreOffice could not {step} under the memory cap of {soft // 1024**2} MiB its worker runs with ({error})"
+    )
 
 
 def _remove_stale_profiles() -> None:
