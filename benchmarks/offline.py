@@ -46,18 +46,22 @@ def _is_loopback(address: Any) -> bool:
         return False  # a hostname other than localhost
 
 
-def guard_network() -> None:
-    """Make socket connections to anything but loopback (or a Unix socket) raise."""
+def guard_network(also: frozenset[str] = frozenset()) -> None:
+    """Make socket connections to anything but loopback (or a Unix socket) raise; ``also`` names
+    addresses of this machine's own interfaces to allow (Ray's nodes listen on one)."""
     original_connect = socket.socket.connect
     original_connect_ex = socket.socket.connect_ex
 
+    def allowed(address: Any) -> bool:
+        return _is_loopback(address) or (isinstance(address, tuple) and bool(address) and address[0] in also)
+
     def connect(self: socket.socket, address: Any) -> Any:
-        if not _is_loopback(address):
+        if not allowed(address):
             raise NetworkBlocked(f"benchmark is offline: refused connection to {address!r}")
         return original_connect(self, address)
 
     def connect_ex(self: socket.socket, address: Any) -> Any:
-        if not _is_loopback(address):
+        if not allowed(address):
             raise NetworkBlocked(f"benchmark is offline: refused connection to {address!r}")
         return original_connect_ex(self, address)
 

@@ -89,3 +89,11 @@ def _c_library_runs_out_of_memory() -> None:
     while libc.calloc(1, 16 * 1024 * 1024):
         time.sleep(0.002)  # the work between allocations
     os.abort()
+
+
+def route_txt_to_misbehave() -> None:
+    """Ray's ``worker_process_setup_hook`` in tests: Ray's workers are not forked from the test
+    process, so each routes .txt files to :func:`misbehave` itself (pool workers fork from it)."""
+    from docbatch.partitioners import registry
+
+    registry.register("txt", "_partitioners:misbehave")

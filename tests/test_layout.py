@@ -48,6 +48,7 @@ PARTS: dict[str, int] = {
     "runner": 3,
     # the faces
     "cli": 4,
+    "ray": 4,  # Ray Data's Partitioner
     "__init__": 5,
     "__main__": 5,
 }

@@ -160,7 +160,17 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
             show_default=True,
             help="Run workers in a local process pool, or on a Ray cluster (pip install 'docbatch[ray]').",
         ),
-        _option("--ray-address", default=None, help="Ray cluster for --executor ray (default: start a local one)."),
+        _option(
+            "--ray-address",
+            default=None,
+            help="Ray cluster for --executor ray: auto, or ray://host:10001 (default: start a local one).",
+        ),
+        _option(
+            "--shared-filesystem",
+            is_flag=True,
+            help="With --executor ray on several nodes: a local source or output folder is on a filesystem "
+            "every node mounts at the same path (refused otherwise).",
+        ),
         _option(
             "--email-body",
             type=click.Choice(EMAIL_BODIES),
@@ -614,6 +624,7 @@ def _run(
     max_memory: str,
     executor: str,
     ray_address: str | None,
+    shared_filesystem: bool,
     email_body: str,
     process_attachments: bool,
     ocr: str,
@@ -651,9 +662,11 @@ def _run(
         re_download=re_download,
         preserve_downloads=preserve_downloads,
         timeout=timeout,
-        max_memory=_memory_cap(max_memory, num_processes),
+        # checked here, worked out where the workers run: a Ray node's "auto" is a share of its memory
+        max_memory=max_memory if _memory_cap(max_memory, num_processes) else None,
         executor=executor,
         ray_address=ray_address,
+        shared_filesystem=shared_filesystem,
         partition=PartitionOptions(
             process_attachments=process_attachments,
             email_body=email_body,

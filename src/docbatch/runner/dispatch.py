@@ -4,7 +4,7 @@ ones in batches.
 Handing out a document costs the main process about a quarter of a millisecond (pickling it,
 pebble's pipe and threads, a future and its callbacks), more than a one-line text file costs
 a worker. So documents that are small and, by the run's recent results, fast go out several
-to one task, sized to take about :data:`BATCH_TARGET_SECONDS`; anything large, or any run of
+to one task, sized to take about the executor's ``batch_seconds``; anything large, or any run of
 slow documents, goes out one by one as before, timed by ``--timeout`` alone.
 
 A batch is all or nothing to the pool: when one hangs past its limit or its worker crashes,
@@ -27,13 +27,10 @@ from docbatch.model import DocResult, DocumentMeta
 if TYPE_CHECKING:  # an annotation only: no import at run time, no floor
     from docbatch.runner.executors import Executor
 
-__all__ = ["BATCH_TARGET_SECONDS", "SMALL_BYTES", "Dispatcher"]
+__all__ = ["SMALL_BYTES", "Dispatcher"]
 
 #: Largest listed size of a document that may share a task with others.
 SMALL_BYTES = 64 * 1024
-#: Work one batch should hold, in worker seconds: enough that the per-task cost is a few
-#: percent of it, little enough that a worker never sits on many documents others could take.
-BATCH_TARGET_SECONDS = 0.05
 #: Weight of the newest result in the running mean of seconds per document.
 _SMOOTHING = 0.1
 #: Longest wait for a finished document before the caller looks at stop requests again.
@@ -43,13 +40,16 @@ WAIT_SECONDS = 0.2
 class Dispatcher:
     """Submits documents to ``executor`` and hands each one's DocResult to ``collect``."""
 
-    def __init__(self, executor: Executor, collect: Callable[[DocResult], None]) -> None:
+    def __init__(
+        self, executor: Executor, collect: Callable[[DocResult], None], *, seconds: float | None = None
+    ) -> None:
         self.executor = executor
         self.collect = collect
         self.in_flight: dict[Future, DocumentMeta | list[DocumentMeta]] = {}
         self._finished: SimpleQueue[Future] = SimpleQueue()  # futures in the order they finish
         self._pending: list[DocumentMeta] = []  # small documents waiting to fill a batch
-        self._seconds: float | None = None  # running mean of a document's worker seconds
+        #: Running mean of a document's worker seconds; ``seconds`` carries one over from earlier work.
+        self.seconds = seconds
 
     @property
     def full(self) -> bool:
@@ -84,9 +84,9 @@ class Dispatcher:
 
     def _batch_size(self) -> int:
         limit = self.executor.batch_size
-        if limit <= 1 or self._seconds is None:  # nothing measured yet: no batch
+        if limit <= 1 or self.seconds is None:  # nothing measured yet: no batch
             return 1
-        return max(1, min(limit, int(BATCH_TARGET_SECONDS / max(self._seconds, 1e-6))))
+        return max(1, min(limit, int(self.executor.batch_seconds / max(self.seconds, 1e-6))))
 
     def drain(self, *, block: bool) -> None:
         """Collect every finished document; with ``block``, wait (briefly) for one first.
@@ -101,6 +101,11 @@ class Dispatcher:
                 return
             block = False
             docs = self.in_flight.pop(future)
+            again = self.executor.retry(future)
+            if again is not None:  # lost on the way (a Ray node gone): the executor sent it again
+                self.in_flight[again] = docs
+                again.add_done_callback(self._finished.put)
+                continue
             if isinstance(docs, list):
                 self._collect_batch(future, docs)
             else:
@@ -122,6 +127,6 @@ class Dispatcher:
             raise stop
 
     def _record(self, result: DocResult) -> None:
-        seconds = self._seconds
-        self._seconds = result.seconds if seconds is None else seconds + _SMOOTHING * (result.seconds - seconds)
+        seconds = self.seconds
+        self.seconds = result.seconds if seconds is None else seconds + _SMOOTHING * (result.seconds - seconds)
         self.collect(result)

@@ -1,7 +1,8 @@
-"""Where documents are processed: a local process pool (default) or a Ray cluster.
+"""Where documents are processed: a local process pool (default) or a Ray cluster (whose nodes
+each run that same pool: see :mod:`docbatch.runner.raycluster`).
 
 Both run :func:`docbatch.runner.worker.process_document` once per document and hand the pipeline a
-future per document; :meth:`Executor.outcome` turns a finished future into a
+future per document or batch; :meth:`Executor.outcome` turns a finished future into a
 :class:`~docbatch.model.DocResult`, including the ways a worker can be lost (a hang past the
 timeout, a crash, running out of memory), so the pipeline never needs to know which ran it.
 """
@@ -17,15 +18,20 @@ from abc import ABC, abstractmethod
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING
 
 from docbatch import languages
-from docbatch.errors import ConfigError, RunStopped, internal_error
+from docbatch.errors import RunStopped, internal_error
 from docbatch.model import FAILED, DocResult, DocumentMeta
-from docbatch.runner.memory import near_cap_marker, out_of_memory
-from docbatch.runner.worker import Job, process_batch, process_document, process_next, start_worker
+from docbatch.runner.memory import memory_cap, near_cap_marker, out_of_memory
+from docbatch.runner.worker import Job, process_batch, process_next, start_worker
 
-__all__ = ["Executor", "ProcessExecutor", "RayExecutor", "make_executor"]
+if TYPE_CHECKING:
+    from docbatch.destinations.base import Destination
+    from docbatch.runner.pipeline import RunOptions
+    from docbatch.sources.base import Source
+
+__all__ = ["Executor", "ProcessExecutor"]
 
 
 class Executor(ABC):
@@ -36,10 +42,22 @@ class Executor(ABC):
     slots: int = 4
     #: Most small documents handed out as one task (see submit_batch); 1: one task per document.
     batch_size: int = 1
+    #: Work one batch should hold, in worker seconds: enough that the per-task cost is a few
+    #: percent of it, little enough that a worker never sits on many documents others could take.
+    batch_seconds: float = 0.05
 
     def __init__(self, job: Job, *, timeout: float) -> None:
         self.job = job
         self.timeout = timeout
+
+    @classmethod
+    @abstractmethod
+    def start(cls, job: Job, options: RunOptions) -> Executor:
+        """The executor a run with ``options`` asks for."""
+
+    @classmethod  # noqa: B027 - optional hook
+    def check(cls, source: Source, destination: Destination, options: RunOptions) -> None:
+        """Refuse a run before any work is done (ConfigError), when this executor cannot serve it."""
 
     @abstractmethod
     def submit(self, doc: DocumentMeta) -> Future:
@@ -57,6 +75,11 @@ class Executor(ABC):
             return future.result()
         except Exception:  # any loss of the task is answered the same way
             return None
+
+    def retry(self, future: Future) -> Future | None:
+        """A new future doing the finished ``future``'s work again, when the executor retries work
+        lost for no fault of its documents (see :mod:`docbatch.runner.raycluster`); None to take its outcome."""
+        return None
 
     def preload(self, file_types: set[str]) -> None:  # noqa: B027 - optional hook
         """Ready the partitioners of ``file_types`` before the first submit, where that saves work."""
@@ -140,6 +163,16 @@ class ProcessExecutor(Executor):
         self._stop = threading.Event()
         self._watchdog = threading.Thread(target=self._watch, name="docbatch-timeouts", daemon=True)
         self._watchdog.start()
+
+    @classmethod
+    def start(cls, job: Job, options: RunOptions) -> ProcessExecutor:
+        return cls(
+            job,
+            timeout=options.timeout,
+            processes=options.num_processes,
+            max_memory=memory_cap(options.max_memory, options.num_processes),
+            max_tasks=options.max_tasks_per_worker,
+        )
 
     def preload(self, file_types: set[str]) -> None:
         """Import the partitioners in this process: pebble forks its workers at the first
@@ -253,122 +286,6 @@ class ProcessExecutor(Executor):
         else:
             self._pool.close()
         self._pool.join()
-
-
-class RayExecutor(Executor):
-    """Tasks on a Ray cluster, to scale past one machine (``pip install 'docbatch[ray]'``).
-
-    Every node needs docbatch installed, and with the local JSON destination the output dir
-    must be on a filesystem all nodes share. Each task times itself with an alarm from the
-    moment it starts; one stuck in C code that ignores the alarm is cancelled with force (which
-    stops its worker process) once it has been out for twice the timeout plus a minute.
-    """
-
-    def __init__(self, job: Job, *, timeout: float, address: str | None = None, processes: int | None = None) -> None:
-        try:
-            import ray
-        except ImportError as e:
-            raise ConfigError("The Ray executor needs Ray; install it with pip install 'docbatch[ray]'.") from e
-        super().__init__(job, timeout=timeout)
-        self._ray = ray
-        if not ray.is_initialized():
-            kwargs: dict[str, Any] = {"address": address, "include_dashboard": False, "log_to_driver": False}
-            if address is None and processes:
-                kwargs["num_cpus"] = processes
-            ray.init(**kwargs)
-        self.slots = max(2, 2 * int(ray.cluster_resources().get("CPU", 1)))
-        self._task = ray.remote(num_cpus=1, max_retries=0)(_process_with_alarm)
-        self._hard_limit = 2 * timeout + 60
-        self._job_ref = ray.put(job)
-        self._running: dict[Future, tuple[Any, float]] = {}
-        self._timed_out: set[Future] = set()
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._watchdog = threading.Thread(target=self._watch, name="docbatch-ray-timeouts", daemon=True)
-        self._watchdog.start()
-
-    def submit(self, doc: DocumentMeta) -> Future:
-        ref = self._task.remote(self._job_ref, doc, self.timeout)
-        future = ref.future()
-        with self._lock:
-            self._running[future] = (ref, time.monotonic())
-        future.add_done_callback(self._forget)
-        return future
-
-    def _forget(self, future: Future) -> None:
-        with self._lock:
-            self._running.pop(future, None)
-
-    def _watch(self) -> None:
-        while not self._stop.wait(0.5):
-            now = time.monotonic()
-            with self._lock:
-                late = [(f, ref) for f, (ref, t0) in self._running.items() if now - t0 > self._hard_limit]
-            for future, ref in late:
-                self._timed_out.add(future)
-                self._ray.cancel(ref, force=True)
-                self._forget(future)
-
-    def outcome(self, future: Future, doc: DocumentMeta) -> DocResult:
-        if future in self._timed_out:
-            self._timed_out.discard(future)
-            return DocResult.of(doc, FAILED, f"timeout: still running after {self.timeout:g} s; worker stopped")
-        return super().outcome(future, doc)
-
-    def lost_reason(self, error: BaseException) -> str:
-        exceptions = self._ray.exceptions
-        if isinstance(error, exceptions.OutOfMemoryError):
-            return "out of memory"
-        if isinstance(error, exceptions.WorkerCrashedError):
-            return "worker crashed"
-        if isinstance(error, exceptions.RayTaskError):
-            cause = error.cause if getattr(error, "cause", None) is not None else error
-            return internal_error(cause)
-        return super().lost_reason(error)
-
-    def close(self, *, now: bool = False) -> None:
-        self._stop.set()
-
-
-class _Alarm(BaseException):
-    """Raised by SIGALRM inside a task; a BaseException so no ``except Exception`` swallows it."""
-
-
-def _process_with_alarm(job: Job, doc: DocumentMeta, timeout: float) -> DocResult:
-    """process_document, failed as a timeout when it runs longer than ``timeout`` seconds."""
-
-    def ring(signum: int, frame: Any) -> None:
-        raise _Alarm
-
-    if threading.current_thread() is not threading.main_thread():
-        return process_document(job, doc)
-    previous = signal.signal(signal.SIGALRM, ring)
-    signal.setitimer(signal.ITIMER_REAL, timeout)
-    try:
-        return process_document(job, doc)
-    except _Alarm:
-        return DocResult.of(doc, FAILED, f"timeout: still running after {timeout:g} s; stopped")
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def make_executor(
-    name: str,
-    job: Job,
-    *,
-    timeout: float,
-    processes: int,
-    max_memory: int | None = None,
-    address: str | None = None,
-    max_tasks: int = 0,
-) -> Executor:
-    """The executor called ``name`` ("processes" or "ray")."""
-    if name == "processes":
-        return ProcessExecutor(job, timeout=timeout, processes=processes, max_memory=max_memory, max_tasks=max_tasks)
-    if name == "ray":
-        return RayExecutor(job, timeout=timeout, address=address, processes=processes)
-    raise ConfigError(f"Unknown executor {name!r}; choose processes or ray.")
 
 
 def _crash_reason(exitcode: int | None) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import importlib
 import itertools
 import secrets
 import shutil
@@ -29,7 +30,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from docbatch.chunking.base import ChunkingOptions
 from docbatch.destinations.base import Destination, Known
@@ -53,12 +54,14 @@ from docbatch.partitioners.filetype import from_extension
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.paths import disk_fault
 from docbatch.runner.dispatch import Dispatcher
-from docbatch.runner.executors import make_executor
 from docbatch.runner.memory import AUTO, memory_cap
 from docbatch.runner.record import RECORD_DIRNAME, RunLock, RunRecord
 from docbatch.runner.worker import Job
 from docbatch.shaping import ShapingOptions
 from docbatch.sources.base import Source
+
+if TYPE_CHECKING:
+    from docbatch.runner.executors import Executor
 
 __all__ = [
     "EXECUTORS",
@@ -82,6 +85,12 @@ def default_download_dir() -> Path:
 
 #: Where documents can run: a local process pool, or a Ray cluster (see docbatch.runner.executors).
 EXECUTORS = ("processes", "ray")
+#: Each executor's class, imported when a run asks for it, as partitioners are: a run on the local
+#: pool never imports the Ray module, and the pipeline depends on no executor's internals.
+_EXECUTOR_CLASSES = {
+    "processes": "docbatch.runner.executors:ProcessExecutor",
+    "ray": "docbatch.runner.raycluster:RayExecutor",
+}
 #: The shortest per-document timeout, in seconds: below it no document could finish.
 MIN_TIMEOUT = 0.1
 
@@ -118,6 +127,9 @@ class RunOptions:
     executor: str = "processes"
     #: Ray cluster address for the ray executor; None starts a local Ray.
     ray_address: str | None = None
+    #: The local folders of the run (source, output) are on a filesystem every Ray node shares;
+    #: without it a run on a cluster of several nodes refuses them (see docbatch.runner.raycluster).
+    shared_filesystem: bool = False
     partition: PartitionOptions = field(default_factory=PartitionOptions)
     #: How each document's elements are chunked; off unless a strategy is set.
     chunking: ChunkingOptions = field(default_factory=ChunkingOptions)
@@ -235,6 +247,8 @@ def run(
             f"The output {destination.describe()} cannot hold picture files: add --extract-image-block-to-payload "
             "to put the pictures into the elements."
         )
+    executor_class = _executor_class(options.executor)
+    executor_class.check(source, destination, options)  # before anything is written: a cluster may refuse
     destination.check()  # first: for a local output it makes the folder that holds the lock
     state_dir = destination.state_dir()
     _prepare_state_dir(state_dir)
@@ -499,15 +513,7 @@ def _process_all(
         shaping=options.shaping,
         temp_dir=temp_dir,
     )
-    executor = make_executor(
-        options.executor,
-        job,
-        timeout=options.timeout,
-        processes=options.num_processes,
-        max_memory=memory_cap(options.max_memory, options.num_processes),
-        max_tasks=options.max_tasks_per_worker,
-        address=options.ray_address,
-    )
+    executor = _executor_class(options.executor).start(job, options)
     known = destination.state()  # before the source is listed: see _orphans
     listing = _Listing()
     with executor:
@@ -534,6 +540,11 @@ def _process_all(
     # mistyped prefix) looks exactly like a source whose documents were all deleted.
     if listing.documents and not listing.faults and not listing.cut and not stop.requested:
         _orphans(destination, known, collect, delete=options.delete_orphans)
+
+
+def _executor_class(name: str) -> type[Executor]:
+    module, _, cls = _EXECUTOR_CLASSES[name].partition(":")  # a known name: RunOptions checked it
+    return getattr(importlib.import_module(module), cls)
 
 
 #: How far the listing is read ahead to guess which partitioners the run needs: at most this
