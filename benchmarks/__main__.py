@@ -230,6 +230,26 @@ def _extras(report: Report, by_path: dict[Path, GeneratedDoc], work: Path, args:
         report.notes.append(f"S3 vs local skipped: {e}")
     if not args.formats or "pdf" in args.formats.split(","):
         _pdf_path(report, args, log)
+    _ray(report, args, log)
+
+
+def _ray(report: Report, args: argparse.Namespace, log) -> None:
+    """Ray cluster vs the local pool (benchmarks/ray_bench.py), in a subprocess: Ray's nodes talk to
+    this machine's own address, which this process's loopback-only guard refuses."""
+    import importlib.util
+    import subprocess
+
+    if importlib.util.find_spec("ray") is None:
+        report.notes.append("Ray section skipped: pip install 'docbatch[ray]'")
+        return
+    log("Ray cluster vs local pool (results/ray.md)")
+    out = args.out / "ray.md"
+    cmd = [sys.executable, "-m", "benchmarks.ray_bench", "--out", str(out), *(["--quick"] if args.quick else [])]
+    done = subprocess.run(cmd, cwd=REPO_DIR, capture_output=True, text=True)
+    if done.returncode != 0:
+        report.notes.append(f"Ray section failed: {(done.stderr.strip().splitlines() or ['?'])[-1]}")
+        return
+    report.sections["ray"] = (out.read_text(encoding="utf-8"), None)
 
 
 def _pdf_path(report: Report, args: argparse.Namespace, log) -> None:

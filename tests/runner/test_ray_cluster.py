@@ -32,7 +32,7 @@ ray = pytest.importorskip("ray")
 
 from ray.cluster_utils import Cluster  # noqa: E402 - only once ray is known to be there
 
-TESTS = Path(__file__).resolve().parent
+TESTS = REPO / "tests"  # where _partitioners.py, the setup hook, lives
 SETUP_HOOK = "_partitioners.route_txt_to_misbehave"
 
 
