@@ -285,7 +285,8 @@ def markdown(bench: RayBench) -> str:
         lb = _median([1000 * r.worker_seconds / r.docs for r in lo])
         rb = _median([1000 * r.worker_seconds / r.docs for r in ra])
         lr, rr = _median([r.steady for r in lo]), _median([r.steady for r in ra])
-        steady = f"{lr:.0f} / {rr:.0f} | {lr / rr:.2f}" if lr and rr else "n/a (too few documents) | n/a"
+        few = lo[0].docs < 10  # a rate between the first and last of a handful says nothing
+        steady = "n/a | n/a" if few or not (lr and rr) else f"{lr:.0f} / {rr:.0f} | {lr / rr:.2f}"
         lines.append(
             f"| {name} | {lo[0].docs} | {lw:.2f} | {rw:.2f} | {rw / lw:.2f} | {ls:.2f} | {rs:.2f} | {rs / ls:.2f} "
             f"| {lb:.1f} / {rb:.1f} | {rb / lb:.2f} | {steady} |"
