@@ -127,7 +127,8 @@ def processing_options(func: Callable[..., Any]) -> Callable[..., Any]:
             type=click.IntRange(min=1),
             default=_default(RunOptions, "num_processes"),
             show_default=True,
-            help="Worker processes partitioning documents in parallel.",
+            help="Worker processes partitioning documents in parallel (with --ray-address: each node runs "
+            "one per CPU it has).",
         ),
         _option(
             "--max-tasks-per-worker",

@@ -8,15 +8,17 @@ batches. The driver (the ``docbatch`` command) lists, skips and records as with 
 and hands each actor *calls* of many documents; only the small DocResult rows come back. Workers
 read the source and write the destination themselves, so no filesystem is shared.
 
-Why actors and not a Ray task per document (measured, see ``benchmarks/results/ray.md``): a task
-per document cost the driver ~1 ms of CPU and ~1.5 ms of latency each, and unpickled the run's
-Job in every task, which with S3 in and out made two boto3 clients per document (~0.5 s each
-document on the test machine: the 16x of issue 25). An actor keeps its pool, whose workers keep
-their Job and clients for the whole run, and a call of a few hundred milliseconds of work costs
-the driver the same ~0.3 ms as one document did. Ray Data's ``map_batches`` over the same pool
+Why actors and not a Ray task per document, measured on the 2-core test machine (numbers in
+``benchmarks/results/ray.md``): the old executor's task per document unpickled the run's Job in
+every task, which with S3 in and out made two boto3 clients per document: 523 ms a document
+against 16 ms with the Job kept (the 16x of issue 25); and each task cost the driver 0.5 ms of CPU
+(1.0 ms through ``ObjectRef.future()``) and a round trip of 1 to 1.5 ms. An actor keeps its pool,
+whose workers keep their Job and clients for the whole run; an actor call costs the driver
+0.25 ms, once per call of about 0.2 s of work. Ray Data's ``map_batches`` over the same pool
 (:mod:`docbatch.ray`) is for users' own pipelines: the driver here needs each document's row as
 it finishes (the run record, the progress, a stop after the documents in flight) and decides
-itself what to skip, which a streaming dataset would hide from it.
+itself what to skip, which a streaming dataset hides from it, and on the same files it took
+several times as long as this executor (the benchmark's last line).
 
 Retries are explicit and finite. The actors are never restarted by Ray (``max_restarts=0``) nor
 their calls retried (``max_task_retries=0``): a call lost with its node is sent by the driver to
