@@ -130,6 +130,12 @@ def test_a_local_folder_on_a_multi_node_cluster_is_refused_unless_shared(cluster
     lines = [line for line in refused.stderr.splitlines() if "Error" in line]
     assert len(lines) == 1 and "is a folder of this machine" in lines[0] and "--shared-filesystem" in lines[0]
     assert not out.exists()  # stopped before any work
+    # a local source is refused too, before the output (here a bucket never reached) is touched
+    local_source = run_cli(
+        ["local", str(src), "--structured-output-dir", "s3://never-reached/out/", *_cluster_args(cluster)], cwd=tmp_path
+    )
+    assert local_source.returncode == 2, local_source.stderr
+    assert f"The source local {src} is a folder of this machine" in local_source.stderr
 
     shared = run_cli(
         ["local", str(src), "--structured-output-dir", str(out), "--shared-filesystem", *_cluster_args(cluster)],
