@@ -14,15 +14,15 @@ import contextlib
 import hashlib
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from docbatch.errors import ConfigError
-from docbatch.model import DocumentMeta, Picture
+from docbatch.model import UNVERSIONED, DocumentMeta, Picture
 
-__all__ = ["Destination", "Known", "local_state_dir"]
+__all__ = ["Destination", "Known", "known_from_rows", "local_state_dir"]
 
 
 @dataclass(slots=True)
@@ -155,6 +155,17 @@ class Destination(ABC):
 
     def finish(self) -> None:  # noqa: B027 - optional hook
         """Tidy up once the workers are done (a store compacting a run's many small commits)."""
+
+
+def known_from_rows(rows: Iterable[tuple[str, str | None, bool, str | None]]) -> dict[str, Known]:
+    """What a table of documents holds, from its ``(key, stamp, ok, source)`` rows (PostgreSQL,
+    LanceDB). Every row is docbatch's own: one without a version still gets a stamp, so it counts as ours."""
+    known: dict[str, Known] = {}
+    for key, stamp, ok, source in rows:
+        entry = known.setdefault(key, Known(owner=source))
+        entry.output = entry.output or ok
+        (entry.done if ok else entry.failed).add(stamp or UNVERSIONED)
+    return known
 
 
 def local_state_dir(identity: str) -> Path:

@@ -36,10 +36,10 @@ import lancedb
 import orjson
 import pyarrow as pa
 
-from docbatch.destinations.base import Destination, Known, local_state_dir
+from docbatch.destinations.base import Destination, Known, known_from_rows, local_state_dir
 from docbatch.errors import ConfigError, OutputUnavailable, TransientError
 from docbatch.locations import local_location
-from docbatch.model import UNVERSIONED, DocumentMeta, Picture
+from docbatch.model import DocumentMeta, Picture
 from docbatch.shaping import element_metadata
 
 __all__ = ["LanceDBDestination"]
@@ -127,12 +127,7 @@ class LanceDBDestination(Destination):
 
     def state(self) -> dict[str, Known]:
         rows = self._retrying(lambda: self._open(f"{self.table}_documents", _DOCUMENTS).to_arrow().to_pylist())
-        known: dict[str, Known] = {}
-        for row in rows:
-            entry = known.setdefault(row["doc_key"], Known(owner=row["source"]))
-            entry.output = entry.output or row["status"] == _OK
-            (entry.done if row["status"] == _OK else entry.failed).add(row["stamp"] or UNVERSIONED)
-        return known
+        return known_from_rows((r["doc_key"], r["stamp"], r["status"] == _OK, r["source"]) for r in rows)
 
     def write(
         self,

@@ -32,10 +32,10 @@ import orjson
 import psycopg
 from psycopg import sql
 
-from docbatch.destinations.base import Destination, Known, local_state_dir
+from docbatch.destinations.base import Destination, Known, known_from_rows, local_state_dir
 from docbatch.destinations.pgvector import INDEXES, check_extension, ensure_vector_column, vector_text
 from docbatch.errors import ConfigError, TransientError
-from docbatch.model import UNVERSIONED, DocumentMeta, Picture
+from docbatch.model import DocumentMeta, Picture
 from docbatch.sanitize import redact_url, secrets_of, url_password
 from docbatch.shaping import element_metadata
 
@@ -159,13 +159,9 @@ class PostgresDestination(Destination):
 
     def state(self) -> dict[str, Known]:
         query = sql.SQL("SELECT doc_key, stamp, status, source FROM {documents}").format(**self._names())
-        known: dict[str, Known] = {}
         with self._errors(starting=True), self.conn.cursor() as cur:
-            for key, stamp, status, source in cur.execute(query):
-                entry = known[key] = Known(output=status == _OK, owner=source)
-                # every row is docbatch's own: one without a version still gets a stamp, so it counts as ours
-                (entry.done if status == _OK else entry.failed).add(stamp or UNVERSIONED)
-        return known
+            rows = cur.execute(query).fetchall()
+        return known_from_rows((key, stamp, status == _OK, source) for key, stamp, status, source in rows)
 
     def write(
         self,
