@@ -52,9 +52,13 @@ from docbatch.elements import Element
 from docbatch.errors import DocbatchError, DocumentError, EncryptedDocument, NeedsInstall, OutOfMemory, TransientError
 from docbatch.partitioners.formats import by_name
 from docbatch.partitioners.kit.base import PartitionOptions
+from docbatch.partitioners.kit.notes import part_lost, remark
+from docbatch.partitioners.legacy import native
 
 __all__ = [
+    "CRASHED",
     "Converter",
+    "OfficeCrashed",
     "converter",
     "partition_doc",
     "partition_ppt",
@@ -152,7 +156,7 @@ class Converter:
                 return
             except _OfficeDied:
                 self._office = None  # already stopped; the next attempt or document starts anew
-        raise _office_died("convert", DocumentError(CRASHED))
+        raise _office_died("convert", OfficeCrashed(CRASHED))
 
     def stop_office(self) -> None:
         if self._office is not None:
@@ -167,6 +171,11 @@ def _shutdown(converter: Converter) -> None:
 
 #: The reason of a document that took down a fresh office too: the file's fault, said plainly.
 CRASHED = "LibreOffice crashed while converting this file; it is likely damaged (open and save it again to repair)"
+
+
+class OfficeCrashed(DocumentError):
+    """A file crashed a fresh office too: the document's own fault, and the cue for a reader that
+    does not need LibreOffice (:mod:`docbatch.partitioners.legacy.native`)."""
 
 
 class _OfficeDied(Exception):
@@ -292,7 +301,7 @@ def _convert_once(soffice: Path, profile: Path, source: Path, target: str, work:
         if code != _RESTART_REQUESTED:
             break
     if code < 0 or code >= 128:  # killed by a signal: each run is its own office, so this file crashed it
-        raise _office_died("convert", DocumentError(CRASHED))
+        raise _office_died("convert", OfficeCrashed(CRASHED))
     if code != 0:
         last = output.strip().splitlines()[-1:] or [f"exit status {code}"]
         raise _office_died(
@@ -381,9 +390,59 @@ def converter(file_type: str) -> Converter:
 def _through(
     path: Path, options: PartitionOptions, file_type: str, target: str, read: Callable[..., list[Element]]
 ) -> list[Element]:
+    """Read ``path`` as the ``target`` LibreOffice makes of it; a .doc or .ppt the office crashes
+    on, cannot be read by a missing office, or yields no text through it is read by
+    :mod:`docbatch.partitioners.legacy.native` instead (see there for when and why)."""
     _check_not_encrypted(path, file_type)
-    with converter(file_type).converted(path, f".{file_type}", target) as modern:
-        return read(modern, options)
+    try:
+        with converter(file_type).converted(path, f".{file_type}", target) as modern:
+            elements = read(modern, options)
+    except (OfficeCrashed, NeedsInstall) as office_failed:
+        if file_type not in native.READERS:
+            raise
+        return _natively(path, options, file_type, read, office_failed)
+    if file_type in native.READERS and not _has_text(elements):
+        with contextlib.suppress(DocumentError):
+            with native.converted(path, file_type) as modern:
+                recovered = read(modern, options)
+            if _has_text(recovered):
+                remark(f"LibreOffice read no text from this file; {native.READERS[file_type][0]} read it")
+                return recovered
+    return elements
+
+
+def _natively(
+    path: Path,
+    options: PartitionOptions,
+    file_type: str,
+    read: Callable[..., list[Element]],
+    office_failed: DocumentError,
+) -> list[Element]:
+    """The file read by the pure-Python converter after LibreOffice failed on it with
+    ``office_failed``: a crash leaves the document partial (the file is likely damaged, and the
+    converter keeps less than LibreOffice); a missing office only earns a remark. When the
+    converter fails too, the office's reason stands, so a missing office is still said."""
+    reader = native.READERS[file_type][0]
+    try:
+        with native.converted(path, file_type) as modern:
+            elements = read(modern, options)
+    except EncryptedDocument:
+        raise
+    except DocumentError:
+        raise office_failed from None
+    if isinstance(office_failed, OfficeCrashed):
+        part_lost(
+            "formatting",
+            f"LibreOffice crashed on this file, so {reader} read its text instead; the file is likely "
+            "damaged (open and save it again to repair)",
+        )
+    else:
+        remark(f"read by {reader}; LibreOffice is not installed")
+    return elements
+
+
+def _has_text(elements: list[Element]) -> bool:
+    return any(element.text.strip() for element in elements)
 
 
 def partition_doc(path: Path, options: PartitionOptions) -> list[Element]:
