@@ -239,3 +239,50 @@ def test_corpus_odt_files():
         ("ListItem", "Hockey"),
         ("Title", "Analysis"),
     ]
+
+
+def _ruby(base: str = "東京", reading: str = "とうきょう") -> text.Ruby:
+    """A phonetic guide as LibreOffice writes one (Format > Asian Phonetic Guide)."""
+    ruby = text.Ruby()
+    ruby.addElement(text.RubyBase(text=base))
+    ruby.addElement(text.RubyText(text=reading))
+    return ruby
+
+
+def test_ruby_reads_its_base_text_without_the_reading(tmp_path):
+    """東京 with とうきょう over it used to read 東京とうきょう: the reading is left out, as Word's
+    plain-text export and Tika do, in paragraphs, link texts and table cells alike."""
+    doc = OpenDocumentText()
+    para = text.P(text="首都は")
+    para.addElement(_ruby())
+    para.addText("です。")
+    doc.text.addElement(para)
+    linked = text.P(text="Visit ")
+    link = text.A(href="https://example.com/tokyo")
+    link.addElement(_ruby())
+    linked.addElement(link)
+    linked.addText(" today.")
+    doc.text.addElement(linked)
+    grid = table.Table(name="Cities")
+    grid.addElement(table.TableColumn(numbercolumnsrepeated=2))
+    for first, second in (("City", "Note"), (None, "capital")):
+        row = table.TableRow()
+        for value in (first, second):
+            cell = table.TableCell()
+            cell_para = text.P(text=value) if value else text.P()
+            if value is None:
+                cell_para.addElement(_ruby())
+                cell_para.addText("都")
+            cell.addElement(cell_para)
+            row.addElement(cell)
+        grid.addElement(row)
+    doc.text.addElement(grid)
+    path = tmp_path / "ruby.odt"
+    doc.save(str(path))
+
+    elements = partition_odt(path, OPTIONS)
+    texts = [e.text for e in elements]
+    assert texts[:2] == ["首都は東京です。", "Visit 東京 today."]
+    assert elements[1].metadata["link_texts"] == ["東京"]
+    assert "<td>東京都</td>" in elements[2].metadata["text_as_html"]
+    assert "とうきょう" not in repr([(e.text, e.metadata) for e in elements])

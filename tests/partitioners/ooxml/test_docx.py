@@ -768,3 +768,60 @@ def test_opening_imports_neither_python_docx_nor_python_pptx(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _ruby(base: str, reading: str, *, base_rpr: str = "") -> object:
+    """A ``w:r`` holding a phonetic guide as Word writes one (Home > Phonetic Guide): python-docx
+    has no API for it, so the run is built from XML."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    return parse_xml(
+        f'<w:r {nsdecls("w")}><w:ruby><w:rubyPr><w:rubyAlign w:val="distributeSpace"/><w:hps w:val="10"/>'
+        '<w:hpsRaise w:val="18"/><w:hpsBaseText w:val="21"/><w:lid w:val="ja-JP"/></w:rubyPr>'
+        f'<w:rt><w:r><w:rPr><w:sz w:val="10"/></w:rPr><w:t>{reading}</w:t></w:r></w:rt>'
+        f"<w:rubyBase><w:r>{base_rpr}<w:t>{base}</w:t></w:r></w:rubyBase></w:ruby></w:r>"
+    )
+
+
+def _with_ruby(paragraph, before: str, after: str, **kwargs) -> None:
+    paragraph.add_run(before)
+    paragraph._p.append(_ruby("東京", "とうきょう", **kwargs))
+    paragraph.add_run(after)
+
+
+def test_ruby_reads_its_base_text_in_place_without_the_reading(tmp_path):
+    """Word's phonetic guide: 東京 is the text, とうきょう the reading set above it. The base is
+    part of the sentence where it stands (it used to be dropped); the reading is left out, as
+    Word's plain-text export and Tika do."""
+    doc = docx.Document()
+    doc.sections[0].header.paragraphs[0].text = "Header "
+    doc.sections[0].header.paragraphs[0]._p.append(_ruby("東京", "とうきょう"))
+    _with_ruby(doc.add_paragraph(), "首都は", "です。")
+    _with_ruby(doc.add_paragraph(), "The capital is ", " in bold.", base_rpr="<w:rPr><w:b/></w:rPr>")
+    linked = doc.add_paragraph("Visit ")
+    _add_hyperlink(linked, "https://example.com/tokyo", "")
+    linked._p[-1].append(_ruby("東京", "とうきょう"))  # the ruby run inside the w:hyperlink
+    linked.add_run(" today.")
+    table = doc.add_table(rows=2, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text, table.cell(1, 1).text = "City", "Note", "capital"
+    _with_ruby(table.cell(1, 0).paragraphs[0], "", "都")
+    commented = doc.add_paragraph("A comment is attached here.")
+    comment = doc.add_comment(commented.runs, text="", author="Reviewer")
+    _with_ruby(comment.paragraphs[0], "See ", ".")
+    path = tmp_path / "ruby.docx"
+    doc.save(path)
+
+    elements = partition_docx(path, OPTIONS)
+    texts = [el.text for el in elements]
+    assert "首都は東京です。" in texts
+    assert "Header 東京" in texts
+    assert "See 東京." in texts  # the comment
+    bold = _by_text(elements, "The capital is 東京 in bold.")
+    assert bold.metadata["emphasized_text_contents"] == ["東京"]
+    link = _by_text(elements, "Visit 東京 today.")
+    assert link.metadata["link_texts"] == ["東京"]
+    table_el = next(el for el in elements if el.type == "Table")
+    assert "<td>東京都</td>" in table_el.metadata["text_as_html"]
+    dumped = repr([(el.text, el.metadata) for el in elements])
+    assert "とうきょう" not in dumped  # nowhere: not in text, link texts, emphasis or table HTML

@@ -8,6 +8,7 @@ Only ordinary paragraphs go through the plain-text classifier (a typed bullet is
 Running headers and footers of the page styles become Header and Footer elements.
 Links become ``link_texts`` / ``link_urls``; footnote bodies follow the paragraph that cites
 them; text boxes are read where they are anchored; tracked deletions and comments are left out.
+A phonetic guide (``text:ruby``) reads as its base text (東京), without the reading over it.
 
 ``page_number`` comes from the ``text:soft-page-break`` marks LibreOffice writes where its layout
 broke pages; a file without them (one page, or another producer) gets no page numbers.
@@ -87,6 +88,10 @@ _SKIP = frozenset(
         _q("table", "table-column"),
         _q("text", "page-number"),  # layout fields: "1" in a running footer is not content
         _q("text", "page-count"),
+        # A phonetic guide's reading (とうきょう over 東京): its base (text:ruby-base) is read in
+        # place like any span, the reading is not, as Word's plain-text export and Tika leave it
+        # out; mixed in, the word would read 東京とうきょう.
+        _q("text", "ruby-text"),
     }
 )
 _MANIFEST_NS = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
@@ -454,8 +459,11 @@ def _collect_child(child: Any, tag: str, inline: _Inline) -> None:
         _collect(child, inline)  # blocks nested in a table cell: part of the cell's text
         inline.parts.append(" ")
     else:
-        if tag == _LINK and child.get(_q("xlink", "href")):
-            text = " ".join("".join(child.itertext()).split())
-            if text:
-                inline.links.append((text, child.get(_q("xlink", "href"))))
+        start, order = len(inline.parts), len(inline.links)
         _collect(child, inline)
+        if tag == _LINK and child.get(_q("xlink", "href")):
+            # The link's text as collected, so what _SKIP leaves out (a ruby reading) stays out;
+            # inserted before any link found inside it, keeping links in document order.
+            text = " ".join("".join(inline.parts[start:]).split())
+            if text:
+                inline.links.insert(order, (text, child.get(_q("xlink", "href"))))

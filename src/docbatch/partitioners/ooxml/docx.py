@@ -30,7 +30,8 @@ Image elements (alt text, MIME type), charts their title and a data table (read 
 python-pptx's chart reader: the XML is the same) and SmartArt its nodes as ListItems, after the
 paragraph holding them; text boxes are read after their anchor paragraph. Links come from
 ``w:hyperlink`` (external targets and bookmarks) and from HYPERLINK fields. Hidden text and
-content controls still showing their prompt are skipped.
+content controls still showing their prompt are skipped. A phonetic guide (``w:ruby``) reads as
+its base text only (東京, not the reading とうきょう set above it), where it stands.
 
 Page numbers follow Word's own layout when the file has it: Word writes a
 ``w:lastRenderedPageBreak`` wherever a page began when it last laid the document out, soft breaks
@@ -107,6 +108,7 @@ COMMENT_REFERENCE = _W + "commentReference"
 BR, CR, NB_HYPHEN = _W + "br", _W + "cr", _W + "noBreakHyphen"
 FLD_CHAR, INSTR_TEXT, DRAWING, PICT = _W + "fldChar", _W + "instrText", _W + "drawing", _W + "pict"
 ALTERNATE_CONTENT, W_TYPE = _MC + "AlternateContent", _W + "type"
+RUBY, RUBY_BASE = _W + "ruby", _W + "rubyBase"
 #: Run children that are a fixed piece of text (line breaks other than page breaks are read apart).
 _PIECES = {_W + "tab": "\t", _W + "ptab": "\t", CR: "\n", NB_HYPHEN: "-"}
 
@@ -631,6 +633,10 @@ class _Reader:
             chosen = choice if choice is not None else child.find(_MC + "Fallback")
             if chosen is not None:
                 self._run_content(list(chosen), content, bold, italic)
+        elif tag == RUBY:
+            base = _ruby_base(child)
+            if base is not None:
+                self._inline(base, content)  # its own runs, with their own emphasis
 
     def _run_format(self, rpr: Any) -> tuple[bool, bool, bool]:
         """(bold, italic, hidden) of a run: its own properties over its character style's."""
@@ -734,6 +740,19 @@ class _Reader:
                 meta["image_mime_type"] = rel.target_part.content_type
                 images.attach(meta, "Image", lambda: rel.target_part.blob, meta["image_mime_type"])
         return Element("Image", alt, meta)
+
+
+def _ruby_base(ruby: Any) -> Any:
+    """The text a phonetic guide (``w:ruby``, furigana over 東京) annotates: its ``w:rubyBase``.
+
+    Every paragraph, cell, header, footer, note, comment and text box is read through
+    ``_Reader._run_content``, which hands ruby to ``_run_mark`` and so here: the one place ruby
+    is read. The base holds runs (and what may wrap runs: insertions, math) and is read as
+    paragraph content, in place. The guide (``w:rt``, the reading とうきょう) is left out, as
+    Word's plain-text export and Tika do: mixed in, it would read 東京とうきょう, and a search
+    for 東京 or a reader wants the word once.
+    """
+    return _find(ruby, RUBY_BASE)
 
 
 def _sdt_content(sdt: Any) -> Any:
