@@ -7,12 +7,14 @@ except the one that checks what a user is told then.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 import time
 import zipfile
 from pathlib import Path
 
+import docx
 import pytest
 
 from docbatch.errors import DocumentError
@@ -264,6 +266,42 @@ def test_an_office_killed_between_documents_is_restarted_for_the_next(made, tmp_
             assert out.read_bytes().startswith(b"PK")
     finally:
         converter.close()
+
+
+@needs_soffice
+@needs_uno
+def test_an_office_killed_while_starting_is_started_again_and_the_document_converts(made):
+    """The first office is killed as it starts (the OOM killer, an operator): that is no fault of
+    the document being converted, which converts in the next office instead of failing as
+    "LibreOffice did not start" (before, and under a memory cap as "out of memory")."""
+    import threading
+
+    import psutil
+
+    killed: list[int] = []
+    running = {child.pid for child in psutil.Process().children(recursive=True)}  # other tests' offices
+
+    def kill_the_first_office() -> None:
+        deadline = time.monotonic() + 60
+        while not killed and time.monotonic() < deadline:
+            for child in psutil.Process().children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    if child.pid not in running and child.name() == "soffice.bin":
+                        child.kill()
+                        killed.append(child.pid)
+                        return
+            time.sleep(0.01)
+
+    converter = Converter(soffice_path())
+    watcher = threading.Thread(target=kill_the_first_office)
+    watcher.start()
+    try:
+        with converter.converted(made["doc"], ".doc", "docx") as out:
+            assert out.read_bytes().startswith(b"PK")
+    finally:
+        watcher.join()
+        converter.close()
+    assert killed, "the office was killed while it started"
 
 
 @needs_soffice

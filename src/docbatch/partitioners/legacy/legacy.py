@@ -144,19 +144,31 @@ class Converter:
 
         The office may have died on an earlier document (then this one is no collateral: the
         fresh office converts it) or on this one (then it crashes the fresh office too and fails
-        alone, in a sentence; the next document gets yet another office)."""
+        alone, in a sentence; the next document gets yet another office). An office that dies
+        while starting (killed from outside, say) is started once more; that costs the document
+        none of its two tries."""
         if self._uno_python is None:
             _convert_once(self.soffice, self.profile, source, target, work)
             return
-        for _ in range(2):
+        tries = starts = 0
+        while True:
             if self._office is None or not self._office.alive():
-                self._office = _UnoOffice(self._uno_python, self.soffice, self.home)
+                try:
+                    self._office = _UnoOffice(self._uno_python, self.soffice, self.home)
+                except _OfficeDied:
+                    starts += 1
+                    if starts < 2:
+                        continue
+                    # the machine's fault, not the document's: tried again on the next run
+                    raise _office_died("start", TransientError(NOT_STARTED)) from None
             try:
                 self._office.convert(source, out, _FILTERS[target])
                 return
             except _OfficeDied:
                 self._office = None  # already stopped; the next attempt or document starts anew
-        raise _office_died("convert", OfficeCrashed(CRASHED))
+                tries += 1
+                if tries == 2:
+                    raise _office_died("convert", OfficeCrashed(CRASHED)) from None
 
     def stop_office(self) -> None:
         if self._office is not None:
@@ -169,6 +181,8 @@ def _shutdown(converter: Converter) -> None:
     shutil.rmtree(converter.home, ignore_errors=True)
 
 
+#: Why a document could not be converted when two offices in a row died starting.
+NOT_STARTED = "LibreOffice did not start; check that soffice runs headless on this machine"
 #: The reason of a document that took down a fresh office too: the file's fault, said plainly.
 CRASHED = "LibreOffice crashed while converting this file; it is likely damaged (open and save it again to repair)"
 
@@ -204,12 +218,13 @@ class _UnoOffice:
             start_new_session=True,
             preexec_fn=_die_with_parent,
         )
-        reply = self._read(START_TIMEOUT)
+        try:
+            reply = self._read(START_TIMEOUT)
+        except DocumentError:  # no answer in time: an office that hangs on start, no file's fault
+            raise _OfficeDied from None
         if not reply or not reply.get("ready"):
             self.stop()
-            # the machine's fault, not the document's: tried again on the next run
-            started = TransientError("LibreOffice did not start; check that soffice runs headless on this machine")
-            raise _office_died("start", started)
+            raise _OfficeDied
 
     def alive(self) -> bool:
         return self.process.poll() is None
