@@ -121,3 +121,31 @@ def test_a_file_libreoffice_reads_no_text_from_is_read_natively(made, tmp_path, 
     assert texts == _texts(made["docx"])
     assert notes.remarks == ["LibreOffice read no text from this file; msdoc2docx read it"]
     assert not notes.lost
+
+
+def test_a_run_reads_a_real_crasher_natively_and_fails_no_other_document(made, tmp_path):
+    """The real file that aborts LibreOffice (fixtures/README.md), in a run with the default memory
+    cap: it ends partial, read by ppt2pptx (before, the office's abort under the cap read "out of
+    memory" and was retried on every run), and the documents beside it end ok."""
+    import subprocess
+    import sys
+
+    crasher = Path(__file__).with_name("fixtures") / "crashes-libreoffice.ppt"
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(crasher, src / crasher.name)
+    for kind in ("doc", "ppt"):
+        shutil.copy(made[kind], src / f"before.{kind}")
+        shutil.copy(made[kind], src / f"zafter.{kind}")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "docbatch", "local", str(src), "--output", str(out), "--num-processes", "1"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    said = done.stdout + done.stderr
+    assert done.returncode == 0, said
+    assert "4 ok, 1 partial, 0 skipped, 0 failed" in said
+    assert (
+        "crashes-libreoffice.ppt: formatting: LibreOffice crashed on this file, so ppt2pptx read its text instead"
+    ) in said
+    assert sorted(p.name for p in out.glob("*.json")) == sorted(f"{p.name}.json" for p in src.iterdir())
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert "0 ok, 5 skipped" in rerun.stdout + rerun.stderr  # a partial document is done, not redone

@@ -44,6 +44,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from multiprocessing import util as mp_util
 from pathlib import Path
@@ -164,11 +165,11 @@ class Converter:
             try:
                 self._office.convert(source, out, _FILTERS[target])
                 return
-            except _OfficeDied:
+            except _OfficeDied as died:
                 self._office = None  # already stopped; the next attempt or document starts anew
                 tries += 1
                 if tries == 2:
-                    raise _office_died("convert", OfficeCrashed(CRASHED)) from None
+                    raise _office_died("convert", OfficeCrashed(CRASHED), died.peak) from None
 
     def stop_office(self) -> None:
         if self._office is not None:
@@ -195,6 +196,11 @@ class OfficeCrashed(DocumentError):
 class _OfficeDied(Exception):
     """The office died or its UNO bridge was disposed during a conversion: the office's fault
     until a fresh office dies on the same file, so never a document's reason by itself."""
+
+    def __init__(self, peak: int | None = None) -> None:
+        super().__init__()
+        #: The office's largest address space seen during the conversion (None: not measured).
+        self.peak = peak
 
 
 class _UnoOffice:
@@ -225,26 +231,28 @@ class _UnoOffice:
         if not reply or not reply.get("ready"):
             self.stop()
             raise _OfficeDied
+        self.office_pid: int | None = reply.get("office")
 
     def alive(self) -> bool:
         return self.process.poll() is None
 
     def convert(self, source: Path, out: Path, filter_name: str) -> None:
         request = {"src": str(source), "dst": str(out), "filter": filter_name}
-        try:
-            assert self.process.stdin is not None
-            self.process.stdin.write((json.dumps(request) + "\n").encode())
-            self.process.stdin.flush()
-            reply = self._read(CONVERT_TIMEOUT)
-        except BrokenPipeError as e:  # the bridge itself is gone
-            self.stop()
-            raise _OfficeDied from e
-        except BaseException:  # a timeout, an alarm: the next document gets a new office
-            self.stop()
-            raise
+        with _PeakAddressSpace(self.office_pid) as watch:
+            try:
+                assert self.process.stdin is not None
+                self.process.stdin.write((json.dumps(request) + "\n").encode())
+                self.process.stdin.flush()
+                reply = self._read(CONVERT_TIMEOUT)
+            except BrokenPipeError as e:  # the bridge itself is gone
+                self.stop()
+                raise _OfficeDied(watch.peak) from e
+            except BaseException:  # a timeout, an alarm: the next document gets a new office
+                self.stop()
+                raise
         if reply is None or reply.get("crashed"):
             self.stop()
-            raise _OfficeDied
+            raise _OfficeDied(watch.peak)
         if not reply.get("ok"):
             raise DocumentError(_refusal(reply.get("error", "")))
 
@@ -312,11 +320,11 @@ def _convert_once(soffice: Path, profile: Path, source: Path, target: str, work:
         str(source),
     ]
     for _ in range(2):  # the first run on a fresh profile exits asking to be started again
-        code, output = _run_soffice(command, work)
+        code, output, peak = _run_soffice(command, work)
         if code != _RESTART_REQUESTED:
             break
     if code < 0 or code >= 128:  # killed by a signal: each run is its own office, so this file crashed it
-        raise _office_died("convert", OfficeCrashed(CRASHED))
+        raise _office_died("convert", OfficeCrashed(CRASHED), peak)
     if code != 0:
         last = output.strip().splitlines()[-1:] or [f"exit status {code}"]
         raise _office_died(
@@ -324,17 +332,63 @@ def _convert_once(soffice: Path, profile: Path, source: Path, target: str, work:
         )
 
 
-def _office_died(step: str, error: DocbatchError) -> DocbatchError:
-    """What a LibreOffice that died (or never started) means: under a memory cap
-    (``--max-memory``, inherited by the office as RLIMIT_AS) it ran out of memory, which the next
-    run tries again (a file that crashes a fresh office is otherwise taken as damaged, for good);
-    without a cap, ``error`` as it is."""
+def _office_died(step: str, error: DocbatchError, peak: int | None = None) -> DocbatchError:
+    """What a LibreOffice that died (or never started) means.
+
+    Under a memory cap (``--max-memory``, inherited by the office as RLIMIT_AS) an office that
+    failed an allocation aborts like one that crashed on a damaged file. It counts as out of
+    memory, which the next run tries again, when its address space came near the cap while it
+    worked (``peak``), or when that was not measured (it died starting). A file that crashes a
+    fresh office far below the cap (LibreOffice idles at about 0.7 GB) is the file's fault:
+    ``error`` as it is, also without a cap.
+    """
     soft, _ = resource.getrlimit(resource.RLIMIT_AS)
-    if soft == resource.RLIM_INFINITY:
+    if soft == resource.RLIM_INFINITY or (peak is not None and peak < soft * _NEAR_CAP):
         return error
     return OutOfMemory(
         f"LibreOffice could not {step} under the memory cap of {soft // 1024**2} MiB its worker runs with ({error})"
     )
+
+
+#: How near the cap an office must have come for its death to count as out of memory: an
+#: allocation that doubles a buffer needs three times it at once, so it can fail at a third.
+_NEAR_CAP = 0.3
+#: How often a converting office's address space is sampled.
+_SAMPLE_SECONDS = 0.02
+
+
+class _PeakAddressSpace:
+    """Samples process ``pid``'s address space from a thread while the block runs; ``peak`` is
+    the largest seen (None without a pid or /proc, or once the process is gone unsampled)."""
+
+    def __init__(self, pid: int | None) -> None:
+        self.pid = pid
+        self.peak: int | None = None
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, name="docbatch-office-memory", daemon=True)
+
+    def __enter__(self) -> _PeakAddressSpace:
+        if self.pid is not None:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _sample(self) -> None:
+        page = os.sysconf("SC_PAGE_SIZE")
+        while True:
+            try:
+                with open(f"/proc/{self.pid}/statm", "rb") as f:
+                    size = int(f.read().split()[0]) * page
+            except (OSError, ValueError, IndexError):
+                return  # gone (or a zombie: statm reads 0 pages, below any peak)
+            if size:
+                self.peak = max(self.peak or 0, size)
+            if self._done.wait(_SAMPLE_SECONDS):
+                return
 
 
 def _remove_stale_profiles() -> None:
@@ -355,7 +409,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _run_soffice(command: list[str], work: Path) -> tuple[int, str]:
+def _run_soffice(command: list[str], work: Path) -> tuple[int, str, int | None]:
     """Run one LibreOffice process to its end; on any way out of here it is dead."""
     env = {**os.environ, "TMPDIR": str(work), "SAL_USE_VCLPLUGIN": "svp", "HOME": str(work)}
     process = subprocess.Popen(
@@ -369,7 +423,8 @@ def _run_soffice(command: list[str], work: Path) -> tuple[int, str]:
         preexec_fn=_die_with_parent,
     )
     try:
-        output, _ = process.communicate(timeout=CONVERT_TIMEOUT)
+        with _PeakAddressSpace(process.pid) as watch:
+            output, _ = process.communicate(timeout=CONVERT_TIMEOUT)
     except subprocess.TimeoutExpired as e:
         raise DocumentError(f"LibreOffice took longer than {CONVERT_TIMEOUT:g} s converting the file") from e
     finally:
@@ -377,7 +432,7 @@ def _run_soffice(command: list[str], work: Path) -> tuple[int, str]:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-    return process.returncode, output.decode("utf-8", "replace") if output else ""
+    return process.returncode, output.decode("utf-8", "replace") if output else "", watch.peak
 
 
 def _die_with_parent() -> None:

@@ -44,7 +44,7 @@ def converted(path: Path, file_type: str) -> Iterator[Path]:
         out = Path(tmp) / f"document.{target}"
         try:
             _convert(file_type, path, out)
-        except DocumentError:
+        except (DocumentError, MemoryError):  # a MemoryError is the run's to report (out of memory)
             raise
         except Exception as e:  # whatever the converter trips over in this file is the file's
             raise DocumentError(f"{reader} could not read the file either") from e

@@ -5,7 +5,7 @@ LibreOffice's bridge was built for (Debian's ``/usr/bin/python3`` with ``python3
 worker's own interpreter never loads pyuno (which replaces ``builtins.__import__``).
 
 Usage: ``python3 uno_bridge.py SOFFICE_BIN PROFILE_DIR PIPE_NAME``. It starts ``soffice.bin``
-listening on the named pipe, prints ``{"ready": true}``, then reads one JSON request per line
+listening on the named pipe, prints ``{"ready": true, "office": PID}``, then reads one JSON request per line
 (``{"src": path, "dst": path, "filter": name}``) and answers each with one JSON line
 (``{"ok": true}`` or ``{"ok": false, "error": "..."}``). It ends when its input closes, taking the
 office with it; the kernel kills both if the worker above them dies (``PR_SET_PDEATHSIG``).
@@ -127,7 +127,7 @@ def _office_gone(office: subprocess.Popen, desktop: Any) -> bool:
 def main(argv: list[str]) -> int:
     soffice, profile, pipe = argv
     office, desktop = _connect(soffice, profile, pipe)
-    _reply(ready=True)
+    _reply(ready=True, office=office.pid)  # the worker watches its memory
     try:
         for line in sys.stdin:
             request = json.loads(line)
