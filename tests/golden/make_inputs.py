@@ -427,7 +427,44 @@ def makers() -> dict[str, Callable[[Path], None]]:
         out[name] = lambda p, f=fmt: make_image(p, f)
     out["doc/report.doc"] = make_doc
     out["ppt/review.ppt"] = make_ppt
+    for kind, name in OFFICE_INPUTS.items():
+        out[f"{name}/{OFFICE_FILES[kind]}"] = lambda p, k=kind: _office_input(p, k)
     return out
+
+
+#: Formats LibreOffice reads that tests/_office_files.py writes by hand: its kind -> golden folder.
+OFFICE_INPUTS = {
+    "wpd": "wpd",
+    "wri": "wri",
+    "abw": "abw",
+    "lotus": "lotus",
+    "wks": "wks",
+    "sxw": "sxw",
+    "stw": "stw",
+    "sxg": "sxg",
+    "sxc": "sxc",
+    "stc": "stc",
+    "sxi": "sxi",
+    "sxd": "sxd",
+    "odg": "odg",
+    "otg": "otg",
+}
+OFFICE_FILES = {
+    "wpd": "report.wpd",
+    "wri": "report.wri",
+    "abw": "report.abw",
+    "lotus": "sales.wk1",
+    "wks": "sales.wks",
+    "odg": "diagram.odg",
+    "otg": "diagram.otg",
+} | {kind: f"file.{kind}" for kind in ("sxw", "stw", "sxg", "sxc", "stc", "sxi", "sxd")}
+
+
+def _office_input(path: Path, kind: str) -> None:
+    from _office_files import make
+
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copyfile(make(kind, Path(tmp)), path)
 
 
 def main(argv: list[str]) -> int:

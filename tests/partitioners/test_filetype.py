@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import uuid
 import zipfile
 
@@ -110,6 +111,14 @@ def test_variants_report_their_own_mime_and_share_their_family_reader():
         ("application/vnd.oasis.opendocument.spreadsheet", "ods"),
         ("application/vnd.oasis.opendocument.presentation", "odp"),
         ("application/vnd.oasis.opendocument.graphics", "odg"),
+        ("application/vnd.oasis.opendocument.graphics-template", "otg"),
+        ("application/vnd.sun.xml.writer", "sxw"),
+        ("application/vnd.sun.xml.writer.template", "stw"),
+        ("application/vnd.sun.xml.calc", "sxc"),
+        ("application/vnd.sun.xml.calc.template", "stc"),
+        ("application/vnd.sun.xml.impress", "sxi"),
+        ("application/vnd.sun.xml.impress.template", "sti"),
+        ("application/vnd.sun.xml.draw", "sxd"),
         ("application/x-made-up-container", "x-made-up-container"),
     ],
 )
@@ -166,10 +175,93 @@ def test_a_docx_name_on_a_zip_without_its_main_part_is_failed_not_skipped(tmp_pa
         ("PowerPoint Document", "ppt"),
         ("EncryptedPackage", "ooxml-encrypted"),
         ("VisioDocument", "vsd"),
+        ("Quill", "pub"),
+        ("StarWriterDocument", "sdw"),
+        ("starcalcdocument", "sdc"),
+        ("StarDrawDocument3", "sdd"),
+        ("MN0", "wps"),
+        ("NativeContent_MAIN", "qpw"),
+        ("\x05HwpSummaryInformation", "hwp5"),
     ],
 )
 def test_ole_streams_are_matched_case_insensitively(tmp_path, stream, expected):
     assert detect(write_ole(tmp_path / "file.bin", {stream: b"data"})).name == expected
+
+
+# -- formats LibreOffice reads: signatures where the bytes have one, the name where they do not ----
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"\xffWPC\x10\x00\x00\x00\x01\x0a\x00\x01" + bytes(20), "wpd"),
+        (b"\x31\xbe\x00\x00\x00\xab" + bytes(122), "wri"),
+        (b"\x32\xbe\x00\x00\x00\xab" + bytes(122), "wri"),
+        (b"\x00\x00\x02\x00\x06\x04\x06\x00\x08\x00" + bytes(20), "lotus"),
+        (b"\x00\x00\x1a\x00\x00\x10\x04\x00" + bytes(30), "lotus"),
+        (b"\x00\x00\x1a\x00\x02\x10\x04\x00" + bytes(30), "lotus"),
+        (b"HWP Document File V3.00 \x1a\x01\x02\x03\x04\x05" + bytes(40), "hwp"),
+    ],
+)
+def test_signatures_name_the_format_whatever_the_file_is_called(tmp_path, data, expected):
+    assert detect(_write(tmp_path / "download.bin", data)).name == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("letter.wpd", "wpd"),
+        ("letter.wp5", "wpd"),
+        ("sheet.wk4", "lotus"),
+        ("sheet.123", "lotus"),
+        ("sheet.wks", "wks"),
+        ("sheet.wb2", "quattro"),
+        ("notes.cwk", "cwk"),
+        ("letter.mcw", "mcw"),
+    ],
+)
+def test_binary_files_without_a_signature_go_by_their_name(tmp_path, name, expected):
+    assert detect(_write(tmp_path / name, bytes(range(1, 200)) * 4)).name == expected
+
+
+def test_a_word_for_dos_file_named_doc_stays_a_doc(tmp_path):
+    """Word for DOS opens with Write's header; its .doc name keeps it a doc, as before Write was known."""
+    assert detect(_write(tmp_path / "memo.doc", b"\x31\xbe\x00\x00\x00\xab" + bytes(122))).name == "doc"
+    assert detect(_write(tmp_path / "memo.doc", b"\xffWPC\x10\x00\x00\x00\x01\x0a" + bytes(20))).name == "doc"
+
+
+def test_abiword_xml_is_told_from_other_xml_and_its_gzip_by_name(tmp_path):
+    xml = b'<?xml version="1.0"?>\n<!DOCTYPE abiword PUBLIC "-//ABISOURCE//DTD AWML 1.0 Strict//EN" "">\n<abiword/>'
+    assert detect(_write(tmp_path / "letter.xml", xml)).name == "abw"
+    assert detect(_write(tmp_path / "letter", b'<?xml version="1.0"?><abiword version="1.0"/>')).name == "abw"
+    assert detect(_write(tmp_path / "letter.zabw", gzip.compress(xml))).name == "abw"
+    assert detect(_write(tmp_path / "letter.gz", gzip.compress(xml))).name == "gzip"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("people.wdb", "wdb"), ("memo.wps", "wps"), ("memo.bin", "wps")],
+)
+def test_works_mn0_is_a_word_processor_or_a_database_by_name(tmp_path, name, expected):
+    assert detect(write_ole(tmp_path / name, {"MN0": b"x"})).name == expected
+
+
+def test_a_stardraw_stream_is_impress_or_draw_by_name(tmp_path):
+    assert detect(write_ole(tmp_path / "plan.sda", {"StarDrawDocument3": b"x"})).name == "sda"
+    assert detect(write_ole(tmp_path / "talk.sdd", {"StarDrawDocument3": b"x"})).name == "sdd"
+
+
+def test_an_ole_file_no_stream_names_goes_by_a_libreoffice_name(tmp_path):
+    """Works 2000-8 keep their text in CONTENTS, a stream many OLE2 files hold: a .wps name sends it to
+    LibreOffice; the same file under another name is still named by its CLSID (skipped)."""
+    assert detect(write_ole(tmp_path / "memo.wps", {"CONTENTS": b"CHNKWKS"})).name == "wps"
+    assert detect(write_ole(tmp_path / "memo.bin", {"CONTENTS": b"CHNKWKS"})).name.startswith("ole")
+
+
+def test_hangul_5_is_skipped_by_name_libreoffice_reads_only_hangul_97(tmp_path):
+    path = write_ole(tmp_path / "report.hwp", {"FileHeader": b"HWP Document File", "\x05HwpSummaryInformation": b"x"})
+    with pytest.raises(UnsupportedFileType, match=r"^unsupported file type hwp5$"):
+        partition_file(path)
 
 
 def test_an_unknown_ole_file_is_named_by_its_clsid(tmp_path):

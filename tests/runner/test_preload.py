@@ -43,7 +43,7 @@ def test_a_run_imports_the_partitioners_of_its_listed_types_before_forking(tmp_p
 def test_preload_imports_the_slow_libraries_a_format_declares_and_passes_over_unknown_types() -> None:
     code = (
         "import sys; from docbatch.partitioners.registry import preload; "
-        "print(preload(['msg', 'no-such-type', 'vsd']), 'extract_msg' in sys.modules)"
+        "print(preload(['msg', 'no-such-type', 'vsdx']), 'extract_msg' in sys.modules)"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], env=cli_env(), capture_output=True, text=True, timeout=120, check=True

@@ -67,6 +67,8 @@ def detect(path: str | Path, name: str | None = None) -> FileType:
     if _looks_binary(head):
         return by_ext if by_ext and by_ext.name not in _TEXTUAL else FILE_TYPES["unknown"]
     sniffed_text = _sniff_text(head)
+    if sniffed_text == "abw":
+        return FILE_TYPES["abw"]  # AbiWord's XML, whatever its name: LibreOffice reads it, the XML reader would not
     if sniffed_text == "html" and (by_ext is None or by_ext.name in ("txt", "xml")):
         return FILE_TYPES["html"]  # a web page saved under a generic name
     if sniffed_text == "mbox" and (by_ext is None or by_ext.name == "mbox"):
@@ -84,10 +86,10 @@ def _sniff_magic(head: bytes, path: Path, by_ext: FileType | None) -> FileType |
     if b"%PDF-" in head[:1024]:
         return FILE_TYPES["pdf"]  # some writers put junk before the header; readers accept it
     if head.startswith(_OLE_MAGIC):
-        return _sniff_ole(path)
+        return _sniff_ole(path, by_ext)
     for magic, kind in _MAGIC:
         if head.startswith(magic):
-            return kind
+            return _named_within(kind, by_ext)
     if head[257:262] == b"ustar":  # POSIX and GNU tar headers: the magic sits after the first name
         return FILE_TYPES["tar"]
     if head[:4] == b"RIFF" and head[8:12] in _RIFF:
@@ -95,6 +97,18 @@ def _sniff_magic(head: bytes, path: Path, by_ext: FileType | None) -> FileType |
     if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
         return FILE_TYPES["heic"]
     return None
+
+
+def _named_within(kind: FileType, by_ext: FileType | None) -> FileType:
+    """The signature's format, unless the name picks a format these bytes also are: a word
+    processor file named .doc stays a doc (Word for DOS shares Write's header, and WordPerfect
+    files saved as .doc were docs before their signature was known), a gzip named .zabw is
+    AbiWord's compressed document."""
+    if by_ext is not None and by_ext.name == "doc" and kind.office == "writer":
+        return by_ext
+    if by_ext is not None and by_ext.name == "abw" and kind.name == "gzip":
+        return by_ext
+    return kind
 
 
 _RIFF = {b"WAVE": "wav", b"WEBP": "webp"}
@@ -206,9 +220,14 @@ def _unknown(name: str, mime: str) -> FileType:
         return FileType(name, mime)
 
 
-def _sniff_ole(path: Path) -> FileType:
+def _sniff_ole(path: Path, by_ext: FileType | None) -> FileType:
     """Tell the OLE2 formats apart by the streams they hold (names compared case-insensitively:
-    real workbooks say ``WORKBOOK`` as often as ``Workbook``)."""
+    real workbooks say ``WORKBOOK`` as often as ``Workbook``).
+
+    Where several formats hold the stream (Works' MN0, StarOffice's StarDrawDocument3) the name
+    picks among them. An OLE2 file none of the streams names goes by its name when that is an
+    OLE2 format LibreOffice reads (Works 2000-8 keeps its text in a CONTENTS stream, as many
+    other OLE2 files do): LibreOffice tells whether it is one."""
     try:
         import olefile
 
@@ -217,9 +236,13 @@ def _sniff_ole(path: Path) -> FileType:
             clsid = ole.root.clsid if ole.root is not None else ""
     except Exception:  # olefile raises many types for a damaged header: the file is unknown
         return FILE_TYPES["unknown"]
-    for t in _OLE_FORMATS:
-        if any(_stream_matches(s, wanted.lower()) for s in streams for wanted in t.ole_streams):
-            return t
+    found = [
+        t for t in _OLE_FORMATS if any(_stream_matches(s, wanted.lower()) for s in streams for wanted in t.ole_streams)
+    ]
+    if found:
+        return by_ext if by_ext in found else found[0]
+    if by_ext is not None and by_ext.office and by_ext.ole_streams:
+        return by_ext
     return _unknown(f"ole {clsid}" if clsid else "ole", "application/x-ole-storage")
 
 
@@ -275,6 +298,8 @@ def _sniff_text(head: bytes) -> str:
     if text.startswith(("<!doctype html", "<html")):
         return "html"
     if text.startswith("<?xml"):
+        if "<abiword" in text or "<!doctype abiword" in text:
+            return "abw"
         return "html" if "<html" in text else "xml"
     if text.startswith(("{", "[")):
         return "json"

@@ -13,16 +13,22 @@ How a format is recognised, first match wins in this order:
 - ``zip_mimetype``: the ``mimetype`` member of an ODF or EPUB zip;
 - ``content_types``: the main part's content type in an OOXML zip's ``[Content_Types].xml``;
 - ``zip_member``: a member that only this format's zip holds (when ``[Content_Types].xml`` is lost);
-- ``ole_streams``: a stream or storage name in an OLE2 compound file (matched case-insensitively);
+- ``ole_streams``: a stream or storage name in an OLE2 compound file (matched case-insensitively;
+  when two formats share a stream, the extension picks among them);
 - a tar's ``ustar`` at offset 257 (see filetype);
-- ``extensions``: for text formats whose bytes look alike, and for a container too damaged to open.
+- ``extensions``: for text formats whose bytes look alike, binary formats with no signature, and
+  a container too damaged to open.
+
+A format with ``office`` set is read by LibreOffice: :func:`docbatch.partitioners.legacy.legacy.partition_office`
+converts it with that LibreOffice family (writer to DOCX, calc to XLSX, impress to PPTX, draw to
+PDF) and the converted file's own reader partitions it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["FORMATS", "FileType", "by_name"]
+__all__ = ["FORMATS", "OFFICE_PARTITIONER", "FileType", "by_name"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +61,9 @@ class FileType:
     holds: str | None = None
     #: The held documents are the content (an archive): read without ``--process-attachments``.
     holds_always: bool = False
+    #: The LibreOffice family that opens this format ("writer", "calc", "impress", "draw"): it
+    #: decides what LibreOffice converts the file to, and so which reader partitions it.
+    office: str | None = None
 
 
 _P = "docbatch.partitioners."
@@ -67,7 +76,13 @@ _OOXML_EMBEDDED = _P + "ooxml.embedded:ooxml_embedded"
 _OLE_EMBEDDED = _P + "kit.oleobject:ole_embedded"
 _ARCHIVE = _P + "archives.archives:"
 _IWORK = _P + "archives.iwork:partition_iwork"
-_LIBREOFFICE_HINT = "install LibreOffice: apt-get install -y libreoffice-writer-nogui libreoffice-impress-nogui"
+_ODF = "application/vnd.oasis.opendocument."
+#: Every format LibreOffice reads for docbatch: it is told which format it reads (see registry).
+OFFICE_PARTITIONER = _LEGACY + "partition_office"
+_LIBREOFFICE_HINT = (
+    "install LibreOffice: apt-get install -y libreoffice-writer-nogui libreoffice-calc-nogui "
+    "libreoffice-impress-nogui libreoffice-draw-nogui"
+)
 
 
 def _word(name: str, mime: str, ext: str, main: str) -> FileType:
@@ -99,6 +114,39 @@ def _excel(name: str, mime: str, ext: str, main: str, partitioner: str = _EXCEL)
 def _odf(name: str, kind: str, ext: str, partitioner: str | None) -> FileType:
     mime = f"application/vnd.oasis.opendocument.{kind}"
     return FileType(name, mime, (ext,), partitioner, zip_mimetype=mime)
+
+
+def _office(
+    name: str,
+    mime: str,
+    extensions: tuple[str, ...],
+    family: str,
+    *,
+    magic: tuple[bytes, ...] = (),
+    zip_mimetype: str | None = None,
+    ole_streams: tuple[str, ...] = (),
+    holds: str | None = None,
+) -> FileType:
+    """A format LibreOffice reads: converted by its ``family`` and read as what that makes."""
+    return FileType(
+        name,
+        mime,
+        extensions,
+        OFFICE_PARTITIONER,
+        magic=magic,
+        zip_mimetype=zip_mimetype,
+        ole_streams=ole_streams,
+        install_hint=_LIBREOFFICE_HINT,
+        holds=holds,
+        office=family,
+    )
+
+
+def _sun_xml(name: str, kind: str, ext: str, family: str) -> FileType:
+    """StarOffice 5.2 / OpenOffice.org 1.x XML: ODF's predecessor, named by its ``mimetype`` member."""
+    return _office(
+        name, f"application/vnd.sun.xml.{kind}", (ext,), family, zip_mimetype=f"application/vnd.sun.xml.{kind}"
+    )
 
 
 def _text(name: str, mime: str, extensions: tuple[str, ...], partitioner: str | None) -> FileType:
@@ -181,6 +229,7 @@ FORMATS: tuple[FileType, ...] = (
         content_types=("application/vnd.ms-excel.sheet.binary.macroEnabled.main",),
         zip_member="xl/workbook.bin",
         holds=_OOXML_EMBEDDED,
+        office="calc",
     ),
     # Other OOXML packages, known by name so a user reads what they are.
     FileType(
@@ -199,22 +248,16 @@ FORMATS: tuple[FileType, ...] = (
         ole_streams=("EncryptedPackage", "EncryptionInfo"),
     ),
     # Legacy Office (OLE2 compound files): LibreOffice converts them to the OOXML readers above.
-    FileType(
-        "doc",
-        "application/msword",
-        (".doc", ".dot"),
-        _LEGACY + "partition_doc",
-        ole_streams=("WordDocument",),
-        install_hint=_LIBREOFFICE_HINT,
-        holds=_OLE_EMBEDDED,
+    # A .doc that is no OLE2 file (Word for DOS, Word 2 and 6, WordPerfect saved as .doc) is a doc too.
+    _office(
+        "doc", "application/msword", (".doc", ".dot"), "writer", ole_streams=("WordDocument",), holds=_OLE_EMBEDDED
     ),
-    FileType(
+    _office(
         "ppt",
         "application/vnd.ms-powerpoint",
         (".ppt", ".pps", ".pot"),
-        _LEGACY + "partition_ppt",
+        "impress",
         ole_streams=("PowerPoint Document",),
-        install_hint=_LIBREOFFICE_HINT,
         holds=_OLE_EMBEDDED,
     ),
     FileType(
@@ -224,6 +267,7 @@ FORMATS: tuple[FileType, ...] = (
         _LEGACY + "partition_xls",  # xlrd, then calamine, then LibreOffice
         ole_streams=("Workbook", "Book"),
         holds=_OLE_EMBEDDED,
+        office="calc",
     ),
     FileType(
         "msg",
@@ -233,8 +277,28 @@ FORMATS: tuple[FileType, ...] = (
         ole_streams=("__substg1.0_", "__properties_version1.0"),  # prefixes: Outlook's property streams
         preload=("extract_msg",),  # about 0.3 s to import
     ),
-    FileType("vsd", "application/vnd.visio", (".vsd",), ole_streams=("VisioDocument",)),
-    FileType("pub", "application/vnd.ms-publisher", (".pub",), ole_streams=("Quill",)),
+    # Drawings and page layouts LibreOffice opens in Draw: read from the PDF it prints of them.
+    _office("vsd", "application/vnd.visio", (".vsd",), "draw", ole_streams=("VisioDocument",)),
+    _office("pub", "application/vnd.ms-publisher", (".pub",), "draw", ole_streams=("Quill",)),
+    # Other OLE2 formats LibreOffice reads. StarOffice 3-5 binaries: StarDrawDocument3 holds an
+    # Impress or a Draw document (the extension tells, .sdd the likelier); Works 3-4 keeps its
+    # word processor and database in MN0 (the extension tells again); Works 2000-8 files hold a
+    # CONTENTS stream many OLE2 files have, so their extension decides (see filetype).
+    _office("sdw", "application/vnd.stardivision.writer", (".sdw",), "writer", ole_streams=("StarWriterDocument",)),
+    _office("sdc", "application/vnd.stardivision.calc", (".sdc",), "calc", ole_streams=("StarCalcDocument",)),
+    _office(
+        "sdd",
+        "application/vnd.stardivision.impress",
+        (".sdd", ".sdp"),
+        "impress",
+        ole_streams=("StarImpressDocument", "StarDrawDocument3"),
+    ),
+    _office("sda", "application/vnd.stardivision.draw", (".sda",), "draw", ole_streams=("StarDrawDocument3",)),
+    _office("wps", "application/vnd.ms-works", (".wps",), "writer", ole_streams=("MN0",)),
+    _office("wdb", "application/vnd.ms-works-db", (".wdb",), "calc", ole_streams=("MN0",)),
+    _office("qpw", "application/x-quattro-pro", (".qpw", ".wb3"), "calc", ole_streams=("NativeContent_MAIN",)),
+    # Hangul 5 and later: LibreOffice reads only Hangul 97 (see "hwp" below).
+    FileType("hwp5", "application/x-hwp-v5", (), ole_streams=("\x05HwpSummaryInformation",)),
     FileType("msi", "application/x-msi", (".msi",), ole_streams=("\x05SummaryInformation\x05",)),
     # OpenDocument and EPUB: zips whose first member, "mimetype", names the format.
     _odf("odt", "text", ".odt", _P + "odf.odt:partition_odt"),
@@ -243,10 +307,20 @@ FORMATS: tuple[FileType, ...] = (
     _odf("ots", "spreadsheet-template", ".ots", _P + "odf.odf:partition_ods"),
     _odf("odp", "presentation", ".odp", _P + "odf.odf:partition_odp"),
     _odf("otp", "presentation-template", ".otp", _P + "odf.odf:partition_odp"),
-    _odf("odg", "graphics", ".odg", None),
+    _office("odg", _ODF + "graphics", (".odg",), "draw", zip_mimetype=_ODF + "graphics"),
+    _office("otg", _ODF + "graphics-template", (".otg",), "draw", zip_mimetype=_ODF + "graphics-template"),
     _odf("odf", "formula", ".odf", None),
     _odf("odb", "base", ".odb", None),
     _odf("odc", "chart", ".odc", None),
+    _sun_xml("sxw", "writer", ".sxw", "writer"),
+    _sun_xml("stw", "writer.template", ".stw", "writer"),
+    _sun_xml("sxg", "writer.global", ".sxg", "writer"),
+    _sun_xml("sxc", "calc", ".sxc", "calc"),
+    _sun_xml("stc", "calc.template", ".stc", "calc"),
+    _sun_xml("sxi", "impress", ".sxi", "impress"),
+    _sun_xml("sti", "impress.template", ".sti", "impress"),
+    _sun_xml("sxd", "draw", ".sxd", "draw"),
+    _sun_xml("std", "draw.template", ".std", "draw"),
     FileType(
         "epub",
         "application/epub+zip",
@@ -285,6 +359,33 @@ FORMATS: tuple[FileType, ...] = (
         holds_always=True,
     ),
     FileType("rtf", "text/rtf", (".rtf",), _P + "markup.rtf:partition_rtf", magic=(b"{\\rtf",)),
+    # Word processors and spreadsheets of their own binary formats, read by LibreOffice's import
+    # libraries (libwpd, libwps, libmwaw, libabw, hwpfilter). A signature where the format has one;
+    # the rest are binary with no fixed first bytes, and their extension decides.
+    _office(
+        "wpd",
+        "application/vnd.wordperfect",
+        (".wpd", ".wp", ".wp4", ".wp5", ".wp6", ".wp7"),
+        "writer",
+        magic=(b"\xffWPC",),
+    ),
+    # Windows Write; Word for DOS opens the same way, and its .doc name keeps it a doc (see filetype).
+    _office("wri", "application/x-mswrite", (".wri",), "writer", magic=(b"\x31\xbe\x00\x00", b"\x32\xbe\x00\x00")),
+    # AbiWord: XML (told from other XML by its root, see filetype), or gzipped as .zabw.
+    _office("abw", "application/x-abiword", (".abw", ".zabw"), "writer"),
+    _office("hwp", "application/x-hwp", (".hwp",), "writer", magic=(b"HWP Document File V3",)),
+    _office("cwk", "application/x-appleworks", (".cwk", ".cws"), "writer"),  # ClarisWorks / AppleWorks text
+    _office("mcw", "application/x-mswordmac", (".mcw",), "writer"),  # Word for the Macintosh 1-5.1
+    _office(
+        "lotus",
+        "application/vnd.lotus-1-2-3",
+        (".wk1", ".wk3", ".wk4", ".123", ".wk2"),
+        "calc",
+        # A BOF record: WK1 (version 0x0406), WK3 (0x1000), WK4 (0x1002).
+        magic=(b"\x00\x00\x02\x00\x06\x04", b"\x00\x00\x1a\x00\x00\x10\x04\x00", b"\x00\x00\x1a\x00\x02\x10\x04\x00"),
+    ),
+    _office("wks", "application/vnd.ms-works", (".wks",), "calc"),  # Works and Lotus 1-2-3 1A spreadsheets
+    _office("quattro", "application/x-quattro-pro", (".wb1", ".wb2", ".wq1", ".wq2"), "calc"),
     # Text formats: content sniffing tells HTML, XML, JSON and email apart; the extension the rest.
     _text("html", "text/html", (".html", ".htm", ".xhtml"), _P + "markup.html:partition_html"),
     _text("xml", "application/xml", (".xml",), _P + "markup.html:partition_xml"),

@@ -7,12 +7,13 @@ is not installed is reported with the install hint its format declares.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from docbatch.errors import MissingDependency, UnsupportedFileType
-from docbatch.partitioners.formats import FORMATS
+from docbatch.partitioners.formats import FORMATS, OFFICE_PARTITIONER
 
 if TYPE_CHECKING:  # an annotation only: no import at run time, no floor
     from docbatch.partitioners.kit.base import Partitioner
@@ -55,6 +56,8 @@ def get_partitioner(file_type: str) -> Partitioner:
     except ImportError as e:
         raise missing_dependency(file_type, e) from e
     func = getattr(module, func_name)
+    if target == OFFICE_PARTITIONER:  # one reader for every format LibreOffice converts: told which one this is
+        func = functools.partial(func, file_type=file_type)
     _loaded[file_type] = func
     return func
 

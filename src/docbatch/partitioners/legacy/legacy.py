@@ -1,8 +1,13 @@
-"""Legacy Office (.doc .dot .ppt .pps .pot, and .xls no reader can open) through LibreOffice.
+"""Every format LibreOffice reads and docbatch does not: legacy Office (.doc .ppt, and .xls no
+reader can open), WordPerfect, Works, Write, StarOffice, Lotus 1-2-3, Quattro Pro, AbiWord,
+Hangul 97, Mac word processors, Visio, Publisher and ODF drawings.
 
-LibreOffice headless converts the binary file to its OOXML twin (docx, pptx, xlsx) in a private
-temporary folder, and the OOXML partitioner reads that; the document keeps its own file type
-(``application/msword``, …) because :mod:`docbatch.runner.worker` reports the detected one.
+LibreOffice headless converts the file, by the family its format declares
+(:attr:`~docbatch.partitioners.formats.FileType.office`), to a format docbatch reads, in a private
+temporary folder: a text document to DOCX, a spreadsheet to XLSX, a presentation to PPTX, a
+drawing or page layout to PDF (nothing else keeps its pages and text boxes). That file's own
+reader partitions it; the document keeps its own file type (``application/msword``,
+``application/vnd.wordperfect``, …) because :mod:`docbatch.runner.worker` reports the detected one.
 
 One :class:`Converter` lives in each worker process, with its own LibreOffice profile
 (``-env:UserInstallation``): two workers sharing a profile would hand their conversions to each
@@ -55,14 +60,14 @@ from docbatch.partitioners.formats import by_name
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.partitioners.kit.notes import part_lost, remark
 from docbatch.partitioners.legacy import native
+from docbatch.partitioners.registry import get_partitioner
 
 __all__ = [
     "CRASHED",
     "Converter",
     "OfficeCrashed",
     "converter",
-    "partition_doc",
-    "partition_ppt",
+    "partition_office",
     "partition_xls",
     "partition_xlsb",
     "soffice_path",
@@ -89,11 +94,15 @@ def soffice_path() -> Path | None:
     return binary if binary.is_file() else real
 
 
+#: What each LibreOffice family converts its documents to: a format docbatch reads.
+_TARGETS = {"writer": "docx", "calc": "xlsx", "impress": "pptx", "draw": "pdf"}
+
 #: Export filter for each target extension (LibreOffice's filter names).
 _FILTERS = {
     "docx": "MS Word 2007 XML",
     "pptx": "Impress MS PowerPoint 2007 XML",
     "xlsx": "Calc MS Excel 2007 XML",
+    "pdf": "draw_pdf_Export",
     "doc": "MS Word 97",
     "ppt": "MS PowerPoint 97",
 }
@@ -458,14 +467,16 @@ def converter(file_type: str) -> Converter:
 
 
 def _through(
-    path: Path, options: PartitionOptions, file_type: str, target: str, read: Callable[..., list[Element]]
+    path: Path, options: PartitionOptions, file_type: str, read: Callable[..., list[Element]]
 ) -> list[Element]:
-    """Read ``path`` as the ``target`` LibreOffice makes of it; a .doc or .ppt the office crashes
-    on, cannot be read by a missing office, or yields no text through it is read by
-    :mod:`docbatch.partitioners.legacy.native` instead (see there for when and why)."""
+    """``path`` converted by its format's LibreOffice family and partitioned by ``read``; a .doc
+    or .ppt the office crashes on, cannot be read by a missing office, or yields no text through
+    it is read by :mod:`docbatch.partitioners.legacy.native` instead (see there for when and why)."""
     _check_not_encrypted(path, file_type)
+    # LibreOffice's type detection tries the types of the extension first: the format's own.
+    extension = by_name(file_type).extensions[0]
     try:
-        with converter(file_type).converted(path, f".{file_type}", target) as modern:
+        with converter(file_type).converted(path, extension, _target(file_type)) as modern:
             elements = read(modern, options)
     except (OfficeCrashed, NeedsInstall) as office_failed:
         if file_type not in native.READERS:
@@ -515,18 +526,18 @@ def _has_text(elements: list[Element]) -> bool:
     return any(element.text.strip() for element in elements)
 
 
-def partition_doc(path: Path, options: PartitionOptions) -> list[Element]:
-    """Partition a Word 97-2003 document or template (.doc, .dot) as the DOCX LibreOffice makes of it."""
-    from docbatch.partitioners.ooxml.docx import partition_docx
+def partition_office(path: Path, options: PartitionOptions, *, file_type: str) -> list[Element]:
+    """Partition a file of ``file_type`` (.doc, .ppt, .wpd, .sxw, .wk1, .vsd, …) as the file its
+    LibreOffice family converts it to (DOCX, XLSX, PPTX or PDF), read by that format's reader."""
+    return _through(path, options, file_type, get_partitioner(_target(file_type)))
 
-    return _through(path, options, "doc", "docx", partition_docx)
 
-
-def partition_ppt(path: Path, options: PartitionOptions) -> list[Element]:
-    """Partition a PowerPoint 97-2003 file (.ppt, .pps, .pot) as the PPTX LibreOffice makes of it."""
-    from docbatch.partitioners.ooxml.pptx import partition_pptx
-
-    return _through(path, options, "ppt", "pptx", partition_pptx)
+def _target(file_type: str) -> str:
+    """What LibreOffice converts a file of ``file_type`` to: its family's format (formats.py)."""
+    family = by_name(file_type).office
+    if family is None:  # a mistake in the format table, not the document's
+        raise ValueError(f"format {file_type} names no LibreOffice family")
+    return _TARGETS[family]
 
 
 def partition_xls(path: Path, options: PartitionOptions) -> list[Element]:
@@ -545,7 +556,7 @@ def partition_xls(path: Path, options: PartitionOptions) -> list[Element]:
         if soffice_path() is None:
             raise
         try:
-            return _through(path, options, "xls", "xlsx", spreadsheet.partition_xlsx)
+            return _through(path, options, "xls", spreadsheet.partition_xlsx)
         except DocumentError:
             raise first from None
 
@@ -582,8 +593,8 @@ def _check_not_encrypted(path: Path, file_type: str) -> None:
 
     with open(path, "rb") as f:
         if f.read(8) != _OLE_MAGIC:
-            # Word 2 and Word 6 for DOS, WordPerfect, Works: older formats named .doc, no OLE2
-            # container to look into. LibreOffice reads them (and says so when it cannot).
+            # No OLE2 container to look into (WordPerfect, Write, Lotus, a zip of XML, Word for
+            # DOS named .doc): LibreOffice reads them, and says so when it cannot.
             return
     try:
         with olefile.OleFileIO(str(path)) as ole:

@@ -99,10 +99,20 @@ def _convert(desktop: Any, src: str, dst: str, filter_name: str) -> None:
     if document is None:
         raise RuntimeError("LibreOffice could not open the file")
     try:
+        if _read_as_text(document):
+            raise RuntimeError("LibreOffice could not open the file, only show its bytes as text")
         document.storeToURL(uno.systemPathToFileUrl(dst), _props(FilterName=filter_name, Overwrite=True))
     finally:
         with contextlib.suppress(Exception):
             document.close(True)
+
+
+def _read_as_text(document: Any) -> bool:
+    """Whether LibreOffice fell back to a plain-text import: what it does with a file no filter
+    recognises (a damaged WordPerfect file, random bytes named .wri). docbatch sends it only
+    binary files and packages its sniffing did not take for text, so their bytes as text are noise."""
+    args = {prop.Name: prop.Value for prop in document.getArgs()}
+    return str(args.get("FilterName", "")).startswith("Text")
 
 
 def _reply(**fields: Any) -> None:
