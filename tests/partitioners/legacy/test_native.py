@@ -149,3 +149,34 @@ def test_a_run_reads_a_real_crasher_natively_and_fails_no_other_document(made, t
     assert sorted(p.name for p in out.glob("*.json")) == sorted(f"{p.name}.json" for p in src.iterdir())
     rerun = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     assert "0 ok, 5 skipped" in rerun.stdout + rerun.stderr  # a partial document is done, not redone
+
+
+def _with_broken_edit_chain(ppt: Path, to: Path) -> Path:
+    """A copy of ``ppt`` whose last UserEditAtom names a document persist id that does not exist
+    (999): LibreOffice refuses the file; the slides themselves are intact."""
+    import struct
+
+    import olefile
+
+    shutil.copy(ppt, to)
+    with olefile.OleFileIO(str(to), write_mode=True) as ole:
+        current_user = ole.openstream("Current User").read()
+        edit = struct.unpack_from("<I", current_user, 16)[0]  # CurrentUserAtom.offsetToCurrentEdit
+        stream = bytearray(ole.openstream("PowerPoint Document").read())
+        struct.pack_into("<I", stream, edit + 8 + 16, 999)  # UserEditAtom.docPersistIdRef
+        ole.write_stream("PowerPoint Document", bytes(stream))
+    return to
+
+
+def test_a_ppt_libreoffice_refuses_is_read_natively_and_ends_partial(made, tmp_path):
+    broken = _with_broken_edit_chain(made["ppt"], tmp_path / "edits.ppt")
+    refused = pytest.raises(DocumentError, match="LibreOffice could not open the file")
+    with refused, legacy.converter("ppt").converted(broken, ".ppt", "pptx"):
+        pass
+    with collecting() as notes:
+        texts = [el.text for el in partition_file(broken, OPTIONS)[1]]
+    assert texts == _texts(made["pptx"])
+    assert notes.lost == [
+        "formatting: LibreOffice could not read this file, so ppt2pptx read its text instead; the file is "
+        "likely damaged (open and save it again to repair)"
+    ]

@@ -478,8 +478,9 @@ def _through(
     try:
         with converter(file_type).converted(path, extension, _target(file_type)) as modern:
             elements = read(modern, options)
-    except (OfficeCrashed, NeedsInstall) as office_failed:
-        if file_type not in native.READERS:
+    except DocumentError as office_failed:
+        # out of memory is the run's to retry, a password the user's to remove: no other reader helps
+        if file_type not in native.READERS or isinstance(office_failed, OutOfMemory | EncryptedDocument):
             raise
         return _natively(path, options, file_type, read, office_failed)
     if file_type in native.READERS and not _has_text(elements):
@@ -500,9 +501,10 @@ def _natively(
     office_failed: DocumentError,
 ) -> list[Element]:
     """The file read by the pure-Python converter after LibreOffice failed on it with
-    ``office_failed``: a crash leaves the document partial (the file is likely damaged, and the
-    converter keeps less than LibreOffice); a missing office only earns a remark. When the
-    converter fails too, the office's reason stands, so a missing office is still said."""
+    ``office_failed``: a crash or a refusal leaves the document partial (the file is likely
+    damaged, and the converter keeps less than LibreOffice); a missing office only earns a
+    remark. When the converter fails too, the office's reason stands, so a missing office is
+    still said."""
     reader = native.READERS[file_type][0]
     try:
         with native.converted(path, file_type) as modern:
@@ -511,14 +513,15 @@ def _natively(
         raise
     except DocumentError:
         raise office_failed from None
-    if isinstance(office_failed, OfficeCrashed):
+    if isinstance(office_failed, NeedsInstall):
+        remark(f"read by {reader}; LibreOffice is not installed")
+    else:
+        failed = "crashed on" if isinstance(office_failed, OfficeCrashed) else "could not read"
         part_lost(
             "formatting",
-            f"LibreOffice crashed on this file, so {reader} read its text instead; the file is likely "
+            f"LibreOffice {failed} this file, so {reader} read its text instead; the file is likely "
             "damaged (open and save it again to repair)",
         )
-    else:
-        remark(f"read by {reader}; LibreOffice is not installed")
     return elements
 
 
