@@ -180,13 +180,17 @@ def _rows(out: Path) -> set[tuple]:
 
 def _count(keys: list[str], crashers: list[str], out: Path, rows: set[tuple]) -> dict[str, object]:
     runs = sorted({(started, run) for run, started, *_ in rows})
-    last = runs[-1][1]
     collateral = sorted({(key, reason) for _, _, key, status, reason in rows if key in keys and status == "failed"})
     outputs = {p.name[: -len(".json")] for p in out.glob("*.json")}
-    final = {key: (status, reason) for run, _, key, status, reason in rows if run == last}
+    # a document done in a killed run is skipped by the later ones: its outcome is the last one met
+    done = {
+        key: (status, reason)
+        for _, _, key, status, reason in sorted(rows, key=lambda row: row[1])
+        if status != "skipped"
+    }
     contained = 0
     for name in crashers:
-        status, reason = final.get(name, ("missing", ""))
+        status, reason = done.get(name, ("missing", ""))
         if (status == "failed" and reason.startswith("LibreOffice crashed")) or (
             status == "partial" and "LibreOffice crashed on this file" in reason
         ):
