@@ -130,6 +130,24 @@ def test_another_source_is_refused_before_any_work_unless_allowed(tmp_path):
     assert sorted(load_outputs(out)) == ["a.txt.json", "b.txt.json"]
 
 
+def test_permanent_failures_are_retried_once_when_the_readers_change(tmp_path, monkeypatch):
+    """An upgrade that reads more (READERS_VERSION raised) tries the documents remembered as
+    failed or skipped for good once more, and leaves every written output alone."""
+    from docbatch.runner import worker
+
+    src = write_files(tmp_path / "src", {"empty.txt": "", "blob.bin": "\x00\x01\x02 binary", "a.txt": "Alpha\n\nText."})
+    out = tmp_path / "out"
+    first = _run(src, out)
+    assert (first.ok, first.skipped, first.failed) == (1, 1, 1)
+    assert _run(src, out).skip_reasons[FAILED_BEFORE] == 2
+    monkeypatch.setattr(worker, "READERS_VERSION", worker.READERS_VERSION + "-next")
+    upgraded = _run(src, out)
+    assert (upgraded.ok, upgraded.skipped, upgraded.failed) == (0, 2, 1)  # blob.bin skipped as unsupported again
+    assert upgraded.skip_reasons == {UNCHANGED: 1, "unsupported file type unknown": 1}
+    after = _run(src, out)
+    assert after.skip_reasons == {UNCHANGED: 1, FAILED_BEFORE: 2}
+
+
 def test_permanent_failures_are_not_retried_until_changed_or_asked(tmp_path):
     src = write_files(tmp_path / "src", {"empty.txt": "", "blob.bin": "\x00\x01\x02 binary", "a.txt": "Alpha\n\nText."})
     out = tmp_path / "out"

@@ -28,7 +28,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["FORMATS", "OFFICE_PARTITIONER", "FileType", "by_name"]
+__all__ = ["FORMATS", "OFFICE_PARTITIONER", "READERS_VERSION", "FileType", "by_name"]
+
+#: Raised whenever docbatch learns to read files it failed or skipped before (a new format, a
+#: fallback reader): a rerun tries once more every document remembered as failed or skipped
+#: for good, without redoing any output already written. 2: archives, iWork, the formats
+#: LibreOffice reads, .doc/.ppt through msdoc2docx/ppt2pptx when LibreOffice fails on them.
+READERS_VERSION = "2"
 
 
 @dataclass(frozen=True, slots=True)

@@ -518,7 +518,8 @@ def _process_all(
     listing = _Listing()
     with executor:
         dispatcher = Dispatcher(executor, collect)
-        todo = _to_process(_UntilStopped(source, stop), destination, options, job.fingerprint, known, collect, listing)
+        fingerprints = (job.fingerprint, job.failure_fingerprint)
+        todo = _to_process(_UntilStopped(source, stop), destination, options, fingerprints, known, collect, listing)
         first = _peek(todo)
         executor.preload(_expected_types(first))  # before the first submit forks the workers
         for doc in itertools.chain(first, todo):
@@ -639,7 +640,7 @@ def _to_process(
     source: Source,
     destination: Destination,
     options: RunOptions,
-    fingerprint: str,
+    fingerprints: tuple[str, str],
     known: dict[str, Known],
     collect: OnResult,
     listing: _Listing,
@@ -661,7 +662,7 @@ def _to_process(
             if not selection.takes(doc.key):
                 listing.left_out += 1
                 continue
-            reason = _skip_reason(doc, destination, options, fingerprint, name, entry)
+            reason = _skip_reason(doc, destination, options, fingerprints, name, entry)
             if reason is None and entry is not None and (entry.done or entry.failed):
                 destination.forget(name, entry)
         except DocbatchError as e:
@@ -692,18 +693,23 @@ def _listed(source: Source, collect: OnResult, listing: _Listing) -> Iterator[Do
 
 
 def _skip_reason(
-    doc: DocumentMeta, destination: Destination, options: RunOptions, fingerprint: str, name: str, entry: Known | None
+    doc: DocumentMeta,
+    destination: Destination,
+    options: RunOptions,
+    fingerprints: tuple[str, str],
+    name: str,
+    entry: Known | None,
 ) -> str | None:
     """Why ``doc`` needs no work, or None: skipped only when the destination holds this very
     version's stamp (and, for a done one, its output whole)."""
     if entry is None or options.reprocess:
         return None
-    current = stamp(doc, fingerprint)
-    if current is None:
+    done, failed = (stamp(doc, fingerprint) for fingerprint in fingerprints)
+    if done is None:
         return None
-    if current in entry.done and entry.output and destination.is_whole(name):
+    if done in entry.done and entry.output and destination.is_whole(name):
         return UNCHANGED
-    if current in entry.failed and not options.retry_failed:
+    if failed in entry.failed and not options.retry_failed:
         return FAILED_BEFORE
     return None
 

@@ -45,6 +45,7 @@ from docbatch.errors import (
     one_line,
 )
 from docbatch.model import FAILED, OK, PARTIAL, SKIPPED, DocResult, DocumentMeta, Picture, stamp
+from docbatch.partitioners.formats import READERS_VERSION
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.paths import disk_fault, safe_join, temp_path
 from docbatch.runner.memory import exhausted_memory, out_of_memory, watch_memory
@@ -94,6 +95,13 @@ class Job:
             f"shaping={self.shaping.fingerprint()}" if self.shaping.enabled else "",
         ]
         return ";".join([text, *filter(None, parts)])
+
+    @property
+    def failure_fingerprint(self) -> str:
+        """The fingerprint a document that failed or was skipped for good is remembered under:
+        :attr:`fingerprint` and the readers' version, so an upgrade that reads more formats or
+        more damaged files tries those documents again, while outputs already written stay."""
+        return f"{self.fingerprint};readers={READERS_VERSION}"
 
 
 def limit_memory(max_bytes: int | None) -> None:
@@ -226,7 +234,7 @@ def process_document(job: Job, doc: DocumentMeta) -> DocResult:
         result.elements = len(elements)
     except UnsupportedFileType as e:
         result.status, result.reason = SKIPPED, one_line(e)
-        _remember_for_good(job, doc, current, result.reason)
+        _remember_for_good(job, doc, result.reason)
     except MissingDependency as e:
         result.status, result.reason, result.stops_run = FAILED, one_line(e), True
     except OutputUnavailable as e:
@@ -248,7 +256,7 @@ def process_document(job: Job, doc: DocumentMeta) -> DocResult:
         result.status, result.reason = FAILED, one_line(e)
         result.detail = traceback.format_exc()
         if not isinstance(e, NeedsInstall):  # once the tool is installed, the next run tries again
-            _remember_for_good(job, doc, current, result.reason)
+            _remember_for_good(job, doc, result.reason)
     except DocbatchError as e:  # transient or configuration: tried again on the next run
         result.status, result.reason = FAILED, one_line(e)
         result.detail = traceback.format_exc()
@@ -284,11 +292,12 @@ def _timed(result: DocResult, start: float) -> DocResult:
     return result
 
 
-def _remember_for_good(job: Job, doc: DocumentMeta, current: str | None, reason: str) -> None:
-    """Tell the destination this version fails for good, so reruns leave it alone until it changes
-    (or ``--retry-failed``). If the destination cannot be told, the next run simply tries again."""
+def _remember_for_good(job: Job, doc: DocumentMeta, reason: str) -> None:
+    """Tell the destination this version fails for good, so reruns leave it alone until it changes,
+    docbatch's readers change (:data:`~docbatch.partitioners.formats.READERS_VERSION`) or
+    ``--retry-failed``. If the destination cannot be told, the next run simply tries again."""
     with contextlib.suppress(DocbatchError):
-        job.destination.mark_failed(doc, current, reason)
+        job.destination.mark_failed(doc, stamp(doc, job.failure_fingerprint), reason)
 
 
 def _obtain(job: Job, doc: DocumentMeta) -> tuple[Path, bool]:
