@@ -14,9 +14,9 @@ import time
 import zipfile
 from pathlib import Path
 
-import docx
 import pytest
 
+from _ruby import ruby_docx
 from docbatch.errors import DocumentError
 from docbatch.partitioners.auto import partition_file
 from docbatch.partitioners.kit.base import PartitionOptions
@@ -50,33 +50,13 @@ def test_ppt_reads_like_its_pptx_and_keeps_its_own_type(made):
     assert [el.metadata.get("page_number") for el in elements if el.type == "Title"] == [1, 2]
 
 
-def _ruby_docx(path: Path) -> Path:
-    """東京 with the phonetic guide とうきょう, as Word writes it (python-docx has no API for ruby)."""
-    from docx.oxml import parse_xml
-    from docx.oxml.ns import nsdecls
-
-    document = docx.Document()
-    para = document.add_paragraph("首都は")
-    para._p.append(
-        parse_xml(
-            f'<w:r {nsdecls("w")}><w:ruby><w:rubyPr><w:rubyAlign w:val="distributeSpace"/><w:hps w:val="10"/>'
-            '<w:hpsRaise w:val="18"/><w:hpsBaseText w:val="21"/><w:lid w:val="ja-JP"/></w:rubyPr>'
-            "<w:rt><w:r><w:t>とうきょう</w:t></w:r></w:rt><w:rubyBase><w:r><w:t>東京</w:t></w:r></w:rubyBase>"
-            "</w:ruby></w:r>"
-        )
-    )
-    para.add_run("です。")
-    document.save(path)
-    return path
-
-
 @needs_soffice
 def test_a_doc_with_a_phonetic_guide_reads_the_base_text_only(tmp_path):
     """Word 97 stores ruby as an EQ field; LibreOffice reads it back as ``w:ruby`` in the DOCX it
     hands docbatch, whose base (東京) used to be dropped ("no text found" for a file of only that).
     The reading (とうきょう) stays out of the text, as in Tika's and Word's plain text."""
     converter = legacy.converter("doc")
-    with converter.converted(_ruby_docx(tmp_path / "tokyo.docx"), ".docx", "doc") as out:
+    with converter.converted(ruby_docx(tmp_path / "tokyo.docx"), ".docx", "doc") as out:
         doc = Path(shutil.copy(out, tmp_path / "tokyo.doc"))
     # The round trip keeps the guide as ruby (not flattened to plain text), so this test reads
     # the w:ruby path rather than passing on text LibreOffice already flattened.

@@ -92,3 +92,38 @@ def test_corpus_fake_doc():
 def test_large_hex_picture_is_dropped_before_parsing():
     rtf = r"{\rtf1 {\pict\pngblip " + "89504e470d0a1a0a" * 5000 + r"}{\pard Caption below the image.\par}}"
     assert [e.text for e in partition_rtf_string(rtf)] == ["Caption below the image."]
+
+
+# A phonetic guide as Word writes it: the EQ field's instruction split over runs of its own
+# formatting, the reading and the base as \u escapes (with \uc1 fallbacks), an empty result.
+_WORD_RUBY = (
+    r"{\rtf1\ansi\uc1 {\rtlch\fcs1 \af0 \loch\f0 \u39318?\u37117?\u12399?}"
+    r"{\field{\*\fldinst {\rtlch\fcs1 \af0 \hich\af0\dbch\af13\loch\f0 EQ \\* jc2 \\* \"Font:MS Mincho\" "
+    r"\\* hps10 \\o\\ad(\\s\\up 9(}{\rtlch\fcs1 \af0 \u12392?\u12358?\u12365?\u12423?\u12358?}{),}"
+    r"{\rtlch\fcs1 \af0 \u26481?\u20140?}{)}}{\fldrslt {\rtlch\fcs1 \af0 }}}"
+    r"{\rtlch\fcs1 \af0 \u12391?\u12377?\u12290?}\par}"
+)
+
+
+def test_a_phonetic_guide_reads_its_base_text_without_the_reading():
+    assert [(el.type, el.text) for el in partition_rtf_string(_WORD_RUBY)] == [("NarrativeText", "首都は東京です。")]
+
+
+def test_other_fields_keep_their_result_and_drop_their_instruction():
+    rtf = r"{\rtf1 Page {\field{\*\fldinst { PAGE }}{\fldrslt {3}}} of {\field{\*\fldinst EQ \\f(1,2)}{\fldrslt }}\par}"
+    assert [el.text for el in partition_rtf_string(rtf)] == ["Page 3 of"]
+
+
+def test_a_phonetic_guide_libreoffice_writes_reads_its_base_text(tmp_path):
+    import shutil
+
+    from _ruby import ruby_docx
+    from docbatch.partitioners.legacy.legacy import converter, soffice_path
+
+    if soffice_path() is None:
+        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui")
+    source = ruby_docx(tmp_path / "ruby.docx")
+    with converter("doc").converted(source, ".docx", "rtf") as out:
+        rtf = Path(shutil.copy(out, tmp_path / "ruby.rtf"))
+    assert "\\\\o\\\\ad(" in rtf.read_text("latin-1")  # LibreOffice wrote the EQ field
+    assert [el.text for el in partition_file(rtf, PartitionOptions(detect_languages=False))[1]] == ["首都は東京です。"]

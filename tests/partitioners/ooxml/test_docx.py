@@ -16,6 +16,7 @@ from docx.oxml.ns import qn
 from docx.shared import Inches
 from PIL import Image
 
+from _ruby import ruby_run, with_ruby
 from docbatch.elements import DocumentInfo, elements_to_dicts, finalize
 from docbatch.errors import DocumentError
 from docbatch.partitioners.auto import partition_file
@@ -770,45 +771,25 @@ def test_opening_imports_neither_python_docx_nor_python_pptx(tmp_path):
     assert out.stdout.strip() == "[]"
 
 
-def _ruby(base: str, reading: str, *, base_rpr: str = "") -> object:
-    """A ``w:r`` holding a phonetic guide as Word writes one (Home > Phonetic Guide): python-docx
-    has no API for it, so the run is built from XML."""
-    from docx.oxml import parse_xml
-    from docx.oxml.ns import nsdecls
-
-    return parse_xml(
-        f'<w:r {nsdecls("w")}><w:ruby><w:rubyPr><w:rubyAlign w:val="distributeSpace"/><w:hps w:val="10"/>'
-        '<w:hpsRaise w:val="18"/><w:hpsBaseText w:val="21"/><w:lid w:val="ja-JP"/></w:rubyPr>'
-        f'<w:rt><w:r><w:rPr><w:sz w:val="10"/></w:rPr><w:t>{reading}</w:t></w:r></w:rt>'
-        f"<w:rubyBase><w:r>{base_rpr}<w:t>{base}</w:t></w:r></w:rubyBase></w:ruby></w:r>"
-    )
-
-
-def _with_ruby(paragraph, before: str, after: str, **kwargs) -> None:
-    paragraph.add_run(before)
-    paragraph._p.append(_ruby("東京", "とうきょう", **kwargs))
-    paragraph.add_run(after)
-
-
 def test_ruby_reads_its_base_text_in_place_without_the_reading(tmp_path):
     """Word's phonetic guide: 東京 is the text, とうきょう the reading set above it. The base is
     part of the sentence where it stands (it used to be dropped); the reading is left out, as
     Word's plain-text export and Tika do."""
     doc = docx.Document()
     doc.sections[0].header.paragraphs[0].text = "Header "
-    doc.sections[0].header.paragraphs[0]._p.append(_ruby("東京", "とうきょう"))
-    _with_ruby(doc.add_paragraph(), "首都は", "です。")
-    _with_ruby(doc.add_paragraph(), "The capital is ", " in bold.", base_rpr="<w:rPr><w:b/></w:rPr>")
+    doc.sections[0].header.paragraphs[0]._p.append(ruby_run("東京", "とうきょう"))
+    with_ruby(doc.add_paragraph(), "首都は", "です。")
+    with_ruby(doc.add_paragraph(), "The capital is ", " in bold.", base_rpr="<w:rPr><w:b/></w:rPr>")
     linked = doc.add_paragraph("Visit ")
     _add_hyperlink(linked, "https://example.com/tokyo", "")
-    linked._p[-1].append(_ruby("東京", "とうきょう"))  # the ruby run inside the w:hyperlink
+    linked._p[-1].append(ruby_run("東京", "とうきょう"))  # the ruby run inside the w:hyperlink
     linked.add_run(" today.")
     table = doc.add_table(rows=2, cols=2)
     table.cell(0, 0).text, table.cell(0, 1).text, table.cell(1, 1).text = "City", "Note", "capital"
-    _with_ruby(table.cell(1, 0).paragraphs[0], "", "都")
+    with_ruby(table.cell(1, 0).paragraphs[0], "", "都")
     commented = doc.add_paragraph("A comment is attached here.")
     comment = doc.add_comment(commented.runs, text="", author="Reviewer")
-    _with_ruby(comment.paragraphs[0], "See ", ".")
+    with_ruby(comment.paragraphs[0], "See ", ".")
     path = tmp_path / "ruby.docx"
     doc.save(path)
 

@@ -65,7 +65,7 @@ def rtf_to_plain_text(rtf: str) -> str:
     """The visible text of an RTF document; table cells end with ``|``."""
     from striprtf.striprtf import rtf_to_text
 
-    rtf = _cells_on_one_line(_list_markers_as_text(_HEX_RUN.sub("", rtf)))
+    rtf = _cells_on_one_line(_list_markers_as_text(_ruby_as_base_text(_HEX_RUN.sub("", rtf))))
     try:
         text = rtf_to_text(rtf, errors="replace")
     except (ValueError, LookupError, IndexError) as e:
@@ -83,6 +83,12 @@ def _pair_surrogates(text: str) -> str:
 
 def _groups(rtf: str, opening: re.Pattern[str]) -> list[tuple[str, str]]:
     """(kind, source) of each group whose opening matches ``opening`` (its first group is the kind)."""
+    return [(match[1], rtf[match.end() : end]) for match, end in _group_spans(rtf, opening)]
+
+
+def _group_spans(rtf: str, opening: re.Pattern[str]) -> list[tuple[re.Match[str], int]]:
+    """Each match of ``opening`` (a group's opening brace and control word) with the index of
+    its group's closing brace (``len(rtf)`` for a group left open)."""
     out = []
     for match in opening.finditer(rtf):
         depth, i = 0, match.start()
@@ -96,7 +102,7 @@ def _groups(rtf: str, opening: re.Pattern[str]) -> list[tuple[str, str]]:
             if depth == 0:
                 break
             i += 1
-        out.append((match[1], rtf[match.end() : i]))
+        out.append((match, i))
     return out
 
 
@@ -113,6 +119,45 @@ def _list_markers_as_text(rtf: str) -> str:
         return " " + _escape(text) + " " if text else ""
 
     return _LIST_TEXT.sub(marker, rtf)
+
+
+#: A field instruction's opening: the phonetic guide (ruby) is an ``EQ`` field in RTF.
+_FIELD_INSTRUCTION = re.compile(r"\{\\\*\\fldinst(?![a-z])")
+#: Tokens of an instruction: a literal backslash, a hex or Unicode escape, another control word
+#: (formatting Word splits the instruction with), a brace, or text.
+_INSTRUCTION_TOKEN = re.compile(r"\\\\|\\'[0-9a-fA-F]{2}|\\u-?\d+ ?|\\[a-zA-Z]+-?\d* ?|\\.|[{}]|[^\\{}]+")
+#: ``EQ \o\ad(\s\up 10(reading),base)`` with the literal backslashes as NUL: the base text last.
+_RUBY = re.compile(
+    r"^\s*EQ\b.*?\x00o(?:\x00a[a-z])?\s*\(\s*\x00s\s*\x00up\s*-?\d+\s*\([^()]*\)\s*,(?P<base>[^()]*)\)", re.S
+)
+
+
+def _ruby_as_base_text(rtf: str) -> str:
+    """Word and LibreOffice write a phonetic guide as an ``EQ \\o\\ad(\\s\\up N(reading),base)``
+    field whose result is empty, and striprtf drops the instruction, so 首都は東京です read as
+    首都はです. Put the base text (東京) where the instruction was; the reading is left out, as
+    Word's plain-text export and the DOCX reader leave it."""
+    if "EQ" not in rtf:
+        return rtf
+    pieces, last = [], 0
+    for match, end in _group_spans(rtf, _FIELD_INSTRUCTION):
+        body = rtf[match.end() : end]
+        ruby = _RUBY.match("".join(_instruction_text(token) for token in _INSTRUCTION_TOKEN.findall(body)))
+        if ruby is None or match.start() < last:
+            continue
+        # the space ends a control word the group followed; the base keeps its escapes for striprtf
+        pieces += [rtf[last : match.start()], " ", ruby["base"]]
+        last = end + 1
+    return "".join(pieces) + rtf[last:] if pieces else rtf
+
+
+def _instruction_text(token: str) -> str:
+    """One token of a field instruction as plain instruction text, escapes kept for striprtf."""
+    if token == "\\\\":
+        return "\x00"
+    if token in ("{", "}") or (token.startswith("\\") and not token.startswith(("\\'", "\\u"))):
+        return ""
+    return token
 
 
 def _cells_on_one_line(rtf: str) -> str:
