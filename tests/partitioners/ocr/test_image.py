@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+import random
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFilter
 
 from docbatch.errors import DocumentError, UnsupportedFileType
 from docbatch.partitioners.auto import partition_file
@@ -129,6 +131,44 @@ def test_16_bit_scan_is_not_clipped_to_white(tmp_path, scans):
 def test_image_without_text_is_ok_with_a_remark(tmp_path):
     path = tmp_path / "white.png"
     Image.new("L", (400, 300), 255).save(path)
+    with collecting() as notes:
+        assert partition_image(path, PartitionOptions()) == []
+    assert notes.remark_text() == "no text found in the image"
+
+
+def _leaf_photo(size: tuple[int, int] = (480, 360), seed: int = 11) -> Image.Image:
+    """A small, textless camera photo: blurred green leaves with fine dark veins, sensor noise.
+
+    Veins are letter-sized strokes, so an engine pushed to find sparse text (PSM 11, a low
+    confidence floor, upscaling) reads them as letters: Tesseract's PSM 11 makes some 20 of this
+    one, as kreuzberg makes 53 of the corpus's ``img/example.jpg``, a frangipani with no text.
+    """
+    rnd = random.Random(seed)
+    img = Image.new("RGB", size, (120, 105, 90))
+    draw = ImageDraw.Draw(img)
+    for _ in range(14):
+        cx, cy = rnd.randrange(size[0]), rnd.randrange(size[1])
+        angle, length, width = rnd.uniform(0, math.pi), rnd.randint(120, 260), rnd.randint(30, 60)
+        dx, dy = math.cos(angle), math.sin(angle)
+        nx, ny = -dy, dx
+        tip, base = (cx - dx * length / 2, cy - dy * length / 2), (cx + dx * length / 2, cy + dy * length / 2)
+        outline = [tip, (cx + nx * width, cy + ny * width), base, (cx - nx * width, cy - ny * width)]
+        draw.polygon(outline, fill=(rnd.randint(40, 90), rnd.randint(110, 170), rnd.randint(40, 80)))
+        draw.line([tip, base], fill=(200, 220, 170), width=2)
+        for k in range(1, 12):
+            bx, by = tip[0] + (base[0] - tip[0]) * k / 12, tip[1] + (base[1] - tip[1]) * k / 12
+            for side in (1, -1):
+                end = (bx + side * nx * width * 0.8 + dx * 12, by + side * ny * width * 0.8 + dy * 12)
+                draw.line([(bx, by), end], fill=(30, 80, 30), width=1)
+    img = img.filter(ImageFilter.GaussianBlur(0.6))
+    return Image.blend(img, Image.effect_noise(size, 18).convert("RGB"), 0.08)
+
+
+@needs_ocr
+def test_small_photo_without_text_gives_no_garbage(tmp_path):
+    """A 72 dpi photo of leaves holds no text: what the engine makes of its veins is not kept."""
+    path = tmp_path / "leaves.jpg"
+    _leaf_photo().save(path, quality=75, dpi=(72, 72))
     with collecting() as notes:
         assert partition_image(path, PartitionOptions()) == []
     assert notes.remark_text() == "no text found in the image"
