@@ -303,10 +303,46 @@ def _eml_body_elements(msg: EmailMessage, options: PartitionOptions) -> list[Ele
         part = None
     if part is None:
         return _digest_elements(msg, options)
-    text = _part_text(part)
-    if part.get_content_subtype() == "html":
-        return partition_body_html(text, options)
-    return partition_body_text(text)
+    elements: list[Element] = []
+    for piece in _eml_body_parts(msg, part):
+        text = _part_text(piece)
+        html = piece.get_content_subtype() == "html"
+        found = partition_body_html(text, options) if html else partition_body_text(text)
+        for el in found:  # parents index the piece's own list; keep them pointing at the same element
+            if el.parent is not None:
+                el.parent += len(elements)
+        elements.extend(found)
+    return elements
+
+
+def _shown_inline(part: EmailMessage) -> bool:
+    """A text part marked ``Content-Disposition: inline``, with or without a filename.
+
+    Mail clients show such a part in place, as part of the body (Apple Mail sends text, an inline
+    image, then more text as three parts of a multipart/mixed). The stdlib's ``get_body`` picks
+    one body part only, and ``iter_attachments`` hands the other inline text parts out as
+    attachments (or drops one that follows a multipart/alternative), so their text was lost
+    unless attachments were processed. A part with no disposition is left to the stdlib's rules:
+    two bare siblings are as often a mislabelled plain/HTML pair as two halves of one body.
+    """
+    return part.get_content_type() in ("text/plain", "text/html") and part.get_content_disposition() == "inline"
+
+
+def _eml_body_parts(container: EmailMessage, body: EmailMessage) -> list[EmailMessage]:
+    """The body part ``get_body`` chose, with the inline text parts (:func:`_shown_inline`) of the
+    multipart/mixed entities around it, in the order the message shows them."""
+    if container is body or container.get_content_type() != "multipart/mixed":
+        return [body]
+    parts: list[EmailMessage] = []
+    try:
+        for child in container.iter_parts():
+            if any(p is body for p in child.walk()):
+                parts.extend(_eml_body_parts(child, body))
+            elif _shown_inline(child):
+                parts.append(child)
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError):
+        return [body]  # a malformed tree: at least the part get_body found
+    return parts
 
 
 def _digest_parts(msg: EmailMessage) -> list[EmailMessage]:
@@ -361,6 +397,7 @@ def _eml_attachments(msg: EmailMessage) -> Iterator[Attachment]:
         # A single-part message can itself be the attachment (a file sent with no text).
         parts = list(msg.iter_attachments()) if msg.is_multipart() else [msg] if msg.is_attachment() else []
         digest = {id(part) for part in _digest_parts(msg)}
+        mixed = msg.get_content_type() == "multipart/mixed"
     except (KeyError, ValueError, TypeError, AttributeError):
         return
     for part in parts:
@@ -368,6 +405,8 @@ def _eml_attachments(msg: EmailMessage) -> Iterator[Attachment]:
             continue  # a digest's message is its body, partitioned above
         if part.get_content_type() in _SIGNATURE_TYPES:
             continue
+        if mixed and _shown_inline(part):
+            continue  # read as body text by _eml_body_parts; not an attachment as well
         name = _attachment_name(part)
         data = _attachment_bytes(part)
         if data is not None:
