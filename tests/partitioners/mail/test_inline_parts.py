@@ -163,3 +163,34 @@ def test_single_part_body_with_an_iso_or_rfc_2822_date(tmp_path):
         assert _texts(elements) == ["This is a test-email."]
         assert elements[0].metadata["last_modified"] == "2025-07-29T12:42:06+00:00"
         assert elements[0].metadata["sent_from"] == ["Test User <testuser@example.com>"]
+
+
+def test_a_signed_message_reads_its_content_and_not_its_signature(tmp_path):
+    """multipart/signed (S/MIME, PGP/MIME): the first part is the message a client shows, the
+    second the signature. Its inline text is body text, its attachment the only attachment; the
+    content was listed (and, with attachments, read again) as a nested `attachment.eml` before."""
+    inner = (
+        'Content-Type: multipart/mixed; boundary="INNER"\r\n\r\n'
+        + "".join(
+            f"--INNER\r\n{part}\r\n"
+            for part in (
+                _part("text/plain; charset=utf-8", "The quarterly numbers are attached."),
+                _part("text/plain; charset=utf-8", "Second paragraph shown inline.", "inline"),
+                _part("text/plain", "Attached notes about revenue.", 'attachment; filename="notes.txt"'),
+            )
+        )
+        + "--INNER--\r\n"
+    )
+    signature = _part("application/pkcs7-signature", "MIAGCSqGSIb3DQEHAqCAMIACAQEx", 'attachment; filename="smime.p7s"')
+    path = _write(
+        tmp_path,
+        f'{HEADERS}Content-Type: multipart/signed; protocol="application/pkcs7-signature"; boundary="OUTER"\r\n\r\n'
+        f"--OUTER\r\n{inner}\r\n--OUTER\r\n{signature}\r\n--OUTER--\r\n",
+    )
+    elements = partition_eml(path, OPTIONS)
+    assert _texts(elements) == ["The quarterly numbers are attached.", "Second paragraph shown inline."]
+    assert elements[0].metadata["subject"] == "Inline parts"
+    assert _listed(elements) == _expect_listed(["notes.txt"])
+    with_files = partition_eml(path, WITH_ATTACHMENTS)
+    assert _texts(with_files)[2:] == ["Attached notes about revenue."]
+    assert with_files[2].metadata["filename"] == "notes.txt"

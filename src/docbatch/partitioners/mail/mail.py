@@ -297,6 +297,7 @@ def _iso(when: datetime | None) -> str | None:
 def _eml_body_elements(msg: EmailMessage, options: PartitionOptions) -> list[Element]:
     """The body in the preferred form (HTML or plain text), partitioned."""
     prefer = ("plain", "html") if options.email_body == "text" else ("html", "plain")
+    msg = _signed_content(msg)
     try:
         part = msg.get_body(preferencelist=prefer)
     except (KeyError, ValueError, TypeError, IndexError, AttributeError):
@@ -313,6 +314,24 @@ def _eml_body_elements(msg: EmailMessage, options: PartitionOptions) -> list[Ele
                 el.parent += len(elements)
         elements.extend(found)
     return elements
+
+
+def _signed_content(msg: EmailMessage) -> EmailMessage:
+    """The message's content when it is signed (multipart/signed, RFC 1847: the content entity,
+    then the signature), else the message itself.
+
+    The content is what a mail client shows; left wrapped, the stdlib finds one body part in it
+    and hands the rest of the content out as an attachment (``attachment.eml``), so its inline
+    text was lost, or read a second time as a nested email under ``--process-attachments``."""
+    try:
+        while msg.get_content_type() == "multipart/signed" and msg.is_multipart():
+            content = next(msg.iter_parts(), None)
+            if not isinstance(content, EmailMessage):
+                break
+            msg = content
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError):
+        pass  # a malformed tree: read as it stands
+    return msg
 
 
 def _shown_inline(part: EmailMessage) -> bool:
@@ -393,6 +412,7 @@ def _part_text(part: EmailMessage) -> str:
 
 def _eml_attachments(msg: EmailMessage) -> Iterator[Attachment]:
     """Attached files, nested messages included (as .eml bytes), in order."""
+    msg = _signed_content(msg)
     try:
         # A single-part message can itself be the attachment (a file sent with no text).
         parts = list(msg.iter_attachments()) if msg.is_multipart() else [msg] if msg.is_attachment() else []
