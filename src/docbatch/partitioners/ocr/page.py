@@ -70,16 +70,12 @@ def ocr_page(
 
     Returns the blocks and the characters per font size seen, for the document's body size.
     """
-    if image.mode not in ("L", "RGB"):
-        image = image.convert("L")
-    if image.mode == "L":
-        image = lift_fills(image)
-    words = recognize(image, languages, dpi=dpi)
-    factor = _upscale_factor(words, image)
+    gray = lift_fills(image if image.mode == "L" else image.convert("L"))
+    words = recognize(gray, languages, dpi=dpi)
+    factor = _upscale_factor(words, gray)
     if factor > 1.0:
-        image = image.resize((round(image.width * factor), round(image.height * factor)), PILImage.Resampling.BICUBIC)
-        words = recognize(image, languages, dpi=round(dpi * factor))
-    gray = image if image.mode == "L" else image.convert("L")
+        gray = gray.resize((round(gray.width * factor), round(gray.height * factor)), PILImage.Resampling.BICUBIC)
+        words = recognize(gray, languages, dpi=round(dpi * factor))
     width, height = size
     scale = gray.width / width
     lines, line_words = _lines(words, gray, scale)
