@@ -118,3 +118,54 @@ def blank_pdf(path: Path, pages: int = 3) -> Path:
 
 def words(text: str) -> set[str]:
     return {w.strip(".,;:-").lower() for w in text.split()} - {""}
+
+
+#: Fills of a report table as office suites and web pages shade them: a light blue header row (Word's
+#: "Blue, Accent 1, Lighter 40%"), a yellow highlighted row and a light green banded row. Each is
+#: ~170-190 in plain luminance, under the Otsu threshold of a mostly white page.
+HEADER_FILL = (141, 179, 226)
+HIGHLIGHT_FILL = (255, 192, 0)
+BAND_FILL = (146, 208, 80)
+#: The coloured table's rows: header, then body rows; (fill, cells) each.
+COLOURED_TABLE = [
+    (HEADER_FILL, ["Category", "Participants", "Completed", "Accuracy"]),
+    (None, ["Blind", "5", "1", "34.5%"]),
+    (HIGHLIGHT_FILL, ["Vision", "7", "2", "98.3%"]),
+    (None, ["Dexterity", "4", "4", "95.4%"]),
+    (BAND_FILL, ["Mobility", "3", "3", "91.2%"]),
+]
+#: A line of coloured text under the table (a link blue, a heading red): what a gray that favours
+#: the brightest channel would wash out.
+COLOURED_WORDS = [((5, 99, 193), "Source"), ((192, 0, 0), "Warning"), ((0, 0, 0), "Totals")]
+
+
+def coloured_table(scale: float = 1.0) -> Image.Image:
+    """A screenshot-like table (RGB): black text on coloured fills, grid lines, a coloured-text line.
+
+    Drawn with Pillow's bundled font, so it looks the same on any machine.
+    """
+    from PIL import ImageDraw, ImageFont
+
+    font = ImageFont.load_default(size=round(22 * scale))
+    col, row, margin = round(230 * scale), round(56 * scale), round(40 * scale)
+    cols = len(COLOURED_TABLE[0][1])
+    width, height = 2 * margin + cols * col, 2 * margin + (len(COLOURED_TABLE) + 2) * row
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    for r, (fill, cells) in enumerate(COLOURED_TABLE):
+        top = margin + r * row
+        if fill:
+            draw.rectangle((margin, top, margin + cols * col, top + row), fill=fill)
+        for c, text in enumerate(cells):
+            left = margin + c * col + round(14 * scale)
+            draw.text((left, top + row // 2), text, fill="black", font=font, anchor="lm")
+    bottom = margin + len(COLOURED_TABLE) * row
+    for r in range(len(COLOURED_TABLE) + 1):
+        draw.line((margin, margin + r * row, margin + cols * col, margin + r * row), fill="black", width=2)
+    for c in range(cols + 1):
+        draw.line((margin + c * col, margin, margin + c * col, bottom), fill="black", width=2)
+    x = margin
+    for colour, text in COLOURED_WORDS:
+        draw.text((x, bottom + row), text, fill=colour, font=font, anchor="lm")
+        x += col
+    return image

@@ -21,6 +21,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING
 
 from PIL import Image as PILImage
+from PIL import ImageChops, ImageFilter, ImageMath
 
 from docbatch.partitioners.layout.blocks import Block, Line, build_blocks, reading_order
 from docbatch.partitioners.layout.page import Placed, block_text
@@ -30,7 +31,7 @@ from docbatch.partitioners.pdf.tables import FoundTable, WordsOf, unruled_tables
 if TYPE_CHECKING:
     from PIL.Image import Image
 
-__all__ = ["MAX_OCR_PIXELS", "ocr_page"]
+__all__ = ["MAX_OCR_PIXELS", "lift_fills", "ocr_page"]
 
 #: Largest image handed to the engine: an A4 page at 300 dpi is 8.7 million pixels, so this keeps
 #: body text of a poster-sized page legible while the worker holds at most ~40 MB of gray pixels.
@@ -48,6 +49,17 @@ _DARK = 128  # gray level under which a pixel is ink
 _SMALL_WORD = 12.0  # pixels: words lower than this are read again from an enlarged copy
 _GOOD_WORD = 24.0  # the word height that enlarged copy aims for
 _MAX_UPSCALE = 4.0
+#: Background estimate for :func:`lift_fills`: a closing (max then min, 3x3) of a copy reduced this
+#: many times, so it spans 4-12 pixels: wider than a body-text stroke, narrower than a table row.
+_FILL_STEP = 4
+#: Spread of levels (max - min over 3x3 reduced cells) under which a patch is flat: a fill, not text.
+_FILL_FLAT = 12
+#: How far (in reduced cells) the words on a fill reach from its flat patches.
+_FILL_REACH = 9
+#: A background this much darker than the paper, and lighter than ink, is a fill to lift.
+_FILL_DROP = 24
+#: Rows of pixels lifted at a time: the division needs 4-byte pixels, so only a strip gets them.
+_FILL_STRIP = 256
 
 
 def ocr_page(
@@ -58,7 +70,7 @@ def ocr_page(
 
     Returns the blocks and the characters per font size seen, for the document's body size.
     """
-    gray = image if image.mode == "L" else image.convert("L")
+    gray = lift_fills(image if image.mode == "L" else image.convert("L"))
     words = recognize(gray, languages, dpi=dpi)
     factor = _upscale_factor(words, gray)
     if factor > 1.0:
@@ -80,6 +92,69 @@ def ocr_page(
         if text:
             placed.append(_place(blk, page, width, height, text, dict(meta)))
     return placed, sizes
+
+
+def lift_fills(gray: Image) -> Image:
+    """The page with light fills (a coloured table header, a highlighted or banded row, a shaded
+    callout) lifted to the paper's level, and the ink on them darkened by as much; else ``gray``.
+
+    Tesseract binarises a page with one global Otsu threshold before it finds text. In gray, a
+    light fill sits under that threshold (Word's light blue header, 141/179/226, is gray 174;
+    Otsu put the threshold at 201 on such a page), so the whole header turns into one black block
+    that is taken for a picture and its words are never read. Dividing each pixel by its local
+    background (the brightest level within a few pixels, ink filled in by a closing) makes a fill
+    paper-white and keeps ink on it as dark against it as it was: 30 on 174 becomes 44 on 255.
+    Where the background is the paper itself, pixels are left as they are, so a page without fills
+    reaches the engine byte for byte as before.
+
+    Chosen by measurement against the alternatives (16 corpus images, the generated coloured table
+    of ``tests/ocr_fixtures.py``, scanned PDF pages; letters kept and difflib similarity to
+    kreuzberg's Tesseract CLI text):
+
+    - this lift: corpus table 56 -> 161 letters (similarity 68.6 -> 97.5%), the same table as a
+      scanned PDF page 56 -> 155 (96.2%), the generated table 19 -> 84 of 84; the 11 English
+      corpus pages read exactly as before (a fill is a *flat* patch: dense or bold text is not).
+      Costs ~0.1 s on an A4 page at 300 dpi (OCR of it takes seconds), and 1 byte a pixel more
+      only when the page has fills;
+    - the colour image to Tesseract (it thresholds each channel): 137 letters on the corpus
+      table, still 19 on the generated one (the red channel of the blue header, the blue one of the
+      yellow row are dark), 8-10% slower and 3-4 bytes a pixel;
+    - gray as the brightest channel: 71 of 84 on the generated table, but coloured text washes
+      out: its blue link and red heading are lost;
+    - Tesseract's adaptive thresholds (``thresholding_method``): 1 (tiled Otsu) 147 on the corpus
+      table but 1779 -> 282 letters on a corpus paper page; 2 (Sauvola) 143 (87.2%), speckle read
+      as letters, and every scanned page reads differently.
+    """
+    hist = gray.histogram()
+    paper = max(range(256), key=hist.__getitem__)  # the commonest level: the paper, even if yellowed
+    if paper < _DARK + _FILL_DROP or min(gray.size) < 3 * _FILL_STEP:
+        return gray  # a dark page (white on black) or a thumbnail: nothing a fill could hide
+    small = gray.reduce(_FILL_STEP)
+    brightest = small.filter(ImageFilter.MaxFilter(3))
+    background = brightest.filter(ImageFilter.MinFilter(3))
+    # a fill is flat: some 12x12 pixels of one level (dense or bold text never is), lighter than
+    # ink and darker than paper; the words on it are within a few cells of such patches
+    flat = ImageChops.subtract(brightest, small.filter(ImageFilter.MinFilter(3)))
+    level = small.point(lambda v: 255 if _DARK <= v < paper - _FILL_DROP else 0)
+    seed = ImageChops.multiply(level, flat.point(lambda v: 255 if v <= _FILL_FLAT else 0))
+    fill = seed.filter(ImageFilter.MaxFilter(_FILL_REACH))
+    box = fill.getbbox()
+    if box is None:
+        return gray
+    lifted = gray.copy()
+    x0, y0, x1, y1 = (min(v * _FILL_STEP, limit) for v, limit in zip(box, gray.size * 2, strict=True))
+    for top in range(y0, y1, _FILL_STRIP):
+        strip = (x0, top, x1, min(y1, top + _FILL_STRIP))
+        size = (strip[2] - strip[0], strip[3] - strip[1])
+        source = tuple(v / _FILL_STEP for v in strip)
+        back = background.resize(size, PILImage.Resampling.BILINEAR, box=source)
+        where = fill.resize(size, PILImage.Resampling.NEAREST, box=source)
+        ink = gray.crop(strip)
+        out = ImageMath.lambda_eval(
+            lambda a: a["convert"](a["min"](a["ink"] * paper / a["max"](a["back"], 1), 255), "L"), ink=ink, back=back
+        )
+        lifted.paste(out, strip[:2], where)
+    return lifted
 
 
 def _upscale_factor(words: list[Word], gray: Image) -> float:
