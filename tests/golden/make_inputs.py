@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import json
 import shutil
 import subprocess
 import sys
@@ -285,6 +286,52 @@ def make_mbox(path: Path) -> None:
     path.write_bytes(b"".join(messages))
 
 
+# -- data: JSON, NDJSON and YAML that are not element JSON (read as documents of their values) ----
+
+
+def make_data_json(path: Path) -> None:
+    catalog = {
+        "catalog": "Garden tools",
+        "updated": "2024-03-01",
+        "owner": {"name": "Ada Lovelace", "team": {"name": "Merchandising", "floor": 3}},
+        "description": (
+            "Hand tools for small gardens, chosen for balconies and allotments. Every tool is tested "
+            "for a season before it is listed, and the list is reviewed each spring by the team that "
+            "looks after the shop floor."
+        ),
+        "discontinued": None,
+        "items": [
+            {"sku": "GRD-8842", "name": "Garden Trowel", "price": 12.5, "in_stock": True},
+            {"sku": "GRD-1290", "name": "Watering Can", "price": 18.0, "in_stock": False},
+        ],
+        "tags": ["garden", "tools"],
+    }
+    path.write_text(json.dumps(catalog, indent=2) + "\n", encoding="utf-8")
+
+
+def make_data_ndjson(path: Path) -> None:
+    events = [
+        {"time": "2024-03-01T09:00:00Z", "event": "restock", "sku": "GRD-8842", "qty": 40},
+        {"time": "2024-03-01T09:05:00Z", "event": "restock", "sku": "GRD-1290", "qty": 12},
+        {"time": "2024-03-01T10:12:00Z", "event": "review", "by": {"name": "Grace"}, "stars": 5, "tags": ["sturdy"]},
+    ]
+    path.write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
+
+
+def make_yaml(path: Path) -> None:
+    path.write_text(
+        "# deployment of the catalog service\n"
+        "defaults: &defaults\n  region: eu-west-1\n  replicas: 2\n"
+        "service:\n  name: catalog\n  <<: *defaults\n  replicas: 3\n  debug: false\n"
+        "  owners:\n    - name: Ada\n      role: lead\n    - name: Grace\n      role: reviewer\n"
+        "  summary: >\n    Serves the garden catalog to the shop front. Prices come from the nightly\n"
+        "    export; stock levels from the warehouse feed every five minutes.\n"
+        "  released: 2024-03-01\n  retired: null\n"
+        "---\nname: second document\n",
+        encoding="utf-8",
+    )
+
+
 def make_encrypted_ooxml(path: Path) -> None:
     from _ole import write_ole
 
@@ -414,6 +461,9 @@ def makers() -> dict[str, Callable[[Path], None]]:
     out["ott/report.ott"] = lambda p: _odf_template(FIXTURES / "odt/report.odt", p, "text-template")
     out["txt/cp1252.txt"] = make_cp1252_txt
     out["mbox/archive.mbox"] = make_mbox
+    out["json/catalog.json"] = make_data_json
+    out["ndjson/events.ndjson"] = make_data_ndjson
+    out["yaml/service.yaml"] = make_yaml
     out["ooxml-encrypted/secret.docx"] = make_encrypted_ooxml
     for name, fmt in (
         ("png/page.png", "PNG"),

@@ -405,7 +405,7 @@ FORMATS: tuple[FileType, ...] = (
     _text("csv", "text/csv", (".csv",), _P + "spreadsheet.spreadsheet:partition_csv"),
     _text("tsv", "text/tab-separated-values", (".tsv", ".tab"), _P + "spreadsheet.spreadsheet:partition_tsv"),
     _text("txt", "text/plain", (".txt", ".text", ".log"), _P + "markup.text:partition_text"),
-    _text("yaml", "application/yaml", (".yaml", ".yml"), None),
+    _text("yaml", "application/yaml", (".yaml", ".yml"), _P + "markup.data:partition_yaml"),
     _text("xsl", "application/xslt+xml", (".xsl", ".xslt"), None),
     # Images: names only until an OCR partitioner registers them.
     _image("png", "image/png", (".png",), b"\x89PNG\r\n\x1a\n"),

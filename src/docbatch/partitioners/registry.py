@@ -92,6 +92,7 @@ _DISTRIBUTIONS = {
     "odf": "odfpy",
     "markdown_it": "markdown-it-py",
     "RTFDE": "RTFDE",
+    "yaml": "pyyaml",
 }
 
 

@@ -1,4 +1,4 @@
-"""Element JSON and NDJSON read back as elements; any other JSON is skipped."""
+"""Element JSON and NDJSON read back as elements; any other JSON is read as data (see test_data.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from docbatch.elements import DocumentInfo, Element, elements_to_dicts, finalize
-from docbatch.errors import DocumentError, UnsupportedFileType
+from docbatch.errors import DocumentError
 from docbatch.partitioners.auto import partition_file
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.partitioners.markup.elementjson import partition_json, partition_ndjson
@@ -91,18 +91,18 @@ def test_unknown_types_map_to_docbatch_types(tmp_path):
         "just a string",
     ],
 )
-def test_other_json_is_unsupported(tmp_path, payload):
+def test_other_json_is_read_as_data(tmp_path, payload):
+    """Not element JSON: its values are read as a document (markup/data.py), never as elements."""
     path = tmp_path / "data.json"
     path.write_text(json.dumps(payload))
-    with pytest.raises(UnsupportedFileType, match="not element JSON"):
-        partition_json(path, OPTIONS)
+    elements = partition_json(path, OPTIONS)
+    assert elements and all(e.type == "NarrativeText" for e in elements)
 
 
-def test_other_ndjson_is_unsupported(tmp_path):
+def test_other_ndjson_is_read_as_data(tmp_path):
     path = tmp_path / "records.ndjson"
     path.write_text('{"sku": "A-1"}\n{"sku": "A-2"}\n')
-    with pytest.raises(UnsupportedFileType):
-        partition_ndjson(path, OPTIONS)
+    assert [e.type for e in partition_ndjson(path, OPTIONS)] == ["Table"]
 
 
 def test_invalid_json_is_a_one_line_document_error(tmp_path):
