@@ -33,7 +33,8 @@ __all__ = ["FORMATS", "OFFICE_PARTITIONER", "READERS_VERSION", "FileType", "by_n
 #: Raised whenever docbatch learns to read files it failed or skipped before (a new format, a
 #: fallback reader): a rerun tries once more every document remembered as failed or skipped
 #: for good, without redoing any output already written. 2: archives, iWork, the formats
-#: LibreOffice reads, .doc/.ppt through msdoc2docx/ppt2pptx when LibreOffice fails on them.
+#: LibreOffice reads, .doc/.ppt through msdoc2docx/ppt2pptx when LibreOffice fails on them,
+#: JSON/NDJSON/YAML data that is not element JSON.
 READERS_VERSION = "2"
 
 
