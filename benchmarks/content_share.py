@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -165,8 +166,7 @@ def compute(
 
 
 def _kreuzberg_letters(path: str) -> int:
-    """In a pool worker: kreuzberg's letters for one file. Imported here, not in the parent, so
-    that no Rust runtime threads exist when the pool forks its workers."""
+    """In a pool worker: kreuzberg's letters for one file (imported here: the worker's own runtime)."""
     from kreuzberg import ExtractionConfig, extract_file_sync
 
     # no cache: a rerun must extract again rather than read ~/.cache/kreuzberg from an earlier run
@@ -183,8 +183,10 @@ def run_kreuzberg(
     """kreuzberg over every file, ``procs`` at a time; a failure or a timeout is recorded, not raised.
 
     pebble kills and replaces a worker at the timeout, so one hanging file costs ``timeout``
-    seconds and no more. The pool is forked from this process, so the loopback-only socket guard
-    of the harness holds in the workers too.
+    seconds and no more. The workers are spawned, not forked: in ``python -m benchmarks`` this
+    process has run kreuzberg already, and a child forked from its Rust runtime panics joining
+    threads ("Resource deadlock avoided") and hangs to the timeout on every file. Each worker
+    installs the loopback-only socket guard itself (``block_native_network``).
     """
     from concurrent.futures import TimeoutError as FutureTimeout
 
@@ -195,7 +197,8 @@ def run_kreuzberg(
     results: dict[str, tuple[int, str | None]] = {}
     # a fresh worker every 20 files: OCR and PDF libraries keep memory between files. Each worker
     # blocks native downloads too: kreuzberg's Rust core fetches tree-sitter grammars by itself.
-    with ProcessPool(max_workers=procs, max_tasks=20, initializer=block_native_network) as pool:
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPool(max_workers=procs, max_tasks=20, initializer=block_native_network, context=spawn) as pool:
         futures = {p: pool.schedule(_kreuzberg_letters, args=(str(root / p),), timeout=timeout) for p in paths}
         for n, (path, future) in enumerate(futures.items(), 1):
             try:
