@@ -14,12 +14,14 @@ import time
 import zipfile
 from pathlib import Path
 
+import docx
 import pytest
 
 from _ruby import ruby_docx
 from docbatch.errors import DocumentError
 from docbatch.partitioners.auto import partition_file
 from docbatch.partitioners.kit.base import PartitionOptions
+from docbatch.partitioners.kit.notes import collecting
 from docbatch.partitioners.legacy import legacy
 from docbatch.partitioners.legacy.legacy import Converter, soffice_path
 
@@ -65,6 +67,30 @@ def test_a_doc_with_a_phonetic_guide_reads_the_base_text_only(tmp_path):
     file_type, elements = partition_file(doc, OPTIONS)
     assert file_type.name == "doc"
     assert [(el.type, el.text) for el in elements] == [("NarrativeText", "首都は東京です。")]
+
+
+@needs_soffice
+def test_a_doc_with_a_comment_converts_without_crashing_the_office(tmp_path):
+    """A Writer comment used to abort an office installed from Debian's ``-nogui`` packages: a
+    document loaded through the Desktop gets a hidden window whose comment sidebar the office
+    built from its event loop, from UI files those packages leave out. Documents are loaded as
+    bare models now, so the .doc (and the DOCX it is written from) convert in the kept office,
+    the comment included, and nothing is lost."""
+    document = docx.Document()
+    paragraph = document.add_paragraph("The budget grows by a tenth next year.")
+    document.add_comment(paragraph.runs, text="Check this figure with finance", author="Reviewer")
+    document.save(tmp_path / "reviewed.docx")
+    converter = legacy.converter("doc")
+    with converter.converted(tmp_path / "reviewed.docx", ".docx", "doc") as out:
+        doc = Path(shutil.copy(out, tmp_path / "reviewed.doc"))
+    office = converter._office
+    with collecting() as notes:
+        _, elements = partition_file(doc, OPTIONS)
+    assert notes.lost == [] and notes.remarks == []
+    assert converter._office is office and office is not None and office.alive()  # no restart
+    texts = [el.text for el in elements]
+    assert texts[0] == "The budget grows by a tenth next year."
+    assert "Check this figure with finance" in texts
 
 
 @needs_soffice

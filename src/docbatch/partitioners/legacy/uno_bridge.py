@@ -58,7 +58,7 @@ def _start_office(soffice: str, profile: str, pipe: str) -> subprocess.Popen:
 
 
 def _connect(soffice: str, profile: str, pipe: str) -> tuple[subprocess.Popen, Any]:
-    """Start the office and return it with its Desktop; a fresh profile's restart is done here."""
+    """Start the office and return it with its component context; a fresh profile's restart is done here."""
     import uno
 
     office = _start_office(soffice, profile, pipe)
@@ -67,8 +67,7 @@ def _connect(soffice: str, profile: str, pipe: str) -> tuple[subprocess.Popen, A
     deadline = time.monotonic() + _CONNECT_SECONDS
     while time.monotonic() < deadline:
         try:
-            ctx = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
-            return office, ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+            return office, resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
         except Exception:  # NoConnectException until the office listens
             if office.poll() is not None:
                 if office.returncode != _RESTART_REQUESTED:
@@ -90,29 +89,55 @@ def _props(**values: Any) -> tuple:
     return tuple(out)
 
 
-def _convert(desktop: Any, src: str, dst: str, filter_name: str) -> None:
+def _convert(ctx: Any, src: str, dst: str, filter_name: str) -> None:
+    """Load ``src`` as a bare document model and store it as ``dst`` through ``filter_name``.
+
+    The model is made from its service and loaded through ``XLoadable``, never through the
+    Desktop: a document the Desktop loads gets a (hidden) window, and the office then builds that
+    window's parts from its event loop between our calls — a Writer comment's sidebar among them,
+    which aborts an office installed without its UI files (Debian's ``-nogui`` packages), so a
+    plain .doc with one comment crashed LibreOffice. A model has no window and no events to run.
+    """
     import uno
 
-    # Never run macros, never update links, never ask (a password prompt fails the load instead).
-    load = _props(Hidden=True, ReadOnly=True, MacroExecutionMode=0, UpdateDocMode=0)
-    document = desktop.loadComponentFromURL(uno.systemPathToFileUrl(src), "_blank", 0, load)
-    if document is None:
+    url = uno.systemPathToFileUrl(src)
+    import_filter, service = _detect(ctx, url)
+    if not import_filter or not service:
         raise RuntimeError("LibreOffice could not open the file")
+    # A file no filter recognises is typed as text (a damaged WordPerfect file, random bytes
+    # named .wri). docbatch sends only binary files and packages its sniffing did not take for
+    # text, so their bytes as text are noise.
+    if import_filter.startswith("Text"):
+        raise RuntimeError("LibreOffice could not open the file, only show its bytes as text")
+    document = ctx.ServiceManager.createInstanceWithContext(service, ctx)
     try:
-        if _read_as_text(document):
-            raise RuntimeError("LibreOffice could not open the file, only show its bytes as text")
+        # Never run macros, never update links, never ask (a password prompt fails the load instead).
+        try:
+            document.load(_props(URL=url, FilterName=import_filter, ReadOnly=True, MacroExecutionMode=0, UpdateDocMode=0))
+        except Exception as e:  # the filter refused the file (IOException, IllegalArgumentException, …)
+            raise RuntimeError("LibreOffice could not open the file") from e
         document.storeToURL(uno.systemPathToFileUrl(dst), _props(FilterName=filter_name, Overwrite=True))
     finally:
         with contextlib.suppress(Exception):
             document.close(True)
 
 
-def _read_as_text(document: Any) -> bool:
-    """Whether LibreOffice fell back to a plain-text import: what it does with a file no filter
-    recognises (a damaged WordPerfect file, random bytes named .wri). docbatch sends it only
-    binary files and packages its sniffing did not take for text, so their bytes as text are noise."""
-    args = {prop.Name: prop.Value for prop in document.getArgs()}
-    return str(args.get("FilterName", "")).startswith("Text")
+def _detect(ctx: Any, url: str) -> tuple[str, str]:
+    """The import filter LibreOffice's type detection picks for ``url`` (reading its bytes, not
+    trusting its name) and the document service that filter loads into; empty when none."""
+    smgr = ctx.ServiceManager
+    detection = smgr.createInstanceWithContext("com.sun.star.document.TypeDetection", ctx)
+    type_name, descriptor = detection.queryTypeByDescriptor(_props(URL=url), True)
+    if not type_name:
+        return "", ""
+    found = {prop.Name: prop.Value for prop in descriptor}
+    type_info = {prop.Name: prop.Value for prop in detection.getByName(type_name)}
+    import_filter = str(found.get("FilterName") or type_info.get("PreferredFilter") or "")
+    if not import_filter:
+        return "", ""
+    filters = smgr.createInstanceWithContext("com.sun.star.document.FilterFactory", ctx)
+    filter_info = {prop.Name: prop.Value for prop in filters.getByName(import_filter)}
+    return import_filter, str(filter_info.get("DocumentService") or "")
 
 
 def _reply(**fields: Any) -> None:
@@ -136,7 +161,8 @@ def _office_gone(office: subprocess.Popen, desktop: Any) -> bool:
 
 def main(argv: list[str]) -> int:
     soffice, profile, pipe = argv
-    office, desktop = _connect(soffice, profile, pipe)
+    office, ctx = _connect(soffice, profile, pipe)
+    desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
     _reply(ready=True, office=office.pid)  # the worker watches its memory
     try:
         for line in sys.stdin:
@@ -145,7 +171,7 @@ def main(argv: list[str]) -> int:
                 _reply(ok=False, crashed=True)
                 return 1
             try:
-                _convert(desktop, request["src"], request["dst"], request["filter"])
+                _convert(ctx, request["src"], request["dst"], request["filter"])
                 _reply(ok=True)
             except Exception as e:  # reported to the worker, which fails that one document
                 if _office_gone(office, desktop):
