@@ -112,8 +112,9 @@ def _convert(ctx: Any, src: str, dst: str, filter_name: str) -> None:
     document = ctx.ServiceManager.createInstanceWithContext(service, ctx)
     try:
         # Never run macros, never update links, never ask (a password prompt fails the load instead).
+        load = _props(URL=url, FilterName=import_filter, ReadOnly=True, MacroExecutionMode=0, UpdateDocMode=0)
         try:
-            document.load(_props(URL=url, FilterName=import_filter, ReadOnly=True, MacroExecutionMode=0, UpdateDocMode=0))
+            document.load(load)
         except Exception as e:  # the filter refused the file (IOException, IllegalArgumentException, …)
             raise RuntimeError("LibreOffice could not open the file") from e
         document.storeToURL(uno.systemPathToFileUrl(dst), _props(FilterName=filter_name, Overwrite=True))
