@@ -127,3 +127,62 @@ def test_a_phonetic_guide_libreoffice_writes_reads_its_base_text(tmp_path):
         rtf = Path(shutil.copy(out, tmp_path / "ruby.rtf"))
     assert "\\\\o\\\\ad(" in rtf.read_text("latin-1")  # LibreOffice wrote the EQ field
     assert [el.text for el in partition_file(rtf, PartitionOptions(detect_languages=False))[1]] == ["首都は東京です。"]
+
+
+# Word's shape of a comment: initials and author groups, then \chatn and the comment's own text
+# destination, inside the paragraph it stands on; the second one stands in a table cell.
+_WORD_COMMENTS = r"""{\rtf1\ansi\ansicpg1252\deff0{\fonttbl{\f0 Arial;}}
+{\header \pard Quarterly plan\par}{\headerr \pard Quarterly plan\par}
+\pard Revenue grows by a tenth.{\*\atnid JD}{\*\atnauthor Jane Doe}\chatn
+{\*\annotation{\*\atnref 1}{\*\atndate 1}\pard\plain Check with {\b finance}.\par}\par
+\trowd\cellx3000\cellx6000
+\pard\intbl Item\cell Cost{\*\atnid AB}{\*\atnauthor Al Bo}\chatn{\*\annotation\pard Is this net?\par}\cell\row
+\pard Closing words.\par
+}"""
+
+
+def test_comments_follow_the_paragraph_or_table_they_stand_in():
+    import docbatch
+
+    elements = docbatch.partition(_WORD_COMMENTS.encode(), filename="plan.rtf", detect_languages=False)
+    assert _pairs(elements) == [
+        ("Header", "Quarterly plan"),  # written for all pages and for odd ones: once
+        ("NarrativeText", "Revenue grows by a tenth."),
+        ("NarrativeText", "Check with finance."),
+        ("Table", "Item Cost"),
+        ("NarrativeText", "Is this net?"),
+        ("NarrativeText", "Closing words."),
+    ]
+    first, second = elements[2].metadata, elements[4].metadata
+    assert (first["note_type"], first["comment_author"]) == ("comment", "Jane Doe")
+    assert first["parent_id"] == elements[1].element_id
+    assert (second["comment_author"], second["parent_id"]) == ("Al Bo", elements[3].element_id)
+
+
+def test_a_comment_libreoffice_writes_is_read_with_its_author(tmp_path):
+    import shutil
+
+    import docx
+
+    from docbatch.partitioners.legacy.legacy import converter, soffice_path
+
+    if soffice_path() is None:
+        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui")
+    document = docx.Document()
+    paragraph = document.add_paragraph("The budget grows by a tenth next year.")
+    document.add_comment(paragraph.runs, text="Check this figure with finance", author="Reviewer")
+    document.add_paragraph("Second paragraph.")
+    document.save(tmp_path / "reviewed.docx")
+    with converter("doc").converted(tmp_path / "reviewed.docx", ".docx", "rtf") as out:
+        rtf = Path(shutil.copy(out, tmp_path / "reviewed.rtf"))
+    import docbatch
+
+    elements = docbatch.partition(rtf, detect_languages=False)
+    assert _pairs(elements) == [
+        ("NarrativeText", "The budget grows by a tenth next year."),
+        ("NarrativeText", "Check this figure with finance"),
+        ("NarrativeText", "Second paragraph."),
+    ]
+    comment = elements[1].metadata
+    assert (comment["note_type"], comment["comment_author"]) == ("comment", "Reviewer")
+    assert comment["parent_id"] == elements[0].element_id

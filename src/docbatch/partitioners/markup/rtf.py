@@ -3,6 +3,9 @@
 striprtf handles the code page (``\\ansicpg``), unicode escapes and skips picture and other
 non-text destinations. The one structure it keeps is the table: each ``\\cell`` ends with ``|``
 and each ``\\row`` with a line break, so runs of such lines become Table elements here.
+Headers, footers and comments (``\\annotation``), which striprtf drops with the other
+destinations, are taken out of the source first: headers and footers lead the document, each
+comment follows the paragraph it stands in, as DOCX's do.
 unstructured converts RTF with pandoc; this reads the same text without a subprocess.
 """
 
@@ -33,6 +36,12 @@ _LIST_TEXT = re.compile(r"\{\\(?:pntext|listtext)(?![a-z])([^{}]*)\}")
 _ROW_END = re.compile(r"(\\row(?![a-z]))")
 _IN_TABLE = re.compile(r"\\intbl(?![a-z])")
 _PAR = re.compile(r"\\par(?![a-z])")
+#: A comment's text group, and the author group Word and LibreOffice write before it.
+_ANNOTATION = re.compile(r"\{\\\*\\annotation(?![a-z])")
+_AUTHOR = re.compile(r"\{\\\*\\atnauthor(?![a-z])")
+#: Where a comment stood, left in the text for the paragraph split: control characters no RTF
+#: text run carries (striprtf passes ``\\'01`` through as U+0001), around the comment's index.
+_MARK = re.compile("\x01(\\d+)\x01")
 
 
 def partition_rtf(path: Path, options: PartitionOptions) -> list[Element]:
@@ -53,12 +62,15 @@ def is_rtf(data: bytes) -> bool:
 def partition_rtf_string(rtf: str) -> list[Element]:
     """Partition RTF source already read as text (also used for Outlook's RTF-only bodies)."""
     rtf = _HEX_RUN.sub("", rtf)
-    headers = [
-        Element("Header" if kind == "header" else "Footer", text)
+    # A section's header is often written twice (\\header and \\headerr, for odd pages): once out.
+    running = {
+        ("Header" if kind == "header" else "Footer", text): None
         for kind, group in _groups(rtf, _HEADER_FOOTER)
         if (text := rtf_to_plain_text("{\\rtf1 " + group + "}").strip())
-    ]
-    return headers + _partition_lines(rtf_to_plain_text(rtf))
+    }
+    headers = [Element(kind, text) for kind, text in running]
+    rtf, comments = _comments_marked(rtf)
+    return headers + _partition_lines(rtf_to_plain_text(rtf), comments, start=len(headers))
 
 
 def rtf_to_plain_text(rtf: str) -> str:
@@ -180,20 +192,69 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("{", "\\{").replace("}", "\\}")
 
 
-def _partition_lines(text: str) -> list[Element]:
-    """Each RTF paragraph ends with one line break, so every line is a paragraph; rows become tables."""
+def _comments_marked(rtf: str) -> tuple[str, list[Element]]:
+    """``rtf`` with each comment group replaced by a mark (``\\'01`` index ``\\'01``), and the
+    comments: NarrativeText marked ``note_type: "comment"`` with the ``comment_author`` of the
+    ``\\atnauthor`` group written before it (since the previous comment)."""
+    spans = _group_spans(rtf, _ANNOTATION)
+    if not spans:
+        return rtf, []
+    comments: list[Element] = []
+    pieces: list[str] = []
+    done = 0
+    for match, end in spans:
+        if match.start() < done:  # a comment inside a comment: read with its outer one
+            continue
+        before = rtf[done : match.start()]
+        authors = [before[a.end() : e] for a, e in _group_spans(before, _AUTHOR)]
+        author = " ".join(authors[-1].split()) if authors else ""
+        text = rtf_to_plain_text("{\\rtf1 " + rtf[match.end() : end] + "}").strip()
+        pieces.append(rtf[done : match.start()])
+        if text:
+            pieces.append(f"\\'01{len(comments)}\\'01")
+            comments.append(Element("NarrativeText", text, {"note_type": "comment", "comment_author": author}))
+        done = end + 1
+    pieces.append(rtf[done:])
+    return "".join(pieces), comments
+
+
+def _partition_lines(text: str, comments: list[Element] | None = None, start: int = 0) -> list[Element]:
+    """Each RTF paragraph ends with one line break, so every line is a paragraph; rows become
+    tables. A comment's mark is taken out of its line, and the comment follows the paragraph (or
+    table) it stood in, linked to it by ``parent`` (an index in the document's elements, whose
+    first ``start`` come before these); one outside any kept line comes last."""
+    comments = comments or []
     elements: list[Element] = []
     rows: list[list[str]] = []
-    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+    waiting: list[int] = []  # comments whose paragraph or table is not out yet
+
+    def place(parent: int | None) -> None:
+        for index in waiting:
+            comment = comments[index]
+            comment.parent = None if parent is None else start + parent
+            elements.append(comment)
+        waiting.clear()
+
+    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        marks = [int(m) for m in _MARK.findall(raw) if int(m) < len(comments)]
+        line = _MARK.sub("", raw)
         if _is_table_row(line):
             rows.append([" ".join(cell.split()) for cell in line.rstrip().split("|")[:-1]])
+            waiting.extend(marks)
             continue
         if rows:
             elements.append(_table(rows))
             rows = []
+            place(len(elements) - 1)
+        before = len(elements)
         elements.extend(partition_text_string(line))
+        waiting.extend(marks)
+        if len(elements) > before:
+            place(len(elements) - 1)
     if rows:
         elements.append(_table(rows))
+        place(len(elements) - 1)
+    place(None)
     return elements
 
 
