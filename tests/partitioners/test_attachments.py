@@ -32,8 +32,7 @@ def _xlsx_bytes() -> bytes:
 
 
 def _pdf_bytes(tmp_path: Path) -> bytes:
-    # padded past 4096 bytes: the test OLE writer keeps streams out of the mini stream
-    return text_pdf(tmp_path / "inner.pdf").read_bytes().ljust(5000, b"\n")
+    return text_pdf(tmp_path / "inner.pdf").read_bytes()
 
 
 def _with_members(package: Path, members: dict[str, bytes]) -> Path:
@@ -89,6 +88,78 @@ def test_a_pdf_embedded_in_a_deck_through_the_packager_keeps_its_name(tmp_path):
     inner = docbatch.partition(path, detect_languages=False, process_attachments=True)[1:]
     assert "Freight Contract Notes" in _texts(inner)
     assert {el.to_dict()["metadata"]["filename"] for el in inner} == {"figures.pdf"}
+
+
+_ODF = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" '
+    'xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"'
+)
+
+
+def _odt_with_a_sheet(path: Path) -> Path:
+    """A text document with a spreadsheet object between two paragraphs ("Object 1", as Writer
+    stores an inserted Calc object), for LibreOffice to write as a .doc with an ObjectPool."""
+    cell = '<table:table-cell office:value-type="string"><text:p>{}</text:p></table:table-cell>'
+    rows = "".join(
+        "<table:table-row>" + "".join(cell.format(v) for v in row) + "</table:table-row>"
+        for row in (("Region", "Revenue"), ("North", "1200"))
+    )
+    frame = (
+        '<draw:frame draw:name="Sheet" svg:width="8cm" svg:height="2cm" text:anchor-type="as-char">'
+        '<draw:object xlink:href="./Object 1" xlink:type="simple" xlink:show="embed" xlink:actuate="onLoad"/>'
+        "</draw:frame>"
+    )
+    body = f"<text:p>The figures follow.</text:p><text:p>{frame}</text:p><text:p>They were audited.</text:p>"
+    manifest = "".join(
+        f'<manifest:file-entry manifest:full-path="{name}" manifest:media-type="{kind}"/>'
+        for name, kind in (
+            ("/", "application/vnd.oasis.opendocument.text"),
+            ("content.xml", "text/xml"),
+            ("Object 1/", "application/vnd.oasis.opendocument.spreadsheet"),
+            ("Object 1/content.xml", "text/xml"),
+        )
+    )
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        zf.writestr(
+            "content.xml",
+            f"<office:document-content {_ODF}><office:body><office:text>{body}</office:text></office:body>"
+            "</office:document-content>",
+        )
+        zf.writestr(
+            "Object 1/content.xml",
+            f"<office:document-content {_ODF}><office:body><office:spreadsheet>"
+            f'<table:table table:name="Sheet1">{rows}</table:table></office:spreadsheet></office:body>'
+            "</office:document-content>",
+        )
+        zf.writestr(
+            "META-INF/manifest.xml",
+            '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+            f"{manifest}</manifest:manifest>",
+        )
+    return path
+
+
+def test_a_workbook_embedded_in_a_word_97_file_is_read_as_an_xls(tmp_path):
+    """Word 97 keeps an embedded workbook as a storage of its own compound file (no Package or
+    Ole10Native wrapper): its streams are written out as an .xls and read as one."""
+    from docbatch.partitioners.legacy.legacy import converter, soffice_path
+
+    if soffice_path() is None:
+        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui")
+    with converter("doc").converted(_odt_with_a_sheet(tmp_path / "report.odt"), ".odt", "doc") as out:
+        doc = Path(shutil.copy(out, tmp_path / "report.doc"))
+    plain = docbatch.partition(doc, detect_languages=False)
+    assert [el.text for el in plain] == ["The figures follow.", "They were audited."]
+    body, _, table = docbatch.partition(doc, detect_languages=False, process_attachments=True)
+    assert (table.type, table.text) == ("Table", "Region Revenue\n\nNorth 1200")
+    meta = table.to_dict()["metadata"]
+    assert meta["filetype"] == "application/vnd.ms-excel"
+    assert meta["filename"].endswith(".xls") and meta["attached_to_filename"] == "report.doc"
+    assert meta["parent_id"] == body.element_id
 
 
 def test_ole_payload_gives_a_legacy_office_object_whole():

@@ -7,7 +7,9 @@ was embedded:
 - ``Package``: an OOXML document (a workbook in a deck), whole;
 - ``CONTENTS``: a PDF, as Acrobat embeds it;
 - ``\\x01Ole10Native``: any file through the Packager, with its original name (parsed below);
-- none of these: the object is itself a legacy Office file (an .xls, a .doc), given whole.
+- none of these: the object is itself a legacy Office file (an .xls, a .doc), given whole —
+  or, inside a legacy file, a storage holding that file's streams (``Workbook``), which
+  :mod:`~docbatch.partitioners.kit.cfb` writes out as a compound file of its own.
 """
 
 from __future__ import annotations
@@ -71,18 +73,28 @@ def _cstring(blob: bytes, pos: int) -> tuple[str, int]:
 
 def ole_embedded(path: Path, options: PartitionOptions) -> Iterator[Attachment]:
     """The objects embedded in a legacy Office file: the storages under a .doc's ``ObjectPool``
-    or an .xls's ``MBD…`` that wrap a document (Package, CONTENTS or Ole10Native streams)."""
+    or an .xls's ``MBD…`` that wrap a document (Package, CONTENTS or Ole10Native streams) or
+    are one (a Word, Excel or PowerPoint 97 file's streams). An object inside an object is its
+    container's to give, when that one is read."""
     import olefile
 
     try:
         with olefile.OleFileIO(str(path)) as ole:
             storages = sorted({tuple(entry[:-1]) for entry in ole.listdir() if len(entry) > 1})
+            given: list[tuple[str, ...]] = []
             for storage in storages:
+                if any(storage[: len(outer)] == outer for outer in given):
+                    continue
                 found = _wrapped(ole, list(storage))
                 if found is not None:
+                    given.append(storage)
                     yield found
     except OSError:  # olefile's damaged-header error: the document's reader already said so
         return
+
+
+#: The stream that makes a storage a legacy Office document, and that document's extension.
+_LEGACY_MAIN = {"WordDocument": ".doc", "Workbook": ".xls", "Book": ".xls", "PowerPoint Document": ".ppt"}
 
 
 def _wrapped(ole: Any, storage: list[str]) -> Attachment | None:
@@ -92,4 +104,32 @@ def _wrapped(ole: Any, storage: list[str]) -> Attachment | None:
             return Attachment(name, ole.openstream([*storage, stream]).read())
     if ole.exists("/".join([*storage, "\x01Ole10Native"])):
         return _ole10_native(ole.openstream([*storage, "\x01Ole10Native"]).read())
+    for stream, extension in _LEGACY_MAIN.items():
+        if ole.exists("/".join([*storage, stream])):
+            return Attachment(name + extension, _storage_as_file(ole, storage))
     return None
+
+
+def _storage_as_file(ole: Any, storage: list[str]) -> bytes:
+    """The streams under ``storage`` (its sub-storages too) as a compound file of their own,
+    with the storages' class ids (readers tell a Word from an Excel object by them too)."""
+    import uuid
+
+    import olefile
+
+    from docbatch.partitioners.kit.cfb import compound_file
+
+    depth = len(storage)
+    streams: dict[tuple[str, ...], bytes] = {}
+    clsids: dict[tuple[str, ...], bytes] = {}
+    for entry in ole.listdir(streams=True, storages=True):
+        if entry[:depth] != storage or len(entry) == depth:
+            continue
+        inner = tuple(entry[depth:])
+        if ole.get_type(entry) == olefile.STGTY_STREAM:
+            streams[inner] = ole.openstream(entry).read()
+        elif clsid := ole.getclsid(entry):
+            clsids[inner] = uuid.UUID(clsid).bytes_le
+    if clsid := ole.getclsid(storage):
+        clsids[()] = uuid.UUID(clsid).bytes_le
+    return compound_file(streams, clsids)
