@@ -17,6 +17,7 @@ import pytest
 
 import docbatch
 from _ole import write_ole
+from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.partitioners.kit.oleobject import ole_payload
 from ocr_fixtures import text_pdf
 
@@ -95,13 +96,15 @@ _ODF = (
     'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
     'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
     'xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" '
-    'xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"'
+    'xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" '
+    'xmlns:presentation="urn:oasis:names:tc:opendocument:xmlns:presentation:1.0"'
 )
 
 
-def _odt_with_a_sheet(path: Path) -> Path:
-    """A text document with a spreadsheet object between two paragraphs ("Object 1", as Writer
-    stores an inserted Calc object), for LibreOffice to write as a .doc with an ObjectPool."""
+def _odf_with_a_sheet(path: Path, kind: str = "text") -> Path:
+    """A text document (or a one-slide presentation) with a spreadsheet object between two
+    paragraphs ("Object 1", as Writer and Impress store an inserted Calc object), for
+    LibreOffice to write as a .doc with an ObjectPool or a .ppt with an ExOleObjStg record."""
     cell = '<table:table-cell office:value-type="string"><text:p>{}</text:p></table:table-cell>'
     rows = "".join(
         "<table:table-row>" + "".join(cell.format(v) for v in row) + "</table:table-row>"
@@ -113,20 +116,26 @@ def _odt_with_a_sheet(path: Path) -> Path:
         "</draw:frame>"
     )
     body = f"<text:p>The figures follow.</text:p><text:p>{frame}</text:p><text:p>They were audited.</text:p>"
+    if kind == "presentation":
+        title = (
+            '<draw:frame svg:x="1cm" svg:y="1cm" svg:width="20cm" svg:height="2cm">'
+            "<draw:text-box><text:p>The figures follow.</text:p></draw:text-box></draw:frame>"
+        )
+        body = f'<draw:page draw:name="p1">{title}{frame}</draw:page>'
     manifest = "".join(
-        f'<manifest:file-entry manifest:full-path="{name}" manifest:media-type="{kind}"/>'
-        for name, kind in (
-            ("/", "application/vnd.oasis.opendocument.text"),
+        f'<manifest:file-entry manifest:full-path="{name}" manifest:media-type="{media}"/>'
+        for name, media in (
+            ("/", f"application/vnd.oasis.opendocument.{kind}"),
             ("content.xml", "text/xml"),
             ("Object 1/", "application/vnd.oasis.opendocument.spreadsheet"),
             ("Object 1/content.xml", "text/xml"),
         )
     )
     with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        zf.writestr("mimetype", f"application/vnd.oasis.opendocument.{kind}")
         zf.writestr(
             "content.xml",
-            f"<office:document-content {_ODF}><office:body><office:text>{body}</office:text></office:body>"
+            f"<office:document-content {_ODF}><office:body><office:{kind}>{body}</office:{kind}></office:body>"
             "</office:document-content>",
         )
         zf.writestr(
@@ -150,7 +159,7 @@ def test_a_workbook_embedded_in_a_word_97_file_is_read_as_an_xls(tmp_path):
 
     if soffice_path() is None:
         pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui")
-    with converter("doc").converted(_odt_with_a_sheet(tmp_path / "report.odt"), ".odt", "doc") as out:
+    with converter("doc").converted(_odf_with_a_sheet(tmp_path / "report.odt"), ".odt", "doc") as out:
         doc = Path(shutil.copy(out, tmp_path / "report.doc"))
     plain = docbatch.partition(doc, detect_languages=False)
     assert [el.text for el in plain] == ["The figures follow.", "They were audited."]
@@ -160,6 +169,40 @@ def test_a_workbook_embedded_in_a_word_97_file_is_read_as_an_xls(tmp_path):
     assert meta["filetype"] == "application/vnd.ms-excel"
     assert meta["filename"].endswith(".xls") and meta["attached_to_filename"] == "report.doc"
     assert meta["parent_id"] == body.element_id
+
+
+def test_a_workbook_embedded_in_a_powerpoint_97_deck_is_read(tmp_path):
+    """PowerPoint 97 keeps an embedded object's compound file in a zlib-compressed record of its
+    document stream (ExOleObjStg): inflated within the size bound, it is read like an OOXML deck's
+    oleObject.bin."""
+    from docbatch.partitioners.legacy.legacy import converter, soffice_path
+
+    if soffice_path() is None:
+        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-impress-nogui")
+    source = _odf_with_a_sheet(tmp_path / "deck.odp", "presentation")
+    with converter("ppt").converted(source, ".odp", "ppt") as out:
+        ppt = Path(shutil.copy(out, tmp_path / "deck.ppt"))
+    assert [el.text for el in docbatch.partition(ppt, detect_languages=False)] == ["The figures follow."]
+    _, table = docbatch.partition(ppt, detect_languages=False, process_attachments=True)
+    meta = table.to_dict()["metadata"]
+    assert (table.type, table.text) == ("Table", "Region Revenue\n\nNorth 1200")
+    assert (meta["filetype"], meta["attached_to_filename"]) == ("application/vnd.ms-excel", "deck.ppt")
+
+
+def test_a_powerpoint_97_object_that_inflates_past_the_bound_is_named_lost_and_not_inflated():
+    import struct
+    import zlib
+
+    from docbatch.partitioners.kit.notes import collecting
+    from docbatch.partitioners.kit.oleobject import _ppt_objects
+
+    bomb = zlib.compress(bytes(50_000_000))  # 50 MB of zeros in ~50 kB
+    body = struct.pack("<I", 50_000_000) + bomb
+    stream = struct.pack("<HHI", 0x0F, 0x03E8, 8 + len(body))  # a container record, stepped into
+    stream += struct.pack("<HHI", 0x10, 0x1011, len(body)) + body  # ExOleObjStg, instance 1: compressed
+    with collecting() as notes:
+        assert list(_ppt_objects(stream, PartitionOptions(max_uncompressed_bytes=1_000_000))) == []
+    assert notes.lost == ["embedded object 1: over the 1,000,000-byte limit (bomb guard)"]
 
 
 def test_ole_payload_gives_a_legacy_office_object_whole():

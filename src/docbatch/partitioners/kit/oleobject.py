@@ -22,6 +22,7 @@ from typing import Any
 
 from docbatch.partitioners.kit.attachments import Attachment
 from docbatch.partitioners.kit.base import PartitionOptions
+from docbatch.partitioners.kit.notes import part_lost
 
 __all__ = ["OLE_MAGIC", "ole_embedded", "ole_payload"]
 
@@ -74,12 +75,15 @@ def _cstring(blob: bytes, pos: int) -> tuple[str, int]:
 def ole_embedded(path: Path, options: PartitionOptions) -> Iterator[Attachment]:
     """The objects embedded in a legacy Office file: the storages under a .doc's ``ObjectPool``
     or an .xls's ``MBD…`` that wrap a document (Package, CONTENTS or Ole10Native streams) or
-    are one (a Word, Excel or PowerPoint 97 file's streams). An object inside an object is its
-    container's to give, when that one is read."""
+    are one (a Word, Excel or PowerPoint 97 file's streams), and a .ppt's object records. An
+    object inside an object is its container's to give, when that one is read."""
     import olefile
 
     try:
         with olefile.OleFileIO(str(path)) as ole:
+            if ole.exists("PowerPoint Document"):
+                yield from _ppt_objects(ole.openstream("PowerPoint Document").read(), options)
+                return
             storages = sorted({tuple(entry[:-1]) for entry in ole.listdir() if len(entry) > 1})
             given: list[tuple[str, ...]] = []
             for storage in storages:
@@ -91,6 +95,41 @@ def ole_embedded(path: Path, options: PartitionOptions) -> Iterator[Attachment]:
                     yield found
     except OSError:  # olefile's damaged-header error: the document's reader already said so
         return
+
+
+#: PowerPoint 97's record holding an embedded object's compound file (ExOleObjStg), whose
+#: instance 1 says it is zlib-compressed behind a 4-byte decompressed size.
+_EX_OLE_OBJ_STG = 0x1011
+
+
+def _ppt_objects(stream: bytes, options: PartitionOptions) -> Iterator[Attachment]:
+    """The objects of a PowerPoint 97 document stream: each ExOleObjStg record's compound file,
+    unwrapped like an OOXML package's ``oleObject.bin``. Records are walked flat: a container
+    record (version 0xF) is stepped into, any other stepped over."""
+    import zlib
+
+    pos, number = 0, 0
+    while pos + 8 <= len(stream):
+        version_instance, record_type, length = struct.unpack_from("<HHI", stream, pos)
+        body = pos + 8
+        pos = body if version_instance & 0xF == 0xF else body + length
+        if record_type != _EX_OLE_OBJ_STG or version_instance & 0xF == 0xF:
+            continue
+        number += 1
+        name = f"object {number}"
+        data = stream[body : body + length]
+        if version_instance >> 4 == 1:
+            limit = options.max_uncompressed_bytes
+            try:
+                inflater = zlib.decompressobj()
+                data = inflater.decompress(data[4:], limit + 1)
+            except zlib.error:
+                part_lost(f"embedded {name}", "damaged (its compressed data does not inflate)")
+                continue
+            if len(data) > limit:
+                part_lost(f"embedded {name}", f"over the {limit:,}-byte limit (bomb guard)")
+                continue
+        yield ole_payload(name, data)
 
 
 #: The stream that makes a storage a legacy Office document, and that document's extension.
