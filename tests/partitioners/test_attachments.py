@@ -205,6 +205,40 @@ def test_a_powerpoint_97_object_that_inflates_past_the_bound_is_named_lost_and_n
     assert notes.lost == ["embedded object 1: over the 1,000,000-byte limit (bomb guard)"]
 
 
+@pytest.mark.parametrize("kind", ["text", "presentation"])
+def test_a_sheet_object_in_an_opendocument_file_is_read_as_an_ods(tmp_path, kind):
+    path = _odf_with_a_sheet(tmp_path / ("report.odt" if kind == "text" else "deck.odp"), kind)
+    plain = docbatch.partition(path, detect_languages=False)
+    assert "North" not in _texts(plain)
+    *own, table = docbatch.partition(path, detect_languages=False, process_attachments=True)
+    assert [el.text for el in own] == [el.text for el in plain]
+    meta = table.to_dict()["metadata"]
+    assert (table.type, table.text) == ("Table", "Region Revenue\n\nNorth 1200")
+    assert (meta["filename"], meta["filetype"]) == ("Object 1.ods", "application/vnd.oasis.opendocument.spreadsheet")
+    assert meta["attached_to_filename"] == path.name
+
+
+def test_an_ole_object_in_an_opendocument_file_is_unwrapped(tmp_path):
+    """An object from Microsoft Office keeps its OLE form in an OpenDocument package (here a PDF as
+    Acrobat embeds it), listed with LibreOffice's OLE media type."""
+    path = _odf_with_a_sheet(tmp_path / "report.odt")
+    ole = write_ole(tmp_path / "ole.bin", {"CONTENTS": _pdf_bytes(tmp_path)}).read_bytes()
+    with zipfile.ZipFile(path) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    members["Object 2"] = ole
+    members["META-INF/manifest.xml"] = members["META-INF/manifest.xml"].replace(
+        b"</manifest:manifest>",
+        b'<manifest:file-entry manifest:full-path="Object 2" manifest:media-type="application/vnd.sun.star.oleobject"/>'
+        b"</manifest:manifest>",
+    )
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    inner = docbatch.partition(path, detect_languages=False, process_attachments=True)[2:]
+    assert {el.to_dict()["metadata"]["filename"] for el in inner} == {"Object 1.ods", "Object 2"}
+    assert "Quarterly Warehouse Review" in _texts(inner)
+
+
 def test_ole_payload_gives_a_legacy_office_object_whole():
     data = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100  # no wrapper olefile can open
     assert ole_payload("oleObject1.bin", data).data == data

@@ -80,6 +80,7 @@ _POWERPOINT = _P + "ooxml.pptx:partition_pptx"
 _EXCEL = _P + "spreadsheet.spreadsheet:partition_xlsx"
 _LEGACY = _P + "legacy.legacy:"
 _OOXML_EMBEDDED = _P + "ooxml.embedded:ooxml_embedded"
+_ODF_EMBEDDED = _P + "odf.embedded:odf_embedded"
 _OLE_EMBEDDED = _P + "kit.oleobject:ole_embedded"
 _ARCHIVE = _P + "archives.archives:"
 _IWORK = _P + "archives.iwork:partition_iwork"
@@ -120,7 +121,7 @@ def _excel(name: str, mime: str, ext: str, main: str, partitioner: str = _EXCEL)
 
 def _odf(name: str, kind: str, ext: str, partitioner: str | None) -> FileType:
     mime = f"application/vnd.oasis.opendocument.{kind}"
-    return FileType(name, mime, (ext,), partitioner, zip_mimetype=mime)
+    return FileType(name, mime, (ext,), partitioner, zip_mimetype=mime, holds=_ODF_EMBEDDED if partitioner else None)
 
 
 def _office(
