@@ -105,6 +105,28 @@ def test_odp_slides_give_titles_bullets_text_and_notes(tmp_path):
         ("Title", "Next steps", 2),
         ("NarrativeText", "Hiring starts in the spring and finishes before summer.", 2),
     ]
+    assert elements[3].metadata["slide_notes"] is True  # as PPTX marks its notes
+
+
+def test_a_one_line_speaker_note_is_no_title(tmp_path):
+    """Before: the plain-text classifier took a short note for the slide's Title."""
+    doc = OpenDocumentPresentation()
+    layout = PageLayout(name="PL")
+    doc.automaticstyles.addElement(layout)
+    master = MasterPage(name="Default", pagelayoutname=layout)
+    doc.masterstyles.addElement(master)
+    page = Page(masterpagename=master)
+    page.addElement(_frame("title", P(text="Charlie")))
+    notes = Notes()
+    notes.addElement(_frame("notes", P(text="NOTESCHARLIE speaker note")))
+    page.addElement(notes)
+    doc.presentation.addElement(page)
+    doc.save(str(tmp_path / "charlie.odp"))
+    _, elements = partition_file(tmp_path / "charlie.odp", OPTIONS)
+    assert [(el.type, el.text, el.metadata.get("slide_notes")) for el in elements] == [
+        ("Title", "Charlie", None),
+        ("NarrativeText", "NOTESCHARLIE speaker note", True),
+    ]
 
 
 def test_a_broken_odp_is_a_document_error(tmp_path):

@@ -106,6 +106,10 @@ _FILTERS = {
     "doc": "MS Word 97",
     "ppt": "MS PowerPoint 97",
     "rtf": "Rich Text Format",
+    # OpenDocument: not a target docbatch converts documents to, but how tests get files LibreOffice wrote
+    "odt": "writer8",
+    "ods": "calc8",
+    "odp": "impress8",
 }
 
 

@@ -46,6 +46,7 @@ __all__ = [
     "partition_odt",
     "partition_odt_xml",
     "read_odf_package",
+    "running_elements",
     "style_parents",
 ]
 
@@ -73,6 +74,7 @@ _SOFT_BREAK = _q("text", "soft-page-break")
 _SPACE, _TAB, _LINE_BREAK = _q("text", "s"), _q("text", "tab"), _q("text", "line-break")
 _NOTE, _NOTE_BODY, _LINK = _q("text", "note"), _q("text", "note-body"), _q("text", "a")
 _FRAME, _TEXT_BOX, _IMAGE = _q("draw", "frame"), _q("draw", "text-box"), _q("draw", "image")
+_OBJECT = _q("draw", "object")
 _TITLE, _DESC = _q("svg", "title"), _q("svg", "desc")
 ANNOTATION, _CREATOR = _q("office", "annotation"), "{http://purl.org/dc/elements/1.1/}creator"
 # Parts of the tree that are not the document's visible text.
@@ -88,6 +90,9 @@ _SKIP = frozenset(
         _q("table", "table-column"),
         _q("text", "page-number"),  # layout fields: "1" in a running footer is not content
         _q("text", "page-count"),
+        # A spreadsheet's running header field: its stored value is a placeholder ("???") that
+        # LibreOffice fills with each sheet's name when it prints, not text of the document.
+        _q("text", "sheet-name"),
         # A phonetic guide's reading (とうきょう over 東京): its base (text:ruby-base) is read in
         # place like any span, the reading is not, as Word's plain-text export and Tika leave it
         # out; mixed in, the word would read 東京とうきょう.
@@ -169,17 +174,20 @@ def partition_odt_xml(content: bytes, styles: bytes | None = None, *, package: P
         raise DocumentError("ODT nested too deeply to partition") from e
     if styles_root is None:
         return walker.out
-    return _running(styles_root, "header", "Header") + walker.out + _running(styles_root, "footer", "Footer")
+    masters = list(styles_root.iter(_q("style", "master-page")))
+    return running_elements(masters, "header", "Header") + walker.out + running_elements(masters, "footer", "Footer")
 
 
-def _running(styles_root: Any, region: str, kind: str) -> list[Element]:
-    """Distinct paragraphs of the page styles' headers or footers (first-page and even-page too)."""
+def running_elements(masters: list[Any], region: str, kind: str) -> list[Element]:
+    """Distinct paragraphs of the page styles' (``style:master-page``) headers or footers, first-page
+    and even-page ones too, in the order written (a spreadsheet's left, center and right regions)."""
     out: list[Element] = []
     seen: set[str] = set()
     tags = {_q("style", region), _q("style", f"{region}-first"), _q("style", f"{region}-left")}
-    for master in styles_root.iter(_q("style", "master-page")):
+    for master in masters:
         for part in master:
-            if part.tag not in tags:
+            # display="false": turned off in the page style (Calc keeps its default content there), not printed
+            if part.tag not in tags or part.get(_q("style", "display")) == "false":
                 continue
             for para in part.iter(_P, _H):
                 text = paragraph_text(para)
@@ -230,6 +238,8 @@ class _Inline:
     annotations: list[Any] = field(default_factory=list)
     #: ``draw:image`` elements of the frames anchored in the paragraph.
     pictures: list[Any] = field(default_factory=list)
+    #: ``draw:object`` elements (charts) of the frames anchored in the paragraph.
+    objects: list[Any] = field(default_factory=list)
     breaks: int = 0
 
 
@@ -240,6 +250,8 @@ class OdfWalker:
         self.style_parents = style_parents
         self.page = 1 if has_pages else None
         self.out: list[Element] = []
+        #: The package embedded objects (charts) are read from.
+        self.source = package
         #: The package pictures are read from; Image elements are made only when they are asked for
         #: (as for PDF), so outputs without ``--extract-image-block-types`` stay as they were.
         self.package = package if images.wants("Image") else None
@@ -263,6 +275,8 @@ class OdfWalker:
                 self._list(child, 0 if list_depth is None else list_depth + 1)
             elif tag == _TABLE:
                 self._table(child)
+            elif tag == _OBJECT:  # a frame standing on its own (a slide's chart, a page-anchored one)
+                self.embedded_object(child)
             else:  # sections, indexes (a table of contents), text boxes, wrappers: their blocks count
                 self.blocks(child, list_depth)
 
@@ -328,6 +342,8 @@ class OdfWalker:
             self.page += inline.breaks
         for picture in inline.pictures:
             self._picture(picture)
+        for obj in inline.objects:
+            self.embedded_object(obj)
         for note in inline.notes:
             self.blocks(note)
         for box in inline.boxes:
@@ -346,6 +362,26 @@ class OdfWalker:
         if self.page is not None:
             meta["page_number"] = self.page
         self.out.append(Element("NarrativeText", text, meta, parent=anchor))
+
+    def notes(self, container: Any) -> None:
+        """Speaker notes: each paragraph a NarrativeText marked ``slide_notes: true``, as the PPTX
+        reader gives them. A note is what the speaker says, never a heading or a list of the
+        slide, so the plain-text classifier (which takes a short line for a Title) is not asked."""
+        for para in container.iter(_P, _H):
+            if not any(a.tag in (_P, _H) for a in para.iterancestors()):  # a nested one is its parent's text
+                self._emit(para, "NarrativeText", {"slide_notes": True})
+
+    def embedded_object(self, obj: Any) -> None:
+        """An embedded object's elements where its frame stands: a chart's title and data table."""
+        href = obj.get(_q("xlink", "href")) or ""
+        if self.source is None or not href:
+            return
+        from docbatch.partitioners.odf.chart import embedded_chart  # imported on first use: charts are rare
+
+        for el in embedded_chart(self.source, href):
+            if self.page is not None:
+                el.metadata["page_number"] = self.page
+            self.out.append(el)
 
     def _picture(self, image: Any) -> None:
         """An Image element for a picture stored in the package (a linked one has no bytes here)."""
@@ -452,6 +488,7 @@ def _collect_child(child: Any, tag: str, inline: _Inline) -> None:
         inline.annotations.append(child)
     elif tag == _FRAME:
         inline.boxes.extend(child.iter(_TEXT_BOX))
+        inline.objects.extend(child.iterchildren(_OBJECT))
         image = child.find(_IMAGE)  # the first: a second one is the fallback of another format
         if image is not None:
             inline.pictures.append(image)

@@ -21,12 +21,14 @@ from docbatch.elements import Element, inline_metadata
 from docbatch.errors import DocumentError, EncryptedDocument
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.partitioners.kit.boundary import damaged, what_is_wrong
+from docbatch.partitioners.kit.charts import MAX_CHART_POINTS, chart_figure, chart_table, chart_value
 from docbatch.partitioners.kit.notes import part_lost
 from docbatch.partitioners.kit.paragraphs import mostly_figures
 from docbatch.partitioners.kit.tables import Cell as TableCell
 from docbatch.partitioners.kit.tables import table_html, table_text
 
 __all__ = [
+    "MAX_CHART_POINTS",
     "Inline",
     "TableCell",
     "chart_elements",
@@ -43,9 +45,6 @@ __all__ = [
     "reads_as_heading",
     "table_element",
 ]
-
-#: Charts declaring more data points than this keep their title but not their data table.
-MAX_CHART_POINTS = 2_000
 
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 _C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
@@ -113,7 +112,8 @@ def contact_type(text: str) -> str | None:
 
 
 def chart_elements(chart: Any) -> list[Element]:
-    """A chart as its title (FigureCaption) and its data (Table: a row per category, a column per series).
+    """A chart as its title (FigureCaption) and its data (Table: a row per category, a column per series),
+    in the shape :mod:`~docbatch.partitioners.kit.charts` gives every chart.
 
     ``chart`` is a python-pptx Chart. The numbers behind a chart are what a reader of the extracted
     text needs; python-pptx reads them from the cache Office keeps in the chart part. A chart it
@@ -134,10 +134,7 @@ def chart_elements(chart: Any) -> list[Element]:
         unsupported = isinstance(e, NotImplementedError | AttributeError | TypeError)
         part_lost("chart", "unsupported chart type" if unsupported else what_is_wrong(e))
         return []
-    out = [Element("FigureCaption", collapse(title))] if collapse(title) else []
-    if table is not None:
-        out.append(Element("Table", table[0], {"text_as_html": table[1]}))
-    return out
+    return chart_figure([collapse(title)], table)
 
 
 def _chart_size(chart_space: Any) -> int:
@@ -153,24 +150,9 @@ def _chart_size(chart_space: Any) -> int:
 
 def _chart_table(chart: Any) -> tuple[str, str] | None:
     series = list(chart.series)
-    if not series:
-        return None
-    categories = [str(c) for c in chart.plots[0].categories] if len(chart.plots) else []
-    columns = [[_number(v) for v in s.values] for s in series]
-    rows = [[TableCell("", header=True)] + [TableCell(s.name or "", header=True) for s in series]]
-    for i in range(max([len(categories)] + [len(c) for c in columns])):
-        label = categories[i] if i < len(categories) else ""  # XY charts: python-pptx gives no x values
-        rows.append([TableCell(label)] + [TableCell(c[i] if i < len(c) else "") for c in columns])
-    return table_element(rows)
-
-
-def _number(value: Any) -> str:
-    """A chart value as text: 12.0 as "12", None (a gap in the series) as ""."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    categories = [str(c) for c in chart.plots[0].categories] if series and len(chart.plots) else []
+    # XY charts: python-pptx gives no x values, so their rows have no category label.
+    return chart_table(categories, [(s.name or "", [chart_value(v) for v in s.values]) for s in series])
 
 
 def chart_from_xml(blob: bytes) -> list[Element]:
