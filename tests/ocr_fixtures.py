@@ -169,3 +169,32 @@ def coloured_table(scale: float = 1.0) -> Image.Image:
         draw.text((x, bottom + row), text, fill=colour, font=font, anchor="lm")
         x += col
     return image
+
+
+#: A small ruled table's cells: a header of words, then names, cities and figures.
+RULED_TABLE = [
+    ["Name", "City", "Age", "Score"],
+    ["Alice", "Boston", "34", "88.5"],
+    ["Robert", "Denver", "27", "91.2"],
+    ["Maria", "Austin", "45", "76.0"],
+]
+
+
+def ruled_table(size: int = 10, row: int = 16, col: int = 58, pad: int = 1) -> Image.Image:
+    """A screenshot-sized table (gray, as on a 72 dpi page): 10-pixel text in a 1-pixel grid, each
+    cell's text ``pad`` pixels from its left rule, so that enlarged the grid touches the letters."""
+    from PIL import ImageDraw, ImageFont
+
+    font = ImageFont.load_default(size=size)
+    margin, cols = 12, len(RULED_TABLE[0])
+    right, bottom = margin + cols * col, margin + len(RULED_TABLE) * row
+    image = Image.new("L", (right + margin, bottom + margin), 255)
+    draw = ImageDraw.Draw(image)
+    for r, cells in enumerate(RULED_TABLE):
+        for c, text in enumerate(cells):
+            draw.text((margin + c * col + pad, margin + r * row + row // 2), text, fill=0, font=font, anchor="lm")
+    for r in range(len(RULED_TABLE) + 1):
+        draw.line((margin, margin + r * row, right, margin + r * row), fill=0, width=1)
+    for c in range(cols + 1):
+        draw.line((margin + c * col, margin, margin + c * col, bottom), fill=0, width=1)
+    return image
