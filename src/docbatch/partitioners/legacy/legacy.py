@@ -105,6 +105,7 @@ _FILTERS = {
     "pdf": "draw_pdf_Export",
     "doc": "MS Word 97",
     "ppt": "MS PowerPoint 97",
+    "xls": "MS Excel 97",
     "rtf": "Rich Text Format",
 }
 
