@@ -27,17 +27,19 @@ _CODE = re.compile(r'&(&|[LCR]|"[^"]*"|\d+|K[0-9A-Fa-f+-]{6}|P(?:[+-]\d+)?|[NDTF
 _SECTIONS = ("L", "C", "R")
 
 
-def header_footer_text(code: str, sheet_name: str = "") -> str:
-    """The text a header or footer string of Excel's codes prints, as far as it is known before
-    printing: its left, centre and right sections in that order, one line each (and a section's
-    own line breaks kept), spaces collapsed, empty lines left out.
+def header_footer_text(code: str) -> str:
+    """The text of a header or footer string in Excel's codes: its own words, without the fields
+    and formatting, in its left, centre and right sections in that order, one line each (and a
+    section's own line breaks kept), spaces collapsed, empty lines left out.
 
     Sections are lines, not joined by spaces: they stand apart on the page, and run together
-    they would read as one phrase ("Acme Corp Confidential Page"). ``&A`` prints the sheet's
-    name, which is known here; the page number and count, date, time, file name and path have
-    no value until the sheet is printed (a file read here may be a temporary copy), so they are
-    dropped, as are formatting codes and pictures. Text before any section code is centred, as
-    Excel centres it.
+    they would read as one phrase ("Acme Corp Confidential Page"). The page number and count,
+    date, time, file name and path have no value until the sheet is printed (a file read here
+    may be a temporary copy), so they are dropped. So is ``&A``, the sheet's name, though it is
+    known: every element of the sheet has it as ``page_name``, and LibreOffice gives every sheet
+    a ``&A`` header by default, which would add a Header repeating the name to each sheet of
+    every workbook it saved (Tika's extractor drops it too). Text before any section code is
+    centred, as Excel centres it.
     """
     sections: dict[str, list[str]] = {key: [] for key in _SECTIONS}
     current, position = "C", 0
@@ -49,8 +51,6 @@ def header_footer_text(code: str, sheet_name: str = "") -> str:
             sections[current].append("&")
         elif token in _SECTIONS:
             current = token
-        elif token == "A":
-            sections[current].append(sheet_name)
     sections[current].append(code[position:])
     lines = (" ".join(line.split()) for key in _SECTIONS for line in "".join(sections[key]).splitlines())
     return "\n".join(line for line in lines if line)
@@ -62,7 +62,7 @@ _VARIANTS = (("primary", "odd", False), ("first_page", "first", True), ("even_pa
 
 
 def headers_and_footers(
-    codes: Mapping[str, str], *, different_first: bool, different_odd_even: bool, sheet_name: str
+    codes: Mapping[str, str], *, different_first: bool, different_odd_even: bool
 ) -> tuple[list[Element], list[Element]]:
     """A sheet's Header and Footer elements from its header/footer strings by the names XLSX and
     BIFF give them (``oddHeader``, ``oddFooter``, ``evenHeader``, ``firstFooter``, ...).
@@ -80,7 +80,7 @@ def headers_and_footers(
         for variant, name, switched in _VARIANTS:
             if switched and not on[name]:
                 continue
-            text = header_footer_text(codes.get(name + which, ""), sheet_name)
+            text = header_footer_text(codes.get(name + which, ""))
             if text and text not in seen:
                 seen.add(text)
                 elements.append(Element(which, text, {"header_footer_type": variant}))

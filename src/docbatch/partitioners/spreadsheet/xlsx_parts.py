@@ -94,7 +94,7 @@ def _read(workbook: Part, running: dict[str, bytes]) -> dict[int, SheetParts]:
             parts = SheetParts(after=[*_comments(rel.target_part), *_charts(rel.target_part)])
             header_footer = running.get(rel.target_partname.lstrip("/"))
             if header_footer:
-                headers, footers = _headers_footers(header_footer, name)
+                headers, footers = _headers_footers(header_footer)
                 parts.before.extend(headers)
                 parts.after.extend(footers)
         except _ERRORS as e:
@@ -134,7 +134,7 @@ def _header_footer_xml(zf: zipfile.ZipFile, name: str) -> bytes:
                 return b""
 
 
-def _headers_footers(wrapped: bytes, sheet_name: str) -> tuple[list[Element], list[Element]]:
+def _headers_footers(wrapped: bytes) -> tuple[list[Element], list[Element]]:
     """The Header and Footer elements of a sheet's ``<headerFooter>`` (as :func:`_header_footer_xml` gives it)."""
     element = etree.fromstring(wrapped, XML_PARSER)[0]
     codes = {etree.QName(child).localname: "".join(child.itertext()) for child in element.iterchildren(etree.Element)}
@@ -142,7 +142,6 @@ def _headers_footers(wrapped: bytes, sheet_name: str) -> tuple[list[Element], li
         codes,
         different_first=element.get("differentFirst") in _TRUE,
         different_odd_even=element.get("differentOddEven") in _TRUE,
-        sheet_name=sheet_name,
     )
 
 
