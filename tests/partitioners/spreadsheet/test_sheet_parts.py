@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import struct
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -234,3 +235,23 @@ def test_an_xls_notes_author_is_its_comment_author(tmp_path: Path) -> None:
         "page_name": "Sales",
         "page_number": 1,
     }
+
+
+def test_a_custom_views_header_is_not_the_sheets(tmp_path: Path) -> None:
+    """A custom view's ``<headerFooter>`` comes first in the sheet's XML; the sheet's own is last
+    (a corpus workbook's footer was missed while the first one was taken)."""
+    path = _printed_book(tmp_path / "views.xlsx", variants=False)
+    view = (
+        b'<customSheetViews><customSheetView guid="{00000000-0000-0000-0000-000000000001}">'
+        b"<headerFooter><oddFooter>&amp;CView footer</oddFooter></headerFooter></customSheetView>"
+        b"</customSheetViews>"
+    )
+    with zipfile.ZipFile(path) as zf:
+        members = {info.filename: zf.read(info) for info in zf.infolist()}
+    sheet = members["xl/worksheets/sheet1.xml"]
+    members["xl/worksheets/sheet1.xml"] = sheet.replace(b"<pageMargins", view + b"<pageMargins", 1)
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    footers = [el.text for el in docbatch.partition(path, **OPTIONS) if el.type == "Footer"]
+    assert footers == ["Confidential"]

@@ -106,32 +106,47 @@ def _read(workbook: Part, running: dict[str, bytes]) -> dict[int, SheetParts]:
 
 
 def _header_footer_xml(zf: zipfile.ZipFile, name: str) -> bytes:
-    """The member's ``<headerFooter>`` element, wrapped in a root that declares the namespace its
-    prefix stands for so that it parses alone; empty when the sheet has none or one with no text."""
-    buffer = b""
-    match: re.Match[bytes] | None = None
+    """The member's own ``<headerFooter>`` element, wrapped in a root that declares the namespace
+    its prefix stands for so that it parses alone; empty when the sheet has none, or one with no text.
+
+    A sheet's custom views each hold a ``<headerFooter>`` of their own, and come before the
+    sheet's (the schema puts ``customSheetViews`` before ``headerFooter``): the last one is the
+    sheet's.
+    """
+    last, pending = b"", b""
     with zf.open(name) as member:
         while True:
             chunk = member.read(_SCAN_CHUNK)
-            buffer += chunk
-            if match is None:
-                match = _HF_START.search(buffer)
-                if match is None:
-                    if not chunk:
-                        return b""
-                    buffer = buffer[-_SCAN_OVERLAP:]
-                    continue
-                buffer = buffer[match.start() :]
-            prefix = match.group(1)
-            start_tag_end = buffer.find(b">")
-            if start_tag_end > 0 and buffer[start_tag_end - 1 : start_tag_end] == b"/":
-                return b""  # <headerFooter/>: switches, no text
-            end = re.search(rb"</" + (re.escape(prefix) + rb":" if prefix else b"") + rb"headerFooter\s*>", buffer)
-            if end is not None:
-                declare = b"xmlns:" + prefix if prefix else b"xmlns"
-                return b"<w " + declare + b'="' + _S_URI.encode() + b'">' + buffer[: end.end()] + b"</w>"
-            if not chunk or len(buffer) > _HF_MAX_BYTES:
-                return b""
+            pending += chunk
+            while (match := _HF_START.search(pending)) is not None:
+                rest = pending[match.start() :]
+                found = _complete_header_footer(rest, match.group(1))
+                if found is None:  # cut by the chunk's end: wait for the next
+                    pending = rest if len(rest) <= _HF_MAX_BYTES else rest[1:]
+                    break
+                last, used = found
+                pending = rest[used:]
+            else:
+                pending = pending[-_SCAN_OVERLAP:]
+            if not chunk:
+                return last
+
+
+def _complete_header_footer(data: bytes, prefix: bytes | None) -> tuple[bytes, int] | None:
+    """For ``data`` starting with a ``<headerFooter`` start tag: (the element wrapped to parse
+    alone, or empty for a ``<headerFooter/>``; how many bytes it takes), or None when ``data``
+    ends before the element does."""
+    start_tag_end = data.find(b">")
+    if start_tag_end < 0:
+        return None
+    if data[start_tag_end - 1 : start_tag_end] == b"/":
+        return b"", start_tag_end + 1  # <headerFooter/>: switches, no text
+    qualified = re.escape(prefix) + rb":" if prefix else b""
+    end = re.compile(rb"</" + qualified + rb"headerFooter\s*>").search(data)
+    if end is None:
+        return None
+    declare = b"xmlns:" + prefix if prefix else b"xmlns"
+    return b"<w " + declare + b'="' + _S_URI.encode() + b'">' + data[: end.end()] + b"</w>", end.end()
 
 
 def _headers_footers(wrapped: bytes) -> tuple[list[Element], list[Element]]:
