@@ -587,7 +587,9 @@ def partition_xlsb(path: Path, options: PartitionOptions) -> list[Element]:
                 elements = spreadsheet.partition_xlsx(modern, options)
         except DocumentError:
             raise first from None
-        if not elements:  # LibreOffice turns records it cannot read into an empty sheet: no read
+        # LibreOffice turns records it cannot read into an empty sheet (with its default page
+        # style's footer, "Page &P"): no read
+        if all(el.type in ("Header", "Footer") for el in elements):
             raise first from None
         return elements
 
