@@ -105,6 +105,7 @@ _FILTERS = {
     "pdf": "draw_pdf_Export",
     "doc": "MS Word 97",
     "ppt": "MS PowerPoint 97",
+    "xls": "MS Excel 97",
     "rtf": "Rich Text Format",
     # OpenDocument: not a target docbatch converts documents to, but how tests get files LibreOffice wrote
     "odt": "writer8",
@@ -590,7 +591,9 @@ def partition_xlsb(path: Path, options: PartitionOptions) -> list[Element]:
                 elements = spreadsheet.partition_xlsx(modern, options)
         except DocumentError:
             raise first from None
-        if not elements:  # LibreOffice turns records it cannot read into an empty sheet: no read
+        # LibreOffice turns records it cannot read into an empty sheet (with its default page
+        # style's footer, "Page &P"): no read
+        if all(el.type in ("Header", "Footer") for el in elements):
             raise first from None
         return elements
 

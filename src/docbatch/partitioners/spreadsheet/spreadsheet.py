@@ -28,7 +28,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,8 @@ from docbatch.partitioners.kit.encoding import read_text
 from docbatch.partitioners.kit.notes import part_lost
 from docbatch.partitioners.kit.paragraphs import mostly_figures
 from docbatch.partitioners.kit.tables import table_html, table_text
+from docbatch.partitioners.spreadsheet.sheet_parts import SheetParts, place_sheet_parts
+from docbatch.partitioners.spreadsheet.xls_parts import xls_sheet_parts
 from docbatch.partitioners.spreadsheet.xlsx_parts import with_sheet_parts
 
 __all__ = [
@@ -103,8 +105,15 @@ def partition_xlsx(path: Path, options: PartitionOptions) -> list[Element]:
 
 
 def partition_xls(path: Path, options: PartitionOptions) -> list[Element]:
-    """Partition a legacy Excel 97-2003 workbook (BIFF in OLE2): xlrd, then python-calamine."""
-    return _with_fallback("XLS", path, [(_xlrd_book, _xlrd_errors), (_calamine_book, _calamine_errors)])
+    """Partition a legacy Excel 97-2003 workbook (BIFF in OLE2): xlrd, then python-calamine.
+
+    xlrd also gives each sheet's notes, headers and footers as it reads it (xls_parts.py); those
+    of the sheets it read are kept when calamine's cells win, as they are the same workbook's.
+    """
+    parts: dict[int, SheetParts] = {}
+    xlrd_book = partial(_xlrd_book, parts=parts)
+    cells = _with_fallback("XLS", path, [(xlrd_book, _xlrd_errors), (_calamine_book, _calamine_errors)])
+    return place_sheet_parts(cells, parts)
 
 
 def partition_xlsb(path: Path, options: PartitionOptions) -> list[Element]:
@@ -363,8 +372,9 @@ def _xlrd_errors() -> tuple[type[BaseException], ...]:
     )
 
 
-def _xlrd_book(path: Path, stack: ExitStack) -> Sheets:
-    """The worksheets of an XLS workbook read by xlrd, loaded one at a time."""
+def _xlrd_book(path: Path, stack: ExitStack, parts: dict[int, SheetParts] | None = None) -> Sheets:
+    """The worksheets of an XLS workbook read by xlrd, loaded one at a time; each sheet's notes,
+    headers and footers go to ``parts`` by sheet number as it is read."""
     import xlrd
 
     try:
@@ -379,7 +389,14 @@ def _xlrd_book(path: Path, stack: ExitStack) -> Sheets:
     def read(index: int) -> list[SparseRow]:
         try:
             sheet = book.sheet_by_index(index)
-            return _sparse_rows(_xls_rows(sheet, book.datemode))
+            rows = _sparse_rows(_xls_rows(sheet, book.datemode))
+            if parts is not None:
+                try:
+                    if found := xls_sheet_parts(book, sheet, index, index + 1):
+                        parts[index + 1] = found
+                except _xlrd_errors() as e:  # the sheet's cells still count
+                    part_lost(f"sheet {sheet.name}: headers, footers and comments", what_is_wrong(e))
+            return rows
         finally:
             book.unload_sheet(index)
 
