@@ -163,8 +163,11 @@ def test_a_workbook_embedded_in_a_word_97_file_is_read_as_an_xls(tmp_path):
         doc = Path(shutil.copy(out, tmp_path / "report.doc"))
     plain = docbatch.partition(doc, detect_languages=False)
     assert [el.text for el in plain] == ["The figures follow.", "They were audited."]
-    body, _, table = docbatch.partition(doc, detect_languages=False, process_attachments=True)
-    assert (table.type, table.text) == ("Table", "Region Revenue\n\nNorth 1200")
+    body, after, *inner = docbatch.partition(doc, detect_languages=False, process_attachments=True)
+    assert after.text == "They were audited."
+    # The sheet as LibreOffice wrote it, with Calc's default page footer ("Page" and a page field)
+    assert [(el.type, el.text) for el in inner] == [("Table", "Region Revenue\n\nNorth 1200"), ("Footer", "Page")]
+    table = inner[0]
     meta = table.to_dict()["metadata"]
     assert meta["filetype"] == "application/vnd.ms-excel"
     assert meta["filename"].endswith(".xls") and meta["attached_to_filename"] == "report.doc"
@@ -183,7 +186,7 @@ def test_a_workbook_embedded_in_a_powerpoint_97_deck_is_read(tmp_path):
     with converter("ppt").converted(source, ".odp", "ppt") as out:
         ppt = Path(shutil.copy(out, tmp_path / "deck.ppt"))
     assert [el.text for el in docbatch.partition(ppt, detect_languages=False)] == ["The figures follow."]
-    _, table = docbatch.partition(ppt, detect_languages=False, process_attachments=True)
+    _, table, *_ = docbatch.partition(ppt, detect_languages=False, process_attachments=True)
     meta = table.to_dict()["metadata"]
     assert (table.type, table.text) == ("Table", "Region Revenue\n\nNorth 1200")
     assert (meta["filetype"], meta["attached_to_filename"]) == ("application/vnd.ms-excel", "deck.ppt")

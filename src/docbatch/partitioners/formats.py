@@ -34,8 +34,9 @@ __all__ = ["FORMATS", "OFFICE_PARTITIONER", "READERS_VERSION", "FileType", "by_n
 #: fallback reader): a rerun tries once more every document remembered as failed or skipped
 #: for good, without redoing any output already written. 2: archives, iWork, the formats
 #: LibreOffice reads, .doc/.ppt through msdoc2docx/ppt2pptx when LibreOffice fails on them,
-#: JSON/NDJSON/YAML data that is not element JSON.
-READERS_VERSION = "2"
+#: JSON/NDJSON/YAML data that is not element JSON. 3: legacy files loaded by LibreOffice as bare
+#: models (a comment no longer aborts the office).
+READERS_VERSION = "3"
 
 
 @dataclass(frozen=True, slots=True)
