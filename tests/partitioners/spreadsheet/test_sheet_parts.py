@@ -255,3 +255,37 @@ def test_a_custom_views_header_is_not_the_sheets(tmp_path: Path) -> None:
             zf.writestr(name, data)
     footers = [el.text for el in docbatch.partition(path, **OPTIONS) if el.type == "Footer"]
     assert footers == ["Confidential"]
+
+
+def test_a_chartsheet_keeps_its_tab_number_so_later_sheets_parts_stay_with_their_cells(tmp_path):
+    """Cells and parts number sheets the same way, by tab (a chartsheet counts), in both readers."""
+    from contextlib import ExitStack
+
+    import openpyxl
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.comments import Comment
+
+    import docbatch
+    from docbatch.partitioners.spreadsheet import spreadsheet
+
+    book = openpyxl.Workbook()
+    data = book.active
+    data.title = "Data"
+    for row in (["Quarter", "Value"], ["Q1", 1], ["Q2", 2]):
+        data.append(row)
+    data["A1"].comment = Comment("Audited figures", "Rev")
+    chart = BarChart()
+    chart.title = "Sales by quarter"
+    chart.add_data(Reference(data, min_col=2, min_row=1, max_row=3), titles_from_data=True)
+    book.create_chartsheet("Chart", 0).add_chart(chart)
+    book.save(tmp_path / "book.xlsx")
+    elements = docbatch.partition(tmp_path / "book.xlsx", detect_languages=False)
+    assert [(el.type, el.text, el.metadata["page_number"], el.metadata["page_name"]) for el in elements] == [
+        ("FigureCaption", "Sales by quarter", 1, "Chart"),
+        ("Table", "Quarter Value\n\nQ1 1\n\nQ2 2", 2, "Data"),
+        ("NarrativeText", "Audited figures", 2, "Data"),
+    ]
+    for opener in (spreadsheet._calamine_book, spreadsheet._openpyxl_book):
+        with ExitStack() as stack:
+            sheets = [(name, bool(read())) for name, read in opener(tmp_path / "book.xlsx", stack)]
+        assert sheets == [("Chart", False), ("Data", True)]

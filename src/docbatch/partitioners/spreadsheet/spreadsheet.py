@@ -231,7 +231,12 @@ def _calamine_book(path: Path, stack: ExitStack) -> Sheets:
     def read(name: str) -> list[SparseRow]:
         return _sparse_rows(_no_panic(lambda: list(wb.get_sheet_by_name(name).iter_rows())))
 
-    return [(meta.name, lambda name=meta.name: read(name)) for meta in wb.sheets_metadata if meta.typ == worksheet]
+    # A chartsheet has no cells but keeps its place: sheets are numbered by their tab, as the
+    # parts beside the cells (xlsx_parts.py: a chartsheet's chart) number them.
+    return [
+        (meta.name, (lambda name=meta.name: read(name)) if meta.typ == worksheet else list)
+        for meta in wb.sheets_metadata
+    ]
 
 
 def _no_panic(func: Callable[..., Any], *args: Any) -> Any:
@@ -322,7 +327,11 @@ def _openpyxl_book(path: Path, stack: ExitStack) -> Sheets:
     warnings.simplefilter("ignore")
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
     stack.callback(wb.close)
-    return [(ws.title, lambda ws=ws: _read_openpyxl_sheet(ws)) for ws in wb.worksheets]
+    worksheets = {ws.title: ws for ws in wb.worksheets}  # every tab but chartsheets, numbered by tab as above
+    return [
+        (name, (lambda ws=worksheets[name]: _read_openpyxl_sheet(ws)) if name in worksheets else list)
+        for name in wb.sheetnames
+    ]
 
 
 def _read_openpyxl_sheet(ws: Any) -> list[SparseRow]:
