@@ -367,7 +367,14 @@ FORMATS: tuple[FileType, ...] = (
         holds=_ARCHIVE + "gzip_members",
         holds_always=True,
     ),
-    FileType("rtf", "text/rtf", (".rtf",), _P + "markup.rtf:partition_rtf", magic=(b"{\\rtf",)),
+    FileType(
+        "rtf",
+        "text/rtf",
+        (".rtf",),
+        _P + "markup.rtf:partition_rtf",
+        magic=(b"{\\rtf",),
+        holds=_P + "markup.rtf:rtf_embedded",
+    ),
     # Word processors and spreadsheets of their own binary formats, read by LibreOffice's import
     # libraries (libwpd, libwps, libmwaw, libabw, hwpfilter). A signature where the format has one;
     # the rest are binary with no fixed first bytes, and their extension decides.

@@ -186,3 +186,66 @@ def test_a_comment_libreoffice_writes_is_read_with_its_author(tmp_path):
     comment = elements[1].metadata
     assert (comment["note_type"], comment["comment_author"]) == ("comment", "Reviewer")
     assert comment["parent_id"] == elements[0].element_id
+
+
+def _ole1(class_name: str, native: bytes) -> bytes:
+    """An OLE 1.0 embedded object as Word writes one into ``\\objdata``."""
+    import struct
+
+    def name(text: str) -> bytes:
+        data = text.encode("cp1252") + b"\0"
+        return struct.pack("<I", len(data)) + data
+
+    header = struct.pack("<II", 0x0501, 2) + name(class_name) + name("") + name("")
+    return header + struct.pack("<I", len(native)) + native
+
+
+def _rtf_with_objects(*objects: tuple[str, bytes]) -> bytes:
+    groups = "".join(
+        r"{\object\objemb{\*\objclass " + cls + r"}{\*\objdata" + "\n" + _ole1(cls, data).hex() + r"}{\result }}"
+        for cls, data in objects
+    )
+    return (r"{\rtf1\ansi\pard The attached files follow.\par " + groups + r"\par}").encode()
+
+
+def test_a_packaged_file_in_an_rtf_is_read_with_process_attachments(tmp_path):
+    import docbatch
+
+    text = b"Minutes of the board meeting held in March."
+    packaged = b"\x02\x00minutes.txt\x00C:\\minutes.txt\x00\x00\x00\x03\x00" + (4).to_bytes(4, "little") + b"C:\\\x00"
+    packaged += len(text).to_bytes(4, "little") + text
+    path = tmp_path / "letter.rtf"
+    path.write_bytes(_rtf_with_objects(("Package", packaged), ("Package", b"\x02")))
+    assert [el.text for el in docbatch.partition(path, detect_languages=False)] == ["The attached files follow."]
+    with pytest.warns(docbatch.PartialDocumentWarning, match="embedded object 2: damaged"):
+        body, inner = docbatch.partition(path, detect_languages=False, process_attachments=True)
+    meta = inner.to_dict()["metadata"]
+    assert inner.text == text.decode()
+    assert (meta["filename"], meta["attached_to_filename"], meta["parent_id"]) == (
+        "minutes.txt",
+        "letter.rtf",
+        body.element_id,
+    )
+
+
+def test_a_workbook_object_in_an_rtf_is_read_as_its_workbook(tmp_path):
+    import shutil
+
+    import openpyxl
+
+    import docbatch
+    from docbatch.partitioners.legacy.legacy import converter, soffice_path
+
+    if soffice_path() is None:
+        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui")
+    book = openpyxl.Workbook()
+    for row in (["Region", "Revenue"], ["North", 1200]):
+        book.active.append(row)
+    book.save(tmp_path / "sheet.xlsx")
+    with converter("xlsx").converted(tmp_path / "sheet.xlsx", ".xlsx", "xls") as out:
+        xls = Path(shutil.copy(out, tmp_path / "sheet.xls")).read_bytes()
+    path = tmp_path / "report.rtf"
+    path.write_bytes(_rtf_with_objects(("Excel.Sheet.8", xls)))
+    _, table, *_ = docbatch.partition(path, detect_languages=False, process_attachments=True)
+    assert (table.type, table.text) == ("Table", "Region Revenue\n\nNorth 1200")
+    assert table.to_dict()["metadata"]["filetype"] == "application/vnd.ms-excel"

@@ -24,7 +24,7 @@ from docbatch.partitioners.kit.attachments import Attachment
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.partitioners.kit.notes import part_lost
 
-__all__ = ["OLE_MAGIC", "ole_embedded", "ole_payload"]
+__all__ = ["OLE_MAGIC", "ole1_object", "ole_embedded", "ole_payload"]
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -46,6 +46,30 @@ def ole_payload(name: str, data: bytes) -> Attachment:
     except Exception:  # olefile raises many types for a damaged header: hand the bytes on as they are
         return Attachment(name, data)
     return Attachment(name, data)
+
+
+def ole1_object(name: str, blob: bytes) -> Attachment | None:
+    """The document inside an OLE 1.0 embedded object (how RTF's ``\\objdata`` stores one): a
+    header (version, format 2 "embedded", class, topic and item names) then the native data,
+    which is the Packager's file for class ``Package`` and else the object's own bytes (an OLE2
+    compound file for any OLE2 object, unwrapped as above). None when ``blob`` is no such object."""
+    try:
+        _version, format_id = struct.unpack_from("<II", blob, 0)
+        pos = 8
+        names = []
+        for _ in range(3):  # class, topic, item: length-prefixed ANSI strings
+            (length,) = struct.unpack_from("<I", blob, pos)
+            names.append(blob[pos + 4 : pos + 4 + length].rstrip(b"\x00").decode("cp1252", "replace"))
+            pos += 4 + length
+        (size,) = struct.unpack_from("<I", blob, pos)
+    except struct.error:
+        return None
+    native = blob[pos + 4 : pos + 4 + size]
+    if format_id != 2 or len(native) != size:
+        return None
+    if names[0].startswith("Package"):
+        return _ole10_native(len(native).to_bytes(4, "little") + native)
+    return ole_payload(name, native) if native.startswith(OLE_MAGIC) else Attachment(name, native)
 
 
 def _ole10_native(blob: bytes) -> Attachment | None:

@@ -5,23 +5,28 @@ non-text destinations. The one structure it keeps is the table: each ``\\cell`` 
 and each ``\\row`` with a line break, so runs of such lines become Table elements here.
 Headers, footers and comments (``\\annotation``), which striprtf drops with the other
 destinations, are taken out of the source first: headers and footers lead the document, each
-comment follows the paragraph it stands in, as DOCX's do.
+comment follows the paragraph it stands in, as DOCX's do. Embedded objects (``\\objdata``, OLE 1.0
+objects in hex) are documents of their own, read with ``--process-attachments`` (:func:`rtf_embedded`).
 unstructured converts RTF with pandoc; this reads the same text without a subprocess.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from docbatch.elements import Element
 from docbatch.errors import DocumentError
+from docbatch.partitioners.kit.attachments import Attachment
 from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.partitioners.kit.boundary import damaged
+from docbatch.partitioners.kit.notes import part_lost
+from docbatch.partitioners.kit.oleobject import ole1_object
 from docbatch.partitioners.kit.tables import table_html, table_text
 from docbatch.partitioners.markup.text import partition_text_string
 
-__all__ = ["is_rtf", "partition_rtf", "partition_rtf_string", "rtf_to_plain_text"]
+__all__ = ["is_rtf", "partition_rtf", "partition_rtf_string", "rtf_embedded", "rtf_to_plain_text"]
 
 # Pictures and embedded objects are stored as long runs of hex digits; no text looks like that.
 # Dropping them first keeps striprtf's tokenizer from crawling through megabytes of image data.
@@ -42,6 +47,9 @@ _AUTHOR = re.compile(r"\{\\\*\\atnauthor(?![a-z])")
 #: Where a comment stood, left in the text for the paragraph split: control characters no RTF
 #: text run carries (striprtf passes ``\\'01`` through as U+0001), around the comment's index.
 _MARK = re.compile("\x01(\\d+)\x01")
+#: An embedded object's data group: an OLE 1.0 object written as hex digits.
+_OBJDATA = re.compile(r"\{\\\*\\objdata(?![a-z])")
+_NOT_HEX = re.compile(r"[^0-9a-fA-F]")
 
 
 def partition_rtf(path: Path, options: PartitionOptions) -> list[Element]:
@@ -52,6 +60,23 @@ def partition_rtf(path: Path, options: PartitionOptions) -> list[Element]:
         raise DocumentError("not an RTF document (no {\\rtf header)")
     # RTF is 7-bit markup; latin-1 maps every byte to one char, so nothing is lost before parsing.
     return partition_rtf_string(data.decode("latin-1"))
+
+
+def rtf_embedded(path: Path, options: PartitionOptions) -> Iterator[Attachment]:
+    """The documents embedded in an RTF file (a workbook or a packaged file Word put in a
+    ``\\object``), in the order they stand; one too large or not an OLE 1.0 object is named lost."""
+    rtf = Path(path).read_bytes().decode("latin-1")
+    for number, (match, end) in enumerate(_group_spans(rtf, _OBJDATA), start=1):
+        name = f"object {number}"
+        digits = _NOT_HEX.sub("", rtf[match.end() : end])
+        if len(digits) // 2 > options.max_uncompressed_bytes:
+            part_lost(f"embedded {name}", f"over the {options.max_uncompressed_bytes:,}-byte limit (bomb guard)")
+            continue
+        found = ole1_object(name, bytes.fromhex(digits[: len(digits) // 2 * 2]))
+        if found is None:
+            part_lost(f"embedded {name}", "damaged (not an OLE object)")
+            continue
+        yield found
 
 
 def is_rtf(data: bytes) -> bool:
