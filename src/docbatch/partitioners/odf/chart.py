@@ -26,7 +26,7 @@ from docbatch.partitioners.kit.boundary import what_is_wrong
 from docbatch.partitioners.kit.charts import MAX_CHART_POINTS, chart_figure, chart_table, chart_value
 from docbatch.partitioners.kit.members import ZIP_READ_ERRORS, read_member
 from docbatch.partitioners.kit.notes import part_lost
-from docbatch.partitioners.odf.odt import paragraph_text, parse_odf_xml
+from docbatch.partitioners.odf.inline import paragraph_text, parse_odf_xml
 
 __all__ = ["embedded_chart", "object_member"]
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import re
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,71 @@ from docbatch.partitioners.kit.base import PartitionOptions
 from docbatch.partitioners.kit.members import ZIP_READ_ERRORS, read_member, zip_member
 from docbatch.partitioners.kit.tables import Cell, table_html, table_text
 from docbatch.partitioners.markup.text import partition_text_string
+from docbatch.partitioners.odf.inline import (
+    ANNOTATION,
+    paragraph_text,
+    parse_odf_xml,
+)
+from docbatch.partitioners.odf.inline import (
+    CELL as _CELL,
+)
+from docbatch.partitioners.odf.inline import (
+    CREATOR as _CREATOR,
+)
+from docbatch.partitioners.odf.inline import (
+    DESC as _DESC,
+)
+from docbatch.partitioners.odf.inline import (
+    LIST as _LIST,
+)
+from docbatch.partitioners.odf.inline import (
+    LIST_HEADER as _LIST_HEADER,
+)
+from docbatch.partitioners.odf.inline import (
+    LIST_ITEM as _LIST_ITEM,
+)
+from docbatch.partitioners.odf.inline import (
+    OBJECT as _OBJECT,
+)
+from docbatch.partitioners.odf.inline import (
+    PARSER as _PARSER,
+)
+from docbatch.partitioners.odf.inline import (
+    ROW as _ROW,
+)
+from docbatch.partitioners.odf.inline import (
+    ROW_GROUPS as _ROW_GROUPS,
+)
+from docbatch.partitioners.odf.inline import (
+    SKIP as _SKIP,
+)
+from docbatch.partitioners.odf.inline import (
+    SOFT_BREAK as _SOFT_BREAK,
+)
+from docbatch.partitioners.odf.inline import (
+    TABLE as _TABLE,
+)
+from docbatch.partitioners.odf.inline import (
+    TITLE as _TITLE,
+)
+from docbatch.partitioners.odf.inline import (
+    H as _H,
+)
+from docbatch.partitioners.odf.inline import (
+    Inline as _Inline,
+)
+from docbatch.partitioners.odf.inline import (
+    P as _P,
+)
+from docbatch.partitioners.odf.inline import (
+    collect as _collect,
+)
+from docbatch.partitioners.odf.inline import (
+    count as _count,
+)
+from docbatch.partitioners.odf.inline import (
+    q as _q,
+)
 
 __all__ = [
     "ANNOTATION",
@@ -50,63 +114,9 @@ __all__ = [
     "style_parents",
 ]
 
-_NS = {
-    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
-    "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
-    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
-    "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
-    "draw": "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0",
-    "xlink": "http://www.w3.org/1999/xlink",
-    "svg": "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0",
-}
-
-
-def _q(prefix: str, name: str) -> str:
-    return f"{{{_NS[prefix]}}}{name}"
-
-
-_H, _P, _LIST, _LIST_ITEM, _LIST_HEADER = (_q("text", n) for n in ("h", "p", "list", "list-item", "list-header"))
-_TABLE, _ROW, _CELL, _COVERED = (_q("table", n) for n in ("table", "table-row", "table-cell", "covered-table-cell"))
-_ROW_GROUPS = frozenset(
-    _q("table", n) for n in ("table-header-rows", "table-rows", "table-row-group", "table-column-group")
-)
-_SOFT_BREAK = _q("text", "soft-page-break")
-_SPACE, _TAB, _LINE_BREAK = _q("text", "s"), _q("text", "tab"), _q("text", "line-break")
-_NOTE, _NOTE_BODY, _LINK = _q("text", "note"), _q("text", "note-body"), _q("text", "a")
-_FRAME, _TEXT_BOX, _IMAGE = _q("draw", "frame"), _q("draw", "text-box"), _q("draw", "image")
-_OBJECT = _q("draw", "object")
-_TITLE, _DESC = _q("svg", "title"), _q("svg", "desc")
-ANNOTATION, _CREATOR = _q("office", "annotation"), "{http://purl.org/dc/elements/1.1/}creator"
-# Parts of the tree that are not the document's visible text.
-_SKIP = frozenset(
-    {
-        _q("text", "tracked-changes"),
-        _q("text", "sequence-decls"),
-        _q("text", "variable-decls"),
-        _q("text", "user-field-decls"),
-        _q("office", "annotation-end"),
-        _q("office", "forms"),
-        _q("table", "table-columns"),
-        _q("table", "table-column"),
-        _q("text", "page-number"),  # layout fields: "1" in a running footer is not content
-        _q("text", "page-count"),
-        # A spreadsheet's running header field: its stored value is a placeholder ("???") that
-        # LibreOffice fills with each sheet's name when it prints, not text of the document.
-        _q("text", "sheet-name"),
-        # A phonetic guide's reading (とうきょう over 東京): its base (text:ruby-base) is read in
-        # place like any span, the reading is not, as Word's plain-text export and Tika leave it
-        # out; mixed in, the word would read 東京とうきょう.
-        _q("text", "ruby-text"),
-    }
-)
 _MANIFEST_NS = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
 _STYLE_NAME, _PARENT_STYLE = _q("style", "name"), _q("style", "parent-style-name")
 _HEADING_STYLE = re.compile(r"^heading(?:_20_|\s*)(\d+)$", re.IGNORECASE)
-_MAX_REPEAT = 100  # repeated rows / columns: spreadsheets in tables repeat empty cells thousands of times
-
-_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True
-)
 
 
 def partition_odt(path: Path, options: PartitionOptions) -> list[Element]:
@@ -202,21 +212,6 @@ def collapse_text(el: Any) -> str:
     return " ".join("".join(el.itertext()).split()) if el is not None else ""
 
 
-def paragraph_text(para: Any) -> str:
-    """The visible text of one paragraph-like element, whitespace collapsed."""
-    inline = _Inline()
-    _collect(para, inline)
-    return " ".join("".join(inline.parts).split())
-
-
-def parse_odf_xml(data: bytes) -> Any:
-    """Parse an ODF XML part with entities, DTDs and network locked out."""
-    try:
-        return etree.fromstring(data, _PARSER)
-    except etree.XMLSyntaxError as e:
-        raise DocumentError(f"malformed ODT XML: {str(e).splitlines()[0] if str(e) else 'parse error'}") from e
-
-
 def style_parents(root: Any) -> dict[str, str]:
     """Style name -> parent style name, for automatic styles (P1 -> Heading_20_1) and named ones."""
     out = {}
@@ -225,22 +220,6 @@ def style_parents(root: Any) -> dict[str, str]:
         if name and parent:
             out[name] = parent
     return out
-
-
-@dataclass
-class _Inline:
-    """What one paragraph's inline content holds besides its text."""
-
-    parts: list[str] = field(default_factory=list)
-    links: list[tuple[str, str]] = field(default_factory=list)
-    notes: list[Any] = field(default_factory=list)
-    boxes: list[Any] = field(default_factory=list)
-    annotations: list[Any] = field(default_factory=list)
-    #: ``draw:image`` elements of the frames anchored in the paragraph.
-    pictures: list[Any] = field(default_factory=list)
-    #: ``draw:object`` elements (charts) of the frames anchored in the paragraph.
-    objects: list[Any] = field(default_factory=list)
-    breaks: int = 0
 
 
 class OdfWalker:
@@ -451,56 +430,3 @@ def _row_cells(row: Any) -> list[_Cell]:
     while cells and not cells[-1][0] and cells[-1][1] == 1:
         cells.pop()  # trailing empty cells: layout padding, not data
     return cells
-
-
-def _count(value: str | None) -> int:
-    try:
-        return max(1, min(int(value or 1), _MAX_REPEAT))
-    except ValueError:
-        return 1
-
-
-# -- inline text -------------------------------------------------------------------------------
-
-
-def _collect(el: Any, inline: _Inline) -> None:
-    """Gather the visible text under ``el``; footnotes and text boxes are set aside as blocks."""
-    if el.text:
-        inline.parts.append(el.text)
-    for child in el:
-        tag = child.tag
-        if isinstance(tag, str) and tag not in _SKIP:
-            _collect_child(child, tag, inline)
-        if child.tail:
-            inline.parts.append(child.tail)
-
-
-def _collect_child(child: Any, tag: str, inline: _Inline) -> None:
-    if tag == _SPACE:
-        inline.parts.append(" " * _count(child.get(_q("text", "c"))))
-    elif tag in (_TAB, _LINE_BREAK):
-        inline.parts.append(" ")
-    elif tag == _SOFT_BREAK:
-        inline.breaks += 1
-    elif tag == _NOTE:
-        inline.notes.extend(child.iter(_NOTE_BODY))
-    elif tag == ANNOTATION:
-        inline.annotations.append(child)
-    elif tag == _FRAME:
-        inline.boxes.extend(child.iter(_TEXT_BOX))
-        inline.objects.extend(child.iterchildren(_OBJECT))
-        image = child.find(_IMAGE)  # the first: a second one is the fallback of another format
-        if image is not None:
-            inline.pictures.append(image)
-    elif tag in (_P, _H, _LIST, _TABLE):
-        _collect(child, inline)  # blocks nested in a table cell: part of the cell's text
-        inline.parts.append(" ")
-    else:
-        start, order = len(inline.parts), len(inline.links)
-        _collect(child, inline)
-        if tag == _LINK and child.get(_q("xlink", "href")):
-            # The link's text as collected, so what _SKIP leaves out (a ruby reading) stays out;
-            # inserted before any link found inside it, keeping links in document order.
-            text = " ".join("".join(inline.parts[start:]).split())
-            if text:
-                inline.links.insert(order, (text, child.get(_q("xlink", "href"))))
