@@ -9,7 +9,6 @@ import zipfile
 from pathlib import Path
 
 import docx
-import openpyxl
 import pptx
 from lxml import etree
 from odf.dc import Creator
@@ -18,10 +17,9 @@ from odf.office import Annotation
 from odf.opendocument import OpenDocumentPresentation, OpenDocumentText
 from odf.style import MasterPage, PageLayout
 from odf.text import P
-from openpyxl.chart import BarChart, Reference
-from openpyxl.comments import Comment
 
 import docbatch
+from _parts import sales_workbook
 
 OPTIONS = {"detect_languages": False}
 _PML = "http://schemas.openxmlformats.org/presentationml/2006/main"
@@ -119,16 +117,7 @@ def test_pptx_master_text_boxes_and_slide_comments_come_out(tmp_path):
 
 def test_xlsx_cell_comments_and_charts_follow_their_sheet(tmp_path):
     """Before: a sheet's notes and its chart's title were missing."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "Sales"
-    for row in (["Region", "Q1"], ["North", 5], ["South", 7]):
-        sheet.append(row)
-    sheet["B2"].comment = Comment("Includes the March returns.", "Ann Lee")
-    chart = BarChart()
-    chart.title = "Sales by region"
-    chart.add_data(Reference(sheet, min_col=2, min_row=1, max_row=3), titles_from_data=True)
-    sheet.add_chart(chart, "D2")
+    book, _ = sales_workbook()
     book.create_sheet("Later").append(["Other figures"])
     book.save(tmp_path / "sales.xlsx")
     elements = docbatch.partition(tmp_path / "sales.xlsx", **OPTIONS)

@@ -15,17 +15,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import docx
-import openpyxl
 import pptx
 import pytest
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from lxml import etree
-from openpyxl.chart import BarChart, Reference
-from openpyxl.comments import Comment
 from pptx.chart.data import CategoryChartData
 from pptx.enum.chart import XL_CHART_TYPE
 from pptx.util import Inches
 
+from _parts import DOCX_CHART_RUN, sales_workbook
 from docbatch.elements import Element
 from docbatch.partitioners.auto import partition_file
 from docbatch.partitioners.kit.base import PartitionOptions
@@ -233,17 +231,7 @@ def test_ods_broken_chart_is_lost_alone(tmp_path):
 @pytest.fixture(scope="module")
 def libreoffice_ods(office, tmp_path_factory) -> Path:
     """A workbook made with openpyxl (a comment, a chart, a header and footer), saved as ODS by LibreOffice."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "Sales"
-    for row in (["Region", "Q1"], ["North", 5], ["South", 7]):
-        sheet.append(row)
-    sheet["B2"].comment = Comment("Includes the March returns.", "Ann Lee")
-    chart = BarChart()
-    chart.title = "Sales by region"
-    chart.add_data(Reference(sheet, min_col=2, min_row=1, max_row=3), titles_from_data=True)
-    chart.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=3))
-    sheet.add_chart(chart, "D2")
+    book, sheet = sales_workbook(categories=True)
     sheet.oddHeader.center.text = "Quarterly sales"
     sheet.oddFooter.left.text = "Contoso"
     sheet.oddFooter.right.text = "Page &P"
@@ -340,16 +328,7 @@ def _docx_with_chart(path: Path) -> Path:
     kind = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
     part = Part(PackURI("/word/charts/chart1.xml"), kind, chart.part.blob, document.part.package)
     rid = document.part.relate_to(part, RT.CHART)
-    drawing = (
-        '<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
-        ' xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"'
-        ' xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"'
-        ' xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart"'
-        ' xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-        '<w:drawing><wp:inline><wp:extent cx="5486400" cy="3200400"/><wp:docPr id="9" name="Chart 1"/>'
-        '<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/chart">'
-        f'<c:chart r:id="{rid}"/></a:graphicData></a:graphic></wp:inline></w:drawing></w:r>'
-    )
+    drawing = DOCX_CHART_RUN.replace("{rid}", rid)
     para._p.append(etree.fromstring(drawing))
     document.add_paragraph("The figures are final.")
     document.save(path)

@@ -16,6 +16,7 @@ from docx.oxml.ns import qn
 from docx.shared import Inches
 from PIL import Image
 
+from _parts import DOCX_CHART_RUN
 from _ruby import ruby_run, with_ruby
 from docbatch.elements import DocumentInfo, elements_to_dicts, finalize
 from docbatch.errors import DocumentError
@@ -529,18 +530,6 @@ def _chart_xml() -> bytes:
     return chart.part.blob
 
 
-_CHART_DRAWING = (
-    '<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
-    ' xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"'
-    ' xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"'
-    ' xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart"'
-    ' xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-    '<w:drawing><wp:inline><wp:extent cx="5486400" cy="3200400"/><wp:docPr id="9" name="Chart 1"/>'
-    '<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/chart">'
-    '<c:chart r:id="{rid}"/></a:graphicData></a:graphic></wp:inline></w:drawing></w:r>'
-)
-
-
 def test_chart_becomes_caption_and_data_table(tmp_path):
     from docx.opc.packuri import PackURI
     from docx.opc.part import Part
@@ -551,7 +540,7 @@ def test_chart_becomes_caption_and_data_table(tmp_path):
     chart_type = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
     part = Part(PackURI("/word/charts/chart1.xml"), chart_type, _chart_xml(), doc.part.package)
     rid = doc.part.relate_to(part, RT.CHART)
-    para._p.append(etree.fromstring(_CHART_DRAWING.replace("{rid}", rid)))
+    para._p.append(etree.fromstring(DOCX_CHART_RUN.replace("{rid}", rid)))
     path = tmp_path / "chart.docx"
     doc.save(path)
     text, caption, table = partition_docx(path, OPTIONS)
@@ -610,7 +599,7 @@ def test_smartart_nodes_become_list_items(tmp_path):
     diagram = (FIXTURES.parent / "pptx" / "diagram-data.xml").read_bytes()  # SmartArt is the same in Word
     part = Part(PackURI("/word/diagrams/data1.xml"), data_type, diagram, doc.part.package)
     rid = doc.part.relate_to(part, RT.DIAGRAM_DATA)
-    drawing = _CHART_DRAWING.replace(
+    drawing = DOCX_CHART_RUN.replace(
         '<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/chart"><c:chart r:id="{rid}"/>',
         '<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/diagram">'
         f'<dgm:relIds xmlns:dgm="http://schemas.openxmlformats.org/drawingml/2006/diagram" r:dm="{rid}"/>',
